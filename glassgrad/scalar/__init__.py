@@ -1,0 +1,13 @@
+"""Part I — one number at a time: micrograd, grown up.
+
+Read ``value.py`` first (a Value and its derivative), then ``nn.py`` (a neuron, a layer, a network, the
+losses and one step of gradient descent). ``glassgrad.graph`` holds the graph walk both engines share.
+"""
+
+from glassgrad.scalar.value import Value, as_value, dot, sum_values
+from glassgrad.scalar.nn import MLP, Layer, Module, Neuron, hinge, l2_penalty, mae, mse, sgd_step
+
+__all__ = [
+    "Value", "as_value", "dot", "sum_values",
+    "Module", "Neuron", "Layer", "MLP", "mse", "mae", "hinge", "l2_penalty", "sgd_step",
+]
