@@ -1,0 +1,70 @@
+"""PyTorch-style printing of tensors: ``tensor([[1.0000, 2.5000], ...], requires_grad=True)``.
+
+Part III, a detail: a learner comparing glassgrad's output with PyTorch's should see the same layout.
+Floats get four decimals (or scientific notation when the magnitudes span too much), whole-number
+floats print as ``1.``, and every element of a tensor is padded to the same width.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_DEFAULT_DTYPES = ("float32", "int64", "bool")
+
+
+def _float_formatter(array: np.ndarray):
+    finite = array[np.isfinite(array)]
+    if finite.size == 0:
+        fmt = "{:.4f}"
+    else:
+        big, small = np.abs(finite).max(), np.abs(finite[finite != 0]).min() if (finite != 0).any() else 1
+        if np.all(finite == np.round(finite)) and big < 1e8:
+            fmt = "{:.0f}."
+        elif big >= 1e8 or small < 1e-4 or big / small > 1e3 and big >= 1e3:
+            fmt = "{:.4e}"
+        else:
+            fmt = "{:.4f}"
+    texts = [_fmt(fmt, v) for v in array.ravel()]
+    width = max((len(t) for t in texts), default=0)
+    return lambda v: _fmt(fmt, v).rjust(width)
+
+
+def _fmt(fmt: str, v) -> str:
+    if np.isnan(v):
+        return "nan"
+    if np.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return fmt.format(float(v))
+
+
+def format_array(array: np.ndarray, prefix: str = "tensor(") -> str:
+    """The body of the repr: nested brackets, PyTorch's number format, wrapped at 80 columns."""
+    if array.dtype.kind == "f":
+        formatter = {"float_kind": _float_formatter(array)}
+    elif array.dtype.kind == "b":
+        formatter = {"bool": lambda v: "True" if v else "False"}
+    else:
+        width = max((len(str(v)) for v in array.ravel()), default=0)
+        formatter = {"int": lambda v: str(v).rjust(width)}
+    if array.ndim == 0:
+        return next(iter(formatter.values()))(array.item()).strip()
+    if array.size == 0:
+        return "[]"
+    threshold = 1000
+    return np.array2string(array, separator=", ", prefix=prefix, formatter=formatter,
+                           max_line_width=80, threshold=threshold, edgeitems=3)
+
+
+def format_tensor(t) -> str:
+    array = t._array
+    body = format_array(array)
+    extras = []
+    if array.size == 0 and array.ndim > 1:
+        extras.append(f"size={tuple(array.shape)}")
+    if array.dtype.name not in _DEFAULT_DTYPES or array.size == 0 and array.dtype.name != "float32":
+        extras.append(f"dtype=glassgrad.{array.dtype.name}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"

@@ -1,0 +1,262 @@
+"""The backward engine: the chain rule, applied once per node, in reverse topological order.
+
+Part III. ``loss.backward()`` and ``autograd.grad`` both end up in ``run_backward``:
+
+1. Walk the graph from the roots (iteratively, no recursion limit) and count, for every node, how many
+   edges lead into it: a node is ready once every node that uses its output has passed its gradient on.
+2. Start with ∂L/∂L = 1 at the root. Take a ready node, ask its Function's backward for the gradient
+   of each input (vector-Jacobian products), and add each into the input's node: gradients arriving
+   along different paths *sum* (the multivariable chain rule). At a leaf, ``AccumulateGrad`` adds the
+   total into ``leaf.grad``.
+3. Free what each node saved (unless ``retain_graph``), so a second backward through it raises.
+
+Every gradient's shape is checked against its input's shape as it passes: that catches a broadcasting
+bug in a backward formula at the node that made it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassgrad.autograd.function import AccumulateGrad, BackwardNode
+from glassgrad.autograd.grad_mode import GRAD_ENABLED, set_grad_enabled
+from glassgrad.tensor import Tensor
+
+__all__ = ["backward", "grad", "call_backward"]
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Accumulate into ``.grad`` of every leaf the ``tensors`` depend on (``torch.autograd.backward``)."""
+    tensors = _as_list(tensors)
+    roots, grads = _roots(tensors, grad_tensors, create_graph)
+    capture = None
+    if inputs is not None:  # accumulate into these only
+        capture = {_node_of(t): None for t in _as_list(inputs)}
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward(roots, grads, retain_graph, create_graph, capture, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused: bool = False, materialize_grads: bool = False):
+    """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching any ``.grad``."""
+    outputs = _as_list(outputs)
+    inputs = _as_list(inputs)
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    roots, grads = _roots(outputs, grad_outputs, create_graph)
+    nodes = [_node_of(t) for t in inputs]
+    capture = {n: None for n in nodes if n is not None}
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward(roots, grads, retain_graph, create_graph, capture, accumulate=False)
+    result = []
+    for t, n in zip(inputs, nodes):
+        g = capture.get(n) if n is not None else None
+        if g is None:
+            if materialize_grads:
+                result.append(Tensor._wrap(np.zeros_like(t._array)))
+                continue
+            if not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in "
+                                   "the graph. Set allow_unused=True if this is the desired behavior.")
+            result.append(None)
+        else:
+            result.append(g if isinstance(g, Tensor) else Tensor._wrap(g))
+    return tuple(result)
+
+
+def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capture=None,
+                 accumulate: bool = True) -> None:
+    """The engine proper. ``capture`` maps nodes to fill in with their total incoming gradient."""
+    # 1. How many edges lead into each node from the part of the graph we will run.
+    dependencies: dict = {}
+    stack = list(dict.fromkeys(roots))
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            dependencies[child] = dependencies.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+
+    grads: dict = {}
+    for node, g in zip(roots, root_grads):
+        grads[node] = grads[node] + g if node in grads else g
+    ready = [n for n in dict.fromkeys(roots) if dependencies.get(n, 0) == 0]
+    handed_out: set[int] = set()  # arrays already stored in some .grad (never store one twice)
+
+    previous_mode = GRAD_ENABLED[0]
+    GRAD_ENABLED[0] = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            g = grads.pop(node, None)
+            if g is not None:
+                g = _run_hooks_and_retain(node, g, handed_out)
+                if capture is not None and node in capture:
+                    capture[node] = g
+            if isinstance(node, AccumulateGrad):
+                if g is not None and accumulate and (capture is None or node in capture):
+                    _accumulate(node.variable, g, create_graph, handed_out)
+                continue
+            input_grads = call_backward(node, g, create_graph) if g is not None else ()
+            if not retain_graph and g is not None:
+                node._freed = len(node._saved) > 0
+                node._saved = ()
+            for i, (child, _) in enumerate(node.next_functions):
+                if child is None:
+                    continue
+                ig = input_grads[i] if i < len(input_grads) else None
+                if ig is not None:
+                    ig = _check(node, i, child, ig, create_graph)
+                    grads[child] = grads[child] + ig if child in grads else ig
+                dependencies[child] -= 1
+                if dependencies[child] == 0:
+                    ready.append(child)
+    finally:
+        GRAD_ENABLED[0] = previous_mode
+
+
+def call_backward(node: BackwardNode, g, create_graph: bool) -> tuple:
+    """One node's backward: ∂L/∂output in, a tuple of ∂L/∂input (one per forward input) out."""
+    fn = node.function
+    if fn.on_arrays and not create_graph:
+        grads = fn.backward(node, g._array if isinstance(g, Tensor) else g)
+    elif fn.on_arrays:
+        if not fn.differentiable_backward:
+            raise NotImplementedError(
+                f"create_graph=True: the backward of {node.name()} is not itself differentiable in "
+                "glassgrad yet, so second derivatives through it are not available")
+        node._diff_mode = True
+        try:
+            with set_grad_enabled(True):
+                grads = fn.backward(node, g if isinstance(g, Tensor) else Tensor._wrap(g))
+        finally:
+            node._diff_mode = False
+    else:  # a user-defined Function: Tensors in and out
+        with set_grad_enabled(create_graph):
+            grads = fn.backward(node, g if isinstance(g, Tensor) else Tensor._wrap(g))
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    expected = len(node.next_functions)
+    if len(grads) != expected:
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {expected}, got {len(grads)})")
+    return grads
+
+
+def _check(node, i: int, child, g, create_graph: bool):
+    """Gradients are arrays (Tensors under create_graph) with exactly the input's shape and dtype."""
+    if create_graph:
+        if not isinstance(g, Tensor):
+            g = Tensor._wrap(np.asarray(g))
+        shape, dtype = g._array.shape, g._array.dtype
+    else:
+        if isinstance(g, Tensor):
+            g = g._array
+        elif type(g) is not np.ndarray:
+            g = np.asarray(g)
+        shape, dtype = g.shape, g.dtype
+    if shape != child._shape:
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                           f"{list(shape)} but expected shape compatible with {list(child._shape)}")
+    if dtype != child._dtype:
+        g = g.to(_dtype_of(child)) if create_graph else g.astype(child._dtype)
+    return g
+
+
+def _dtype_of(node):
+    from glassgrad.dtypes import from_numpy_dtype
+    return from_numpy_dtype(node._dtype)
+
+
+def _run_hooks_and_retain(node, g, handed_out: set):
+    """Tensor hooks registered on the node's output may replace g; retain_grad() keeps a copy."""
+    hooks = node._tensor_hooks if not isinstance(node, AccumulateGrad) else node.variable._hooks
+    if hooks:
+        for hook in list(hooks.values()):
+            as_tensor = g if isinstance(g, Tensor) else Tensor._wrap(g)
+            new = hook(as_tensor)
+            if new is not None:
+                g = new if isinstance(g, Tensor) else new._array
+    if node._retained is not None:
+        t = node._retained()
+        if t is not None:
+            t._grad = g if isinstance(g, Tensor) else Tensor._wrap(_unshared(g, handed_out))
+    return g
+
+
+def _accumulate(leaf: Tensor, g, create_graph: bool, handed_out: set) -> None:
+    """``leaf.grad += g`` — the leaf keeps the sum over backward calls until it is zeroed."""
+    if leaf._grad is None:
+        leaf._grad = g if isinstance(g, Tensor) else Tensor._wrap(_unshared(g, handed_out))
+    elif create_graph or isinstance(g, Tensor):
+        leaf._grad = leaf._grad + g
+    else:  # new array, same .grad object: nothing else that shares the old array changes
+        leaf._grad._array = leaf._grad._array + g
+
+
+def _unshared(g: np.ndarray, handed_out: set) -> np.ndarray:
+    """A backward may pass one array to two inputs (``a + b``); each .grad must own its numbers."""
+    if id(g) in handed_out or not g.flags.writeable:
+        g = g.copy()
+    handed_out.add(id(g))
+    return g
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def _node_of(t: Tensor):
+    if t.grad_fn is not None:
+        return t.grad_fn
+    if t._requires_grad:
+        from glassgrad.autograd.function import _accumulator
+        return _accumulator(t)
+    return None
+
+
+def _roots(tensors: list, grad_tensors, create_graph: bool):
+    """The starting nodes and ∂L/∂root for each (ones for a scalar root when none is given)."""
+    grad_tensors = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"got {len(grad_tensors)} gradients for {len(tensors)} tensors")
+    roots, grads = [], []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward: expected a Tensor, got {type(t).__name__}")
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a "
+                               "grad_fn")
+        if g is None:
+            if t._array.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = np.ones_like(t._array)
+        elif isinstance(g, Tensor):
+            if g.shape != t.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{g.shape} and output[{i}] has a shape of {t.shape}.")
+            g = g if create_graph else g._array.astype(t._array.dtype, copy=True)
+        else:
+            g = np.array(g, dtype=t._array.dtype)
+            if g.shape != t._array.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{list(g.shape)} and output[{i}] has a shape of {list(t.shape)}.")
+        if create_graph and not isinstance(g, Tensor):
+            g = Tensor._wrap(g)
+        roots.append(_node_of(t))
+        grads.append(g)
+    return roots, grads

@@ -1,0 +1,130 @@
+"""Data types, named as PyTorch names them: ``glassgrad.float32`` (alias ``glassgrad.float``), ...
+
+Part III. Each glassgrad dtype wraps one numpy dtype. Floats default to float32, as in PyTorch, and the
+type-promotion rules below are PyTorch's, which differ from numpy's in two places a learner meets:
+an integer tensor combined with a Python float becomes float32 (numpy says float64), and a 0-dim tensor
+does not widen a bigger tensor of the same kind (``float32 tensor * float64 scalar tensor`` stays float32).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "dtype", "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
+    "short", "int32", "int", "int64", "long", "bool", "get_default_dtype", "set_default_dtype",
+]
+
+
+class dtype:  # noqa: N801 - PyTorch's name
+    """A tensor element type: ``glassgrad.float32`` and friends. ``.numpy`` is the numpy dtype."""
+
+    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize")
+
+    def __init__(self, name: str, np_dtype) -> None:
+        self.name = name
+        self.numpy = np.dtype(np_dtype)
+        self.is_floating_point = self.numpy.kind == "f"
+        self.is_signed = self.numpy.kind in "fi"
+        self.itemsize = self.numpy.itemsize
+
+    def __repr__(self) -> str:
+        return f"glassgrad.{self.name}"
+
+    def __reduce__(self):  # copy/deepcopy keep the singleton
+        return (to_dtype, (self.name,))
+
+
+float16 = half = dtype("float16", np.float16)
+float32 = float = dtype("float32", np.float32)  # noqa: A001 - PyTorch's name
+float64 = double = dtype("float64", np.float64)
+uint8 = dtype("uint8", np.uint8)
+int8 = dtype("int8", np.int8)
+int16 = short = dtype("int16", np.int16)
+int32 = int = dtype("int32", np.int32)  # noqa: A001
+int64 = long = dtype("int64", np.int64)
+bool = dtype("bool", np.bool_)  # noqa: A001
+
+_ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
+_BY_NUMPY = {d.numpy: d for d in _ALL}
+_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
+
+_default = [float32]
+
+
+def get_default_dtype() -> dtype:
+    """The dtype Python floats become: float32 unless changed."""
+    return _default[0]
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Make Python floats become ``d`` (float32 or float64), as ``torch.set_default_dtype``."""
+    d = to_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default[0] = d
+
+
+def to_dtype(d) -> dtype:
+    """Accept a glassgrad dtype, a numpy dtype or type, a name ('float32') or a Python type."""
+    if isinstance(d, dtype):
+        return d
+    if d is builtins_float:
+        return _default[0]
+    if d is builtins_int:
+        return int64
+    if d is builtins_bool:
+        return bool
+    if isinstance(d, str) and d in _BY_NAME:
+        return _BY_NAME[d]
+    try:
+        return _BY_NUMPY[np.dtype(d)]
+    except (TypeError, KeyError):
+        raise TypeError(f"unsupported dtype {d!r}; use one of {', '.join(sorted(_BY_NAME))}") from None
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    """The glassgrad dtype of a numpy array's dtype (raises TypeError for e.g. complex or object)."""
+    try:
+        return _BY_NUMPY[np_dtype]
+    except KeyError:
+        raise TypeError(
+            f"can't convert numpy array of type {np_dtype}: glassgrad supports "
+            f"{', '.join(d.name for d in _ALL)}") from None
+
+
+import builtins as _builtins  # noqa: E402  (after the names above shadow float/int/bool)
+
+builtins_float, builtins_int, builtins_bool = _builtins.float, _builtins.int, _builtins.bool
+
+# Promotion --------------------------------------------------------------------------------------------
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def result_type(a: np.ndarray, b) -> np.dtype:
+    """PyTorch's result dtype of a binary op between array ``a`` and ``b`` (array or Python number).
+
+    Categories rank bool < integer < float, and the higher category wins with its own dtype (a Python
+    float counts as the default float dtype, a Python int as int64). Within one category, a Python
+    number or a 0-dim array never widens a dimensioned operand; two operands alike promote as numpy.
+    """
+    ka = a.dtype
+    if isinstance(b, np.ndarray):
+        kb = b.dtype
+        if ka == kb:
+            return ka
+        rank_a, rank_b = _KIND_RANK[ka.kind], _KIND_RANK[kb.kind]
+        if rank_a != rank_b:  # a higher category always wins, with its own dtype
+            return ka if rank_a > rank_b else kb
+        if (a.ndim > 0) == (b.ndim > 0):
+            return np.promote_types(ka, kb)
+        return ka if a.ndim > 0 else kb  # same category: the dimensioned operand wins
+    # b is a Python scalar
+    if isinstance(b, builtins_bool):
+        return ka
+    if isinstance(b, builtins_int):
+        return ka if ka.kind != "b" else np.dtype(np.int64)
+    if isinstance(b, builtins_float):
+        return ka if ka.kind == "f" else _default[0].numpy
+    raise TypeError(f"unsupported operand type {type(b).__name__}")

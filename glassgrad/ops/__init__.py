@@ -1,0 +1,28 @@
+"""The differentiable primitives, one family a file, each op's forward and backward side by side.
+
+Part III. Read ``elementwise.py`` first (the pattern every family follows), then ``reduce.py``,
+``shape.py``, ``indexing.py``, ``linalg.py`` and ``conv.py``.
+
+Each family ends with a ``TENSOR_METHODS`` table (method name -> function): importing this package
+attaches them to ``Tensor``, so ``x.sum(dim=1)`` and ``glassgrad.sum(x, dim=1)`` are one function.
+Each family's ``NUMPY`` table maps numpy functions to the same ops, for ``Tensor.__array_ufunc__``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from glassgrad.tensor import NUMPY_DISPATCH, Tensor
+
+FAMILIES = ["elementwise", "reduce", "shape", "indexing", "linalg", "conv"]
+
+for _name in FAMILIES:
+    try:
+        _module = importlib.import_module(f"glassgrad.ops.{_name}")
+    except ModuleNotFoundError as _e:  # a family not written yet
+        if _e.name != f"glassgrad.ops.{_name}":
+            raise
+        continue
+    for _method, _fn in getattr(_module, "TENSOR_METHODS", {}).items():
+        setattr(Tensor, _method, _fn)
+    NUMPY_DISPATCH.update(getattr(_module, "NUMPY", {}))

@@ -1,0 +1,420 @@
+"""PART III — ``Tensor``: a numpy array plus what autograd needs (requires_grad, grad, grad_fn, is_leaf).
+
+Read this after Part I's ``Value``: a Tensor is a Value whose data is an n-dimensional array. What a
+Value kept as numbers on the node (its local derivatives), a Tensor keeps in its ``grad_fn``: the
+backward node of the operation that made it, holding the tensors that operation saved for backward.
+
+This file holds the tensor itself: storage, dtype and shape, conversions, the autograd state, the rules
+for in-place changes, and the PyTorch-style ``repr``. The operations (``+``, ``sum``, ``reshape``,
+``@`` ...) live in ``glassgrad/ops/``, one family a file, each with its forward and backward side by
+side; ``glassgrad/ops/__init__.py`` attaches them to this class as methods.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from glassgrad import dtypes
+from glassgrad.autograd.grad_mode import GRAD_ENABLED
+
+__all__ = ["Tensor", "RemovableHandle"]
+
+# Filled by glassgrad/ops: numpy function or ufunc -> glassgrad op, so that numpy code applied to
+# Tensors (e.g. a backward formula run with create_graph=True) records a graph. See __array_ufunc__.
+NUMPY_DISPATCH: dict = {}
+
+
+class Tensor:
+    """An n-dimensional array that can record how it was computed, as ``torch.Tensor``.
+
+    Create tensors with ``glassgrad.tensor(data)``, ``zeros``, ``randn``, ...; the attributes a learner
+    reads are ``shape``, ``dtype``, ``requires_grad``, ``grad``, ``grad_fn`` and ``is_leaf``.
+    """
+
+    __slots__ = ("_array", "_requires_grad", "_grad", "grad_fn", "_vc", "_base", "_hooks",
+                 "_retains_grad", "_accumulator", "__weakref__")
+
+    # numpy asks us, not itself, when an ndarray meets a Tensor (ndarray * Tensor -> Tensor).
+    __array_priority__ = 1000
+
+    def __init__(self, data=None, *, dtype=None, requires_grad: bool = False) -> None:
+        """``Tensor(data)`` is ``glassgrad.tensor(data)``; prefer the function, as in PyTorch."""
+        from glassgrad.creation import _to_array  # creation.py builds on this file
+
+        array = _to_array([] if data is None else data, dtype)
+        self._init(array, requires_grad, None)
+
+    def _init(self, array: np.ndarray, requires_grad: bool, grad_fn) -> None:
+        self._array = array
+        self._requires_grad = requires_grad
+        self._grad = None
+        self.grad_fn = grad_fn
+        self._vc = [0]          # version counter, shared with views of the same storage
+        self._base = None       # the tensor this one is a view of, if any
+        self._hooks = None      # leaf gradient hooks {handle id: fn}
+        self._retains_grad = False
+        self._accumulator = None  # weakref to this leaf's AccumulateGrad node
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray, requires_grad: bool = False, grad_fn=None) -> "Tensor":
+        """Make a Tensor around an existing array without copying (the engine's fast path)."""
+        t = cls.__new__(cls)
+        t._init(array, requires_grad, grad_fn)
+        return t
+
+    # --- storage, shape and type ----------------------------------------------------------------
+    @property
+    def shape(self) -> "Size":
+        return Size(self._array.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape (a ``Size``), or the length of one dimension."""
+        if dim is None:
+            return Size(self._array.shape)
+        return self._array.shape[self._dim(dim)]
+
+    def dim(self) -> int:
+        return self._array.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return self._array.ndim
+
+    def numel(self) -> int:
+        return self._array.size
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.from_numpy_dtype(self._array.dtype)
+
+    @property
+    def device(self) -> "device":
+        return _CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def is_floating_point(self) -> bool:
+        return self._array.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        return self._array.itemsize
+
+    def _dim(self, dim: int) -> int:
+        """Normalise a possibly negative dimension; IndexError in PyTorch's words when out of range."""
+        n = max(self._array.ndim, 1)
+        if not -n <= dim < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                             f"but got {dim})")
+        return dim % n
+
+    # --- conversion to Python and numpy --------------------------------------------------------------
+    def item(self):
+        """The single number in a one-element tensor, as a Python number."""
+        if self._array.size != 1:
+            raise RuntimeError(f"a Tensor with {self._array.size} elements cannot be converted to "
+                               "Scalar")
+        return self._array.reshape(()).item()
+
+    def tolist(self):
+        return self._array.tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying array (shared memory, as in PyTorch). Refused while grad is recorded."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self._array
+
+    def __array__(self, dtype=None, copy=None):
+        return self._array if dtype is None else self._array.astype(dtype)
+
+    def __len__(self) -> int:
+        if self._array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._array.shape[0]
+
+    def __bool__(self) -> bool:
+        if self._array.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._array.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._array.dtype.kind not in "iub" or self._array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __iter__(self):
+        if self._array.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._array.shape[0]))
+
+    __hash__ = object.__hash__  # identity, so tensors work in sets and dicts; == is elementwise
+
+    def __reduce_ex__(self, protocol):
+        # copy.deepcopy (used on modules and state dicts) goes through here; pickle files are refused
+        # by glassgrad.save/load, which never unpickle.
+        return (_rebuild, (self._array.copy(), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
+                               "deepcopy protocol at the moment")
+        t = type(self)._wrap(self._array.copy(), self._requires_grad)
+        if self._grad is not None:
+            t._grad = Tensor._wrap(self._grad._array.copy())
+        memo[id(self)] = t
+        return t
+
+    # --- autograd state ------------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want "
+                               "to use a computed variable in a subgraph that doesn't require "
+                               "differentiation use var_no_grad = var.detach().")
+        if value and self._array.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients, got "
+                               f"{self.dtype}")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (and anything that doesn't require grad)."""
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The accumulated gradient (leaves, and non-leaves after ``retain_grad()``), else None."""
+        if self._grad is None and self.grad_fn is not None and not self._retains_grad:
+            import warnings
+            warnings.warn("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed."
+                          " Its .grad attribute won't be populated during autograd.backward(). If you "
+                          "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                          ".retain_grad() on the non-leaf Tensor.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                f"{type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: {list(value.shape)}"
+                                   f" vs {list(self.shape)}")
+        self._grad = value
+
+    @property
+    def data(self) -> "Tensor":
+        """This tensor's numbers as a new tensor outside the graph (shares memory, as in PyTorch)."""
+        t = Tensor._wrap(self._array)
+        t._vc = self._vc
+        return t
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._array = value._array
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    def detach(self) -> "Tensor":
+        """The same numbers (shared memory and version counter), cut from the graph."""
+        t = Tensor._wrap(self._array)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep theirs)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self._retains_grad = True
+            self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook) -> "RemovableHandle":
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None result replaces it.
+
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            hooks = self.grad_fn._tensor_hooks
+            if hooks is None:
+                hooks = self.grad_fn._tensor_hooks = {}
+        else:
+            hooks = self._hooks
+            if hooks is None:
+                hooks = self._hooks = {}
+        return RemovableHandle(hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
+                 inputs=None) -> None:
+        """Compute the gradient of this tensor w.r.t. every leaf that requires grad; add it to ``.grad``.
+
+        ``gradient`` is ∂L/∂self (required unless self is a single number); the graph's saved tensors
+        are freed afterwards unless ``retain_graph=True``; ``create_graph=True`` records the backward
+        pass itself, so the gradients can be differentiated again.
+        """
+        from glassgrad.autograd.engine import backward
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+
+    # --- in-place changes ----------------------------------------------------------------------------
+    def _check_inplace(self) -> None:
+        """PyTorch's rules for changing a tensor in place while the graph is being recorded."""
+        if not GRAD_ENABLED[0]:
+            return
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+        base = self._base
+        if base is not None and base._requires_grad:
+            raise RuntimeError("a view of a tensor that requires grad is being used in an in-place "
+                               "operation; glassgrad does not rewrite the base's history: use an "
+                               "out-of-place operation instead.")
+
+    def _apply_inplace(self, result: "Tensor") -> "Tensor":
+        """Make ``self`` hold ``result`` (computed out of place), as an in-place op does.
+
+        The numbers are written into self's own array, so views and ``from_numpy`` arrays see them;
+        the version counter moves on, so a backward that saved the old numbers will refuse to run.
+        When the result carries a graph, self becomes its output (PyTorch "rebases" the history).
+        """
+        self._check_inplace()
+        if result._array.shape != self._array.shape:
+            raise RuntimeError(f"output with shape {list(self._array.shape)} doesn't match the "
+                               f"broadcast shape {list(result._array.shape)}")
+        if not np.can_cast(result._array.dtype, self._array.dtype, casting="same_kind"):
+            raise RuntimeError(f"result type {dtypes.from_numpy_dtype(result._array.dtype).name} "
+                               f"can't be cast to the desired output type {self.dtype.name}")
+        np.copyto(self._array, result._array, casting="same_kind")
+        self._vc[0] += 1
+        if result.grad_fn is not None:
+            self.grad_fn = result.grad_fn
+            self._requires_grad = True
+        return self
+
+    # --- numpy interoperability ----------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """numpy ufuncs on Tensors become glassgrad ops (``np.exp(t)`` is ``glassgrad.exp(t)``).
+
+        This is what lets a backward formula written in numpy run on Tensors when ``create_graph=True``.
+        """
+        op = NUMPY_DISPATCH.get(ufunc) if method == "__call__" and not kwargs else None
+        if op is None:
+            return NotImplemented
+        return op(*inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        op = NUMPY_DISPATCH.get(func)
+        if op is None:
+            return NotImplemented
+        return op(*args, **kwargs)
+
+    # --- printing ------------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        from glassgrad._format import format_tensor
+        return format_tensor(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._array.ndim == 0:
+            return self.item().__format__(spec)
+        return repr(self)
+
+
+def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor._wrap(array, requires_grad)
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as ``glassgrad.Size([2, 3])``."""
+
+    def __repr__(self) -> str:
+        return f"glassgrad.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+class device:  # noqa: N801 - PyTorch's name
+    """Where a tensor lives. glassgrad computes with numpy on the CPU, so there is one: ``cpu``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str = "cpu", index=None) -> None:  # noqa: A002
+        if isinstance(type, device):
+            type = type.type
+        if type != "cpu":
+            raise RuntimeError(f"glassgrad runs on the CPU only; device {type!r} is not available")
+        self.type, self.index = "cpu", None
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+    def __str__(self) -> str:
+        return "cpu"
+
+    def __eq__(self, other) -> bool:
+        return str(other) == "cpu"
+
+    def __hash__(self) -> int:
+        return hash("cpu")
+
+
+_CPU = device("cpu")
+
+
+class RemovableHandle:
+    """Returned by ``register_hook`` (and nn's hook registration): ``handle.remove()`` undoes it."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict, hook) -> None:
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+        hooks[self.id] = hook
+        self._dict = hooks
+
+    def remove(self) -> None:
+        self._dict.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
