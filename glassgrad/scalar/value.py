@@ -24,9 +24,9 @@ Choices that differ from PyTorch, on purpose:
   division by zero *raise* (``ValueError``/``ZeroDivisionError``) naming the operation and the number.
   PyTorch returns ``nan`` or ``inf`` there and lets it flow on silently until the loss is ``nan`` a
   thousand steps later; for a learner one clear error at the cause is worth more.
-- ``exp`` and ``**`` whose result does not fit in a float raise ``OverflowError`` naming the operation
-  (Python's ``math`` module raises there too). ``+``, ``-`` and ``*`` follow IEEE arithmetic as Python
-  floats do, so a product can still overflow to ``inf``.
+- ``exp``, ``**`` and ``/`` whose result or derivative does not fit in a float raise ``OverflowError``
+  naming the operation (Python's ``math`` module raises there too). ``+``, ``-``, ``*`` and ``dot`` — the
+  hot path — follow IEEE arithmetic as Python floats do, so a product of huge numbers still gives ``inf``.
 - ``data`` must be a real number: ``int``, ``float``, numpy's integer and floating scalars, ``Fraction``.
   It is stored as a ``float``. ``bool`` is refused (``TypeError``): ``True`` has no derivative, and a
   bool where a number belongs is nearly always a bug (a comparison passed by mistake).
@@ -92,7 +92,11 @@ class Value:
         b = other.data
         if b == 0.0:
             raise ZeroDivisionError(f"Value division: {self.data!r} / 0 (PyTorch would give inf or nan)")
-        return Value(self.data / b, (self, other), (1.0 / b, -self.data / (b * b)), "/")
+        out = self.data / b
+        local_b = -out / b  # −a/b² as −(a/b)/b: b·b can underflow to 0 where b is a fine divisor
+        if math.isinf(local_b):  # (also when out itself overflowed)
+            raise OverflowError(f"division: {self.data!r} / {b!r}: the result or its derivative is too large for a float")
+        return Value(out, (self, other), (1.0 / b, local_b), "/")
 
     def __neg__(self):
         """out = −a;  ∂out/∂a = −1"""
@@ -105,7 +109,7 @@ class Value:
         n = _to_float(other)
         a = self.data
         if a == 0.0 and n < 0.0:
-            raise ValueError(f"pow: 0 ** {other!r} is undefined (division by zero; PyTorch gives inf)")
+            raise ValueError(f"pow: {a!r} ** {other!r} is undefined (division by zero; PyTorch gives inf)")
         if a < 0.0 and not n.is_integer():
             raise ValueError(f"pow: {a!r} ** {other!r} is not a real number (PyTorch gives nan)")
         if a == 0.0 and 0.0 < n < 1.0:
@@ -114,7 +118,7 @@ class Value:
             out = a**n
             local = n * a ** (n - 1.0) if n != 0.0 else 0.0
         except OverflowError:
-            raise OverflowError(f"pow: {a!r} ** {other!r} is too large for a float") from None
+            raise OverflowError(f"pow: {a!r} ** {other!r}: the result or its derivative is too large for a float") from None
         return Value(out, (self,), (local,), f"**{other}")
 
     def _pow_value(self, other: Value) -> Value:
@@ -128,7 +132,7 @@ class Value:
             out = a**b
             local_a = b * a ** (b - 1.0)
         except OverflowError:
-            raise OverflowError(f"pow: {a!r} ** {b!r} is too large for a float") from None
+            raise OverflowError(f"pow: {a!r} ** {b!r}: the result or its derivative is too large for a float") from None
         return Value(out, (self, other), (local_a, out * math.log(a)), "**")
 
     # number ∘ Value: Python calls these when the left operand is a plain number
