@@ -100,27 +100,45 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
             node = ready.pop()
             g = grads.pop(node, None)
             if g is not None:
-                g = _run_hooks_and_retain(node, g, handed_out)
+                if node._tensor_hooks is not None or node._retained is not None or (
+                        type(node) is AccumulateGrad and node.variable._hooks):
+                    g = _run_hooks_and_retain(node, g, handed_out)
                 if capture is not None and node in capture:
                     capture[node] = g
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 if g is not None and accumulate and (capture is None or node in capture):
                     _accumulate(node.variable, g, create_graph, handed_out)
                 continue
-            input_grads = call_backward(node, g, create_graph) if g is not None else ()
+            if g is None:  # nothing reached this node: only release its children
+                input_grads = ()
+            elif create_graph or not node.function.on_arrays:
+                input_grads = call_backward(node, g, create_graph)
+            else:  # the common case, inlined: a primitive's backward on arrays
+                input_grads = node.function.backward(node, g)
+                if type(input_grads) is not tuple:
+                    input_grads = (input_grads,)
+                if len(input_grads) != len(node.next_functions):
+                    _wrong_count(node, input_grads)
             if not retain_graph and g is not None:
                 node._freed = len(node._saved) > 0
                 node._saved = ()
-            for i, (child, _) in enumerate(node.next_functions):
-                if child is None:
-                    continue
-                ig = input_grads[i] if i < len(input_grads) else None
-                if ig is not None:
-                    ig = _check(node, i, child, ig, create_graph)
-                    grads[child] = grads[child] + ig if child in grads else ig
-                dependencies[child] -= 1
-                if dependencies[child] == 0:
-                    ready.append(child)
+            i = 0
+            for child, _ in node.next_functions:
+                if child is not None:
+                    ig = input_grads[i] if input_grads else None
+                    if ig is not None:
+                        if (type(ig) is not np.ndarray or ig.shape != child._shape
+                                or ig.dtype != child._dtype):
+                            ig = _check(node, i, child, ig, create_graph)
+                        if child in grads:
+                            grads[child] = grads[child] + ig
+                        else:
+                            grads[child] = ig
+                    count = dependencies[child] - 1
+                    dependencies[child] = count
+                    if count == 0:
+                        ready.append(child)
+                i += 1
     finally:
         GRAD_ENABLED[0] = previous_mode
 
@@ -146,11 +164,14 @@ def call_backward(node: BackwardNode, g, create_graph: bool) -> tuple:
             grads = fn.backward(node, g if isinstance(g, Tensor) else Tensor._wrap(g))
     if not isinstance(grads, tuple):
         grads = (grads,)
-    expected = len(node.next_functions)
-    if len(grads) != expected:
-        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {expected}, got {len(grads)})")
+    if len(grads) != len(node.next_functions):
+        _wrong_count(node, grads)
     return grads
+
+
+def _wrong_count(node, grads) -> None:
+    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                       f"(expected {len(node.next_functions)}, got {len(grads)})")
 
 
 def _check(node, i: int, child, g, create_graph: bool):
@@ -244,7 +265,7 @@ def _roots(tensors: list, grad_tensors, create_graph: bool):
         if g is None:
             if t._array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = np.ones_like(t._array)
+            g = np.ones(t._array.shape, t._array.dtype)
         elif isinstance(g, Tensor):
             if g.shape != t.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "

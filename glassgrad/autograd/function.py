@@ -195,12 +195,9 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward; if grad is enabled and an input requires grad, record a backward node."""
-        requires = False
-        if GRAD_ENABLED[0]:
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    requires = True
-                    break
+        needs = ([isinstance(a, Tensor) and a._requires_grad for a in args] if GRAD_ENABLED[0]
+                 else _NOTHING)
+        requires = True in needs
         if cls.on_arrays:
             arrays = [a._array if isinstance(a, Tensor) else a for a in args]
             if not requires:
@@ -210,7 +207,7 @@ class Function:
                     _share_storage(result, args[0])
                 return result
             node = cls._node_class()
-            node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            node.needs_input_grad = tuple(needs)
             out = cls.forward(node, *arrays)
             if type(out) is not np.ndarray:
                 out = np.asarray(out)
@@ -228,8 +225,12 @@ class Function:
         result = Tensor._wrap(out, True, node)
         if cls.is_view:
             _share_storage(result, args[0])
-        _record(node, args, result)
+        _record(node, args, needs, result)
         return result
+
+
+_NOTHING: list = []
+_NO_EDGE = (None, 0)
 
 
 def _share_storage(view: Tensor, base: Tensor) -> None:
@@ -238,15 +239,10 @@ def _share_storage(view: Tensor, base: Tensor) -> None:
     view._base = base._base if base._base is not None else base
 
 
-def _record(node: BackwardNode, args: tuple, result: Tensor) -> None:
+def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor) -> None:
     """Fill in the node: where each input's gradient goes, and which tensors the saved values are."""
-    nexts = []
-    for a in args:
-        if isinstance(a, Tensor) and a._requires_grad:
-            nexts.append((a.grad_fn if a.grad_fn is not None else _accumulator(a), 0))
-        else:
-            nexts.append((None, 0))
-    node.next_functions = tuple(nexts)
+    node.next_functions = tuple((a.grad_fn or _accumulator(a), 0) if need else _NO_EDGE
+                                for a, need in zip(args, needs))
     node._shape = result._array.shape
     node._dtype = result._array.dtype
     saved = node._saved

@@ -1,0 +1,50 @@
+"""Run a PyTorch program on glassgrad, unchanged: glassgrad registered as ``torch`` in ``sys.modules``.
+
+Part III's acceptance test and a learner's tool: ``glassgrad run-as-torch script.py`` (or
+``python -m glassgrad.as_torch script.py``) runs a script written for PyTorch with every ``import torch``,
+``torch.nn``, ``torch.nn.functional``, ``torch.optim``, ``torch.autograd`` and ``torch.utils.data``
+answered by glassgrad. When the script needs something glassgrad lacks, the AttributeError names it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import runpy
+import sys
+
+# torch module name -> glassgrad module name
+MODULES = {
+    "torch": "glassgrad",
+    "torch.autograd": "glassgrad.autograd",
+    "torch.nn": "glassgrad.nn",
+    "torch.nn.functional": "glassgrad.nn.functional",
+    "torch.nn.init": "glassgrad.nn.init",
+    "torch.nn.utils": "glassgrad.nn.utils",
+    "torch.optim": "glassgrad.optim",
+    "torch.optim.lr_scheduler": "glassgrad.optim.lr_scheduler",
+    "torch.utils": "glassgrad.utils",
+    "torch.utils.data": "glassgrad.utils.data",
+}
+
+
+def install() -> None:
+    """Make ``import torch`` (and its submodules above) import glassgrad."""
+    for torch_name, ours in MODULES.items():
+        try:
+            sys.modules[torch_name] = importlib.import_module(ours)
+        except ModuleNotFoundError as e:
+            if e.name is None or not ours.startswith(e.name):  # a real import error inside
+                raise
+
+
+def run(path: str, argv: list[str] | None = None) -> None:
+    """Run the script at ``path`` as ``__main__`` with glassgrad standing in for torch."""
+    install()
+    sys.argv = [path, *(argv or [])]
+    runpy.run_path(path, run_name="__main__")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        raise SystemExit("usage: python -m glassgrad.as_torch SCRIPT [ARGS...]")
+    run(sys.argv[1], sys.argv[2:])
