@@ -1,0 +1,588 @@
+"""Convolution and pooling: conv2d, conv1d, max/avg pooling and adaptive average pooling.
+
+Part III, the last op family (after linalg.py). A convolution is a matrix product in disguise:
+*im2col* copies every kernel-sized window of the (padded) input into one column of a matrix
+
+    cols[(c, i, j), (n, y, x)] = x_pad[n, c, y·s + i·d, x·s + j·d]
+
+so that ``out[n, o, y, x] = Σ_(c,i,j) W[o, (c, i, j)] · cols[(c, i, j), (n, y, x)] + b[o]``: one BLAS
+matmul for the whole batch. Backward is the same product read the other way round:
+
+    ∂L/∂W    = G @ colsᵀ         (G[o, (n, y, x)] = ∂L/∂out)
+    ∂L/∂cols = Wᵀ @ G,           then *col2im* adds each column back onto the window it came from
+    ∂L/∂b[o] = Σ_(n,y,x) G[o, (n, y, x)]
+
+The copies in and out of the window layout loop over the kernel offsets (i, j) — kh·kw strided numpy
+copies — never over pixels or samples. Pooling uses the same windows: a max (whose gradient goes to the
+first maximum of each window, as PyTorch's does) or a mean.
+
+Shapes follow PyTorch: inputs are (N, C, H, W) or unbatched (C, H, W); 1-d forms (N, C, L) reuse the 2-d
+code with H = 1. Options (stride, padding, dilation, kernel_size) are an int or a tuple, and the error
+for a bad argument is PyTorch's own.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from glassgrad.autograd.function import Function
+from glassgrad.tensor import Tensor
+
+__all__ = ["conv2d", "conv1d", "max_pool2d", "max_pool1d", "avg_pool2d", "avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_avg_pool1d"]
+
+_TORCH_TYPE = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+# --- argument handling ---------------------------------------------------------------------------------
+def _tuple(value, n: int, name: str, what: str = "convolution dimensions") -> tuple:
+    """An int or a sequence of n ints as an n-tuple (PyTorch's error for a wrong length)."""
+    if isinstance(value, numbers.Integral):
+        return (int(value),) * n
+    value = tuple(value)
+    if len(value) == 1:
+        value = value * n
+    if len(value) != n or not all(isinstance(v, numbers.Integral) for v in value):
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to "
+                           f"match the {what}, but got {name}={list(value)}")
+    return tuple(int(v) for v in value)
+
+
+def _shape(a) -> str:
+    return str(list(a.shape))
+
+
+def _pad_view(x: np.ndarray, pads: tuple, value=0) -> np.ndarray:
+    """x (N, C, H, W) with (top, bottom, left, right) rows/columns of ``value`` around it."""
+    top, bottom, left, right = pads
+    if not (top or bottom or left or right):
+        return x
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
+    out[:, :, top:top + h, left:left + w] = x
+    return out
+
+
+def _window(a: np.ndarray, i0: int, j0: int, oh: int, ow: int, sh: int, sw: int) -> np.ndarray:
+    """The strided view a[..., i0 + y·sh, j0 + x·sw] for y < oh, x < ow (one kernel offset)."""
+    return a[..., i0:i0 + sh * (oh - 1) + 1:sh, j0:j0 + sw * (ow - 1) + 1:sw]
+
+
+# --- convolution ---------------------------------------------------------------------------------------
+class Conv2d(Function):
+    """out[n,o,y,x] = b[o] + Σ_(c,i,j) W[o,c,i,j] · x_pad[n, c, y·s_h + i·d_h, x·s_w + j·d_w]
+
+    Backward, with G = ∂L/∂out and cols the im2col matrix of forward:
+    ∂L/∂W = G @ colsᵀ;  ∂L/∂b = Σ_(n,y,x) G;  ∂L/∂x = col2im(Wᵀ @ G) (each window's gradient added back
+    where the window was read, then the padding cut off).
+    """
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pads, dilation, shape4):
+        in_shape, w_shape = x.shape, w.shape
+        x = x.reshape(shape4[0])
+        w = w.reshape(shape4[1])
+        n, c, h, wd = x.shape
+        o, _, kh, kw = w.shape
+        (sh, sw), (dh, dw) = stride, dilation
+        xp = _pad_view(x, pads)
+        oh = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1
+        ow = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+        # cols has the layout (C, kh, kw, N, OH, OW): contiguous for both products of forward and
+        # backward. Filled with one strided copy per kernel offset, from a channels-first view.
+        xt = xp.transpose(1, 0, 2, 3)
+        cols = np.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                cols[:, i, j] = _window(xt, i * dh, j * dw, oh, ow, sh, sw)
+        cols = cols.reshape(c * kh * kw, n * oh * ow)
+        w2 = w.reshape(o, c * kh * kw)
+        out = w2 @ cols  # (O, N·OH·OW): the whole batch in one matmul
+        if b is not None:
+            out += b.reshape(o, 1)
+        out = out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, w2)
+            ctx.geometry = (in_shape, w_shape, x.shape, xp.shape, pads, kh, kw, stride, dilation)
+        out = np.ascontiguousarray(out)
+        if len(shape4) == 3:  # an unbatched or 1-d call: give back the shape it asked for
+            out = out.reshape(shape4[2])
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        cols, w2 = ctx.saved_tensors
+        in_shape, w_shape, x4, xp_shape, pads, kh, kw, (sh, sw), (dh, dw) = ctx.geometry
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        n, c, h, wd = x4
+        o = w2.shape[0]
+        g = g.reshape(n, o, -1)
+        oh_ow = g.shape[2]
+        g2 = g.transpose(1, 0, 2).reshape(o, n * oh_ow)  # G as (O, N·OH·OW), matching cols
+        grad_x = grad_w = grad_b = None
+        if need_w:
+            grad_w = (g2 @ cols.T).reshape(w_shape)
+        if need_b:
+            grad_b = g2.sum(axis=1)
+        if need_x:
+            oh = (xp_shape[2] - dh * (kh - 1) - 1) // sh + 1
+            ow = oh_ow // oh
+            dcols = (w2.T @ g2).reshape(c, kh, kw, n, oh, ow)
+            gxp = np.zeros((c, n) + xp_shape[2:], dtype=g.dtype)
+            for i in range(kh):  # col2im: every window position adds its gradient back
+                for j in range(kw):
+                    _window(gxp, i * dh, j * dw, oh, ow, sh, sw)[...] += dcols[:, i, j]
+            top, _, left, _ = pads
+            grad_x = gxp[:, :, top:top + h, left:left + wd].transpose(1, 0, 2, 3).reshape(in_shape)
+        return grad_x, grad_w, grad_b, None, None, None, None
+
+
+def _check_conv(name: str, input, weight, bias, dims: int):
+    """Validate a conv call's tensors as PyTorch does; returns (batched, input shape as N,C,*)."""
+    for arg, t in (("input", input), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {1 if arg == 'input' else 2}) must be "
+                            f"Tensor, not {type(t).__name__}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"{name}(): argument 'bias' (position 3) must be Tensor, not "
+                        f"{type(bias).__name__}")
+    x, w = input._array, weight._array
+    if x.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {name}, "
+                           f"but got input of size: {_shape(x)}")
+    if w.ndim != dims + 2:
+        raise RuntimeError(f"Expected {dims + 2}D weight for {name} (out_channels, in_channels, "
+                           f"{'kernel' if dims == 1 else 'kH, kW'}), but got weight of size {_shape(w)}")
+    batched = x.ndim == dims + 2
+    shape = x.shape if batched else (1,) + x.shape
+    if x.dtype != w.dtype:
+        if x.dtype.kind != "f" or w.dtype.kind != "f":
+            raise RuntimeError(f"expected scalar type {_TORCH_TYPE.get(x.dtype.name, x.dtype.name)} but "
+                               f"found {_TORCH_TYPE.get(w.dtype.name, w.dtype.name)}")
+        raise RuntimeError(f"Input type (torch.{_TORCH_TYPE.get(x.dtype.name)}Tensor) and weight type "
+                           f"(torch.{_TORCH_TYPE.get(w.dtype.name)}Tensor) should be the same")
+    if x.dtype.kind == "b":
+        raise NotImplementedError("\"slow_conv2d_cpu\" not implemented for 'Bool'")
+    if bias is not None:
+        b = bias._array
+        if b.shape != (w.shape[0],):
+            raise RuntimeError(f"Given weight of size {_shape(w)}, expected bias to be 1-dimensional with "
+                               f"{w.shape[0]} elements, but got bias of size {_shape(b)} instead")
+        if b.dtype != x.dtype:
+            raise RuntimeError(f"Input type ({x.dtype.name.replace('float64', 'double').replace('float32', 'float')}) "
+                               f"and bias type ({b.dtype.name.replace('float64', 'double').replace('float32', 'float')}) "
+                               "should be the same")
+    if shape[1] != w.shape[1]:
+        raise RuntimeError(f"Given groups=1, weight of size {_shape(w)}, expected input{list(shape)} to "
+                           f"have {w.shape[1]} channels, but got {shape[1]} channels instead")
+    return batched, shape
+
+
+def _conv(name: str, input, weight, bias, stride, padding, dilation, groups, dims: int):
+    """conv1d/conv2d: check everything, turn the options into 2-d form and call the Conv2d Function."""
+    batched, shape = _check_conv(name, input, weight, bias, dims)
+    if groups != 1:
+        if not isinstance(groups, numbers.Integral) or groups <= 0:
+            raise RuntimeError("non-positive groups is not supported")
+        raise NotImplementedError(f"{name}: groups={groups} is not supported by glassgrad (groups=1 only)")
+    stride = _tuple(stride, dims, "stride")
+    dilation = _tuple(dilation, dims, "dilation")
+    if min(stride) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
+    if min(dilation) <= 0:
+        raise RuntimeError("non-positive dilation is not supported")
+    kernel = weight._array.shape[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * dims
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            # PyTorch pads d·(k-1) in total; an odd total puts the extra row/column on the far side.
+            total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+            pairs = [(t // 2, t - t // 2) for t in total]
+            padding = None
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    if padding is not None:
+        padding = _tuple(padding, dims, "padding")
+        if min(padding) < 0:
+            raise RuntimeError("negative padding is not supported")
+        pairs = [(p, p) for p in padding]
+    spatial = shape[2:]
+    padded = [s + a + b for s, (a, b) in zip(spatial, pairs)]
+    effective = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+    if any(p < e for p, e in zip(padded, effective)):
+        join = " x ".join
+        raise RuntimeError(f"Calculated padded input size per channel: ({join(map(str, padded))}). "
+                           f"Kernel size: ({join(map(str, effective))}). Kernel size can't be greater "
+                           "than actual input size")
+    if dims == 1:  # a 1-d convolution is a 2-d one over a height of 1
+        stride, dilation, pairs = (1,) + stride, (1,) + dilation, [(0, 0)] + pairs
+        x4 = (shape[0], shape[1], 1, shape[2])
+        w4 = weight._array.shape[:2] + (1,) + kernel
+    else:
+        x4, w4 = shape, weight._array.shape
+    pads = pairs[0] + pairs[1]
+    out_spatial = [(p - e) // s + 1 for p, e, s in zip(padded, effective, stride[-dims:])]
+    out_shape = ((shape[0],) if batched else ()) + (weight._array.shape[0],) + tuple(out_spatial)
+    shape4 = (x4, w4) if batched and dims == 2 else (x4, w4, out_shape)
+    return Conv2d.apply(input, weight, bias, stride, pads, dilation, shape4)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """2-d cross-correlation, as ``torch.nn.functional.conv2d``.
+
+    input (N, C, H, W) or (C, H, W); weight (O, C, kH, kW); bias (O,) or None. padding is an int, a pair,
+    ``"valid"`` (none) or ``"same"`` (output as large as the input; stride must be 1). Output size per
+    axis: ⌊(H + 2p − d·(k − 1) − 1) / s⌋ + 1. The math and the gradients: see the Conv2d Function.
+    """
+    return _conv("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """1-d cross-correlation, as ``torch.nn.functional.conv1d``: input (N, C, L) or (C, L), weight
+    (O, C, k). out[n,o,t] = b[o] + Σ_(c,i) W[o,c,i] · x_pad[n, c, t·s + i·d] — a conv2d with height 1."""
+    return _conv("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+# --- pooling -------------------------------------------------------------------------------------------
+def _pool_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling output length: ⌊ or ⌈(size + 2p − d·(k−1) − 1) / s⌉ + 1, where with ceil_mode the
+    last window must still start inside the input or the left padding."""
+    span = size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+    out = span // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pool_args(name: str, input, kernel_size, stride, padding, dilation, ceil_mode, dims: int):
+    """Check a pooling call as PyTorch does; returns the input as 4-d and the window geometry."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    x = input._array
+    if x.ndim not in (dims + 1, dims + 2):
+        if dims == 1:
+            raise RuntimeError(f"{name}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch "
+                               f"size for input, but got:{_shape(x)}")
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    if any(n == 0 for n in x.shape[-dims - 1:]):
+        raise RuntimeError(f"Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with optional 0 dim "
+                           f"batch size for input, but got:{_shape(x)}")
+    what = "a single int, or a tuple of two ints" if dims == 2 else "a single int, or a tuple of one int"
+
+    def pair(value, arg):
+        if isinstance(value, numbers.Integral):
+            return (int(value),) * dims
+        value = tuple(value)
+        if len(value) == 1:
+            value = value * dims
+        if len(value) != dims:
+            raise RuntimeError(f"{name}: {arg} must either be {what}")
+        return tuple(int(v) for v in value)
+
+    k = pair(kernel_size, "kernel_size")
+    s = k if stride is None or (not isinstance(stride, numbers.Integral) and len(stride) == 0) \
+        else pair(stride, "stride")
+    p, d = pair(padding, "padding"), pair(dilation, "dilation")
+    if 0 in s:
+        raise RuntimeError("stride should not be zero")
+    if dims == 1:
+        k, s, p, d = (1,) + k, (1,) + s, (0,) + p, (1,) + d
+    if min(k) <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {k[0]} kW: {k[1]}")
+    if min(s) <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {s[0]} dW: {s[1]}")
+    if min(d) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {d[0]} "
+                           f"dilationW: {d[1]}")
+    if min(p) < 0:
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(p)}")
+    for kk, pp, dd in zip(k, p, d):  # H first, then W, as PyTorch reports them
+        if pp > (dd * (kk - 1) + 1) // 2:
+            if dims == 1:
+                raise RuntimeError(f"{name}() padding should be at most half of kernel size, but got "
+                                   f"padding={pp} and kernel_size={kk}")
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
+                               f"kernel_size={kk} and dilation={dd}")
+    if name == "max_pool2d" and (p[0] > k[0] // 2 or p[1] > k[1] // 2):
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = "
+                           f"{p[1]}, padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
+    batched = x.ndim == dims + 2
+    shape = x.shape if batched else (1,) + x.shape
+    if dims == 1:
+        shape = shape[:2] + (1,) + shape[2:]
+    n, c, h, w = shape
+    oh = _pool_size(h, k[0], s[0], p[0], d[0], ceil_mode)
+    ow = _pool_size(w, k[1], s[1], p[1], d[1], ceil_mode)
+    if oh < 1 or ow < 1:
+        if name == "max_pool1d":
+            raise RuntimeError(f"max_pool1d() Invalid computed output size: {ow}")
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{oh}x{ow}). "
+                           "Output size is too small")
+    # With ceil_mode the last window may run past the padding: pad that far too (with the neutral value).
+    extra_h = max(0, (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1 - (h + 2 * p[0]))
+    extra_w = max(0, (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1 - (w + 2 * p[1]))
+    pads = (p[0], p[0] + extra_h, p[1], p[1] + extra_w)
+    out_shape = (((n,) if batched else ()) + (c,) + ((oh,) if dims == 2 else ()) + (ow,))
+    return shape, (k, s, p, d, pads, oh, ow), out_shape
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else (np.iinfo(dtype).min if dtype.kind in "iu" else False)
+
+
+class MaxPool2d(Function):
+    """out[n,c,y,x] = max_(i,j) x_pad[n, c, y·s_h + i·d_h, x·s_w + j·d_w]  (padding is −∞)
+
+    ∂out/∂x is 1 at the window's argmax and 0 elsewhere, so the gradient is routed back to the position
+    that won — the first one in row-major window order when several tie, as in PyTorch.
+    """
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, shape4, geometry, out_shape, indices_out):
+        in_shape = x.shape
+        (kh, kw), (sh, sw), _, (dh, dw), pads, oh, ow = geometry
+        xp = _pad_view(x.reshape(shape4), pads, _lowest(x.dtype))
+        # A running max over the kh·kw window offsets, remembering which offset won. Strict ">" keeps
+        # the first maximum; a NaN always wins (PyTorch's rule), so NaN propagates.
+        best = _window(xp, 0, 0, oh, ow, sh, sw).copy()
+        arg = np.zeros(best.shape, dtype=np.int16 if kh * kw < 2 ** 15 else np.int64)
+        floats = x.dtype.kind == "f"
+        for t in range(1, kh * kw):
+            i, j = divmod(t, kw)
+            v = _window(xp, i * dh, j * dw, oh, ow, sh, sw)
+            won = v > best
+            if floats:
+                won |= np.isnan(v)
+            np.copyto(best, v, where=won)
+            np.copyto(arg, t, where=won)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(arg)
+            ctx.geometry = (in_shape, shape4, geometry)
+        if indices_out is not None:  # return_indices: flat positions in the unpadded H·W plane
+            i, j = np.divmod(arg, kw)
+            row = np.arange(oh).reshape(-1, 1) * sh - pads[0] + i * dh
+            col = np.arange(ow) * sw - pads[2] + j * dw
+            indices_out.append((row.astype(np.int64) * shape4[3] + col).reshape(out_shape))
+        return best.reshape(out_shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        arg, = ctx.saved_tensors
+        in_shape, shape4, ((kh, kw), (sh, sw), _, (dh, dw), pads, oh, ow) = ctx.geometry
+        g = g.reshape(arg.shape)
+        n, c, h, w = shape4
+        gxp = np.zeros((n, c, h + pads[0] + pads[1], w + pads[2] + pads[3]), dtype=g.dtype)
+        overlap = sh < dh * (kh - 1) + 1 or sw < dw * (kw - 1) + 1
+        for t in range(kh * kw):
+            i, j = divmod(t, kw)
+            view = _window(gxp, i * dh, j * dw, oh, ow, sh, sw)
+            if overlap:
+                view += np.where(arg == t, g, 0)
+            else:  # windows don't share positions: each receives its gradient once, a plain copy
+                np.copyto(view, g, where=arg == t)
+        return gxp[:, :, pads[0]:pads[0] + h, pads[2]:pads[2] + w].reshape(in_shape), None, None, None, None
+
+
+class AvgPool2d(Function):
+    """out[n,c,y,x] = (1/D) Σ_(i,j) x_pad[n, c, y·s_h + i, x·s_w + j]  (padding is 0)
+
+    D is the window's size (clipped to the padded input; with count_include_pad=False, to the input
+    itself), or divisor_override. ∂out/∂x = 1/D for every position of the window, so each position's
+    gradient is the sum of g/D over the windows that contain it.
+    """
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, shape4, geometry, out_shape, divisor):
+        in_shape = x.shape
+        (kh, kw), (sh, sw), _, _, pads, oh, ow = geometry
+        xp = _pad_view(x.reshape(shape4), pads)
+        total = _window(xp, 0, 0, oh, ow, sh, sw).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+        for t in range(1, kh * kw):
+            i, j = divmod(t, kw)
+            total += _window(xp, i, j, oh, ow, sh, sw)
+        out = total / divisor
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(divisor)
+            ctx.geometry = (in_shape, shape4, geometry)
+        return out.astype(x.dtype, copy=False).reshape(out_shape)  # integers truncate, as PyTorch's
+
+    @staticmethod
+    def backward(ctx, g):
+        divisor, = ctx.saved_tensors
+        in_shape, shape4, ((kh, kw), (sh, sw), _, _, pads, oh, ow) = ctx.geometry
+        n, c, h, w = shape4
+        share = g.reshape(n, c, oh, ow) / divisor
+        gxp = np.zeros((n, c, h + pads[0] + pads[1], w + pads[2] + pads[3]), dtype=g.dtype)
+        for t in range(kh * kw):
+            i, j = divmod(t, kw)
+            _window(gxp, i, j, oh, ow, sh, sw)[...] += share
+        return gxp[:, :, pads[0]:pads[0] + h, pads[2]:pads[2] + w].reshape(in_shape), None, None, None, None
+
+
+def _avg_divisor(h, w, geometry, count_include_pad, divisor_override, dtype):
+    """D for each output position: PyTorch counts the window up to the padded edge (not beyond, which
+    ceil_mode can reach), and with count_include_pad=False only the part inside the input."""
+    if divisor_override is not None:
+        return np.asarray(divisor_override, dtype=dtype)
+    k, s, p, _, _, oh, ow = geometry
+    counts = []
+    for size, kk, ss, pp, o in ((h, k[0], s[0], p[0], oh), (w, k[1], s[1], p[1], ow)):
+        start = np.arange(o) * ss - pp
+        end = np.minimum(start + kk, size + pp)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, size)
+        counts.append(end - start)
+    return (counts[0].reshape(-1, 1) * counts[1]).astype(dtype)
+
+
+def _max_pool(name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
+    shape4, geometry, out_shape = _pool_args(name, input, kernel_size, stride, padding, dilation,
+                                             ceil_mode, dims)
+    holder = [] if return_indices else None
+    out = MaxPool2d.apply(input, shape4, geometry, out_shape, holder)
+    return (out, Tensor._wrap(holder[0])) if return_indices else out
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """2-d max pooling, as ``torch.nn.functional.max_pool2d`` (stride defaults to kernel_size).
+
+    out = max over each kH×kW window (dilated by ``dilation``, padded with −∞). With ``return_indices``
+    also returns each maximum's flat index into the input's H·W plane. Gradient: see MaxPool2d.
+    """
+    return _max_pool("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices, 2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """1-d max pooling over (N, C, L) or (C, L), as ``torch.nn.functional.max_pool1d``."""
+    return _max_pool("max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices, 1)
+
+
+def _avg_pool(name, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
+              dims):
+    shape4, geometry, out_shape = _pool_args(name, input, kernel_size, stride, padding, 1, ceil_mode,
+                                             dims)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    x = input._array
+    divisor = _avg_divisor(shape4[2], shape4[3], geometry, count_include_pad, divisor_override,
+                           x.dtype if x.dtype.kind == "f" else np.float64)
+    return AvgPool2d.apply(input, shape4, geometry, out_shape, divisor)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
+               count_include_pad=True, divisor_override=None):
+    """2-d average pooling, as ``torch.nn.functional.avg_pool2d``: out = (window sum) / D, D the window
+    size (see AvgPool2d for how padding and ceil_mode change it) or ``divisor_override``."""
+    return _avg_pool("avg_pool2d", input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
+               count_include_pad=True):
+    """1-d average pooling over (N, C, L) or (C, L), as ``torch.nn.functional.avg_pool1d``."""
+    if isinstance(input, Tensor) and input._array.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input._array.ndim}-dimensional tensor "
+                           "for argument #1 'self' (while checking arguments for avg_pool1d)")
+    return _avg_pool("avg_pool1d", input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     None, 1)
+
+
+# --- adaptive average pooling --------------------------------------------------------------------------
+def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
+    """A (out, size) averaging matrix: row i is 1/(e−s) on [s, e), with PyTorch's window bounds
+    s = ⌊i·size/out⌋ and e = ⌈(i+1)·size/out⌉ (windows may overlap when size is not a multiple)."""
+    i = np.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    pos = np.arange(size)
+    inside = (pos >= start[:, None]) & (pos < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+class AdaptiveAvgPool2d(Function):
+    """out = A_h · x · A_wᵀ per (n, c) plane, A the averaging matrices of _adaptive_matrix: pooling is
+    separable, so it is two small matmuls. Linear, hence ∂L/∂x = A_hᵀ · G · A_w."""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, shape4, out_shape, ah, aw):
+        out = ah @ x.reshape(shape4) @ aw.T
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(ah, aw)
+            ctx.shapes = (x.shape, shape4[:2] + (ah.shape[0], aw.shape[0]))
+        return out.reshape(out_shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        ah, aw = ctx.saved_tensors
+        in_shape, out4 = ctx.shapes
+        return (ah.T @ g.reshape(out4) @ aw).reshape(in_shape), None, None, None, None
+
+
+def _adaptive_avg_pool(name, input, output_size, dims):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    x = input._array
+    if x.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{name}(): Expected {dims + 1}D or {dims + 2}D tensor, but got {_shape(x)}")
+    for axis in range(1 if x.ndim == dims + 2 else 0, x.ndim):
+        if x.shape[axis] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, "
+                               f"but input has sizes {_shape(x)} with dimension {axis} being empty")
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_TORCH_TYPE.get(x.dtype.name)}'")
+    sizes = (output_size,) * dims if output_size is None or isinstance(output_size, numbers.Integral) \
+        else tuple(output_size)
+    if len(sizes) != dims:
+        raise RuntimeError(f"{name}: output_size must be {dims}")
+    sizes = tuple(x.shape[-dims + i] if s is None else int(s) for i, s in enumerate(sizes))
+    if min(sizes) < 0:
+        raise RuntimeError(f"{name}: elements of output_size must be greater than or equal to 0 but "
+                           f"received {{{', '.join(map(str, sizes))}}}")
+    batched = x.ndim == dims + 2
+    shape = (x.shape if batched else (1,) + x.shape)
+    if dims == 1:
+        shape, sizes = shape[:2] + (1,) + shape[2:], (1,) + sizes
+    out_shape = ((shape[0],) if batched else ()) + (shape[1],) + sizes[-dims:]
+    ah = _adaptive_matrix(shape[2], sizes[0], x.dtype)
+    aw = _adaptive_matrix(shape[3], sizes[1], x.dtype)
+    return AdaptiveAvgPool2d.apply(input, shape, out_shape, ah, aw)
+
+
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002
+    """Average pooling to a fixed output size, as ``torch.nn.functional.adaptive_avg_pool2d``.
+
+    output_size: an int or an (H, W) pair, where None keeps that input size. Output cell i along an axis
+    of length L averages positions ⌊i·L/out⌋ ≤ t < ⌈(i+1)·L/out⌉.
+    """
+    return _adaptive_avg_pool("adaptive_avg_pool2d", input, output_size, 2)
+
+
+def adaptive_avg_pool1d(input, output_size):  # noqa: A002
+    """1-d adaptive average pooling over (N, C, L) or (C, L), as ``torch.nn.functional.adaptive_avg_pool1d``."""
+    return _adaptive_avg_pool("adaptive_avg_pool1d", input, output_size, 1)
+
+
+# PyTorch has these at the top level too (torch.conv2d, torch.max_pool2d ...) but not as Tensor methods.
+TENSOR_METHODS: dict = {}
+NUMPY: dict = {}
