@@ -1,20 +1,36 @@
 """Shape ops: reshape/view, transpose/permute, squeeze/unsqueeze, expand, cat/stack, split, flip ...
 
-Part III. These move numbers around without changing them, so each backward moves the gradient back
-the same way: reshape's backward reshapes, transpose's transposes back, expand's sums over the
-copies (like broadcasting), cat's slices the gradient into the pieces.
+Part III, after ``reduce.py``. These move numbers around without changing them, so each backward moves
+the gradient back the same way: reshape's backward reshapes, transpose's transposes back, expand's sums
+over the copies (like broadcasting), cat's slices the gradient into the pieces, slicing's writes the
+gradient into a zero tensor at the sliced place.
+
+Many of these return *views*: tensors that share the input's memory (``is_view = True``), and so its
+version counter — change the base in place and a backward that saved the view will refuse to run.
+Basic slicing (``x[1:, 0]``) lives here as ``Slice`` because split, chunk, unbind and narrow are
+slicing; ``indexing.py`` builds ``x[...]`` on it and adds integer-array and mask indexing.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
+from glassgrad import dtypes
 from glassgrad.autograd.function import Function
+from glassgrad.ops._util import normalize_dims, unbroadcast
 from glassgrad.tensor import Tensor
 
-__all__ = ["reshape", "transpose", "permute", "expand"]
+__all__ = [
+    "reshape", "view", "flatten", "ravel", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
+    "swapaxes", "swapdims", "t", "adjoint", "expand", "expand_as", "broadcast_to", "repeat", "tile",
+    "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "split",
+    "tensor_split", "chunk", "unbind", "select", "narrow", "flip", "fliplr", "flipud", "roll",
+    "movedim", "moveaxis", "tril", "triu", "diagonal", "diag", "atleast_1d", "atleast_2d",
+    "atleast_3d",
+]
 
 
 def _size_args(shape) -> tuple:
@@ -23,10 +39,21 @@ def _size_args(shape) -> tuple:
         shape = tuple(shape[0])
     for s in shape:
         if not isinstance(s, numbers.Integral):
+            if isinstance(s, Tensor) and s._array.ndim == 0 and s._array.dtype.kind in "iu":
+                continue
             raise TypeError(f"shape must be a sequence of ints, got {type(s).__name__} {s!r}")
     return tuple(int(s) for s in shape)
 
 
+def _dim_incl_end(dim: int, ndim: int) -> int:
+    """A dim for a *new* axis (unsqueeze, stack): valid range is [-ndim-1, ndim]."""
+    if not -ndim - 1 <= dim <= ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim - 1}, {ndim}], "
+                         f"but got {dim})")
+    return dim % (ndim + 1)
+
+
+# --- the primitives ---------------------------------------------------------------------------------
 class Reshape(Function):
     """out = x with a new shape (same elements, same order);  grad_x = g reshaped back"""
 
@@ -41,6 +68,20 @@ class Reshape(Function):
     @staticmethod
     def backward(ctx, g):
         return np.reshape(g, ctx.shape), None
+
+
+class View(Reshape):
+    """Reshape that refuses to copy: ``view`` must share memory with its input, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        try:
+            return x.reshape(shape, copy=False)
+        except ValueError:
+            raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                               "least one dimension spans across two contiguous subspaces). Use "
+                               ".reshape(...) instead.") from None
 
 
 class Permute(Function):
@@ -72,23 +113,358 @@ class Expand(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from glassgrad.ops._util import unbroadcast
         return unbroadcast(g, ctx.shape), None
 
 
-def reshape(input, *shape):  # noqa: A002
-    """Same elements, new shape; one dimension may be -1 (inferred)."""
-    shape = _size_args(shape)
-    n = input._array.size
-    known = int(np.prod([s for s in shape if s != -1]))
+class Slice(Function):
+    """out = x[key] for a *basic* key (ints, slices with step > 0, None, ...): a view of x.
+
+    Each output element is one input element, so grad_x is zero everywhere except at ``key``, where
+    it is g:  grad_x = zeros(x.shape);  grad_x[key] = g.
+    """
+
+    on_arrays = differentiable_backward = True
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape, ctx.key = x.shape, key
+        out = x[key]
+        if type(out) is not np.ndarray:  # all-int keys give a numpy scalar; `...` keeps it a 0-d view
+            out = x[key + (Ellipsis,)]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return embed(g, ctx.shape, ctx.key), None
+
+
+class SliceBackward(Function):
+    """out = zeros(shape) with g written at key (Slice's backward as an op, for double backward);
+    grad_g = upstream[key]"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, shape, key):
+        ctx.key = key
+        out = np.zeros(shape, g.dtype)
+        out[key] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg[ctx.key], None, None
+
+
+def embed(g, shape: tuple, key):
+    """A zero array of ``shape`` with ``g`` written at the basic index ``key`` (Tensors too)."""
+    if type(g) is np.ndarray:
+        out = np.zeros(shape, g.dtype)
+        out[key] = g
+        return out
+    return SliceBackward.apply(g, shape, key)
+
+
+class Cat(Function):
+    """out = the inputs joined along ``dim``;  grad of input i = the slice of g it occupies"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, *args):
+        *arrays, dim = args
+        ends = np.cumsum([a.shape[dim] for a in arrays]).tolist()
+        ctx.bounds, ctx.lead = list(zip([0] + ends[:-1], ends)), (slice(None),) * dim
+        return np.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        need, lead = ctx.needs_input_grad, ctx.lead
+        return tuple(g[lead + (slice(a, b),)] if n else None
+                     for (a, b), n in zip(ctx.bounds, need)) + (None,)
+
+
+class Stack(Function):
+    """out = the inputs stacked along a new axis ``dim``;  grad of input i = g[..., i, ...]"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, *args):
+        *arrays, dim = args
+        ctx.lead = (slice(None),) * dim
+        return np.stack(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        lead = ctx.lead
+        return tuple(g[lead + (i,)] if n else None
+                     for i, n in enumerate(ctx.needs_input_grad[:-1])) + (None,)
+
+
+class Repeat(Function):
+    """out = x tiled ``reps`` times along each axis (x gets leading 1-axes if reps is longer).
+
+    Each input element appears once per tile, so its gradient is the sum over the tiles: view g as
+    (r0, s0, r1, s1, ...) and sum the r axes.
+    """
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        padded = (1,) * (len(reps) - x.ndim) + x.shape
+        ctx.shape, ctx.split = x.shape, tuple(n for pair in zip(reps, padded) for n in pair)
+        ctx.axes = tuple(range(0, 2 * len(reps), 2))
+        return np.tile(x.reshape(padded), reps)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.reshape(np.sum(np.reshape(g, ctx.split), axis=ctx.axes), ctx.shape), None
+
+
+class Flip(Function):
+    """out = x reversed along ``dims`` (a copy, as in PyTorch);  grad_x = g flipped back"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.flip(g, ctx.dims), None
+
+
+class Roll(Function):
+    """out = x shifted cyclically by ``shifts`` along ``dims``;  grad_x = g shifted back"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return np.roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        back = -ctx.shifts if isinstance(ctx.shifts, int) else tuple(-s for s in ctx.shifts)
+        return np.roll(g, back, ctx.dims), None
+
+
+class Tril(Function):
+    """out = x with the entries above diagonal k zeroed;  grad_x = tril(g, k) (zeroed entries had no
+    effect)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        return np.tril(x, k)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.tril(g, ctx.k), None
+
+
+class Triu(Function):
+    """out = x with the entries below diagonal k zeroed;  grad_x = triu(g, k)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        return np.triu(x, k)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.triu(g, ctx.k), None
+
+
+class Diagonal(Function):
+    """out = the diagonal (offset k) of the (dim1, dim2) planes, as a last axis: a view.
+    grad_x = zeros with g written back on that diagonal"""
+
+    on_arrays = differentiable_backward = True
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.shape, ctx.args = x.shape, (offset, dim1, dim2)
+        out = np.diagonal(x, offset, dim1, dim2)
+        if x.flags.writeable:  # numpy hands out a read-only view; it is safe to write through it
+            out.flags.writeable = True
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        if type(g) is np.ndarray:
+            out = np.zeros(ctx.shape, g.dtype)
+            d = np.diagonal(out, *ctx.args)
+            d.flags.writeable = True
+            d[...] = g
+            return out, None, None, None
+        return DiagonalBackward.apply(g, ctx.shape, *ctx.args), None, None, None
+
+
+class DiagonalBackward(Function):
+    """out = zeros(shape) with g on a diagonal (Diagonal's backward as an op);  grad_g = its diagonal"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, shape, offset, dim1, dim2):
+        ctx.args = (offset, dim1, dim2)
+        out = np.zeros(shape, g.dtype)
+        d = np.diagonal(out, offset, dim1, dim2)
+        d.flags.writeable = True
+        d[...] = g
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return np.diagonal(gg, *ctx.args), None, None, None, None
+
+
+class DiagEmbed(Function):
+    """out = the vector x laid on diagonal k of a square matrix;  grad_x = that diagonal of g"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, k):
+        ctx.k = k
+        return np.diag(x, k)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.diagonal(g, ctx.k), None
+
+
+# --- reshaping ----------------------------------------------------------------------------------------
+def _infer_shape(shape: tuple, n: int) -> tuple:
+    """Check a requested shape against ``n`` elements and fill in a -1, with PyTorch's errors."""
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    if (-1 in shape and (known == 0 or n % known)) or (-1 not in shape and known != n):
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+    known = math.prod(s for s in shape if s != -1)
+    if -1 in shape:
+        if known == 0:
+            raise RuntimeError(f"cannot reshape tensor of {n} elements into shape {list(shape)} because "
+                               "the unspecified dimension size -1 can be any value and is ambiguous")
+        if n % known == 0:
+            return tuple(n // known if s == -1 else s for s in shape)
+    elif known == n:
+        return shape
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+
+
+def reshape(input, *shape):  # noqa: A002
+    """Same elements (row-major order), new shape; one dimension may be -1 (inferred).
+    A view when numpy can make one, else a copy — as in PyTorch."""
+    shape = _size_args(shape)
+    if math.prod(shape) != input._array.size or min(shape, default=0) < 0:
+        shape = _infer_shape(shape, input._array.size)
     return Reshape.apply(input, shape)
 
 
+def view(input, *shape):  # noqa: A002
+    """Like reshape but always a view: refuses (RuntimeError) when the memory layout needs a copy.
+    ``x.view(dtype)`` reinterprets the bytes, as in PyTorch (not differentiable)."""
+    if len(shape) == 1 and isinstance(shape[0], (dtypes.dtype, type, np.dtype)):
+        t = Tensor._wrap(input._array.view(dtypes.to_dtype(shape[0]).numpy))
+        t._vc, t._base = input._vc, input._base if input._base is not None else input
+        return t
+    shape = _size_args(shape)
+    if math.prod(shape) != input._array.size or min(shape, default=0) < 0:
+        shape = _infer_shape(shape, input._array.size)
+    return View.apply(input, shape)
+
+
+def flatten(input, start_dim: int = 0, end_dim: int = -1):  # noqa: A002
+    """Merge dims start_dim..end_dim into one (a 0-d tensor becomes shape (1,))."""
+    shape = input._array.shape
+    if not shape:
+        return Reshape.apply(input, (1,))
+    start, end = input._dim(start_dim), input._dim(end_dim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if start == end:
+        return input
+    return Reshape.apply(input, shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+
+
+def ravel(input):  # noqa: A002
+    return flatten(input)
+
+
+def unflatten(input, dim: int, sizes):  # noqa: A002
+    """Split dimension ``dim`` into ``sizes`` (one entry may be -1)."""
+    sizes = _size_args((sizes,))
+    shape = input._array.shape
+    d = input._dim(dim)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    known = math.prod(s for s in sizes if s != -1)
+    n = shape[d]
+    if sizes.count(-1) > 1 or (-1 in sizes and (known == 0 or n % known)) or (
+            -1 not in sizes and known != n):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of "
+                           f"dim {dim} ({n}) in the input tensor")
+    sizes = tuple(n // known if s == -1 else s for s in sizes)
+    return Reshape.apply(input, shape[:d] + sizes + shape[d + 1:])
+
+
+def squeeze(input, dim=None):  # noqa: A002
+    """Drop size-1 dimensions (all, or those in ``dim``); naming a dim whose size isn't 1 is a no-op."""
+    shape = input._array.shape
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        dims = (input._dim(dim),) if isinstance(dim, numbers.Integral) else normalize_dims(dim, len(shape))
+        new = tuple(s for i, s in enumerate(shape) if not (s == 1 and i in dims))
+    return Reshape.apply(input, new)
+
+
+def unsqueeze(input, dim: int):  # noqa: A002
+    """Insert a size-1 dimension at ``dim`` (counted in the *output*, so -1 appends)."""
+    shape = input._array.shape
+    d = _dim_incl_end(dim, len(shape))
+    return Reshape.apply(input, shape[:d] + (1,) + shape[d:])
+
+
+def atleast_1d(*tensors):
+    """Each tensor with at least 1 dimension (a 0-d one becomes shape (1,))."""
+    out = tuple(reshape(t, 1) if t._array.ndim == 0 else t for t in _tensor_list(tensors, "atleast_1d"))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*tensors):
+    """Each tensor with at least 2 dimensions (leading 1s are added)."""
+    out = tuple(reshape(t, (1,) * (2 - t._array.ndim) + t._array.shape) if t._array.ndim < 2 else t
+                for t in _tensor_list(tensors, "atleast_2d"))
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*tensors):
+    """Each tensor with at least 3 dimensions: (n,) -> (1, n, 1), (m, n) -> (m, n, 1), as numpy."""
+    def lift(t):
+        s = t._array.shape
+        return t if len(s) >= 3 else reshape(t, {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])
+    out = tuple(lift(t) for t in _tensor_list(tensors, "atleast_3d"))
+    return out[0] if len(out) == 1 else out
+
+
+# --- reordering axes --------------------------------------------------------------------------------
 def permute(input, *dims):  # noqa: A002
+    """Reorder the axes: output axis i is input axis dims[i]."""
     dims = _size_args(dims)
     ndim = input._array.ndim
     if len(dims) != ndim:
@@ -102,23 +478,65 @@ def permute(input, *dims):  # noqa: A002
 
 
 def transpose(input, dim0: int, dim1: int):  # noqa: A002
-    """Swap two dimensions."""
+    """Swap two dimensions (a view)."""
     ndim = input._array.ndim
-    if ndim == 0:
-        return input
-    dims = list(range(ndim))
     d0, d1 = input._dim(dim0), input._dim(dim1)
+    if ndim == 0:
+        return Reshape.apply(input, ())
+    dims = list(range(ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
     return Permute.apply(input, tuple(dims))
 
 
+swapaxes = swapdims = transpose
+
+
+def t(input):  # noqa: A002
+    """Transpose a matrix; 0-d and 1-d tensors come back as they are."""
+    if input._array.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.dim()}D")
+    return transpose(input, 0, -1) if input._array.ndim == 2 else Reshape.apply(input, input._array.shape)
+
+
+def _mT(input):  # noqa: A002, N802
+    if input._array.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                           f"{input._array.ndim}-D tensor.")
+    return transpose(input, -2, -1)
+
+
+adjoint = _mT  # real tensors: the adjoint is the transpose of the last two dims
+
+
+def movedim(input, source, destination):  # noqa: A002
+    """Move the axes in ``source`` to the positions ``destination``; the others keep their order."""
+    src = (source,) if isinstance(source, numbers.Integral) else tuple(source)
+    dst = (destination,) if isinstance(destination, numbers.Integral) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) "
+                           f"should contain the same number of dims as destination ({list(dst)} dims)")
+    ndim = input._array.ndim
+    src, dst = [input._dim(d) for d in src], [input._dim(d) for d in dst]
+    for name, ds, given in (("source", src, source), ("destination", dst, destination)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+    rest = iter(d for d in range(ndim) if d not in src)
+    where = dict(zip(dst, src))
+    return Permute.apply(input, tuple(where[i] if i in where else next(rest) for i in range(ndim)))
+
+
+moveaxis = movedim
+
+
+# --- broadcasting and tiling ------------------------------------------------------------------------
 def expand(input, *sizes):  # noqa: A002
     """Broadcast to ``sizes`` without copying; -1 keeps a dimension."""
     sizes = _size_args(sizes)
     shape = input._array.shape
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
-                           f"equal to the number of dimensions in the tensor ({len(shape)})")
+        raise RuntimeError(f"expand(size={list(sizes)}): the number of sizes provided ({len(sizes)}) "
+                           f"must be greater or equal to the number of dimensions in the tensor "
+                           f"({len(shape)})")
     lead = len(sizes) - len(shape)
     target = tuple(shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     for i, n in enumerate(shape):
@@ -126,29 +544,336 @@ def expand(input, *sizes):  # noqa: A002
             raise RuntimeError(f"The expanded size of the tensor ({target[lead + i]}) must match the "
                                f"existing size ({n}) at non-singleton dimension {lead + i}.  Target "
                                f"sizes: {list(sizes)}.  Tensor sizes: {list(shape)}")
+    if any(s < 0 for s in target):
+        raise RuntimeError(f"expand: the size -1 is only allowed for an existing dimension; got "
+                           f"{list(sizes)} for a tensor of shape {list(shape)}")
     return Expand.apply(input, target)
 
 
-def _t(input):  # noqa: A002
-    if input._array.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.dim()}D")
-    return transpose(input, 0, -1) if input._array.ndim == 2 else input
+def expand_as(input, other):  # noqa: A002
+    return expand(input, other._array.shape)
+
+
+def broadcast_to(input, size):  # noqa: A002
+    return expand(input, size)
+
+
+def repeat(input, *sizes):  # noqa: A002
+    """Tile the tensor ``sizes[i]`` times along dim i (a copy; compare expand, which doesn't copy)."""
+    reps = _size_args(sizes)
+    if len(reps) < input._array.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    if any(r < 0 for r in reps):
+        padded = (1,) * (len(reps) - input._array.ndim) + input._array.shape
+        bad = [r * s for r, s in zip(reps, padded)]
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(bad)}: {bad}")
+    return Repeat.apply(input, reps)
+
+
+def tile(input, dims):  # noqa: A002
+    """``repeat`` where a short ``dims`` is padded with leading 1s (numpy's tile)."""
+    reps = _size_args((dims,))
+    return repeat(input, (1,) * (input._array.ndim - len(reps)) + reps)
+
+
+# --- joining --------------------------------------------------------------------------------------------
+def _tensor_list(tensors, op: str) -> list:
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    tensors = list(tensors)
+    for i, x in enumerate(tensors):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): expected a sequence of Tensors, but element {i} is "
+                            f"{type(x).__name__}")
+    return tensors
+
+
+def _common_dtype(tensors: list) -> list:
+    """Cast the tensors to the dtype PyTorch's cat/stack give (float beats int beats bool)."""
+    dt = tensors[0]._array.dtype
+    if all(x._array.dtype == dt for x in tensors):
+        return tensors
+    for x in tensors[1:]:
+        dt = dtypes.result_type(np.empty((1,), dt), np.empty((1,), x._array.dtype))
+    return [x if x._array.dtype == dt else x.to(dtypes.from_numpy_dtype(dt)) for x in tensors]
+
+
+def cat(tensors, dim: int = 0):
+    """Join tensors along an existing dimension; all other sizes must match."""
+    tensors = _tensor_list(tensors, "cat")
+    if not tensors:
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    # PyTorch's legacy rule: 1-d empty tensors are skipped, whatever their partners' shapes
+    kept = [x for x in tensors if x._array.shape != (0,)] or tensors[:1]
+    first = kept[0]._array.shape
+    for i, x in enumerate(tensors):
+        if x._array.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    d = kept[0]._dim(dim)
+    for i, x in enumerate(tensors):
+        s = x._array.shape
+        if s == (0,):
+            continue
+        if len(s) != len(first):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(first)} and "
+                               f"{len(s)}")
+        for j, (a, b) in enumerate(zip(first, s)):
+            if j != d and a != b:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                                   f"{a} but got size {b} for tensor number {i} in the list.")
+    return Cat.apply(*_common_dtype(kept), d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0):
+    """Join equal-shaped tensors along a new dimension ``dim``."""
+    tensors = _tensor_list(tensors, "stack")
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    first = tensors[0]._array.shape
+    for i, x in enumerate(tensors[1:], 1):
+        if x._array.shape != first:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(first)} at "
+                               f"entry 0 and {list(x._array.shape)} at entry {i}")
+    d = _dim_incl_end(dim, len(first))
+    return Stack.apply(*_common_dtype(tensors), d)
+
+
+def hstack(tensors):
+    """Concatenate column-wise: along dim 1, or dim 0 when the tensors are 1-d."""
+    ts = [atleast_1d(x) for x in _tensor_list(tensors, "hstack")]
+    return cat(ts, 0 if ts and ts[0]._array.ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Concatenate row-wise (1-d tensors become rows)."""
+    return cat([atleast_2d(x) for x in _tensor_list(tensors, "vstack")], 0)
+
+
+def dstack(tensors):
+    """Concatenate depth-wise (along dim 2, after atleast_3d)."""
+    return cat([atleast_3d(x) for x in _tensor_list(tensors, "dstack")], 2)
+
+
+def column_stack(tensors):
+    """1-d tensors become columns, then hstack."""
+    ts = [reshape(x, -1, 1) if x._array.ndim <= 1 else x for x in _tensor_list(tensors, "column_stack")]
+    return cat(ts, 1)
+
+
+# --- splitting: each piece is a view made by Slice ----------------------------------------------------
+def select(input, dim: int, index: int):  # noqa: A002
+    """x[..., index, ...] at dimension ``dim`` (a view; the dimension goes away)."""
+    d = input._dim(dim)
+    if input._array.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    n = input._array.shape[d]
+    index = int(index)
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input._array.shape)} at dimension {dim}")
+    return Slice.apply(input, (slice(None),) * d + (index,))
+
+
+def narrow(input, dim: int, start: int, length: int):  # noqa: A002
+    """input[..., start:start+length, ...] at dimension ``dim`` (a view)."""
+    d = input._dim(dim)
+    n = input._array.shape[d]
+    start, length = int(start), int(length)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start < 0:
+        start += n
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return Slice.apply(input, (slice(None),) * d + (slice(start, start + length),))
+
+
+def _pieces(input, d: int, bounds) -> tuple:
+    lead = (slice(None),) * d
+    return tuple(Slice.apply(input, lead + (slice(a, b),)) for a, b in bounds)
+
+
+def split(tensor, split_size_or_sections, dim: int = 0):
+    """Split into pieces of ``split_size`` (the last may be smaller), or of the listed sizes."""
+    d = tensor._dim(dim)
+    n = tensor._array.shape[d] if tensor._array.ndim else 0
+    if tensor._array.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    if isinstance(split_size_or_sections, numbers.Integral):
+        size = int(split_size_or_sections)
+        if size < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+        if size == 0:
+            if n != 0:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                                   f"dimension size of {n}")
+            return _pieces(tensor, d, [(0, 0)])
+        starts = range(0, max(n, 1), size)
+        return _pieces(tensor, d, [(a, min(a + size, n)) for a in starts])
+    sizes = [int(s) for s in split_size_or_sections]
+    if sum(sizes) != n or any(s < 0 for s in sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                           f"size at dimension {d}), but got split_sizes={sizes}")
+    ends = np.cumsum(sizes).tolist()
+    return _pieces(tensor, d, list(zip([0] + ends[:-1], ends)))
+
+
+def tensor_split(input, indices_or_sections, dim: int = 0):  # noqa: A002
+    """Split into n nearly equal pieces (the first ones one longer), or at the given indices."""
+    d = input._dim(dim)
+    n = input._array.shape[d]
+    if isinstance(indices_or_sections, numbers.Integral):
+        k = int(indices_or_sections)
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
+        q, r = divmod(n, k)
+        sizes = [q + 1] * r + [q] * (k - r)
+        ends = np.cumsum(sizes).tolist()
+        return _pieces(input, d, list(zip([0] + ends[:-1], ends)))
+    cuts = [min(max(int(i) if i >= 0 else n + int(i), 0), n) for i in indices_or_sections]
+    starts, ends = [0] + cuts, cuts + [n]
+    return _pieces(input, d, [(a, max(a, b)) for a, b in zip(starts, ends)])
+
+
+def chunk(input, chunks: int, dim: int = 0):  # noqa: A002
+    """Split into ``chunks`` pieces of ceil(n / chunks) (maybe fewer pieces, as PyTorch)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input._array.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    n = input._array.shape[input._dim(dim)]
+    return split(input, -(-n // chunks), dim)
+
+
+def unbind(input, dim: int = 0):  # noqa: A002
+    """A tuple of all slices along ``dim`` (each a view, the dimension removed)."""
+    d = input._dim(dim)
+    if input._array.ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    lead = (slice(None),) * d
+    return tuple(Slice.apply(input, lead + (i,)) for i in range(input._array.shape[d]))
+
+
+# --- reversing, rolling, triangles, diagonals -----------------------------------------------------
+def _dims_arg(dims) -> tuple:
+    return (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+
+
+def flip(input, dims, *more):  # noqa: A002
+    """Reverse the order of elements along ``dims`` (``x.flip(0, 1)`` and ``x.flip((0, 1))`` alike)."""
+    dims = _dims_arg(dims) + more
+    for d in dims:
+        input._dim(d)
+    axes = normalize_dims(dims, input._array.ndim) if input._array.ndim else ()
+    return Flip.apply(input, axes)
+
+
+def fliplr(input):  # noqa: A002
+    if input._array.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, 1)
+
+
+def flipud(input):  # noqa: A002
+    if input._array.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, 0)
+
+
+def roll(input, shifts, dims=None):  # noqa: A002
+    """Shift elements cyclically; with no ``dims`` the tensor is rolled as if flattened."""
+    if dims is None:
+        if not isinstance(shifts, numbers.Integral) and len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+        return Roll.apply(input, int(_dims_arg(shifts)[0]), None)
+    shifts, dims = _dims_arg(shifts), _dims_arg(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    return Roll.apply(input, tuple(int(s) for s in shifts), tuple(input._dim(d) for d in dims))
+
+
+def _matrix_op(name: str, fn, input, diagonal):  # noqa: A002
+    if input._array.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    return fn.apply(input, int(diagonal))
+
+
+def tril(input, diagonal: int = 0):  # noqa: A002
+    """Keep the lower triangle (entries on and below diagonal k) of the last two dims."""
+    return _matrix_op("tril", Tril, input, diagonal)
+
+
+def triu(input, diagonal: int = 0):  # noqa: A002
+    """Keep the upper triangle (entries on and above diagonal k) of the last two dims."""
+    return _matrix_op("triu", Triu, input, diagonal)
+
+
+def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):  # noqa: A002
+    """The diagonal of each (dim1, dim2) plane, appended as the last dimension (a view)."""
+    d1, d2 = input._dim(dim1), input._dim(dim2)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return Diagonal.apply(input, int(offset), d1, d2)
+
+
+def diag(input, diagonal: int = 0):  # noqa: A002
+    """1-d input: a square matrix with it on diagonal k.  2-d input: a copy of diagonal k."""
+    ndim = input._array.ndim
+    if ndim == 1:
+        return DiagEmbed.apply(input, int(diagonal))
+    if ndim == 2:
+        from glassgrad.ops.elementwise import clone
+        return clone(Diagonal.apply(input, int(diagonal), 0, 1))
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
+
+
+def _T(input):  # noqa: N802
+    return Permute.apply(input, tuple(reversed(range(input._array.ndim))))
 
 
 TENSOR_METHODS = {
-    "reshape": reshape, "view": reshape, "permute": permute, "transpose": transpose, "expand": expand,
-    "t": _t, "T": property(lambda self: permute(self, *reversed(range(self._array.ndim)))),
-    "mT": property(lambda self: transpose(self, -2, -1)),
-    "view_as": lambda self, other: reshape(self, other.shape),
-    "reshape_as": lambda self, other: reshape(self, other.shape),
-    "expand_as": lambda self, other: expand(self, other.shape),
+    "reshape": reshape, "view": view, "flatten": flatten, "ravel": ravel, "unflatten": unflatten,
+    "squeeze": squeeze, "unsqueeze": unsqueeze, "permute": permute, "transpose": transpose,
+    "swapaxes": swapaxes, "swapdims": swapdims, "t": t, "adjoint": adjoint, "T": property(_T),
+    "mT": property(_mT), "H": property(_T), "mH": property(_mT),
+    "view_as": lambda self, other: view(self, other._array.shape),
+    "reshape_as": lambda self, other: reshape(self, other._array.shape),
+    "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat,
+    "tile": tile, "split": split, "tensor_split": tensor_split, "chunk": chunk, "unbind": unbind,
+    "select": select, "narrow": narrow, "flip": flip, "fliplr": fliplr, "flipud": flipud,
+    "roll": roll, "movedim": movedim, "moveaxis": moveaxis, "tril": tril, "triu": triu,
+    "diagonal": diagonal, "diag": diag,
 }
 
+# numpy -> glassgrad, so backward formulas written in numpy also run on Tensors (create_graph=True)
 NUMPY = {
     np.shape: lambda a: a.shape, np.ndim: lambda a: a.ndim, np.size: lambda a: a.numel(),
-    np.reshape: lambda a, shape: reshape(a, shape),
+    np.reshape: lambda a, shape=None, **kw: reshape(a, shape if shape is not None else kw["newshape"]),
     np.transpose: lambda a, axes=None: permute(a, axes if axes is not None else
                                                tuple(reversed(range(a.ndim)))),
     np.swapaxes: lambda a, axis1, axis2: transpose(a, axis1, axis2),
+    np.moveaxis: lambda a, source, destination: movedim(a, source, destination),
     np.broadcast_to: lambda a, shape: expand(a, shape),
+    np.squeeze: lambda a, axis=None: squeeze(a, axis),
+    np.expand_dims: lambda a, axis: unsqueeze(a, axis),
+    np.concatenate: lambda arrays, axis=0: cat([_as_tensor(x) for x in arrays], axis),
+    np.stack: lambda arrays, axis=0: stack([_as_tensor(x) for x in arrays], axis),
+    np.flip: lambda m, axis=None: flip(m, tuple(range(m.ndim)) if axis is None else axis),
+    np.roll: lambda a, shift, axis=None: roll(a, shift, axis),
+    np.tril: lambda m, k=0: tril(m, k), np.triu: lambda m, k=0: triu(m, k),
+    np.diagonal: lambda a, offset=0, axis1=0, axis2=1: diagonal(a, offset, axis1, axis2),
+    np.diag: lambda v, k=0: diag(v, k),
+    np.tile: lambda a, reps: tile(a, reps),
 }
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))

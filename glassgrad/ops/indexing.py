@@ -1,0 +1,666 @@
+"""Indexing: ``x[...]`` and ``x[...] = v``, gather/scatter, masks, nonzero, sort and topk.
+
+Part III, after ``shape.py``. Two kinds of index, as in numpy and PyTorch:
+
+* *basic* — ints, slices, ``None``, ``...``: the result is a view (``shape.Slice``), and each output
+  element is a different input element, so the gradient is written back at the same place;
+* *advanced* — integer tensors/lists/arrays and boolean masks: the result is a copy, and one input
+  element may be picked several times (``x[[0, 0, 1]]``), so backward must *add* the gradients of all
+  its copies: ``np.add.at(grad_x, index, g)`` — plain ``grad_x[index] = g`` would keep only the last.
+
+gather/scatter_add are the same idea along one dimension; they are each other's backward.
+"""
+
+from __future__ import annotations
+
+import collections
+import numbers
+import re
+
+import numpy as np
+
+from glassgrad import dtypes
+from glassgrad.autograd.function import Function
+from glassgrad.autograd.grad_mode import GRAD_ENABLED
+from glassgrad.ops._util import unbroadcast
+from glassgrad.ops.shape import Expand, Reshape, Slice, embed
+from glassgrad.tensor import Tensor
+
+__all__ = [
+    "gather", "scatter", "scatter_add", "index_select", "index_add", "index_fill", "masked_fill",
+    "masked_select", "take", "take_along_dim", "nonzero", "argwhere", "sort", "argsort", "msort",
+    "topk",
+]
+
+_ONLY = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+         "indices (got {})")
+_BAD_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
+
+
+# --- the primitives ---------------------------------------------------------------------------------
+class Index(Function):
+    """out = x[key] for an *advanced* key (integer arrays, masks, mixed with basic parts): a copy.
+
+    grad_x = zeros(x.shape), then add g at ``key``. An element picked k times gets k gradients,
+    summed: that is ``np.add.at`` (``z[key] += g`` would count a repeated index once).
+    """
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape, ctx.key = x.shape, key
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        if type(g) is np.ndarray:
+            out = np.zeros(ctx.shape, g.dtype)
+            if _has_int_array(ctx.key):
+                np.add.at(out, ctx.key, g)
+            else:  # masks and slices never pick an element twice: plain assignment is enough
+                out[ctx.key] = g
+            return out, None
+        return IndexBackward.apply(g, ctx.shape, ctx.key), None
+
+
+class IndexBackward(Function):
+    """out = zeros(shape) with g added at key (Index's backward as an op, for double backward);
+    grad_g = upstream[key]"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, g, shape, key):
+        ctx.key = key
+        out = np.zeros(shape, g.dtype)
+        np.add.at(out, key, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg[ctx.key], None, None
+
+
+def _has_int_array(key: tuple) -> bool:
+    return any(type(k) is np.ndarray and k.dtype.kind != "b" for k in key)
+
+
+def _grid(index: np.ndarray, dim: int) -> tuple:
+    """The full numpy index that ``index`` along ``dim`` means: position (i, j, k) of the output reads
+    input[i, index[i, j, k], k] (dim 1); the other axes are open ranges that broadcast."""
+    nd = index.ndim
+    return tuple(index if d == dim else np.arange(n).reshape((-1,) + (1,) * (nd - d - 1))
+                 for d, n in enumerate(index.shape))
+
+
+def _head(a: np.ndarray, shape: tuple, dim: int | None = None):
+    """``a`` cut to ``shape`` (every axis, except ``dim``, starting at 0) — gather/scatter may use an
+    index smaller than the tensors."""
+    if a.shape == shape:
+        return a
+    return a[tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(shape))]
+
+
+class Gather(Function):
+    """out[i][j][k] = x[i][index[i][j][k]][k]  (dim = 1).
+
+    grad_x = zeros, with g *added* at x[i][index[i][j][k]][k] (scatter_add: repeated indices sum).
+    """
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        return np.take_along_axis(_head(x, index.shape, dim), index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        if type(g) is np.ndarray:
+            out = np.zeros(ctx.shape, g.dtype)
+            np.add.at(out, _grid(ctx.index, ctx.dim), g)
+            return out, None, None
+        zeros = Tensor._wrap(np.zeros(ctx.shape, g._array.dtype))
+        return ScatterAdd.apply(zeros, ctx.dim, ctx.index, g), None, None
+
+
+class ScatterAdd(Function):
+    """out = x;  out[i][index[i][j][k]][k] += src[i][j][k]  (dim = 1).
+
+    grad_x = g (every input element is in the output once);  grad_src = gather(g, dim, index)
+    (each src element was added to one output place), zero where src is bigger than index.
+    """
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.dim, ctx.index, ctx.src_shape = dim, index, np.shape(src)
+        out = x.copy()
+        np.add.at(out, _grid(index, dim), _head(src, index.shape))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        grad_src = None
+        if ctx.needs_input_grad[3]:
+            picked = (np.take_along_axis(_head(g, ctx.index.shape, ctx.dim), ctx.index, axis=ctx.dim)
+                      if type(g) is np.ndarray else Gather.apply(g, ctx.dim, ctx.index))
+            grad_src = picked if ctx.src_shape == ctx.index.shape else embed(
+                picked, ctx.src_shape, tuple(slice(0, n) for n in ctx.index.shape))
+        return g, None, None, grad_src
+
+
+class Scatter(Function):
+    """out = x;  out[i][index[i][j][k]][k] = src[i][j][k] (or a number).
+
+    grad_x = g with zeros where x was overwritten;  grad_src = gather(g, dim, index)."""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        ctx.dim, ctx.index, ctx.src_shape = dim, index, np.shape(src)
+        out = x.copy()
+        out[_grid(index, dim)] = _head(src, index.shape) if type(src) is np.ndarray else src
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        grid = _grid(ctx.index, ctx.dim)
+        grad_x = g.copy()
+        grad_x[grid] = 0
+        grad_src = None
+        if ctx.needs_input_grad[3]:
+            grad_src = embed(g[grid], ctx.src_shape, tuple(slice(0, n) for n in ctx.index.shape))
+        return grad_x, None, None, grad_src
+
+
+class MaskedFill(Function):
+    """out = value where mask, else x.  grad_x = g where not mask (else 0);  grad_value = Σ g over
+    the masked places (when value is a 0-d tensor)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+        ctx.mask, ctx.x_shape, ctx.v_shape = mask, x.shape, np.shape(value)
+        out = np.array(np.broadcast_to(x, shape))
+        np.copyto(out, value, casting="unsafe", where=mask)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, _, need_v = ctx.needs_input_grad
+        return (unbroadcast(np.where(ctx.mask, 0, g), ctx.x_shape) if need_x else None, None,
+                np.reshape(np.sum(np.where(ctx.mask, g, 0)), ctx.v_shape) if need_v else None)
+
+
+class IndexAdd(Function):
+    """out = x;  out[..., index[i], ...] += alpha · source[..., i, ...]  (along dim).
+
+    grad_x = g;  grad_source = alpha · g[..., index, ...]"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index, source, alpha):
+        ctx.key, ctx.alpha = (slice(None),) * dim + (index,), alpha
+        out = x.copy()
+        np.add.at(out, ctx.key, source * alpha if alpha != 1 else source)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        grad_src = None
+        if ctx.needs_input_grad[3]:
+            grad_src = g[ctx.key] if ctx.alpha == 1 else g[ctx.key] * ctx.alpha
+        return g, None, None, grad_src, None
+
+
+# --- x[key] ---------------------------------------------------------------------------------------
+def _index_array(k, from_tensor: bool) -> np.ndarray:
+    """An index given as a Tensor, list or array, as a numpy int64 or bool array."""
+    a = k._array if from_tensor else np.asarray(k)
+    kind = a.dtype.kind
+    if kind == "b" or kind == "i":
+        return a
+    if a.dtype == np.uint8:  # PyTorch's legacy byte masks
+        return a.astype(bool)
+    if kind == "u":
+        return a.astype(np.int64)
+    if a.size == 0 and not from_tensor:  # x[[]] picks nothing
+        return a.astype(np.int64)
+    raise IndexError(_BAD_DTYPE)
+
+
+def _parse(key) -> tuple[tuple, bool]:
+    """``key`` as a tuple numpy understands, and whether it holds an advanced (array) part."""
+    if type(key) is not tuple:
+        key = (key,)
+    out, advanced = [], False
+    for k in key:
+        tk = type(k)
+        if tk is int or k is None or k is Ellipsis:
+            out.append(k)
+        elif tk is slice:
+            if k.step is not None and k.step <= 0:
+                raise ValueError("step must be greater than zero")
+            out.append(k)
+        elif isinstance(k, Tensor):
+            a = k._array
+            if a.ndim == 0 and a.dtype.kind in "iu":  # a 0-d integer tensor acts as an int (a view)
+                out.append(int(a))
+            else:
+                out.append(_index_array(k, True))
+                advanced = True
+        elif tk is bool or tk is np.bool_:
+            out.append(bool(k))
+            advanced = True
+        elif isinstance(k, numbers.Integral):
+            out.append(int(k))
+        elif isinstance(k, (list, tuple, np.ndarray)):
+            out.append(_index_array(k, False))
+            advanced = True
+        else:
+            raise IndexError(_ONLY.format(tk.__name__))
+    return tuple(out), advanced
+
+
+def _index_error(x: Tensor, key: tuple, e: Exception) -> Exception:
+    """numpy's IndexError for ``x[key]``, in PyTorch's words."""
+    msg = str(e)
+    shape = x._array.shape
+    if msg.startswith("too many indices"):
+        if not shape:
+            return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                              "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    if msg.startswith("boolean index did not match"):
+        return _mask_error(shape, key) or IndexError(msg)
+    m = re.match(r"shape mismatch: indexing arrays could not be broadcast together with shapes (.*)",
+                 msg)
+    if m:
+        shapes = [list(np.shape(k)) for k in key if type(k) is np.ndarray]
+        return IndexError("shape mismatch: indexing tensors could not be broadcast together with "
+                          f"shapes {', '.join(map(str, shapes))}")
+    return IndexError(msg.replace(" for axis ", " for dimension "))
+
+
+def _mask_error(shape: tuple, key: tuple):
+    """Find the mask whose shape doesn't match the dims it covers; PyTorch's message for it."""
+    used = sum(0 if k is None or k is Ellipsis or type(k) is bool else
+               (k.ndim if type(k) is np.ndarray and k.dtype.kind == "b" else 1) for k in key)
+    d = 0
+    for k in key:
+        if k is Ellipsis:
+            d += len(shape) - used
+        elif type(k) is np.ndarray and k.dtype.kind == "b":
+            for j, n in enumerate(k.shape):
+                if d + j >= len(shape) or shape[d + j] != n:
+                    return IndexError(f"The shape of the mask {list(k.shape)} at index {j} does not "
+                                      f"match the shape of the indexed tensor {list(shape)} at index "
+                                      f"{d + j}")
+            d += k.ndim
+        elif k is not None and type(k) is not bool:
+            d += 1
+    return None
+
+
+def getitem(self, key):
+    """``x[key]``: basic keys give a view (``shape.Slice``), advanced keys a copy (``Index``)."""
+    tk = type(key)
+    if tk is int or tk is slice:  # the common cases, without the general parse
+        if tk is slice and key.step is not None and key.step <= 0:
+            raise ValueError("step must be greater than zero")
+        key = (key,) if tk is slice else (key, Ellipsis)
+        advanced = False
+    else:
+        key, advanced = _parse(key)
+    try:
+        return Index.apply(self, key) if advanced else Slice.apply(self, key)
+    except IndexError as e:
+        raise _index_error(self, key, e) from None
+
+
+def setitem(self, key, value) -> None:
+    """``x[key] = value``: write into x's memory (value broadcast, cast to x's dtype).
+
+    Allowed on tensors outside the graph — or on any tensor under ``no_grad``. glassgrad does not
+    record assignments into a graph tensor; build the result out of place instead.
+    """
+    if GRAD_ENABLED[0]:
+        if self._requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                                   "operation.")
+            raise RuntimeError(
+                "glassgrad does not support assigning into a tensor that is part of the autograd graph "
+                f"(this one has grad_fn={self.grad_fn.name()}): the assignment would not be recorded. "
+                "Build the result out of place instead: torch.where(mask, value, x), "
+                "x.masked_fill(mask, value), or torch.cat of the pieces.")
+        if isinstance(value, Tensor) and value._requires_grad:
+            raise RuntimeError(
+                "glassgrad does not record assigning a tensor that requires grad into another tensor "
+                "(x[i] = y): the gradient to y would be lost. Use torch.cat/torch.stack or torch.where "
+                "to build the tensor out of place, or assign y.detach() if no gradient is wanted.")
+        self._check_inplace()
+    key = _parse(key)[0]
+    v = value._array if isinstance(value, Tensor) else value
+    try:
+        self._array[key] = v
+    except IndexError as e:
+        raise _index_error(self, key, e) from None
+    except ValueError as e:
+        if "read-only" in str(e):
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                               "refers to a single memory location (an expand()ed tensor). Please "
+                               "clone() the tensor before performing the operation.") from None
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be "
+                           f"broadcast to indexing result of shape {list(self._array[key].shape)}"
+                           ) from None
+    except TypeError as e:
+        raise TypeError(f"can't assign a {type(value).__name__} to a {self.dtype} tensor: {e}") from None
+    self._vc[0] += 1
+
+
+# --- gather / scatter -----------------------------------------------------------------------------
+def _index_tensor(index, op: str, error=RuntimeError) -> np.ndarray:
+    a = index._array if isinstance(index, Tensor) else np.asarray(index)
+    if a.dtype.kind not in "iu":
+        raise error(f"{op}(): Expected dtype int32/int64 for index")
+    return a
+
+
+def _check_bounds(index: np.ndarray, n: int, dim: int) -> None:
+    if index.size:
+        lo, hi = int(index.min()), int(index.max())
+        if lo < 0 or hi >= n:
+            raise RuntimeError(f"index {hi if hi >= n else lo} is out of bounds for dimension {dim} "
+                               f"with size {n}")
+
+
+def _check_scatter_shapes(op: str, input, dim: int, index: np.ndarray, src_shape=None) -> int:  # noqa: A002
+    shape = input._array.shape
+    d = input._dim(dim)
+    if index.ndim != len(shape) and not (index.ndim <= 1 and len(shape) <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for j, n in enumerate(index.shape):
+        if j != d and (n > shape[j] or (src_shape is not None and n > src_shape[j])):
+            if src_shape is None:
+                raise RuntimeError(f"Size does not match at dimension {j} expected index "
+                                   f"{list(index.shape)} to be no larger than self {list(shape)} "
+                                   f"apart from dimension {d}")
+            raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self "
+                               f"{list(shape)} apart from dimension {d} and to be no larger size than "
+                               f"src {list(src_shape)}")
+    if src_shape is not None and index.ndim and index.shape[d] > src_shape[d]:
+        raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self {list(shape)} "
+                           f"apart from dimension {d} and to be no larger size than src "
+                           f"{list(src_shape)}")
+    _check_bounds(index, shape[d] if shape else 1, d)
+    return d
+
+
+def gather(input, dim: int, index, *, sparse_grad: bool = False):  # noqa: A002
+    """out[i][j][k] = input[i][index[i][j][k]][k] for dim = 1 (out has index's shape)."""
+    idx = _index_tensor(index, "gather")
+    d = _check_scatter_shapes("gather", input, dim, idx)
+    if input._array.ndim == 0:
+        return Reshape.apply(input, idx.shape)
+    return Gather.apply(input, d, idx)
+
+
+def take_along_dim(input, indices, dim=None):  # noqa: A002
+    """numpy's take_along_axis: like gather, but index and input broadcast against each other."""
+    idx = _index_tensor(indices, "take_along_dim")
+    if dim is None:
+        return take(input, Tensor._wrap(idx.reshape(-1)))
+    d = input._dim(dim)
+    shape = list(np.broadcast_shapes(tuple(1 if j == d else n for j, n in enumerate(input.shape)),
+                                     tuple(1 if j == d else n for j, n in enumerate(idx.shape))))
+    xs, ks = list(shape), list(shape)
+    xs[d], ks[d] = input._array.shape[d], idx.shape[d]
+    x = Expand.apply(input, tuple(xs)) if tuple(xs) != input._array.shape else input
+    return gather(x, d, Tensor._wrap(np.broadcast_to(idx, ks) % max(xs[d], 1)))
+
+
+def _scatter_src(input, src, op: str):  # noqa: A002
+    if isinstance(src, Tensor):
+        if src._array.dtype != input._array.dtype:
+            raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+        return src
+    if isinstance(src, numbers.Number):
+        return src
+    raise TypeError(f"{op}(): src must be a Tensor or a number, got {type(src).__name__}")
+
+
+def scatter_add(input, dim: int, index, src):  # noqa: A002
+    """out = input, then out[i][index[i][j][k]][k] += src[i][j][k] for dim = 1 (repeats add up)."""
+    idx = _index_tensor(index, "scatter_add")
+    src = _scatter_src(input, src, "scatter")
+    if not isinstance(src, Tensor):
+        raise TypeError("scatter_add(): argument 'src' must be Tensor")
+    d = _check_scatter_shapes("scatter_add", input, dim, idx, src._array.shape)
+    return ScatterAdd.apply(input, d, idx, src)
+
+
+def scatter(input, dim: int, index, src=None, value=None, *, reduce=None):  # noqa: A002
+    """out = input, then out[i][index[i][j][k]][k] = src[i][j][k] (or ``value``) for dim = 1.
+
+    With repeated indices the last write wins (PyTorch leaves it undefined). ``reduce='add'`` is
+    scatter_add; ``reduce='multiply'`` multiplies (no gradient).
+    """
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter() missing 1 required argument: 'src' (or 'value')")
+    idx = _index_tensor(index, "scatter")
+    src = _scatter_src(input, src, "scatter")
+    src_shape = src._array.shape if isinstance(src, Tensor) else None
+    d = _check_scatter_shapes("scatter", input, dim, idx, src_shape)
+    if reduce == "add":
+        if not isinstance(src, Tensor):
+            src = Tensor._wrap(np.full(idx.shape, src, input._array.dtype))
+        return ScatterAdd.apply(input, d, idx, src)
+    if reduce == "multiply":
+        out = input._array.copy()
+        s = _head(src._array, idx.shape) if isinstance(src, Tensor) else src
+        np.multiply.at(out, _grid(idx, d), s)
+        return Tensor._wrap(out)
+    if reduce is not None:
+        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+    return Scatter.apply(input, d, idx, src)
+
+
+def index_select(input, dim: int, index):  # noqa: A002
+    """The slices input[..., index[i], ...] along ``dim``, in order (repeats allowed)."""
+    a = index._array if isinstance(index, Tensor) else np.asarray(index)
+    if a.dtype.kind not in "iu":
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if a.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    d = input._dim(dim)
+    n = input._array.shape[d] if input._array.ndim else 1
+    if a.size and (a.min() < 0 or a.max() >= n):
+        raise IndexError("index out of range in self")
+    return Index.apply(input, (slice(None),) * d + (a.reshape(-1),))
+
+
+def index_add(input, dim: int, index, source, *, alpha=1):  # noqa: A002
+    """out = input;  out[..., index[i], ...] += alpha · source[..., i, ...] (repeats add up)."""
+    a = _index_tensor(index, "index_add_", IndexError).reshape(-1)
+    d = input._dim(dim)
+    ns = source._array.shape[d] if source._array.ndim else 1
+    if a.size != ns:
+        raise RuntimeError(f"index_add_(): Number of indices ({a.size}) should be equal to "
+                           f"source.size(dim): ({ns}), for dim: {d}")
+    if source._array.dtype != input._array.dtype:
+        raise RuntimeError(f"index_add_(): self ({input.dtype}) and source ({source.dtype}) must have "
+                           "the same scalar type")
+    n = input._array.shape[d] if input._array.ndim else 1
+    if a.size and (a.min() < 0 or a.max() >= n):
+        raise IndexError("index out of range in self")
+    return IndexAdd.apply(input, d, a, source, alpha)
+
+
+def index_fill(input, dim: int, index, value):  # noqa: A002
+    """out = input with the slices at ``index`` along ``dim`` set to ``value``."""
+    a = _index_tensor(index, "index_fill_", IndexError).reshape(-1)
+    d = input._dim(dim)
+    mask = np.zeros(input._array.shape[d] if input._array.ndim else 1, bool)
+    mask[a] = True
+    shape = [1] * input._array.ndim
+    if shape:
+        shape[d] = mask.size
+    return masked_fill(input, Tensor._wrap(mask.reshape(shape)), value)
+
+
+# --- masks ----------------------------------------------------------------------------------------------
+def masked_fill(input, mask, value):  # noqa: A002
+    """out = value where mask is True, input elsewhere (mask broadcasts; value a number or 0-d
+    tensor, through which the gradient also flows)."""
+    m = mask._array if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{dtypes.from_numpy_dtype(m.dtype)}")
+    try:
+        np.broadcast_shapes(input._array.shape, m.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_fill: the mask of shape {list(m.shape)} can't be broadcast to the "
+                           f"tensor's shape {list(input._array.shape)}") from None
+    if isinstance(value, Tensor):
+        if value._array.ndim:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value._array.ndim} dimension(s).")
+    elif not isinstance(value, (numbers.Number, np.bool_)):
+        raise TypeError(f"masked_fill(): value must be a number or a 0-d Tensor, got "
+                        f"{type(value).__name__}")
+    return MaskedFill.apply(input, m, value)
+
+
+def masked_select(input, mask):  # noqa: A002
+    """The elements where mask is True, as a 1-d tensor (input and mask broadcast together)."""
+    m = mask._array if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    try:
+        shape = np.broadcast_shapes(input._array.shape, m.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_select: the size of tensor a {list(input._array.shape)} must match "
+                           f"the size of the mask {list(m.shape)} at a non-singleton dimension") from None
+    x = input if input._array.shape == shape else Expand.apply(input, shape)
+    return Index.apply(x, (np.broadcast_to(m, shape),))
+
+
+def take(input, index):  # noqa: A002
+    """input viewed as 1-d, then input[index] (out has index's shape; negative indices count back)."""
+    a = _index_tensor(index, "take", IndexError)
+    n = input._array.size
+    if a.size and (a.min() < -n or a.max() >= n):
+        bad = int(a.max()) if a.max() >= n else int(a.min())
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    return Index.apply(Reshape.apply(input, (n,)), (a,))
+
+
+def nonzero(input, *, as_tuple: bool = False):  # noqa: A002
+    """Indices of the nonzero elements: an (n, ndim) int64 tensor, or one 1-d tensor per dim."""
+    a = input._array if isinstance(input, Tensor) else np.asarray(input)
+    if as_tuple:
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(a)))
+    return Tensor._wrap(np.argwhere(a).astype(np.int64))
+
+
+def argwhere(input):  # noqa: A002
+    return nonzero(input)
+
+
+# --- sorting -----------------------------------------------------------------------------------------
+def _return_type(name: str):
+    cls = collections.namedtuple(name, ["values", "indices"])
+    cls.__repr__ = lambda self: (f"glassgrad.return_types.{name}(\nvalues={self.values!r},\n"
+                                 f"indices={self.indices!r})")
+    cls.__module__ = "glassgrad.return_types"
+    return cls
+
+
+_sort_result, _topk_result = _return_type("sort"), _return_type("topk")
+
+
+def _argsort(a: np.ndarray, d: int, descending: bool) -> np.ndarray:
+    """Stable order along d (NaN counts as largest, as PyTorch). Descending keeps ties in order:
+    sort the reversed array ascending, reverse the result and map positions back."""
+    if not descending:
+        return np.argsort(a, axis=d, kind="stable")
+    n = a.shape[d]
+    return n - 1 - np.flip(np.argsort(np.flip(a, d), axis=d, kind="stable"), d)
+
+
+def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
+    """(values, indices) sorted along ``dim``; values = gather(input, dim, indices), so the gradient
+    goes back to where each value came from."""
+    a = input._array
+    if a.ndim == 0:
+        input._dim(dim)
+        return _sort_result(Reshape.apply(input, ()), Tensor._wrap(np.zeros((), np.int64)))
+    d = input._dim(dim)
+    order = _argsort(a, d, descending)
+    return _sort_result(Gather.apply(input, d, order), Tensor._wrap(order))
+
+
+def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
+    """The indices that sort ``input`` along ``dim``."""
+    if input._array.ndim == 0:
+        input._dim(dim)
+        return Tensor._wrap(np.zeros((), np.int64))
+    return Tensor._wrap(_argsort(input._array, input._dim(dim), descending))
+
+
+def msort(input):  # noqa: A002
+    return sort(input, 0).values
+
+
+def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+    """The k largest (or smallest) elements along ``dim`` and their indices; values differentiable."""
+    a = input._array
+    if a.ndim == 0:
+        input._dim(dim)
+        if k not in (0, 1):
+            raise RuntimeError("selected index k out of range")
+        return _topk_result(Reshape.apply(input, ()), Tensor._wrap(np.zeros((), np.int64)))
+    d = input._dim(dim)
+    if not 0 <= k <= a.shape[d]:
+        raise RuntimeError("selected index k out of range")
+    order = _argsort(a, d, largest)[(slice(None),) * d + (slice(0, k),)]
+    return _topk_result(Gather.apply(input, d, order), Tensor._wrap(order))
+
+
+# --- in-place forms (no graph recording into leaves; see Tensor._check_inplace) --------------------
+def _inplace(fn):
+    def method(self, *args, **kwargs):
+        self._check_inplace()
+        return self._apply_inplace(fn(self, *args, **kwargs))
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place ``{fn.__name__}``: changes this tensor and returns it."
+    return method
+
+
+TENSOR_METHODS = {
+    "__getitem__": getitem, "__setitem__": setitem,
+    "gather": gather, "take_along_dim": take_along_dim, "scatter": scatter,
+    "scatter_add": scatter_add, "scatter_": _inplace(scatter), "scatter_add_": _inplace(scatter_add),
+    "index_select": index_select, "index_add": index_add, "index_add_": _inplace(index_add),
+    "index_fill": index_fill, "index_fill_": _inplace(index_fill),
+    "masked_fill": masked_fill, "masked_fill_": _inplace(masked_fill), "masked_select": masked_select,
+    "take": take, "nonzero": nonzero, "argwhere": argwhere, "sort": sort, "argsort": argsort,
+    "msort": msort, "topk": topk,
+}
+
+# numpy -> glassgrad, so backward formulas written in numpy also run on Tensors (create_graph=True)
+NUMPY = {
+    np.take_along_axis: lambda arr, indices, axis: gather(arr, axis, indices),
+    np.nonzero: lambda a: nonzero(a, as_tuple=True),
+    np.argwhere: argwhere,
+}
