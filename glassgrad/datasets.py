@@ -124,7 +124,7 @@ def _tensors(X, y, as_numpy):
     X, y = X.astype(np.float32), y.astype(np.int64)
     if as_numpy:
         return X, y
-    from glassgrad.tensor import from_numpy  # the tensor engine is a later part; import it only when used
+    from glassgrad import from_numpy  # the tensor engine (Part III): imported only when used
 
     return from_numpy(X), from_numpy(y)
 
