@@ -1,0 +1,47 @@
+"""``glassgrad.nn`` — layers, losses and the Module system, as ``torch.nn``.
+
+Part III, the nn chapter, in reading order:
+
+    parameter.py      Parameter: a tensor a model learns
+    module.py         Module: parameters, buffers and children in a tree; state_dict; hooks
+    container.py      Sequential, ModuleList, ModuleDict, ParameterList
+    init.py           initialisation (xavier, kaiming ...) and why its variance is 1/fan
+    functional.py     every layer as a function (F): activations, linear, dropout, softmax
+    functional_loss.py   losses with their derivatives written out
+    functional_norm.py   batch/layer normalisation and their three-term backward
+    functional_shape.py  one_hot, embedding, pad
+    linear.py, activation.py, dropout.py, normalization.py, sparse.py, flatten.py, loss.py
+                      the layers, each a thin Module around its function
+    conv.py, pooling.py   Conv2d and pooling (their math: glassgrad/ops/conv.py)
+    utils/            clip_grad_norm_, clip_grad_value_
+"""
+
+from glassgrad.nn.parameter import Parameter
+from glassgrad.nn.module import Module
+from glassgrad.nn.container import ModuleDict, ModuleList, ParameterList, Sequential
+from glassgrad.nn import functional, init, utils  # noqa: F401
+from glassgrad.nn.linear import Bilinear, Identity, Linear
+from glassgrad.nn.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6,
+                                     Sigmoid, SiLU, Softmax, Softmin, Softplus, Tanh)
+from glassgrad.nn.dropout import Dropout, Dropout1d, Dropout2d
+from glassgrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from glassgrad.nn.sparse import Embedding
+from glassgrad.nn.flatten import Flatten, Unflatten
+from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
+                               MSELoss, NLLLoss, SmoothL1Loss)
+
+try:  # convolution and pooling layers (glassgrad/nn/conv.py, pooling.py: written alongside)
+    from glassgrad.nn.conv import Conv2d
+    from glassgrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+except ImportError:  # pragma: no cover - only while those files are being written
+    pass
+
+__all__ = [
+    "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "Identity",
+    "Linear", "Bilinear", "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Mish", "Tanh", "Sigmoid",
+    "Softmax", "LogSoftmax", "Softmin", "Softplus", "Hardtanh", "ReLU6", "Dropout", "Dropout1d",
+    "Dropout2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Flatten", "Unflatten",
+    "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+    "BCEWithLogitsLoss", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "functional", "init",
+    "utils",
+]

@@ -1,0 +1,460 @@
+"""``glassgrad.nn.functional`` — every layer as a plain function, as ``torch.nn.functional`` (``F``).
+
+Part III, nn chapter. Layers (``nn.Linear``, ``nn.ReLU`` ...) hold parameters and settings and call
+these functions in ``forward``. This file holds the activations, ``linear`` and ``dropout``; the
+losses are in ``functional_loss.py``, the normalisations in ``functional_norm.py``, and ``pad``,
+``one_hot`` and ``embedding`` in ``functional_shape.py``; all are re-exported here, so ``F.mse_loss``
+works as in PyTorch.
+
+Each activation is a ``Function`` with its derivative written next to it. Where the backward formula
+uses only numpy functions glassgrad maps to its own ops (``np.exp``, ``np.where``, ``np.sum`` ...), it
+also runs on Tensors, so second derivatives work (``differentiable_backward = True``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from glassgrad import creation
+from glassgrad.autograd.function import Function
+from glassgrad.nn._erf import erf as _erf
+from glassgrad.ops import elementwise as _ew
+from glassgrad.ops import reduce as _reduce
+from glassgrad.ops._util import to_float
+from glassgrad.tensor import Tensor
+
+from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (re-exports)
+                                          binary_cross_entropy_with_logits, cross_entropy,
+                                          huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from glassgrad.nn.functional_norm import batch_norm, layer_norm, normalize  # noqa: F401
+from glassgrad.nn.functional_shape import embedding, one_hot, pad  # noqa: F401
+
+try:  # convolution and pooling come from glassgrad/ops/conv.py (written alongside)
+    from glassgrad.ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv2d,  # noqa: F401
+                                    max_pool2d)
+except ImportError:  # pragma: no cover - only while conv.py is being written
+    pass
+
+_DTYPE_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _check_tensor(fn: str, x, name: str = "input") -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position 1) must be Tensor, not {type(x).__name__}")
+
+
+def _maybe_inplace(x: Tensor, result: Tensor, inplace: bool) -> Tensor:
+    return x._apply_inplace(result) if inplace else result
+
+
+# --- linear ------------------------------------------------------------------------------------------
+class LinearFunction(Function):
+    """y = x Wᵀ + b  (x: (..., in), W: (out, in), b: (out,));
+    grad_x = g W,  grad_W = gᵀ x (summed over all batch positions),  grad_b = Σ g over batch positions
+
+    One fused node instead of transpose + matmul + add: fewer Python steps per layer, and the three
+    gradients are the whole of Part II's Dense layer."""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.save_for_backward(x, w)
+        y = np.matmul(x, w.T)
+        if b is not None:
+            y += b  # y is a fresh array: adding in place saves one allocation
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        grad_x = np.matmul(g, w) if need_x else None
+        grad_w = grad_b = None
+        if need_w or need_b:
+            out_f, in_f = np.shape(w)
+            g2 = g if np.ndim(g) == 2 else np.reshape(g, (-1, out_f))
+            if need_w:
+                x2 = x if np.ndim(x) == 2 else np.reshape(x, (-1, in_f))
+                grad_w = np.matmul(np.transpose(g2), x2)
+            if need_b:
+                grad_b = np.sum(g2, axis=0)
+        return grad_x, grad_w, grad_b
+
+
+def linear(input, weight, bias=None):  # noqa: A002
+    """y = input @ weightᵀ + bias, as ``torch.nn.functional.linear``."""
+    _check_tensor("linear", input)
+    _check_tensor("linear", weight, "weight")
+    xs, ws = input._array.shape, weight._array.shape
+    if input._array.ndim == 0 or weight._array.ndim != 2:
+        raise RuntimeError(f"linear(): expected input of at least 1 dimension and a 2-D weight, got "
+                           f"input {list(xs)} and weight {list(ws)}")
+    if xs[-1] != ws[1]:
+        rows = int(np.prod(xs[:-1])) if len(xs) > 1 else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xs[-1]} and "
+                           f"{ws[1]}x{ws[0]})")
+    if input._array.dtype != weight._array.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
+                           f"{_DTYPE_NAMES[input._array.dtype.name]} and "
+                           f"{_DTYPE_NAMES[weight._array.dtype.name]}")
+    return LinearFunction.apply(input, weight, bias)
+
+
+# --- activations ------------------------------------------------------------------------------------
+def relu(input, inplace: bool = False):  # noqa: A002
+    """max(x, 0);  derivative 1 where x > 0, else 0"""
+    _check_tensor("relu", input)
+    return _maybe_inplace(input, _ew.relu(input), inplace)
+
+
+def relu_(input):  # noqa: A002
+    return relu(input, inplace=True)
+
+
+def tanh(input):  # noqa: A002
+    return _ew.tanh(input)
+
+
+def sigmoid(input):  # noqa: A002
+    return _ew.sigmoid(input)
+
+
+class LeakyReluFunction(Function):
+    """y = x if x > 0 else s·x;  dy/dx = 1 if x > 0 else s (a constant mask: piecewise linear)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        scale = np.where(x > 0, 1.0, slope).astype(x.dtype, copy=False)
+        ctx.scale = scale
+        return x * scale
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.scale, None
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):  # noqa: A002
+    _check_tensor("leaky_relu", input)
+    return _maybe_inplace(input, LeakyReluFunction.apply(input, negative_slope), inplace)
+
+
+def leaky_relu_(input, negative_slope: float = 0.01):  # noqa: A002
+    return leaky_relu(input, negative_slope, True)
+
+
+class HardtanhFunction(Function):
+    """y = clamp(x, lo, hi);  dy/dx = 1 strictly inside (lo, hi), else 0 (PyTorch's convention)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.mask = ((x > lo) & (x < hi)).astype(x.dtype)
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask, None, None
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):  # noqa: A002
+    _check_tensor("hardtanh", input)
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(input, HardtanhFunction.apply(input, min_val, max_val), inplace)
+
+
+def relu6(input, inplace: bool = False):  # noqa: A002
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+class EluFunction(Function):
+    """y = x if x > 0 else α(eˣ − 1);  dy/dx = 1 if x > 0 else α·eˣ = y + α"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, alpha):
+        x = to_float(x)
+        y = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, y)
+        ctx.alpha = alpha
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * np.where(x > 0, 1.0, y + ctx.alpha), None
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
+    _check_tensor("elu", input)
+    return _maybe_inplace(input, EluFunction.apply(input, alpha), inplace)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+class GeluFunction(Function):
+    """Exact:  y = x·Φ(x), Φ(x) = ½(1 + erf(x/√2));   dy/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
+    tanh:   y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³);
+            dy/dx = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)"""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        x = to_float(x)
+        if approximate == "tanh":
+            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3))
+            ctx.save_for_backward(x, t)
+            ctx.approximate = "tanh"
+            return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
+        cdf = 0.5 * (1.0 + _erf(x * (1.0 / math.sqrt(2.0))))
+        ctx.save_for_backward(x, cdf)
+        ctx.approximate = "none"
+        return (x * cdf).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, aux = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return g * (0.5 * (1 + aux) + 0.5 * x * (1 - aux * aux) * du), None
+        return g * (aux + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI), None
+
+
+def gelu(input, approximate: str = "none"):  # noqa: A002
+    _check_tensor("gelu", input)
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh.")
+    return GeluFunction.apply(input, approximate)
+
+
+class SiluFunction(Function):
+    """y = x·σ(x);  dy/dx = σ(x)(1 + x(1 − σ(x)))"""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x):
+        s = _ew.Sigmoid.forward(_NOCTX, to_float(x))
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, g):
+        x, s = ctx.saved_tensors
+        return g * s * (1 + x * (1 - s))
+
+
+def silu(input, inplace: bool = False):  # noqa: A002
+    _check_tensor("silu", input)
+    return _maybe_inplace(input, SiluFunction.apply(input), inplace)
+
+
+class SoftplusFunction(Function):
+    """y = (1/β)·log(1 + e^(βx)) (= x where βx > threshold);  dy/dx = σ(βx) (= 1 above threshold)"""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        x = to_float(x)
+        bx = x * beta
+        ctx.save_for_backward(bx)
+        ctx.threshold = threshold
+        return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        bx, = ctx.saved_tensors
+        s = _ew.Sigmoid.forward(_NOCTX, bx)
+        return g * np.where(bx > ctx.threshold, 1.0, s), None, None
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
+    _check_tensor("softplus", input)
+    return SoftplusFunction.apply(input, beta, threshold)
+
+
+class MishFunction(Function):
+    """y = x·tanh(softplus(x));  dy/dx = tanh(sp) + x·(1 − tanh²(sp))·σ(x)"""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x):
+        x = to_float(x)
+        t = np.tanh(np.where(x > 20, x, np.logaddexp(0, x)))
+        ctx.save_for_backward(x, t)
+        return (x * t).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        return g * (t + x * (1 - t * t) * _ew.Sigmoid.forward(_NOCTX, x))
+
+
+def mish(input, inplace: bool = False):  # noqa: A002
+    _check_tensor("mish", input)
+    return _maybe_inplace(input, MishFunction.apply(input), inplace)
+
+
+class _NoCtx:  # lets a Function's forward be reused as a plain numpy helper
+    def save_for_backward(self, *a):
+        pass
+
+
+_NOCTX = _NoCtx()
+
+
+# --- softmax -----------------------------------------------------------------------------------------
+class SoftmaxFunction(Function):
+    """yᵢ = e^(xᵢ − max x) / Σⱼ e^(xⱼ − max x);  grad_x = y ⊙ (g − Σ g⊙y)  (the Jacobian diag(y) − yyᵀ
+    applied to g without building it)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        y = e / np.sum(e, axis=axis, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return y * (g - np.sum(g * y, axis=ctx.axis, keepdims=True)), None
+
+
+class LogSoftmaxFunction(Function):
+    """y = x − logsumexp(x) (max subtracted first: stable);  grad_x = g − softmax(x)·Σ g = g − eʸ·Σ g"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g - np.exp(y) * np.sum(g, axis=ctx.axis, keepdims=True), None
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_impl(fn, name: str, input, dim, dtype, stacklevel: int):  # noqa: A002
+    _check_tensor(name, input)
+    if dim is None:
+        dim = _softmax_dim(name, input.dim(), stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    reduce_fn = getattr(_reduce, name, None)  # the reduce family's op, once it exists
+    if reduce_fn is not None:
+        return reduce_fn(input, dim)
+    if input._array.dtype.kind != "f":
+        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for '
+                           f"'{_DTYPE_NAMES[input._array.dtype.name]}'")
+    axis = input._dim(dim)
+    if input._array.ndim == 0:
+        axis = None
+    return fn.apply(input, axis)
+
+
+def softmax(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
+    """exp(x) / Σ exp(x) along ``dim``: each slice becomes probabilities."""
+    return _softmax_impl(SoftmaxFunction, "softmax", input, dim, dtype, _stacklevel)
+
+
+def log_softmax(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
+    """log(softmax(x)) computed stably as x − logsumexp(x)."""
+    return _softmax_impl(LogSoftmaxFunction, "log_softmax", input, dim, dtype, _stacklevel)
+
+
+def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
+    return softmax(_ew.neg(input), dim, _stacklevel + 1, dtype)
+
+
+# --- dropout -----------------------------------------------------------------------------------------
+class DropoutFunction(Function):
+    """y = x·m, m = 0 (probability p) or 1/(1 − p);  grad_x = g·m (the same mask)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        ctx.mask = mask
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask, None
+
+
+def _dropout_mask(shape, p: float, dtype) -> np.ndarray:
+    rng = creation.default_generator._rng  # manual_seed(s) reproduces the masks
+    if p == 1.0:
+        return np.zeros(shape, dtype)
+    draw = rng.random(shape, dtype=dtype if dtype in (np.float32, np.float64) else np.float64)
+    keep = draw >= p
+    return keep.astype(dtype) * np.asarray(1.0 / (1.0 - p), dtype)
+
+
+def _check_p(p) -> None:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+    """Zero each element with probability p and scale the rest by 1/(1 − p), so the expected value is
+    unchanged; the identity when ``training`` is False."""
+    _check_tensor("dropout", input)
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    mask = _dropout_mask(input._array.shape, p, input._array.dtype)
+    return _maybe_inplace(input, DropoutFunction.apply(input, mask), inplace)
+
+
+def _feature_dropout(input, p, training, inplace, min_dim: int, name: str):  # noqa: A002
+    _check_tensor(name, input)
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    shape = input._array.shape
+    if input.dim() == min_dim:  # unbatched (C, H, W): one mask value per channel
+        mask_shape = shape[:1] + (1,) * (len(shape) - 1)
+    else:
+        mask_shape = shape[:2] + (1,) * (len(shape) - 2)
+    mask = _dropout_mask(mask_shape, p, input._array.dtype)
+    return _maybe_inplace(input, DropoutFunction.apply(input, mask), inplace)
+
+
+def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+    """Zero whole channels of (N, C, L) input."""
+    return _feature_dropout(input, p, training, inplace, 2, "dropout1d")
+
+
+def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+    """Zero whole channels (feature maps) of (N, C, H, W) input."""
+    return _feature_dropout(input, p, training, inplace, 3, "dropout2d")

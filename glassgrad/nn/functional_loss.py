@@ -1,0 +1,465 @@
+"""Loss functions, as in ``torch.nn.functional``: mse, l1, smooth-l1, huber, cross-entropy, nll, bce.
+
+Part III, nn chapter. A loss turns predictions and targets into one number to minimise. Here the
+derivative is the lesson, so each loss is a ``Function`` whose backward states it:
+
+    mse:            L = mean((x − t)²)                 ∂L/∂x = 2(x − t)/N
+    cross-entropy:  L = −mean(log softmax(z)[target])   ∂L/∂z = (softmax(z) − onehot(target))/N
+    bce-logits:     L = mean(softplus(z) − t·z)         ∂L/∂z = (σ(z) − t)/N
+
+``reduction`` is "mean" (divide the sum by N), "sum" or "none" (one loss per element). Errors for
+bad input use PyTorch's words.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from glassgrad.autograd.function import Function
+from glassgrad.tensor import Tensor
+
+__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _legacy_reduction(size_average, reduce) -> str:
+    """The deprecated ``size_average``/``reduce`` arguments, mapped to ``reduction`` as PyTorch does."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
+                  f"{'none' if not reduce else 'mean' if size_average else 'sum'}' instead.",
+                  stacklevel=3)
+    return "none" if not reduce else "mean" if size_average else "sum"
+
+
+def _reduction(reduction, size_average=None, reduce=None) -> str:
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _check(fn: str, input, target) -> None:  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if not isinstance(target, Tensor):
+        raise TypeError(f"{fn}(): argument 'target' (position 2) must be Tensor, not "
+                        f"{type(target).__name__}")
+
+
+def _warn_size(input, target) -> None:  # noqa: A002
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.size()}) that is different to the input size "
+                      f"({input.size()}). This will likely lead to incorrect results due to "
+                      "broadcasting. Please ensure they have the same size.", stacklevel=4)
+        try:
+            np.broadcast_shapes(input._array.shape, target._array.shape)
+        except ValueError:
+            a, b = input._array.shape, target._array.shape
+            n = max(len(a), len(b))
+            a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+            dim = next(i for i in range(n) if a[i] != b[i] and 1 not in (a[i], b[i]))
+            raise RuntimeError(f"The size of tensor a ({a[dim]}) must match the size of tensor b "
+                               f"({b[dim]}) at non-singleton dimension {dim}") from None
+
+
+def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "mean":
+        return np.mean(loss)
+    if reduction == "sum":
+        return np.sum(loss)
+    return loss
+
+
+def _spread(g, shape, reduction: str):
+    """Upstream gradient of a reduced loss spread back to every element (÷N for the mean)."""
+    if reduction == "none":
+        return g
+    n = int(np.prod(shape))
+    return np.broadcast_to(g / n if reduction == "mean" else g, shape)
+
+
+def _unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
+    from glassgrad.ops._util import unbroadcast
+    return unbroadcast(g, shape)
+
+
+class PointwiseLoss(Function):
+    """L = reduce(ℓ(x − t)) for a per-element loss ℓ of the difference d = x − t (mse, l1, smooth-l1,
+    huber);  ∂L/∂x = ℓ'(d)·(1/N for "mean"),  ∂L/∂t = −∂L/∂x (then undo broadcasting)
+
+        mse:        ℓ = d²                                 ℓ' = 2d
+        l1:         ℓ = |d|                                ℓ' = sign d
+        smooth_l1:  ℓ = ½d²/β if |d| < β else |d| − ½β      ℓ' = d/β if |d| < β else sign d
+        huber:      ℓ = ½d² if |d| ≤ δ else δ(|d| − ½δ)    ℓ' = d if |d| ≤ δ else δ·sign d
+    """
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, t, kind, reduction, param):
+        x, t = np.asarray(x), np.asarray(t)
+        dtype = np.result_type(x, t) if t.dtype.kind == "f" else x.dtype
+        d = (x - t).astype(dtype, copy=False)
+        a = np.abs(d)
+        if kind == "mse":
+            loss, slope = d * d, 2 * d
+        elif kind == "l1":
+            loss, slope = a, np.sign(d)
+        elif kind == "smooth_l1":
+            if param == 0:
+                loss, slope = a, np.sign(d)
+            else:
+                inside = a < param
+                loss = np.where(inside, 0.5 * d * d / param, a - 0.5 * param)
+                slope = np.where(inside, d / param, np.sign(d))
+        else:  # huber
+            inside = a <= param
+            loss = np.where(inside, 0.5 * d * d, param * (a - 0.5 * param))
+            slope = np.where(inside, d, param * np.sign(d))
+        ctx.slope = slope.astype(dtype, copy=False)
+        ctx.shapes = (x.shape, t.shape)
+        ctx.reduction = reduction
+        return _reduce(loss.astype(dtype, copy=False), reduction)
+
+    @staticmethod
+    def backward(ctx, g):
+        grad = _spread(g, ctx.slope.shape, ctx.reduction) * ctx.slope
+        need_x, need_t = ctx.needs_input_grad[:2]
+        sx, st = ctx.shapes
+        return (_unbroadcast(grad, sx) if need_x else None,
+                _unbroadcast(-grad, st) if need_t else None, None, None, None)
+
+
+def _pointwise(kind: str, name: str, input, target, reduction, param=None, weight=None):  # noqa: A002
+    _check(name, input, target)
+    _warn_size(input, target)
+    if weight is not None:  # PyTorch's weighted form: Σ w·ℓ / Σ w ("mean")
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        loss = PointwiseLoss.apply(input, target, kind, "none", param) * weight
+        return loss if reduction == "none" else loss.sum() if reduction == "sum" else \
+            loss.sum() / weight.sum()
+    return PointwiseLoss.apply(input, target, kind, reduction, param)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
+             weight=None):
+    """Mean squared error: reduce((x − t)²);  ∂/∂x = 2(x − t)/N"""
+    return _pointwise("mse", "mse_loss", input, target, _reduction(reduction, size_average, reduce),
+                      weight=weight)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
+            weight=None):
+    """Mean absolute error: reduce(|x − t|);  ∂/∂x = sign(x − t)/N"""
+    return _pointwise("l1", "l1_loss", input, target, _reduction(reduction, size_average, reduce),
+                      weight=weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
+                   beta: float = 1.0):
+    """Quadratic (½d²/β) for |d| < β, linear (|d| − ½β) beyond: robust to outliers."""
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    return _pointwise("smooth_l1", "smooth_l1_loss", input, target,
+                      _reduction(reduction, size_average, reduce), beta)
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):  # noqa: A002
+    """½d² for |d| ≤ δ, δ(|d| − ½δ) beyond (= δ·smooth_l1 with β = δ)."""
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    return _pointwise("huber", "huber_loss", input, target, _reduction(reduction), delta,
+                      weight=weight)
+
+
+# --- cross-entropy and negative log-likelihood --------------------------------------------------------
+def _rows(x: np.ndarray) -> np.ndarray:
+    """(N, C, d1, ...) -> (N·d1·..., C): class scores as rows; (C,) -> (1, C)."""
+    if x.ndim == 1:
+        return x[None, :]
+    if x.ndim == 2:
+        return x
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _unrows(r: np.ndarray, shape: tuple) -> np.ndarray:
+    """The inverse of ``_rows``."""
+    if len(shape) <= 2:
+        return r.reshape(shape)
+    moved = shape[:1] + shape[2:] + shape[1:2]
+    return np.moveaxis(r.reshape(moved), -1, 1)
+
+
+def _log_softmax_rows(z: np.ndarray) -> np.ndarray:
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+class CrossEntropy(Function):
+    """Softmax cross-entropy on rows z (class scores), with per-row class weights q:
+
+        L_i = −Σ_c q_ic · log softmax(z_i)_c
+        ∂L_i/∂z_i = (Σ_c q_ic)·softmax(z_i) − q_i       (= softmax − onehot in the plain case)
+
+    Class indices t:  q_i = v_i·[(1 − ε)·w_{t_i}·onehot(t_i) + (ε/C)·w]  (v_i = 0 for ignore_index,
+    ε = label_smoothing, w = class weights); "mean" divides by Σ_i v_i·w_{t_i}.
+    Probabilities p:  q_i = w ⊙ ((1 − ε)·p_i + ε/C); "mean" divides by the number of rows.
+    With ``log_probs=True`` the input is already log-probabilities: that is nll_loss (no softmax).
+    """
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, log_probs):
+        shape = x.shape
+        z = _rows(x)
+        n_rows, n_cls = z.shape
+        logp = z if log_probs else _log_softmax_rows(z)
+        w = weight if weight is not None else None
+        if target.dtype.kind == "f":  # class probabilities, same shape as the input
+            p = _rows(target).astype(z.dtype, copy=False)
+            if smoothing > 0:
+                p = p * (1 - smoothing) + smoothing / n_cls
+            q = p * w if w is not None else p
+            denom = n_rows
+        else:
+            t = target.reshape(-1)
+            valid = t != ignore_index
+            safe_t = np.where(valid, t, 0)
+            bad = valid & ((t < 0) | (t >= n_cls))
+            if bad.any():
+                raise IndexError(f"Target {t[bad][0]} is out of bounds.")
+            rows = np.arange(n_rows)
+            wt = (w[safe_t] if w is not None else np.ones(n_rows, z.dtype)) * valid
+            q = np.zeros_like(z)
+            q[rows, safe_t] = (1 - smoothing) * wt
+            if smoothing > 0:
+                q += (smoothing / n_cls) * (w if w is not None else 1.0) * valid[:, None]
+            denom = wt.sum()
+        per_row = -(q * logp).sum(axis=1)
+        if reduction == "none":
+            out = per_row.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else per_row.reshape(())
+        elif reduction == "sum":
+            out = per_row.sum()
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = per_row.sum() / denom
+        ctx.save_for_backward(logp)
+        ctx.q, ctx.denom, ctx.shape, ctx.reduction, ctx.log_probs = q, denom, shape, reduction, log_probs
+        ctx.smoothing, ctx.w = smoothing, w
+        return np.asarray(out, dtype=z.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        logp, = ctx.saved_tensors
+        q = ctx.q
+        if ctx.reduction == "none":
+            scale = np.reshape(g, (-1, 1))
+        elif ctx.reduction == "sum":
+            scale = g
+        else:
+            scale = g / ctx.denom
+        if ctx.log_probs:
+            grad_rows = -q * scale
+        else:
+            grad_rows = (q.sum(axis=1, keepdims=True) * np.exp(logp) - q) * scale
+        grad_x = _unrows(grad_rows, ctx.shape) if ctx.needs_input_grad[0] else None
+        grad_t = None
+        if ctx.needs_input_grad[1]:  # probability targets: ∂L/∂p = −(1 − ε)·w·log softmax(z)
+            gt = -(1 - ctx.smoothing) * logp * scale
+            if ctx.w is not None:
+                gt = gt * ctx.w
+            grad_t = _unrows(gt, ctx.shape)
+        return grad_x, grad_t, None, None, None, None, None
+
+
+_INT_NAMES = {"int32": "Int", "int16": "Short", "int8": "Char", "bool": "Bool", "float32": "Float",
+              "float64": "Double", "float16": "Half"}
+
+
+def _class_loss(name: str, input, target, weight, ignore_index, reduction, smoothing,  # noqa: A002
+                log_probs: bool):
+    _check(name, input, target)
+    x, t = input._array, target._array
+    if x.ndim == 0:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    n_cls = x.shape[1] if x.ndim > 1 else x.shape[0]
+    probabilities = x.shape == t.shape and not log_probs
+    if probabilities:
+        if t.dtype.kind != "f":
+            raise RuntimeError("Expected floating point type for target with class probabilities, got "
+                               + {"int64": "Long"}.get(t.dtype.name, _INT_NAMES.get(t.dtype.name, t.dtype.name)))
+    else:
+        if not (t.dtype == np.int64 or (t.dtype == np.uint8 and not log_probs)):
+            if log_probs:
+                raise RuntimeError(f"expected scalar type Long but found "
+                                   f"{_INT_NAMES.get(t.dtype.name, t.dtype.name)}")
+            raise RuntimeError("expected target dtype to be Long or Byte, but got "
+                               f"{_INT_NAMES.get(t.dtype.name, t.dtype.name)}")
+        if x.ndim == 1:
+            if t.ndim != 0:
+                raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        elif x.ndim == 2 and t.ndim != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        elif x.ndim > 2 and t.shape != x.shape[:1] + x.shape[2:]:
+            if t.shape[:1] != x.shape[:1]:
+                raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
+                                 f"({t.shape[0] if t.ndim else 0}).")
+            raise RuntimeError(f"size mismatch (got input: {list(x.shape)} , target: {list(t.shape)}")
+        if x.ndim > 1 and t.shape[0] != x.shape[0]:
+            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
+                             f"({t.shape[0]}).")
+    w = None
+    if weight is not None:
+        w = weight._array if isinstance(weight, Tensor) else np.asarray(weight)
+        if w.shape != (n_cls,):
+            raise RuntimeError(f"weight tensor should be defined either for all {n_cls} classes or no "
+                               f"classes but got weight tensor of shape: {list(w.shape)}")
+        w = w.astype(x.dtype, copy=False)
+    if not 0.0 <= smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {smoothing}")
+    return CrossEntropy.apply(input, target, w, ignore_index, reduction, smoothing, log_probs)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,  # noqa: A002
+                  reduce=None, reduction: str = "mean", label_smoothing: float = 0.0):
+    """−log softmax(input)[target], averaged: the classification loss on raw scores (logits).
+
+    ``input`` is (N, C), (C,) or (N, C, d1, ...); ``target`` holds class indices (int64, shape (N,)
+    or (N, d1, ...)) or class probabilities (same shape as input). Gradient: (softmax − onehot)/N.
+    """
+    return _class_loss("cross_entropy", input, target, weight, ignore_index,
+                       _reduction(reduction, size_average, reduce), float(label_smoothing), False)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,  # noqa: A002
+             reduce=None, reduction: str = "mean"):
+    """Negative log-likelihood: −input[target] for log-probabilities ``input`` (after log_softmax)."""
+    return _class_loss("nll_loss", input, target, weight, ignore_index,
+                       _reduction(reduction, size_average, reduce), 0.0, True)
+
+
+# --- binary cross-entropy ----------------------------------------------------------------------------
+class BinaryCrossEntropy(Function):
+    """ℓ = −w·(t·log x + (1 − t)·log(1 − x)), each log clamped at −100 (so x = 0 or 1 stays finite);
+    ∂ℓ/∂x = w·(x − t) / max(x(1 − x), 1e-12);  ∂ℓ/∂t = w·(log(1 − x) − log x)"""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, t, w, reduction):
+        if ((x < 0) | (x > 1)).any() or np.isnan(x).any():
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        loss = -(t * log_x + (1 - t) * log_1mx)
+        if w is not None:
+            loss = loss * w
+        ctx.save_for_backward(x, t)
+        ctx.logs, ctx.w, ctx.reduction = (log_x, log_1mx), w, reduction
+        return _reduce(loss, reduction).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        g = _spread(g, x.shape, ctx.reduction)
+        if ctx.w is not None:
+            g = g * ctx.w
+        grad_x = g * (x - t) / np.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
+        grad_t = None
+        if ctx.needs_input_grad[1]:
+            log_x, log_1mx = ctx.logs
+            grad_t = g * (log_1mx - log_x)
+        return grad_x, grad_t, None, None
+
+
+def _weight_array(weight, shape, dtype):
+    if weight is None:
+        return None
+    w = weight._array if isinstance(weight, Tensor) else np.asarray(weight)
+    try:
+        np.broadcast_shapes(w.shape, shape)
+    except ValueError:
+        raise RuntimeError(f"The size of weight {list(w.shape)} must be broadcastable to the input "
+                           f"size {list(shape)}") from None
+    return w.astype(dtype, copy=False)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+                         reduction: str = "mean"):
+    """BCE on probabilities in [0, 1] (after a sigmoid); prefer ``binary_cross_entropy_with_logits``."""
+    _check("binary_cross_entropy", input, target)
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
+                         f"({input.size()}) is deprecated. Please ensure they have the same size.")
+    w = _weight_array(weight, input._array.shape, input._array.dtype)
+    return BinaryCrossEntropy.apply(input, target, w, reduction)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """ℓ = w·[(1 − t)·z + (1 + (p − 1)t)·softplus(−z)]  (p = pos_weight; = −t log σ(z) − (1 − t) log(1 − σ(z))
+    when p = 1), with softplus(−z) = log(1 + e^(−|z|)) + max(−z, 0): no overflow for any z.
+    ∂ℓ/∂z = w·[(1 + (p − 1)t)(σ(z) − 1) + 1 − t]  (= w·(σ(z) − t) when p = 1)
+    ∂ℓ/∂t = w·[−z + (p − 1)·softplus(−z)]"""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, z, t, w, pos_weight, reduction):
+        sp_neg = np.log1p(np.exp(-np.abs(z))) + np.maximum(-z, 0)  # softplus(−z), stable
+        if pos_weight is not None:
+            lw = 1 + (pos_weight - 1) * t
+            loss = (1 - t) * z + lw * sp_neg
+        else:
+            lw = None
+            loss = (1 - t) * z + sp_neg
+        if w is not None:
+            loss = loss * w
+        ctx.save_for_backward(z, t)
+        ctx.sp_neg, ctx.lw, ctx.w, ctx.pw, ctx.reduction = sp_neg, lw, w, pos_weight, reduction
+        ctx.shapes = (z.shape, t.shape)
+        return np.asarray(_reduce(loss, reduction)).astype(z.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        z, t = ctx.saved_tensors
+        shape = np.broadcast_shapes(*ctx.shapes)
+        g = _spread(g, shape, ctx.reduction)
+        if ctx.w is not None:
+            g = g * ctx.w
+        grad_z = grad_t = None
+        if ctx.needs_input_grad[0]:
+            e = np.exp(-np.abs(z))
+            sig = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+            if ctx.lw is None:
+                grad_z = g * (sig - t)
+            else:
+                grad_z = g * (ctx.lw * (sig - 1) + 1 - t)
+            grad_z = _unbroadcast(grad_z, ctx.shapes[0])
+        if ctx.needs_input_grad[1]:
+            dt = -z + ((ctx.pw - 1) * ctx.sp_neg if ctx.pw is not None else 0)
+            grad_t = _unbroadcast(g * dt, ctx.shapes[1])
+        return grad_z, grad_t, None, None, None
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,  # noqa: A002
+                                     reduce=None, reduction: str = "mean", pos_weight=None):
+    """BCE on raw scores z: σ and the log fused into one stable formula. ``pos_weight`` (one per
+    class, broadcast over the last dimension) multiplies the positive term: > 1 favours recall."""
+    _check("binary_cross_entropy_with_logits", input, target)
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    dtype = input._array.dtype
+    w = _weight_array(weight, input._array.shape, dtype)
+    pw = _weight_array(pos_weight, input._array.shape, dtype)
+    return BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)

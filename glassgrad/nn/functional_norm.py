@@ -1,0 +1,187 @@
+"""Normalisation functions: ``batch_norm``, ``layer_norm``, ``normalize`` (as ``torch.nn.functional``).
+
+Part III, nn chapter. Batch and layer normalisation are one formula over different axes:
+
+    x̂ = (x − μ) / √(σ² + ε),   y = γ·x̂ + β        (μ, σ² over the normalised axes; σ² biased)
+
+and their backward is the classic three-term result (m = number of elements averaged over):
+
+    ∂L/∂x = (1/√(σ² + ε)) · (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)),   ĝ = γ·∂L/∂y
+    ∂L/∂γ = Σ ∂L/∂y·x̂,   ∂L/∂β = Σ ∂L/∂y          (sums over the other axes)
+
+batch_norm averages over the batch (and spatial) axes per channel; layer_norm over the last
+dimensions of each sample. In eval mode batch_norm uses its running statistics, constants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassgrad.autograd.function import Function
+from glassgrad.ops import elementwise as _ew
+from glassgrad.tensor import Tensor
+
+__all__ = ["batch_norm", "layer_norm", "normalize"]
+
+
+def _affine_grads(ctx, g, xhat, reduce_axes):
+    need_w, need_b = ctx.needs_input_grad[1], ctx.needs_input_grad[2]
+    grad_w = np.sum(g * xhat, axis=reduce_axes).reshape(ctx.w_shape) if need_w else None
+    grad_b = np.sum(g, axis=reduce_axes).reshape(ctx.w_shape) if need_b else None
+    return grad_w, grad_b
+
+
+def _normalized_grad(gxh, xhat, rstd, axes):
+    return rstd * (gxh - gxh.mean(axis=axes, keepdims=True)
+                   - xhat * (gxh * xhat).mean(axis=axes, keepdims=True))
+
+
+class LayerNormFunction(Function):
+    """Layer normalisation over the last k dimensions (see the module docstring for the math)."""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, k, eps):
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mu = x.mean(axis=axes, keepdims=True)
+        xc = x - mu
+        rstd = 1.0 / np.sqrt((xc * xc).mean(axis=axes, keepdims=True) + eps)
+        xhat = xc * rstd
+        y = xhat * w if w is not None else xhat.copy()
+        if b is not None:
+            y += b
+        ctx.save_for_backward(xhat, rstd, w)
+        ctx.axes, ctx.batch_axes = axes, tuple(range(x.ndim - k))
+        ctx.w_shape = x.shape[x.ndim - k:]
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, rstd, w = ctx.saved_tensors
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = _normalized_grad(g * w if w is not None else g, xhat, rstd, ctx.axes)
+        return (grad_x, *_affine_grads(ctx, g, xhat, ctx.batch_axes), None, None)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):  # noqa: A002
+    """Normalise each sample over its last ``len(normalized_shape)`` dimensions, then scale and shift."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    shape = input._array.shape
+    if k == 0 or shape[len(shape) - k:] != normalized_shape or len(shape) < k:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
+                           f"{list(shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} "
+                               f"of shape {list(t.shape)} and normalized_shape = {list(normalized_shape)}")
+    return LayerNormFunction.apply(input, weight, bias, k, eps)
+
+
+class BatchNormFunction(Function):
+    """Batch normalisation per channel (axis 1) over the batch and spatial axes. Training: batch
+    statistics (and the running statistics move towards them, in place); eval: the running ones."""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, running_mean, running_var, training, momentum, eps):
+        axes = (0,) + tuple(range(2, x.ndim))
+        bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        if training:
+            mean = x.mean(axis=axes, keepdims=True)
+            xc = x - mean
+            var = (xc * xc).mean(axis=axes, keepdims=True)
+            if running_mean is not None:
+                n = x.size // x.shape[1]
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean.reshape(-1)
+                running_var *= 1 - momentum
+                running_var += momentum * var.reshape(-1) * (n / (n - 1))  # unbiased, as PyTorch
+        else:
+            mean = running_mean.reshape(bshape).astype(x.dtype, copy=False)
+            var = running_var.reshape(bshape).astype(x.dtype, copy=False)
+            xc = x - mean
+        rstd = 1.0 / np.sqrt(var + eps)
+        xhat = xc * rstd
+        y = xhat * w.reshape(bshape) if w is not None else xhat.copy()
+        if b is not None:
+            y += b.reshape(bshape)
+        ctx.save_for_backward(xhat, rstd, w)
+        ctx.axes, ctx.bshape, ctx.training = axes, bshape, training
+        ctx.w_shape = (x.shape[1],)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, rstd, w = ctx.saved_tensors
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            gxh = g * w.reshape(ctx.bshape) if w is not None else g
+            # eval: μ and σ are constants, so x̂ is linear in x and only the first term remains
+            grad_x = _normalized_grad(gxh, xhat, rstd, ctx.axes) if ctx.training else gxh * rstd
+        return (grad_x, *_affine_grads(ctx, g, xhat, ctx.axes), None, None, None, None, None)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,  # noqa: A002
+               momentum: float = 0.1, eps: float = 1e-5):
+    """Normalise each channel (dim 1) of an (N, C, ...) batch; see ``BatchNorm1d``/``BatchNorm2d``."""
+    shape = input._array.shape
+    if input._array.ndim < 2:
+        raise ValueError(f"Expected 2D or more input (got {input._array.ndim}D input)")
+    c = shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    if training and input._array.size // max(c, 1) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{input.size()}")
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+    out = BatchNormFunction.apply(input, weight, bias, running_mean, running_var, training,
+                                  momentum, eps)
+    if training and running_mean is not None:  # they were updated in place
+        running_mean._vc[0] += 1
+        running_var._vc[0] += 1
+    return out
+
+
+class PNorm(Function):
+    """n = (Σ|x|ᵖ)^(1/p) along an axis;  ∂n/∂x = sign(x)·|x|^(p−1) / n^(p−1)  (0 where n = 0)"""
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, p, axis):
+        a = np.abs(x)
+        n = np.sqrt((x * x).sum(axis=axis, keepdims=True)) if p == 2 else \
+            (a ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x, n)
+        ctx.p = p
+        return n
+
+    @staticmethod
+    def backward(ctx, g):
+        x, n = ctx.saved_tensors
+        p = ctx.p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                d = x / n
+            else:
+                d = np.sign(x) * np.abs(x) ** (p - 1) / n ** (p - 1)
+        return np.where(n == 0, 0.0, g * d).astype(x.dtype, copy=False), None, None
+
+
+def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):  # noqa: A002
+    """x / max(‖x‖ₚ, eps) along ``dim``: each slice scaled to unit p-norm."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"normalize(): argument 'input' must be Tensor, not {type(input).__name__}")
+    axis = input._dim(dim)
+    n = PNorm.apply(input, float(p), axis)
+    return _ew.div(input, _ew.clamp(n, min=eps))
