@@ -77,6 +77,14 @@ def test_ours_is_immune_to_updating_inside_backward_and_the_buggy_variant_is_not
     np.testing.assert_allclose(buggy_second.weights_gradient, expected_second, rtol=1e-10)  # its own is right...
     assert not np.allclose(first_again.weights_gradient, expected_first, rtol=1e-3)  # ...the one below is wrong
 
+    # The same thing one layer at a time: the input gradient must be G·W with the forward pass's W.
+    g = np.random.default_rng(2).normal(size=(6, 2))
+    for layer, immune in [(Dense(4, 2, seed=2), True), (UpdateInsideBackwardDense(4, 2, seed=2), False)]:
+        weights_used_in_forward = layer.weights.copy()
+        layer.forward(np.tanh(x @ start[0][0].T + start[0][1]))
+        input_gradient = layer.backward(g)
+        assert np.allclose(input_gradient, g @ weights_used_in_forward) == immune
+
 
 def test_one_full_batch_epoch_equals_one_torch_sgd_step():
     rng = np.random.default_rng(2)
