@@ -252,7 +252,7 @@ class Roll(Function):
     @staticmethod
     def backward(ctx, g):
         back = -ctx.shifts if isinstance(ctx.shifts, int) else tuple(-s for s in ctx.shifts)
-        return np.roll(g, back, ctx.dims), None
+        return np.roll(g, back, ctx.dims), None, None
 
 
 class Tril(Function):
@@ -606,7 +606,9 @@ def cat(tensors, dim: int = 0):
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # PyTorch's legacy rule: 1-d empty tensors are skipped, whatever their partners' shapes
-    kept = [x for x in tensors if x._array.shape != (0,)] or tensors[:1]
+    kept = tensors
+    if any(x._array.ndim != 1 for x in tensors):
+        kept = [x for x in tensors if x._array.shape != (0,)] or tensors[:1]
     first = kept[0]._array.shape
     for i, x in enumerate(tensors):
         if x._array.ndim == 0:
@@ -614,7 +616,7 @@ def cat(tensors, dim: int = 0):
     d = kept[0]._dim(dim)
     for i, x in enumerate(tensors):
         s = x._array.shape
-        if s == (0,):
+        if s == (0,) and len(first) != 1:
             continue
         if len(s) != len(first):
             raise RuntimeError(f"Tensors must have same number of dimensions: got {len(first)} and "
