@@ -1,0 +1,31 @@
+"""``glassgrad.optim``: update rules and learning-rate schedules, as ``torch.optim``.
+
+Part III, after ``nn``: once ``loss.backward()`` has filled every parameter's ``.grad``, an optimizer
+turns gradients into parameter changes. Read in this order:
+
+- ``optimizer.py``    ``Optimizer``: parameter groups, per-parameter state, zero_grad, state_dict
+- ``sgd.py``          ``SGD``: θ ← θ − γ·g, with momentum, Nesterov, weight decay
+- ``adam.py``         ``Adam`` / ``AdamW``: steps scaled by running moments of g and g²
+- ``rmsprop.py``      ``RMSprop``;  ``adagrad.py``  ``Adagrad``
+- ``lr_scheduler.py`` ``StepLR``, ``CosineAnnealingLR``, ``OneCycleLR``, ``ReduceLROnPlateau``, ...
+
+The usual loop, the same as PyTorch's::
+
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=10)
+    for epoch in range(epochs):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss_fn(model(x), y).backward()
+            optimizer.step()
+        scheduler.step()
+"""
+
+from glassgrad.optim import lr_scheduler  # noqa: F401  (optim.lr_scheduler.StepLR, as in PyTorch)
+from glassgrad.optim.adagrad import Adagrad
+from glassgrad.optim.adam import Adam, AdamW
+from glassgrad.optim.optimizer import Optimizer
+from glassgrad.optim.rmsprop import RMSprop
+from glassgrad.optim.sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

@@ -1,0 +1,158 @@
+"""``Adam`` and ``AdamW``: adaptive moment estimation, as ``torch.optim.Adam`` / ``torch.optim.AdamW``.
+
+Part III, after ``sgd.py``. Adam keeps two running averages per parameter — of the gradient (m, the
+"first moment") and of its square (v, the "second moment") — and divides one by the square root of the
+other, so every coordinate takes steps of about the same size ``lr`` whatever its gradient's scale.
+One step, t = 1, 2, ... (γ = lr, λ = weight_decay, ε = eps):
+
+    g ← −g                                  if maximize
+    θ ← θ·(1 − γλ)                          if λ ≠ 0 and decoupled (AdamW)
+    g ← g + λ·θ                             if λ ≠ 0 and not decoupled (Adam's L2 penalty)
+    m ← m + (1−β₁)·(g − m)                  (= β₁·m + (1−β₁)·g, written as PyTorch's lerp)
+    v ← β₂·v + (1−β₂)·g²
+    v̂max ← max(v̂max, v)                     if amsgrad, and then v stands for v̂max below
+    θ ← θ − (γ / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
+
+The bias corrections 1−β₁ᵗ and 1−β₂ᵗ undo the zero start of m and v. ``t`` is kept as a 0-d tensor
+``state["step"]``, as in PyTorch, so a state dict from one library reads the same in the other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassgrad.optim.optimizer import Optimizer, _run_closure, _scalar_state, _use_no_grad
+from glassgrad.tensor import Tensor
+
+__all__ = ["Adam", "AdamW"]
+
+
+def _check_betas(betas) -> tuple:
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
+            or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
+        raise ValueError("betas must be either both floats or both Tensors")
+    for i, b in enumerate(betas):
+        if isinstance(b, Tensor) and b.numel() != 1:
+            raise ValueError(f"Tensor betas[{i}] must be 1-element")
+    return tuple(b.item() if isinstance(b, Tensor) else b for b in betas)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2014), with optional AMSGrad and decoupled (AdamW) weight decay."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach=None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused=None, decoupled_weight_decay: bool = False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        betas = _check_betas(betas)
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        self._check_unsupported(differentiable, capturable)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                    "capturable": capturable, "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+        if fused and foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            group.setdefault("fused", None)
+        self._step_tensor_setstate(self)
+
+    @_use_no_grad
+    def step(self, closure=None):
+        """One Adam step for every parameter whose ``.grad`` is not None; returns the closure's loss."""
+        loss = _run_closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            eps = float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            amsgrad = group["amsgrad"]
+            maximize = group["maximize"]
+            decoupled = group["decoupled_weight_decay"]
+            w1 = 1 - beta1            # lerp weight of the new gradient in m
+            w2 = 1 - beta2
+            for p in group["params"]:
+                if p._grad is None:
+                    continue
+                param = p._array
+                grad = p._grad._array
+                p_state = state[p]
+                if len(p_state) == 0:
+                    p_state["step"] = _scalar_state()
+                    p_state["exp_avg"] = Tensor._wrap(np.zeros_like(param))
+                    p_state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
+                    if amsgrad:
+                        p_state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
+                step_t = p_state["step"]._array
+                m = p_state["exp_avg"]._array
+                v = p_state["exp_avg_sq"]._array
+                if maximize:
+                    grad = -grad
+                step_t += 1
+                if weight_decay != 0:
+                    if decoupled:
+                        param *= 1 - lr * weight_decay
+                    else:
+                        grad = grad + weight_decay * param
+                # m.lerp_(g, w1): PyTorch's lerp picks the form that is exact at its nearer end.
+                if w1 < 0.5:
+                    m += (grad - m) * w1
+                else:
+                    np.subtract(grad, (grad - m) * (1 - w1), out=m)
+                v *= beta2
+                v += (grad * w2) * grad                     # v.addcmul_(g, g, value=1−β₂)
+                step = float(step_t)
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+                if amsgrad:
+                    vmax = p_state["max_exp_avg_sq"]._array
+                    np.maximum(vmax, v, out=vmax)
+                    denom = np.sqrt(vmax)
+                else:
+                    denom = np.sqrt(v)
+                denom /= bias_correction2_sqrt
+                denom += eps
+                update = m * (-lr / bias_correction1)       # θ.addcdiv_(m, denom, value=−step_size)
+                update /= denom
+                param += update
+                p._vc[0] += 1
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): θ ← θ·(1 − γλ) before the Adam step."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach=None, capturable: bool = False, differentiable: bool = False,
+                 fused=None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable, differentiable=differentiable,
+                         fused=fused, decoupled_weight_decay=True)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True

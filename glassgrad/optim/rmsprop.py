@@ -1,0 +1,118 @@
+"""``RMSprop``: divide each step by a running root-mean-square of the gradient, as ``torch.optim.RMSprop``.
+
+Part III, beside ``adam.py`` (Adam is RMSprop plus a running average of the gradient itself and bias
+correction). One step (γ = lr, α = alpha, λ = weight_decay, μ = momentum, ε = eps):
+
+    g ← −g                              if maximize
+    g ← g + λ·θ                         if λ ≠ 0
+    s ← α·s + (1−α)·g²                  (running mean of the squared gradient)
+    ḡ ← ḡ + (1−α)·(g − ḡ)               if centered (running mean of the gradient)
+    d ← √(s − ḡ²) + ε  if centered, else  d ← √s + ε
+    b ← μ·b + g/d,  θ ← θ − γ·b         if μ > 0
+    θ ← θ − γ·g/d                       otherwise
+
+As in PyTorch there is no bias correction: s starts at zero, so the first steps are large.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassgrad.optim.optimizer import Optimizer, _run_closure, _scalar_state, _use_no_grad
+from glassgrad.tensor import Tensor
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton's lecture notes), optionally centered (Graves, 2013) and with momentum."""
+
+    def __init__(self, params, lr=1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach=None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        self._check_unsupported(differentiable, capturable)
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
+                    "centered": centered, "weight_decay": weight_decay, "capturable": capturable,
+                    "foreach": foreach, "maximize": maximize, "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("momentum", 0)
+            group.setdefault("centered", False)
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+        self._step_tensor_setstate(self)
+
+    @_use_no_grad
+    def step(self, closure=None):
+        """One RMSprop step for every parameter whose ``.grad`` is not None; returns the closure's loss."""
+        loss = _run_closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            alpha = float(group["alpha"])
+            eps = float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            momentum = float(group["momentum"])
+            centered = group["centered"]
+            maximize = group["maximize"]
+            w = 1 - alpha
+            for p in group["params"]:
+                if p._grad is None:
+                    continue
+                param = p._array
+                grad = p._grad._array
+                p_state = state[p]
+                if len(p_state) == 0:
+                    p_state["step"] = _scalar_state()
+                    p_state["square_avg"] = Tensor._wrap(np.zeros_like(param))
+                    if momentum > 0:
+                        p_state["momentum_buffer"] = Tensor._wrap(np.zeros_like(param))
+                    if centered:
+                        p_state["grad_avg"] = Tensor._wrap(np.zeros_like(param))
+                if maximize:
+                    grad = -grad
+                p_state["step"]._array += 1
+                if weight_decay != 0:
+                    grad = grad + weight_decay * param
+                square_avg = p_state["square_avg"]._array
+                square_avg *= alpha
+                square_avg += (grad * w) * grad              # addcmul_(g, g, value=1−α)
+                if centered:
+                    grad_avg = p_state["grad_avg"]._array
+                    if w < 0.5:                              # grad_avg.lerp_(g, 1−α)
+                        grad_avg += (grad - grad_avg) * w
+                    else:
+                        np.subtract(grad, (grad - grad_avg) * (1 - w), out=grad_avg)
+                    avg = np.sqrt(square_avg - grad_avg * grad_avg)  # addcmul(ḡ, ḡ, value=−1).sqrt_()
+                else:
+                    avg = np.sqrt(square_avg)
+                avg += eps
+                if momentum > 0:
+                    buf = p_state["momentum_buffer"]._array
+                    buf *= momentum
+                    buf += grad / avg                        # addcdiv_(g, avg)
+                    param -= buf * lr
+                else:
+                    update = grad * -lr                      # addcdiv_(g, avg, value=−γ)
+                    update /= avg
+                    param += update
+                p._vc[0] += 1
+        return loss
