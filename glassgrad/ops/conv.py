@@ -88,29 +88,17 @@ class Conv2d(Function):
         in_shape, w_shape = x.shape, w.shape
         x = x.reshape(shape4[0])
         w = w.reshape(shape4[1])
-        n, c, h, wd = x.shape
-        o, _, kh, kw = w.shape
-        (sh, sw), (dh, dw) = stride, dilation
-        xp = _pad_view(x, pads)
-        oh = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1
-        ow = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
-        # cols has the layout (C, kh, kw, N, OH, OW): contiguous for both products of forward and
-        # backward. Filled with one strided copy per kernel offset, from a channels-first view.
-        xt = xp.transpose(1, 0, 2, 3)
-        cols = np.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                cols[:, i, j] = _window(xt, i * dh, j * dw, oh, ow, sh, sw)
-        cols = cols.reshape(c * kh * kw, n * oh * ow)
+        o, c, kh, kw = w.shape
+        geo = _ConvGeometry(x.shape, (kh, kw), stride, pads, dilation)
+        cols = geo.im2col(x)  # (C·kh·kw, N·rows·cols): every window a column
         w2 = w.reshape(o, c * kh * kw)
-        out = w2 @ cols  # (O, N·OH·OW): the whole batch in one matmul
+        out = w2 @ cols  # the whole batch in one matmul
         if b is not None:
             out += b.reshape(o, 1)
-        out = out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
         if ctx.needs_input_grad:
             ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, w2)
-            ctx.geometry = (in_shape, w_shape, x.shape, xp.shape, pads, kh, kw, stride, dilation)
-        out = np.ascontiguousarray(out)
+            ctx.geometry = (in_shape, w_shape, geo)
+        out = np.ascontiguousarray(geo.grid_to_output(out))
         if len(shape4) == 3:  # an unbatched or 1-d call: give back the shape it asked for
             out = out.reshape(shape4[2])
         return out
@@ -118,29 +106,101 @@ class Conv2d(Function):
     @staticmethod
     def backward(ctx, g):
         cols, w2 = ctx.saved_tensors
-        in_shape, w_shape, x4, xp_shape, pads, kh, kw, (sh, sw), (dh, dw) = ctx.geometry
+        in_shape, w_shape, geo = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        n, c, h, wd = x4
-        o = w2.shape[0]
-        g = g.reshape(n, o, -1)
-        oh_ow = g.shape[2]
-        g2 = g.transpose(1, 0, 2).reshape(o, n * oh_ow)  # G as (O, N·OH·OW), matching cols
+        g2 = geo.output_to_grid(g, w2.shape[0])  # G as (O, N·rows·cols), matching cols
         grad_x = grad_w = grad_b = None
         if need_w:
             grad_w = (g2 @ cols.T).reshape(w_shape)
         if need_b:
             grad_b = g2.sum(axis=1)
         if need_x:
-            oh = (xp_shape[2] - dh * (kh - 1) - 1) // sh + 1
-            ow = oh_ow // oh
-            dcols = (w2.T @ g2).reshape(c, kh, kw, n, oh, ow)
-            gxp = np.zeros((c, n) + xp_shape[2:], dtype=g.dtype)
-            for i in range(kh):  # col2im: every window position adds its gradient back
-                for j in range(kw):
-                    _window(gxp, i * dh, j * dw, oh, ow, sh, sw)[...] += dcols[:, i, j]
-            top, _, left, _ = pads
-            grad_x = gxp[:, :, top:top + h, left:left + wd].transpose(1, 0, 2, 3).reshape(in_shape)
+            grad_x = geo.col2im(w2.T @ g2).reshape(in_shape)
         return grad_x, grad_w, grad_b, None, None, None, None
+
+
+class _ConvGeometry:
+    """Where each window of a convolution reads, and the copies into and out of the im2col layout.
+
+    cols has the layout (C, kh, kw, N, rows, cols): for one kernel offset (i, j) its block is a plain
+    (strided) copy of the input, so im2col and col2im loop over kh·kw offsets, never over pixels.
+
+    With stride 1 there is a faster trick: flatten each padded image into one row of length Hp·Wp. The
+    window offset (i, j) is then the flat shift i·d_h·Wp + j·d_w, and its block is ONE contiguous slice
+    of length OH·Wp: the output is computed at all Wp columns of each row (the last Wp − OW are wrapped-
+    around garbage, dropped afterwards; in backward they get zero gradient). Long slices instead of
+    OH·OW tiny ones: fewer, larger memory copies, which is what numpy is fast at.
+    """
+
+    def __init__(self, shape, kernel, stride, pads, dilation):
+        self.n, self.c, self.h, self.w = shape
+        self.kh, self.kw = kernel
+        self.sh, self.sw = stride
+        self.dh, self.dw = dilation
+        self.pads = pads
+        top, bottom, left, right = pads
+        self.hp, self.wp = self.h + top + bottom, self.w + left + right
+        self.oh = (self.hp - self.dh * (self.kh - 1) - 1) // self.sh + 1
+        self.ow = (self.wp - self.dw * (self.kw - 1) - 1) // self.sw + 1
+        self.flat = stride == (1, 1)
+        self.grid_w = self.wp if self.flat else self.ow  # columns computed per output row
+
+    def _offsets(self):
+        for i in range(self.kh):
+            for j in range(self.kw):
+                yield i, j
+
+    def im2col(self, x):
+        n, c, oh, ow = self.n, self.c, self.oh, self.ow
+        top, _, left, _ = self.pads
+        cols = np.empty((c, self.kh, self.kw, n, oh, self.grid_w), dtype=x.dtype)
+        if self.flat:
+            size, tail = self.hp * self.wp, self.dw * (self.kw - 1)  # tail: room for the last shift
+            buf = np.zeros((c, n, size + tail), dtype=x.dtype)
+            buf[:, :, :size].reshape(c, n, self.hp, self.wp)[:, :, top:top + self.h, left:left + self.w] \
+                = x.transpose(1, 0, 2, 3)
+            flat_cols = cols.reshape(c, self.kh, self.kw, n, oh * self.wp)
+            length = oh * self.wp
+            for i, j in self._offsets():
+                shift = i * self.dh * self.wp + j * self.dw
+                flat_cols[:, i, j] = buf[:, :, shift:shift + length]
+        else:
+            xt = _pad_view(x, self.pads).transpose(1, 0, 2, 3)
+            for i, j in self._offsets():
+                cols[:, i, j] = _window(xt, i * self.dh, j * self.dw, oh, ow, self.sh, self.sw)
+        return cols.reshape(c * self.kh * self.kw, n * oh * self.grid_w)
+
+    def grid_to_output(self, out):
+        """(O, N·rows·cols) product -> (N, O, OH, OW) view (dropping the flat trick's garbage columns)."""
+        return out.reshape(-1, self.n, self.oh, self.grid_w)[..., :self.ow].transpose(1, 0, 2, 3)
+
+    def output_to_grid(self, g, o):
+        """∂L/∂out (N, O, OH, OW) -> (O, N·rows·cols), zero in the garbage columns."""
+        g = g.reshape(self.n, o, self.oh, self.ow).transpose(1, 0, 2, 3)
+        if self.flat and self.grid_w != self.ow:
+            grid = np.zeros((o, self.n, self.oh, self.grid_w), dtype=g.dtype)
+            grid[..., :self.ow] = g
+            g = grid
+        return g.reshape(o, self.n * self.oh * self.grid_w)
+
+    def col2im(self, dcols):
+        """Add each window's gradient back where it was read; cut the padding off. (N, C, H, W) view."""
+        n, c, oh = self.n, self.c, self.oh
+        top, _, left, _ = self.pads
+        if self.flat:
+            size, length = self.hp * self.wp, oh * self.wp
+            dcols = dcols.reshape(c, self.kh, self.kw, n, length)
+            buf = np.zeros((c, n, size + self.dw * (self.kw - 1)), dtype=dcols.dtype)
+            for i, j in self._offsets():
+                shift = i * self.dh * self.wp + j * self.dw
+                buf[:, :, shift:shift + length] += dcols[:, i, j]
+            gxp = buf[:, :, :size].reshape(c, n, self.hp, self.wp)
+        else:
+            dcols = dcols.reshape(c, self.kh, self.kw, n, oh, self.ow)
+            gxp = np.zeros((c, n, self.hp, self.wp), dtype=dcols.dtype)
+            for i, j in self._offsets():
+                _window(gxp, i * self.dh, j * self.dw, oh, self.ow, self.sh, self.sw)[...] += dcols[:, i, j]
+        return gxp[:, :, top:top + self.h, left:left + self.w].transpose(1, 0, 2, 3)
 
 
 def _check_conv(name: str, input, weight, bias, dims: int):
@@ -345,6 +405,11 @@ class MaxPool2d(Function):
 
     ∂out/∂x is 1 at the window's argmax and 0 elsewhere, so the gradient is routed back to the position
     that won — the first one in row-major window order when several tie, as in PyTorch.
+
+    A window's max is separable: first the max along each row of the window (for every input row), then
+    the max of those over the window's rows. Taking the first winner at both stages (strict ">") gives
+    the lowest row holding the maximum and the first column in that row: the row-major first maximum.
+    Two passes of kw and kh strided numpy comparisons instead of kh·kw of them.
     """
 
     on_arrays = True
@@ -354,45 +419,87 @@ class MaxPool2d(Function):
         in_shape = x.shape
         (kh, kw), (sh, sw), _, (dh, dw), pads, oh, ow = geometry
         xp = _pad_view(x.reshape(shape4), pads, _lowest(x.dtype))
-        # A running max over the kh·kw window offsets, remembering which offset won. Strict ">" keeps
-        # the first maximum; a NaN always wins (PyTorch's rule), so NaN propagates.
-        best = _window(xp, 0, 0, oh, ow, sh, sw).copy()
-        arg = np.zeros(best.shape, dtype=np.int16 if kh * kw < 2 ** 15 else np.int64)
-        floats = x.dtype.kind == "f"
-        for t in range(1, kh * kw):
-            i, j = divmod(t, kw)
-            v = _window(xp, i * dh, j * dw, oh, ow, sh, sw)
-            won = v > best
-            if floats:
-                won |= np.isnan(v)
-            np.copyto(best, v, where=won)
-            np.copyto(arg, t, where=won)
+        rows = (oh - 1) * sh + (kh - 1) * dh + 1  # the input rows some window reads
+        cols_of = [xp[:, :, :rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] for j in range(kw)]
+        row_max, col_arg = _running_max(cols_of, False)
+        rows_of = [row_max[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh] for i in range(kh)]
+        out, row_arg = _running_max(rows_of, False)
+        if x.dtype.kind == "f" and np.isnan(out).any():
+            # PyTorch's loop lets every NaN win (`val > max || isnan(val)`): redo both stages so.
+            row_max, col_arg = _running_max(cols_of, True)
+            out, row_arg = _running_max([row_max[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh]
+                                         for i in range(kh)], True)
         if ctx.needs_input_grad:
-            ctx.save_for_backward(arg)
-            ctx.geometry = (in_shape, shape4, geometry)
+            ctx.save_for_backward(row_arg, col_arg)
+            ctx.geometry = (in_shape, shape4, geometry, xp.shape)
         if indices_out is not None:  # return_indices: flat positions in the unpadded H·W plane
-            i, j = np.divmod(arg, kw)
-            row = np.arange(oh).reshape(-1, 1) * sh - pads[0] + i * dh
+            y = np.arange(oh).reshape(-1, 1) * sh
+            row = y + row_arg * dh  # padded row of each winner, then its column from stage one
+            j = np.take_along_axis(col_arg, row.astype(np.intp), axis=2)
             col = np.arange(ow) * sw - pads[2] + j * dw
-            indices_out.append((row.astype(np.int64) * shape4[3] + col).reshape(out_shape))
-        return best.reshape(out_shape)
+            flat = (row.astype(np.int64) - pads[0]) * shape4[3] + col
+            indices_out.append(flat.reshape(out_shape))
+        return out.reshape(out_shape)
 
     @staticmethod
     def backward(ctx, g):
-        arg, = ctx.saved_tensors
-        in_shape, shape4, ((kh, kw), (sh, sw), _, (dh, dw), pads, oh, ow) = ctx.geometry
-        g = g.reshape(arg.shape)
+        row_arg, col_arg = ctx.saved_tensors
+        in_shape, shape4, ((kh, kw), (sh, sw), _, (dh, dw), pads, oh, ow), xp_shape = ctx.geometry
         n, c, h, w = shape4
-        gxp = np.zeros((n, c, h + pads[0] + pads[1], w + pads[2] + pads[3]), dtype=g.dtype)
-        overlap = sh < dh * (kh - 1) + 1 or sw < dw * (kw - 1) + 1
-        for t in range(kh * kw):
-            i, j = divmod(t, kw)
-            view = _window(gxp, i * dh, j * dw, oh, ow, sh, sw)
-            if overlap:
-                view += np.where(arg == t, g, 0)
-            else:  # windows don't share positions: each receives its gradient once, a plain copy
-                np.copyto(view, g, where=arg == t)
+        g = g.reshape(row_arg.shape)
+        # Undo stage two: each output's gradient goes to the window row that won ...
+        g_rows = np.zeros(col_arg.shape, dtype=g.dtype)
+        _route([g_rows[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh] for i in range(kh)], g, row_arg,
+               sh < (kh - 1) * dh + 1)
+        # ... then stage one: each row's gradient goes to the column that won in that row.
+        gxp = np.zeros(xp_shape, dtype=g.dtype)
+        _route([gxp[:, :, :col_arg.shape[2], j * dw:j * dw + sw * (ow - 1) + 1:sw] for j in range(kw)],
+               g_rows, col_arg, sw < (kw - 1) * dw + 1)
         return gxp[:, :, pads[0]:pads[0] + h, pads[2]:pads[2] + w].reshape(in_shape), None, None, None, None
+
+
+def _running_max(views, nan_wins: bool):
+    """Elementwise max over a list of equal-shape arrays and the index of the first winner (for two
+    arrays, the common 2×2 pool, the index is the bool mask "the second won")."""
+    if len(views) == 2:
+        a, b = views
+        won = b > a
+        if nan_wins:
+            won |= np.isnan(b)
+            return np.where(won, b, a), won
+        return np.maximum(a, b), won
+    best = views[0].copy()
+    arg = np.zeros(best.shape, dtype=np.int8 if len(views) < 128 else np.int64)
+    for t in range(1, len(views)):
+        v = views[t]
+        won = v > best
+        if nan_wins:
+            won |= np.isnan(v)
+            np.copyto(best, v, where=won)
+        else:
+            np.maximum(best, v, out=best)
+        np.putmask(arg, won, t)
+    return best, arg
+
+
+def _route(targets, g, arg, overlap: bool) -> None:
+    """targets[t] += g where arg == t: the gradient of a max goes to the input that won. When windows
+    don't overlap each target is written once (it is still zero), so a plain write will do."""
+    if arg.dtype == bool:  # two candidates: arg is "the second won"
+        second = targets[1]
+        if overlap:
+            share = g * arg
+            targets[0] += g - share
+            second += share
+        else:
+            np.multiply(g, arg, out=second)
+            np.subtract(g, second, out=targets[0])
+        return
+    for t, target in enumerate(targets):
+        if overlap:
+            target += np.where(arg == t, g, 0)
+        else:
+            np.multiply(g, arg == t, out=target)
 
 
 class AvgPool2d(Function):
