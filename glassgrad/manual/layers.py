@@ -67,7 +67,8 @@ class Layer:
         """Check that backward got a gradient shaped like the last forward's output."""
         output_shape = getattr(self, "_output_shape", None)
         if output_shape is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward: there is no input to differentiate at")
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward: "
+                               f"there is no input to differentiate at")
         output_gradient = np.asarray(output_gradient, dtype=np.float64)
         if output_gradient.shape != output_shape:
             raise ValueError(
@@ -193,7 +194,10 @@ class Convolutional(Layer):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, *,
                  rng: np.random.Generator | None = None, seed: int | None = None):
-        kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else tuple(kernel_size)
+        kernel = (kernel_size, kernel_size) if np.isscalar(kernel_size) else tuple(kernel_size)
+        if len(kernel) != 2:
+            raise ValueError(f"Convolutional kernel_size must be an int or (height, width), got {kernel_size!r}")
+        kh, kw = kernel
         if min(int(in_channels), int(out_channels), int(kh), int(kw)) < 1:
             raise ValueError(f"Convolutional sizes must be positive, got in_channels={in_channels}, "
                              f"out_channels={out_channels}, kernel_size={kernel_size}")

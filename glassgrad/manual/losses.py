@@ -85,7 +85,8 @@ def _logits_and_probabilities(loss: str, logits, target) -> tuple[np.ndarray, np
     target = np.asarray(target)
     if target.shape == (z.shape[0],) and np.issubdtype(target.dtype, np.integer):
         if target.min(initial=0) < 0 or target.max(initial=0) >= z.shape[1]:
-            raise ValueError(f"{loss}: class indices must lie in [0, {z.shape[1]}), got {target.min()}..{target.max()}")
+            raise ValueError(f"{loss}: class indices must lie in [0, {z.shape[1]}), "
+                             f"got {target.min()}..{target.max()}")
         return z, np.eye(z.shape[1])[target]
     if target.shape != z.shape:
         raise ValueError(f"{loss}: target must be class indices of shape ({z.shape[0]},) or probabilities of shape "

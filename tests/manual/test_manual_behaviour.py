@@ -172,6 +172,8 @@ def test_construction_errors_are_named():
         Dense(2, 2, rng=0)
     with pytest.raises(ValueError, match="positive"):
         Convolutional(1, 0, 3)
+    with pytest.raises(ValueError, match=r"int or \(height, width\), got \(3, 3, 3\)"):
+        Convolutional(1, 1, (3, 3, 3))
 
 
 @pytest.mark.parametrize("loss", [losses.mse, losses.mse_prime, losses.binary_cross_entropy,
