@@ -176,7 +176,9 @@ def relu6(input, inplace: bool = False):  # noqa: A002
 
 
 class EluFunction(Function):
-    """y = x if x > 0 else α(eˣ − 1);  dy/dx = 1 if x > 0 else α·eˣ = y + α"""
+    """y = x if x > 0 else α(eˣ − 1);  dy/dx = 1 if x > 0 else α·eˣ = y + α
+
+    The backward reads only the output (y > 0 exactly where x > 0), so ``inplace=True`` is safe."""
 
     on_arrays = differentiable_backward = True
 
@@ -184,14 +186,14 @@ class EluFunction(Function):
     def forward(ctx, x, alpha):
         x = to_float(x)
         y = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(y)
         ctx.alpha = alpha
         return y
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        return g * np.where(x > 0, 1.0, y + ctx.alpha), None
+        y, = ctx.saved_tensors
+        return g * np.where(y > 0, 1.0, y + ctx.alpha), None
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
@@ -240,20 +242,21 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
 
 
 class SiluFunction(Function):
-    """y = x·σ(x);  dy/dx = σ(x)(1 + x(1 − σ(x)))"""
+    """y = x·σ(x);  dy/dx = σ(x)(1 + x(1 − σ(x))) = σ + y(1 − σ)  (no x needed: inplace-safe)"""
 
     on_arrays = True
 
     @staticmethod
     def forward(ctx, x):
         s = _ew.Sigmoid.forward(_NOCTX, to_float(x))
-        ctx.save_for_backward(x, s)
-        return x * s
+        y = x * s
+        ctx.save_for_backward(y, s)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        x, s = ctx.saved_tensors
-        return g * s * (1 + x * (1 - s))
+        y, s = ctx.saved_tensors
+        return g * (s + y * (1 - s))
 
 
 def silu(input, inplace: bool = False):  # noqa: A002
@@ -287,7 +290,9 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
 
 
 class MishFunction(Function):
-    """y = x·tanh(softplus(x));  dy/dx = tanh(sp) + x·(1 − tanh²(sp))·σ(x)"""
+    """y = x·tanh(softplus(x));  dy/dx = tanh(sp) + x·(1 − tanh²(sp))·σ(x)
+
+    The derivative is computed in forward (while x is intact), so ``inplace=True`` is safe."""
 
     on_arrays = True
 
@@ -295,13 +300,13 @@ class MishFunction(Function):
     def forward(ctx, x):
         x = to_float(x)
         t = np.tanh(np.where(x > 20, x, np.logaddexp(0, x)))
-        ctx.save_for_backward(x, t)
+        if ctx.needs_input_grad:
+            ctx.slope = t + x * (1 - t * t) * _ew.Sigmoid.forward(_NOCTX, x)
         return (x * t).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        x, t = ctx.saved_tensors
-        return g * (t + x * (1 - t * t) * _ew.Sigmoid.forward(_NOCTX, x))
+        return g * ctx.slope
 
 
 def mish(input, inplace: bool = False):  # noqa: A002

@@ -179,10 +179,9 @@ def pad(input, pad, mode: str = "constant", value=None):  # noqa: A002, A001
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if value not in (None, 0):
         raise ValueError(f"Padding mode \"{mode}\" doesn't take in value argument")
-    n_padded = len(pad) // 2
-    if not n_padded + 1 <= input._array.ndim <= n_padded + 2:
-        raise NotImplementedError(f"Only 2D, 3D, 4D, 5D padding with non-constant padding are supported "
-                                  "for now")
+    if not len(pad) // 2 + 1 <= input._array.ndim <= len(pad) // 2 + 2:
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input._array.ndim}D "
+                                  "input tensor.")
     shape = input._array.shape
     sources = [(axis, _source_index(shape[axis], b, a, mode, axis, shape))
                for axis, (b, a) in enumerate(pairs) if (b, a) != (0, 0)]
