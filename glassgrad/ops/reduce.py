@@ -1,11 +1,23 @@
-"""Reductions: sum, mean, prod, max/min, var/std, logsumexp, norm, softmax and friends.
+"""Reductions: sum, mean, prod, max/min, var/std, logsumexp, cumsum, softmax and friends.
 
-Part III. A reduction collapses axes; its backward spreads the upstream gradient back over them.
-For ``sum`` every element contributed with weight 1, so each gets the upstream gradient (expanded back
-to the input's shape); for ``mean``, each gets 1/n of it.
+Part III, after elementwise.py. A reduction collapses axes; its backward spreads the upstream gradient
+back over them. Every element of a ``sum`` contributed with weight 1, so each gets the upstream gradient
+(expanded back to the input's shape); for ``mean`` each gets 1/n of it; for ``max`` only the winner
+(the k tied winners share it, 1/k each); for ``prod`` each gets the product of all the *others*.
+
+``softmax`` and ``log_softmax`` live here too, each with its explicit backward, because their
+derivative is the lesson behind every classifier's cross-entropy loss.
+
+``dim`` is an int, a tuple of ints or None (all axes), negative counting from the end, as in PyTorch.
 """
 
 from __future__ import annotations
+
+import builtins
+import collections
+import numbers
+import types
+import warnings
 
 import numpy as np
 
@@ -14,18 +26,93 @@ from glassgrad.autograd.function import Function
 from glassgrad.ops._util import normalize_dims
 from glassgrad.tensor import Tensor
 
-__all__ = ["sum", "mean"]
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
+           "var_mean", "std_mean", "logsumexp", "all", "any", "count_nonzero", "cumsum",
+           "softmax", "log_softmax", "median", "return_types"]
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}  # for messages
+
+
+def _axes(input, dim) -> tuple | None:  # noqa: A002
+    """``dim`` as a sorted tuple of numpy axes, or None for "all of them" (also for () and 0-d input,
+    as PyTorch reduces everything for ``dim=()``)."""
+    if dim is None:
+        return None
+    ndim = input._array.ndim
+    if not isinstance(dim, numbers.Integral):
+        dim = tuple(dim)
+        n = builtins.max(ndim, 1)
+        seen = [d % n if isinstance(d, numbers.Integral) and -n <= d < n
+                else None for d in dim]
+        for i, d in enumerate(seen):  # PyTorch names the repeated dim, normalised
+            if d is not None and d in seen[:i]:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    axes = normalize_dims(dim, ndim)
+    return axes if axes and ndim else None
+
+
+def _one_dim(name: str, input, dim) -> int | None:  # noqa: A002
+    """A single int ``dim`` (max, argmax, cumsum, softmax ... take one), normalised; None for 0-d."""
+    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    d = input._dim(dim)
+    return d if input._array.ndim else None
 
 
 def _expand_back(g, shape: tuple, axes: tuple | None, keepdim: bool):
     """Put back the reduced axes (size 1) and broadcast the gradient to the input's shape."""
-    if axes is not None and not keepdim:
-        g = np.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
-    elif axes is None and not keepdim:
-        g = np.reshape(g, (1,) * len(shape))
+    if not keepdim:
+        g = np.reshape(g, (1,) * len(shape) if axes is None else
+                       tuple(1 if i in axes else n for i, n in enumerate(shape)))
     return np.broadcast_to(g, shape)
 
 
+def _count(shape: tuple, axes: tuple | None) -> int:
+    """How many elements fold into each output element."""
+    n = 1
+    for i, s in enumerate(shape):
+        if axes is None or i in axes:
+            n *= s
+    return n
+
+
+def _check_nonempty(name: str, input, axes: tuple | None) -> None:  # noqa: A002
+    """Max-like reductions have no identity, so an empty reduction is an error, as in PyTorch."""
+    shape = input._array.shape
+    if axes is None and input._array.size == 0:
+        message = f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+        if name.startswith("arg"):
+            raise IndexError(message)
+        raise RuntimeError(message + " Specify the reduction dim with the 'dim' argument.")
+    for a in axes or ():
+        if shape[a] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+
+
+def _array(x):
+    """The numpy array inside a Tensor (backward under create_graph gets Tensors), or x itself."""
+    return x._array if isinstance(x, Tensor) else x
+
+
+def _return_type(name: str):
+    """A named (values, indices) pair, printed as ``glassgrad.return_types.max(values=..., ...)``."""
+    base = collections.namedtuple(name, ["values", "indices"])
+
+    def __repr__(self) -> str:
+        return f"glassgrad.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__,
+                               "__module__": "glassgrad.return_types"})
+    return cls
+
+
+return_types = types.SimpleNamespace(max=_return_type("max"), min=_return_type("min"),
+                                     median=_return_type("median"))
+
+
+# --- sum and mean ------------------------------------------------------------------------------------
 class Sum(Function):
     """out = Σ x over the axes;  ∂out/∂xᵢ = 1, so grad_x = upstream broadcast back to x's shape"""
 
@@ -51,8 +138,10 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        ctx.n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
-        return np.mean(x, axis=axes, keepdims=keepdim)
+        ctx.n = _count(x.shape, axes)
+        with warnings.catch_warnings():  # the mean of nothing is nan, quietly, as in PyTorch
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.mean(x, axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -61,7 +150,7 @@ class Mean(Function):
 
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001, A002
     """Sum over ``dim`` (an int, a tuple, or None for all elements)."""
-    axes = normalize_dims(dim, input._array.ndim)
+    axes = None if dim is None else _axes(input, dim)
     np_dtype = dtypes.to_dtype(dtype).numpy if dtype is not None else None
     return Sum.apply(input, axes, keepdim, np_dtype)
 
@@ -72,13 +161,487 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
         input = input.to(dtype)
     if input._array.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                           f"point or complex dtype. Got: {input.dtype.name.capitalize()}")
-    return Mean.apply(input, normalize_dims(dim, input._array.ndim), keepdim)
+                           f"point or complex dtype. Got: {_TORCH_NAMES.get(input._array.dtype.name)}")
+    return Mean.apply(input, None if dim is None else _axes(input, dim), keepdim)
 
 
-TENSOR_METHODS = {"sum": sum, "mean": mean}
+# --- prod --------------------------------------------------------------------------------------------
+class Prod(Function):
+    """out = Π x over one axis (or all);  ∂out/∂xᵢ = Π_{j≠i} xⱼ
 
+    That is out/xᵢ when no x is zero; with zeros, dividing would give 0/0, so the product of the others
+    is computed directly: (product of everything before i)·(product of everything after i).
+    """
+
+    on_arrays = True
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim, dtype):
+        if dtype is None and x.dtype.kind in "biu":
+            dtype = np.int64
+        out = np.prod(x, axis=axis, keepdims=keepdim, dtype=dtype)
+        ctx.save_for_backward(x, out)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        axes = None if ctx.axis is None else (ctx.axis,)
+        g = _expand_back(g, x.shape, axes, ctx.keepdim)
+        if np.all(x != 0):
+            return g * (_expand_back(out, x.shape, axes, ctx.keepdim) / x), None, None, None
+        flat = x.reshape(-1) if ctx.axis is None else x
+        others = _product_of_others(flat, 0 if ctx.axis is None else ctx.axis)
+        return g * others.reshape(x.shape), None, None, None
+
+
+def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
+    """Π_{j≠i} xⱼ along ``axis`` for every i, without division (exclusive prefix × suffix products)."""
+    x = np.moveaxis(x, axis, -1)
+    before = np.ones_like(x)
+    np.cumprod(x[..., :-1], axis=-1, out=before[..., 1:])
+    after = np.ones_like(x)
+    after[..., :-1] = np.cumprod(x[..., :0:-1], axis=-1)[..., ::-1]
+    return np.moveaxis(before * after, -1, axis)
+
+
+def prod(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
+    """Product over one ``dim`` (an int), or over all elements when ``dim`` is None."""
+    axis = None if dim is None else _one_dim("prod", input, dim)
+    np_dtype = dtypes.to_dtype(dtype).numpy if dtype is not None else None
+    return Prod.apply(input, axis, keepdim, np_dtype)
+
+
+# --- max, min, median: the gradient goes to the chosen element(s) ---------------------------------------
+class Extreme(Function):
+    """out = max (or min, or median) of x over the axes;
+    ∂out/∂xᵢ = 1/k at each of the k elements equal to out, else 0 (ties share, as PyTorch's amax)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, reducer):
+        out = reducer(x, axis=axes, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        x, out = _array(x), _array(out)  # which elements won is a constant, not part of the graph
+        hit = x == _expand_back(out, x.shape, ctx.axes, ctx.keepdim)
+        share = (hit / np.sum(hit, axis=ctx.axes, keepdims=True)).astype(x.dtype, copy=False)
+        return _expand_back(g, x.shape, ctx.axes, ctx.keepdim) * share, None, None, None
+
+
+class TakeAlongDim(Function):
+    """out = x at one index along ``axis`` per output element (max/min/median with a dim);
+    ∂out/∂x = 1 at the taken element, 0 elsewhere: grad_x = g placed back at the indices"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, index, axis, keepdim):
+        ctx.shape, ctx.index, ctx.axis, ctx.keepdim = x.shape, index, axis, keepdim
+        out = np.take_along_axis(x, index, axis)
+        return out if keepdim else np.squeeze(out, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axis = ctx.shape, ctx.axis
+        along = np.arange(shape[axis]).reshape((-1,) + (1,) * (len(shape) - axis - 1))
+        chosen = along == ctx.index  # one-hot along axis, shape = x's
+        return _expand_back(g, shape, (axis,), ctx.keepdim) * chosen, None, None, None
+
+
+def _lower_median(x, axis=None, keepdims=False):
+    """The lower of the two middle values (PyTorch's median never averages); nan if any is nan."""
+    flat = x.reshape(-1)
+    if np.isnan(flat).any() if flat.dtype.kind == "f" else False:
+        value = np.asarray(np.nan, x.dtype)
+    else:
+        value = np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2]
+    return np.reshape(value, (1,) * x.ndim if keepdims else ())
+
+
+def _values_indices(name: str, input, dim, keepdim: bool, arg_fn):  # noqa: A002
+    """(values, indices) along one dim, for max/min/median with a ``dim``."""
+    axis = _one_dim(name, input, dim)
+    x = input._array
+    if axis is None:  # 0-d: the element itself, at index 0
+        return getattr(return_types, name)(input.clone() if input._requires_grad else
+                                           Tensor._wrap(x.copy()), Tensor._wrap(np.zeros((), np.int64)))
+    _check_nonempty(name, input, (axis,))
+    index = arg_fn(x, axis)
+    values = TakeAlongDim.apply(input, index, axis, keepdim)
+    indices = index if keepdim else np.squeeze(index, axis)
+    return getattr(return_types, name)(values, Tensor._wrap(indices.astype(np.int64, copy=False)))
+
+
+def _argmax_kd(x, axis):
+    return np.expand_dims(np.argmax(x, axis=axis), axis)
+
+
+def _argmin_kd(x, axis):
+    return np.expand_dims(np.argmin(x, axis=axis), axis)
+
+
+def _median_index(x, axis):
+    order = np.argsort(x, axis=axis, kind="stable")  # nan sorts last, like PyTorch's
+    k = (x.shape[axis] - 1) // 2
+    index = np.take(order, [k], axis=axis)
+    if x.dtype.kind == "f":  # a nan anywhere makes the median nan: point at the first nan
+        has_nan = np.isnan(x).any(axis=axis, keepdims=True)
+        if has_nan.any():
+            index = np.where(has_nan, _argmax_kd(np.isnan(x), axis), index)
+    return index
+
+
+def max(input, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001, A002
+    """``max(x)``: the largest element; ``max(x, dim)``: ``(values, indices)`` along dim;
+    ``max(x, other_tensor)``: the elementwise maximum."""
+    if isinstance(dim, Tensor) or other is not None:
+        from glassgrad.ops.elementwise import maximum
+        return maximum(input, dim if other is None else other)
+    if dim is None:
+        _check_nonempty("max", input, None)
+        return Extreme.apply(input, None, False, np.max)
+    return _values_indices("max", input, dim, keepdim, _argmax_kd)
+
+
+def min(input, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001, A002
+    """``min(x)``, ``min(x, dim)`` -> ``(values, indices)``, or ``min(x, other)`` (elementwise)."""
+    if isinstance(dim, Tensor) or other is not None:
+        from glassgrad.ops.elementwise import minimum
+        return minimum(input, dim if other is None else other)
+    if dim is None:
+        _check_nonempty("min", input, None)
+        return Extreme.apply(input, None, False, np.min)
+    return _values_indices("min", input, dim, keepdim, _argmin_kd)
+
+
+def median(input, dim=None, keepdim: bool = False):  # noqa: A002
+    """The lower median (no averaging of the two middle values, as PyTorch); with ``dim``,
+    ``(values, indices)``."""
+    if dim is None:
+        if input._array.size == 0:
+            return Tensor._wrap(np.asarray(np.nan, input._array.dtype))
+        return Extreme.apply(input, None, False, _lower_median)
+    return _values_indices("median", input, dim, keepdim, _median_index)
+
+
+def amax(input, dim=(), keepdim: bool = False):  # noqa: A002
+    """The largest value over ``dim`` (all dims by default); tied maxima share the gradient."""
+    axes = _axes(input, dim)
+    _check_nonempty("amax", input, axes)
+    return Extreme.apply(input, axes, keepdim, np.max)
+
+
+def amin(input, dim=(), keepdim: bool = False):  # noqa: A002
+    """The smallest value over ``dim`` (all dims by default); tied minima share the gradient."""
+    axes = _axes(input, dim)
+    _check_nonempty("amin", input, axes)
+    return Extreme.apply(input, axes, keepdim, np.min)
+
+
+def _arg(name: str, np_fn, input, dim, keepdim: bool):  # noqa: A002
+    x = input._array
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if dim is None:  # over the flattened tensor
+        _check_nonempty(name, input, None)
+        index = np.asarray(np_fn(x), dtype=np.int64)
+        return Tensor._wrap(index.reshape((1,) * x.ndim) if keepdim else index)
+    axis = _one_dim(name, input, dim)
+    if axis is None:
+        return Tensor._wrap(np.zeros((), np.int64))
+    _check_nonempty(name, input, (axis,))
+    return Tensor._wrap(np_fn(x, axis=axis, keepdims=keepdim).astype(np.int64, copy=False))
+
+
+def argmax(input, dim=None, keepdim: bool = False):  # noqa: A002
+    """Index of the largest value (of the flattened tensor when ``dim`` is None); the first on ties."""
+    return _arg("argmax", np.argmax, input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim: bool = False):  # noqa: A002
+    """Index of the smallest value (of the flattened tensor when ``dim`` is None)."""
+    return _arg("argmin", np.argmin, input, dim, keepdim)
+
+
+# --- variance and standard deviation -----------------------------------------------------------------
+class Var(Function):
+    """out = Σ (x - x̄)² / (n - c)   (c = the correction: 1 for the unbiased estimate, 0 for the mean);
+    ∂out/∂xᵢ = 2 (xᵢ - x̄) / (n - c)   (x̄ moves with xᵢ too, but Σ (x - x̄) = 0 cancels that term)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, dof):
+        d = x - np.mean(x, axis=axes, keepdims=True)
+        ctx.save_for_backward(x)
+        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, dof
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.sum(d * d, axis=axes, keepdims=keepdim) / x.dtype.type(dof)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        d = x - np.mean(x, axis=ctx.axes, keepdims=True)
+        scale = 2.0 / ctx.dof if ctx.dof else np.inf
+        with np.errstate(invalid="ignore"):
+            return _expand_back(g, x.shape, ctx.axes, ctx.keepdim) * d * scale, None, None, None
+
+
+class Std(Function):
+    """out = √var;  ∂out/∂xᵢ = (xᵢ - x̄) / ((n - c)·out), taken as 0 where out = 0 (as PyTorch)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, dof):
+        d = x - np.mean(x, axis=axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.sqrt(np.sum(d * d, axis=axes, keepdims=keepdim) / x.dtype.type(dof))
+        ctx.save_for_backward(x, out)
+        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, dof
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        axes, keepdim = ctx.axes, ctx.keepdim
+        d = x - np.mean(x, axis=axes, keepdims=True)
+        out = _expand_back(np.where(out == 0, np.inf, out), x.shape, axes, keepdim)  # g/inf = 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _expand_back(g, x.shape, axes, keepdim) * d / (out * ctx.dof), None, None, None
+
+
+def _var_args(name: str, input, dim, unbiased, correction):  # noqa: A002
+    """PyTorch's overloads: var(x, dim, unbiased, keepdim), var(x, unbiased), var(x, dim, correction=)."""
+    if isinstance(dim, bool):  # var(x, False): the legacy unbiased flag in dim's place
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}(): pass either 'unbiased' or 'correction', not both")
+    if input._array.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    axes = _axes(input, dim)
+    dof = builtins.max(0, _count(input._array.shape, axes) - correction)
+    if dof == 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+                      "the reduction factor (input numel divided by output numel).", UserWarning,
+                      stacklevel=3)
+    return axes, dof
+
+
+def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
+    """Variance over ``dim``: Σ (x - x̄)² / (n - correction); ``correction=1`` (Bessel) by default."""
+    axes, dof = _var_args("var", input, dim, unbiased, correction)
+    return Var.apply(input, axes, keepdim, dof)
+
+
+def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
+    """Standard deviation over ``dim``: √var (see ``var`` for ``correction``/``unbiased``)."""
+    axes, dof = _var_args("std", input, dim, unbiased, correction)
+    return Std.apply(input, axes, keepdim, dof)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
+    """``(var, mean)`` over ``dim``."""
+    return (var(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, None if isinstance(dim, bool) else dim, keepdim))
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
+    """``(std, mean)`` over ``dim``."""
+    return (std(input, dim, unbiased, keepdim, correction=correction),
+            mean(input, None if isinstance(dim, bool) else dim, keepdim))
+
+
+# --- logsumexp -----------------------------------------------------------------------------------------
+class LogSumExp(Function):
+    """out = log Σ eˣ, computed as m + log Σ e^(x - m) with m = max x (no overflow);
+    ∂out/∂xᵢ = e^(xᵢ - out): the softmax of x"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf): shifting by it would give nan
+        with np.errstate(divide="ignore", over="ignore"):
+            out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        if not keepdim:
+            out = np.squeeze(out, axes) if axes is not None else out.reshape(())
+        ctx.save_for_backward(x, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        axes, keepdim = ctx.axes, ctx.keepdim
+        with np.errstate(invalid="ignore"):
+            return (_expand_back(g, x.shape, axes, keepdim)
+                    * np.exp(x - _expand_back(out, x.shape, axes, keepdim)), None, None)
+
+
+def logsumexp(input, dim, keepdim: bool = False):  # noqa: A002
+    """log Σ exp(x) over ``dim``, without overflow."""
+    if input._array.dtype.kind != "f":
+        input = input.to(dtypes.get_default_dtype())
+    return LogSumExp.apply(input, _axes(input, dim), keepdim)
+
+
+# --- logic and counting (no gradient) -----------------------------------------------------------------
+def _logical(np_fn, input, dim, keepdim: bool):  # noqa: A002
+    x = input._array
+    if dim is not None and not isinstance(dim, numbers.Integral) and len(dim) == 0:
+        out = x != 0  # unlike sum, PyTorch's all/any reduce nothing for dim=()
+    else:
+        out = np_fn(x, axis=_axes(input, dim), keepdims=keepdim)
+    return Tensor._wrap(np.asarray(out, np.uint8 if x.dtype == np.uint8 else np.bool_))
+
+
+def all(input, dim=None, keepdim: bool = False):  # noqa: A001, A002
+    """True where every element over ``dim`` is nonzero (uint8 in, uint8 out, as PyTorch)."""
+    return _logical(np.all, input, dim, keepdim)
+
+
+def any(input, dim=None, keepdim: bool = False):  # noqa: A001, A002
+    """True where some element over ``dim`` is nonzero."""
+    return _logical(np.any, input, dim, keepdim)
+
+
+def count_nonzero(input, dim=None):  # noqa: A002
+    """How many elements over ``dim`` are not zero (int64)."""
+    return Tensor._wrap(np.asarray(np.count_nonzero(input._array, axis=_axes(input, dim)), np.int64))
+
+
+# --- cumulative sum: its backward is a cumulative sum running the other way --------------------------------
+class Cumsum(Function):
+    """outᵢ = Σ_{j≤i} xⱼ along the axis;  ∂L/∂xⱼ = Σ_{i≥j} gᵢ: the reversed cumulative sum of g"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axis, dtype):
+        ctx.axis = axis
+        if dtype is None and x.dtype.kind in "biu":
+            dtype = np.int64
+        return np.cumsum(x, axis=axis, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph: record it as an op of its own
+            return ReverseCumsum.apply(g, ctx.axis), None, None
+        return ReverseCumsum.forward(ctx, g, ctx.axis), None, None
+
+
+class ReverseCumsum(Function):
+    """outᵢ = Σ_{j≥i} xⱼ along the axis (cumsum's backward);  its own backward is cumsum"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        ctx.axis = axis
+        return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return Cumsum.apply(g, ctx.axis, None), None
+        return np.cumsum(g, axis=ctx.axis), None
+
+
+def cumsum(input, dim, *, dtype=None):  # noqa: A002
+    """Running sum along ``dim``: outᵢ = x₀ + … + xᵢ."""
+    axis = _one_dim("cumsum", input, dim)
+    x = input if axis is not None else input.reshape(1)
+    out = Cumsum.apply(x, 0 if axis is None else axis, dtypes.to_dtype(dtype).numpy if dtype else None)
+    return out if axis is not None else out.reshape(())
+
+
+# --- softmax and log_softmax ------------------------------------------------------------------------------
+class Softmax(Function):
+    """yᵢ = e^(xᵢ - m) / Σⱼ e^(xⱼ - m)   (m = max x: the same y, with no overflow)
+    ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ - yⱼ), so the vector-Jacobian product is  grad_x = y ⊙ (g - Σ g ⊙ y)"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        e /= np.sum(e, axis=axis, keepdims=True)
+        ctx.save_for_backward(e)
+        ctx.axis = axis
+        return e
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return y * (g - np.sum(g * y, axis=ctx.axis, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    """yᵢ = xᵢ - log Σⱼ e^(xⱼ)   (as (xᵢ - m) - log Σ e^(xⱼ - m), m = max x)
+    ∂yᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ, so  grad_x = g - softmax(x) · Σ g,  with softmax(x) = e^y"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g - np.exp(y) * np.sum(g, axis=ctx.axis, keepdims=True), None
+
+
+def _softmax_input(name: str, input, dim, dtype):  # noqa: A002
+    if dtype is not None:
+        input = input.to(dtype)
+    axis = _one_dim(name, input, dim)
+    if input._array.dtype.kind != "f":
+        last = axis is None or axis == input._array.ndim - 1
+        raise NotImplementedError(f'"{name}_{"lastdim_" if last else ""}kernel_impl" not implemented for '
+                                  f"'{_TORCH_NAMES.get(input._array.dtype.name, input.dtype.name)}'")
+    return input, axis
+
+
+def softmax(input, dim, dtype=None):  # noqa: A002
+    """e^x / Σ e^x along ``dim``: positive numbers that sum to 1 (computed without overflow)."""
+    input, axis = _softmax_input("softmax", input, dim, dtype)
+    return Softmax.apply(input, axis)
+
+
+def log_softmax(input, dim, dtype=None):  # noqa: A002
+    """log(softmax(x)) along ``dim``, computed directly (stable where softmax underflows to 0)."""
+    input, axis = _softmax_input("log_softmax", input, dim, dtype)
+    return LogSoftmax.apply(input, axis)
+
+
+TENSOR_METHODS = {
+    "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "amax": amax, "amin": amin,
+    "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp,
+    "all": all, "any": any, "count_nonzero": count_nonzero, "cumsum": cumsum, "softmax": softmax,
+    "log_softmax": log_softmax, "median": median,
+}
+
+# numpy -> glassgrad, for backward formulas run on Tensors (create_graph=True)
 NUMPY = {
     np.sum: lambda a, axis=None, keepdims=False, dtype=None: sum(a, axis, keepdims),
     np.mean: lambda a, axis=None, keepdims=False: mean(a, axis, keepdims),
+    np.max: lambda a, axis=None, keepdims=False: amax(a, () if axis is None else axis, keepdims),
+    np.min: lambda a, axis=None, keepdims=False: amin(a, () if axis is None else axis, keepdims),
 }
