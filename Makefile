@@ -20,9 +20,10 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.demo-installed
 	$(BIN)/glassgrad demo
 
+# One BLAS thread per test worker: two workers on two cores, and small matrices, run fastest that way.
 test: $(VENV)/.dev-installed
 	bash scripts/browser-deps.sh
-	$(BIN)/python -m pytest -n 2 tests
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 tests
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks

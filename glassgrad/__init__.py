@@ -29,5 +29,9 @@ from glassgrad.ops.elementwise import *  # noqa: F401,F403
 from glassgrad.ops.reduce import *  # noqa: F401,F403
 from glassgrad.ops.shape import *  # noqa: F401,F403
 from glassgrad.ops.linalg import *  # noqa: F401,F403
+from glassgrad.ops.indexing import *  # noqa: F401,F403
+from glassgrad.ops.conv import *  # noqa: F401,F403
+from glassgrad import nn, optim  # noqa: E402,F401  (as torch.nn, torch.optim)
+from glassgrad.scalar.value import Value  # noqa: E402,F401  (Part I)
 
 __version__ = "0.1.0"
