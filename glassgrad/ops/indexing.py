@@ -207,9 +207,10 @@ class IndexAdd(Function):
 
     @staticmethod
     def forward(ctx, x, dim, index, source, alpha):
-        ctx.key, ctx.alpha = (slice(None),) * dim + (index,), alpha
+        ctx.key = key = (slice(None),) * dim + (index,)
+        ctx.alpha = alpha
         out = x.copy()
-        np.add.at(out, ctx.key, source * alpha if alpha != 1 else source)
+        np.add.at(out, key, source * alpha if alpha != 1 else source)
         return out
 
     @staticmethod
