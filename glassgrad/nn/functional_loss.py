@@ -349,7 +349,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
 # --- binary cross-entropy ----------------------------------------------------------------------------
 class BinaryCrossEntropy(Function):
     """ℓ = −w·(t·log x + (1 − t)·log(1 − x)), each log clamped at −100 (so x = 0 or 1 stays finite);
-    ∂ℓ/∂x = w·(x − t) / max(x(1 − x), 1e-12);  ∂ℓ/∂t = w·(log(1 − x) − log x)"""
+    ∂ℓ/∂x = w·(x − t) / max(x(1 − x), 1e-12);  ∂ℓ/∂t = w·(log(1 − x) − log x) (not clamped)"""
 
     on_arrays = True
 
@@ -364,7 +364,7 @@ class BinaryCrossEntropy(Function):
         if w is not None:
             loss = loss * w
         ctx.save_for_backward(x, t)
-        ctx.logs, ctx.w, ctx.reduction = (log_x, log_1mx), w, reduction
+        ctx.w, ctx.reduction = w, reduction
         return _reduce(loss, reduction).astype(x.dtype, copy=False)
 
     @staticmethod
@@ -375,9 +375,9 @@ class BinaryCrossEntropy(Function):
             g = g * ctx.w
         grad_x = g * (x - t) / np.maximum(x * (1 - x), 1e-12) if ctx.needs_input_grad[0] else None
         grad_t = None
-        if ctx.needs_input_grad[1]:
-            log_x, log_1mx = ctx.logs
-            grad_t = g * (log_1mx - log_x)
+        if ctx.needs_input_grad[1]:  # unclamped here, as PyTorch: ±inf at x = 0 or 1
+            with np.errstate(divide="ignore"):
+                grad_t = g * (np.log1p(-x) - np.log(x))
         return grad_x, grad_t, None, None
 
 
