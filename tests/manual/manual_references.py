@@ -6,14 +6,8 @@ A backend runs a forward function written against a functional namespace ``F`` (
 ``constants`` (targets, class indices) take part in the forward but get no gradient.
 
 Adding a backend is one function and one line in ``REFERENCES``; every parametrized gradient test then
-runs against it too. glassgrad's own Tensor autograd goes here once it exists:
-
-    def glassgrad_reference(forward, inputs, constants, output_gradient):
-        import glassgrad, glassgrad.nn.functional as F
-        leaves = [glassgrad.tensor(a, requires_grad=True) for a in inputs]
-        out = forward(F, *leaves, *[glassgrad.tensor(c) for c in constants])
-        out.backward(glassgrad.tensor(output_gradient))
-        return out.detach().numpy(), [leaf.grad.numpy() for leaf in leaves]
+runs against it too: PyTorch's autograd and glassgrad's own Tensor autograd (Part III) both check the
+hand-written backward of Part II.
 """
 
 from __future__ import annotations
@@ -31,7 +25,18 @@ def torch_reference(forward, inputs, constants, output_gradient):
     return out.detach().numpy(), [leaf.grad.numpy() for leaf in leaves]
 
 
-REFERENCES = {"torch": torch_reference}
+def glassgrad_reference(forward, inputs, constants, output_gradient):
+    import glassgrad
+    import glassgrad.nn.functional as glassgrad_functional
+
+    leaves = [glassgrad.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in inputs]
+    fixed = [glassgrad.as_tensor(np.asarray(c)) for c in constants]
+    out = forward(glassgrad_functional, *leaves, *fixed)
+    out.backward(glassgrad.tensor(np.asarray(output_gradient, dtype=np.float64)))
+    return out.detach().numpy(), [leaf.grad.numpy() for leaf in leaves]
+
+
+REFERENCES = {"torch": torch_reference, "glassgrad": glassgrad_reference}
 
 
 def central_difference(f, array: np.ndarray, h: float = 1e-6) -> np.ndarray:
