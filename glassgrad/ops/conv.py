@@ -98,7 +98,7 @@ class Conv2d(Function):
         if ctx.needs_input_grad:
             ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, w2)
             ctx.geometry = (in_shape, w_shape, geo)
-        out = np.ascontiguousarray(geo.grid_to_output(out))
+        out = np.ascontiguousarray(geo.grid_to_output(out, o))
         if len(shape4) == 3:  # an unbatched or 1-d call: give back the shape it asked for
             out = out.reshape(shape4[2])
         return out
@@ -170,9 +170,9 @@ class _ConvGeometry:
                 cols[:, i, j] = _window(xt, i * self.dh, j * self.dw, oh, ow, self.sh, self.sw)
         return cols.reshape(c * self.kh * self.kw, n * oh * self.grid_w)
 
-    def grid_to_output(self, out):
+    def grid_to_output(self, out, o):
         """(O, N·rows·cols) product -> (N, O, OH, OW) view (dropping the flat trick's garbage columns)."""
-        return out.reshape(-1, self.n, self.oh, self.grid_w)[..., :self.ow].transpose(1, 0, 2, 3)
+        return out.reshape(o, self.n, self.oh, self.grid_w)[..., :self.ow].transpose(1, 0, 2, 3)
 
     def output_to_grid(self, g, o):
         """∂L/∂out (N, O, OH, OW) -> (O, N·rows·cols), zero in the garbage columns."""
@@ -203,7 +203,7 @@ class _ConvGeometry:
         return gxp[:, :, top:top + self.h, left:left + self.w].transpose(1, 0, 2, 3)
 
 
-def _check_conv(name: str, input, weight, bias, dims: int):
+def _check_conv(name: str, input, weight, bias, dims: int, groups):
     """Validate a conv call's tensors as PyTorch does; returns (batched, input shape as N,C,*)."""
     for arg, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
@@ -238,6 +238,10 @@ def _check_conv(name: str, input, weight, bias, dims: int):
             raise RuntimeError(f"Input type ({x.dtype.name.replace('float64', 'double').replace('float32', 'float')}) "
                                f"and bias type ({b.dtype.name.replace('float64', 'double').replace('float32', 'float')}) "
                                "should be the same")
+    if groups != 1:
+        if not isinstance(groups, numbers.Integral) or groups <= 0:
+            raise RuntimeError("non-positive groups is not supported")
+        raise NotImplementedError(f"{name}: groups={groups} is not supported by glassgrad (groups=1 only)")
     if shape[1] != w.shape[1]:
         raise RuntimeError(f"Given groups=1, weight of size {_shape(w)}, expected input{list(shape)} to "
                            f"have {w.shape[1]} channels, but got {shape[1]} channels instead")
@@ -246,11 +250,7 @@ def _check_conv(name: str, input, weight, bias, dims: int):
 
 def _conv(name: str, input, weight, bias, stride, padding, dilation, groups, dims: int):
     """conv1d/conv2d: check everything, turn the options into 2-d form and call the Conv2d Function."""
-    batched, shape = _check_conv(name, input, weight, bias, dims)
-    if groups != 1:
-        if not isinstance(groups, numbers.Integral) or groups <= 0:
-            raise RuntimeError("non-positive groups is not supported")
-        raise NotImplementedError(f"{name}: groups={groups} is not supported by glassgrad (groups=1 only)")
+    batched, shape = _check_conv(name, input, weight, bias, dims, groups)
     stride = _tuple(stride, dims, "stride")
     dilation = _tuple(dilation, dims, "dilation")
     if min(stride) <= 0:
