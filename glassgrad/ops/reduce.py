@@ -179,7 +179,7 @@ class Prod(Function):
     def forward(ctx, x, axis, keepdim, dtype):
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64
-        out = np.prod(x, axis=axis, keepdims=keepdim, dtype=dtype)
+        out = np.asarray(np.prod(x, axis=axis, keepdims=keepdim, dtype=dtype))
         ctx.save_for_backward(x, out)
         ctx.axis, ctx.keepdim = axis, keepdim
         return out
@@ -222,7 +222,7 @@ class Extreme(Function):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, reducer):
-        out = reducer(x, axis=axes, keepdims=keepdim)
+        out = np.asarray(reducer(x, axis=axes, keepdims=keepdim))
         ctx.save_for_backward(x, out)
         ctx.axes, ctx.keepdim = axes, keepdim
         return out
@@ -404,8 +404,8 @@ class Std(Function):
     def forward(ctx, x, axes, keepdim, dof):
         d = x - np.mean(x, axis=axes, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.sqrt(np.sum(d * d, axis=axes, keepdims=keepdim) / x.dtype.type(dof))
-        ctx.save_for_backward(x, out)
+            out = np.asarray(np.sqrt(np.sum(d * d, axis=axes, keepdims=keepdim) / x.dtype.type(dof)))
+        ctx.save_for_backward(x, out)  # (an array, not a numpy scalar, so create_graph can find it)
         ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, dof
         return out
 

@@ -379,8 +379,15 @@ def _double_backward(ours_fn, torch_fn, x: np.ndarray, seed: int = 5):
     assert_close(a.grad, b.grad)
 
 
-SECOND_ORDER = ["sum", "mean", "amax", "max", "var", "std", "logsumexp", "norm2", "norm3", "cumsum",
-                "softmax", "log_softmax"]
+SECOND_ORDER = ["sum", "mean", "amax", "max", "min", "var", "var0", "std", "logsumexp", "norm2", "norm1",
+                "norm3", "norm_inf", "cumsum", "softmax", "log_softmax"]
+
+
+def test_second_derivatives_of_full_reductions():
+    x = np.random.default_rng(6).standard_normal((3, 4))
+    for fn in (lambda t: t.norm(), lambda t: t.std(), lambda t: t.var(), lambda t: t.amax(),
+               lambda t: t.norm(3), lambda t: t.softmax(0)[1, 2], lambda t: t.sum(), lambda t: t.mean()):
+        _double_backward(lambda t: fn(t) ** 3, lambda t: fn(t) ** 3, x)
 
 
 @pytest.mark.parametrize("name", SECOND_ORDER)
