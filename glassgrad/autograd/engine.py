@@ -105,6 +105,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                     g = _run_hooks_and_retain(node, g, handed_out)
                 if capture is not None and node in capture:
                     capture[node] = g
+                if node._recorded:  # explain.record(): keep ∂L/∂(this node's output) for display
+                    node.grad_value = g
             if type(node) is AccumulateGrad:
                 if g is not None and accumulate and (capture is None or node in capture):
                     _accumulate(node.variable, g, create_graph, handed_out)

@@ -39,6 +39,10 @@ __all__ = ["Function", "BackwardNode", "AccumulateGrad", "FunctionCtx"]
 
 _OUTPUT = object()  # marks "this saved array is the node's own output"
 
+# While True (``glassgrad.explain.record()``), each new node keeps its output's value, and backward
+# keeps the gradient that reached it: what the explain tools show. Off by default (memory).
+RECORD_VALUES = [False]
+
 
 class BackwardNode:
     """A recorded operation: ``grad_fn`` of its output tensor, and the ``ctx`` of its Function.
@@ -55,6 +59,7 @@ class BackwardNode:
     _versions = ()
     _freed = False
     _diff_mode = False
+    _recorded = False   # under RECORD_VALUES: .output_value (array) and, after backward, .grad_value
     _tensor_hooks = None
     _retained = None
     materialize_grads = True
@@ -130,6 +135,7 @@ class AccumulateGrad:
     next_functions = ()
     _tensor_hooks = None
     _retained = None
+    _recorded = False
 
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
@@ -226,6 +232,10 @@ class Function:
         if cls.is_view:
             _share_storage(result, args[0])
         _record(node, args, needs, result)
+        if RECORD_VALUES[0]:
+            node._recorded = True
+            node.output_value = out
+            node.grad_value = None
         return result
 
 
