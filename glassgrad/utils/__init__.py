@@ -1,0 +1,8 @@
+"""``glassgrad.utils`` — helpers around training, as ``torch.utils``: today, ``utils.data``.
+
+Part III, after ``nn`` and ``optim``: how samples reach the model (``utils/data.py``).
+"""
+
+from glassgrad.utils import data  # noqa: F401
+
+__all__ = ["data"]
