@@ -42,6 +42,9 @@ _OUTPUT = object()  # marks "this saved array is the node's own output"
 # While True (``glassgrad.explain.record()``), each new node keeps its output's value, and backward
 # keeps the gradient that reached it: what the explain tools show. Off by default (memory).
 RECORD_VALUES = [False]
+# Under RECORD_VALUES, the innermost entry (e.g. an nn.Module's dotted name, pushed by explain's forward
+# hooks) is kept as ``node.scope``, so large graphs can be grouped by module.
+RECORD_SCOPE: list = []
 
 
 class BackwardNode:
@@ -236,6 +239,7 @@ class Function:
             node._recorded = True
             node.output_value = out
             node.grad_value = None
+            node.scope = RECORD_SCOPE[-1] if RECORD_SCOPE else None
         return result
 
 
