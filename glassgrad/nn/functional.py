@@ -1,7 +1,8 @@
 """``glassgrad.nn.functional`` — every layer as a plain function, as ``torch.nn.functional`` (``F``).
 
 Part III, nn chapter. Layers (``nn.Linear``, ``nn.ReLU`` ...) hold parameters and settings and call
-these functions in ``forward``. This file holds the activations, ``linear`` and ``dropout``; the
+these functions in ``forward``. This file holds the activations, ``linear`` and ``dropout`` (softmax and log_softmax are
+``glassgrad/ops/reduce.py``'s, wrapped here with F's implicit-dim rule); the
 losses are in ``functional_loss.py``, the normalisations in ``functional_norm.py``, and ``pad``,
 ``one_hot`` and ``embedding`` in ``functional_shape.py``; all are re-exported here, so ``F.mse_loss``
 works as in PyTorch.
@@ -32,11 +33,7 @@ from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (
 from glassgrad.nn.functional_norm import batch_norm, layer_norm, normalize  # noqa: F401
 from glassgrad.nn.functional_shape import embedding, one_hot, pad  # noqa: F401
 
-try:  # convolution and pooling come from glassgrad/ops/conv.py (written alongside)
-    from glassgrad.ops.conv import (adaptive_avg_pool2d, avg_pool2d, conv2d,  # noqa: F401
-                                    max_pool2d)
-except ImportError:  # pragma: no cover - only while conv.py is being written
-    pass
+from glassgrad.ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d  # noqa: F401
 
 _DTYPE_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
@@ -322,46 +319,7 @@ class _NoCtx:  # lets a Function's forward be reused as a plain numpy helper
 _NOCTX = _NoCtx()
 
 
-# --- softmax -----------------------------------------------------------------------------------------
-class SoftmaxFunction(Function):
-    """yᵢ = e^(xᵢ − max x) / Σⱼ e^(xⱼ − max x);  grad_x = y ⊙ (g − Σ g⊙y)  (the Jacobian diag(y) − yyᵀ
-    applied to g without building it)"""
-
-    on_arrays = differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        y = e / np.sum(e, axis=axis, keepdims=True)
-        ctx.save_for_backward(y)
-        ctx.axis = axis
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return y * (g - np.sum(g * y, axis=ctx.axis, keepdims=True)), None
-
-
-class LogSoftmaxFunction(Function):
-    """y = x − logsumexp(x) (max subtracted first: stable);  grad_x = g − softmax(x)·Σ g = g − eʸ·Σ g"""
-
-    on_arrays = differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-        ctx.save_for_backward(y)
-        ctx.axis = axis
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return g - np.exp(y) * np.sum(g, axis=ctx.axis, keepdims=True), None
-
-
+# --- softmax (the op itself lives with the reductions: glassgrad/ops/reduce.py) ----------------------
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
                   "include dim=X as an argument.", stacklevel=stacklevel)
@@ -370,30 +328,19 @@ def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
 
 def _softmax_impl(fn, name: str, input, dim, dtype, stacklevel: int):  # noqa: A002
     _check_tensor(name, input)
-    if dim is None:
+    if dim is None:  # F.softmax's old implicit-dim rule, with PyTorch's deprecation warning
         dim = _softmax_dim(name, input.dim(), stacklevel)
-    if dtype is not None:
-        input = input.to(dtype)
-    reduce_fn = getattr(_reduce, name, None)  # the reduce family's op, once it exists
-    if reduce_fn is not None:
-        return reduce_fn(input, dim)
-    if input._array.dtype.kind != "f":
-        raise RuntimeError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                           f"'{_DTYPE_NAMES[input._array.dtype.name]}'")
-    axis = input._dim(dim)
-    if input._array.ndim == 0:
-        axis = None
-    return fn.apply(input, axis)
+    return fn(input, dim, dtype=dtype)
 
 
 def softmax(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
     """exp(x) / Σ exp(x) along ``dim``: each slice becomes probabilities."""
-    return _softmax_impl(SoftmaxFunction, "softmax", input, dim, dtype, _stacklevel)
+    return _softmax_impl(_reduce.softmax, "softmax", input, dim, dtype, _stacklevel)
 
 
 def log_softmax(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
     """log(softmax(x)) computed stably as x − logsumexp(x)."""
-    return _softmax_impl(LogSoftmaxFunction, "log_softmax", input, dim, dtype, _stacklevel)
+    return _softmax_impl(_reduce.log_softmax, "log_softmax", input, dim, dtype, _stacklevel)
 
 
 def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
