@@ -1,0 +1,425 @@
+"""``glassgrad.save`` / ``glassgrad.load`` — checkpoints in a format that can't run code.
+
+Part III, after ``optim``: how a trained model leaves the process and comes back. PyTorch's
+``torch.save`` pickles, and unpickling a file can run any code its author chose; so glassgrad never
+unpickles. A glassgrad file is a zip archive holding
+
+    manifest.json      the saved object as JSON: dicts, lists, tuples, numbers, strings, None, with each
+                       tensor replaced by a reference {"$type": "tensor", "index": 3}
+    tensors/3.npy      that tensor's numbers, one ``.npy`` file each (numpy's format: a small text
+                       header with dtype and shape, then the raw bytes)
+
+Loading reads JSON (data, never code) and ``.npy`` with ``allow_pickle=False``, and checks everything
+against everything else before trusting it: entry names, declared sizes against the archive's length,
+the manifest's types, each tensor's dtype and shape against its header. Anything wrong raises
+``UnsafeOrCorruptFile`` naming what. A round trip is bit-exact: dtype, shape, every bit of every number,
+``requires_grad``, Parameter-ness, and a tensor saved twice loads as one tensor.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+
+from glassgrad import dtypes
+from glassgrad.tensor import Size, Tensor
+
+__all__ = ["save", "load", "UnsafeOrCorruptFile"]
+
+FORMAT = "glassgrad.save"
+VERSION = 1
+_MANIFEST = "manifest.json"
+_TENSOR_NAME = re.compile(r"tensors/(0|[1-9][0-9]{0,8})\.npy")
+_MAX_MANIFEST = 256 << 20     # bytes; a manifest is structure only, tensors live elsewhere
+_MAX_DEFLATE_RATIO = 1100     # deflate cannot expand more than ~1032x: a larger claim is a lie
+_ALLOWED_KINDS = "biuf"       # bool, signed and unsigned ints, floats: never objects, strings, voids
+_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same object always gives the same bytes
+
+PICKLE_MESSAGE = ("this looks like a PyTorch pickle checkpoint; glassgrad never unpickles; export with "
+                  "safetensors instead (see glassgrad.interop)")
+
+
+class UnsafeOrCorruptFile(RuntimeError):
+    """The file is not a valid glassgrad checkpoint (truncated, corrupt, or built to do harm)."""
+
+
+# --- saving ------------------------------------------------------------------------------------------
+def save(obj, f, pickle_module=None, pickle_protocol: int = 2, _use_new_zipfile_serialization: bool = True,
+         _disable_byteorder_record: bool = False) -> None:
+    """Write ``obj`` to ``f`` (a path or a binary file object) in glassgrad's safe format.
+
+    ``obj`` may nest dicts (any order; keys str/int/float/bool/None/tuple), OrderedDicts, lists, tuples,
+    ``None``, bools, ints, floats, strings, tensors and Parameters, numpy arrays and scalars, dtypes and
+    ``Size``. PyTorch's ``pickle_module``/``pickle_protocol`` arguments are accepted and ignored.
+    """
+    if pickle_module is not None:
+        raise ValueError("glassgrad.save never pickles; pickle_module must be None")
+    writer = _Encoder()
+    try:
+        manifest = {"format": FORMAT, "version": VERSION, "object": writer.encode(obj),
+                    "tensors": writer.entries}
+    except RecursionError:
+        raise ValueError("glassgrad.save: the object is nested too deeply to save") from None
+    text = json.dumps(manifest, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "wb") as fh:
+            _write_zip(fh, text, writer.arrays)
+    elif hasattr(f, "write"):
+        _write_zip(f, text, writer.arrays)
+    else:
+        raise TypeError(f"save: f must be a path or a binary file object, got {type(f).__name__}")
+
+
+def _write_zip(fh, manifest: bytes, arrays: list) -> None:
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
+        zf.writestr(zipfile.ZipInfo(_MANIFEST, _DATE), manifest)
+        for i, array in enumerate(arrays):
+            with zf.open(zipfile.ZipInfo(f"tensors/{i}.npy", _DATE), "w",
+                         force_zip64=array.nbytes > (1 << 30)) as out:
+                np.lib.format.write_array(out, array, allow_pickle=False)
+
+
+class _Encoder:
+    """Python object -> JSON-able structure; arrays collected in ``arrays``, described in ``entries``."""
+
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+        self.entries: list[dict] = []
+        self._seen: dict[int, int] = {}  # id(tensor) -> index, so a shared tensor is stored once
+        self._keep: list = []            # keep saved objects alive so their ids stay unique
+
+    def _array(self, obj, array: np.ndarray, entry: dict) -> dict:
+        key = id(obj)
+        if key not in self._seen:
+            if array.dtype.kind not in _ALLOWED_KINDS or array.dtype.fields is not None:
+                raise TypeError(f"glassgrad.save can't store arrays of dtype {array.dtype}: only bool, "
+                                "integer and floating-point numbers")
+            if not array.dtype.isnative:  # store native byte order, so the file reads back as saved
+                array = array.astype(array.dtype.newbyteorder("="))
+            self._seen[key] = len(self.arrays)
+            self._keep.append(obj)
+            self.arrays.append(array)
+            self.entries.append({"dtype": array.dtype.str, "shape": list(array.shape), **entry})
+        return {"$type": "tensor", "index": self._seen[key]}
+
+    def encode(self, obj):
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, Tensor):
+            from glassgrad.nn.parameter import Parameter  # nn builds on tensors, not the reverse
+            kind = "parameter" if isinstance(obj, Parameter) else "tensor"
+            return self._array(obj, obj._array, {"kind": kind, "requires_grad": obj._requires_grad})
+        if isinstance(obj, np.ndarray):
+            return self._array(obj, obj, {"kind": "ndarray"})
+        if isinstance(obj, (np.bool_, np.number)):
+            return self._array(obj, np.asarray(obj), {"kind": "numpy_scalar"})
+        if isinstance(obj, int):
+            return int(obj)
+        if isinstance(obj, float):
+            if math.isfinite(obj):
+                return float(obj)
+            return {"$type": "float", "value": repr(float(obj))}  # 'nan', 'inf', '-inf'
+        if isinstance(obj, dtypes.dtype):
+            return {"$type": "dtype", "name": obj.name}
+        if isinstance(obj, Size):
+            return {"$type": "size", "items": [int(s) for s in obj]}
+        if isinstance(obj, dict):
+            return {"$type": "dict", "ordered": isinstance(obj, OrderedDict),
+                    "items": [[self._key(k), self.encode(v)] for k, v in obj.items()]}
+        if type(obj) is list:
+            return [self.encode(v) for v in obj]
+        if type(obj) is tuple:
+            return {"$type": "tuple", "items": [self.encode(v) for v in obj]}
+        raise TypeError(f"glassgrad.save can't store a {type(obj).__name__}: it saves tensors, numpy "
+                        "arrays, dicts, lists, tuples, numbers, strings, None, dtypes and Size (no "
+                        "arbitrary objects: that would need pickle)")
+
+    def _key(self, k):
+        if k is None or isinstance(k, (bool, int, float, str)) or type(k) is tuple:
+            return self.encode(k)
+        raise TypeError(f"glassgrad.save can't store a dict key of type {type(k).__name__}")
+
+
+# --- loading -----------------------------------------------------------------------------------------
+def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None = None,
+         mmap: bool | None = None, **pickle_load_args):
+    """Read an object written by ``glassgrad.save`` from ``f`` (a path or a binary file object).
+
+    PyTorch's arguments are accepted: ``map_location`` may name the CPU (glassgrad has no other device),
+    ``weights_only`` and ``mmap`` change nothing (nothing is ever unpickled, so every load is as safe as
+    PyTorch's ``weights_only=True``, and arrays are read into memory). A file that isn't a valid
+    glassgrad checkpoint raises ``UnsafeOrCorruptFile``.
+    """
+    _check_map_location(map_location)
+    if pickle_module is not None:
+        raise ValueError("glassgrad.load never unpickles; pickle_module must be None")
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as fh:
+            return _load(fh)
+    if hasattr(f, "read"):
+        if not (hasattr(f, "seek") and f.seekable()):
+            f = io.BytesIO(f.read())
+        return _load(f)
+    raise TypeError(f"load: f must be a path or a binary file object, got {type(f).__name__}")
+
+
+def _check_map_location(map_location) -> None:
+    if map_location is None or callable(map_location) or isinstance(map_location, dict):
+        return
+    if str(map_location) != "cpu":
+        raise RuntimeError(f"glassgrad runs on the CPU only; map_location={map_location!r} is not available")
+
+
+def _load(fh):
+    start = fh.tell()
+    head = fh.read(64)
+    fh.seek(start)
+    _refuse_foreign(head)
+    try:
+        zf = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+        raise UnsafeOrCorruptFile(f"not a valid glassgrad checkpoint (corrupt or truncated zip: {e})") from None
+    with zf:
+        infos = _check_entries(zf, fh)
+        manifest = _read_manifest(zf, infos)
+        reader = _Decoder(zf, infos, manifest["tensors"])
+        try:
+            return reader.decode(manifest["object"])
+        except RecursionError:
+            raise UnsafeOrCorruptFile("manifest is nested too deeply") from None
+
+
+def _refuse_foreign(head: bytes) -> None:
+    """Name the common wrong files before treating them as zips: pickles, safetensors, bare .npy."""
+    if not head:
+        raise UnsafeOrCorruptFile("the file is empty")
+    if head[:1] == b"\x80":  # the PROTO opcode that starts every pickle since protocol 2
+        raise UnsafeOrCorruptFile(PICKLE_MESSAGE)
+    if head[:6] == b"\x93NUMPY":
+        raise UnsafeOrCorruptFile("this is a bare .npy file, not a glassgrad checkpoint; read it with "
+                                  "numpy.load(path, allow_pickle=False)")
+    if len(head) >= 9 and head[8:9] == b"{" and head[:4] != b"PK\x03\x04":
+        raise UnsafeOrCorruptFile("this looks like a safetensors file; read it with "
+                                  "glassgrad.interop.load_safetensors(path)")
+
+
+def _check_entries(zf: zipfile.ZipFile, fh) -> dict:
+    """Every entry must be one we write, declared sizes must fit in the archive, no name twice."""
+    end = fh.seek(0, io.SEEK_END)
+    infos = {}
+    names = [i.filename for i in zf.infolist()]
+    if any(n.endswith(".pkl") or n.endswith("/version") or n == "version" for n in names):
+        raise UnsafeOrCorruptFile(PICKLE_MESSAGE)
+    for info in zf.infolist():
+        name = info.filename
+        if name != _MANIFEST and not _TENSOR_NAME.fullmatch(name):
+            raise UnsafeOrCorruptFile(f"unexpected entry {name!r} in the archive (a glassgrad checkpoint "
+                                      f"holds only {_MANIFEST} and tensors/<n>.npy)")
+        if name in infos:
+            raise UnsafeOrCorruptFile(f"entry {name!r} appears twice in the archive")
+        if info.flag_bits & 0x1:
+            raise UnsafeOrCorruptFile(f"entry {name!r} is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise UnsafeOrCorruptFile(f"entry {name!r} uses an unsupported compression method")
+        if info.header_offset + info.compress_size > end:
+            raise UnsafeOrCorruptFile(f"entry {name!r} claims {info.compress_size} bytes but the file "
+                                      "ends before them (truncated?)")
+        limit = info.compress_size if info.compress_type == zipfile.ZIP_STORED \
+            else info.compress_size * _MAX_DEFLATE_RATIO + 1024
+        if info.file_size > limit:
+            raise UnsafeOrCorruptFile(f"entry {name!r} claims to expand to {info.file_size} bytes from "
+                                      f"{info.compress_size}: impossible (a zip bomb?)")
+        infos[name] = info
+    if _MANIFEST not in infos:
+        raise UnsafeOrCorruptFile(f"not a glassgrad checkpoint: the archive has no {_MANIFEST}")
+    return infos
+
+
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    try:
+        with zf.open(info) as src:
+            data = src.read(info.file_size + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
+        raise UnsafeOrCorruptFile(f"entry {info.filename!r} is corrupt: {e}") from None
+    if len(data) != info.file_size:
+        raise UnsafeOrCorruptFile(f"entry {info.filename!r} is corrupt: size differs from its header")
+    return data
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def _read_manifest(zf: zipfile.ZipFile, infos: dict) -> dict:
+    info = infos[_MANIFEST]
+    if info.file_size > _MAX_MANIFEST:
+        raise UnsafeOrCorruptFile(f"{_MANIFEST} is {info.file_size} bytes; that is not a manifest")
+    try:
+        manifest = json.loads(_read_entry(zf, info).decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise UnsafeOrCorruptFile(f"{_MANIFEST} is not valid JSON: {e}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise UnsafeOrCorruptFile(f"not a glassgrad checkpoint ({_MANIFEST} has no format={FORMAT!r})")
+    if manifest.get("version") != VERSION:
+        raise UnsafeOrCorruptFile(f"unsupported glassgrad checkpoint version {manifest.get('version')!r} "
+                                  f"(this glassgrad reads version {VERSION})")
+    if set(manifest) != {"format", "version", "object", "tensors"} or not isinstance(manifest["tensors"], list):
+        raise UnsafeOrCorruptFile(f"{_MANIFEST} has the wrong fields: {sorted(manifest)}")
+    return manifest
+
+
+def _bad(why: str):
+    raise UnsafeOrCorruptFile(f"{_MANIFEST} is malformed: {why}")
+
+
+class _Decoder:
+    """JSON structure -> Python objects; tensors read lazily from their .npy entry, each at most once."""
+
+    def __init__(self, zf: zipfile.ZipFile, infos: dict, entries: list) -> None:
+        self.zf, self.infos, self.entries = zf, infos, entries
+        self.loaded: dict[int, object] = {}
+
+    def decode(self, node):
+        if node is None or isinstance(node, (bool, str, int)):
+            return node
+        if isinstance(node, float):
+            return node
+        if isinstance(node, list):
+            return [self.decode(v) for v in node]
+        if not isinstance(node, dict):
+            _bad(f"unexpected value {node!r}")
+        kind = node.get("$type")
+        if kind == "tensor":
+            _fields(node, "index")
+            return self.tensor(node["index"])
+        if kind == "tuple":
+            _fields(node, "items")
+            return tuple(self.decode(v) for v in _list(node["items"]))
+        if kind == "dict":
+            _fields(node, "ordered", "items")
+            out = OrderedDict() if node["ordered"] is True else {}
+            for pair in _list(node["items"]):
+                if not isinstance(pair, list) or len(pair) != 2:
+                    _bad("a dict item is not a [key, value] pair")
+                key = self.decode(pair[0])
+                try:
+                    hash(key)
+                except TypeError:
+                    _bad(f"a dict key of type {type(key).__name__}")
+                if isinstance(key, Tensor):
+                    _bad("a tensor as a dict key")
+                out[key] = self.decode(pair[1])
+            return out
+        if kind == "float":
+            _fields(node, "value")
+            if node["value"] not in ("nan", "inf", "-inf"):
+                _bad(f"float value {node['value']!r}")
+            return float(node["value"])
+        if kind == "dtype":
+            _fields(node, "name")
+            if not isinstance(node["name"], str) or node["name"] not in dtypes._BY_NAME:
+                _bad(f"unknown dtype {node['name']!r}")
+            return dtypes.to_dtype(node["name"])
+        if kind == "size":
+            _fields(node, "items")
+            items = _list(node["items"])
+            if not all(type(s) is int and s >= 0 for s in items):
+                _bad("a Size holding something other than non-negative ints")
+            return Size(items)
+        _bad(f"unknown $type {kind!r}")
+
+    def tensor(self, index):
+        if type(index) is not int or not 0 <= index < len(self.entries):
+            _bad(f"tensor index {index!r} out of range (the manifest lists {len(self.entries)} tensors)")
+        if index not in self.loaded:
+            self.loaded[index] = self._read_tensor(index)
+        return self.loaded[index]
+
+    def _read_tensor(self, index: int):
+        entry = self.entries[index]
+        if not isinstance(entry, dict):
+            _bad(f"tensor entry {index} is not an object")
+        kind = entry.get("kind")
+        expected = {"tensor": {"dtype", "shape", "kind", "requires_grad"},
+                    "parameter": {"dtype", "shape", "kind", "requires_grad"},
+                    "ndarray": {"dtype", "shape", "kind"}, "numpy_scalar": {"dtype", "shape", "kind"}}
+        if kind not in expected or set(entry) != expected[kind]:
+            _bad(f"tensor entry {index} has fields {sorted(entry)} (kind {kind!r})")
+        name = f"tensors/{index}.npy"
+        if name not in self.infos:
+            raise UnsafeOrCorruptFile(f"{_MANIFEST} references {name}, which is not in the archive "
+                                      "(truncated or edited file?)")
+        array = _read_npy(self.zf, self.infos[name])
+        shape = entry["shape"]
+        if not isinstance(shape, list) or [*array.shape] != shape or array.dtype.str != entry["dtype"]:
+            raise UnsafeOrCorruptFile(f"{name} holds {array.dtype.str} {list(array.shape)} but "
+                                      f"{_MANIFEST} says {entry['dtype']!r} {shape!r}")
+        if kind == "ndarray":
+            return array
+        if kind == "numpy_scalar":
+            if array.ndim != 0:
+                _bad(f"numpy scalar entry {index} is not 0-dimensional")
+            return array[()]
+        if not isinstance(entry["requires_grad"], bool):
+            _bad(f"tensor entry {index}: requires_grad must be true or false")
+        try:
+            dtypes.from_numpy_dtype(array.dtype)
+        except TypeError as e:
+            raise UnsafeOrCorruptFile(f"{name}: {e}") from None
+        if entry["requires_grad"] and array.dtype.kind != "f":
+            _bad(f"tensor entry {index} requires grad but has dtype {array.dtype}")
+        if kind == "parameter":
+            from glassgrad.nn.parameter import Parameter
+            return Parameter(Tensor._wrap(array), requires_grad=entry["requires_grad"])
+        return Tensor._wrap(array, requires_grad=entry["requires_grad"])
+
+
+def _fields(node: dict, *names: str) -> None:
+    if set(node) != {"$type", *names}:
+        _bad(f"a {node.get('$type')!r} node with fields {sorted(node)}")
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else _bad(f"expected a list, got {type(value).__name__}")
+
+
+def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """Read one .npy entry: header first, checked, then exactly the bytes it promises."""
+    name = info.filename
+    try:
+        with zf.open(info) as src:
+            version = np.lib.format.read_magic(src)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(src)
+            elif version in ((2, 0), (3, 0)):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(src)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+            if dtype.kind not in _ALLOWED_KINDS or dtype.hasobject or dtype.fields is not None \
+                    or dtype.subdtype is not None:
+                raise UnsafeOrCorruptFile(f"{name} has dtype {dtype}; glassgrad checkpoints hold only "
+                                          "numeric arrays (never objects, which would need pickle)")
+            count = math.prod(shape)
+            nbytes = count * dtype.itemsize
+            if src.tell() + nbytes != info.file_size:
+                raise UnsafeOrCorruptFile(f"{name}: header promises {nbytes} bytes of data, the entry "
+                                          f"holds {info.file_size - src.tell()}")
+            flat = np.empty(count, dtype=dtype)
+            got = src.readinto(flat.view(np.uint8)) if nbytes else 0
+    except UnsafeOrCorruptFile:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError, RuntimeError) as e:
+        raise UnsafeOrCorruptFile(f"{name} is not a valid .npy array: {e}") from None
+    if got != nbytes:
+        raise UnsafeOrCorruptFile(f"{name} is truncated")
+    array = flat.reshape(shape, order="F" if fortran else "C")
+    if not dtype.isnative:
+        array = array.astype(dtype.newbyteorder("="))
+    return array.copy(order="C") if fortran else array  # C order, as every glassgrad array
