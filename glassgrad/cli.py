@@ -20,7 +20,8 @@ def _need(module: str, extra: str):
     try:
         return __import__(module, fromlist=["_"])
     except ImportError as e:
-        raise SystemExit(f"glassgrad: this command needs {module.split('.')[0]}: pip install glassgrad[{extra}]") from e
+        package = module.split(".")[0]
+        raise SystemExit(f"glassgrad: this command needs {package}: pip install glassgrad[{extra}]") from e
 
 
 # ---- glassgrad demo ----

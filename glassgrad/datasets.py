@@ -117,7 +117,9 @@ def _need(module: str, package: str):
     try:
         return __import__(module, fromlist=["_"])
     except ImportError as e:
-        raise ImportError(f"this data set needs {package}: pip install glassgrad[data]  (or pip install {package})") from e
+        raise ImportError(
+            f"this data set needs {package}: pip install glassgrad[data]  (or pip install {package})"
+        ) from e
 
 
 def _tensors(X, y, as_numpy):

@@ -40,7 +40,9 @@ def derivative(f: Callable, x, h: float = 1e-6, method: str = "central") -> floa
     raise ValueError(f"method must be 'central' or 'forward', got {method!r}")
 
 
-def numerical_grad(f: Callable, values: Sequence[Value], h: float = 1e-6, method: str = "central") -> list[float]:
+def numerical_grad(
+    f: Callable, values: Sequence[Value], h: float = 1e-6, method: str = "central"
+) -> list[float]:
     """∂f/∂vᵢ for every Value vᵢ, by nudging ``vᵢ.data`` and calling ``f(*values)`` again.
 
     Each Value's ``data`` is restored afterwards; no gradient is touched.
@@ -95,9 +97,8 @@ class GradcheckReport:
         rows = [f"  {'input':<8} {'analytic':>14} {'numeric':>14} {'abs error':>10} {'rel error':>10}"]
         for e in self.entries:
             mark = "" if e.ok else "  <-- mismatch"
-            rows.append(
-                f"  {e.name:<8} {e.analytic:>14.8g} {e.numeric:>14.8g} {e.abs_error:>10.2e} {e.rel_error:>10.2e}{mark}"
-            )
+            numbers = f"{e.analytic:>14.8g} {e.numeric:>14.8g} {e.abs_error:>10.2e} {e.rel_error:>10.2e}"
+            rows.append(f"  {e.name:<8} {numbers}{mark}")
         return "\n".join([head, *rows])
 
     __repr__ = __str__

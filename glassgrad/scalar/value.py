@@ -54,6 +54,10 @@ def _to_float(data) -> float:
     raise TypeError(f"Value data must be a real number (int or float), got {type(data).__name__}: {data!r}")
 
 
+def _too_large(what: str) -> OverflowError:
+    return OverflowError(f"{what}: the result or its derivative is too large for a float")
+
+
 class Value:
     """A scalar in a computation graph: ``data``, ``grad`` and how it was computed."""
 
@@ -95,7 +99,7 @@ class Value:
         out = self.data / b
         local_b = -out / b  # −a/b² as −(a/b)/b: b·b can underflow to 0 where b is a fine divisor
         if math.isinf(local_b):  # (also when out itself overflowed)
-            raise OverflowError(f"division: {self.data!r} / {b!r}: the result or its derivative is too large for a float")
+            raise _too_large(f"division: {self.data!r} / {b!r}")
         return Value(out, (self, other), (1.0 / b, local_b), "/")
 
     def __neg__(self):
@@ -118,7 +122,7 @@ class Value:
             out = a**n
             local = n * a ** (n - 1.0) if n != 0.0 else 0.0
         except OverflowError:
-            raise OverflowError(f"pow: {a!r} ** {other!r}: the result or its derivative is too large for a float") from None
+            raise _too_large(f"pow: {a!r} ** {other!r}") from None
         return Value(out, (self,), (local,), f"**{other}")
 
     def _pow_value(self, other: Value) -> Value:
@@ -132,7 +136,7 @@ class Value:
             out = a**b
             local_a = b * a ** (b - 1.0)
         except OverflowError:
-            raise OverflowError(f"pow: {a!r} ** {b!r}: the result or its derivative is too large for a float") from None
+            raise _too_large(f"pow: {a!r} ** {b!r}") from None
         return Value(out, (self, other), (local_a, out * math.log(a)), "**")
 
     # number ∘ Value: Python calls these when the left operand is a plain number
@@ -198,7 +202,7 @@ class Value:
         """out = √a;  ∂out/∂a = 1/(2√a)  (a > 0: at 0 the derivative is infinite)"""
         a = self.data
         if a <= 0.0:
-            raise ValueError(f"sqrt: sqrt({a!r}) needs a > 0 (PyTorch gives nan, or an infinite gradient at 0)")
+            raise ValueError(f"sqrt: sqrt({a!r}) needs a > 0 (PyTorch gives nan; at 0 an infinite gradient)")
         r = math.sqrt(a)
         return Value(r, (self,), (0.5 / r,), "sqrt")
 
