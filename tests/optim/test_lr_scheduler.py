@@ -283,14 +283,25 @@ def test_lambda_state_dict_keeps_callable_objects_not_functions():
     assert s2.lr_lambdas[1].n == 5
 
 
+@pytest.mark.filterwarnings("ignore:The epoch parameter")   # step(k) on purpose: the closed forms
 def test_scheduler_state_dict_survives_glassgrad_save(tmp_path):
-    save = getattr(gg, "save", None)
-    if save is None:
-        pytest.skip("glassgrad.save is not available yet")
-    (opt, params), _ = make_optimizers()
-    s = gsched.OneCycleLR(opt, max_lr=0.5, total_steps=40)
-    for _ in range(5):
-        one_step(opt, params, gg)
-        s.step()
-    save(s.state_dict(), tmp_path / "sched.gg")
-    assert gg.load(tmp_path / "sched.gg") == s.state_dict()
+    serialization = pytest.importorskip("glassgrad.serialization")
+    save, load = serialization.save, serialization.load
+    for make in (lambda o: gsched.OneCycleLR(o, max_lr=0.5, total_steps=40),
+                 lambda o: gsched.MultiStepLR(o, milestones=[2, 7, 7]),
+                 lambda o: gsched.ReduceLROnPlateau(o, patience=1)):
+        (opt, params), _ = make_optimizers()
+        s = make(opt)
+        for k in range(5):
+            one_step(opt, params, gg)
+            s.step(1.0) if isinstance(s, gsched.ReduceLROnPlateau) else s.step()
+        save(s.state_dict(), tmp_path / "sched.gg")
+        assert load(tmp_path / "sched.gg") == s.state_dict()
+        (opt2, params2), _ = make_optimizers()
+        s2 = make(opt2)
+        opt2.load_state_dict(opt.state_dict())
+        s2.load_state_dict(load(tmp_path / "sched.gg"))
+        for k in range(5, 12):
+            for o, sch in ((opt, s), (opt2, s2)):
+                sch.step(1.0) if isinstance(sch, gsched.ReduceLROnPlateau) else sch.step(k)
+            assert s2.get_last_lr() == s.get_last_lr()
