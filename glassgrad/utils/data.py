@@ -170,13 +170,13 @@ def random_split(dataset, lengths, generator=default_generator) -> list:
             if length == 0:
                 warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.",
                               stacklevel=2)
+    if sum(lengths) != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     for i, length in enumerate(lengths):
         # PyTorch silently makes odd splits from negative counts; a clear error is kinder.
         if not isinstance(length, numbers.Integral) or length < 0:
             raise ValueError(f"random_split: length at index {i} must be a non-negative int or a "
                              f"fraction, got {length!r}")
-    if sum(lengths) != n:
-        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     indices = creation.randperm(n, generator=generator)._array.tolist()
     offsets = itertools.accumulate(lengths)
     return [Subset(dataset, indices[end - length:end]) for end, length in zip(offsets, lengths)]
