@@ -235,9 +235,9 @@ def _check_conv(name: str, input, weight, bias, dims: int, groups):
             raise RuntimeError(f"Given weight of size {_shape(w)}, expected bias to be 1-dimensional with "
                                f"{w.shape[0]} elements, but got bias of size {_shape(b)} instead")
         if b.dtype != x.dtype:
-            raise RuntimeError(f"Input type ({x.dtype.name.replace('float64', 'double').replace('float32', 'float')}) "
-                               f"and bias type ({b.dtype.name.replace('float64', 'double').replace('float32', 'float')}) "
-                               "should be the same")
+            names = {"float64": "double", "float32": "float", "float16": "half"}
+            raise RuntimeError(f"Input type ({names.get(x.dtype.name, x.dtype.name)}) and bias type "
+                               f"({names.get(b.dtype.name, b.dtype.name)}) should be the same")
     if groups != 1:
         if not isinstance(groups, numbers.Integral) or groups <= 0:
             raise RuntimeError("non-positive groups is not supported")
@@ -686,7 +686,7 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
 
 
 def adaptive_avg_pool1d(input, output_size):  # noqa: A002
-    """1-d adaptive average pooling over (N, C, L) or (C, L), as ``torch.nn.functional.adaptive_avg_pool1d``."""
+    """1-d adaptive average pooling over (N, C, L) or (C, L), as ``F.adaptive_avg_pool1d``."""
     return _adaptive_avg_pool("adaptive_avg_pool1d", input, output_size, 1)
 
 
