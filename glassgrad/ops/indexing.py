@@ -321,9 +321,38 @@ def getitem(self, key):
     else:
         key, advanced = _parse(key)
     try:
-        return Index.apply(self, key) if advanced else Slice.apply(self, key)
+        if not advanced:
+            return Slice.apply(self, key)
+        if int in map(type, key):  # PyTorch applies ints first (as selects), then the arrays
+            first, key = _split_ints(key)
+            self = Slice.apply(self, first)  # noqa: PLW0642 (errors below refer to this part)
+        return Index.apply(self, key)
     except IndexError as e:
         raise _index_error(self, key, e) from None
+
+
+def _split_ints(key: tuple) -> tuple[tuple, tuple]:
+    """(basic part with the ints, the rest without them): ``x[key]`` = ``x[first][second]``.
+
+    numpy counts an int beside an index array as one more advanced index, which moves the result's
+    axes differently when the two are apart (``x[[0, 1], :, 2]``); PyTorch selects the int first.
+    """
+    first, second = [], []
+    for k in key:
+        if type(k) is int:
+            first.append(k)
+        elif k is None or k is Ellipsis:
+            first.append(k)
+            second.append(slice(None) if k is None else k)
+        elif type(k) is slice:
+            first.append(k)
+            second.append(slice(None))
+        elif type(k) is np.ndarray:
+            first.extend([slice(None)] * (k.ndim if k.dtype.kind == "b" else 1))
+            second.append(k)
+        else:  # a bool scalar: it adds an axis in the second step
+            second.append(k)
+    return tuple(first), tuple(second)
 
 
 def setitem(self, key, value) -> None:
@@ -348,10 +377,14 @@ def setitem(self, key, value) -> None:
                 "(x[i] = y): the gradient to y would be lost. Use torch.cat/torch.stack or torch.where "
                 "to build the tensor out of place, or assign y.detach() if no gradient is wanted.")
         self._check_inplace()
-    key = _parse(key)[0]
+    key, advanced = _parse(key)
     v = value._array if isinstance(value, Tensor) else value
+    target = self._array
     try:
-        self._array[key] = v
+        if advanced and int in map(type, key):  # ints first, as in x[key] (see _split_ints)
+            first, key = _split_ints(key)
+            target = target[first]
+        target[key] = v
     except IndexError as e:
         raise _index_error(self, key, e) from None
     except ValueError as e:
@@ -360,7 +393,7 @@ def setitem(self, key, value) -> None:
                                "refers to a single memory location (an expand()ed tensor). Please "
                                "clone() the tensor before performing the operation.") from None
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be "
-                           f"broadcast to indexing result of shape {list(self._array[key].shape)}"
+                           f"broadcast to indexing result of shape {list(target[key].shape)}"
                            ) from None
     except TypeError as e:
         raise TypeError(f"can't assign a {type(value).__name__} to a {self.dtype} tensor: {e}") from None

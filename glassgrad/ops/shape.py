@@ -13,6 +13,7 @@ slicing; ``indexing.py`` builds ``x[...]`` on it and adds integer-array and mask
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 
@@ -37,6 +38,8 @@ def _size_args(shape) -> tuple:
     """reshape(2, 3), reshape((2, 3)) and reshape([2, 3]) all mean the same."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    if all(type(s) is int for s in shape):  # the common case, without the slower ABC checks below
+        return shape
     for s in shape:
         if not isinstance(s, numbers.Integral):
             if isinstance(s, Tensor) and s._array.ndim == 0 and s._array.dtype.kind in "iu":
@@ -174,7 +177,7 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, *args):
         *arrays, dim = args
-        ends = np.cumsum([a.shape[dim] for a in arrays]).tolist()
+        ends = list(itertools.accumulate(a.shape[dim] for a in arrays))
         ctx.bounds, ctx.lead = list(zip([0] + ends[:-1], ends)), (slice(None),) * dim
         return np.concatenate(arrays, axis=dim)
 
@@ -602,6 +605,20 @@ def _common_dtype(tensors: list) -> list:
 
 def cat(tensors, dim: int = 0):
     """Join tensors along an existing dimension; all other sizes must match."""
+    try:  # fast path: same dtype, same rank, same sizes off ``dim`` (the checks below, without loops)
+        arrays = [x._array for x in tensors] if type(tensors) in (list, tuple) else ()
+        first = arrays[0]
+        nd, dt = first.ndim, first.dtype
+        d = dim + nd if -nd <= dim < 0 else dim
+        if 0 <= d < nd and all(a.ndim == nd and a.dtype == dt and a.shape[:d] == first.shape[:d]
+                               and a.shape[d + 1:] == first.shape[d + 1:] for a in arrays):
+            return Cat.apply(*tensors, d)
+    except (AttributeError, IndexError, TypeError):
+        pass
+    return _cat_checked(tensors, dim)
+
+
+def _cat_checked(tensors, dim: int):
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -724,7 +741,7 @@ def split(tensor, split_size_or_sections, dim: int = 0):
     if sum(sizes) != n or any(s < 0 for s in sizes):
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
                            f"size at dimension {d}), but got split_sizes={sizes}")
-    ends = np.cumsum(sizes).tolist()
+    ends = list(itertools.accumulate(sizes))
     return _pieces(tensor, d, list(zip([0] + ends[:-1], ends)))
 
 
@@ -738,7 +755,7 @@ def tensor_split(input, indices_or_sections, dim: int = 0):  # noqa: A002
             raise RuntimeError(f"number of sections must be larger than 0, got {k}")
         q, r = divmod(n, k)
         sizes = [q + 1] * r + [q] * (k - r)
-        ends = np.cumsum(sizes).tolist()
+        ends = list(itertools.accumulate(sizes))
         return _pieces(input, d, list(zip([0] + ends[:-1], ends)))
     cuts = [min(max(int(i) if i >= 0 else n + int(i), 0), n) for i in indices_or_sections]
     starts, ends = [0] + cuts, cuts + [n]
