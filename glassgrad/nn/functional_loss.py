@@ -237,13 +237,19 @@ class CrossEntropy(Function):
             if bad.any():
                 raise IndexError(f"Target {t[bad][0]} is out of bounds.")
             rows = np.arange(n_rows)
-            wt = (w[safe_t] if w is not None else np.ones(n_rows, z.dtype)) * valid
-            q = np.zeros_like(z)
-            q[rows, safe_t] = (1 - smoothing) * wt
-            if smoothing > 0:
-                q += (smoothing / n_cls) * (w if w is not None else 1.0) * valid[:, None]
+            wt = (w[safe_t] * valid if w is not None else valid.astype(z.dtype))
             denom = wt.sum()
-        per_row = -(q * logp).sum(axis=1)
+            if w is None and smoothing == 0:  # the common case: q is one-hot, never built
+                q = None
+                ctx.picked = (rows, safe_t, wt)
+                per_row = -logp[rows, safe_t] * wt
+            else:
+                q = np.zeros_like(z)
+                q[rows, safe_t] = (1 - smoothing) * wt
+                if smoothing > 0:
+                    q += (smoothing / n_cls) * (w if w is not None else 1.0) * valid[:, None]
+        if q is not None:
+            per_row = -(q * logp).sum(axis=1)
         if reduction == "none":
             out = per_row.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else per_row.reshape(())
         elif reduction == "sum":
@@ -266,7 +272,12 @@ class CrossEntropy(Function):
             scale = g
         else:
             scale = g / ctx.denom
-        if ctx.log_probs:
+        if q is None:  # one-hot q: grad = (softmax·v − onehot·v)·scale, written in place
+            rows, t, wt = ctx.picked
+            grad_rows = np.zeros_like(logp) if ctx.log_probs else np.exp(logp) * wt[:, None]
+            grad_rows[rows, t] -= wt
+            grad_rows *= scale
+        elif ctx.log_probs:
             grad_rows = -q * scale
         else:
             grad_rows = (q.sum(axis=1, keepdims=True) * np.exp(logp) - q) * scale
