@@ -29,8 +29,8 @@ def _to_array(data, dtype=None) -> np.ndarray:
     """Nested lists / numbers / arrays / tensors -> a numpy array with PyTorch's dtype rules."""
     if isinstance(data, Tensor):
         array = data._array
-    elif isinstance(data, np.ndarray):
-        array = data
+    elif isinstance(data, (np.ndarray, np.generic)):  # numpy keeps its dtype, as in PyTorch
+        array = np.asarray(data)
     else:
         if isinstance(data, (list, tuple)) and _contains_tensor(data):
             data = _tensors_to_lists(data)

@@ -224,6 +224,10 @@ class Tensor:
             if value.shape != self.shape:
                 raise RuntimeError(f"assigned grad has data of a different size: {list(value.shape)}"
                                    f" vs {list(self.shape)}")
+            if value._array.dtype != self._array.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{value.dtype.name}' to "
+                                   f"a tensor with dtype '{self.dtype.name}'. The gradient must match "
+                                   "the tensor's dtype.")
         self._grad = value
 
     @property
