@@ -416,7 +416,7 @@ def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
     except UnsafeOrCorruptFile:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError, RuntimeError) as e:
-        raise UnsafeOrCorruptFile(f"{name} is not a valid .npy array: {e}") from None
+        raise UnsafeOrCorruptFile(f"{name} is corrupt or not a valid .npy array: {e}") from None
     if got != nbytes:
         raise UnsafeOrCorruptFile(f"{name} is truncated")
     array = flat.reshape(shape, order="F" if fortran else "C")
