@@ -110,7 +110,6 @@ def _convert(module, source_nn, target_nn, direction: str):
                if not is_builtin else "the other library has no such layer. ")
             + f"Define the same class in the other library, then "
               f"twin.load_state_dict(glassgrad.interop.{helper}(model.state_dict())).")
-    twin.train(module.training)
     return twin
 
 
@@ -141,6 +140,8 @@ def _copy_weights(source, twin, state_dict) -> None:
     twin.load_state_dict(state_dict, strict=True, assign=True)
     for (name, p), (_, q) in zip(source.named_parameters(), twin.named_parameters()):
         q.requires_grad_(p.requires_grad)
+    for m, t in zip(source.modules(), twin.modules()):  # each module's own mode (train() would recurse)
+        t.training = m.training
 
 
 def to_torch(module):
