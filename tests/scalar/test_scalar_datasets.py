@@ -141,8 +141,9 @@ def test_load_idx_reads_images_and_labels(tmp_path, zipped):
         (b"\x00\x00\x08\x03\x00\x00\x00\x02", "truncated header"),
         (b"\x00\x00\x08\x01\x00\x00\x00\x05abc", "truncated"),
         (b"\x00\x00\x08\x01\x00\x00\x00\x02abc", "trailing bytes"),
-        (gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x02ab")[:-6], "gzip"),
+        (gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x02ab", mtime=0)[:-6], "gzip"),
     ],
+    ids=["magic", "type code", "short header", "short data", "long data", "cut gzip"],
 )
 def test_load_idx_explains_a_bad_file(tmp_path, raw, message):
     path = tmp_path / "bad.idx"
