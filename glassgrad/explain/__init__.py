@@ -1,0 +1,47 @@
+"""Part IV — seeing it: the graph, every value and gradient, each chain-rule step, drawn and narrated.
+
+Reading order: ``graph.py`` (one model of a computation graph, read from a Value or a Tensor, with
+``record()`` for tensor values), ``style.py`` (the colour language), ``layout.py`` (where the boxes go,
+in pure Python), ``render_svg.py`` / ``render_html.py`` / ``render.py`` (SVG, the step-through HTML
+player, DOT and terminal tables), then ``trace.py`` (the chain rule narrated step by step),
+``gradcheck_report.py`` and ``step.py`` (one training step, every number).
+
+    from glassgrad import Value
+    from glassgrad import explain
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b; c.label = "c"
+    c.backward()
+    g = explain.graph(c)
+    open("c.html", "w").write(g.to_html())   # a self-contained page with a step-through player
+
+Nothing in the engines imports this package: it only reads what they recorded.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from glassgrad.explain.graph import Edge, Graph, GroupBox, Node, graph, record
+
+__all__ = ["graph", "record", "Graph", "Node", "Edge", "GroupBox"]
+
+
+def _optional(module: str, name: str):
+    """``name`` from a sibling module that may not exist yet (the trace side is written separately)."""
+    full = f"glassgrad.explain.{module}"
+    try:
+        mod = importlib.import_module(full)
+    except ModuleNotFoundError as e:
+        if e.name != full:
+            raise
+        return None
+    return getattr(mod, name, None)
+
+
+for _module, _name in (("trace", "trace"), ("trace", "Step"), ("gradcheck_report", "gradcheck_report"),
+                       ("step", "step")):
+    _found = _optional(_module, _name)
+    if _found is not None:
+        globals()[_name] = _found
+        __all__.append(_name)
+del _module, _name, _found
