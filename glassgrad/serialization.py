@@ -185,7 +185,8 @@ def _load(fh):
     try:
         zf = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
-        raise UnsafeOrCorruptFile(f"not a valid glassgrad checkpoint (corrupt or truncated zip: {e})") from None
+        raise UnsafeOrCorruptFile(f"not a valid glassgrad checkpoint (corrupt or truncated zip: {e})"
+                                  ) from None
     with zf:
         infos = _check_entries(zf, fh)
         manifest = _read_manifest(zf, infos)
@@ -270,7 +271,8 @@ def _read_manifest(zf: zipfile.ZipFile, infos: dict) -> dict:
     if manifest.get("version") != VERSION:
         raise UnsafeOrCorruptFile(f"unsupported glassgrad checkpoint version {manifest.get('version')!r} "
                                   f"(this glassgrad reads version {VERSION})")
-    if set(manifest) != {"format", "version", "object", "tensors"} or not isinstance(manifest["tensors"], list):
+    if set(manifest) != {"format", "version", "object", "tensors"} \
+            or not isinstance(manifest["tensors"], list):
         raise UnsafeOrCorruptFile(f"{_MANIFEST} has the wrong fields: {sorted(manifest)}")
     return manifest
 

@@ -269,8 +269,8 @@ def _has_index_array(sampler) -> bool:
     """True when ``sampler`` is one of ours, unchanged, so its order is available as one numpy array
     (the same numbers its ``__iter__`` would yield, from the same random draws)."""
     cls = type(sampler)
-    return ((cls.__iter__ is SequentialSampler.__iter__ and cls._index_array is SequentialSampler._index_array)
-            or (cls.__iter__ is RandomSampler.__iter__ and cls._index_array is RandomSampler._index_array))
+    return any(cls.__iter__ is base.__iter__ and cls._index_array is base._index_array
+               for base in (SequentialSampler, RandomSampler))
 
 
 class BatchSampler(Sampler):
@@ -279,7 +279,8 @@ class BatchSampler(Sampler):
 
     def __init__(self, sampler, batch_size: int, drop_last: bool) -> None:
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+            raise ValueError("batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size}")
         if not isinstance(drop_last, bool):
             raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
         self.sampler = sampler
@@ -311,7 +312,8 @@ class BatchSampler(Sampler):
 
 
 # --- collation ---------------------------------------------------------------------------------------
-_COLLATE_ERROR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+_COLLATE_ERROR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+                  "found {}")
 
 
 def _numpy_to_tensor(a: np.ndarray) -> Tensor:
@@ -324,9 +326,9 @@ def default_collate(batch):
     """Turn a list of samples into one batch, recursively, as PyTorch's ``default_collate``.
 
     tensors → ``stack(batch)`` (a new leading batch dimension); numpy arrays → tensors, then stacked;
-    Python floats → float64 tensor, ints → int64, bools → bool; numpy scalars → a tensor of their dtype;
-    strings → the list as is; a dict → a dict of collated values per key; a tuple or list of fields →
-    one collated batch per field (``[(x0, y0), (x1, y1)]`` → ``[stack(x0, x1), stack(y0, y1)]``).
+    Python floats → float64 tensor, ints → int64, bools → bool; numpy scalars → a tensor of their
+    dtype; strings → the list as is; a dict → a dict of collated values per key; a tuple or list of
+    fields → one collated batch per field (``[(x0, y0), (x1, y1)]`` → ``[stack(x0, x1), stack(y0, y1)]``).
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
