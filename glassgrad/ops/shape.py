@@ -7,13 +7,12 @@ gradient into a zero tensor at the sliced place.
 
 Many of these return *views*: tensors that share the input's memory (``is_view = True``), and so its
 version counter — change the base in place and a backward that saved the view will refuse to run.
-Basic slicing (``x[1:, 0]``) lives here as ``Slice`` because split, chunk, unbind and narrow are
-slicing; ``indexing.py`` builds ``x[...]`` on it and adds integer-array and mask indexing.
+Joining and splitting (cat, stack, split, chunk, unbind, narrow, select) and basic slicing
+(``Slice``) are in ``joining.py``, which this module re-exports: ``glassgrad.cat`` comes from here.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import numbers
 
@@ -22,16 +21,17 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.function import Function
 from glassgrad.ops._util import normalize_dims, unbroadcast
+from glassgrad.ops.joining import *  # noqa: F401,F403  cat, stack, split ... (re-exported from here)
+from glassgrad.ops.joining import TENSOR_METHODS as _JOINING_METHODS, NUMPY as _JOINING_NUMPY
+from glassgrad.ops.joining import __all__ as _joining_all
+from glassgrad.ops.joining import _dim_incl_end
 from glassgrad.tensor import Tensor
 
 __all__ = [
     "reshape", "view", "flatten", "ravel", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
     "swapaxes", "swapdims", "t", "adjoint", "expand", "expand_as", "broadcast_to", "repeat", "tile",
-    "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "split",
-    "tensor_split", "chunk", "unbind", "select", "narrow", "flip", "fliplr", "flipud", "roll",
-    "movedim", "moveaxis", "tril", "triu", "diagonal", "diag", "atleast_1d", "atleast_2d",
-    "atleast_3d",
-]
+    "flip", "fliplr", "flipud", "roll", "movedim", "moveaxis", "tril", "triu", "diagonal", "diag",
+] + _joining_all
 
 
 def _size_args(shape) -> tuple:
@@ -46,14 +46,6 @@ def _size_args(shape) -> tuple:
                 continue
             raise TypeError(f"shape must be a sequence of ints, got {type(s).__name__} {s!r}")
     return tuple(int(s) for s in shape)
-
-
-def _dim_incl_end(dim: int, ndim: int) -> int:
-    """A dim for a *new* axis (unsqueeze, stack): valid range is [-ndim-1, ndim]."""
-    if not -ndim - 1 <= dim <= ndim:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim - 1}, {ndim}], "
-                         f"but got {dim})")
-    return dim % (ndim + 1)
 
 
 # --- the primitives ---------------------------------------------------------------------------------
@@ -117,93 +109,6 @@ class Expand(Function):
     @staticmethod
     def backward(ctx, g):
         return unbroadcast(g, ctx.shape), None
-
-
-class Slice(Function):
-    """out = x[key] for a *basic* key (ints, slices with step > 0, None, ...): a view of x.
-
-    Each output element is one input element, so grad_x is zero everywhere except at ``key``, where
-    it is g:  grad_x = zeros(x.shape);  grad_x[key] = g.
-    """
-
-    on_arrays = differentiable_backward = True
-    is_view = True
-
-    @staticmethod
-    def forward(ctx, x, key):
-        ctx.shape, ctx.key = x.shape, key
-        out = x[key]
-        if type(out) is not np.ndarray:  # all-int keys give a numpy scalar; `...` keeps it a 0-d view
-            out = x[key + (Ellipsis,)]
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return embed(g, ctx.shape, ctx.key), None
-
-
-class SliceBackward(Function):
-    """out = zeros(shape) with g written at key (Slice's backward as an op, for double backward);
-    grad_g = upstream[key]"""
-
-    on_arrays = differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, g, shape, key):
-        ctx.key = key
-        out = np.zeros(shape, g.dtype)
-        out[key] = g
-        return out
-
-    @staticmethod
-    def backward(ctx, gg):
-        return gg[ctx.key], None, None
-
-
-def embed(g, shape: tuple, key):
-    """A zero array of ``shape`` with ``g`` written at the basic index ``key`` (Tensors too)."""
-    if type(g) is np.ndarray:
-        out = np.zeros(shape, g.dtype)
-        out[key] = g
-        return out
-    return SliceBackward.apply(g, shape, key)
-
-
-class Cat(Function):
-    """out = the inputs joined along ``dim``;  grad of input i = the slice of g it occupies"""
-
-    on_arrays = differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, *args):
-        *arrays, dim = args
-        ends = list(itertools.accumulate(a.shape[dim] for a in arrays))
-        ctx.bounds, ctx.lead = list(zip([0] + ends[:-1], ends)), (slice(None),) * dim
-        return np.concatenate(arrays, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        need, lead = ctx.needs_input_grad, ctx.lead
-        return tuple(g[lead + (slice(a, b),)] if n else None
-                     for (a, b), n in zip(ctx.bounds, need)) + (None,)
-
-
-class Stack(Function):
-    """out = the inputs stacked along a new axis ``dim``;  grad of input i = g[..., i, ...]"""
-
-    on_arrays = differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, *args):
-        *arrays, dim = args
-        ctx.lead = (slice(None),) * dim
-        return np.stack(arrays, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        lead = ctx.lead
-        return tuple(g[lead + (i,)] if n else None
-                     for i, n in enumerate(ctx.needs_input_grad[:-1])) + (None,)
 
 
 class Repeat(Function):
@@ -443,28 +348,6 @@ def unsqueeze(input, dim: int):  # noqa: A002
     return Reshape.apply(input, shape[:d] + (1,) + shape[d:])
 
 
-def atleast_1d(*tensors):
-    """Each tensor with at least 1 dimension (a 0-d one becomes shape (1,))."""
-    out = tuple(reshape(t, 1) if t._array.ndim == 0 else t for t in _tensor_list(tensors, "atleast_1d"))
-    return out[0] if len(out) == 1 else out
-
-
-def atleast_2d(*tensors):
-    """Each tensor with at least 2 dimensions (leading 1s are added)."""
-    out = tuple(reshape(t, (1,) * (2 - t._array.ndim) + t._array.shape) if t._array.ndim < 2 else t
-                for t in _tensor_list(tensors, "atleast_2d"))
-    return out[0] if len(out) == 1 else out
-
-
-def atleast_3d(*tensors):
-    """Each tensor with at least 3 dimensions: (n,) -> (1, n, 1), (m, n) -> (m, n, 1), as numpy."""
-    def lift(t):
-        s = t._array.shape
-        return t if len(s) >= 3 else reshape(t, {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])
-    out = tuple(lift(t) for t in _tensor_list(tensors, "atleast_3d"))
-    return out[0] if len(out) == 1 else out
-
-
 # --- reordering axes --------------------------------------------------------------------------------
 def permute(input, *dims):  # noqa: A002
     """Reorder the axes: output axis i is input axis dims[i]."""
@@ -581,206 +464,6 @@ def tile(input, dims):  # noqa: A002
     return repeat(input, (1,) * (input._array.ndim - len(reps)) + reps)
 
 
-# --- joining --------------------------------------------------------------------------------------------
-def _tensor_list(tensors, op: str) -> list:
-    if isinstance(tensors, Tensor):
-        raise TypeError(f"{op}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
-    tensors = list(tensors)
-    for i, x in enumerate(tensors):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{op}(): expected a sequence of Tensors, but element {i} is "
-                            f"{type(x).__name__}")
-    return tensors
-
-
-def _common_dtype(tensors: list) -> list:
-    """Cast the tensors to the dtype PyTorch's cat/stack give (float beats int beats bool)."""
-    dt = tensors[0]._array.dtype
-    if all(x._array.dtype == dt for x in tensors):
-        return tensors
-    for x in tensors[1:]:
-        dt = dtypes.result_type(np.empty((1,), dt), np.empty((1,), x._array.dtype))
-    return [x if x._array.dtype == dt else x.to(dtypes.from_numpy_dtype(dt)) for x in tensors]
-
-
-def cat(tensors, dim: int = 0):
-    """Join tensors along an existing dimension; all other sizes must match."""
-    try:  # fast path: same dtype, same rank, same sizes off ``dim`` (the checks below, without loops)
-        arrays = [x._array for x in tensors] if type(tensors) in (list, tuple) else ()
-        first = arrays[0]
-        nd, dt = first.ndim, first.dtype
-        d = dim + nd if -nd <= dim < 0 else dim
-        if 0 <= d < nd and all(a.ndim == nd and a.dtype == dt and a.shape[:d] == first.shape[:d]
-                               and a.shape[d + 1:] == first.shape[d + 1:] for a in arrays):
-            return Cat.apply(*tensors, d)
-    except (AttributeError, IndexError, TypeError):
-        pass
-    return _cat_checked(tensors, dim)
-
-
-def _cat_checked(tensors, dim: int):
-    tensors = _tensor_list(tensors, "cat")
-    if not tensors:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
-    # PyTorch's legacy rule: 1-d empty tensors are skipped, whatever their partners' shapes
-    kept = tensors
-    if any(x._array.ndim != 1 for x in tensors):
-        kept = [x for x in tensors if x._array.shape != (0,)] or tensors[:1]
-    first = kept[0]._array.shape
-    for i, x in enumerate(tensors):
-        if x._array.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    d = kept[0]._dim(dim)
-    for i, x in enumerate(tensors):
-        s = x._array.shape
-        if s == (0,) and len(first) != 1:
-            continue
-        if len(s) != len(first):
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(first)} and "
-                               f"{len(s)}")
-        for j, (a, b) in enumerate(zip(first, s)):
-            if j != d and a != b:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
-                                   f"{a} but got size {b} for tensor number {i} in the list.")
-    return Cat.apply(*_common_dtype(kept), d)
-
-
-concat = concatenate = cat
-
-
-def stack(tensors, dim: int = 0):
-    """Join equal-shaped tensors along a new dimension ``dim``."""
-    tensors = _tensor_list(tensors, "stack")
-    if not tensors:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    first = tensors[0]._array.shape
-    for i, x in enumerate(tensors[1:], 1):
-        if x._array.shape != first:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(first)} at "
-                               f"entry 0 and {list(x._array.shape)} at entry {i}")
-    d = _dim_incl_end(dim, len(first))
-    return Stack.apply(*_common_dtype(tensors), d)
-
-
-def hstack(tensors):
-    """Concatenate column-wise: along dim 1, or dim 0 when the tensors are 1-d."""
-    ts = [atleast_1d(x) for x in _tensor_list(tensors, "hstack")]
-    return cat(ts, 0 if ts and ts[0]._array.ndim == 1 else 1)
-
-
-def vstack(tensors):
-    """Concatenate row-wise (1-d tensors become rows)."""
-    return cat([atleast_2d(x) for x in _tensor_list(tensors, "vstack")], 0)
-
-
-def dstack(tensors):
-    """Concatenate depth-wise (along dim 2, after atleast_3d)."""
-    return cat([atleast_3d(x) for x in _tensor_list(tensors, "dstack")], 2)
-
-
-def column_stack(tensors):
-    """1-d tensors become columns, then hstack."""
-    ts = [reshape(x, -1, 1) if x._array.ndim <= 1 else x for x in _tensor_list(tensors, "column_stack")]
-    return cat(ts, 1)
-
-
-# --- splitting: each piece is a view made by Slice ----------------------------------------------------
-def select(input, dim: int, index: int):  # noqa: A002
-    """x[..., index, ...] at dimension ``dim`` (a view; the dimension goes away)."""
-    d = input._dim(dim)
-    if input._array.ndim == 0:
-        raise IndexError("select() cannot be applied to a 0-dim tensor.")
-    n = input._array.shape[d]
-    index = int(index)
-    if not -n <= index < n:
-        raise IndexError(f"select(): index {index} out of range for tensor of size "
-                         f"{list(input._array.shape)} at dimension {dim}")
-    return Slice.apply(input, (slice(None),) * d + (index,))
-
-
-def narrow(input, dim: int, start: int, length: int):  # noqa: A002
-    """input[..., start:start+length, ...] at dimension ``dim`` (a view)."""
-    d = input._dim(dim)
-    n = input._array.shape[d]
-    start, length = int(start), int(length)
-    if not -n <= start <= n:
-        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
-                         f"{start})")
-    if length < 0:
-        raise RuntimeError("narrow(): length must be non-negative.")
-    if start < 0:
-        start += n
-    if start + length > n:
-        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return Slice.apply(input, (slice(None),) * d + (slice(start, start + length),))
-
-
-def _pieces(input, d: int, bounds) -> tuple:
-    lead = (slice(None),) * d
-    return tuple(Slice.apply(input, lead + (slice(a, b),)) for a, b in bounds)
-
-
-def split(tensor, split_size_or_sections, dim: int = 0):
-    """Split into pieces of ``split_size`` (the last may be smaller), or of the listed sizes."""
-    d = tensor._dim(dim)
-    n = tensor._array.shape[d] if tensor._array.ndim else 0
-    if tensor._array.ndim == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor")
-    if isinstance(split_size_or_sections, numbers.Integral):
-        size = int(split_size_or_sections)
-        if size < 0:
-            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
-        if size == 0:
-            if n != 0:
-                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                                   f"dimension size of {n}")
-            return _pieces(tensor, d, [(0, 0)])
-        starts = range(0, max(n, 1), size)
-        return _pieces(tensor, d, [(a, min(a + size, n)) for a in starts])
-    sizes = [int(s) for s in split_size_or_sections]
-    if sum(sizes) != n or any(s < 0 for s in sizes):
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
-                           f"size at dimension {d}), but got split_sizes={sizes}")
-    ends = list(itertools.accumulate(sizes))
-    return _pieces(tensor, d, list(zip([0] + ends[:-1], ends)))
-
-
-def tensor_split(input, indices_or_sections, dim: int = 0):  # noqa: A002
-    """Split into n nearly equal pieces (the first ones one longer), or at the given indices."""
-    d = input._dim(dim)
-    n = input._array.shape[d]
-    if isinstance(indices_or_sections, numbers.Integral):
-        k = int(indices_or_sections)
-        if k <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
-        q, r = divmod(n, k)
-        sizes = [q + 1] * r + [q] * (k - r)
-        ends = list(itertools.accumulate(sizes))
-        return _pieces(input, d, list(zip([0] + ends[:-1], ends)))
-    cuts = [min(max(int(i) if i >= 0 else n + int(i), 0), n) for i in indices_or_sections]
-    starts, ends = [0] + cuts, cuts + [n]
-    return _pieces(input, d, [(a, max(a, b)) for a, b in zip(starts, ends)])
-
-
-def chunk(input, chunks: int, dim: int = 0):  # noqa: A002
-    """Split into ``chunks`` pieces of ceil(n / chunks) (maybe fewer pieces, as PyTorch)."""
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    if input._array.ndim == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    n = input._array.shape[input._dim(dim)]
-    return split(input, -(-n // chunks), dim)
-
-
-def unbind(input, dim: int = 0):  # noqa: A002
-    """A tuple of all slices along ``dim`` (each a view, the dimension removed)."""
-    d = input._dim(dim)
-    if input._array.ndim == 0:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    lead = (slice(None),) * d
-    return tuple(Slice.apply(input, lead + (i,)) for i in range(input._array.shape[d]))
-
-
 # --- reversing, rolling, triangles, diagonals -----------------------------------------------------
 def _dims_arg(dims) -> tuple:
     return (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
@@ -866,10 +549,9 @@ TENSOR_METHODS = {
     "view_as": lambda self, other: view(self, other._array.shape),
     "reshape_as": lambda self, other: reshape(self, other._array.shape),
     "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat,
-    "tile": tile, "split": split, "tensor_split": tensor_split, "chunk": chunk, "unbind": unbind,
-    "select": select, "narrow": narrow, "flip": flip, "fliplr": fliplr, "flipud": flipud,
-    "roll": roll, "movedim": movedim, "moveaxis": moveaxis, "tril": tril, "triu": triu,
-    "diagonal": diagonal, "diag": diag,
+    "tile": tile, "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll, "movedim": movedim,
+    "moveaxis": moveaxis, "tril": tril, "triu": triu, "diagonal": diagonal, "diag": diag,
+    **_JOINING_METHODS,
 }
 
 # numpy -> glassgrad, so backward formulas written in numpy also run on Tensors (create_graph=True)
@@ -883,16 +565,11 @@ NUMPY = {
     np.broadcast_to: lambda a, shape: expand(a, shape),
     np.squeeze: lambda a, axis=None: squeeze(a, axis),
     np.expand_dims: lambda a, axis: unsqueeze(a, axis),
-    np.concatenate: lambda arrays, axis=0: cat([_as_tensor(x) for x in arrays], axis),
-    np.stack: lambda arrays, axis=0: stack([_as_tensor(x) for x in arrays], axis),
     np.flip: lambda m, axis=None: flip(m, tuple(range(m.ndim)) if axis is None else axis),
     np.roll: lambda a, shift, axis=None: roll(a, shift, axis),
     np.tril: lambda m, k=0: tril(m, k), np.triu: lambda m, k=0: triu(m, k),
     np.diagonal: lambda a, offset=0, axis1=0, axis2=1: diagonal(a, offset, axis1, axis2),
     np.diag: lambda v, k=0: diag(v, k),
     np.tile: lambda a, reps: tile(a, reps),
+    **_JOINING_NUMPY,
 }
-
-
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else Tensor._wrap(np.asarray(x))
