@@ -31,7 +31,8 @@ from glassgrad.ops.shape import *  # noqa: F401,F403
 from glassgrad.ops.linalg import *  # noqa: F401,F403
 from glassgrad.ops.indexing import *  # noqa: F401,F403
 from glassgrad.ops.conv import *  # noqa: F401,F403
-from glassgrad import nn, optim  # noqa: E402,F401  (as torch.nn, torch.optim)
+from glassgrad import nn, optim, utils  # noqa: E402,F401  (as torch.nn, torch.optim, torch.utils)
+from glassgrad.serialization import load, save  # noqa: E402,F401
 from glassgrad.scalar.value import Value  # noqa: E402,F401  (Part I)
 
 __version__ = "0.1.0"
