@@ -331,22 +331,33 @@ def test_plain_pickle_is_refused_without_unpickling(tmp_path):
     assert not marker.exists()
 
 
+@pytest.fixture(scope="module")
+def torch_checkpoints(tmp_path_factory):
+    """Files written by real torch.save (zip and legacy formats), each holding an object whose
+    unpickling creates a marker file. One subprocess writes both (importing torch is slow)."""
+    tmp = tmp_path_factory.mktemp("torch-pickles")
+    files = {z: (tmp / f"ran-{z}", tmp / f"evil-{z}.pt") for z in (True, False)}
+    here = str(pathlib.Path(__file__).parent)
+    writer = "".join(
+        f"torch.save({{'w': torch.ones(2), 'evil': Marker({str(m)!r})}}, {str(c)!r}, "
+        f"_use_new_zipfile_serialization={z}); " for z, (m, c) in files.items())
+    subprocess.run([sys.executable, "-c", f"import sys, torch; sys.path.insert(0, {here!r}); "
+                    f"from test_serialization import Marker; {writer}"], check=True, capture_output=True)
+    yield files
+    # the tests can fail: really unpickling these very files does create the markers
+    loader = "".join(f"torch.load({str(c)!r}, weights_only=False); " for _, c in files.values())
+    subprocess.run([sys.executable, "-c", f"import sys, torch; sys.path.insert(0, {here!r}); {loader}"],
+                   check=True, capture_output=True)
+    assert all(m.exists() for m, _ in files.values())
+
+
 @pytest.mark.parametrize("zipped", [True, False], ids=["zip", "legacy"])
-def test_real_torch_checkpoint_is_refused_and_never_runs(tmp_path, zipped):
-    """A file written by real torch.save, holding an object whose unpickling creates a marker file."""
-    marker, ckpt = tmp_path / "torch-pickle-ran", tmp_path / "evil.pt"
-    writer = (f"import sys, torch; sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r}); "
-              "from test_serialization import Marker; "
-              f"torch.save({{'w': torch.ones(2), 'evil': Marker({str(marker)!r})}}, {str(ckpt)!r}, "
-              f"_use_new_zipfile_serialization={zipped})")
-    subprocess.run([sys.executable, "-c", writer], check=True, capture_output=True)
+def test_real_torch_checkpoint_is_refused_and_never_runs(torch_checkpoints, zipped):
+    marker, ckpt = torch_checkpoints[zipped]
     assert ckpt.exists() and not marker.exists()
     with pytest.raises(UnsafeOrCorruptFile) as err:
         gg.serialization.load(ckpt)
     assert PICKLE_MESSAGE in str(err.value)
+    with pytest.raises(UnsafeOrCorruptFile, match="never unpickles"):
+        gg.load(str(ckpt), weights_only=False)
     assert not marker.exists()
-    # the test can fail: real unpickling of this very file does create the marker
-    loader = (f"import sys, torch; sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r}); "
-              f"torch.load({str(ckpt)!r}, weights_only=False)")
-    subprocess.run([sys.executable, "-c", loader], check=True, capture_output=True)
-    assert marker.exists()
