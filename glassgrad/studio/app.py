@@ -1,0 +1,458 @@
+"""The studio's web server: routes, the WebSocket stream, and the checks every request passes.
+
+Read this after ``sessions.py``. The page (``static/``) talks to the server in two ways:
+
+- HTTP, for commands and questions: make a session, change its configuration, play, pause, step, reset,
+  look at one sample step by step, read the generated code. Each answer is JSON; a bad request is a 4xx
+  whose body is ``{"error": "<what is wrong>"}``, never a traceback.
+- A WebSocket per session, for what changes by itself while training: the layout once (data points,
+  the network's shape), then a small state message up to 20 times a second (loss, accuracy, weights, the
+  decision boundary as bytes, each neuron's thumbnail).
+
+The event loop never runs glassgrad: training happens in ``trainer.Worker``'s thread, and the other work
+(building a network, one sample's step view) in ``asyncio.to_thread``, both under ``ENGINE_LOCK``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from glassgrad.studio import codegen, stepview
+from glassgrad.studio.sessions import (CLASSES, DEFAULTS, LOSSES_FOR, MAX_BODY_BYTES, MAX_LAYERS,
+                                       MAX_NEURONS, MAX_SESSIONS, OPTIONS, SessionStore, ValidationError,
+                                       kind_of, validate_config)
+from glassgrad.studio.trainer import ENGINE_LOCK, Run, Worker
+
+__all__ = ["create_app", "STATIC"]
+
+STATIC = Path(__file__).parent / "static"
+ALLOWED_HOSTS = {"127.0.0.1", "localhost", "testserver"}  # testserver: starlette's TestClient
+MAX_STEPS_PER_REQUEST = 1000
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def _clean(x):
+    """JSON-safe: NaN and infinity (a diverged run) become null."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _json(data, status: int = 200) -> JSONResponse:
+    return JSONResponse(_clean(data), status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def _body(request: Request) -> dict:
+    """The request's JSON object (or {} when empty), read no further than MAX_BODY_BYTES."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+        raise BadRequest(f"request body too large (the limit is {MAX_BODY_BYTES} bytes)", 413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BadRequest(f"request body too large (the limit is {MAX_BODY_BYTES} bytes)", 413)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return {}
+    # A JSON content type keeps other web sites' plain HTML forms from posting here (they cannot set it).
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise BadRequest("send the request body as JSON (Content-Type: application/json)", 415)
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise BadRequest(f"malformed JSON: {str(e)[:120]}") from None
+    if not isinstance(data, dict):
+        raise BadRequest(f"the request body must be a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _only(data: dict, allowed: tuple) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        fields = ", ".join(allowed) if allowed else "none"
+        raise BadRequest(f"unknown field {unknown[0][:40]!r}; this request takes: {fields}")
+
+
+def _int_param(value, name, lo, hi) -> int:
+    if isinstance(value, bool):
+        raise BadRequest(f"{name} must be an integer")
+    if isinstance(value, str):
+        if not value.strip().lstrip("-").isdigit() or len(value) > 12:
+            raise BadRequest(f"{name} must be an integer, got {value[:20]!r}")
+        value = int(value)
+    if not isinstance(value, int):
+        raise BadRequest(f"{name} must be an integer, got {type(value).__name__}")
+    if not lo <= value <= hi:
+        raise BadRequest(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _session(request: Request):
+    session = request.app.state.store.get(request.path_params["sid"])
+    if session is None:
+        raise BadRequest("no such session (it may have been closed to make room); reload the page", 404)
+    session.touch()
+    return session
+
+
+def _sample_args(request: Request, session):
+    q = request.query_params
+    split = q.get("split", "train")
+    if split not in ("train", "test"):
+        raise BadRequest(f"split must be 'train' or 'test', got {split[:20]!r}")
+    run = session.run
+    n = run.n_train if split == "train" else len(run.X) - run.n_train
+    if n == 0:
+        raise BadRequest(f"the {split} split is empty")
+    index = _int_param(q.get("index", "0"), "index", 0, n - 1)
+    return run, split, index
+
+
+# ---- routes ----
+
+
+async def index(request: Request):
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+
+async def options(request: Request):
+    return _json({
+        "options": OPTIONS, "defaults": DEFAULTS, "losses_for": LOSSES_FOR, "classes": CLASSES,
+        "kinds": {name: kind_of(name) for name in OPTIONS["dataset"]},
+        "limits": {"layers": MAX_LAYERS, "neurons": MAX_NEURONS, "noise": [0, 0.5], "split": [0.1, 0.9],
+                   "lr": [0, 10], "batch_size": [1, 500], "reg_rate": [0, 1], "sessions": MAX_SESSIONS},
+    })
+
+
+async def create_session(request: Request):
+    data = await _body(request)
+    _only(data, ("config",))
+    config = validate_config(data.get("config", {}))
+    store = request.app.state.store
+    session, evicted = await asyncio.to_thread(store.create, config)
+    if evicted is not None:
+        request.app.state.close_listeners(evicted)
+    layout = await asyncio.to_thread(_locked, session.run.layout)
+    return _json({"session": session.id, "layout": layout}, 201)
+
+
+def _locked(fn, *args):
+    with ENGINE_LOCK:
+        return fn(*args)
+
+
+async def get_session(request: Request):
+    session = _session(request)
+    layout, state = await asyncio.to_thread(_locked, lambda: (session.run.layout(), session.run.snapshot()))
+    return _json({"session": session.id, "running": session.running, "layout": layout, "state": state})
+
+
+async def rebuild(request: Request, session, config) -> dict:
+    def build():
+        run = Run(config)  # takes ENGINE_LOCK itself while it touches the engine
+        with ENGINE_LOCK:
+            session.run = run
+            session.config = config
+            session.dirty = True
+            layout, state = run.layout(), run.snapshot()
+        return layout, state
+
+    layout, state = await asyncio.to_thread(build)
+    request.app.state.send(session, layout)
+    request.app.state.send(session, state)
+    return {"session": session.id, "running": session.running, "layout": layout, "state": state}
+
+
+async def set_config(request: Request):
+    session = _session(request)
+    data = await _body(request)
+    config = validate_config(data, base=session.config)
+    return _json(await rebuild(request, session, config))
+
+
+async def reset(request: Request):
+    session = _session(request)
+    _only(await _body(request), ())
+    return _json(await rebuild(request, session, session.config))
+
+
+async def play(request: Request):
+    session = _session(request)
+    _only(await _body(request), ())
+    session.running = True
+    request.app.state.worker.wake.set()
+    return _json({"running": True})
+
+
+async def pause(request: Request):
+    session = _session(request)
+    _only(await _body(request), ())
+    session.running = False
+    with ENGINE_LOCK:  # wait for the chunk in progress, so the answer is the final count
+        step = session.run.step
+    return _json({"running": False, "step": step})
+
+
+async def step(request: Request):
+    session = _session(request)
+    data = await _body(request)
+    _only(data, ("steps",))
+    n = _int_param(data.get("steps", 1), "steps", 1, MAX_STEPS_PER_REQUEST)
+    session.running = False
+
+    def work():
+        with ENGINE_LOCK:
+            for _ in range(n):
+                session.run.train_step()
+            session.dirty = True
+            return session.run.snapshot()
+
+    state = await asyncio.to_thread(work)
+    request.app.state.send(session, state)
+    return _json({"running": False, "state": state})
+
+
+async def state(request: Request):
+    """Everything at full precision, for tests and scripts: exact weights, metrics, history."""
+    session = _session(request)
+
+    def read():
+        run = session.run
+        W, b = run.weights(exact=True)
+        return {"session": session.id, "running": session.running, "config": run.config,
+                "version": run.version, "step": run.step, "epoch": run.epoch, "weights": W, "biases": b,
+                "metrics": run.evaluate(), "history": run.history,
+                "n_train": run.n_train, "n_test": len(run.X) - run.n_train}
+
+    return _json(await asyncio.to_thread(_locked, read))
+
+
+async def sample(request: Request):
+    session = _session(request)
+    run, split, index = _sample_args(request, session)
+    return _json(await asyncio.to_thread(stepview.sample_step, run, split, index))
+
+
+async def neuron(request: Request):
+    session = _session(request)
+    run, split, index = _sample_args(request, session)
+    unit = request.query_params.get("unit", "")
+    try:
+        svg = await asyncio.to_thread(stepview.neuron_svg, run, split, index, unit[:40])
+    except KeyError:
+        raise BadRequest(f"no neuron {unit[:40]!r} in this network (names look like 'layer0.neuron1')",
+                         404) from None
+    return _json({"unit": unit, "svg": svg})
+
+
+async def code(request: Request):
+    session = _session(request)
+    steps = _int_param(request.query_params.get("steps", "200"), "steps", 1, 100_000)
+    config = session.config
+    return _json({"glassgrad": codegen.glassgrad_code(config, steps),
+                  "pytorch": codegen.pytorch_code(config, steps)})
+
+
+# ---- the stream ----
+
+
+def _origin_ok(headers) -> bool:
+    """Only the studio's own page may open the stream (a web site elsewhere may not read it)."""
+    origin = headers.get("origin")
+    return origin is None or urlsplit(origin).hostname in ALLOWED_HOSTS
+
+
+async def stream(websocket: WebSocket):
+    store = websocket.app.state.store
+    session = store.get(websocket.path_params["sid"])
+    if not _origin_ok(websocket.headers):
+        await websocket.close(code=4403)
+        return
+    await websocket.accept()
+    if session is None:
+        await websocket.send_text(json.dumps({"type": "error", "message": "no such session; reload the page"}))
+        await websocket.close(code=4404)
+        return
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue(maxsize=8)
+    listener = (loop, queue)
+
+    def first():
+        with ENGINE_LOCK:
+            return json.dumps(_clean(session.run.layout())), json.dumps(_clean(session.run.snapshot()))
+
+    layout, snap = await asyncio.to_thread(first)
+    await websocket.send_text(layout)
+    await websocket.send_text(snap)
+    session.listeners.add(listener)
+    session.touch()
+
+    async def send():
+        while True:
+            text = await queue.get()
+            if text is None:
+                await websocket.close(code=4000)
+                return
+            await websocket.send_text(text)
+
+    sender = asyncio.create_task(send())
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            session.touch()  # the page pings; nothing it sends is acted on (commands go over HTTP)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        session.listeners.discard(listener)
+        sender.cancel()
+
+
+def _offer(queue: asyncio.Queue, text) -> None:
+    """Put, dropping the oldest message when a slow page has fallen behind (the newest is what counts)."""
+    if queue.full():
+        try:
+            queue.get_nowait()
+        except asyncio.QueueEmpty:
+            pass
+    queue.put_nowait(text)
+
+
+# ---- the application ----
+
+
+async def _bad_request(request, exc: BadRequest):
+    return _json({"error": str(exc)}, exc.status)
+
+
+async def _validation(request, exc: ValidationError):
+    return _json({"error": str(exc)}, 400)
+
+
+async def _http(request, exc: HTTPException):
+    return _json({"error": exc.detail}, exc.status_code)
+
+
+async def _internal(request, exc: Exception):
+    return _json({"error": f"internal error: {type(exc).__name__}: {str(exc)[:200]}"}, 500)
+
+
+class _HostCheck:
+    """Refuse requests whose Host is not this machine (a guard against DNS rebinding)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            name = urlsplit(f"//{host}").hostname if host else None
+            if name not in ALLOWED_HOSTS:
+                if scope["type"] == "http":
+                    await JSONResponse({"error": f"host {host[:60]!r} refused: the studio serves 127.0.0.1 only"},
+                                       status_code=400)(scope, receive, send)
+                else:
+                    await send({"type": "websocket.close", "code": 4400})
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(store: SessionStore | None = None) -> Starlette:
+    """The studio as an ASGI app; its worker thread starts and stops with the app's lifespan."""
+    store = store or SessionStore()
+
+    def publish(session, text) -> None:
+        for loop, queue in list(session.listeners):
+            try:
+                loop.call_soon_threadsafe(_offer, queue, text)
+            except RuntimeError:  # that page's loop is closed
+                session.listeners.discard((loop, queue))
+
+    def send(session, message) -> None:
+        publish(session, json.dumps(_clean(message)))
+
+    def close_listeners(session) -> None:
+        publish(session, json.dumps({"type": "error", "message": "this session was closed to make room for "
+                                                                  "a newer one; reload the page"}))
+        publish(session, None)
+
+    def lifespan(app):
+        import contextlib
+
+        @contextlib.asynccontextmanager
+        async def span(_app):
+            worker = Worker(store, publish)
+            app.state.worker = worker
+            worker.start()
+            try:
+                yield
+            finally:
+                worker.stop()
+                await asyncio.to_thread(worker.join, 2.0)
+
+        return span
+
+    sid = "{sid:str}"
+    routes = [
+        Route("/", index),
+        Route("/api/options", options),
+        Route("/api/session", create_session, methods=["POST"]),
+        Route(f"/api/session/{sid}", get_session),
+        Route(f"/api/session/{sid}/config", set_config, methods=["POST"]),
+        Route(f"/api/session/{sid}/play", play, methods=["POST"]),
+        Route(f"/api/session/{sid}/pause", pause, methods=["POST"]),
+        Route(f"/api/session/{sid}/step", step, methods=["POST"]),
+        Route(f"/api/session/{sid}/reset", reset, methods=["POST"]),
+        Route(f"/api/session/{sid}/state", state),
+        Route(f"/api/session/{sid}/sample", sample),
+        Route(f"/api/session/{sid}/neuron", neuron),
+        Route(f"/api/session/{sid}/code", code),
+        WebSocketRoute(f"/api/session/{sid}/ws", stream),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={BadRequest: _bad_request, ValidationError: _validation, HTTPException: _http,
+                            Exception: _internal},
+    )
+    app.router.lifespan_context = lifespan(app)
+    app.state.store = store
+    app.state.send = send
+    app.state.close_listeners = close_listeners
+    return _Wrapped(app)
+
+
+class _Wrapped(_HostCheck):
+    """The app behind the host check, still answering ``.state`` like the Starlette app inside."""
+
+    @property
+    def state(self):
+        return self.app.state
+
+    @property
+    def router(self):
+        return self.app.router
