@@ -83,6 +83,7 @@ class Graph:
         self.root = root
         self.has_grads = has_grads
         self.grouped = grouped  # renderers fold groups into single boxes by default
+        self.source = None  # the Value / Tensor this graph was read from (set by graph())
         self._by_id = {n.id: n for n in nodes}
         self._in: dict = {n.id: [] for n in nodes}
         self._out: dict = {n.id: [] for n in nodes}
@@ -265,6 +266,7 @@ def graph(root, *, group: bool | None = None, max_nodes: int = 60, model=None) -
         g = _from_tensor(root, model)
     else:
         raise TypeError(f"explain.graph: expected a Value or a Tensor, got {type(root).__name__}")
+    g.source = root  # what trace(root) reads
     has_groups = any(n.group is not None for n in g.nodes)
     g.grouped = has_groups and (bool(group) if group is not None else len(g.nodes) > max_nodes)
     return g
