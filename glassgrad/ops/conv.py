@@ -418,12 +418,23 @@ class MaxPool2d(Function):
     def forward(ctx, x, shape4, geometry, out_shape, indices_out):
         in_shape = x.shape
         (kh, kw), (sh, sw), _, (dh, dw), pads, oh, ow = geometry
-        xp = _pad_view(x.reshape(shape4), pads, _lowest(x.dtype))
+        lowest = _lowest(x.dtype)
+        xp = _pad_view(x.reshape(shape4), pads, lowest)
         rows = (oh - 1) * sh + (kh - 1) * dh + 1  # the input rows some window reads
         cols_of = [xp[:, :, :rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] for j in range(kw)]
-        row_max, col_arg = _running_max(cols_of, False)
-        rows_of = [row_max[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh] for i in range(kh)]
-        out, row_arg = _running_max(rows_of, False)
+        if xp is not x.reshape(shape4) and (x == lowest).any():
+            # A real value equal to the padding value: padding must lose that tie (PyTorch never
+            # looks at padded positions), so track which candidates are padding.
+            pad = _pad_view(np.zeros(shape4, dtype=bool), pads, True)
+            pads_of = [pad[:, :, :rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] for j in range(kw)]
+            row_max, col_arg, row_pad = _running_max_real_first(cols_of, pads_of)
+            out, row_arg, _ = _running_max_real_first(
+                [row_max[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh] for i in range(kh)],
+                [row_pad[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh] for i in range(kh)])
+        else:
+            row_max, col_arg = _running_max(cols_of, False)
+            rows_of = [row_max[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh] for i in range(kh)]
+            out, row_arg = _running_max(rows_of, False)
         if x.dtype.kind == "f" and np.isnan(out).any():
             # PyTorch's loop lets every NaN win (`val > max || isnan(val)`): redo both stages so.
             row_max, col_arg = _running_max(cols_of, True)
@@ -480,6 +491,20 @@ def _running_max(views, nan_wins: bool):
             np.maximum(best, v, out=best)
         np.putmask(arg, won, t)
     return best, arg
+
+
+def _running_max_real_first(views, pads_of):
+    """As _running_max, but a padded candidate never wins a tie against a real one, and a real one
+    beats an earlier padded one it ties with. Returns (max, index of the winner, winner is padding)."""
+    best, best_pad = views[0].copy(), pads_of[0].copy()
+    arg = np.zeros(best.shape, dtype=np.int64)
+    for t in range(1, len(views)):
+        v, v_pad = views[t], pads_of[t]
+        won = (v > best) | ((v == best) & best_pad & ~v_pad)
+        np.copyto(best, v, where=won)
+        np.copyto(best_pad, v_pad, where=won)
+        np.putmask(arg, won, t)
+    return best, arg, best_pad
 
 
 def _route(targets, g, arg, overlap: bool) -> None:

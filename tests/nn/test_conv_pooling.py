@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import glassgrad
@@ -34,6 +34,18 @@ def run_both(g_fn, t_fn, x, rtol=1e-12, atol=1e-12, seed=0):
     return go, to
 
 
+def has_window_of_padding_only(size, k, s, p, d, ceil_mode) -> bool:
+    """True when some dilated max-pool window sees padding only. PyTorch then returns an index past the
+    input and routes that window's gradient into the next channel's memory (a PyTorch bug, see
+    test_max_pool_window_of_padding_only), so parity tests leave such geometries out."""
+    s = s or k
+    span = d * (k - 1) + 1
+    out = (size + 2 * p - span + ((s - 1) if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return any(all(not 0 <= y * s - p + i * d < size for i in range(k)) for y in range(out))
+
+
 @st.composite
 def pool_case(draw, dilation=True):
     kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
@@ -44,8 +56,12 @@ def pool_case(draw, dilation=True):
     w = draw(st.integers(max(1, dw * (kw - 1) + 1 - 2 * pw), 9))
     batched = draw(st.booleans())
     shape = ((draw(st.integers(1, 2)),) if batched else ()) + (draw(st.integers(1, 3)), h, w)
+    ceil = draw(st.booleans())
+    sh, sw = stride if stride else (kh, kw)
+    assume(not has_window_of_padding_only(h, kh, sh, ph, dh, ceil))
+    assume(not has_window_of_padding_only(w, kw, sw, pw, dw, ceil))
     return dict(shape=shape, kernel_size=(kh, kw), stride=stride, padding=(ph, pw),
-                dilation=(dh, dw), ceil_mode=draw(st.booleans()))
+                dilation=(dh, dw), ceil_mode=ceil)
 
 
 @settings(max_examples=50, deadline=None)
@@ -123,6 +139,7 @@ def test_adaptive_avg_pool2d_to_zero_size():
 def test_1d_pools_match_torch(k, p, s, d, ceil_mode, batched, size):
     p = min(p, k // 2)
     length = max(size, d * (k - 1) + 1 - 2 * p, k - 2 * p)
+    assume(not has_window_of_padding_only(length, k, s, p, d, ceil_mode))
     x = np.random.default_rng(5).integers(0, 4, ((2,) if batched else ()) + (3, length)).astype(float)
     go, to = run_both(lambda t: ops.max_pool1d(t, k, s, p, d, ceil_mode, True),
                       lambda t: TF.max_pool1d(t, k, s, p, d, ceil_mode, True), x)
@@ -130,6 +147,18 @@ def test_1d_pools_match_torch(k, p, s, d, ceil_mode, batched, size):
     run_both(lambda t: ops.avg_pool1d(t, k, s, p, ceil_mode, False),
              lambda t: TF.avg_pool1d(t, k, s, p, ceil_mode, False), x)
     run_both(lambda t: ops.adaptive_avg_pool1d(t, size), lambda t: TF.adaptive_avg_pool1d(t, size), x)
+
+
+def test_max_pool_window_of_padding_only():
+    # Kernel 2 dilated by 2 over one row padded by 1: the window reads two padding rows and no input.
+    # The max of nothing is -inf; glassgrad reports index -1 and sends that window no gradient, where
+    # PyTorch reports index 1 (past the input) and adds the gradient to the next channel's element.
+    x = glassgrad.tensor([[[1.0]], [[2.0]]], requires_grad=True)
+    out, idx = ops.max_pool2d(x, (2, 1), padding=(1, 0), dilation=(2, 1), return_indices=True)
+    assert out.tolist() == [[[float("-inf")]], [[float("-inf")]]]
+    assert idx.tolist() == [[[-1]], [[-1]]]
+    out.sum().backward()
+    assert x.grad.tolist() == [[[0.0]], [[0.0]]]
 
 
 @pytest.mark.parametrize("fn", [
@@ -222,3 +251,19 @@ def test_pool_layers_repr_and_forward_match_torch(cls, args, kwargs):
     go, to = run_both(g, t, x)
     if isinstance(to, tuple):
         assert np.array_equal(go[1]._array, to[1].numpy())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_max_pool_real_value_equal_to_padding_wins_over_padding(dtype):
+    # Padding is filled with the lowest value; a real element holding that same value must still win
+    # (PyTorch never looks at padded positions), so its index is real and it gets the gradient.
+    low = -np.inf if dtype == np.float64 else np.iinfo(np.int64).min
+    x = np.array([[[[low, low, 1], [low, low, low], [2, low, low]]]], dtype=dtype)
+    opts = dict(kernel_size=3, stride=1, padding=1, return_indices=True)
+    (go, gi), (to, ti) = ops.max_pool2d(glassgrad.tensor(x), **opts), TF.max_pool2d(torch.tensor(x), **opts)
+    assert np.array_equal(go._array, to.numpy()) and np.array_equal(gi._array, ti.numpy())
+    if dtype == np.float64:
+        gx, tx = glassgrad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ops.max_pool2d(gx, 2, 1, 1).sum().backward()
+        TF.max_pool2d(tx, 2, 1, 1).sum().backward()
+        assert np.array_equal(gx.grad._array, tx.grad.numpy())
