@@ -34,9 +34,8 @@ class Matmul(Function):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         a_shape, b_shape = np.shape(a), np.shape(b)
-        if len(a_shape) == 2 and len(b_shape) == 2:  # the common case, kept thin
-            return (np.matmul(g, np.swapaxes(b, 0, 1)) if need_a else None,
-                    np.matmul(np.swapaxes(a, 0, 1), g) if need_b else None)
+        if len(a_shape) == 2 and len(b_shape) == 2:  # the common case, kept thin (.T: arrays or Tensors)
+            return g @ b.T if need_a else None, a.T @ g if need_b else None
         a2, b2 = a, b
         if len(a_shape) == 1 or len(b_shape) == 1:
             # Forward promoted 1-D operands to matrices; do the same, and restore g's lost axes.
@@ -80,6 +79,10 @@ def matmul(input, other):  # noqa: A002
     """Matrix product with broadcasting over batch dimensions, as ``torch.matmul``:
     1-D @ 1-D is a dot product, a 1-D operand is a row (left) or column (right) vector that is
     removed from the result again, and leading (batch) dims broadcast."""
+    if type(input) is Tensor and type(other) is Tensor:  # the fast path: two matrices that fit
+        x, y = input._array, other._array
+        if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0] and x.dtype == y.dtype != np.bool_:
+            return Matmul.apply(input, other)
     _check_operands("matmul", input, other)
     sa, sb = input._array.shape, other._array.shape
     na, nb = len(sa), len(sb)

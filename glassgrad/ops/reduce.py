@@ -64,7 +64,12 @@ def _one_dim(name: str, input, dim) -> int | None:  # noqa: A002
 
 def _expand_back(g, shape: tuple, axes: tuple | None, keepdim: bool):
     """Put back the reduced axes (size 1) and broadcast the gradient to the input's shape."""
-    if not keepdim:
+    if type(g) is np.ndarray:  # arrays: one fill (np.broadcast_to is slow Python for tiny tensors)
+        out = np.empty(shape, g.dtype)
+        out[...] = g if keepdim or axes is None else g.reshape(
+            tuple(1 if i in axes else n for i, n in enumerate(shape)))
+        return out
+    if not keepdim:  # Tensors (create_graph): the same steps, recorded as ops
         g = np.reshape(g, (1,) * len(shape) if axes is None else
                        tuple(1 if i in axes else n for i, n in enumerate(shape)))
     return np.broadcast_to(g, shape)
@@ -173,7 +178,7 @@ class Prod(Function):
     is computed directly: (product of everything before i)·(product of everything after i).
     """
 
-    on_arrays = True
+    on_arrays = differentiable_backward = True  # (the out/x form; with zeros, create_graph refuses)
 
     @staticmethod
     def forward(ctx, x, axis, keepdim, dtype):
@@ -189,8 +194,11 @@ class Prod(Function):
         x, out = ctx.saved_tensors
         axes = None if ctx.axis is None else (ctx.axis,)
         g = _expand_back(g, x.shape, axes, ctx.keepdim)
-        if np.all(x != 0):
+        if _array(x).all():  # no zeros
             return g * (_expand_back(out, x.shape, axes, ctx.keepdim) / x), None, None, None
+        if isinstance(x, Tensor):
+            raise NotImplementedError("create_graph=True: the backward of prod is not differentiable in "
+                                      "glassgrad when the input contains zeros")
         flat = x.reshape(-1) if ctx.axis is None else x
         others = _product_of_others(flat, 0 if ctx.axis is None else ctx.axis)
         return g * others.reshape(x.shape), None, None, None

@@ -447,9 +447,11 @@ def test_bad_argument_types_are_type_errors():
         t.var(unbiased=True, correction=1)
 
 
-def test_double_backward_through_prod_is_refused_not_wrong():
-    t = gg.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    (g,) = gg.autograd.grad(t.prod(), t, create_graph=False)
-    np.testing.assert_allclose(g.numpy(), [6.0, 3.0, 2.0])
-    with pytest.raises(NotImplementedError, match="not itself differentiable"):
+def test_prod_double_backward_without_zeros_and_refused_with_them():
+    _double_backward(lambda t: t.prod(1) ** 2, lambda t: t.prod(1) ** 2,
+                     np.random.default_rng(2).standard_normal((2, 3)))
+    t = gg.tensor([1.0, 0.0, 3.0], requires_grad=True)
+    (g,) = gg.autograd.grad(t.prod(), t)
+    np.testing.assert_allclose(g.numpy(), [0.0, 3.0, 0.0])
+    with pytest.raises(NotImplementedError, match="create_graph"):  # refused, never wrong
         gg.autograd.grad(t.prod(), t, create_graph=True)
