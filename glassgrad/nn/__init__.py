@@ -12,7 +12,7 @@ Part III, the nn chapter, in reading order:
     functional_shape.py  one_hot, embedding, pad
     linear.py, activation.py, dropout.py, normalization.py, sparse.py, flatten.py, loss.py
                       the layers, each a thin Module around its function
-    conv.py, pooling.py   Conv2d and pooling (their math: glassgrad/ops/conv.py)
+    conv.py, pooling.py   Conv2d and pooling (their math: glassgrad/ops/conv.py, pool.py)
     utils/            clip_grad_norm_, clip_grad_value_
 """
 

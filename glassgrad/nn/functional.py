@@ -33,7 +33,9 @@ from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (
 from glassgrad.nn.functional_norm import batch_norm, layer_norm, normalize  # noqa: F401
 from glassgrad.nn.functional_shape import embedding, one_hot, pad  # noqa: F401
 
-from glassgrad.ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d  # noqa: F401
+from glassgrad.ops.conv import conv1d, conv2d  # noqa: F401
+from glassgrad.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
+                                avg_pool2d, max_pool1d, max_pool2d)
 
 _DTYPE_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}

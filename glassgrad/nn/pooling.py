@@ -1,7 +1,7 @@
 """Pooling layers: ``MaxPool1d/2d``, ``AvgPool1d/2d``, ``AdaptiveAvgPool1d/2d``, as in ``torch.nn``.
 
 Part III, nn chapter. Each is a Module with no parameters that remembers its options and calls the
-function of the same name in glassgrad/ops/conv.py, where the math and its gradient are written out.
+function of the same name in glassgrad/ops/pool.py, where the math and its gradient are written out.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numbers
 
 from glassgrad.nn.module import Module
-from glassgrad.ops.conv import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
+from glassgrad.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
                                 max_pool1d, max_pool2d)
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d"]
@@ -47,7 +47,7 @@ class MaxPool1d(_MaxPoolNd):
 
 
 class AvgPool2d(Module):
-    """out = mean over each kH×kW window (see ops/conv.py for the divisor with padding)."""
+    """out = mean over each kH×kW window (see ops/pool.py for the divisor with padding)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override=None) -> None:

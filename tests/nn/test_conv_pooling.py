@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import glassgrad
 import glassgrad.nn as nn
 from glassgrad.nn import pooling
-from glassgrad.ops import conv as ops
+from glassgrad.ops import pool as ops
 
 
 def run_both(g_fn, t_fn, x, rtol=1e-12, atol=1e-12, seed=0):
