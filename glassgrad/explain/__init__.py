@@ -19,29 +19,10 @@ Nothing in the engines imports this package: it only reads what they recorded.
 
 from __future__ import annotations
 
-import importlib
-
 from glassgrad.explain.graph import Edge, Graph, GroupBox, Node, graph, record
+from glassgrad.explain.trace import Step, trace
+from glassgrad.explain.gradcheck_report import gradcheck_report
+from glassgrad.explain.step import step
 
-__all__ = ["graph", "record", "Graph", "Node", "Edge", "GroupBox"]
-
-
-def _optional(module: str, name: str):
-    """``name`` from a sibling module that may not exist yet (the trace side is written separately)."""
-    full = f"glassgrad.explain.{module}"
-    try:
-        mod = importlib.import_module(full)
-    except ModuleNotFoundError as e:
-        if e.name != full:
-            raise
-        return None
-    return getattr(mod, name, None)
-
-
-for _module, _name in (("trace", "trace"), ("trace", "Step"), ("gradcheck_report", "gradcheck_report"),
-                       ("step", "step")):
-    _found = _optional(_module, _name)
-    if _found is not None:
-        globals()[_name] = _found
-        __all__.append(_name)
-del _module, _name, _found
+__all__ = ["graph", "record", "trace", "gradcheck_report", "step", "Graph", "Node", "Edge", "GroupBox",
+           "Step"]

@@ -107,7 +107,7 @@
     ui.formula.textContent = hide ? text.slice(0, text.lastIndexOf("=") + 1) + " ?" : text;
     ui.rule.textContent = step.math || "";
     var who = nodes[step.target] ? nodes[step.target].label : step.target;
-    ui.ask.textContent = step.phase === "forward" ? "value of " + who + " =" : "∂/∂" + who + " so far =";
+    ui.ask.textContent = step.phase === "forward" ? "value of " + who + " =" : "∂" + nodes[data.graph.root].label + "/∂" + who + " so far =";
     ui.box.hidden = !predict;
     ui.input.disabled = ui.reveal.disabled = !isNumber(step.result) || revealed;
     if (!isNumber(step.result) && predict) ui.verdict.textContent = "(no single number to predict here)";
@@ -175,7 +175,9 @@
   ui.first.addEventListener("click", clicked(function () { go(0); }));
   ui.last.addEventListener("click", clicked(function () { go(steps.length); }));
   ui.reveal.addEventListener("click", reveal);
-  ui.toggle.addEventListener("change", function () { predict = ui.toggle.checked; revealed = false; render(); });
+  ui.toggle.addEventListener("change", function () {
+    predict = ui.toggle.checked; revealed = false; ui.toggle.blur(); render();
+  });
   ui.input.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); reveal(); } });
   if (ui.expandAll) ui.expandAll.addEventListener("click", clicked(function () {
     showView(view.getAttribute("data-view") === "all" ? "collapsed" : "all");
@@ -191,7 +193,7 @@
   });
   document.addEventListener("keydown", function (ev) {
     var tag = ev.target && ev.target.tagName;
-    if (tag === "INPUT" || tag === "TEXTAREA") return;
+    if (tag === "TEXTAREA" || (tag === "INPUT" && ev.target.type !== "checkbox")) return;  // typing
     var k = ev.key;
     if (k === "ArrowRight" || k === "j") next();
     else if (k === "ArrowLeft" || k === "k") prev();
