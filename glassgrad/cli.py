@@ -1,6 +1,8 @@
 """The ``glassgrad`` command.
 
-    glassgrad demo [--out DIR] [--steps N] [--seed S]
+    glassgrad demo [--out DIR] [--epochs N] [--seed S] [--open] [--engine tensor|scalar]
+    glassgrad explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2,x2=0,w1=-3,w2=1,b=6.88 [--svg F] [--html F] [--dot F]
+    glassgrad run-as-torch SCRIPT [ARGS...]
 
 Each subcommand is one ``add_<name>(subparsers)`` function that declares its arguments and one
 ``run_<name>(args)`` function that does the work; ``main`` only dispatches. To add a subcommand, write
@@ -30,13 +32,20 @@ def _need(module: str, extra: str):
 def add_demo(subparsers) -> None:
     p = subparsers.add_parser(
         "demo",
-        help="train a scalar MLP on the two-moons data and draw what it learned",
-        description="Train MLP(2, [16, 16, 1]) on 100 noisy moons with the hinge loss (micrograd's demo), "
-        "then write a decision-boundary plot and a loss curve.",
+        help="train a network on two moons and write a report with every number",
+        description="Train Linear(2,8)-Tanh-Linear(8,8)-Tanh-Linear(8,1) on 200 noisy moons (Tensor "
+        "engine, SGD) and write one self-contained report.html: the decision boundary over the epochs, "
+        "loss and accuracy, one sample's graph with a step-through player, the first training step with "
+        "every number, and a gradient check. --engine scalar runs micrograd's demo instead "
+        "(MLP(2, [16, 16, 1]) of Values, hinge loss) and draws its two pictures.",
     )
-    p.add_argument("--out", default="glassgrad-demo", help="folder for the PNGs (default: glassgrad-demo)")
-    p.add_argument("--steps", type=int, default=100, help="training steps (default: 100)")
+    p.add_argument("--out", default="glassgrad-demo", help="folder for the outputs (default: glassgrad-demo)")
+    p.add_argument("--epochs", "--steps", dest="steps", type=int, default=None,
+                   help="epochs of training (default: 60; scalar engine: steps, default 100)")
     p.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights")
+    p.add_argument("--engine", choices=["tensor", "scalar"], default="tensor",
+                   help="tensor: the full report (default); scalar: micrograd's demo on Values")
+    p.add_argument("--open", action="store_true", help="open report.html in a browser when one is available")
     p.set_defaults(run=run_demo)
 
 
@@ -107,26 +116,75 @@ def plot_loss(history, path) -> None:
     plt.close(fig)
 
 
-def run_demo(args) -> int:
-    matplotlib = _need("matplotlib", "viz")
-    matplotlib.use("Agg")  # files only, no window
-    progress_mod = _need("rich.progress", "viz")
-    if args.steps < 1:
-        raise SystemExit("glassgrad demo: --steps must be at least 1")
-
-    with progress_mod.Progress(
+def _progress(progress_mod):
+    return progress_mod.Progress(
         progress_mod.TextColumn("training"),
         progress_mod.BarColumn(),
         progress_mod.MofNCompleteColumn(),
         progress_mod.TextColumn("{task.description}"),
         progress_mod.TimeElapsedColumn(),
-    ) as progress:
-        task = progress.add_task("", total=args.steps)
+    )
+
+
+def run_demo(args) -> int:
+    matplotlib = _need("matplotlib", "viz")
+    matplotlib.use("Agg")  # files only, no window
+    progress_mod = _need("rich.progress", "viz")
+    if args.steps is not None and args.steps < 1:
+        raise SystemExit("glassgrad demo: --epochs must be at least 1")
+    if args.engine == "scalar":
+        return _scalar_demo(args, progress_mod)
+    from glassgrad.explain.report import boundary_png, curves_png, train, write_report
+
+    epochs = args.steps or 60
+    with _progress(progress_mod) as progress:
+        task = progress.add_task("", total=epochs)
+
+        def on_epoch(epoch, loss, accuracy):
+            progress.update(task, advance=1, description=f"loss {loss:.4f}  accuracy {accuracy:.0%}")
+
+        run = train(epochs, seed=args.seed, on_epoch=on_epoch)
+
+    os.makedirs(args.out, exist_ok=True)
+    report = os.path.abspath(os.path.join(args.out, "report.html"))
+    write_report(run, report)
+    boundary = os.path.join(args.out, "decision_boundary.png")
+    curve = os.path.join(args.out, "loss.png")
+    with open(boundary, "wb") as f:
+        f.write(boundary_png(run, run.snapshots[-1][1], f"after epoch {run.snapshots[-1][0]}"))
+    with open(curve, "wb") as f:
+        f.write(curves_png(run))
+    print(f"report:            {report}")
+    print(f"decision boundary: {boundary}")
+    print(f"loss curve:        {curve}")
+    print(f"final accuracy:    {run.accuracy:.0%}")
+    if args.open:
+        _open_in_browser(report)
+    return 0
+
+
+def _open_in_browser(path: str) -> bool:
+    """Open ``path`` in the user's browser if there is one; say so if not."""
+    import webbrowser
+    from pathlib import Path
+
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        print("no browser found: open the report yourself")
+        return False
+    return bool(webbrowser.open(Path(path).as_uri()))
+
+
+def _scalar_demo(args, progress_mod) -> int:
+    steps = args.steps or 100
+    with _progress(progress_mod) as progress:
+        task = progress.add_task("", total=steps)
 
         def on_step(k, loss, accuracy):
             progress.update(task, advance=1, description=f"loss {loss:.4f}  accuracy {accuracy:.0%}")
 
-        model, X, y, history = train_moons(args.steps, args.seed, on_step)
+        model, X, y, history = train_moons(steps, args.seed, on_step)
 
     os.makedirs(args.out, exist_ok=True)
     boundary = os.path.join(args.out, "decision_boundary.png")
@@ -139,9 +197,110 @@ def run_demo(args) -> int:
     return 0
 
 
+# ---- glassgrad explain ----
+
+
+def add_explain(subparsers) -> None:
+    p = subparsers.add_parser(
+        "explain",
+        help="draw an expression's graph and narrate its forward and backward pass",
+        description="Parse EXPRESSION (numbers, variables, + - * / **, and tanh exp log relu sigmoid "
+        "sqrt abs leaky_relu; never eval), build it from Values at the point given by --at, run "
+        "backward, and print the node table and every chain-rule step.",
+    )
+    p.add_argument("expression", help='e.g. "tanh(x1*w1 + x2*w2 + b)"')
+    p.add_argument("--at", default="", metavar="NAME=NUMBER,...", help="the variables' values, e.g. x1=2,w1=-3")
+    p.add_argument("--svg", metavar="FILE", help="write the graph as SVG")
+    p.add_argument("--html", metavar="FILE", help="write a self-contained page with a step-through player")
+    p.add_argument("--dot", metavar="FILE", help="write the graph as graphviz DOT text")
+    p.set_defaults(run=run_explain)
+
+
+def run_explain(args) -> int:
+    from glassgrad import explain
+    from glassgrad.explain.parse import ExpressionError, evaluate, parse, parse_assignments
+    from glassgrad.explain.trace import trace
+
+    try:
+        values = parse_assignments(args.at)
+        if not values:  # no --at: say which values are needed rather than "unknown name"
+            needed = parse(args.expression).names
+            if needed:
+                example = ",".join(f"{n}=..." for n in needed)
+                raise ExpressionError(f"give the variables' values: --at {example}")
+        expr = parse(args.expression, values.keys())
+        root = evaluate(expr, values)
+    except ExpressionError as e:
+        print(f"glassgrad explain: {e}", file=sys.stderr)
+        return 2
+    if root.parents and not root.label:
+        root.label = "f"  # so the steps read ∂f/∂x
+    root.backward()
+    g = explain.graph(root)
+    steps = trace(g)
+    _print_explanation(g, steps)
+    for path, text in ((args.svg, g.to_svg), (args.html, lambda: g.to_html(steps=steps)),
+                       (args.dot, g.to_dot)):
+        if path:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text())
+            print(f"wrote {path}")
+    return 0
+
+
+def _print_explanation(g, steps) -> None:
+    """The node table and the narrated steps: rich tables when rich is installed, plain text if not."""
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        print(str(g))
+        print()
+        for s in steps:
+            print(f"{s.phase:>8}  {s.text}")
+        return
+    from glassgrad.explain.style import RICH
+
+    console = Console()
+    console.print(g.table())
+    t = Table(title="the chain rule, step by step")
+    t.add_column("#", justify="right")
+    t.add_column("phase")
+    t.add_column("step")
+    for k, s in enumerate(steps, 1):
+        style = RICH["value"] if s.phase == "forward" else RICH["active"] if s.accumulates else RICH["grad"]
+        t.add_row(str(k), s.phase, s.text, style=style)
+    console.print(t)
+
+
+# ---- glassgrad run-as-torch ----
+
+
+def add_run_as_torch(subparsers) -> None:
+    p = subparsers.add_parser(
+        "run-as-torch",
+        help="run a PyTorch script with glassgrad standing in for torch",
+        description="Run SCRIPT as __main__ with every `import torch` (and torch.nn, torch.optim, "
+        "torch.utils.data ...) answered by glassgrad. Arguments after SCRIPT go to the script.",
+    )
+    p.add_argument("script", help="a Python file written for PyTorch")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
+    p.set_defaults(run=run_run_as_torch)
+
+
+def run_run_as_torch(args) -> int:
+    from glassgrad.as_torch import run
+
+    if not os.path.isfile(args.script):
+        print(f"glassgrad run-as-torch: no such file: {args.script}", file=sys.stderr)
+        return 2
+    run(args.script, args.args)
+    return 0
+
+
 # ---- dispatch ----
 
-COMMANDS = [add_demo]
+COMMANDS = [add_demo, add_explain, add_run_as_torch]
 
 
 def build_parser() -> argparse.ArgumentParser:
