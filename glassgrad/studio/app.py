@@ -96,10 +96,11 @@ def _only(data: dict, allowed: tuple) -> None:
         raise BadRequest(f"unknown field {unknown[0][:40]!r}; this request takes: {fields}")
 
 
-def _int_param(value, name, lo, hi) -> int:
+def _int_param(value, name, lo, hi, text_ok: bool = False) -> int:
+    """An integer in [lo, hi]; from a query string (``text_ok``) its digits, from JSON a number."""
     if isinstance(value, bool):
         raise BadRequest(f"{name} must be an integer")
-    if isinstance(value, str):
+    if isinstance(value, str) and text_ok:
         if not value.strip().lstrip("-").isdigit() or len(value) > 12:
             raise BadRequest(f"{name} must be an integer, got {value[:20]!r}")
         value = int(value)
@@ -127,7 +128,7 @@ def _sample_args(request: Request, session):
     n = run.n_train if split == "train" else len(run.X) - run.n_train
     if n == 0:
         raise BadRequest(f"the {split} split is empty")
-    index = _int_param(q.get("index", "0"), "index", 0, n - 1)
+    index = _int_param(q.get("index", "0"), "index", 0, n - 1, text_ok=True)
     return run, split, index
 
 
@@ -270,7 +271,7 @@ async def neuron(request: Request):
 
 async def code(request: Request):
     session = _session(request)
-    steps = _int_param(request.query_params.get("steps", "200"), "steps", 1, 100_000)
+    steps = _int_param(request.query_params.get("steps", "200"), "steps", 1, 100_000, text_ok=True)
     config = session.config
     return _json({"glassgrad": codegen.glassgrad_code(config, steps),
                   "pytorch": codegen.pytorch_code(config, steps)})
@@ -383,7 +384,7 @@ class _HostCheck:
 
 def create_app(store: SessionStore | None = None) -> Starlette:
     """The studio as an ASGI app; its worker thread starts and stops with the app's lifespan."""
-    store = store or SessionStore()
+    store = store if store is not None else SessionStore()
 
     def publish(session, text) -> None:
         for loop, queue in list(session.listeners):

@@ -64,17 +64,19 @@ class Sample:
 
     def _loss(self, s):
         """The same loss the tensor training uses, for one sample, as Value operations."""
-        loss, y = self.config["loss"], self.target
+        loss = self.config["loss"]
         if self.kind == "regression":
-            return (mse if loss == "mse" else mae)(s[0], y)
+            return (mse if loss == "mse" else mae)(s[0], Value(self.target, label="y"))
         if self.kind == "multiclass":
-            if loss == "cross_entropy":  # log Σ exp(s_k − m) + m − s_y, m = max s (a constant: it cancels)
-                m = max(v.data for v in s)
-                return sum_values([(v - m).exp() for v in s]).log() + m - s[int(y)]
-            return mse(s, [1.0 if k == int(y) else 0.0 for k in range(len(s))])
+            k = int(self.target)
+            if loss == "cross_entropy":  # log Σ exp(s_i − m) + m − s_y, m = max s (a constant: it cancels)
+                m = Value(max(v.data for v in s), label="max s")
+                return sum_values([(v - m).exp() for v in s]).log() + m - s[k]
+            return mse(s, [1.0 if i == k else 0.0 for i in range(len(s))])  # one-hot targets
         if loss == "cross_entropy":  # BCE with logits, stable: max(s, 0) − s·y + log(1 + e^−|s|)
-            return s[0].relu() - s[0] * y + ((-s[0].abs()).exp() + 1).log()
-        t = 2 * y - 1  # ±1 targets
+            y, one = Value(self.target, label="y"), Value(1.0, label="1")
+            return s[0].relu() - s[0] * y + ((-s[0].abs()).exp() + one).log()
+        t = Value(2 * self.target - 1, label="y±1")  # targets −1/+1
         return mse(s[0], t) if loss == "mse" else hinge(s[0], t)
 
     def _penalty(self):
@@ -123,14 +125,14 @@ class Sample:
         trace = getattr(explain, "trace", None)
         out = []
         if trace is not None:
-            for st in trace(self.loss):
-                node = getattr(st, "target", None) or st.node
+            for st in trace(self.loss, graph=g):
+                node = st.target or st.node
                 phase = st.phase
                 unit = unit_of.get(node, "loss")
                 if phase == "forward" and unit == "loss":
                     phase = "loss"
-                out.append({"phase": phase, "unit": unit, "node": node, "text": str(st),
-                            "formula": getattr(st, "formula", "")})
+                out.append({"phase": phase, "unit": unit, "node": node, "text": st.text or str(st),
+                            "formula": st.math or st.formula})
         else:  # explain.trace not available: the same two sweeps read straight from the graph model
             out = _plain_trace(g, unit_of)
         for name, li, j, neuron, z, a in self.units:
