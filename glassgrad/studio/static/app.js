@@ -258,6 +258,7 @@ async function main() {
     created = await api.create({});
   }
   app.sid = created.session;
+  document.body.dataset.session = app.sid; // for scripts and tests that talk to the server beside the page
   applyLayout(created.layout);
   app.stream = openStream(app.sid, onMessage, (status) => {
     $("status").textContent = status;

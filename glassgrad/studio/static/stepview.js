@@ -47,6 +47,11 @@ export class StepView {
     root.querySelectorAll("[data-phase]").forEach((chip) => {
       chip.onclick = () => this.jumpTo(chip.dataset.phase);
     });
+    // a folded neuron in the operation graph opens in its place when clicked
+    this.$("sv-graph").addEventListener("click", (e) => {
+      const group = e.target.closest("[data-group]");
+      if (group && group.dataset.group.startsWith("layer")) this.openNeuron(group.dataset.group);
+    });
     root.addEventListener("keydown", (e) => {
       if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
       if (e.key === "ArrowRight") this.go(this.cur + 1);
@@ -200,8 +205,9 @@ export class StepView {
     const active = step ? step.unit : null;
     const setNode = (key, value, grad, showV, showG) => {
       const n = this.nodes[key];
-      n.val.textContent = showV ? `${key === "loss" ? "L" : "a"} = ${fmt(value)}` : "a = ?";
-      n.grad.textContent = showG ? `∂L/∂${key === "loss" ? "L" : "a"} = ${fmt(grad)}` : "";
+      const name = key === "loss" ? "L" : "a";
+      n.val.textContent = showV ? `${name} = ${fmt(value)}` : `${name} = ?`;
+      n.grad.textContent = showG ? `∂L/∂${name} = ${fmt(grad)}` : "";
       if (showV) n.g.setAttribute("data-value", String(value));
       else n.g.removeAttribute("data-value");
       if (showG) n.g.setAttribute("data-grad", String(grad));
