@@ -70,7 +70,8 @@ def main(quick: bool = False, out=None) -> dict:
     print()
     print(f"a step of length {step} in different directions (|∇d| = √14 = {norm:.6f}):")
     print(table(["direction", "change in d"], list(changes.items()), ["", "+.6f"]))
-    print(f"along ∇d, d rises by ≈ {step}·|∇d| = {step * norm:.6f}: more than any other direction of that length")
+    print(f"along ∇d, d rises by ≈ {step}·|∇d| = {step * norm:.6f}:"
+          " more than any other direction of that length")
 
     return {"d": d0, "numerical": numerical, "exact": exact, "backward": backward,
             "grad_norm": norm, "changes": changes, "step": step}

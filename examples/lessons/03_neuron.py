@@ -9,7 +9,7 @@ every node multiplies the gradient arriving from above by that node's *local* de
     ∂o/∂n = 1 − tanh²(n) = 1 − o² = 0.5                       (tanh′)
     ∂o/∂b = ∂o/∂n · ∂n/∂b = 0.5 · 1                           (+ passes the gradient through)
     ∂o/∂(x1w1) = ∂o/∂(x2w2) = 0.5                             (+ again)
-    ∂o/∂w1 = ∂o/∂(x1w1) · x1 = 0.5 · 2 = 1                    (× swaps: the local derivative is the other factor)
+    ∂o/∂w1 = ∂o/∂(x1w1) · x1 = 0.5 · 2 = 1        (× swaps: the local derivative is the other factor)
     ∂o/∂x1 = ∂o/∂(x1w1) · w1 = 0.5 · −3 = −1.5
 
 Three ways to get these numbers, which must agree: by hand (below, line by line), by Value.backward(),

@@ -55,5 +55,6 @@ def main(quick: bool = False, out=None) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Lesson 5's PyTorch twin")
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="20 steps instead of 50")
+    parser.add_argument("--out", default=None, help="accepted like the other lessons' (this twin draws nothing)")
     main(quick=parser.parse_args().quick)

@@ -127,8 +127,8 @@ def saturated_tanh(steps: int) -> dict:
         result[f"start_{w0:g}"] = {"first_grad": first_grad, "w": w.data, "loss": final_loss}
     print(table(["w start", "first ∂L/∂w", "w after", "loss after"], learn_rows,
                 [".1f", "+.3e", "+.6f", ".3e"]))
-    print(f"   started saturated, the gradient is "
-          f"{abs(result['start_0.5']['first_grad'] / result['start_6']['first_grad']):.0f}× smaller and w barely moves")
+    shrink = abs(result["start_0.5"]["first_grad"] / result["start_6"]["first_grad"])
+    print(f"   started saturated, the gradient is {shrink:.0f}× smaller and w barely moves")
     return result
 
 

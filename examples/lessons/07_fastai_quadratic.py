@@ -18,8 +18,6 @@ Run: python examples/lessons/07_fastai_quadratic.py [--quick] [--out DIR]
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 import glassgrad as torch  # the Part III engine speaks PyTorch
@@ -51,7 +49,7 @@ def fit_quadratic(steps: int, lr: float = 0.03) -> dict:
 
 
 def relu_sum(target, lo: float, hi: float, n: int):
-    """c₀ + s₀·(x − lo) + Σᵢ (sᵢ − sᵢ₋₁)·ReLU(x − kᵢ): the sum of n ReLUs through target at n + 1 knots."""
+    """c₀ + Σᵢ bᵢ·ReLU(x − kᵢ), bᵢ the change of slope at knot kᵢ: n ReLUs through target at n + 1 knots."""
     knots = np.linspace(lo, hi, n + 1)
     values = target(knots)
     slopes = np.diff(values) / np.diff(knots)  # slope of each of the n pieces

@@ -38,7 +38,8 @@ def xor(epochs: int) -> dict:
     after = predict(network, x)
     errors = int(np.sum((after > 0.5) != y))
     print(f"XOR with {network}, MSE, lr 0.1, {epochs} epochs")
-    rows = [(f"{int(a)} xor {int(b)}", int(t), p0, p1) for (a, b), t, p0, p1 in zip(x, y[:, 0], before[:, 0], after[:, 0])]
+    rows = [(f"{int(a)} xor {int(b)}", int(t), p0, p1)
+            for (a, b), t, p0, p1 in zip(x, y[:, 0], before[:, 0], after[:, 0])]
     print(table(["input", "target", "before", "after"], rows, ["", "d", ".3f", ".3f"]))
     print(f"loss {history[0]:.4f} → {history[-1]:.6f};  errors (prediction > 0.5 ≠ target): "
           f"{int(np.sum((before > 0.5) != y))} → {errors}")
