@@ -205,7 +205,7 @@ def test_in_place_ops_on_non_leaf_tensors_backprop_like_pytorch(method):
     def run(lib):
         x = x64(lib, [0.3, -0.7, 1.2])
         y = x * 1.5
-        getattr(y, method)(*args[method])
+        getattr(y, method)(*args)
         (y * y).sum().backward()
         return x.grad
     close(*both(run))
