@@ -82,8 +82,8 @@ def final_accuracy(model, X, y) -> float:
 
 def plot_decision_boundary(model, X, y, path, resolution: int = 80) -> None:
     """Colour the plane by the sign of the model's score, and draw the data on top."""
-    import numpy as np
     import matplotlib.pyplot as plt
+    import numpy as np
 
     x_min, x_max = X[:, 0].min() - 0.5, X[:, 0].max() + 0.5
     y_min, y_max = X[:, 1].min() - 0.5, X[:, 1].max() + 0.5
@@ -209,7 +209,8 @@ def add_explain(subparsers) -> None:
         "backward, and print the node table and every chain-rule step.",
     )
     p.add_argument("expression", help='e.g. "tanh(x1*w1 + x2*w2 + b)"')
-    p.add_argument("--at", default="", metavar="NAME=NUMBER,...", help="the variables' values, e.g. x1=2,w1=-3")
+    p.add_argument("--at", default="", metavar="NAME=NUMBER,...",
+                   help="the variables' values, e.g. x1=2,w1=-3")
     p.add_argument("--svg", metavar="FILE", help="write the graph as SVG")
     p.add_argument("--html", metavar="FILE", help="write a self-contained page with a step-through player")
     p.add_argument("--dot", metavar="FILE", help="write the graph as graphviz DOT text")
@@ -218,7 +219,12 @@ def add_explain(subparsers) -> None:
 
 def run_explain(args) -> int:
     from glassgrad import explain
-    from glassgrad.explain.parse import ExpressionError, evaluate, parse, parse_assignments
+    from glassgrad.explain.parse import (
+        ExpressionError,
+        evaluate,
+        parse,
+        parse_assignments,
+    )
     from glassgrad.explain.trace import trace
 
     try:

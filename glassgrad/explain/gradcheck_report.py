@@ -20,14 +20,14 @@ from __future__ import annotations
 import base64
 import io
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
 from glassgrad.explain.style import GRAD, LOCAL, VALUE, short
 
-__all__ = ["gradcheck_report", "GradcheckVisual", "InputCheck", "error_vs_h"]
+__all__ = ["GradcheckVisual", "InputCheck", "error_vs_h", "gradcheck_report"]
 
 
 @dataclass
@@ -184,7 +184,8 @@ def gradcheck_report(f: Callable, inputs: Sequence, *, h: float = 1e-6, atol: fl
     ``inputs``: numbers / Values (``f`` returns a Value), or Tensors (``f`` returns a one-element
     Tensor; use float64 — float32's round-off swamps any finite difference). Nothing of yours is
     modified: fresh leaves are made. ``plot_input`` / ``plot_element``: which input (and which element
-    of it, flat index) gets the error-against-h curve; ``hs`` the steps to try (default 10⁻¹⁴ … 10⁻¹).
+    of it, flat index) gets the error-against-h curve; ``hs`` the steps to try (default
+    10⁻¹⁴ … 10⁻¹).
     An input agrees when |analytic − numeric| ≤ atol + rtol·|numeric| everywhere.
     """
     from glassgrad.tensor import Tensor

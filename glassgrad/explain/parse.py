@@ -28,13 +28,24 @@ import ast
 import math
 import string
 import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from glassgrad.scalar.value import Value
 
-__all__ = ["ExpressionError", "Expression", "parse", "evaluate", "parse_assignments",
-           "FUNCTIONS", "CONSTANTS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_EXPONENT"]
+__all__ = [
+    "CONSTANTS",
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_EXPONENT",
+    "MAX_LENGTH",
+    "MAX_NODES",
+    "Expression",
+    "ExpressionError",
+    "evaluate",
+    "parse",
+    "parse_assignments",
+]
 
 MAX_LENGTH = 2000      # characters of expression text
 MAX_DEPTH = 64         # nesting: brackets in the raw text, and levels of the syntax tree
@@ -284,7 +295,8 @@ def _build(text: str, root: ast.AST, leaves: dict) -> Value:
         if isinstance(node, ast.Constant):
             done[id(node)] = Value(float(node.value), label=ast.get_source_segment(text, node) or "")
         elif isinstance(node, ast.Name):
-            done[id(node)] = leaves[node.id] if node.id in leaves else Value(CONSTANTS[node.id], label=node.id)
+            done[id(node)] = (leaves[node.id] if node.id in leaves
+                              else Value(CONSTANTS[node.id], label=node.id))
         elif not ready:
             stack.append((node, True))
             children = ([node.left, node.right] if isinstance(node, ast.BinOp)
@@ -294,8 +306,8 @@ def _build(text: str, root: ast.AST, leaves: dict) -> Value:
             try:
                 done[id(node)] = _apply(node, done)
             except _ExponentTooLarge as e:
-                raise ExpressionError(f"the exponent {e.args[0]:g} is too large: |exponent| ≤ {MAX_EXPONENT}",
-                                      text, node.right.col_offset) from None
+                raise ExpressionError(f"the exponent {e.args[0]:g} is too large: |exponent| ≤ "
+                                      f"{MAX_EXPONENT}", text, node.right.col_offset) from None
             except (ValueError, OverflowError, ZeroDivisionError) as e:
                 column = (_operator_column(text, node, _BINARY[type(node.op)]) if isinstance(node, ast.BinOp)
                           else node.col_offset)

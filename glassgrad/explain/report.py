@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["DemoRun", "train", "write_report", "snapshot_epochs"]
+__all__ = ["DemoRun", "snapshot_epochs", "train", "write_report"]
 
 
 @dataclass
@@ -276,7 +276,8 @@ def write_report(run: DemoRun, path, *, sample: int = 0) -> str:
     player = sample_graph_html(run, sample)
     check = gradient_check(run)
     epochs, final_loss, acc = run.history[-1]
-    arch = f"Linear(2, {run.hidden}) → Tanh → Linear({run.hidden}, {run.hidden}) → Tanh → Linear({run.hidden}, 1)"
+    h = run.hidden
+    arch = f"Linear(2, {h}) → Tanh → Linear({h}, {h}) → Tanh → Linear({h}, 1)"
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>glassgrad demo: two moons</title><style>{_CSS}</style></head>

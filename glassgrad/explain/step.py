@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["step", "TrainingStep", "LayerStep", "ParamUpdate"]
+__all__ = ["LayerStep", "ParamUpdate", "TrainingStep", "step"]
 
 
 @dataclass
@@ -110,8 +110,8 @@ def step(model, x, y, loss_fn, lr: float, *, optimizer=None) -> TrainingStep:
     rate of the plain gradient-descent update. ``optimizer`` (tensor models only): step with it
     instead (the report then shows its before/after, whatever its rule). The model IS updated.
     """
-    from glassgrad.scalar.nn import MLP
     from glassgrad.nn import Sequential
+    from glassgrad.scalar.nn import MLP
 
     if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr >= 0:
         raise ValueError(f"step: lr must be a non-negative number, got {lr!r}")

@@ -13,9 +13,20 @@ import html
 
 import numpy as np
 
-from glassgrad.explain.style import EDGE, GRAD, LEAF_FILL, LOCAL, MUTED, RICH, TEXT, VALUE, exact, short
+from glassgrad.explain.style import (
+    EDGE,
+    GRAD,
+    LEAF_FILL,
+    LOCAL,
+    MUTED,
+    RICH,
+    TEXT,
+    VALUE,
+    exact,
+    short,
+)
 
-__all__ = ["to_html", "to_svg", "tables", "to_text", "title", "POSITIVE", "NEGATIVE"]
+__all__ = ["NEGATIVE", "POSITIVE", "tables", "title", "to_html", "to_svg", "to_text"]
 
 POSITIVE = "#0891b2"  # a positive weight's edge (teal)
 NEGATIVE = "#ea580c"  # a negative weight's edge (orange)
@@ -57,9 +68,9 @@ def to_svg(ts, sample: int = 0) -> str:
     def pos(col: int, k: int, n: int):
         return 50 + col * _DX, 45 + (tallest - n) * _DY / 2 + k * _DY
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="gg-network" width="{width}" '
-           f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="the network, one training step">']
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" class="gg-network" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="the network, one training step">')]
     # edges first, so circles sit on top
     for li, lay in enumerate(ts.layers):
         nout, nin = lay.weight.shape
@@ -121,7 +132,7 @@ def to_svg(ts, sample: int = 0) -> str:
                f'stroke-width="3"/>{_text(lx0 + 60, height - 10, "w > 0", TEXT, 10)}'
                f'<line x1="{lx0 + 100}" y1="{height - 14}" x2="{lx0 + 124}" y2="{height - 14}" '
                f'stroke="{NEGATIVE}" stroke-width="3"/>{_text(lx0 + 160, height - 10, "w < 0", TEXT, 10)}'
-               f'{_text(lx0 + 330, height - 10, "thickness ∝ |w|; blue = value, red = gradient", MUTED, 10)}'
+               + _text(lx0 + 330, height - 10, "thickness ∝ |w|; blue = value, red = gradient", MUTED, 10) +
                '</g>')
     out.append("</svg>")
     return "".join(out)
@@ -210,8 +221,8 @@ def to_html(ts, *, full: bool = False, sample: int = 0) -> str:
     ``full``: a whole page (``<!doctype html>``…); otherwise a fragment to embed (styles included).
     """
     parts = [f"<style>{_CSS}</style><div class='gg-step'>",
-             f"<p>One step of gradient descent, learning rate <b>{_e(ts.lr)}</b>: forward, loss, backward, "
-             f"then <code>{_e(ts.rule)}</code> for every parameter.</p>",
+             (f"<p>One step of gradient descent, learning rate <b>{_e(ts.lr)}</b>: forward, loss, "
+              f"backward, then <code>{_e(ts.rule)}</code> for every parameter.</p>"),
              to_svg(ts, sample)]
     for lay in ts.layers:
         parts.append(f"<h4>{_e(title(lay))}: z = W·x + b, a = {_e(lay.activation)}(z)</h4>")

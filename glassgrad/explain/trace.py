@@ -22,13 +22,13 @@ holding its narration; the HTML player and the studio read the same records.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from glassgrad.explain.style import short
 
-__all__ = ["Step", "trace", "steps", "format_number", "format_array"]
+__all__ = ["Step", "format_array", "format_number", "steps", "trace"]
 
 SMALL = 12  # tensors with at most this many elements are written out in full; bigger ones summarised
 
@@ -200,7 +200,7 @@ def _scalar_forward(g, n, ins, max_terms: int):
     if op.startswith("**"):
         if len(ins) == 1:
             exponent = op[2:]
-            exponent = exponent[:-2] if exponent.endswith(".0") else exponent
+            exponent = exponent.removesuffix(".0")
             return f"{out} = {names[0]} ** {exponent}", f"{nums[0]} ** {exponent}"
         return f"{out} = {names[0]} ** {names[1]}", f"{nums[0]} ** {nums[1]}"
     if op == "dot":
@@ -236,7 +236,8 @@ def _dot_pairs(g, ins, value):
         if i + 1 < len(ins):
             b = g.node(ins[i + 1].src)
             if ins[i].local_grad == b.value and ins[i + 1].local_grad == a.value:
-                pairs.append((_name(g, a.id), _name(g, b.id), short(a.value), short(b.value), a.value * b.value))
+                pairs.append((_name(g, a.id), _name(g, b.id), short(a.value), short(b.value),
+                              a.value * b.value))
                 i += 2
                 continue
         c = ins[i].local_grad
@@ -282,7 +283,8 @@ def _backward(g):
                     contribution = src.grad  # the only contribution is the whole gradient
                 symbolic = f"∂{L}/∂{a} {eq} {e.rule}(∂{L}/∂{c})"
                 shapes = f"{tuple(e.dst_shape)} → {tuple(e.src_shape)}"
-                filled = f"{shapes}: {format_number(contribution) if contribution is not None else '(not kept)'}"
+                shown = format_number(contribution) if contribution is not None else "(not kept)"
+                filled = f"{shapes}: {shown}"
                 numbers = {"upstream": upstream, "rule": e.rule, "contribution": contribution}
             if contribution is None:
                 total = None

@@ -113,7 +113,7 @@ def test_demo_scalar_engine_still_runs_micrograds_demo(tmp_path, capsys):
 
 
 def test_run_as_torch(tmp_path, monkeypatch, capsys):
-    import glassgrad.as_torch as as_torch
+    from glassgrad import as_torch
 
     for name in as_torch.MODULES:  # restored after the test: the script swaps torch for glassgrad
         if name in sys.modules:

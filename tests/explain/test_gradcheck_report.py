@@ -64,7 +64,7 @@ def test_plot_outputs(tmp_path):
 
 
 def test_rich_table():
-    rich = pytest.importorskip("rich")
+    pytest.importorskip("rich")
     from rich.console import Console
 
     r = gradcheck_report(f_scalar, [0.3, -1.2])

@@ -47,8 +47,8 @@ def test_doc_code_runs_and_its_printed_trace_is_true(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
     monkeypatch.chdir(tmp_path)
     text = DOC.read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    printed = re.findall(r"```text\n(.*?)```", text, re.S)
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    printed = re.findall(r"```text\n(.*?)```", text, re.DOTALL)
     assert len(blocks) == 3
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

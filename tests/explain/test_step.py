@@ -42,7 +42,7 @@ def test_scalar_mlp_step_matches_a_hand_computation():
     ts = step(model, list(x), y, mse, lr)
     assert isinstance(ts, TrainingStep) and ts.engine == "scalar"
     l0, l1 = ts.layers
-    close = dict(rtol=1e-12, atol=1e-14)
+    close = {"rtol": 1e-12, "atol": 1e-14}
     np.testing.assert_allclose(l0.inputs[0], x, **close)
     np.testing.assert_allclose(l0.weight, W1, **close)
     np.testing.assert_allclose(l0.bias, b1, **close)
@@ -121,7 +121,7 @@ def test_sequential_step_matches_torch():
     before = {n: p.detach().clone() for n, p in tnet.named_parameters()}
     torch.optim.SGD(tnet.parameters(), lr=lr).step()
 
-    close = dict(rtol=1e-12, atol=1e-14)
+    close = {"rtol": 1e-12, "atol": 1e-14}
     assert ts.loss == pytest.approx(loss.item(), rel=1e-12)
     assert [lay.activation for lay in ts.layers] == ["tanh", "relu", "sigmoid", "linear"]
     for k, (lay, z, a) in enumerate(zip(ts.layers, zs, acts)):
@@ -130,7 +130,8 @@ def test_sequential_step_matches_torch():
         np.testing.assert_allclose(lay.grad_z, z.grad.numpy(), **close)
         np.testing.assert_allclose(lay.grad_a, a.grad.numpy(), **close)
         name = str(2 * k)
-        tw, tb = dict(tnet.named_parameters())[f"{name}.weight"], dict(tnet.named_parameters())[f"{name}.bias"]
+        tparams = dict(tnet.named_parameters())
+        tw, tb = tparams[f"{name}.weight"], tparams[f"{name}.bias"]
         np.testing.assert_allclose(lay.weight, before[f"{name}.weight"].numpy(), **close)
         np.testing.assert_allclose(lay.grad_weight, tw.grad.numpy(), **close)
         np.testing.assert_allclose(lay.grad_bias, tb.grad.numpy(), **close)
@@ -183,7 +184,7 @@ def test_html_diagram_numbers_are_the_steps():
     page = ts.to_html(full=True)
     assert page.startswith("<!doctype html>") and "http://" not in page.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
-    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
+    svg = re.search(r"<svg.*?</svg>", page, re.DOTALL).group(0)
     root = ET.fromstring(svg)  # well-formed
     ns = "{http://www.w3.org/2000/svg}"
     edges = [e for e in root.iter(f"{ns}line") if e.get("data-weight")]

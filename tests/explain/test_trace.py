@@ -5,7 +5,8 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import glassgrad
 from glassgrad import Value, explain
@@ -38,7 +39,7 @@ def check_scalar_trace(root):
     assert backward[0].result == root.grad == 1.0
     last_total = {}
     for s in backward[1:]:
-        node, src = ref[s.node], ref[s.target]
+        node = ref[s.node]
         index = [e.index for e in g.inputs(s.node) if e.src == s.target]
         assert s.numbers["upstream"] == node.grad
         assert s.numbers["local"] in [node.local_grads[i] for i in index]
@@ -84,7 +85,7 @@ def test_a_node_used_twice_by_one_op():
 
 
 def test_neuron_and_mlp_traces_use_unique_names():
-    o = evaluate("tanh(x1*w1 + x2*w2 + b)", dict(x1=2, x2=0, w1=-3, w2=1, b=6.88))
+    o = evaluate("tanh(x1*w1 + x2*w2 + b)", {"x1": 2, "x2": 0, "w1": -3, "w2": 1, "b": 6.88})
     o.backward()
     check_scalar_trace(o)
     model = MLP(2, [3, 2, 1], seed=3)
