@@ -32,7 +32,7 @@ from glassgrad.ops.linalg import *  # noqa: F401,F403
 from glassgrad.ops.indexing import *  # noqa: F401,F403
 from glassgrad.ops.conv import *  # noqa: F401,F403
 from glassgrad.ops.pool import *  # noqa: F401,F403
-from glassgrad import nn, optim, utils  # noqa: E402,F401  (as torch.nn, torch.optim, torch.utils)
+from glassgrad import linalg, nn, optim, utils  # noqa: E402,F401  (as torch.linalg, torch.nn, ...)
 from glassgrad.serialization import load, save  # noqa: E402,F401
 from glassgrad.scalar.value import Value  # noqa: E402,F401  (Part I)
 

@@ -16,6 +16,7 @@ import sys
 MODULES = {
     "torch": "glassgrad",
     "torch.autograd": "glassgrad.autograd",
+    "torch.linalg": "glassgrad.linalg",
     "torch.nn": "glassgrad.nn",
     "torch.nn.functional": "glassgrad.nn.functional",
     "torch.nn.init": "glassgrad.nn.init",

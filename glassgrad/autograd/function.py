@@ -218,8 +218,10 @@ class Function:
             node = cls._node_class()
             node.needs_input_grad = tuple(needs)
             out = cls.forward(node, *arrays)
-            if type(out) is not np.ndarray:
-                out = np.asarray(out)
+            if type(out) is not np.ndarray:  # a numpy scalar (a full reduction): make it a 0-d array
+                scalar, out = out, np.asarray(out)
+                if node._saved:  # and keep "forward saved its output" true for the new object
+                    node._saved = tuple(out if s is scalar else s for s in node._saved)
         else:
             node = cls._node_class()
             node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)

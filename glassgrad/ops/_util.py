@@ -52,13 +52,15 @@ def to_float(a):
 
 
 def check_broadcast(op: str, a, b) -> None:
-    """Raise PyTorch's error, naming both shapes, when two operands can't broadcast together."""
-    try:
-        np.broadcast_shapes(np.shape(a), np.shape(b))
-    except ValueError:
-        sa, sb = list(np.shape(a)), list(np.shape(b))
-        raise RuntimeError(f"{op}: the size of tensor a {sa} must match the size of tensor b {sb} at a "
-                           "non-singleton dimension (shapes can't be broadcast together)") from None
+    """Raise PyTorch's error, naming both sizes and the dimension, when two shapes can't broadcast."""
+    sa, sb = np.shape(a), np.shape(b)
+    ndim = max(len(sa), len(sb))
+    for dim in range(ndim - 1, -1, -1):  # PyTorch reports the last mismatching dimension
+        na = sa[dim - ndim + len(sa)] if dim - ndim + len(sa) >= 0 else 1
+        nb = sb[dim - ndim + len(sb)] if dim - ndim + len(sb) >= 0 else 1
+        if na != nb and na != 1 and nb != 1:
+            raise RuntimeError(f"The size of tensor a ({na}) must match the size of tensor b ({nb}) at "
+                               f"non-singleton dimension {dim}")
 
 
 def operand(x, name: str = "other"):
@@ -86,6 +88,7 @@ def normalize_dims(dim, ndim: int) -> tuple | None:
             raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                              f"but got {d})")
         out.append(d % n if ndim > 0 else 0)
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {list(dims)} appears multiple times in the list of dims")
+    for i, d in enumerate(out):
+        if d in out[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     return tuple(sorted(out))
