@@ -13,19 +13,23 @@ _DEFAULT_DTYPES = ("float32", "int64", "bool")
 
 
 def _float_formatter(array: np.ndarray):
+    """PyTorch's rules (torch/_tensor_str.py): whole numbers print as ``1.``; scientific notation when
+    the nonzero finite magnitudes exceed 1e8, fall below 1e-4 or span more than 1000×; otherwise four
+    decimals. Columns are as wide as the widest *finite* number (nan/inf don't widen them)."""
     finite = array[np.isfinite(array)]
-    if finite.size == 0:
-        fmt = "{:.4f}"
-    else:
-        big, small = np.abs(finite).max(), np.abs(finite[finite != 0]).min() if (finite != 0).any() else 1
-        if np.all(finite == np.round(finite)) and big < 1e8:
-            fmt = "{:.0f}."
-        elif big >= 1e8 or small < 1e-4 or big / small > 1e3 and big >= 1e3:
+    nonzero = np.abs(finite[finite != 0])
+    fmt = "{:.4f}"
+    if nonzero.size:
+        big, small = nonzero.max(), nonzero.min()
+        if np.all(finite == np.round(finite)):
+            fmt = "{:.4e}" if big > 1e8 else "{:.0f}."
+        elif big / small > 1e3 or big > 1e8 or small < 1e-4:
             fmt = "{:.4e}"
-        else:
-            fmt = "{:.4f}"
-    texts = [_fmt(fmt, v) for v in array.ravel()]
-    width = max((len(t) for t in texts), default=0)
+    elif finite.size and np.all(finite == 0):
+        fmt = "{:.0f}."
+    # The widest number is an extreme one (the largest, or the most negative): no need to format all.
+    extremes = (finite.max(), finite.min(), nonzero.min() if nonzero.size else 0) if finite.size else ()
+    width = max((len(fmt.format(float(v))) for v in extremes), default=0)
     return lambda v: _fmt(fmt, v).rjust(width)
 
 
@@ -42,7 +46,8 @@ def format_array(array: np.ndarray, prefix: str = "tensor(") -> str:
     if array.dtype.kind == "f":
         formatter = {"float_kind": _float_formatter(array)}
     elif array.dtype.kind == "b":
-        formatter = {"bool": lambda v: "True" if v else "False"}
+        width = 5 if not array.all() else 4  # PyTorch pads True to False's width
+        formatter = {"bool": lambda v: ("True" if v else "False").rjust(width)}
     else:
         width = max((len(str(v)) for v in array.ravel()), default=0)
         formatter = {"int": lambda v: str(v).rjust(width)}
@@ -51,8 +56,9 @@ def format_array(array: np.ndarray, prefix: str = "tensor(") -> str:
     if array.size == 0:
         return "[]"
     threshold = 1000
-    return np.array2string(array, separator=", ", prefix=prefix, formatter=formatter,
+    text = np.array2string(array, separator=", ", prefix=prefix, formatter=formatter,
                            max_line_width=80, threshold=threshold, edgeitems=3)
+    return text.replace(", ...,", ",  ...,")  # PyTorch's summary ellipsis has two spaces before it
 
 
 def format_tensor(t) -> str:

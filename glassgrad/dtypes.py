@@ -120,7 +120,9 @@ def result_type(a: np.ndarray, b) -> np.dtype:
         if (a.ndim > 0) == (b.ndim > 0):
             return np.promote_types(ka, kb)
         return ka if a.ndim > 0 else kb  # same category: the dimensioned operand wins
-    # b is a Python scalar
+    # b is a Python scalar (a numpy scalar counts as one, as in PyTorch)
+    if isinstance(b, np.generic):
+        b = b.item()
     if isinstance(b, builtins_bool):
         return ka
     if isinstance(b, builtins_int):

@@ -15,6 +15,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Function
+from glassgrad.autograd.grad_mode import GRAD_ENABLED
 from glassgrad.ops._util import check_broadcast, operand, promote, to_float, unbroadcast
 from glassgrad.tensor import Tensor
 
@@ -101,7 +102,8 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        a, b = promote(to_float(a), to_float(b))
+        a, b = promote(a, b)
+        a, b = to_float(a), to_float(b)  # true division: integers become the default float dtype
         ctx.save_for_backward(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
             return a / b
@@ -654,25 +656,69 @@ def reciprocal(input):  # noqa: A002
     return div(1.0, input)
 
 
-def sign(input):  # noqa: A002
-    """-1, 0 or 1; its gradient is zero everywhere it exists."""
-    return Tensor._wrap(np.sign(input._array))
+class _Piecewise(Function):
+    """A piecewise-constant op (sign, floor, ceil, trunc, round): ∂out/∂x = 0 wherever it exists.
+
+    PyTorch records these (SignBackward0, FloorBackward0, ...) so backward through them works and
+    gives zeros; so do we."""
+
+    on_arrays = differentiable_backward = True
+    numpy_fn = None
+
+    @classmethod
+    def forward(cls, ctx, x):
+        return cls.numpy_fn(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g)
+
+
+class Sign(_Piecewise):
+    numpy_fn = staticmethod(np.sign)
+
+
+class Floor(_Piecewise):
+    numpy_fn = staticmethod(np.floor)
+
+
+class Ceil(_Piecewise):
+    numpy_fn = staticmethod(np.ceil)
+
+
+class Trunc(_Piecewise):
+    numpy_fn = staticmethod(np.trunc)
+
+
+sign, floor, ceil, trunc = _unary(Sign), _unary(Floor), _unary(Ceil), _unary(Trunc)
+sign.__doc__ = "-1, 0 or 1 elementwise; its gradient is zero."
 
 
 def _no_grad_unary(np_fn):
     def op(input):  # noqa: A002
         return Tensor._wrap(np_fn(input._array))
     op.__name__ = np_fn.__name__
-    op.__doc__ = f"{np_fn.__name__}, elementwise (piecewise constant: no gradient flows)."
+    op.__doc__ = f"{np_fn.__name__}, elementwise (a bool result: no gradient flows)."
     return op
 
 
-floor, ceil, trunc = _no_grad_unary(np.floor), _no_grad_unary(np.ceil), _no_grad_unary(np.trunc)
+class Round(Function):
+    """out = x rounded (half to even) to ``decimals``;  ∂out/∂x = 0"""
+
+    on_arrays = differentiable_backward = True
+
+    @staticmethod
+    def forward(ctx, x, decimals):
+        return np.round(x, decimals)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g), None
 
 
 def round(input, *, decimals: int = 0):  # noqa: A001, A002
     """Round half to even, as PyTorch."""
-    return Tensor._wrap(np.round(input._array, decimals))
+    return Round.apply(input, decimals)
 
 
 def frac(input):  # noqa: A002
@@ -836,6 +882,10 @@ def _cuda(self, *args, **kwargs):
 def _inplace(fn):
     def method(self, *args, **kwargs):
         self._check_inplace()
+        if self._requires_grad and GRAD_ENABLED[0]:
+            # The op may save its input for backward; the write below would then corrupt it. PyTorch
+            # keeps what it needs; we compute from a copy, which the graph keeps instead.
+            return self._apply_inplace(fn(Clone.apply(self), *args, **kwargs))
         return self._apply_inplace(fn(self, *args, **kwargs))
     method.__name__ = fn.__name__ + "_"
     method.__doc__ = f"In-place ``{fn.__name__}``: changes this tensor and returns it."
