@@ -304,9 +304,30 @@ def run_run_as_torch(args) -> int:
     return 0
 
 
+# ---- glassgrad studio ----
+
+
+def add_studio(subparsers) -> None:
+    p = subparsers.add_parser(
+        "studio",
+        help="open the local web studio: build a network, train it live, step through one sample",
+        description="Serve the studio on 127.0.0.1 (only) and open it in the browser.",
+    )
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: 0, any free port)")
+    p.add_argument("--no-browser", action="store_true", help="print the URL without opening a browser")
+    p.set_defaults(run=run_studio)
+
+
+def run_studio(args) -> int:
+    from glassgrad import studio
+
+    argv = ["--port", str(args.port)] + (["--no-browser"] if args.no_browser else [])
+    return studio.main(argv)
+
+
 # ---- dispatch ----
 
-COMMANDS = [add_demo, add_explain, add_run_as_torch]
+COMMANDS = [add_demo, add_explain, add_run_as_torch, add_studio]
 
 
 def build_parser() -> argparse.ArgumentParser:

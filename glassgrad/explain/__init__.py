@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from glassgrad.explain.graph import Edge, Graph, GroupBox, Node, graph, record
 from glassgrad.explain.trace import Step, trace
-from glassgrad.explain.gradcheck_report import gradcheck_report
-from glassgrad.explain.step import step
+from glassgrad.explain.gradcheck_report import GradcheckVisual, gradcheck_report
+from glassgrad.explain.step import TrainingStep, step
+from glassgrad.explain.parse import ExpressionError, evaluate
 
-__all__ = ["graph", "record", "trace", "gradcheck_report", "step", "Graph", "Node", "Edge", "GroupBox",
-           "Step"]
+__all__ = ["graph", "record", "trace", "gradcheck_report", "step", "evaluate", "Graph", "Node", "Edge",
+           "GroupBox", "Step", "TrainingStep", "GradcheckVisual", "ExpressionError"]
