@@ -24,6 +24,7 @@ __all__ = ["Tensor", "RemovableHandle"]
 # Filled by glassgrad/ops: numpy function or ufunc -> glassgrad op, so that numpy code applied to
 # Tensors (e.g. a backward formula run with create_graph=True) records a graph. See __array_ufunc__.
 NUMPY_DISPATCH: dict = {}
+_engine_backward = None  # glassgrad.autograd.engine.backward, set on the first backward()
 
 
 class Tensor:
@@ -265,6 +266,7 @@ class Tensor:
         if self.grad_fn is not None:
             self._retains_grad = True
             self.grad_fn._retained = weakref.ref(self)
+            self.grad_fn._extras = True
 
     @property
     def retains_grad(self) -> bool:
@@ -281,6 +283,7 @@ class Tensor:
             hooks = self.grad_fn._tensor_hooks
             if hooks is None:
                 hooks = self.grad_fn._tensor_hooks = {}
+                self.grad_fn._extras = True
         else:
             hooks = self._hooks
             if hooks is None:
@@ -295,8 +298,11 @@ class Tensor:
         are freed afterwards unless ``retain_graph=True``; ``create_graph=True`` records the backward
         pass itself, so the gradients can be differentiated again.
         """
-        from glassgrad.autograd.engine import backward
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+        global _engine_backward
+        if _engine_backward is None:  # engine.py imports this file, so look it up on first use
+            from glassgrad.autograd.engine import backward as _engine_backward
+        _engine_backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+                         inputs)
 
     # --- in-place changes ----------------------------------------------------------------------------
     def _check_inplace(self) -> None:

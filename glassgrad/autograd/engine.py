@@ -93,43 +93,47 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     ready = [n for n in dict.fromkeys(roots) if dependencies.get(n, 0) == 0]
     handed_out: set[int] = set()  # arrays already stored in some .grad (never store one twice)
 
+    leaf_node, ndarray = AccumulateGrad, np.ndarray
     previous_mode = GRAD_ENABLED[0]
     GRAD_ENABLED[0] = create_graph
     try:
         while ready:
             node = ready.pop()
             g = grads.pop(node, None)
-            if g is not None:
-                if node._tensor_hooks is not None or node._retained is not None or (
-                        type(node) is AccumulateGrad and node.variable._hooks):
-                    g = _run_hooks_and_retain(node, g, handed_out)
-                if capture is not None and node in capture:
-                    capture[node] = g
-                if node._recorded:  # explain.record(): keep ∂L/∂(this node's output) for display
-                    node.grad_value = g
-            if type(node) is AccumulateGrad:
-                if g is not None and accumulate and (capture is None or node in capture):
-                    _accumulate(node.variable, g, create_graph, handed_out)
+            if type(node) is leaf_node:  # a leaf: add the total into leaf.grad
+                if g is not None:
+                    if node.variable._hooks:
+                        g = _run_hooks(node.variable._hooks, g)
+                    if capture is not None and node in capture:
+                        capture[node] = g
+                    if accumulate and (capture is None or node in capture):
+                        _accumulate(node.variable, g, create_graph, handed_out)
                 continue
             if g is None:  # nothing reached this node: only release its children
                 input_grads = ()
-            elif create_graph or not node.function.on_arrays:
-                input_grads = call_backward(node, g, create_graph)
-            else:  # the common case, inlined: a primitive's backward on arrays
-                input_grads = node.function.backward(node, g)
-                if type(input_grads) is not tuple:
-                    input_grads = (input_grads,)
-                if len(input_grads) != len(node.next_functions):
-                    _wrong_count(node, input_grads)
-            if not retain_graph and g is not None:
-                node._freed = len(node._saved) > 0
-                node._saved = ()
+            else:
+                if node._extras:  # tensor hooks, retain_grad(), explain.record()
+                    g = _node_extras(node, g, handed_out)
+                if capture is not None and node in capture:
+                    capture[node] = g
+                fn = node.function
+                if create_graph or not fn.on_arrays:
+                    input_grads = call_backward(node, g, create_graph)
+                else:  # the common case, inlined: a primitive's backward on arrays
+                    input_grads = fn.backward(node, g)
+                    if type(input_grads) is not tuple:
+                        input_grads = (input_grads,)
+                    if len(input_grads) != len(node.next_functions):
+                        _wrong_count(node, input_grads)
+                if not retain_graph and node._saved:
+                    node._freed = True
+                    node._saved = ()
             i = 0
             for child, _ in node.next_functions:
                 if child is not None:
                     ig = input_grads[i] if input_grads else None
                     if ig is not None:
-                        if (type(ig) is not np.ndarray or ig.shape != child._shape
+                        if (type(ig) is not ndarray or ig.shape != child._shape
                                 or ig.dtype != child._dtype):
                             ig = _check(node, i, child, ig, create_graph)
                         if child in grads:
@@ -201,19 +205,25 @@ def _dtype_of(node):
     return from_numpy_dtype(node._dtype)
 
 
-def _run_hooks_and_retain(node, g, handed_out: set):
-    """Tensor hooks registered on the node's output may replace g; retain_grad() keeps a copy."""
-    hooks = node._tensor_hooks if not isinstance(node, AccumulateGrad) else node.variable._hooks
-    if hooks:
-        for hook in list(hooks.values()):
-            as_tensor = g if isinstance(g, Tensor) else Tensor._wrap(g)
-            new = hook(as_tensor)
-            if new is not None:
-                g = new if isinstance(g, Tensor) else new._array
+def _run_hooks(hooks: dict, g):
+    """Call each tensor hook with the gradient (as a Tensor); a non-None result replaces it."""
+    for hook in list(hooks.values()):
+        new = hook(g if isinstance(g, Tensor) else Tensor._wrap(g))
+        if new is not None:
+            g = new if isinstance(g, Tensor) else new._array
+    return g
+
+
+def _node_extras(node, g, handed_out: set):
+    """What a few nodes ask for: hooks on their output tensor, retain_grad(), explain.record()."""
+    if node._tensor_hooks:
+        g = _run_hooks(node._tensor_hooks, g)
     if node._retained is not None:
         t = node._retained()
         if t is not None:
             t._grad = g if isinstance(g, Tensor) else Tensor._wrap(_unshared(g, handed_out))
+    if node._recorded:  # keep ∂L/∂(this node's output) for display
+        node.grad_value = g
     return g
 
 

@@ -65,6 +65,7 @@ class BackwardNode:
     _recorded = False   # under RECORD_VALUES: .output_value (array) and, after backward, .grad_value
     _tensor_hooks = None
     _retained = None
+    _extras = False     # True once hooks, retain_grad() or recording is set: the engine checks only this
     materialize_grads = True
 
     def save_for_backward(self, *values) -> None:
@@ -238,7 +239,7 @@ class Function:
             _share_storage(result, args[0])
         _record(node, args, needs, result)
         if RECORD_VALUES[0]:
-            node._recorded = True
+            node._recorded = node._extras = True
             node.output_value = out
             node.grad_value = None
             node.scope = RECORD_SCOPE[-1] if RECORD_SCOPE else None
@@ -257,8 +258,14 @@ def _share_storage(view: Tensor, base: Tensor) -> None:
 
 def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor) -> None:
     """Fill in the node: where each input's gradient goes, and which tensors the saved values are."""
-    node.next_functions = tuple((a.grad_fn or _accumulator(a), 0) if need else _NO_EDGE
-                                for a, need in zip(args, needs))
+    nexts = []
+    for a, need in zip(args, needs):
+        if need:
+            fn = a.grad_fn
+            nexts.append((fn if fn is not None else _accumulator(a), 0))
+        else:
+            nexts.append(_NO_EDGE)
+    node.next_functions = tuple(nexts)
     node._shape = result._array.shape
     node._dtype = result._array.dtype
     saved = node._saved

@@ -128,7 +128,7 @@ class Sum(Function):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         if dtype is None and x.dtype.kind in "biu":
             dtype = np.int64  # PyTorch sums integers (and bools) in int64
-        return np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype)
+        return np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=dtype)  # np.sum, minus its wrapper
 
     @staticmethod
     def backward(ctx, g):
@@ -143,10 +143,12 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        ctx.n = _count(x.shape, axes)
-        with warnings.catch_warnings():  # the mean of nothing is nan, quietly, as in PyTorch
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.mean(x, axis=axes, keepdims=keepdim)
+        ctx.n = n = _count(x.shape, axes)
+        if n == 0 or x.dtype == np.float16:
+            with warnings.catch_warnings():  # the mean of nothing is nan, quietly, as in PyTorch
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return np.mean(x, axis=axes, keepdims=keepdim)
+        return np.add.reduce(x, axis=axes, keepdims=keepdim) / n  # np.mean, minus its wrapper
 
     @staticmethod
     def backward(ctx, g):
