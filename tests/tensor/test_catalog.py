@@ -30,10 +30,7 @@ SETTINGS = settings(max_examples=20, deadline=None, derandomize=True,
 IDS = [s.name for s in TENSOR_OPS]
 
 # Bugs found in the core (lead-owned files); each is an xfail(strict=True) so the fix shows up as XPASS.
-CORE_BUGS = {
-    "sign": "glassgrad.sign returns a tensor without grad_fn; PyTorch's sign (like floor, ceil, round, "
-            "trunc) records SignBackward0 whose gradient is zero, so backward through it works",
-}
+CORE_BUGS: dict[str, str] = {}  # op name -> reason (sign's missing SignBackward0 was one; fixed)
 # A known bug fails on every example: run few and skip shrinking, so the xfail costs no time.
 FAST_FAIL = settings(SETTINGS, max_examples=3, phases=[Phase.explicit, Phase.generate])
 
