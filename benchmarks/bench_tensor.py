@@ -22,10 +22,18 @@ import torch  # noqa: E402
 import glassgrad  # noqa: E402
 
 
-def best(fn, number: int, repeat: int) -> float:
-    """Seconds per call: the minimum over ``repeat`` runs of ``number`` calls."""
-    fn()  # warm up (first-call costs, BLAS buffers)
-    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
+def best(fns, number: int, repeat: int) -> list[float]:
+    """Seconds per call of each function: the minimum over ``repeat`` rounds of ``number`` calls.
+
+    The functions take turns within each round, so a slow spell on a busy machine hits all of them
+    alike instead of whichever happened to be running."""
+    for fn in fns:
+        fn()  # warm up (first-call costs, BLAS buffers)
+    times = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for i, fn in enumerate(fns):
+            times[i] = min(times[i], timeit.timeit(fn, number=number) / number)
+    return times
 
 
 def tiny_step(lib, x, w):
@@ -60,13 +68,12 @@ def cases():
 def main() -> None:
     torch.set_num_threads(1)
     steps = cases()
-    rows = [("tiny: 2x16 @ 16x16, tanh, sum; fwd+bwd", 0, 2000, 7, 0.6),
-            ("big: 512x1024 @ 1024x1024 + relu; fwd+bwd", 1, 3, 5, 1.0)]
+    rows = [("tiny: 2x16 @ 16x16, tanh, sum; fwd+bwd", 0, 1000, 15, 0.6),
+            ("big: 512x1024 @ 1024x1024 + relu; fwd+bwd", 1, 2, 10, 1.0)]
     print(f"numpy {np.__version__}, torch {torch.__version__} (threads: {torch.get_num_threads()})")
     print(f"{'case':44s} {'glassgrad':>12s} {'pytorch':>12s} {'ratio':>7s} {'goal':>6s}")
     for title, i, number, repeat, goal in rows:
-        ours = best(steps["glassgrad"][i], number, repeat)
-        theirs = best(steps["torch"][i], number, repeat)
+        ours, theirs = best([steps["glassgrad"][i], steps["torch"][i]], number, repeat)
         unit, scale = ("µs", 1e6) if ours < 1e-3 else ("ms", 1e3)
         print(f"{title:44s} {ours * scale:9.1f} {unit} {theirs * scale:9.1f} {unit} "
               f"{ours / theirs:6.2f}x {'≤' + str(goal) + 'x':>6s}"

@@ -23,6 +23,7 @@ from glassgrad.dtypes import (bool, double, dtype, float, float16, float32, floa
                               get_default_dtype, half, int, int8, int16, int32, int64, long,
                               set_default_dtype, short, uint8)
 from glassgrad.tensor import Size, Tensor, device
+detach = Tensor.detach  # glassgrad.detach(x), as torch.detach
 from glassgrad.creation import *  # noqa: F401,F403  tensor, zeros, randn, manual_seed, ...
 from glassgrad import ops as _ops  # attaches the op methods to Tensor
 from glassgrad.ops.elementwise import *  # noqa: F401,F403
@@ -37,3 +38,8 @@ from glassgrad.serialization import load, save  # noqa: E402,F401
 from glassgrad.scalar.value import Value  # noqa: E402,F401  (Part I)
 
 __version__ = "0.1.0"
+
+# The tensor exists now, so autograd's tensor-dependent names can load: resolving them here makes
+# glassgrad.autograd.gradcheck the function before anyone imports its module by name.
+_ = (autograd.Function, autograd.grad, autograd.backward, autograd.gradcheck, autograd.gradgradcheck)
+del _

@@ -20,5 +20,9 @@ _LAZY = {"Function": "function", "FunctionCtx": "function", "BackwardNode": "fun
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
-        return getattr(importlib.import_module(f"glassgrad.autograd.{_LAZY[name]}"), name)
+        value = getattr(importlib.import_module(f"glassgrad.autograd.{_LAZY[name]}"), name)
+        # Importing the submodule gradcheck.py set this package's attribute `gradcheck` to the module;
+        # the function takes the name back, as in PyTorch (torch.autograd.gradcheck is the function).
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'glassgrad.autograd' has no attribute {name!r}")

@@ -91,7 +91,9 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     for node, g in zip(roots, root_grads):
         grads[node] = grads[node] + g if node in grads else g
     ready = [n for n in dict.fromkeys(roots) if dependencies.get(n, 0) == 0]
-    handed_out: set[int] = set()  # arrays already stored in some .grad (never store one twice)
+    # Arrays that must not become some .grad as they are: ones already stored, and the caller's own
+    # gradient arrays (a leaf's .grad must never alias a tensor the caller still holds).
+    handed_out: set[int] = {id(g) for g in root_grads}
 
     leaf_node, ndarray = AccumulateGrad, np.ndarray
     previous_mode = GRAD_ENABLED[0]
@@ -282,7 +284,7 @@ def _roots(tensors: list, grad_tensors, create_graph: bool):
             if g.shape != t.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{g.shape} and output[{i}] has a shape of {t.shape}.")
-            g = g if create_graph else g._array.astype(t._array.dtype, copy=True)
+            g = g if create_graph else g._array.astype(t._array.dtype, copy=False)
         else:
             g = np.array(g, dtype=t._array.dtype)
             if g.shape != t._array.shape:

@@ -17,8 +17,6 @@ second derivatives. Names, arguments and defaults are ``torch.autograd.gradcheck
 
 from __future__ import annotations
 
-import sys
-import types
 import warnings
 
 import numpy as np
@@ -231,18 +229,3 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, nondet_tol=nondet_tol,
                      check_undefined_grad=check_undefined_grad, check_grad_dtypes=check_grad_dtypes)
-
-
-class _CallableModule(types.ModuleType):
-    """This module is also the function, as ``torch.autograd.gradcheck(...)`` reads.
-
-    Why: importing ``glassgrad.autograd.gradcheck`` (the module) sets the package attribute
-    ``gradcheck`` to the module itself, shadowing the function that ``glassgrad.autograd`` exports
-    lazily; making the module callable keeps ``glassgrad.autograd.gradcheck(fn, inputs)`` working.
-    """
-
-    def __call__(self, *args, **kwargs):
-        return gradcheck(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

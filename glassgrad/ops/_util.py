@@ -52,15 +52,19 @@ def to_float(a):
 
 
 def check_broadcast(op: str, a, b) -> None:
-    """Raise PyTorch's error, naming both sizes and the dimension, when two shapes can't broadcast."""
-    sa, sb = np.shape(a), np.shape(b)
+    """Raise PyTorch's error, naming both sizes and the dimension, when two operands can't broadcast."""
+    check_shapes(op, np.shape(a), np.shape(b))
+
+
+def check_shapes(op: str, sa: tuple, sb: tuple) -> None:
+    """check_broadcast for two shapes."""
     ndim = max(len(sa), len(sb))
     for dim in range(ndim - 1, -1, -1):  # PyTorch reports the last mismatching dimension
         na = sa[dim - ndim + len(sa)] if dim - ndim + len(sa) >= 0 else 1
         nb = sb[dim - ndim + len(sb)] if dim - ndim + len(sb) >= 0 else 1
         if na != nb and na != 1 and nb != 1:
             raise RuntimeError(f"The size of tensor a ({na}) must match the size of tensor b ({nb}) at "
-                               f"non-singleton dimension {dim}")
+                               f"non-singleton dimension {dim} (shapes {list(sa)} and {list(sb)})")
 
 
 def operand(x, name: str = "other"):

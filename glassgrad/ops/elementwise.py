@@ -16,7 +16,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.function import Function
 from glassgrad.autograd.grad_mode import GRAD_ENABLED
-from glassgrad.ops._util import check_broadcast, operand, promote, to_float, unbroadcast
+from glassgrad.ops._util import check_broadcast, check_shapes, operand, promote, to_float, unbroadcast
 from glassgrad.tensor import Tensor
 
 __all__ = [
@@ -763,6 +763,10 @@ def where(condition, input=None, other=None):  # noqa: A002
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
                            f"dtype {dtypes.from_numpy_dtype(cond.dtype).name}")
     input, other = operand(input, "input"), operand(other)
+    a = input._array if isinstance(input, Tensor) else input
+    b = other._array if isinstance(other, Tensor) else other
+    check_broadcast("where", a, b)
+    check_shapes("where", cond.shape, np.broadcast_shapes(np.shape(a), np.shape(b)))
     return Where.apply(cond, input, other)
 
 

@@ -179,7 +179,8 @@ def _cat_checked(tensors, dim: int):
         for j, (a, b) in enumerate(zip(first, s)):
             if j != d and a != b:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
-                                   f"{a} but got size {b} for tensor number {i} in the list.")
+                                   f"{a} but got size {b} for tensor number {i} in the list. "
+                                   f"(Shapes {list(first)} and {list(s)}.)")
     return Cat.apply(*_common_dtype(kept), d)
 
 

@@ -382,6 +382,11 @@ class Worker(threading.Thread):
             if not busy:
                 self.wake.wait(SEND_EVERY)
                 self.wake.clear()
+            else:
+                # A lock is not fair: released and at once taken again by this thread, it would starve
+                # the requests waiting for it (a page asking for its state, a step view) for as long as
+                # anything trains. A millisecond between chunks lets them in.
+                time.sleep(0.001)
 
     def _serve(self, session) -> bool:
         trained = False
