@@ -502,7 +502,7 @@ class Relu(Function):
 class Clamp(Function):
     """out = min(max(x, lo), hi);  ∂out/∂x = 1 where lo ≤ x ≤ hi, else 0 (PyTorch's convention)"""
 
-    on_arrays = True
+    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -519,18 +519,17 @@ class Clamp(Function):
     def backward(ctx, g):
         x, = ctx.saved_tensors
         lo, hi = ctx.bounds
-        inside = np.ones(x.shape, dtype=bool)
-        if lo is not None:
-            inside &= x >= lo
-        if hi is not None:
-            inside &= x <= hi
+        if lo is not None and hi is not None:
+            inside = np.logical_and(x >= lo, x <= hi)
+        else:
+            inside = x >= lo if lo is not None else x <= hi
         return g * inside, None, None
 
 
 class Maximum(Function):
     """out = max(a, b);  the gradient goes to the larger input (split in half on ties, as PyTorch)"""
 
-    on_arrays = True
+    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -548,7 +547,7 @@ class Maximum(Function):
 class Minimum(Function):
     """out = min(a, b);  the gradient goes to the smaller input (split in half on ties)"""
 
-    on_arrays = True
+    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
