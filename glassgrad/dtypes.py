@@ -52,6 +52,10 @@ _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=in
 
 _default = [float32]
 
+# PyTorch's C++ names for the scalar types, as its error messages spell them ("expected scalar type Long").
+TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte", "int8": "Char",
+               "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
+
 
 def get_default_dtype() -> dtype:
     """The dtype Python floats become: float32 unless changed."""

@@ -21,6 +21,7 @@ import numpy as np
 
 from glassgrad import creation
 from glassgrad.autograd.function import Function
+from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.nn._erf import erf as _erf
 from glassgrad.ops import elementwise as _ew
 from glassgrad.ops import reduce as _reduce
@@ -37,8 +38,6 @@ from glassgrad.ops.conv import conv1d, conv2d  # noqa: F401
 from glassgrad.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
                                 avg_pool2d, max_pool1d, max_pool2d)
 
-_DTYPE_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _check_tensor(fn: str, x, name: str = "input") -> None:
@@ -99,8 +98,8 @@ def linear(input, weight, bias=None):  # noqa: A002
                            f"{ws[1]}x{ws[0]})")
     if input._array.dtype != weight._array.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{_DTYPE_NAMES[input._array.dtype.name]} and "
-                           f"{_DTYPE_NAMES[weight._array.dtype.name]}")
+                           f"{TORCH_NAMES[input._array.dtype.name]} and "
+                           f"{TORCH_NAMES[weight._array.dtype.name]}")
     return LinearFunction.apply(input, weight, bias)
 
 
@@ -236,7 +235,7 @@ class GeluFunction(Function):
 def gelu(input, approximate: str = "none"):  # noqa: A002
     _check_tensor("gelu", input)
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     return GeluFunction.apply(input, approximate)
 
 

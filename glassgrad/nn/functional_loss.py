@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from glassgrad.autograd.function import Function
+from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.tensor import Tensor
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
@@ -291,8 +292,6 @@ class CrossEntropy(Function):
         return grad_x, grad_t, None, None, None, None, None
 
 
-_INT_NAMES = {"int32": "Int", "int16": "Short", "int8": "Char", "bool": "Bool", "float32": "Float",
-              "float64": "Double", "float16": "Half"}
 
 
 def _class_loss(name: str, input, target, weight, ignore_index, reduction, smoothing,  # noqa: A002
@@ -306,14 +305,14 @@ def _class_loss(name: str, input, target, weight, ignore_index, reduction, smoot
     if probabilities:
         if t.dtype.kind != "f":
             raise RuntimeError("Expected floating point type for target with class probabilities, got "
-                               + {"int64": "Long"}.get(t.dtype.name, _INT_NAMES.get(t.dtype.name, t.dtype.name)))
+                               + TORCH_NAMES.get(t.dtype.name, t.dtype.name))
     else:
         if not (t.dtype == np.int64 or (t.dtype == np.uint8 and not log_probs)):
             if log_probs:
                 raise RuntimeError(f"expected scalar type Long but found "
-                                   f"{_INT_NAMES.get(t.dtype.name, t.dtype.name)}")
+                                   f"{TORCH_NAMES.get(t.dtype.name, t.dtype.name)}")
             raise RuntimeError("expected target dtype to be Long or Byte, but got "
-                               f"{_INT_NAMES.get(t.dtype.name, t.dtype.name)}")
+                               f"{TORCH_NAMES.get(t.dtype.name, t.dtype.name)}")
         if x.ndim == 1:
             if t.ndim != 0:
                 raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")

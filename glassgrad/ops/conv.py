@@ -28,12 +28,11 @@ import numbers
 import numpy as np
 
 from glassgrad.autograd.function import Function
+from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.tensor import Tensor
 
 __all__ = ["conv2d", "conv1d"]
 
-_TORCH_TYPE = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
-               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 # --- argument handling ---------------------------------------------------------------------------------
@@ -221,10 +220,10 @@ def _check_conv(name: str, input, weight, bias, dims: int, groups):
     shape = x.shape if batched else (1,) + x.shape
     if x.dtype != w.dtype:
         if x.dtype.kind != "f" or w.dtype.kind != "f":
-            raise RuntimeError(f"expected scalar type {_TORCH_TYPE.get(x.dtype.name, x.dtype.name)} but "
-                               f"found {_TORCH_TYPE.get(w.dtype.name, w.dtype.name)}")
-        raise RuntimeError(f"Input type (torch.{_TORCH_TYPE.get(x.dtype.name)}Tensor) and weight type "
-                           f"(torch.{_TORCH_TYPE.get(w.dtype.name)}Tensor) should be the same")
+            raise RuntimeError(f"expected scalar type {TORCH_NAMES.get(x.dtype.name, x.dtype.name)} but "
+                               f"found {TORCH_NAMES.get(w.dtype.name, w.dtype.name)}")
+        raise RuntimeError(f"Input type (torch.{TORCH_NAMES.get(x.dtype.name)}Tensor) and weight type "
+                           f"(torch.{TORCH_NAMES.get(w.dtype.name)}Tensor) should be the same")
     if x.dtype.kind == "b":
         raise NotImplementedError("\"slow_conv2d_cpu\" not implemented for 'Bool'")
     if bias is not None:

@@ -871,9 +871,7 @@ def type_as(self, other):
 def _type(self, dtype=None):
     """With no argument, PyTorch's type name ('glassgrad.FloatTensor'); with a dtype, a cast."""
     if dtype is None:
-        names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-                 "bool": "Bool", "float16": "Half", "uint8": "Byte", "int8": "Char", "int16": "Short"}
-        return f"glassgrad.{names[self._array.dtype.name]}Tensor"
+        return f"glassgrad.{dtypes.TORCH_NAMES[self._array.dtype.name]}Tensor"
     return to(self, dtype)
 
 

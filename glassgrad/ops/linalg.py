@@ -12,7 +12,8 @@ import numpy as np
 
 from glassgrad.autograd.function import Function
 from glassgrad.ops._util import unbroadcast
-from glassgrad.ops.reduce import _TORCH_NAMES, _array, _axes, _count, _expand_back
+from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.ops.reduce import _array, _axes, _count, _expand_back
 from glassgrad.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "norm"]
@@ -167,8 +168,8 @@ def dot(input, tensor):  # noqa: A002
         raise RuntimeError(f"1D tensors expected, but got {na}D and {nb}D tensors")
     if input._array.dtype != tensor._array.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{_TORCH_NAMES[input._array.dtype.name]} and "
-                           f"{_TORCH_NAMES[tensor._array.dtype.name]}")
+                           f"{TORCH_NAMES[input._array.dtype.name]} and "
+                           f"{TORCH_NAMES[tensor._array.dtype.name]}")
     return matmul(input, tensor)
 
 
@@ -254,8 +255,8 @@ def einsum(equation: str, *operands):
     dtype = operands[0]._array.dtype
     for t in operands[1:]:
         if t._array.dtype != dtype:
-            raise RuntimeError(f"expected scalar type {_TORCH_NAMES[dtype.name]} but found "
-                               f"{_TORCH_NAMES[t._array.dtype.name]}")
+            raise RuntimeError(f"expected scalar type {TORCH_NAMES[dtype.name]} but found "
+                               f"{TORCH_NAMES[t._array.dtype.name]}")
     return Einsum.apply((tuple(terms), out), *operands)
 
 
@@ -367,7 +368,7 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):  # noqa: 
         input = input.to(dtype)
     if input._array.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                           f"Got {_TORCH_NAMES.get(input._array.dtype.name, input.dtype.name)}")
+                           f"Got {TORCH_NAMES.get(input._array.dtype.name, input.dtype.name)}")
     if p is None or p == "fro":
         if isinstance(dim, (tuple, list)) and len(dim) > 2:
             raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")

@@ -13,7 +13,8 @@ import numbers
 import numpy as np
 
 from glassgrad.autograd.function import Function
-from glassgrad.ops.conv import _shape, _pad_view, _window, _TORCH_TYPE
+from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.ops.conv import _pad_view, _shape, _window
 from glassgrad.tensor import Tensor
 
 __all__ = ["max_pool2d", "max_pool1d", "avg_pool2d", "avg_pool1d", "adaptive_avg_pool2d",
@@ -390,7 +391,7 @@ def _adaptive_avg_pool(name, input, output_size, dims):
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, "
                                f"but input has sizes {_shape(x)} with dimension {axis} being empty")
     if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"{name}\" not implemented for '{_TORCH_TYPE.get(x.dtype.name)}'")
+        raise NotImplementedError(f"\"{name}\" not implemented for '{TORCH_NAMES.get(x.dtype.name)}'")
     sizes = (output_size,) * dims if output_size is None or isinstance(output_size, numbers.Integral) \
         else tuple(output_size)
     if len(sizes) != dims:

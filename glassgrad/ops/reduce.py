@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 
 from glassgrad import dtypes
+from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.autograd.function import Function
 from glassgrad.ops._util import normalize_dims
 from glassgrad.tensor import Tensor
@@ -32,8 +33,6 @@ __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmi
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool", "float32": "Float", "float64": "Double", "float16": "Half"}  # for messages
 
 
 def _axes(input, dim) -> tuple | None:  # noqa: A002
@@ -168,7 +167,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
         input = input.to(dtype)
     if input._array.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
-                           f"point or complex dtype. Got: {_TORCH_NAMES.get(input._array.dtype.name)}")
+                           f"point or complex dtype. Got: {TORCH_NAMES.get(input._array.dtype.name)}")
     return Mean.apply(input, None if dim is None else _axes(input, dim), keepdim)
 
 
@@ -625,7 +624,7 @@ def _softmax_input(name: str, input, dim, dtype):  # noqa: A002
     if input._array.dtype.kind != "f":
         last = axis is None or axis == input._array.ndim - 1
         raise NotImplementedError(f'"{name}_{"lastdim_" if last else ""}kernel_impl" not implemented for '
-                                  f"'{_TORCH_NAMES.get(input._array.dtype.name, input.dtype.name)}'")
+                                  f"'{TORCH_NAMES.get(input._array.dtype.name, input.dtype.name)}'")
     return input, axis
 
 
