@@ -21,6 +21,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.nn.parameter import Parameter
+from glassgrad.ops.elementwise import to_arguments
 from glassgrad.tensor import RemovableHandle, Tensor
 
 __all__ = ["Module"]
@@ -392,20 +393,7 @@ class Module:
 
     def to(self, *args, **kwargs) -> "Module":
         """``to(dtype)`` casts floating-point parameters and buffers; ``to("cpu")`` is a no-op."""
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() received an invalid combination of arguments: {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) or type(a).__name__ == "device":
-                device = a
-            elif a is not None:
-                dtype = a
-        if device is not None and str(device) != "cpu":
-            raise RuntimeError(f"glassgrad runs on the CPU only; device {str(device)!r} is not available")
+        dtype = to_arguments(args, kwargs, "to() received an invalid combination of arguments:")
         if dtype is None:
             return self
         dtype = dtypes.to_dtype(dtype)

@@ -830,23 +830,33 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:  # 
 
 
 # --- dtype conversion -------------------------------------------------------------------------------
-def to(self, *args, **kwargs):
-    """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(other_tensor)``; returns self when nothing changes."""
+def to_arguments(args: tuple, kwargs: dict, unknown_message: str, ignored: tuple = ()):
+    """The dtype that ``.to(...)`` asks for (None if none), for tensors and modules alike.
+
+    ``to(dtype)``, ``to("cpu")``, ``to(device=..., dtype=...)``, ``to(other_tensor)``; any device but
+    the CPU is refused. Unknown keywords raise TypeError with ``unknown_message`` and their names."""
+    kwargs = dict(kwargs)
     dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("copy", None)
     device = kwargs.pop("device", None)
+    for name in ("non_blocking", *ignored):
+        kwargs.pop(name, None)
     if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        raise TypeError(f"{unknown_message} {sorted(kwargs)}")
     for a in args:
         if isinstance(a, Tensor):
             dtype = a.dtype
-        elif isinstance(a, (str,)) or type(a).__name__ == "device":
+        elif isinstance(a, str) or type(a).__name__ == "device":
             device = a
         elif a is not None:
             dtype = a
     if device is not None and str(device) != "cpu":
         raise RuntimeError(f"glassgrad runs on the CPU only; device {str(device)!r} is not available")
+    return dtype
+
+
+def to(self, *args, **kwargs):
+    """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(other_tensor)``; returns self when nothing changes."""
+    dtype = to_arguments(args, kwargs, "to() got unexpected keyword arguments", ignored=("copy",))
     if dtype is None:
         return self
     target = dtypes.to_dtype(dtype).numpy
