@@ -24,7 +24,24 @@ def _index(idx, n: int) -> int:
     return idx % n
 
 
-class Sequential(Module):
+class _NumberedModules(Module):
+    """What Sequential and ModuleList share: children named '0'..'n-1', deleted and renumbered."""
+
+    def __delitem__(self, idx) -> None:
+        keys = list(self._modules)
+        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys))]]):
+            delattr(self, key)
+        # renumber, as PyTorch does, so positions stay '0'..'n-1'
+        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+
+class Sequential(_NumberedModules):
     """Modules applied one after another: ``Sequential(Linear(2, 8), ReLU(), Linear(8, 1))``.
 
     Also ``Sequential(OrderedDict(name=module, ...))`` for named children. Supports ``len``, indexing,
@@ -53,19 +70,6 @@ class Sequential(Module):
     def __setitem__(self, idx, module: Module) -> None:
         key = list(self._modules)[_index(idx, len(self._modules))]
         setattr(self, key, module)
-
-    def __delitem__(self, idx) -> None:
-        keys = list(self._modules)
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys))]]):
-            delattr(self, key)
-        # renumber, as PyTorch does, so positions stay '0'..'n-1'
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __add__(self, other: "Sequential") -> "Sequential":
         if not isinstance(other, Sequential):
@@ -101,7 +105,7 @@ class Sequential(Module):
         return v
 
 
-class ModuleList(Module):
+class ModuleList(_NumberedModules):
     """A list of modules that registers them (a plain Python list would hide their parameters)."""
 
     def __init__(self, modules=None) -> None:
@@ -116,18 +120,6 @@ class ModuleList(Module):
 
     def __setitem__(self, idx, module: Module) -> None:
         setattr(self, str(_index(idx, len(self._modules))), module)
-
-    def __delitem__(self, idx) -> None:
-        keys = list(self._modules)
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys))]]):
-            delattr(self, key)
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __iadd__(self, modules) -> "ModuleList":
         return self.extend(modules)
