@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassgrad.autograd.function import AccumulateGrad, BackwardNode
+from glassgrad.dtypes import from_numpy_dtype
 from glassgrad.autograd.grad_mode import GRAD_ENABLED, set_grad_enabled
 from glassgrad.tensor import Tensor
 
@@ -198,13 +199,8 @@ def _check(node, i: int, child, g, create_graph: bool):
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
                            f"{list(shape)} but expected shape compatible with {list(child._shape)}")
     if dtype != child._dtype:
-        g = g.to(_dtype_of(child)) if create_graph else g.astype(child._dtype)
+        g = g.to(from_numpy_dtype(child._dtype)) if create_graph else g.astype(child._dtype)
     return g
-
-
-def _dtype_of(node):
-    from glassgrad.dtypes import from_numpy_dtype
-    return from_numpy_dtype(node._dtype)
 
 
 def _run_hooks(hooks: dict, g):
