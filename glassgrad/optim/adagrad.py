@@ -3,7 +3,7 @@
 Part III, beside ``rmsprop.py`` (RMSprop replaces Adagrad's ever-growing sum by a running average).
 One step, t = 1, 2, ... (γ = lr, η = lr_decay, λ = weight_decay, ε = eps):
 
-    g ← −g                              if maximize
+    g ← −g                              if maximize     (these two: Optimizer._grads_for_update)
     g ← g + λ·θ                         if λ ≠ 0
     γₜ ← γ / (1 + (t−1)·η)
     S ← S + g²                          (S starts at initial_accumulator_value)
@@ -23,21 +23,13 @@ __all__ = ["Adagrad"]
 class Adagrad(Optimizer):
     """Adagrad (Duchi, Hazan & Singer, 2011)."""
 
+    _setstate_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
+
     def __init__(self, params, lr=1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, foreach=None, *,
                  maximize: bool = False, differentiable: bool = False, fused=None) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        self._check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                initial_accumulator_value=initial_accumulator_value, eps=eps)
         self._check_unsupported(differentiable)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
@@ -55,15 +47,6 @@ class Adagrad(Optimizer):
         p_state["step"] = _scalar_state()
         p_state["sum"] = Tensor._wrap(np.full_like(p._array, initial_accumulator_value))
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-        self._step_tensor_setstate(self)
-
     def share_memory(self) -> None:
         """Nothing to do: glassgrad runs in one process (kept for PyTorch compatibility)."""
 
@@ -71,29 +54,17 @@ class Adagrad(Optimizer):
     def step(self, closure=None):
         """One Adagrad step for every parameter whose ``.grad`` is not None; returns the closure's loss."""
         loss = _run_closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = float(group["lr"])
             lr_decay = float(group["lr_decay"])
             eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                param = p._array
-                grad = p._grad._array
-                p_state = state[p]
+            for p, param, grad in self._grads_for_update(group):
+                p_state = self.state[p]
                 if len(p_state) == 0:  # a group added after construction
                     self._init_state(p, self.defaults["initial_accumulator_value"])
                 step_t = p_state["step"]._array
                 step_t += 1
-                step = float(step_t)
-                if maximize:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param
-                clr = lr / (1 + (step - 1) * lr_decay)
+                clr = lr / (1 + (float(step_t) - 1) * lr_decay)
                 state_sum = p_state["sum"]._array
                 state_sum += grad * grad                     # addcmul_(g, g, value=1)
                 std = np.sqrt(state_sum)

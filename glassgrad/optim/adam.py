@@ -5,7 +5,7 @@ Part III, after ``sgd.py``. Adam keeps two running averages per parameter — of
 other, so every coordinate takes steps of about the same size ``lr`` whatever its gradient's scale.
 One step, t = 1, 2, ... (γ = lr, λ = weight_decay, ε = eps):
 
-    g ← −g                                  if maximize
+    g ← −g                                  if maximize   (these three: Optimizer._grads_for_update)
     θ ← θ·(1 − γλ)                          if λ ≠ 0 and decoupled (AdamW)
     g ← g + λ·θ                             if λ ≠ 0 and not decoupled (Adam's L2 penalty)
     m ← m + (1−β₁)·(g − m)                  (= β₁·m + (1−β₁)·g, written as PyTorch's lerp)
@@ -27,36 +27,39 @@ from glassgrad.tensor import Tensor
 __all__ = ["Adam", "AdamW"]
 
 
-def _check_betas(betas) -> tuple:
-    if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+def _check_beta_types(betas, foreach, capturable) -> None:
+    """β₁ and β₂ are both floats or both 1-element Tensors (PyTorch's messages and order)."""
     if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
             or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
         raise ValueError("betas must be either both floats or both Tensors")
     for i, b in enumerate(betas):
-        if isinstance(b, Tensor) and b.numel() != 1:
-            raise ValueError(f"Tensor betas[{i}] must be 1-element")
-    return tuple(b.item() if isinstance(b, Tensor) else b for b in betas)
+        if isinstance(b, Tensor):
+            if not capturable and foreach:
+                raise ValueError(f"betas[{i}] as a Tensor is not supported for capturable=False "
+                                 "and foreach=True")
+            if b.numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
 
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2014), with optional AMSGrad and decoupled (AdamW) weight decay."""
 
+    _setstate_defaults = {"amsgrad": False, "maximize": False, "foreach": None, "capturable": False,
+                          "differentiable": False, "decoupled_weight_decay": False, "fused": None}
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, foreach=None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False,
                  fused=None, decoupled_weight_decay: bool = False) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        betas = _check_betas(betas)
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if isinstance(lr, Tensor) and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
+        self._check_nonnegative(lr=lr, eps=eps)
+        for i in (0, 1):
+            if not 0.0 <= betas[i] < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+        self._check_nonnegative(weight_decay=weight_decay)
+        _check_beta_types(betas, foreach, capturable)
+        betas = tuple(b.item() if isinstance(b, Tensor) else b for b in betas)
         self._check_unsupported(differentiable, capturable)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
@@ -66,39 +69,19 @@ class Adam(Optimizer):
         if fused and foreach:
             raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("fused", None)
-        self._step_tensor_setstate(self)
-
     @_use_no_grad
     def step(self, closure=None):
         """One Adam step for every parameter whose ``.grad`` is not None; returns the closure's loss."""
         loss = _run_closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
             eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
             amsgrad = group["amsgrad"]
-            maximize = group["maximize"]
-            decoupled = group["decoupled_weight_decay"]
             w1 = 1 - beta1            # lerp weight of the new gradient in m
             w2 = 1 - beta2
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                param = p._array
-                grad = p._grad._array
-                p_state = state[p]
+            for p, param, grad in self._grads_for_update(group):
+                p_state = self.state[p]
                 if len(p_state) == 0:
                     p_state["step"] = _scalar_state()
                     p_state["exp_avg"] = Tensor._wrap(np.zeros_like(param))
@@ -106,16 +89,9 @@ class Adam(Optimizer):
                     if amsgrad:
                         p_state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
                 step_t = p_state["step"]._array
+                step_t += 1
                 m = p_state["exp_avg"]._array
                 v = p_state["exp_avg_sq"]._array
-                if maximize:
-                    grad = -grad
-                step_t += 1
-                if weight_decay != 0:
-                    if decoupled:
-                        param *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * param
                 # m.lerp_(g, w1): PyTorch's lerp picks the form that is exact at its nearer end.
                 if w1 < 0.5:
                     m += (grad - m) * w1

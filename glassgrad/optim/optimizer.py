@@ -5,8 +5,11 @@ and changes the parameter in place, under ``no_grad`` (the update is not part of
 This file holds what all optimizers share: parameter groups (each group of parameters may carry its own
 learning rate and options), per-parameter state (momentum buffers, running averages), ``zero_grad``, and
 ``state_dict`` / ``load_state_dict`` in PyTorch's layout, so a checkpoint reads the same in both
-libraries. The update rules themselves live next door, one a file: ``sgd.py``, ``adam.py``,
-``rmsprop.py``, ``adagrad.py``.
+libraries. It also holds what every update rule would otherwise repeat: the argument checks with
+PyTorch's messages (``_check_nonnegative``), the options an old checkpoint lacks (``_setstate_defaults``,
+filled by ``__setstate__``), and the start of the per-parameter loop (``_grads_for_update``: skip
+parameters without a gradient, maximize, weight decay). So the files next door, one update rule each
+(``sgd.py``, ``adam.py``, ``rmsprop.py``, ``adagrad.py``), hold only their rule.
 
 The updates write straight into each parameter's numpy array (``p._array``) and then move its version
 counter on, as PyTorch's in-place ``add_``/``addcdiv_`` do: a graph that saved the old value refuses to
@@ -18,6 +21,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections import defaultdict
+from collections.abc import Iterator
 from copy import deepcopy
 from itertools import chain
 
@@ -38,6 +42,9 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
+
+# How PyTorch's "Invalid ..." messages name an option; any other is "Invalid <name> value: ...".
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
 
 
 def _use_no_grad(step):
@@ -81,8 +88,11 @@ class Optimizer:
 
     ``params`` is an iterable of Tensors, of ``(name, Tensor)`` pairs, or of dicts (parameter groups:
     ``{"params": [...], "lr": 0.1, ...}``, where options missing from a group take ``defaults``).
-    Subclasses implement ``step(closure=None)``.
+    Subclasses implement ``step(closure=None)`` and list in ``_setstate_defaults`` the group options a
+    checkpoint written before the option existed lacks (with the value that keeps its old behaviour).
     """
+
+    _setstate_defaults: dict = {}
 
     def __init__(self, params, defaults: dict) -> None:
         self.defaults = defaults
@@ -104,8 +114,21 @@ class Optimizer:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
     def __setstate__(self, state: dict) -> None:
+        """Take a state back (``load_state_dict`` ends here), filling what older checkpoints lack.
+
+        Options an update rule gained after a checkpoint was written get the value that reproduces
+        the old behaviour (``_setstate_defaults``), and a ``step`` saved as a plain number (PyTorch
+        before 1.12) becomes the 0-d tensor the rules expect.
+        """
         self.__dict__.update(state)
         self.defaults.setdefault("differentiable", False)
+        for group in self.param_groups:
+            for name, default in self._setstate_defaults.items():
+                group.setdefault(name, default)
+            for p in group["params"]:
+                p_state = self.state.get(p, {})
+                if "step" in p_state and not isinstance(p_state["step"], Tensor):
+                    p_state["step"] = _scalar_state(float(p_state["step"]))
 
     def __repr__(self) -> str:
         text = self.__class__.__name__ + " ("
@@ -270,7 +293,23 @@ class Optimizer:
         param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups)]
         self.__setstate__({"state": state, "param_groups": param_groups})
 
-    # --- shared helpers for the update rules ------------------------------------------------------------
+    # --- what every update rule shares ------------------------------------------------------------------
+    @staticmethod
+    def _check_nonnegative(*, nan_passes: bool = False, **options) -> None:
+        """Refuse an option below zero with PyTorch's message, checked in the order given.
+
+        The messages are PyTorch's: ``Invalid learning rate: -0.1``, ``Invalid epsilon value: -1.0``,
+        ``Invalid <name> value: <value>`` for the rest. A Tensor ``lr`` must hold one number (checked
+        first, as PyTorch does). PyTorch writes the test as ``not 0.0 <= x``, which refuses NaN too,
+        except in SGD, which writes ``x < 0.0`` and lets NaN through: ``nan_passes=True`` is that test.
+        """
+        for name, value in options.items():
+            if name == "lr" and isinstance(value, Tensor) and value.numel() != 1:
+                raise ValueError("Tensor lr must be 1-element")
+            if value < 0.0 if nan_passes else not 0.0 <= value:
+                label = _LABELS.get(name, f"{name} value")
+                raise ValueError(f"Invalid {label}: {value}")
+
     @staticmethod
     def _check_unsupported(differentiable: bool, capturable: bool = False) -> None:
         # glassgrad's updates write into numpy arrays, so they cannot be differentiated, and there is no
@@ -282,11 +321,33 @@ class Optimizer:
             raise NotImplementedError("glassgrad optimizers do not support capturable=True (there is "
                                       "no accelerator graph to capture on the CPU)")
 
-    @staticmethod
-    def _step_tensor_setstate(optimizer: "Optimizer") -> None:
-        """Old checkpoints kept ``step`` as a number; make it the 0-d tensor the update rules expect."""
-        for group in optimizer.param_groups:
-            for p in group["params"]:
-                p_state = optimizer.state.get(p, {})
-                if len(p_state) != 0 and "step" in p_state and not isinstance(p_state["step"], Tensor):
-                    p_state["step"] = _scalar_state(float(p_state["step"]))
+    def _grads_for_update(self, group: dict) -> Iterator[tuple[Tensor, np.ndarray, np.ndarray]]:
+        """Yield ``(p, θ, g)`` for each parameter of ``group`` that has a gradient, g ready for the rule.
+
+        What every rule does first (γ = lr, λ = weight_decay), in PyTorch's order::
+
+            skip p                  if p.grad is None   (it took no part in the last backward)
+            g ← −g                  if maximize
+            θ ← θ·(1 − γλ)          if λ ≠ 0 and decoupled_weight_decay (AdamW: decay the weight itself)
+            g ← g + λ·θ             if λ ≠ 0 otherwise  (L2 penalty folded into the gradient)
+
+        θ is the parameter's own array (the rule writes into it); g is a new array whenever it differs
+        from ``p.grad``, so ``p.grad`` itself is never changed.
+        """
+        lr = float(group["lr"])
+        weight_decay = float(group["weight_decay"])
+        maximize = group["maximize"]
+        decoupled = group.get("decoupled_weight_decay", False)
+        for p in group["params"]:
+            if p._grad is None:
+                continue
+            param = p._array
+            grad = p._grad._array
+            if maximize:
+                grad = -grad
+            if weight_decay != 0:
+                if decoupled:
+                    param *= 1 - lr * weight_decay
+                else:
+                    grad = grad + weight_decay * param      # grad.add(param, alpha=λ)
+            yield p, param, grad

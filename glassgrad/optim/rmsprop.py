@@ -3,7 +3,7 @@
 Part III, beside ``adam.py`` (Adam is RMSprop plus a running average of the gradient itself and bias
 correction). One step (γ = lr, α = alpha, λ = weight_decay, μ = momentum, ε = eps):
 
-    g ← −g                              if maximize
+    g ← −g                              if maximize     (these two: Optimizer._grads_for_update)
     g ← g + λ·θ                         if λ ≠ 0
     s ← α·s + (1−α)·g²                  (running mean of the squared gradient)
     ḡ ← ḡ + (1−α)·(g − ḡ)               if centered (running mean of the gradient)
@@ -27,59 +27,34 @@ __all__ = ["RMSprop"]
 class RMSprop(Optimizer):
     """RMSprop (Hinton's lecture notes), optionally centered (Graves, 2013) and with momentum."""
 
+    _setstate_defaults = {"momentum": 0, "centered": False, "foreach": None, "maximize": False,
+                          "differentiable": False, "capturable": False}
+
     def __init__(self, params, lr=1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
                  capturable: bool = False, foreach=None, maximize: bool = False,
                  differentiable: bool = False) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        self._check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                                alpha=alpha)
         self._check_unsupported(differentiable, capturable)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
                     "centered": centered, "weight_decay": weight_decay, "capturable": capturable,
                     "foreach": foreach, "maximize": maximize, "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-        self._step_tensor_setstate(self)
-
     @_use_no_grad
     def step(self, closure=None):
         """One RMSprop step for every parameter whose ``.grad`` is not None; returns the closure's loss."""
         loss = _run_closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = float(group["lr"])
             alpha = float(group["alpha"])
             eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
             momentum = float(group["momentum"])
             centered = group["centered"]
-            maximize = group["maximize"]
             w = 1 - alpha
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                param = p._array
-                grad = p._grad._array
-                p_state = state[p]
+            for p, param, grad in self._grads_for_update(group):
+                p_state = self.state[p]
                 if len(p_state) == 0:
                     p_state["step"] = _scalar_state()
                     p_state["square_avg"] = Tensor._wrap(np.zeros_like(param))
@@ -87,11 +62,7 @@ class RMSprop(Optimizer):
                         p_state["momentum_buffer"] = Tensor._wrap(np.zeros_like(param))
                     if centered:
                         p_state["grad_avg"] = Tensor._wrap(np.zeros_like(param))
-                if maximize:
-                    grad = -grad
                 p_state["step"]._array += 1
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param
                 square_avg = p_state["square_avg"]._array
                 square_avg *= alpha
                 square_avg += (grad * w) * grad              # addcmul_(g, g, value=1−α)

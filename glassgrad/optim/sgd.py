@@ -3,7 +3,7 @@
 Part III, the first update rule: read it right after ``optimizer.py``. One step, per parameter θ with
 gradient g (λ = weight_decay, μ = momentum, τ = dampening, γ = lr):
 
-    g ← −g                          if maximize
+    g ← −g                          if maximize         (these two: Optimizer._grads_for_update)
     g ← g + λ·θ                     if λ ≠ 0            (L2 penalty folded into the gradient)
     b ← g            (first step)   if μ ≠ 0            (the momentum buffer starts at the gradient)
     b ← μ·b + (1−τ)·g (later steps)
@@ -26,17 +26,13 @@ __all__ = ["SGD"]
 class SGD(Optimizer):
     """Stochastic gradient descent (optionally with momentum / Nesterov momentum)."""
 
+    _setstate_defaults = {"nesterov": False, "maximize": False, "foreach": None,
+                          "differentiable": False, "fused": False}
+
     def __init__(self, params, lr=1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
                  foreach=None, differentiable: bool = False, fused=None) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        self._check_nonnegative(lr=lr, momentum=momentum, weight_decay=weight_decay, nan_passes=True)
         self._check_unsupported(differentiable)
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
                     "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
@@ -45,38 +41,18 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
-    def __setstate__(self, state: dict) -> None:
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
-
     @_use_no_grad
     def step(self, closure=None):
         """One SGD step for every parameter whose ``.grad`` is not None; returns the closure's loss."""
         loss = _run_closure(closure)
-        state = self.state
         for group in self.param_groups:
             lr = float(group["lr"])
             momentum = float(group["momentum"])
             dampening = float(group["dampening"])
-            weight_decay = float(group["weight_decay"])
             nesterov = group["nesterov"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                param = p._array
-                grad = p._grad._array
-                if maximize:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param       # grad.add(param, alpha=λ)
+            for p, param, grad in self._grads_for_update(group):
                 if momentum != 0:
-                    p_state = state[p]
+                    p_state = self.state[p]
                     buf_t = p_state.get("momentum_buffer")
                     if buf_t is None:
                         # np.array, not .copy(): a 0-d arithmetic result is a numpy scalar, not an array
