@@ -19,7 +19,7 @@ import pytest
 import torch
 
 import glassgrad as gg
-from glassgrad import optim
+from glassgrad import optim, serialization
 
 SHAPES = [(4, 3), (3,), (2, 2, 2), ()]
 TOL = {"float32": dict(rtol=1e-6, atol=1e-6), "float64": dict(rtol=1e-10, atol=1e-13)}
@@ -178,6 +178,12 @@ BAD_ARGS = [
     ("AdamW", dict(betas=(0.9, 1.5))), ("RMSprop", dict(alpha=-0.5)), ("RMSprop", dict(momentum=-1.0)),
     ("RMSprop", dict(eps=-1.0)), ("Adagrad", dict(lr_decay=-1.0)),
     ("Adagrad", dict(initial_accumulator_value=-1.0)), ("Adagrad", dict(eps=-1.0)),
+    # several bad at once: the first in PyTorch's order is the one named
+    ("SGD", dict(lr=-0.1, momentum=-1.0)), ("RMSprop", dict(weight_decay=-1.0, alpha=-1.0)),
+    ("RMSprop", dict(lr=float("nan"))), ("Adagrad", dict(lr=-1.0, eps=-1.0)),
+    ("Adagrad", dict(weight_decay=-1.0)), ("AdamW", dict(weight_decay=-1.0)),
+    ("Adam", dict(betas=(0, 0), weight_decay=-1.0)),   # weight_decay is checked before the betas' type
+    ("Adam", dict(betas=(0, 0))), ("Adam", dict(eps=-1.0, betas=(2.0, 0.9))),
 ]
 
 
@@ -188,6 +194,34 @@ def test_invalid_arguments_raise_like_pytorch(cls_name, kwargs):
     with pytest.raises(ValueError, match=None) as ours:
         getattr(optim, cls_name)([gg.zeros(2, requires_grad=True)], **kwargs)
     assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("cls_name,kwargs", [
+    ("SGD", dict(lr=[0.1, 0.2])), ("Adam", dict(lr=[0.1, 0.2])), ("RMSprop", dict(lr=[0.1, 0.2])),
+    ("Adagrad", dict(lr=[0.1, 0.2])), ("AdamW", dict(lr=0.1, foreach=True)),
+    ("Adam", dict(betas=(0.9, 0.99), foreach=True)),
+])
+def test_tensor_options_are_checked_like_pytorch(cls_name, kwargs):
+    """lr and betas may be Tensors (one number each), but not with foreach=True in Adam."""
+    def build(lib, o):
+        kw = dict(kwargs)
+        if "lr" in kw:
+            kw["lr"] = lib.tensor(kw["lr"])
+        if "betas" in kw:
+            kw["betas"] = tuple(lib.tensor(b) for b in kw["betas"])
+        return getattr(o, cls_name)([lib.zeros(2, requires_grad=True)], **kw)
+
+    with pytest.raises(ValueError) as theirs:
+        build(torch, torch.optim)
+    with pytest.raises(ValueError) as ours:
+        build(gg, optim)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_sgd_lets_a_nan_learning_rate_through_like_pytorch():
+    # PyTorch's SGD tests `lr < 0`, the others `not 0 <= lr`: only SGD accepts NaN.
+    torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=float("nan"))
+    optim.SGD([gg.zeros(2, requires_grad=True)], lr=float("nan"))
 
 
 def test_invalid_learning_rate_message():
@@ -426,6 +460,22 @@ def test_old_checkpoint_with_numeric_step_is_upgraded():
     assert isinstance(step, gg.Tensor) and step.item() == 1.0
 
 
+@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_checkpoint_without_newer_options_gets_pytorch_defaults(cls_name):
+    """A group saved before maximize/foreach/... existed is filled in as PyTorch's __setstate__ does."""
+    ours, theirs = make_params("float64")
+    opt_g = getattr(optim, cls_name)(ours, lr=0.1, maximize=True)
+    opt_t = getattr(torch.optim, cls_name)(theirs, lr=0.1, maximize=True)
+    for opt in (opt_g, opt_t):
+        sd = opt.state_dict()
+        kept = {"lr", "params", "weight_decay", "momentum", "dampening", "betas", "eps", "alpha",
+                "lr_decay", "initial_accumulator_value"}
+        sd["param_groups"] = [{k: v for k, v in g.items() if k in kept} for g in sd["param_groups"]]
+        opt.load_state_dict(sd)
+    assert opt_g.param_groups[0] | {"params": None} == opt_t.param_groups[0] | {"params": None}
+    assert opt_g.defaults["differentiable"] is False
+
+
 def test_adagrad_state_exists_before_any_step_and_for_added_groups():
     p = gg.ones(2, requires_grad=True)
     opt = optim.Adagrad([p], lr=0.1, initial_accumulator_value=0.25)
@@ -456,7 +506,6 @@ def test_added_param_group_gets_defaults_and_matches_pytorch():
 
 
 def test_state_dict_survives_glassgrad_save_and_load(tmp_path):
-    serialization = pytest.importorskip("glassgrad.serialization")
     save, load = serialization.save, serialization.load
     ours, _ = make_params("float32")
     opt = optim.Adam(groups_of(ours, ({}, dict(lr=0.5))), lr=0.01, amsgrad=True)
