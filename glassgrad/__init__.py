@@ -16,7 +16,7 @@ PART IV — seeing it (``glassgrad.explain``, ``glassgrad.studio``, the ``glassg
 Shared by the engines: ``graph.py`` (topological order) and ``gradcheck.py`` (numerical derivatives).
 """
 
-from glassgrad import autograd  # noqa: F401  (grad modes first: tensor.py needs them)
+from glassgrad import autograd  # noqa: F401  (as torch.autograd; loads the tensor too)
 from glassgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                                           set_grad_enabled)
 from glassgrad.dtypes import (bool, double, dtype, float, float16, float32, float64,  # noqa: A004
@@ -38,8 +38,3 @@ from glassgrad.serialization import load, save  # noqa: E402,F401
 from glassgrad.scalar.value import Value  # noqa: E402,F401  (Part I)
 
 __version__ = "0.1.0"
-
-# The tensor exists now, so autograd's tensor-dependent names can load: resolving them here makes
-# glassgrad.autograd.gradcheck the function before anyone imports its module by name.
-_ = (autograd.Function, autograd.grad, autograd.backward, autograd.gradcheck, autograd.gradgradcheck)
-del _

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from glassgrad import dtypes
-from glassgrad.tensor import Tensor
+from glassgrad.tensor import Tensor, to_array
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
@@ -23,45 +23,6 @@ __all__ = [
     "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "manual_seed", "seed",
     "initial_seed", "Generator", "default_generator", "get_rng_state", "set_rng_state",
 ]
-
-
-def _to_array(data, dtype=None) -> np.ndarray:
-    """Nested lists / numbers / arrays / tensors -> a numpy array with PyTorch's dtype rules."""
-    if isinstance(data, Tensor):
-        array = data._array
-    elif isinstance(data, (np.ndarray, np.generic)):  # numpy keeps its dtype, as in PyTorch
-        array = np.asarray(data)
-    else:
-        if isinstance(data, (list, tuple)) and _contains_tensor(data):
-            data = _tensors_to_lists(data)
-        try:
-            array = np.array(data)
-        except ValueError as e:  # ragged lists
-            raise ValueError(f"expected a rectangular nested sequence of numbers: {e}") from None
-        if array.dtype == object or array.dtype.kind in "USV":
-            raise TypeError(f"can't make a tensor from {type(data).__name__} holding "
-                            f"{array.dtype} elements; expected numbers")
-        if array.dtype.kind == "f" and dtype is None:
-            array = array.astype(dtypes.get_default_dtype().numpy)
-    if dtype is not None:
-        target = dtypes.to_dtype(dtype).numpy
-        if array.dtype != target:
-            array = array.astype(target)
-    elif array.dtype.kind == "c":
-        raise TypeError("complex tensors are not supported by glassgrad")
-    else:
-        dtypes.from_numpy_dtype(array.dtype)  # raises a clear TypeError for unsupported dtypes
-    return array
-
-
-def _contains_tensor(seq) -> bool:
-    return builtins.any(isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _contains_tensor(x))
-                        for x in seq)
-
-
-def _tensors_to_lists(seq):
-    return [x.tolist() if isinstance(x, Tensor) else _tensors_to_lists(x) if isinstance(x, (list, tuple))
-            else x for x in seq]
 
 
 def _new(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -75,7 +36,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
            ) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, numbers, numpy arrays or tensors)."""
     _check_device(device)
-    array = _to_array(data, dtype)
+    array = to_array(data, dtype)
     if array is data or (isinstance(data, Tensor) and array is data._array) or not array.flags.owndata:
         array = array.copy()
     return _new(array, requires_grad)
@@ -86,7 +47,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     _check_device(device)
     if isinstance(data, Tensor) and (dtype is None or dtypes.to_dtype(dtype) == data.dtype):
         return data
-    return _new(_to_array(data, dtype), False)
+    return _new(to_array(data, dtype), False)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

@@ -17,9 +17,10 @@ import weakref
 import numpy as np
 
 from glassgrad import dtypes
+from glassgrad._format import format_tensor
 from glassgrad.autograd.grad_mode import GRAD_ENABLED
 
-__all__ = ["Tensor", "RemovableHandle"]
+__all__ = ["Tensor", "RemovableHandle", "Size", "device", "to_array"]
 
 # Filled by glassgrad/ops: numpy function or ufunc -> glassgrad op, so that numpy code applied to
 # Tensors (e.g. a backward formula run with create_graph=True) records a graph. See __array_ufunc__.
@@ -42,9 +43,7 @@ class Tensor:
 
     def __init__(self, data=None, *, dtype=None, requires_grad: bool = False) -> None:
         """``Tensor(data)`` is ``glassgrad.tensor(data)``; prefer the function, as in PyTorch."""
-        from glassgrad.creation import _to_array  # creation.py builds on this file
-
-        array = _to_array([] if data is None else data, dtype)
+        array = to_array([] if data is None else data, dtype)
         self._init(array, requires_grad, None)
 
     def _init(self, array: np.ndarray, requires_grad: bool, grad_fn) -> None:
@@ -358,13 +357,51 @@ class Tensor:
 
     # --- printing ------------------------------------------------------------------------------------
     def __repr__(self) -> str:
-        from glassgrad._format import format_tensor
         return format_tensor(self)
 
     def __format__(self, spec: str) -> str:
         if self._array.ndim == 0:
             return self.item().__format__(spec)
         return repr(self)
+
+
+def to_array(data, dtype=None) -> np.ndarray:
+    """Nested lists / numbers / arrays / tensors -> a numpy array with PyTorch's dtype rules."""
+    if isinstance(data, Tensor):
+        array = data._array
+    elif isinstance(data, (np.ndarray, np.generic)):  # numpy keeps its dtype, as in PyTorch
+        array = np.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)) and _contains_tensor(data):
+            data = _tensors_to_lists(data)
+        try:
+            array = np.array(data)
+        except ValueError as e:  # ragged lists
+            raise ValueError(f"expected a rectangular nested sequence of numbers: {e}") from None
+        if array.dtype == object or array.dtype.kind in "USV":
+            raise TypeError(f"can't make a tensor from {type(data).__name__} holding "
+                            f"{array.dtype} elements; expected numbers")
+        if array.dtype.kind == "f" and dtype is None:
+            array = array.astype(dtypes.get_default_dtype().numpy)
+    if dtype is not None:
+        target = dtypes.to_dtype(dtype).numpy
+        if array.dtype != target:
+            array = array.astype(target)
+    elif array.dtype.kind == "c":
+        raise TypeError("complex tensors are not supported by glassgrad")
+    else:
+        dtypes.from_numpy_dtype(array.dtype)  # raises a clear TypeError for unsupported dtypes
+    return array
+
+
+def _contains_tensor(seq) -> bool:
+    return any(isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _contains_tensor(x))
+                        for x in seq)
+
+
+def _tensors_to_lists(seq):
+    return [x.tolist() if isinstance(x, Tensor) else _tensors_to_lists(x) if isinstance(x, (list, tuple))
+            else x for x in seq]
 
 
 def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:

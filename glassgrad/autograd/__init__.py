@@ -1,28 +1,26 @@
 """glassgrad.autograd — as ``torch.autograd``: ``Function``, ``grad``, ``backward``, grad modes, gradcheck.
 
-Part III. Read ``grad_mode.py``, then ``function.py`` (a recorded operation), then ``engine.py`` (the
-chain rule over the whole graph).
+Part III. Read ``grad_mode.py`` (whether operations record), then ``function.py`` (a recorded operation
+and its backward node), then ``engine.py`` (the chain rule over the whole graph), then ``gradcheck.py``
+(the engine's derivatives against central differences).
 
-Only the grad modes load eagerly: ``glassgrad/tensor.py`` needs them, while ``Function`` and the engine
-need the tensor, so they load on first use (PEP 562) and the import graph stays acyclic.
+``grad_mode`` comes first on purpose: ``glassgrad/tensor.py`` reads the grad mode, and importing any
+module of this package runs this file, so the grad modes must exist before ``function.py`` (which builds
+on the tensor) is imported.
 """
 
 from glassgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
                                           set_grad_enabled)
+from glassgrad.autograd.function import Function, FunctionCtx, Node, on_node_created
+from glassgrad.autograd.engine import backward, grad
+from glassgrad.autograd import gradcheck as _gradcheck_module
+from glassgrad.autograd import graph
 
-__all__ = ["Function", "FunctionCtx", "grad", "backward", "gradcheck", "gradgradcheck", "no_grad",
-           "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
+# The submodule import above made ``gradcheck`` the module; the name belongs to the function, as in
+# PyTorch (``torch.autograd.gradcheck`` is the function).
+gradcheck = _gradcheck_module.gradcheck
+gradgradcheck = _gradcheck_module.gradgradcheck
 
-_LAZY = {"Function": "function", "FunctionCtx": "function", "BackwardNode": "function",
-         "grad": "engine", "backward": "engine", "gradcheck": "gradcheck", "gradgradcheck": "gradcheck"}
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-        value = getattr(importlib.import_module(f"glassgrad.autograd.{_LAZY[name]}"), name)
-        # Importing the submodule gradcheck.py set this package's attribute `gradcheck` to the module;
-        # the function takes the name back, as in PyTorch (torch.autograd.gradcheck is the function).
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'glassgrad.autograd' has no attribute {name!r}")
+__all__ = ["Function", "FunctionCtx", "Node", "grad", "backward", "gradcheck", "gradgradcheck", "no_grad",
+           "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode", "graph",
+           "on_node_created"]

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassgrad.autograd.function import AccumulateGrad, BackwardNode
+from glassgrad.autograd.function import AccumulateGrad, accumulator, call_backward, wrong_count
+from glassgrad.autograd.grad_mode import GRAD_ENABLED
 from glassgrad.dtypes import from_numpy_dtype
-from glassgrad.autograd.grad_mode import GRAD_ENABLED, set_grad_enabled
 from glassgrad.tensor import Tensor
 
-__all__ = ["backward", "grad", "call_backward"]
+__all__ = ["backward", "grad", "run_backward"]
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
@@ -107,15 +107,19 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                 if g is not None:
                     if node.variable._hooks:
                         g = _run_hooks(node.variable._hooks, g)
+                    if node._prehooks:
+                        g = _run_prehooks(node, g)
                     if capture is not None and node in capture:
                         capture[node] = g
                     if accumulate and (capture is None or node in capture):
                         _accumulate(node.variable, g, create_graph, handed_out)
+                    if node._posthooks:
+                        _run_posthooks(node, (), g)
                 continue
             if g is None:  # nothing reached this node: only release its children
                 input_grads = ()
             else:
-                if node._extras:  # tensor hooks, retain_grad(), explain.record()
+                if node._extras:  # tensor hooks, retain_grad(), node prehooks
                     g = _node_extras(node, g, handed_out)
                 if capture is not None and node in capture:
                     capture[node] = g
@@ -126,15 +130,19 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                     input_grads = fn.backward(node, g)
                     if type(input_grads) is not tuple:
                         input_grads = (input_grads,)
-                    if len(input_grads) != len(node.next_functions):
-                        _wrong_count(node, input_grads)
+                    if len(input_grads) != len(node.needs_input_grad):
+                        wrong_count(node, input_grads)
+                if node._posthooks:
+                    input_grads = _run_posthooks(node, input_grads, g)
                 if not retain_graph and node._saved:
                     node._freed = True
                     node._saved = ()
+            positions = node._positions  # None: entry i of next_functions is forward's argument i
             i = 0
             for child, _ in node.next_functions:
                 if child is not None:
-                    ig = input_grads[i] if input_grads else None
+                    ig = (input_grads[i if positions is None else positions[i]] if input_grads
+                          else None)
                     if ig is not None:
                         if (type(ig) is not ndarray or ig.shape != child._shape
                                 or ig.dtype != child._dtype):
@@ -150,37 +158,6 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                 i += 1
     finally:
         GRAD_ENABLED[0] = previous_mode
-
-
-def call_backward(node: BackwardNode, g, create_graph: bool) -> tuple:
-    """One node's backward: ∂L/∂output in, a tuple of ∂L/∂input (one per forward input) out."""
-    fn = node.function
-    if fn.on_arrays and not create_graph:
-        grads = fn.backward(node, g._array if isinstance(g, Tensor) else g)
-    elif fn.on_arrays:
-        if not fn.differentiable_backward:
-            raise NotImplementedError(
-                f"create_graph=True: the backward of {node.name()} is not itself differentiable in "
-                "glassgrad yet, so second derivatives through it are not available")
-        node._diff_mode = True
-        try:
-            with set_grad_enabled(True):
-                grads = fn.backward(node, g if isinstance(g, Tensor) else Tensor._wrap(g))
-        finally:
-            node._diff_mode = False
-    else:  # a user-defined Function: Tensors in and out
-        with set_grad_enabled(create_graph):
-            grads = fn.backward(node, g if isinstance(g, Tensor) else Tensor._wrap(g))
-    if not isinstance(grads, tuple):
-        grads = (grads,)
-    if len(grads) != len(node.next_functions):
-        _wrong_count(node, grads)
-    return grads
-
-
-def _wrong_count(node, grads) -> None:
-    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                       f"(expected {len(node.next_functions)}, got {len(grads)})")
 
 
 def _check(node, i: int, child, g, create_graph: bool):
@@ -213,16 +190,52 @@ def _run_hooks(hooks: dict, g):
 
 
 def _node_extras(node, g, handed_out: set):
-    """What a few nodes ask for: hooks on their output tensor, retain_grad(), explain.record()."""
+    """What a few nodes ask for, in PyTorch's order: hooks on the output tensor, retain_grad(), prehooks."""
     if node._tensor_hooks:
         g = _run_hooks(node._tensor_hooks, g)
     if node._retained is not None:
         t = node._retained()
         if t is not None:
             t._grad = g if isinstance(g, Tensor) else Tensor._wrap(_unshared(g, handed_out))
-    if node._recorded:  # keep ∂L/∂(this node's output) for display
-        node.grad_value = g
+    if node._prehooks:
+        g = _run_prehooks(node, g)
     return g
+
+
+def _tensor(g):
+    return g if g is None or isinstance(g, Tensor) else Tensor._wrap(g)
+
+
+def _like(new, old):
+    """A hook's Tensor result in the engine's own form: an array, unless the engine holds Tensors."""
+    if new is None or isinstance(old, Tensor) or not isinstance(new, Tensor):
+        return new
+    return new._array
+
+
+def _run_prehooks(node, g):
+    """``hook(grad_outputs)`` for each node prehook; a non-None result replaces the grad_outputs."""
+    for hook in list(node._prehooks.values()):
+        new = hook((_tensor(g),))
+        if new is not None:
+            g = _like(new[0], g)
+    return g
+
+
+def _run_posthooks(node, input_grads: tuple, g) -> tuple:
+    """``hook(grad_inputs, grad_outputs)`` for each node hook; grad_inputs follow ``next_functions``."""
+    positions = node.input_positions() if input_grads else ()
+    for hook in list(node._posthooks.values()):
+        new = hook(tuple(_tensor(input_grads[p]) for p in positions), (_tensor(g),))
+        if new is not None:
+            if len(new) != len(positions):
+                raise RuntimeError(f"hook of {node.name()} returned {len(new)} gradients, expected "
+                                   f"{len(positions)}")
+            replaced = list(input_grads)
+            for p, ng in zip(positions, new):
+                replaced[p] = _like(ng, input_grads[p])
+            input_grads = tuple(replaced)
+    return input_grads
 
 
 def _accumulate(leaf: Tensor, g, create_graph: bool, handed_out: set) -> None:
@@ -255,8 +268,7 @@ def _node_of(t: Tensor):
     if t.grad_fn is not None:
         return t.grad_fn
     if t._requires_grad:
-        from glassgrad.autograd.function import _accumulator
-        return _accumulator(t)
+        return accumulator(t)
     return None
 
 

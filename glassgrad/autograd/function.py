@@ -19,8 +19,8 @@ you see as ``y.grad_fn``. It is also the ``ctx`` that forward wrote into, so it 
 saved, and its ``next_functions`` point at the nodes of the inputs (``AccumulateGrad`` for a leaf).
 The engine (engine.py) walks these nodes to apply the chain rule.
 
-glassgrad's own primitives (glassgrad/ops/) are Functions too, with one difference for speed: they set
-``on_arrays = True``, so their forward and backward receive and return numpy arrays rather than Tensors.
+glassgrad's own primitives (glassgrad/ops/) are ``Primitive``s: Functions with one difference for speed,
+their forward and backward receive and return numpy arrays rather than Tensors.
 Their backward formulas are plain numpy; a Tensor understands numpy calls (``Tensor.__array_ufunc__``),
 so with ``create_graph=True`` the engine hands them Tensors instead and the backward pass is recorded
 too: that is how second derivatives work.
@@ -32,26 +32,78 @@ import weakref
 
 import numpy as np
 
-from glassgrad.autograd.grad_mode import GRAD_ENABLED, no_grad
-from glassgrad.tensor import Tensor
+from glassgrad.autograd.grad_mode import GRAD_ENABLED, no_grad, set_grad_enabled
+from glassgrad.tensor import RemovableHandle, Tensor
 
-__all__ = ["Function", "BackwardNode", "AccumulateGrad", "FunctionCtx"]
+__all__ = ["Function", "Primitive", "Node", "BackwardNode", "AccumulateGrad", "FunctionCtx",
+           "call_backward", "on_node_created"]
 
 _OUTPUT = object()  # marks "this saved array is the node's own output"
 
-# While True (``glassgrad.explain.record()``), each new node keeps its output's value, and backward
-# keeps the gradient that reached it: what the explain tools show. Off by default (memory).
-RECORD_VALUES = [False]
-# Under RECORD_VALUES, the innermost entry (e.g. an nn.Module's dotted name, pushed by explain's forward
-# hooks) is kept as ``node.scope``, so large graphs can be grouped by module.
-RECORD_SCOPE: list = []
+# Observers of new backward nodes: ``fn(node, output_tensor)`` runs for every node ``apply`` records.
+# Empty by default (then it costs one truth test per op); ``glassgrad.explain.record()`` uses it to keep
+# each node's value in ``node.metadata``, and the node's hooks to keep the gradient that reached it.
+NODE_CREATED: dict = {}
 
 
-class BackwardNode:
+def on_node_created(fn) -> RemovableHandle:
+    """Call ``fn(node, output)`` each time an operation records a backward node; returns a handle.
+
+    The one observer the engine offers beyond PyTorch's hooks: it lets a tool (``explain.record``)
+    see the graph being built without the engine knowing the tool exists.
+    """
+    return RemovableHandle(NODE_CREATED, fn)
+
+
+class Node:
+    """What every node of the backward graph offers, as ``torch.autograd.graph.Node``.
+
+    ``name()``, ``next_functions``, ``metadata`` (a dict for your own notes), and two hooks:
+    ``register_prehook(fn)`` — ``fn(grad_outputs)`` runs before the node's backward and may return new
+    grad_outputs; ``register_hook(fn)`` — ``fn(grad_inputs, grad_outputs)`` runs after it and may return
+    new grad_inputs. Both take and give tuples of Tensors and return a handle with ``remove()``.
+    """
+
+    next_functions: tuple = ()
+    _tensor_hooks = None  # Tensor.register_hook on this node's output: {id: fn}
+    _retained = None      # weakref to the output tensor that called retain_grad()
+    _prehooks = None
+    _posthooks = None
+    _extras = False       # True once any of the above is set: the engine checks only this
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def metadata(self) -> dict:
+        meta = self.__dict__.get("_metadata")
+        if meta is None:
+            meta = self._metadata = {}
+        return meta
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """``fn(grad_outputs) -> None or new grad_outputs``, run before this node's backward."""
+        if self._prehooks is None:
+            self._prehooks = {}
+        self._extras = True
+        return RemovableHandle(self._prehooks, fn)
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs) -> None or new grad_inputs``, run after this node's backward."""
+        if self._posthooks is None:
+            self._posthooks = {}
+        self._extras = True
+        return RemovableHandle(self._posthooks, fn)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+
+class BackwardNode(Node):
     """A recorded operation: ``grad_fn`` of its output tensor, and the ``ctx`` of its Function.
 
-    ``next_functions``: for each forward input, ``(node, 0)`` where node is the input's ``grad_fn``,
-    its ``AccumulateGrad`` (a leaf that requires grad) or ``None`` (no gradient needed).
+    ``next_functions``: for each tensor input, ``(node, 0)`` where node is the input's ``grad_fn``, its
+    ``AccumulateGrad`` (a leaf that requires grad) or ``None`` (no gradient needed), as in PyTorch.
     """
 
     function: type  # the Function subclass this node belongs to (set per subclass)
@@ -62,10 +114,7 @@ class BackwardNode:
     _versions = ()
     _freed = False
     _diff_mode = False
-    _recorded = False   # under RECORD_VALUES: .output_value (array) and, after backward, .grad_value
-    _tensor_hooks = None
-    _retained = None
-    _extras = False     # True once hooks, retain_grad() or recording is set: the engine checks only this
+    _positions = None   # argument index of each next_functions entry, when they are not 0, 1, 2, ...
     materialize_grads = True
 
     def save_for_backward(self, *values) -> None:
@@ -115,45 +164,35 @@ class BackwardNode:
     def set_materialize_grads(self, value: bool) -> None:
         self.materialize_grads = bool(value)
 
-    def name(self) -> str:
-        return type(self).__name__
-
-    def register_hook(self, hook):
-        raise NotImplementedError("hooks on grad_fn nodes are not supported; use Tensor.register_hook")
-
     def __call__(self, *grads):
-        """``y.grad_fn(g)`` runs this node's backward once, as in PyTorch."""
-        from glassgrad.autograd.engine import call_backward
-        return call_backward(self, grads[0] if len(grads) == 1 else grads, create_graph=False)
+        """``y.grad_fn(g)`` runs this node's backward once: one gradient per ``next_functions`` entry."""
+        grads = call_backward(self, grads[0] if len(grads) == 1 else grads, create_graph=False)
+        out = [grads[i] for i in self.input_positions()]
+        return tuple(g if g is None or isinstance(g, Tensor) else Tensor._wrap(np.asarray(g))
+                     for g in out) if len(out) != 1 else _as_tensor_or_none(out[0])
 
-    def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+    def input_positions(self) -> tuple:
+        """For each ``next_functions`` entry, the index of its argument in forward's call."""
+        return self._positions or tuple(range(len(self.next_functions)))
+
+
+def _as_tensor_or_none(g):
+    return g if g is None or isinstance(g, Tensor) else Tensor._wrap(np.asarray(g))
 
 
 FunctionCtx = BackwardNode  # PyTorch's name for the ctx type
 
 
-class AccumulateGrad:
+class AccumulateGrad(Node):
     """The node at a leaf that requires grad: backward adds the arriving gradient into ``leaf.grad``."""
-
-    next_functions = ()
-    _tensor_hooks = None
-    _retained = None
-    _recorded = False
 
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
         self._shape = variable._array.shape
         self._dtype = variable._array.dtype
 
-    def name(self) -> str:
-        return "AccumulateGrad"
 
-    def __repr__(self) -> str:
-        return f"<AccumulateGrad object at {hex(id(self))}>"
-
-
-def _accumulator(t: Tensor) -> AccumulateGrad:
+def accumulator(t: Tensor) -> AccumulateGrad:
     """The leaf's AccumulateGrad node, shared by every op that uses the leaf while a graph holds it."""
     node = t._accumulator() if t._accumulator is not None else None
     if node is None:
@@ -163,7 +202,10 @@ def _accumulator(t: Tensor) -> AccumulateGrad:
 
 
 class _NoContext:
-    """The ``ctx`` a primitive's forward gets when nothing is recorded: it keeps nothing."""
+    """The ``ctx`` a primitive's forward gets when nothing is recorded: it keeps nothing.
+
+    Also what code outside the engine passes to reuse a primitive's forward as a plain numpy helper.
+    """
 
     needs_input_grad = ()
 
@@ -174,7 +216,7 @@ class _NoContext:
         pass
 
 
-_NO_CONTEXT = _NoContext()
+NO_CONTEXT = _NoContext()
 
 
 class Function:
@@ -188,11 +230,15 @@ class Function:
     on_arrays = False  # True for glassgrad's primitives: forward/backward see numpy arrays
     is_view = False    # True when the output shares memory with the first input (reshape, slicing)
     differentiable_backward = False  # primitives whose backward is numpy that also runs on Tensors
+    # The class name of this Function's grad_fn. PyTorch's names (``AddmmBackward0``, ``SumBackward1``)
+    # tell the overload apart; None means the default: the class name + "Backward" (+ "0" for primitives).
+    node_name: str | None = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
-        suffix = "Backward0" if cls.on_arrays else "Backward"
-        cls._node_class = type(cls.__name__ + suffix, (BackwardNode,), {"function": cls})
+        name = cls.__dict__.get("node_name") or cls.__name__ + ("Backward0" if cls.on_arrays else "Backward")
+        cls.node_name = name
+        cls._node_class = type(name, (BackwardNode,), {"function": cls, "__module__": cls.__module__})
 
     @staticmethod
     def forward(ctx, *args):
@@ -211,7 +257,7 @@ class Function:
         if cls.on_arrays:
             arrays = [a._array if isinstance(a, Tensor) else a for a in args]
             if not requires:
-                out = cls.forward(_NO_CONTEXT, *arrays)
+                out = cls.forward(NO_CONTEXT, *arrays)
                 result = Tensor._wrap(out if type(out) is np.ndarray else np.asarray(out))
                 if cls.is_view:
                     _share_storage(result, args[0])
@@ -237,13 +283,30 @@ class Function:
         result = Tensor._wrap(out, True, node)
         if cls.is_view:
             _share_storage(result, args[0])
-        _record(node, args, needs, result)
-        if RECORD_VALUES[0]:
-            node._recorded = node._extras = True
-            node.output_value = out
-            node.grad_value = None
-            node.scope = RECORD_SCOPE[-1] if RECORD_SCOPE else None
+        _record(node, args, needs, result, cls.on_arrays, cls.numbers_are_inputs)
+        if NODE_CREATED:
+            for fn in list(NODE_CREATED.values()):
+                fn(node, result)
         return result
+
+    numbers_are_inputs = False  # see Primitive
+
+
+class Primitive(Function):
+    """One of glassgrad's built-in operations: forward and backward work on numpy arrays.
+
+    That skips wrapping every intermediate in a Tensor (most of an op's cost at small sizes). The
+    backward formulas are numpy that also runs on Tensors (``Tensor.__array_ufunc__``), so with
+    ``create_graph=True`` the engine hands them Tensors and the backward is itself recorded: set
+    ``differentiable_backward = False`` on a primitive whose backward can't do that.
+
+    As in PyTorch, ``grad_fn.next_functions`` lists the floating-point tensor inputs (an index or a
+    mask is no input of the derivative); ``numbers_are_inputs = True`` also lists Python numbers, as
+    PyTorch does for ``x * 2`` (it wraps the 2 in a tensor).
+    """
+
+    on_arrays = True
+    differentiable_backward = True
 
 
 _NOTHING: list = []
@@ -256,16 +319,31 @@ def _share_storage(view: Tensor, base: Tensor) -> None:
     view._base = base._base if base._base is not None else base
 
 
-def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor) -> None:
+def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor, primitive: bool,
+            numbers: bool) -> None:
     """Fill in the node: where each input's gradient goes, and which tensors the saved values are."""
     nexts = []
-    for a, need in zip(args, needs):
+    positions = None
+    for i, (a, need) in enumerate(zip(args, needs)):
         if need:
             fn = a.grad_fn
-            nexts.append((fn if fn is not None else _accumulator(a), 0))
+            nexts.append((fn if fn is not None else accumulator(a), 0))
+            if positions is not None:
+                positions.append(i)
+            continue
+        if isinstance(a, Tensor):
+            counted = not primitive or a._array.dtype.kind == "f"
         else:
+            counted = numbers and isinstance(a, (int, float))
+        if counted:
             nexts.append(_NO_EDGE)
+            if positions is not None:
+                positions.append(i)
+        elif positions is None:  # from here on, entries and arguments no longer line up
+            positions = list(range(len(nexts)))
     node.next_functions = tuple(nexts)
+    if positions is not None and positions != list(range(len(positions))):
+        node._positions = tuple(positions)
     node._shape = result._array.shape
     node._dtype = result._array.dtype
     saved = node._saved
@@ -292,6 +370,37 @@ def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor) -> Non
             versions.append((counter, counter[0] if counter is not None else 0))
         node._sources = sources
         node._versions = versions
+
+
+def call_backward(node: BackwardNode, g, create_graph: bool) -> tuple:
+    """One node's backward: ∂L/∂output in, a tuple of ∂L/∂input (one per forward argument) out."""
+    fn = node.function
+    if fn.on_arrays and not create_graph:
+        grads = fn.backward(node, g._array if isinstance(g, Tensor) else g)
+    elif fn.on_arrays:
+        if not fn.differentiable_backward:
+            raise NotImplementedError(
+                f"create_graph=True: the backward of {node.name()} is not itself differentiable in "
+                "glassgrad yet, so second derivatives through it are not available")
+        node._diff_mode = True
+        try:
+            with set_grad_enabled(True):
+                grads = fn.backward(node, g if isinstance(g, Tensor) else Tensor._wrap(g))
+        finally:
+            node._diff_mode = False
+    else:  # a user-defined Function: Tensors in and out
+        with set_grad_enabled(create_graph):
+            grads = fn.backward(node, g if isinstance(g, Tensor) else Tensor._wrap(g))
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != len(node.needs_input_grad):
+        wrong_count(node, grads)
+    return grads
+
+
+def wrong_count(node: BackwardNode, grads) -> None:
+    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                       f"(expected {len(node.needs_input_grad)}, got {len(grads)})")
 
 
 def _describe(value) -> str:

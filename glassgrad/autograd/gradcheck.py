@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 
+from glassgrad.autograd.engine import grad
 from glassgrad.tensor import Tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "get_numerical_jacobian",
@@ -78,8 +79,6 @@ def get_numerical_jacobian(func, inputs, eps: float = 1e-6) -> list[list[np.ndar
 
 def get_analytical_jacobian(func, inputs) -> list[list[np.ndarray]]:
     """``J[i][o]``: the same Jacobian from the engine, one backward pass (a VJP) per output element."""
-    from glassgrad.autograd.engine import grad
-
     inputs = _as_tuple(inputs)
     diff_inputs = [x for x in inputs if isinstance(x, Tensor) and x._requires_grad]
     outputs = _differentiable_outputs(_as_tuple(func(*inputs)))
@@ -168,7 +167,6 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
                                  "analytical gradient matches numerical gradient.The tolerance for "
                                  f"nondeterminism was {nondet_tol}.", raise_exception)
     if check_grad_dtypes:
-        from glassgrad.autograd.engine import grad
         outs = [o for o in _differentiable_outputs(_as_tuple(func(*inputs))) if o._requires_grad]
         if outs:
             gs = grad(outs, [x for _, x in diff_inputs],
@@ -204,8 +202,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     ``grad_outputs`` (the v, one per floating output) default to random float64 tensors that require
     grad, so the check covers the derivative with respect to v as well, as PyTorch's does.
     """
-    from glassgrad.autograd.engine import grad
-
     if check_fwd_over_rev:
         raise NotImplementedError("glassgrad has no forward-mode AD: check_fwd_over_rev must be False")
     inputs = _as_tuple(inputs)

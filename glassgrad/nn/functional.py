@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from glassgrad import creation
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import NO_CONTEXT, Function
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.nn._erf import erf as _erf
 from glassgrad.ops import elementwise as _ew
@@ -246,7 +246,7 @@ class SiluFunction(Function):
 
     @staticmethod
     def forward(ctx, x):
-        s = _ew.Sigmoid.forward(_NOCTX, to_float(x))
+        s = _ew.Sigmoid.forward(NO_CONTEXT, to_float(x))
         y = x * s
         ctx.save_for_backward(y, s)
         return y
@@ -278,7 +278,7 @@ class SoftplusFunction(Function):
     @staticmethod
     def backward(ctx, g):
         bx, = ctx.saved_tensors
-        s = _ew.Sigmoid.forward(_NOCTX, bx)
+        s = _ew.Sigmoid.forward(NO_CONTEXT, bx)
         return g * np.where(bx > ctx.threshold, 1.0, s), None, None
 
 
@@ -299,7 +299,7 @@ class MishFunction(Function):
         x = to_float(x)
         t = np.tanh(np.where(x > 20, x, np.logaddexp(0, x)))
         if ctx.needs_input_grad:
-            ctx.slope = t + x * (1 - t * t) * _ew.Sigmoid.forward(_NOCTX, x)
+            ctx.slope = t + x * (1 - t * t) * _ew.Sigmoid.forward(NO_CONTEXT, x)
         return (x * t).astype(x.dtype, copy=False)
 
     @staticmethod
@@ -312,12 +312,6 @@ def mish(input, inplace: bool = False):  # noqa: A002
     return _maybe_inplace(input, MishFunction.apply(input), inplace)
 
 
-class _NoCtx:  # lets a Function's forward be reused as a plain numpy helper
-    def save_for_backward(self, *a):
-        pass
-
-
-_NOCTX = _NoCtx()
 
 
 # --- softmax (the op itself lives with the reductions: glassgrad/ops/reduce.py) ----------------------

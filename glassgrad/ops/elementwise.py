@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from glassgrad import dtypes
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import Function, Primitive
 from glassgrad.autograd.grad_mode import GRAD_ENABLED
 from glassgrad.ops._util import check_broadcast, check_shapes, operand, promote, to_float, unbroadcast
 from glassgrad.tensor import Tensor
@@ -39,10 +39,10 @@ def _binary(op: str, fn, input, other):  # noqa: A002
 
 
 # --- arithmetic --------------------------------------------------------------------------------------
-class Add(Function):
+class Add(Primitive):
     """out = a + b;  ∂out/∂a = 1,  ∂out/∂b = 1 (then undo broadcasting)"""
 
-    on_arrays = differentiable_backward = True
+    numbers_are_inputs = True  # x * 2: PyTorch wraps the 2, so it is an input (with no gradient)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -56,10 +56,10 @@ class Add(Function):
         return unbroadcast(g, sa), unbroadcast(g, sb)
 
 
-class Sub(Function):
+class Sub(Primitive):
     """out = a - b;  ∂out/∂a = 1,  ∂out/∂b = -1"""
 
-    on_arrays = differentiable_backward = True
+    numbers_are_inputs = True  # x * 2: PyTorch wraps the 2, so it is an input (with no gradient)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -76,10 +76,10 @@ class Sub(Function):
         return unbroadcast(g, sa), unbroadcast(-g, sb)
 
 
-class Mul(Function):
+class Mul(Primitive):
     """out = a * b;  ∂out/∂a = b,  ∂out/∂b = a"""
 
-    on_arrays = differentiable_backward = True
+    numbers_are_inputs = True  # x * 2: PyTorch wraps the 2, so it is an input (with no gradient)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -95,10 +95,10 @@ class Mul(Function):
                 unbroadcast(g * a, np.shape(b)) if need_b else None)
 
 
-class Div(Function):
+class Div(Primitive):
     """out = a / b;  ∂out/∂a = 1/b,  ∂out/∂b = -a/b²"""
 
-    on_arrays = differentiable_backward = True
+    numbers_are_inputs = True  # x * 2: PyTorch wraps the 2, so it is an input (with no gradient)
 
     @staticmethod
     def forward(ctx, a, b):
