@@ -22,6 +22,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+import glassgrad.nn as gnn
 from glassgrad import dtypes
 from glassgrad.tensor import Tensor
 
@@ -150,7 +151,6 @@ def to_torch(module):
     Built-in layers and the containers ``Sequential``, ``ModuleList``, ``ModuleDict`` translate; for a
     Module subclass of your own, write its torch twin and use ``to_torch_state_dict``.
     """
-    import glassgrad.nn as gnn
     torch = _torch()
     twin = _convert(module, gnn, torch.nn, "to_torch")
     _copy_weights(module, twin, to_torch_state_dict(module.state_dict()))
@@ -159,7 +159,6 @@ def to_torch(module):
 
 def from_torch(module):
     """A glassgrad module with the same architecture, mode and weights as the ``torch.nn`` ``module``."""
-    import glassgrad.nn as gnn
     torch = _torch()
     twin = _convert(module, torch.nn, gnn, "from_torch")
     _copy_weights(module, twin, from_torch_state_dict(module.state_dict()))

@@ -29,6 +29,7 @@ from collections import OrderedDict
 import numpy as np
 
 from glassgrad import dtypes
+from glassgrad.nn.parameter import Parameter
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["save", "load", "UnsafeOrCorruptFile"]
@@ -113,7 +114,6 @@ class _Encoder:
         if obj is None or isinstance(obj, (bool, str)):
             return obj
         if isinstance(obj, Tensor):
-            from glassgrad.nn.parameter import Parameter  # nn builds on tensors, not the reverse
             kind = "parameter" if isinstance(obj, Parameter) else "tensor"
             return self._array(obj, obj._array, {"kind": kind, "requires_grad": obj._requires_grad})
         if isinstance(obj, np.ndarray):
@@ -378,7 +378,6 @@ class _Decoder:
         if entry["requires_grad"] and array.dtype.kind != "f":
             _bad(f"tensor entry {index} requires grad but has dtype {array.dtype}")
         if kind == "parameter":
-            from glassgrad.nn.parameter import Parameter
             return Parameter(Tensor._wrap(array), requires_grad=entry["requires_grad"])
         return Tensor._wrap(array, requires_grad=entry["requires_grad"])
 
