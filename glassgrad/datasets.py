@@ -17,6 +17,9 @@ From packages (``pip install glassgrad[data]``), returned as glassgrad Tensors (
 ``load_idx(path)`` reads the original MNIST IDX files (gzipped or not) into a numpy array.
 
 PyTorch equivalent: ``sklearn.datasets.make_moons`` and friends, ``torchvision.datasets.MNIST``.
+
+Part III, beside ``utils.data`` (which batches these sets); the generators are plain numpy, so Part I's
+lessons use them too, and only the digit sets build Tensors (with ``creation.from_numpy``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import os
 import struct
 
 import numpy as np
+
+from glassgrad.creation import from_numpy
 
 __all__ = ["moons", "circles", "xor", "spiral", "blobs", "quadratic", "digits", "mnist", "load_idx"]
 
@@ -126,8 +131,6 @@ def _tensors(X, y, as_numpy):
     X, y = X.astype(np.float32), y.astype(np.int64)
     if as_numpy:
         return X, y
-    from glassgrad import from_numpy  # the tensor engine (Part III): imported only when used
-
     return from_numpy(X), from_numpy(y)
 
 
