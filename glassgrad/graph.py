@@ -1,4 +1,4 @@
-"""What every engine shares: walking a graph in topological order, without recursion.
+"""Walking a graph in topological order, without recursion.
 
 Read this after ``scalar/value.py`` has shown you one node. A computation is a directed acyclic graph:
 each node knows its parents (the nodes it was computed from). Backpropagation must visit a node only
@@ -8,9 +8,11 @@ micrograd builds that order with a recursive depth-first search, which stops at 
 (about 1,000 nested calls). Here the same depth-first search keeps its own stack, so a chain of a million
 nodes is fine.
 
-Both engines use this module: a scalar ``Value`` lists its parents in ``.parents``; a tensor's backward
-node lists them in ``.next_functions``. ``topological_order`` takes a function that returns a node's
-parents, so it serves both.
+``Value.backward`` (Part I) uses this order. ``topological_order`` takes a function that returns a node's
+parents, so it serves any graph: ``explain`` orders tensor graphs with it too (a backward node lists its
+parents in ``.next_functions``). The tensor engine (``autograd/engine.py``) reaches the same order
+another way, by counting how many edges still lead into each node, which also lets it free each node's
+saved tensors as soon as its gradient has passed.
 """
 
 from __future__ import annotations
