@@ -13,14 +13,14 @@ magnifies that rounding error like ε·|f|/h. The best h balances the two errors
 forward difference, about ε^(1/3) ≈ 1e-5 for the central one. Below that the error grows again.
 
 Here f is a quadratic, so f‴ = 0: the central difference has *no* truncation error at all, and every bit
-of its error is rounding. glassgrad.gradcheck.derivative is this same formula (central by default).
+of its error is rounding. glassgrad.scalar.gradcheck.derivative is this same formula (central by default).
 
 Run: python examples/lessons/01_derivative.py [--quick] [--out DIR]
 """
 
 from __future__ import annotations
 
-from glassgrad.gradcheck import derivative
+from glassgrad.scalar.gradcheck import derivative
 
 from _lesson import figure, run, save, table
 

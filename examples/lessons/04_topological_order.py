@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 
 from glassgrad import Value
-from glassgrad.gradcheck import numerical_grad
+from glassgrad.scalar.gradcheck import numerical_grad
 from glassgrad.graph import topological_order
 
 from _lesson import run, table

@@ -12,7 +12,7 @@ them again without any calculus and compares. For a function f with inputs x and
 The check passes when |analytical − numerical| ≤ atol + rtol·|numerical| everywhere. ``gradgradcheck``
 applies the same check to the gradient function itself (built with ``create_graph=True``), so it tests
 second derivatives. Names, arguments and defaults are ``torch.autograd.gradcheck``'s.
-(The Part I check for scalar ``Value``s is ``glassgrad/gradcheck.py``.)
+(The Part I check for scalar ``Value``s is ``glassgrad/scalar/gradcheck.py``.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Gradient check, visible: backward's gradient beside a finite difference, and why h matters.
 
-Part IV, read after ``glassgrad/gradcheck.py`` (Part I), which this builds on. ``gradcheck_report(f,
+Part IV, read after ``glassgrad/scalar/gradcheck.py`` (Part I), which this builds on. ``gradcheck_report(f,
 inputs)`` computes, for every input, the analytic gradient (what ``backward`` gives) and the central
 difference (f(x + h) − f(x − h)) / 2h, with their absolute and relative errors — for Values and for
 Tensors alike — and draws, for one input, the error against h on log-log axes:
@@ -202,7 +202,7 @@ def gradcheck_report(f: Callable, inputs: Sequence, *, h: float = 1e-6, atol: fl
 
 
 def _value_report(f, inputs, h, atol, rtol, plot_input, hs, names) -> GradcheckVisual:
-    from glassgrad.gradcheck import gradcheck
+    from glassgrad.scalar.gradcheck import gradcheck
     from glassgrad.scalar.value import Value
 
     if names is not None:
@@ -221,7 +221,7 @@ def _value_report(f, inputs, h, atol, rtol, plot_input, hs, names) -> GradcheckV
 
 
 def _one_numeric(f, leaves, i, step, method) -> float:
-    from glassgrad.gradcheck import derivative
+    from glassgrad.scalar.gradcheck import derivative
 
     v = leaves[i]
     original = v.data

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from glassgrad.gradcheck import derivative, gradcheck, numerical_grad
+from glassgrad.scalar.gradcheck import derivative, gradcheck, numerical_grad
 from glassgrad.scalar import Value
 
 

@@ -11,7 +11,7 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from glassgrad.gradcheck import numerical_grad
+from glassgrad.scalar.gradcheck import numerical_grad
 from glassgrad.scalar import Value
 from op_catalog import SCALAR_OPS
 

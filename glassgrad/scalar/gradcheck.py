@@ -8,8 +8,9 @@ every input, the derivative code is right.
 - ``forward``:  (f(x + h) − f(x)) / h        error shrinks like h
 - ``central``:  (f(x + h) − f(x − h)) / 2h   error shrinks like h², so it is the default
 
-This file checks Values (Part I). The report types, ``GradcheckEntry`` and ``GradcheckReport``, carry plain
-numbers and serve any engine; tensors have PyTorch's own API in ``glassgrad.autograd.gradcheck``.
+Part I, read after ``value.py``. This file checks Values. The report types, ``GradcheckEntry`` and
+``GradcheckReport``, carry plain numbers and serve any engine (``explain.gradcheck_report`` builds on
+them); tensors have PyTorch's own API in ``glassgrad.autograd.gradcheck``.
 """
 
 from __future__ import annotations
