@@ -25,7 +25,7 @@ from glassgrad.autograd.engine import grad
 from glassgrad.tensor import Tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "get_numerical_jacobian",
-           "get_analytical_jacobian"]
+           "get_analytical_jacobian", "jacobian_column"]
 
 
 class GradcheckError(RuntimeError):
@@ -50,11 +50,34 @@ def _output_arrays(func, inputs: tuple) -> list[np.ndarray]:
     return [np.array(o._array, dtype=np.float64) for o in outs]
 
 
+def jacobian_column(func, inputs, x: Tensor, index: tuple, eps: float = 1e-6,
+                    method: str = "central") -> list[np.ndarray]:
+    """Column ``index`` of every output's Jacobian: ∂y/∂x[index], flattened, one array per output.
+
+    ``x[index]`` (``x`` one of ``inputs``) is moved in place, then restored, so the number changes
+    exactly where ``func`` reads it. ``method``: "central", (y(x + ε) − y(x − ε)) / 2ε, error like ε²;
+    or "forward", (y(x + ε) − y(x)) / ε, error like ε (explain's gradient-check plot shows both).
+    """
+    if method not in ("central", "forward"):
+        raise ValueError(f"method must be 'central' or 'forward', got {method!r}")
+    inputs = _as_tuple(inputs)
+    array = x._array
+    original = array[index].copy()
+    try:
+        array[index] = original + eps
+        plus = _output_arrays(func, inputs)
+        array[index] = original - eps if method == "central" else original
+        minus = _output_arrays(func, inputs)
+    finally:
+        array[index] = original
+    step = 2 * eps if method == "central" else eps
+    return [((p - m) / step).ravel() for p, m in zip(plus, minus)]
+
+
 def get_numerical_jacobian(func, inputs, eps: float = 1e-6) -> list[list[np.ndarray]]:
     """``J[i][o]``: the (output o elements × input i elements) Jacobian by central differences.
 
-    Each element of each input that requires grad is moved by ±eps in place (then restored), so the
-    numbers change exactly where ``func`` reads them.
+    One ``jacobian_column`` per element of each input that requires grad.
     """
     inputs = _as_tuple(inputs)
     base = _output_arrays(func, inputs)
@@ -62,17 +85,10 @@ def get_numerical_jacobian(func, inputs, eps: float = 1e-6) -> list[list[np.ndar
     for x in inputs:
         if not (isinstance(x, Tensor) and x._requires_grad):
             continue
-        array = x._array
-        columns = [np.zeros((o.size, array.size)) for o in base]
-        for j, index in enumerate(np.ndindex(array.shape)):
-            original = array[index].copy()
-            array[index] = original + eps
-            plus = _output_arrays(func, inputs)
-            array[index] = original - eps
-            minus = _output_arrays(func, inputs)
-            array[index] = original
-            for column, p, m in zip(columns, plus, minus):
-                column[:, j] = ((p - m) / (2 * eps)).ravel()
+        columns = [np.zeros((o.size, x._array.size)) for o in base]
+        for j, index in enumerate(np.ndindex(x._array.shape)):
+            for column, c in zip(columns, jacobian_column(func, inputs, x, index, eps)):
+                column[:, j] = c
         jacobians.append(columns)
     return jacobians
 

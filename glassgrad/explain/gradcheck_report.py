@@ -1,9 +1,12 @@
 """Gradient check, visible: backward's gradient beside a finite difference, and why h matters.
 
-Part IV, read after ``glassgrad/scalar/gradcheck.py`` (Part I), which this builds on. ``gradcheck_report(f,
-inputs)`` computes, for every input, the analytic gradient (what ``backward`` gives) and the central
-difference (f(x + h) − f(x − h)) / 2h, with their absolute and relative errors — for Values and for
-Tensors alike — and draws, for one input, the error against h on log-log axes:
+Part IV, read after ``glassgrad/scalar/gradcheck.py`` (Part I) and ``glassgrad/autograd/gradcheck.py``
+(Part III): it computes nothing of its own, it asks them. ``gradcheck_report(f, inputs)`` gives, for
+every input, the analytic gradient (what ``backward`` gives) and the central difference
+(f(x + h) − f(x − h)) / 2h, with their absolute and relative errors — for Values (Part I's ``gradcheck``
+and ``numerical_grad``) and for Tensors (the engine's ``get_analytical_jacobian``,
+``get_numerical_jacobian`` and ``jacobian_column``) alike — and draws, for one input, the error
+against h on log-log axes:
 
 - for large h the difference quotient is wrong because f is not a straight line: *truncation* error,
   falling like h² for the central difference (like h for the forward one);
@@ -25,47 +28,31 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from glassgrad.autograd.gradcheck import (get_analytical_jacobian, get_numerical_jacobian,
+                                          jacobian_column)
+from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.explain.style import GRAD, LOCAL, VALUE, short
+from glassgrad.scalar.gradcheck import GradcheckEntry, GradcheckReport, gradcheck, numerical_grad
+from glassgrad.scalar.value import Value
+from glassgrad.tensor import Tensor
 
-__all__ = ["GradcheckVisual", "InputCheck", "error_vs_h", "gradcheck_report"]
-
-
-@dataclass
-class InputCheck:
-    """One input: its analytic and numeric gradient (floats, or arrays for a tensor) and the errors.
-
-    ``abs_error`` / ``rel_error`` are the largest over the input's elements; ``ok``: within tolerance.
-    """
-
-    name: str
-    analytic: object
-    numeric: object
-    abs_error: float
-    rel_error: float
-    ok: bool
+__all__ = ["GradcheckVisual", "agg_figure", "error_vs_h", "gradcheck_report"]
 
 
 @dataclass(repr=False)
-class GradcheckVisual:
-    """What ``gradcheck_report`` found, with the error-against-h curve of one input.
+class GradcheckVisual(GradcheckReport):
+    """Part I's ``GradcheckReport`` (one ``GradcheckEntry`` per input, ``ok``, ``bool()``), with the
+    error-against-h curve of one input.
 
-    ``curve``: rows of (h, central-difference error, forward-difference error) for ``curve_input``.
+    For a tensor input, an entry's ``analytic`` and ``numeric`` are arrays of the input's shape and its
+    errors the largest over the elements. ``curve``: rows of (h, central-difference error,
+    forward-difference error) for ``curve_input``.
     """
 
-    engine: str
-    entries: list
-    h: float
-    atol: float
-    rtol: float
-    curve_input: str
+    engine: str = "scalar"
+    h: float = 1e-6
+    curve_input: str = ""
     curve: list = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(e.ok for e in self.entries)
-
-    def __bool__(self) -> bool:
-        return self.ok
 
     # ---- text ----
 
@@ -100,9 +87,7 @@ class GradcheckVisual:
 
     def figure(self):
         """The error-against-h plot as a matplotlib Figure (drawn with the Agg canvas, no window)."""
-        Figure, FigureCanvasAgg = _matplotlib()
-        fig = Figure(figsize=(6, 4), dpi=100)
-        FigureCanvasAgg(fig)
+        fig = agg_figure((6, 4), dpi=100)
         ax = fig.add_subplot(1, 1, 1)
         hs = np.array([r[0] for r in self.curve])
         floor = 1e-18  # an exact zero has no place on a log axis
@@ -163,13 +148,20 @@ def _brief(x) -> str:
     return short(x)
 
 
-def _matplotlib():
+def agg_figure(figsize=(6, 4), dpi: int = 100):
+    """A matplotlib Figure on the off-screen Agg canvas: no window, no display needed.
+
+    matplotlib is optional (``pip install glassgrad[viz]``), so it is imported here, when a picture is
+    asked for, and ``import glassgrad.explain`` works without it.
+    """
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as e:
         raise ImportError("the gradient-check plot needs matplotlib: pip install glassgrad[viz]") from e
-    return Figure, FigureCanvasAgg
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 # ---- the check ----
@@ -188,8 +180,6 @@ def gradcheck_report(f: Callable, inputs: Sequence, *, h: float = 1e-6, atol: fl
     10⁻¹⁴ … 10⁻¹).
     An input agrees when |analytic − numeric| ≤ atol + rtol·|numeric| everywhere.
     """
-    from glassgrad.tensor import Tensor
-
     inputs = list(inputs)
     if not inputs:
         raise ValueError("gradcheck_report: no inputs")
@@ -202,46 +192,28 @@ def gradcheck_report(f: Callable, inputs: Sequence, *, h: float = 1e-6, atol: fl
 
 
 def _value_report(f, inputs, h, atol, rtol, plot_input, hs, names) -> GradcheckVisual:
-    from glassgrad.scalar.gradcheck import gradcheck
-    from glassgrad.scalar.value import Value
-
     if names is not None:
         inputs = [Value(x.data if isinstance(x, Value) else x, label=n) for x, n in zip(inputs, names)]
     base = gradcheck(f, inputs, h=h, atol=atol, rtol=rtol)  # Part I's check: the numbers in the table
-    entries = [InputCheck(e.name, e.analytic, e.numeric, e.abs_error, e.rel_error, e.ok)
-               for e in base.entries]
     leaves = [Value(x.data if isinstance(x, Value) else float(x)) for x in inputs]
-    analytic = entries[plot_input].analytic
+    analytic = base.entries[plot_input].analytic
     curve = []
     for step in hs:
         central = _one_numeric(f, leaves, plot_input, step, "central")
         forward = _one_numeric(f, leaves, plot_input, step, "forward")
         curve.append((float(step), float(abs(central - analytic)), float(abs(forward - analytic))))
-    return GradcheckVisual("scalar", entries, h, atol, rtol, entries[plot_input].name, curve)
+    return GradcheckVisual(base.entries, atol, rtol, "scalar", h, base.entries[plot_input].name, curve)
 
 
 def _one_numeric(f, leaves, i, step, method) -> float:
-    from glassgrad.scalar.gradcheck import derivative
-
-    v = leaves[i]
-    original = v.data
-
-    def g(t):
-        v.data = t
-        return f(*leaves)
-
+    """Part I's ``numerical_grad`` for input i alone, at one step h."""
     try:
-        return derivative(g, original, step, method)
+        return numerical_grad(lambda _: f(*leaves), [leaves[i]], step, method)[0]
     except (ValueError, OverflowError, ZeroDivisionError):
         return math.nan  # a step that leaves f's domain (log near 0, say): no point on the curve
-    finally:
-        v.data = original
 
 
 def _tensor_report(f, inputs, h, atol, rtol, plot_input, plot_element, hs, names) -> GradcheckVisual:
-    import glassgrad
-    from glassgrad.tensor import Tensor
-
     leaves = []
     for x in inputs:
         if not isinstance(x, Tensor):
@@ -251,58 +223,39 @@ def _tensor_report(f, inputs, h, atol, rtol, plot_input, plot_element, hs, names
     if not isinstance(out, Tensor) or out.numel() != 1:
         raise ValueError("gradcheck_report: f must return a one-element Tensor (a loss); got "
                          f"{type(out).__name__}{'' if not isinstance(out, Tensor) else tuple(out.shape)}")
-    out.backward()
+    # The engine's two Jacobians, one row each (f has one output): J[i][0] is 1 × (elements of input i).
+    analytical = get_analytical_jacobian(f, leaves)
+    with no_grad():
+        numerical = get_numerical_jacobian(f, leaves, eps=h)
     names = list(names) if names is not None else [f"input{i}" for i in range(len(leaves))]
+    differentiable = [(i, leaf) for i, leaf in enumerate(leaves) if leaf.requires_grad]
     entries = []
-    for i, (leaf, name) in enumerate(zip(leaves, names)):
-        if not leaf.requires_grad:
-            continue
-        analytic = (leaf.grad._array.copy() if leaf.grad is not None
-                    else np.zeros_like(leaf._array))
-        numeric = np.empty_like(leaf._array, dtype=np.float64)
-        for k in range(leaf._array.size):
-            numeric.flat[k] = _tensor_numeric(f, leaves, i, k, h, "central")
+    for (i, leaf), a_rows, n_rows in zip(differentiable, analytical, numerical):
+        analytic = a_rows[0].reshape(leaf._array.shape).astype(leaf._array.dtype)
+        numeric = n_rows[0].reshape(leaf._array.shape)
         abs_err = np.abs(analytic - numeric)
         scale = np.maximum(np.abs(analytic), np.abs(numeric))
         rel = np.where(scale > 0, abs_err / np.where(scale > 0, scale, 1), 0.0)
         ok = bool(np.all(abs_err <= atol + rtol * np.abs(numeric)) and np.all(np.isfinite(analytic)))
-        entries.append(InputCheck(name, analytic, numeric, float(abs_err.max(initial=0.0)),
-                                  float(rel.max(initial=0.0)), ok))
+        entries.append(GradcheckEntry(names[i], analytic, numeric, float(abs_err.max(initial=0.0)),
+                                      float(rel.max(initial=0.0)), ok))
     leaf = leaves[plot_input]
-    if leaf.grad is None:
+    if not leaf.requires_grad:
         raise ValueError(f"gradcheck_report: input {plot_input} got no gradient to plot")
     if not 0 <= plot_element < leaf._array.size:
         raise IndexError(f"gradcheck_report: plot_element={plot_element} but input {plot_input} has "
                          f"{leaf._array.size} elements")
-    analytic = float(leaf.grad._array.flat[plot_element])
+    analytic = float(next(e.analytic for (i, _), e in zip(differentiable, entries)
+                          if i == plot_input).flat[plot_element])
+    index = np.unravel_index(plot_element, leaf._array.shape)
     curve = []
-    with glassgrad.no_grad():
+    with no_grad():
         for step in hs:
-            c = _tensor_numeric(f, leaves, plot_input, plot_element, step, "central")
-            fw = _tensor_numeric(f, leaves, plot_input, plot_element, step, "forward")
+            c = jacobian_column(f, leaves, leaf, index, step, "central")[0][0]
+            fw = jacobian_column(f, leaves, leaf, index, step, "forward")[0][0]
             curve.append((float(step), float(abs(c - analytic)), float(abs(fw - analytic))))
     label = names[plot_input] + (f"[{plot_element}]" if leaf._array.size > 1 else "")
-    return GradcheckVisual("tensor", entries, h, atol, rtol, label, curve)
-
-
-def _tensor_numeric(f, leaves, i, k, step, method) -> float:
-    """One element's difference quotient: nudge element k of input i in place, call f, restore."""
-    import glassgrad
-
-    arr = leaves[i]._array
-    original = arr.flat[k]
-
-    def at(value):
-        arr.flat[k] = value
-        with glassgrad.no_grad():
-            return float(f(*leaves)._array.reshape(()))
-
-    try:
-        if method == "central":
-            return (at(original + step) - at(original - step)) / (2 * step)
-        return (at(original + step) - at(original)) / step
-    finally:
-        arr.flat[k] = original
+    return GradcheckVisual(entries, atol, rtol, "tensor", h, label, curve)
 
 
 def error_vs_h(report: GradcheckVisual) -> tuple:
