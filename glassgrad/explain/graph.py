@@ -28,7 +28,12 @@ from operator import attrgetter
 
 import numpy as np
 
+from glassgrad.autograd.function import AccumulateGrad, on_node_created
 from glassgrad.graph import topological_order
+from glassgrad.scalar import nn as snn
+from glassgrad.scalar import value as sv
+from glassgrad.scalar.value import Value
+from glassgrad.tensor import Tensor
 
 __all__ = ["Node", "Edge", "Graph", "GroupBox", "graph", "record"]
 
@@ -56,7 +61,7 @@ class Edge:
 
     src: str
     dst: str
-    index: int                 # position of src among dst's inputs
+    index: int                 # position of src among dst's inputs (tensor: its next_functions entry)
     local_grad: float | None   # scalar engine: ∂dst/∂src as the Value recorded it
     rule: str | None           # tensor engine: the backward node's name, e.g. "MulBackward0"
     src_shape: tuple | None
@@ -73,7 +78,13 @@ class GroupBox:
 
 
 class Graph:
-    """Nodes in topological order (root last), edges, and whether gradients exist yet."""
+    """Nodes in topological order (root last), edges, and whether gradients exist yet.
+
+    The drawings are methods too — ``to_svg()``, ``to_dot()``, ``to_html()``, ``table()``,
+    ``steps_table()``, ``str(g)`` and the Jupyter/rich reprs — but they live with their renderers
+    (``GRAPH_METHODS`` in render_svg.py, render.py and render_html.py), which build on this module:
+    ``explain/__init__.py`` attaches them, as ``ops/__init__.py`` attaches Tensor's methods.
+    """
 
     def __init__(self, engine: str, nodes: list, edges: list, root: str, has_grads: bool,
                  grouped: bool = False) -> None:
@@ -153,47 +164,9 @@ class Graph:
                 edges.append((s, d, None))
         return items, edges
 
-    # ---- output (the renderers import lazily: they import this module) ----
-
-    def to_svg(self, **kw) -> str:
-        from glassgrad.explain.render_svg import to_svg
-        return to_svg(self, **kw)
-
-    def to_dot(self) -> str:
-        from glassgrad.explain.render import to_dot
-        return to_dot(self)
-
-    def to_html(self, steps: list | None = None, **kw) -> str:
-        from glassgrad.explain.render_html import to_html
-        return to_html(self, steps=steps, **kw)
-
-    def table(self):
-        """A rich Table: node, op, value, grad (and shape for tensors)."""
-        from glassgrad.explain.render import node_table
-        return node_table(self)
-
-    def steps_table(self, steps: list | None = None):
-        """A rich Table of the backward steps (from ``explain.trace`` when it is available)."""
-        from glassgrad.explain.render import steps_table
-        return steps_table(self, steps)
-
-    def __rich__(self):
-        return self.table()
-
-    def __str__(self) -> str:
-        from glassgrad.explain.render import plain_text
-        return plain_text(self)
-
     def __repr__(self) -> str:
         return (f"<Graph engine={self.engine} nodes={len(self.nodes)} edges={len(self.edges)} "
                 f"has_grads={self.has_grads}>")
-
-    def _repr_svg_(self) -> str:
-        return self.to_svg()
-
-    def _repr_html_(self) -> str:
-        from glassgrad.explain.render_html import notebook_html
-        return notebook_html(self)
 
     def to_dict(self) -> dict:
         """JSON-ready: values and gradients as floats or nested lists (NaN/inf stay floats)."""
@@ -257,9 +230,6 @@ def graph(root, *, group: bool | None = None, max_nodes: int = 60, model=None) -
     neuron ("layer0.neuron1"); an ``nn.Module`` names leaf tensors by parameter ("0.weight") and puts
     each parameter in its module's group. Tensor ops get their module from ``record(model)``.
     """
-    from glassgrad.scalar.value import Value
-    from glassgrad.tensor import Tensor
-
     if isinstance(root, Value):
         g = _from_value(root, model)
     elif isinstance(root, Tensor):
@@ -279,9 +249,6 @@ _WORDS = {"+": "add", "*": "mul", "-": "sub", "/": "div", "neg": "neg", "ReLU": 
 
 def _scalar_formula(op: str) -> str:
     """The docstring's first line of the Value method (or function) that makes ``op`` nodes."""
-    from glassgrad.scalar import nn as snn
-    from glassgrad.scalar import value as sv
-
     V = sv.Value
     table = {"+": V.__add__, "*": V.__mul__, "-": V.__sub__, "/": V.__truediv__, "neg": V.__neg__,
              "**": V._pow_value, "ReLU": V.relu, "leaky_relu": V.leaky_relu, "tanh": V.tanh,
@@ -441,8 +408,6 @@ def _letters():
 
 
 def _from_tensor(root, model) -> Graph:
-    from glassgrad.autograd.function import AccumulateGrad
-
     params: dict = {}
     if model is not None:
         if not hasattr(model, "named_parameters"):
@@ -468,7 +433,7 @@ def _from_tensor(root, model) -> Graph:
     counts = {w: ops.count(w) for w in set(ops)}
     seen: dict = {}
     letters = _letters()
-    recorded = root.grad_fn._recorded
+    recorded = _recorded(root.grad_fn) is not None
     nodes, edges = [], []
     for n in order:
         nid = ids[n]
@@ -483,12 +448,12 @@ def _from_tensor(root, model) -> Graph:
         op = _op_name(n.name())
         seen[op] = seen.get(op, 0) + 1
         label = op if counts[op] == 1 else f"{op}{seen[op]}"
-        value = n.output_value if n._recorded else (root._array if n is root.grad_fn else None)
-        grad = n.grad_value if n._recorded else None
-        if grad is not None and not isinstance(grad, np.ndarray):  # a Tensor under create_graph
-            grad = grad._array
-        nodes.append(Node(nid, label, op, "op", value, grad, tuple(n._shape), n._dtype.name,
-                          getattr(n, "scope", None) if n._recorded else None,
+        kept = _recorded(n)
+        if kept is not None:
+            value, grad, scope = kept.value, kept.grad, kept.scope
+        else:  # not recorded: only the root's value exists (it is the tensor itself)
+            value, grad, scope = (root._array if n is root.grad_fn else None), None, None
+        nodes.append(Node(nid, label, op, "op", value, grad, tuple(n._shape), n._dtype.name, scope,
                           _first_line(getattr(n.function, "__doc__", "")), n))
         for i, (c, _) in enumerate(n.next_functions):
             if c is not None:
@@ -514,7 +479,46 @@ def _param_group(name: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------------
-# record(): make a tensor forward pass keep its numbers
+# record(): make a tensor forward pass keep its numbers, through the engine's public hooks
+
+
+class Recorded:
+    """What ``record()`` keeps on one backward node, in ``node.metadata["explain"]``.
+
+    ``value``: the node's output (an array); ``scope``: the innermost module it ran in, or None;
+    ``grad``: ∂L/∂output once a backward pass reached the node (an array), else None. The node's
+    prehook, ``keep_grad``, fills ``grad`` in: it sees the gradient before the node's backward uses it.
+    """
+
+    __slots__ = ("value", "scope", "grad")
+
+    def __init__(self, value, scope) -> None:
+        self.value = value
+        self.scope = scope
+        self.grad = None
+
+    def keep_grad(self, grad_outputs: tuple) -> None:
+        """A ``Node.register_prehook`` hook: note the gradient, change nothing."""
+        g = grad_outputs[0]
+        self.grad = g._array if isinstance(g, Tensor) else g
+
+
+def _recorded(node) -> Recorded | None:
+    return node.metadata.get("explain")
+
+
+# The modules the forward pass is inside of, innermost last: pushed and popped by the forward hooks that
+# record(model) puts on the model's submodules. explain's own state; no engine reads it.
+_SCOPE: list = []
+
+
+def _keep(node, output) -> None:
+    """The node-created observer: keep the output's value and scope, and a prehook for the gradient."""
+    meta = node.metadata
+    if "explain" in meta:  # nested record() blocks: the outer observer got here first
+        return
+    kept = meta["explain"] = Recorded(output._array, _SCOPE[-1] if _SCOPE else None)
+    node.register_prehook(kept.keep_grad)
 
 
 @contextlib.contextmanager
@@ -523,12 +527,14 @@ def record(model=None):
 
     With ``model`` (an ``nn.Module``), each operation also remembers the innermost submodule it ran in
     (its dotted name, as in ``named_modules()``), so ``graph()`` can fold a big graph by module.
-    """
-    from glassgrad.autograd.function import RECORD_SCOPE, RECORD_VALUES
 
-    previous, depth = RECORD_VALUES[0], len(RECORD_SCOPE)
-    handles = []
-    RECORD_VALUES[0] = True
+    How, with the engine's public surface only: an ``autograd.on_node_created`` observer writes each
+    new node's output into ``node.metadata`` and registers a prehook on the node that notes the gradient
+    reaching it. Leaving the block removes the observer and the module hooks (the node prehooks stay:
+    they only write the node's own metadata), so operations after it keep nothing.
+    """
+    depth = len(_SCOPE)
+    handles = [on_node_created(_keep)]
     try:
         if model is not None and hasattr(model, "named_modules"):
             for name, module in model.named_modules():
@@ -536,17 +542,16 @@ def record(model=None):
                     continue  # the model itself: its own ops belong to no submodule
 
                 def enter(mod, args, _name=name):
-                    RECORD_SCOPE.append(_name)
+                    _SCOPE.append(_name)
 
                 def leave(mod, args, output):
-                    if RECORD_SCOPE:
-                        RECORD_SCOPE.pop()
+                    if _SCOPE:
+                        _SCOPE.pop()
 
                 handles.append(module.register_forward_pre_hook(enter))
                 handles.append(module.register_forward_hook(leave))
         yield
     finally:
-        RECORD_VALUES[0] = previous
-        del RECORD_SCOPE[depth:]  # a forward that raised may have left names behind
+        del _SCOPE[depth:]  # a forward that raised may have left names behind
         for h in handles:
             h.remove()

@@ -13,6 +13,7 @@ from dataclasses import asdict, is_dataclass
 from glassgrad.explain import style
 from glassgrad.explain.graph import Graph
 from glassgrad.explain.render_svg import NO_GRADS, summary
+from glassgrad.explain.trace import trace
 
 __all__ = ["to_dot", "node_table", "steps_table", "plain_text", "graph_steps"]
 
@@ -72,7 +73,6 @@ def _dot_node(g: Graph, n) -> str:
 
 def graph_steps(g: Graph) -> list:
     """The steps of ``g`` as dicts, from ``explain.trace`` (which reads this very graph model)."""
-    from glassgrad.explain.trace import trace
     return [asdict(s) if is_dataclass(s) else dict(s) for s in trace(g)]
 
 
@@ -138,3 +138,9 @@ def plain_text(g: Graph) -> str:
     if not g.has_grads:
         out.append(NO_GRADS)
     return "\n".join(out)
+
+
+# Graph's methods from this file, attached by explain/__init__.py: ``g.to_dot()``, ``g.table()`` (also
+# what rich prints for a Graph), ``g.steps_table()`` and ``str(g)``.
+GRAPH_METHODS = {"to_dot": to_dot, "table": node_table, "__rich__": node_table,
+                 "steps_table": steps_table, "__str__": plain_text}

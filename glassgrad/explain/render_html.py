@@ -1,6 +1,6 @@
 """The graph as one self-contained HTML page with a step-through player.
 
-Part IV, read after render_svg.py. The page needs no network: the SVG, the stylesheet and the player
+Part IV, read after render.py. The page needs no network: the SVG, the stylesheet and the player
 script (static/player.css, static/player.js, plain JS) are inlined, and the model (``Graph.to_dict()``)
 and the steps are embedded as JSON, so a saved file opens anywhere. The player walks forward in
 topological order, then backward, highlighting the active node and edge and showing the step's formula
@@ -141,3 +141,8 @@ def notebook_html(g: Graph) -> str:
     height = 560 if len(g.nodes) < 12 else 760
     return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{height}px;'
             f'border:1px solid #e2e8f0;border-radius:8px" sandbox="allow-scripts"></iframe>')
+
+
+# Graph's methods from this file, attached by explain/__init__.py: ``g.to_html()``, and the player in
+# a notebook cell (``_repr_html_``, which Jupyter prefers to the SVG).
+GRAPH_METHODS = {"to_html": to_html, "_repr_html_": notebook_html}

@@ -222,3 +222,8 @@ def _frame(g: Graph, lay, name: str) -> str:
             f'<rect class="gg-frame" x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" '
             f'height="{y1 - y0:.1f}" rx="9"/><text class="gg-frame-label gg-meta" x="{x0 + 6:.1f}" '
             f'y="{y0 + 13:.1f}">⊟ {escape(name)} (click to collapse)</text></g>')
+
+
+# Graph's methods from this file; explain/__init__.py attaches them to Graph (graph.py can't import
+# this file: this file builds on it). ``_repr_svg_`` is what Jupyter shows for a Graph without HTML.
+GRAPH_METHODS = {"to_svg": to_svg, "_repr_svg_": to_svg}

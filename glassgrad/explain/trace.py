@@ -1,6 +1,7 @@
 """The chain rule, narrated: every forward and backward step of a graph, with its numbers.
 
-Part IV, read after ``graph.py``. ``trace(root)`` turns the graph model into a list of ``Step`` records:
+Part IV, read after ``graph.py`` and ``style.py``. ``trace(root)`` turns the graph model into a list of
+``Step`` records:
 
 - forward steps, in topological order, one per operation:  ``c = a · b = 2.0000 · -3.0000 = -6.0000``
 - backward steps, in reverse order, one per edge: the local derivative times the upstream gradient is
@@ -26,6 +27,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from glassgrad.autograd.function import call_backward
+from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.explain.graph import Graph
+from glassgrad.explain.graph import graph as read_graph
 from glassgrad.explain.style import short
 
 __all__ = ["Step", "format_array", "format_number", "steps", "trace"]
@@ -118,9 +123,6 @@ def trace(root, *, graph=None, max_terms: int = 6) -> list:
     ``max_terms``: how many operands a long sum or dot product writes out before "…" (the numbers
     dict always has them all). Backward steps are included once a backward pass has run.
     """
-    from glassgrad.explain.graph import Graph
-    from glassgrad.explain.graph import graph as read_graph
-
     g = root if isinstance(root, Graph) else graph if graph is not None else read_graph(root)
     out = list(_forward(g, max_terms))
     if g.has_grads:
@@ -305,22 +307,22 @@ def _backward(g):
 def _tensor_contributions(g, n, ins) -> dict:
     """{input index: the array n's VJP rule sends there}, asking the engine's own backward.
 
+    ``call_backward`` answers one gradient per argument of the operation's forward; an edge's index
+    counts ``next_functions`` entries, and ``input_positions()`` says which argument each entry is.
     Needs the node's saved tensors (a ``backward(retain_graph=True)``); without them, None per input.
     """
     out = {e.index: None for e in ins}
     node = n.ref
     if n.grad is None or node is None or not hasattr(node, "function"):
         return out
-    from glassgrad.autograd.engine import call_backward
-    from glassgrad.autograd.grad_mode import no_grad
-
     try:
         with no_grad():
             grads = call_backward(node, np.asarray(n.grad), create_graph=False)
     except RuntimeError:  # saved tensors freed by a backward without retain_graph
         return out
+    positions = node.input_positions()
     for e in ins:
-        gi = grads[e.index]
+        gi = grads[positions[e.index]]
         if gi is not None:
             gi = getattr(gi, "_array", gi)
             out[e.index] = np.asarray(gi, dtype=g.node(e.src).value.dtype
