@@ -1,6 +1,6 @@
 """Where the boxes go: a layered (Sugiyama-style) layout in pure Python, no graphviz binary needed.
 
-Part IV, read after graph.py. A computation graph is a DAG, and the picture a learner wants has the
+Part IV, read after trace.py. A computation graph is a DAG, and the picture a learner wants has the
 inputs on the left, the output on the right, and every arrow pointing the same way. Three steps:
 
 1. **Layers** by longest path: a node sits one layer right of its furthest input, so every edge points

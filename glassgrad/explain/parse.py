@@ -1,9 +1,9 @@
 """A safe parser for the expressions ``glassgrad explain`` draws: text in, a graph of Values out.
 
-Part IV, read beside ``cli.py``. ``glassgrad explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2,...`` must turn
-text typed by anyone into a computation graph, and must never run that text as Python. So this module
-uses Python's own *parser* (``ast.parse(mode="eval")``) only to build a syntax tree, then walks that tree
-over a whitelist:
+Part IV, read after ``step.py``, beside ``cli.py``.
+``glassgrad explain "tanh(x1*w1 + x2*w2 + b)" --at x1=2,...`` must turn text typed by anyone into a
+computation graph, and must never run that text as Python. So this module uses Python's own *parser* (``ast.parse(mode="eval")``) only to build a syntax
+tree, then walks that tree over a whitelist:
 
 - numbers (``2``, ``0.5``, ``1e-3``) and the constants ``pi`` and ``e``;
 - variable names (those given with ``--at``);

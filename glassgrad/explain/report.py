@@ -25,6 +25,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import glassgrad
+import glassgrad.nn.functional as F
+from glassgrad import nn
+from glassgrad.datasets import moons
+from glassgrad.explain.gradcheck_report import agg_figure, gradcheck_report
+from glassgrad.explain.graph import graph, record
+from glassgrad.explain.step import step
+from glassgrad.explain.style import short
+from glassgrad.utils.data import DataLoader, TensorDataset
+
 __all__ = ["DemoRun", "snapshot_epochs", "train", "write_report"]
 
 
@@ -57,7 +67,6 @@ def snapshot_epochs(epochs: int, count: int = 9) -> list:
 
 
 def _model(hidden: int):
-    from glassgrad import nn
     return nn.Sequential(nn.Linear(2, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(),
                          nn.Linear(hidden, 1))
 
@@ -69,7 +78,6 @@ def _grid(X: np.ndarray, resolution: int):
 
 
 def _scores(model, points: np.ndarray) -> np.ndarray:
-    import glassgrad
     with glassgrad.no_grad():
         return model(glassgrad.tensor(points, dtype=glassgrad.float32))._array[:, 0].astype(np.float64)
 
@@ -82,12 +90,6 @@ def train(epochs: int = 60, *, n: int = 200, hidden: int = 8, lr: float = 0.3, b
     real step of training, recorded number by number). ``on_epoch(epoch, loss, accuracy)`` after each
     epoch (the progress bar).
     """
-    import glassgrad
-    from glassgrad import nn
-    from glassgrad.datasets import moons
-    from glassgrad.explain.step import step
-    from glassgrad.utils.data import DataLoader, TensorDataset
-
     if epochs < 1:
         raise ValueError("epochs must be at least 1")
     start = time.perf_counter()
@@ -133,11 +135,7 @@ def train(epochs: int = 60, *, n: int = 200, hidden: int = 8, lr: float = 0.3, b
 
 
 def _figure(size=(5, 4)):
-    from glassgrad.explain.gradcheck_report import _matplotlib
-    Figure, FigureCanvasAgg = _matplotlib()
-    fig = Figure(figsize=size, dpi=90)
-    FigureCanvasAgg(fig)
-    return fig
+    return agg_figure(size, dpi=90)
 
 
 def _png(fig) -> bytes:
@@ -155,7 +153,7 @@ def boundary_png(run: DemoRun, scores: np.ndarray, title: str) -> bytes:
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
     xx, yy = run.grid
-    from matplotlib.colors import ListedColormap
+    from matplotlib.colors import ListedColormap  # matplotlib is optional: imported when drawing
 
     # imshow, not contourf: a picture per snapshot must be cheap (the report draws several)
     ax.imshow(scores > 0, origin="lower", extent=(xx.min(), xx.max(), yy.min(), yy.max()),
@@ -194,15 +192,12 @@ def curves_png(run: DemoRun) -> bytes:
 
 def sample_graph_html(run: DemoRun, index: int = 0) -> str:
     """One sample through the trained model, recorded, backward, drawn with explain's player."""
-    import glassgrad
-    from glassgrad import explain, nn
-
     x = glassgrad.tensor(run.X[index:index + 1], dtype=glassgrad.float32)
     y = glassgrad.tensor(run.y[index:index + 1, None], dtype=glassgrad.float32)
-    with explain.record(run.model):
+    with record(run.model):
         loss = nn.BCEWithLogitsLoss()(run.model(x), y)
     loss.backward(retain_graph=True)  # the trace asks each rule for its contributions
-    g = explain.graph(loss, model=run.model)
+    g = graph(loss, model=run.model)
     page = g.to_html(title=f"sample {index}: x = ({run.X[index, 0]:.3f}, {run.X[index, 1]:.3f}), "
                            f"label {int(run.y[index])}")
     run.model.zero_grad()  # this backward was for the picture only
@@ -211,10 +206,6 @@ def sample_graph_html(run: DemoRun, index: int = 0) -> str:
 
 def gradient_check(run: DemoRun, samples: int = 8):
     """The loss of the network on a few samples, as a function of its parameters, in float64."""
-    import glassgrad
-    import glassgrad.nn.functional as F
-    from glassgrad.explain.gradcheck_report import gradcheck_report
-
     params = [(name, glassgrad.tensor(p._array.astype(np.float64), requires_grad=True))
               for name, p in run.model.named_parameters()]
     xb = glassgrad.tensor(run.X[:samples], dtype=glassgrad.float64)
@@ -265,8 +256,6 @@ def _e(s) -> str:
 
 def write_report(run: DemoRun, path, *, sample: int = 0) -> str:
     """Write the self-contained report to ``path``; returns the HTML text."""
-    from glassgrad.explain.style import short
-
     frames = "".join(
         f"<img data-epoch='{e}' alt='decision boundary at epoch {e}'"
         f"{' hidden' if k < len(run.snapshots) - 1 else ''} "

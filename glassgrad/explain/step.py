@@ -1,7 +1,7 @@
 """One training step of a small network, every number from the input to the weight update.
 
-Part IV, read after ``trace.py``. ``step(model, x, y, loss_fn, lr)`` runs one step of gradient descent
-on a small network and keeps everything a learner needs to redo it by hand:
+Part IV, read after ``step_render.py``. ``step(model, x, y, loss_fn, lr)`` runs one step of gradient
+descent on a small network and keeps everything a learner needs to redo it by hand:
 
 1. forward, layer by layer: each neuron's weighted sum z = Σᵢ wᵢ·xᵢ + b and its activation a = f(z);
 2. the loss L = loss_fn(output, y);
@@ -27,6 +27,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from glassgrad.creation import tensor
+from glassgrad.explain import step_render
+from glassgrad.nn import Linear, Sequential
+from glassgrad.optim import SGD
+from glassgrad.scalar.nn import MLP, sgd_step
+from glassgrad.scalar.value import Value
+from glassgrad.tensor import Tensor
 
 __all__ = ["LayerStep", "ParamUpdate", "TrainingStep", "step"]
 
@@ -81,23 +89,20 @@ class TrainingStep:
     rule: str = "w ← w − lr · ∂L/∂w"
 
     def to_html(self, *, full: bool = False, sample: int = 0) -> str:
-        from glassgrad.explain.step_render import to_html
-        return to_html(self, full=full, sample=sample)
+        return step_render.to_html(self, full=full, sample=sample)
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
     def tables(self, sample: int = 0) -> list:
-        from glassgrad.explain.step_render import tables
-        return tables(self, sample=sample)
+        return step_render.tables(self, sample=sample)
 
     def __rich__(self):
-        from rich.console import Group
+        from rich.console import Group  # rich is optional: only this method needs it
         return Group(*self.tables())
 
     def __str__(self) -> str:
-        from glassgrad.explain.step_render import to_text
-        return to_text(self)
+        return step_render.to_text(self)
 
 
 # ---- the step ----
@@ -110,9 +115,6 @@ def step(model, x, y, loss_fn, lr: float, *, optimizer=None) -> TrainingStep:
     rate of the plain gradient-descent update. ``optimizer`` (tensor models only): step with it
     instead (the report then shows its before/after, whatever its rule). The model IS updated.
     """
-    from glassgrad.nn import Sequential
-    from glassgrad.scalar.nn import MLP
-
     if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr >= 0:
         raise ValueError(f"step: lr must be a non-negative number, got {lr!r}")
     if isinstance(model, MLP):
@@ -130,9 +132,6 @@ _SCALAR_ACT = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "leaky_relu
 
 
 def _scalar_step(model, x, y, loss_fn, lr: float) -> TrainingStep:
-    from glassgrad.scalar.nn import sgd_step
-    from glassgrad.scalar.value import Value
-
     sample = [v.data if isinstance(v, Value) else float(v) for v in x]
     if len(sample) != len(model.layers[0].neurons[0].w):
         raise ValueError(f"step: the MLP takes {len(model.layers[0].neurons[0].w)} inputs, "
@@ -202,8 +201,6 @@ _TENSOR_ACT = {"ReLU": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "LeakyReLU"
 
 def _blocks(model) -> list:
     """[(name, Linear, activation module or None)] from a Sequential, or a clear error."""
-    from glassgrad.nn import Linear
-
     mods = list(model.named_children())
     blocks, i = [], 0
     while i < len(mods):
@@ -224,11 +221,8 @@ def _blocks(model) -> list:
 
 
 def _tensor_step(model, x, y, loss_fn, lr: float, optimizer) -> TrainingStep:
-    import glassgrad
-    from glassgrad.tensor import Tensor
-
     if not isinstance(x, Tensor):
-        x = glassgrad.tensor(np.asarray(x, dtype=np.float32))
+        x = tensor(np.asarray(x, dtype=np.float32))
     if x.dim() == 1:
         x = x.unsqueeze(0)
     blocks = _blocks(model)
@@ -251,7 +245,7 @@ def _tensor_step(model, x, y, loss_fn, lr: float, optimizer) -> TrainingStep:
     loss.backward()
     grads = {n: (p.grad._array.copy() if p.grad is not None else np.zeros_like(p._array))
              for n, p in model.named_parameters()}
-    opt = optimizer if optimizer is not None else glassgrad.optim.SGD(model.parameters(), lr=lr)
+    opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=lr)
     opt.step()
     after = {n: p._array.copy() for n, p in model.named_parameters()}
 

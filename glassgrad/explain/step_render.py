@@ -1,10 +1,12 @@
 """Drawing one training step (``explain.step``): a network diagram in SVG, HTML and rich tables, text.
 
-Part IV, read after ``step.py``. The diagram puts the inputs on the left, one column per layer, the loss
-on the right. Each neuron is a circle with its activation a (blue) inside, its weighted sum z under it,
-and ∂L/∂a (red) under that. Each edge is one weight: teal when positive, orange when negative, as thick
-as its size relative to the largest weight; hovering shows w before and after the update and ∂L/∂w.
-Every number is also an exact ``data-*`` attribute (``repr``), so tests compare them with the engine.
+Part IV, read after ``gradcheck_report.py`` and before ``step.py``, whose ``TrainingStep`` draws itself
+with this file (its fields are described there). The diagram puts the inputs on the left, one column per
+layer, the loss on the right. Each neuron is a circle with its activation a (blue) inside, its weighted
+sum z under it, and ∂L/∂a (red) under that. Each edge is one weight: teal when positive, orange when
+negative, as thick as its size relative to the largest weight; hovering shows w before and after the
+update and ∂L/∂w. Every number is also an exact ``data-*`` attribute (``repr``), so tests compare them
+with the engine.
 """
 
 from __future__ import annotations

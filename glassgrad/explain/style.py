@@ -1,8 +1,9 @@
 """The one colour language of Part IV, and how numbers are written.
 
-Every picture glassgrad draws — SVG, HTML, the terminal tables, the studio — uses the same colours, so a
-learner who has seen one knows them all: a value is blue, a gradient red, a local derivative green, the
-step being explained amber, and leaves (inputs and parameters) sit on a light purple.
+Part IV, read after graph.py; it imports nothing, and every drawing and narration uses it. Every picture
+glassgrad draws — SVG, HTML, the terminal tables, the studio — uses the same colours, so a learner who
+has seen one knows them all: a value is blue, a gradient red, a local derivative green, the step being
+explained amber, and leaves (inputs and parameters) sit on a light purple.
 
 The number formats live here too, so every renderer writes the same number the same way: ``short`` for
 text a person reads (four decimals), ``exact`` for machine-readable attributes (``repr``: it round-trips,
