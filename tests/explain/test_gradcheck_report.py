@@ -121,3 +121,28 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
     with pytest.raises(ImportError, match=r"pip install glassgrad\[viz\]"):
         r.png()
+
+
+def test_the_numbers_are_the_engines_own_checks():
+    from glassgrad.autograd.gradcheck import (get_analytical_jacobian, get_numerical_jacobian,
+                                              jacobian_column)
+    from glassgrad.scalar.gradcheck import GradcheckReport, gradcheck
+
+    r = gradcheck_report(f_scalar, [0.3, -1.2], h=1e-5)
+    assert isinstance(r, GradcheckReport)
+    assert r.entries == gradcheck(f_scalar, [0.3, -1.2], h=1e-5).entries  # Part I's rows, as they are
+
+    w = glassgrad.tensor([0.5, -1.0, 0.25], dtype=glassgrad.float64, requires_grad=True)
+
+    def f(w):
+        return (w.tanh() * w).sum()
+
+    r = gradcheck_report(f, [w], h=1e-5, hs=[1e-3], plot_element=1)
+    np.testing.assert_array_equal(r.entries[0].numeric, get_numerical_jacobian(f, [w], 1e-5)[0][0][0])
+    np.testing.assert_array_equal(r.entries[0].analytic, get_analytical_jacobian(f, [w])[0][0][0])
+    central = jacobian_column(f, [w], w, (1,), 1e-3, "central")[0][0]
+    forward = jacobian_column(f, [w], w, (1,), 1e-3, "forward")[0][0]
+    analytic = r.entries[0].analytic[1]
+    assert r.curve == [(1e-3, abs(central - analytic), abs(forward - analytic))]
+    t = torch.tensor([0.5, -1.0, 0.25], dtype=torch.float64)
+    assert forward == pytest.approx(float(t[1].tanh() + t[1] * (1 - t[1].tanh() ** 2)), rel=1e-2)

@@ -11,7 +11,8 @@ import glassgrad
 from glassgrad import Value
 from glassgrad import explain
 from glassgrad import nn
-from glassgrad.autograd.function import RECORD_SCOPE, RECORD_VALUES
+from glassgrad.autograd import function
+from glassgrad.explain.graph import _SCOPE
 from glassgrad.graph import topological_order
 from glassgrad.scalar import MLP, mse
 
@@ -221,15 +222,20 @@ def test_view_folds_groups_into_boxes():
     assert [n.id for n in full] == [n.id for n in g.nodes] and len(full_edges) == len(g.edges)
 
 
+def _nothing_recording():
+    """No observer on the engine, no module name left on explain's stack."""
+    return not function.NODE_CREATED and _SCOPE == []
+
+
 def test_record_groups_tensor_ops_by_module():
     glassgrad.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
     x = glassgrad.randn(5, 3)
-    assert RECORD_VALUES[0] is False
+    assert _nothing_recording()
     with explain.record(model):
-        assert RECORD_VALUES[0] is True
+        assert len(function.NODE_CREATED) == 1
         out = model(x).sum()
-    assert RECORD_VALUES[0] is False and RECORD_SCOPE == []
+    assert _nothing_recording()
     assert not model[0]._forward_hooks and not model[0]._forward_pre_hooks  # hooks removed
     out.backward()
     g = explain.graph(out, model=model)
@@ -248,5 +254,55 @@ def test_record_restores_state_when_forward_raises():
     with pytest.raises(RuntimeError):
         with explain.record(model):
             model(glassgrad.randn(2, 5))  # wrong width
-    assert RECORD_VALUES[0] is False and RECORD_SCOPE == []
+    assert _nothing_recording()
     assert not model[0]._forward_pre_hooks
+    # and the next forward pass, outside any record(), keeps nothing
+    out = (model(glassgrad.randn(2, 3)) * 2).sum()
+    assert all(n.value is None for n in explain.graph(out).nodes if n.kind == "op" and n.ref
+               is not out.grad_fn)
+
+
+def test_record_keeps_values_and_grads_in_node_metadata():
+    x = glassgrad.tensor([0.5, -1.0, 2.0], dtype=glassgrad.float64, requires_grad=True)
+    with explain.record():
+        y = x.exp()
+        loss = (y * y).sum()
+    kept = y.grad_fn.metadata["explain"]
+    np.testing.assert_array_equal(kept.value, np.exp([0.5, -1.0, 2.0]))
+    assert kept.grad is None and kept.scope is None
+    loss.backward()
+    np.testing.assert_allclose(kept.grad, 2 * np.exp([0.5, -1.0, 2.0]), rtol=1e-15)  # ∂L/∂y = 2y
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp([1.0, -2.0, 4.0]), rtol=1e-15)
+    # outside the block the engine keeps nothing: no metadata, no prehook
+    z = x.exp()
+    assert "explain" not in z.grad_fn.metadata and not z.grad_fn._prehooks
+
+
+def test_nested_record_keeps_each_node_once():
+    glassgrad.manual_seed(0)
+    inner = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    outer = nn.Sequential(inner, nn.Linear(2, 1))
+    x = glassgrad.randn(3, 2)
+    with explain.record(outer):
+        with explain.record():
+            out = outer(x).sum()
+        assert len(function.NODE_CREATED) == 1  # the inner block removed its own observer only
+        after = (out * 3).sum()
+    assert _nothing_recording()
+    assert len(out.grad_fn._prehooks) == 1  # one observer wrote the node, one prehook
+    after.backward()
+    g = explain.graph(after, model=outer)
+    groups = {n.label: n.group for n in g.nodes if n.kind == "op"}
+    assert groups["linear1"] == "0.0" and groups["tanh"] == "0.1" and groups["linear2"] == "1"
+    assert all(n.value is not None and n.grad is not None for n in g.nodes)
+
+
+def test_grads_under_create_graph_are_arrays():
+    x = glassgrad.tensor([1.0, 2.0], dtype=glassgrad.float64, requires_grad=True)
+    with explain.record():
+        loss = (x.tanh() ** 2).sum()
+    loss.backward(create_graph=True)
+    g = explain.graph(loss)
+    tanh = next(n for n in g.nodes if n.op == "tanh")
+    assert isinstance(tanh.grad, np.ndarray)
+    np.testing.assert_allclose(tanh.grad, 2 * np.tanh([1.0, 2.0]), rtol=1e-15)

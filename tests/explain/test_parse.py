@@ -84,7 +84,7 @@ def test_valid_expressions_match_python_on_values(expr):
         assert leaf.grad == pytest.approx(leaves[name].grad, rel=1e-9, abs=1e-12)
 
 
-def test_the_issue_example_and_a_variable_used_twice():
+def test_a_neuron_and_a_variable_used_twice():
     at = parse_assignments("x1=2,x2=0,w1=-3,w2=1,b=6.88")
     out = evaluate("tanh(x1*w1 + x2*w2 + b)", at)
     assert out.data == pytest.approx(math.tanh(2 * -3 + 0 * 1 + 6.88), rel=1e-15)

@@ -57,7 +57,7 @@ def check_scalar_trace(root):
     return steps
 
 
-def test_the_issue_example_reads_as_written():
+def test_a_product_and_a_fan_out_read_as_written():
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     c = a * b
     c.label = "c"
@@ -212,6 +212,25 @@ def test_tensor_trace_without_retained_graph_keeps_single_use_totals():
     steps = [s for s in trace(y) if s.phase == "backward" and s.inputs]
     last = steps[-1]
     np.testing.assert_array_equal(last.numbers["contribution"], x.grad._array)
+
+
+def test_contributions_follow_next_functions_not_argument_positions():
+    # where(cond, a, b): cond (bool) is no input of the derivative, so next_functions lists a and b and
+    # the edge into a is entry 0 while a is forward's argument 1
+    cond = np.array([True, False, True])
+    aa, ba = np.array([0.5, -1.0, 2.0]), np.array([3.0, 0.25, -4.0])
+    a = glassgrad.tensor(aa, requires_grad=True)
+    b = glassgrad.tensor(ba, requires_grad=True)
+    with explain.record():
+        loss = (glassgrad.where(glassgrad.tensor(cond), a, b) ** 2).sum()
+    loss.backward(retain_graph=True)
+    ta, tb = torch.tensor(aa, requires_grad=True), torch.tensor(ba, requires_grad=True)
+    (torch.where(torch.tensor(cond), ta, tb) ** 2).sum().backward()
+    g = explain.graph(loss)
+    got = {s.target: s.numbers["contribution"] for s in trace(g) if s.phase == "backward" and s.inputs}
+    for leaf, tleaf in ((a, ta), (b, tb)):
+        nid = next(n.id for n in g.nodes if n.ref is leaf)
+        np.testing.assert_allclose(got[nid], tleaf.grad.numpy(), rtol=1e-15)
 
 
 def test_big_tensors_are_summarised():
