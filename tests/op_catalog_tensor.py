@@ -7,9 +7,10 @@ and run with ``lib = glassgrad`` and ``lib = torch``, so the two sides cannot dr
 - ``shapes``: a hypothesis strategy giving one shape per tensor input (broadcasting pairs for binary ops);
 - ``params(shapes)``: a strategy of keyword arguments that depend on the shapes (``dim``, ``keepdim`` ...);
 - ``domain``: where each input's values may be drawn from (positive only for log, sqrt ...);
-- ``smooth_at(*arrays, **params)``: whether finite differences are valid there (away from kinks and ties);
-- ``needs``: the glassgrad attributes the op uses ("sum", "Tensor.flip", "nn.functional.softmax"), so a
-  test can say at run time which ops are not written yet instead of failing on them.
+- ``smooth_at(*arrays, **params)``: whether finite differences are valid there (away from kinks and ties).
+
+An op glassgrad lacks fails its tests with the AttributeError that calling it raises: the catalog is the
+list of what glassgrad must offer.
 
 Non-tensor arguments an op needs (the index of ``gather``, the mask of ``masked_fill``) are built inside
 the entry, deterministically from the shapes, with ``lib.tensor``.
@@ -78,36 +79,20 @@ class TensorOpSpec:
     shapes: st.SearchStrategy  # a tuple of `arity` shapes
     params: Callable | None = None  # shapes -> strategy of keyword arguments
     differentiable: bool = True
-    needs: tuple = ()
     smooth_at: Callable | None = None
     parity_needs_smooth: bool = False  # the derivative is ill-conditioned at kinks (std at 0): skip them
 
     def __post_init__(self):
         assert len(self.domain) == self.arity, self.name
 
-    def missing(self) -> list[str]:
-        """The glassgrad attributes this op needs that don't exist (yet)."""
-        out = []
-        for path in self.needs:
-            obj = glassgrad
-            for part in path.split("."):
-                try:
-                    obj = getattr(obj, part)
-                except (AttributeError, ImportError):
-                    out.append(path)
-                    break
-        return out
 
-
-def op(name, f, arity=1, domain=None, shapes=None, params=None, differentiable=True, needs=None,
+def op(name, f, arity=1, domain=None, shapes=None, params=None, differentiable=True,
        smooth_at=None, parity_needs_smooth=False) -> TensorOpSpec:
     """One entry: ``f(lib, *tensors, **params)`` run with lib = glassgrad and lib = torch."""
-    if needs is None:
-        needs = (name,) if hasattr(torch, name) else ()
     shapes = shapes if shapes is not None else (UNARY if arity == 1 else BROADCAST)
     return TensorOpSpec(name, arity, partial(f, glassgrad), partial(f, torch),
                         tuple(domain) if domain is not None else (ANY,) * arity, shapes, params,
-                        differentiable, tuple(needs), smooth_at, parity_needs_smooth)
+                        differentiable, smooth_at, parity_needs_smooth)
 
 
 # --- shapes -----------------------------------------------------------------------------------------
@@ -230,7 +215,7 @@ TENSOR_OPS: list[TensorOpSpec] = [
     # --- arithmetic, every form: operator, method, function; tensors and numbers on either side -------
     op("add", lambda T, a, b: T.add(a, b), 2),
     op("add_operator", lambda T, a, b: a + b, 2),
-    op("add_method_alpha", lambda T, a, b: a.add(b, alpha=2.5), 2, needs=()),
+    op("add_method_alpha", lambda T, a, b: a.add(b, alpha=2.5), 2),
     op("sub", lambda T, a, b: T.sub(a, b), 2),
     op("sub_operator", lambda T, a, b: a - b, 2),
     op("mul", lambda T, a, b: T.mul(a, b), 2),
@@ -245,7 +230,7 @@ TENSOR_OPS: list[TensorOpSpec] = [
     op("pow_float_scalar", lambda T, a: a.pow(2.5), 1, (BASE,)),
     op("pow_negative_scalar", lambda T, a: a ** -1.5, 1, (BASE,)),
     op("radd", lambda T, a: 2.5 + a, 1),
-    op("rsub", lambda T, a: 2.5 - a, 1, needs=()),
+    op("rsub", lambda T, a: 2.5 - a, 1),
     op("rmul", lambda T, a: 2.5 * a, 1),
     op("rdiv", lambda T, a: 2.5 / a, 1, (NONZERO,)),
     op("rpow", lambda T, a: 2.0 ** a, 1),
@@ -257,7 +242,7 @@ TENSOR_OPS: list[TensorOpSpec] = [
     op("abs_builtin", lambda T, a: abs(a), 1, smooth_at=away_from_zero),
     op("sign", lambda T, a: T.sign(a), 1, smooth_at=away_from_zero),
     op("exp", lambda T, a: T.exp(a), 1),
-    op("exp_method", lambda T, a: a.exp(), 1, needs=()),
+    op("exp_method", lambda T, a: a.exp(), 1),
     op("log", lambda T, a: T.log(a), 1, (POSITIVE,)),
     op("log1p", lambda T, a: T.log1p(a), 1, (Domain(-0.9, 10.0),)),
     op("sqrt", lambda T, a: T.sqrt(a), 1, (POSITIVE,)),
@@ -267,15 +252,15 @@ TENSOR_OPS: list[TensorOpSpec] = [
     op("tanh", lambda T, a: T.tanh(a), 1),
     op("sigmoid", lambda T, a: T.sigmoid(a), 1, (WIDE,)),
     op("relu", lambda T, a: T.relu(a), 1, smooth_at=away_from_zero),
-    op("relu_method", lambda T, a: a.relu(), 1, needs=(), smooth_at=away_from_zero),
+    op("relu_method", lambda T, a: a.relu(), 1, smooth_at=away_from_zero),
     op("clamp", lambda T, a: T.clamp(a, -1.0, 2.0), 1, smooth_at=clamp_smooth),
-    op("clamp_min_only", lambda T, a: a.clamp(min=-1.0), 1, needs=(),
+    op("clamp_min_only", lambda T, a: a.clamp(min=-1.0), 1,
        smooth_at=lambda a: bool(np.all(np.abs(a + 1) > KINK))),
     op("clip", lambda T, a: T.clip(a, max=2.0), 1, smooth_at=lambda a: bool(np.all(np.abs(a - 2) > KINK))),
     op("maximum", lambda T, a, b: T.maximum(a, b), 2, smooth_at=apart),
     op("minimum", lambda T, a, b: T.minimum(a, b), 2, smooth_at=apart),
     op("where", lambda T, a, b: T.where(a > 0, a, b), 2, smooth_at=where_smooth),
-    op("where_scalar", lambda T, a: T.where(a > 0, a, 0.5), 1, needs=("where",), smooth_at=away_from_zero),
+    op("where_scalar", lambda T, a: T.where(a > 0, a, 0.5), 1, smooth_at=away_from_zero),
     # comparisons and logic: bool results, no gradient
     op("eq", lambda T, a, b: T.eq(a, b), 2, differentiable=False),
     op("ne_operator", lambda T, a, b: a != b, 2, differentiable=False),
@@ -290,128 +275,120 @@ TENSOR_OPS: list[TensorOpSpec] = [
     op("logical_not", lambda T, a: T.logical_not(a > 0), 1, differentiable=False),
     op("invert_bool", lambda T, a: ~(a > 0), 1, differentiable=False),
     # nn.functional's differentiable functions
-    op("F.relu", lambda T, a: T.nn.functional.relu(a), 1, needs=("nn.functional.relu",),
+    op("F.relu", lambda T, a: T.nn.functional.relu(a), 1,
        smooth_at=away_from_zero),
-    op("F.tanh", lambda T, a: T.nn.functional.tanh(a), 1, needs=("nn.functional.tanh",)),
-    op("F.sigmoid", lambda T, a: T.nn.functional.sigmoid(a), 1, needs=("nn.functional.sigmoid",)),
+    op("F.tanh", lambda T, a: T.nn.functional.tanh(a), 1),
+    op("F.sigmoid", lambda T, a: T.nn.functional.sigmoid(a), 1),
     op("F.softmax", lambda T, a, dim: T.nn.functional.softmax(a, dim=dim), 1, (WIDE,), UNARY_1D_UP,
-       one_dim, needs=("nn.functional.softmax",)),
+       one_dim),
     op("F.log_softmax", lambda T, a, dim: T.nn.functional.log_softmax(a, dim=dim), 1, (WIDE,),
-       UNARY_1D_UP, one_dim, needs=("nn.functional.log_softmax",)),
+       UNARY_1D_UP, one_dim),
 
     # --- reductions -----------------------------------------------------------------------------------
     op("sum", lambda T, a, **p: T.sum(a, **p) if p["dim"] is not None else T.sum(a), 1,
        params=dim_keepdim()),
-    op("sum_method", lambda T, a, **p: a.sum(**p), 1, params=dim_keepdim(none=False), needs=()),
+    op("sum_method", lambda T, a, **p: a.sum(**p), 1, params=dim_keepdim(none=False)),
     op("mean", lambda T, a, **p: T.mean(a, **p) if p["dim"] is not None else T.mean(a), 1,
        params=dim_keepdim()),
     op("prod", lambda T, a, **p: T.prod(a, **p), 1, (SMALL,), params=dim_keepdim(tuples=False, none=False)),
-    op("prod_all", lambda T, a: a.prod(), 1, (SMALL,), needs=("prod",)),
+    op("prod_all", lambda T, a: a.prod(), 1, (SMALL,)),
     op("max_dim", lambda T, a, **p: T.max(a, **p), 1, params=dim_keepdim(tuples=False, none=False),
-       needs=("max",), smooth_at=no_ties),
+       smooth_at=no_ties),
     op("min_dim", lambda T, a, **p: a.min(**p), 1, params=dim_keepdim(tuples=False, none=False),
-       needs=("min",), smooth_at=no_ties),
-    op("max_all", lambda T, a: T.max(a), 1, needs=("max",), smooth_at=no_ties),
-    op("max_binary", lambda T, a, b: T.max(a, b), 2, needs=("max",), smooth_at=apart),
+       smooth_at=no_ties),
+    op("max_all", lambda T, a: T.max(a), 1, smooth_at=no_ties),
+    op("max_binary", lambda T, a, b: T.max(a, b), 2, smooth_at=apart),
     op("amax", lambda T, a, **p: T.amax(a, **p), 1, params=dim_keepdim(none=False), smooth_at=no_ties),
-    op("amin", lambda T, a, **p: a.amin(**p), 1, params=dim_keepdim(none=False), needs=("amin",),
+    op("amin", lambda T, a, **p: a.amin(**p), 1, params=dim_keepdim(none=False),
        smooth_at=no_ties),
     op("argmax", lambda T, a, **p: T.argmax(a, **p), 1, params=dim_keepdim(tuples=False),
        differentiable=False),
     op("argmin", lambda T, a, **p: a.argmin(**p), 1, params=dim_keepdim(tuples=False),
-       differentiable=False, needs=("argmin",)),
+       differentiable=False),
     op("var", lambda T, a, **p: T.var(a, **p), 1, shapes=shape(min_dims=1, min_side=2).map(lambda s: (s,)),
        params=lambda s: st.fixed_dictionaries({"dim": _dims(len(s[0])), "keepdim": st.booleans(),
                                                "correction": st.sampled_from([0, 1])})),
     op("var_unbiased", lambda T, a, **p: a.var(**p), 1,
        shapes=shape(min_dims=1, min_side=2).map(lambda s: (s,)),
        params=lambda s: st.fixed_dictionaries({"dim": _dims(len(s[0]), tuples=False),
-                                               "unbiased": st.booleans()}), needs=("var",)),
+                                               "unbiased": st.booleans()})),
     op("std", lambda T, a, **p: T.std(a, **p), 1, shapes=shape(min_dims=1, min_side=2).map(lambda s: (s,)),
        params=lambda s: st.fixed_dictionaries({"dim": _dims(len(s[0])), "keepdim": st.booleans(),
                                                "correction": st.sampled_from([0, 1])}),
        smooth_at=no_ties, parity_needs_smooth=True),
     op("std_all", lambda T, a: a.std(), 1, shapes=shape(min_dims=1, min_side=2).map(lambda s: (s,)),
-       needs=("std",), smooth_at=no_ties, parity_needs_smooth=True),
+       smooth_at=no_ties, parity_needs_smooth=True),
     op("logsumexp", lambda T, a, **p: T.logsumexp(a, **p), 1, (WIDE,),
        params=dim_keepdim(none=False)),
     op("norm", lambda T, a: T.norm(a), 1, (NONZERO,)),
-    op("norm_p1_dim", lambda T, a, dim: a.norm(p=1, dim=dim), 1, (NONZERO,), UNARY_1D_UP, one_dim,
-       needs=("norm",)),
+    op("norm_p1_dim", lambda T, a, dim: a.norm(p=1, dim=dim), 1, (NONZERO,), UNARY_1D_UP, one_dim),
     op("norm_p2_dim_keepdim", lambda T, a, dim: T.norm(a, p=2, dim=dim, keepdim=True), 1, (NONZERO,),
-       UNARY_1D_UP, one_dim, needs=("norm",)),
+       UNARY_1D_UP, one_dim),
     op("all", lambda T, a, **p: T.all(a > 0, **p) if p["dim"] is not None else T.all(a > 0), 1,
        params=dim_keepdim(tuples=False), differentiable=False),
     op("any", lambda T, a, **p: (a > 0).any(**p) if p["dim"] is not None else (a > 0).any(), 1,
-       params=dim_keepdim(tuples=False), differentiable=False, needs=("any",)),
+       params=dim_keepdim(tuples=False), differentiable=False),
     op("softmax", lambda T, a, dim: T.softmax(a, dim), 1, (WIDE,), UNARY_1D_UP, one_dim),
-    op("softmax_method", lambda T, a, dim: a.softmax(dim=dim), 1, (WIDE,), UNARY_1D_UP, one_dim,
-       needs=("Tensor.softmax",)),
+    op("softmax_method", lambda T, a, dim: a.softmax(dim=dim), 1, (WIDE,), UNARY_1D_UP, one_dim),
     op("log_softmax", lambda T, a, dim: T.log_softmax(a, dim=dim), 1, (WIDE,), UNARY_1D_UP, one_dim),
 
     # --- linear algebra -------------------------------------------------------------------------------
     op("matmul", lambda T, a, b: T.matmul(a, b), 2, shapes=matmul_shapes()),
-    op("matmul_operator", lambda T, a, b: a @ b, 2, shapes=matmul_shapes(), needs=("matmul",)),
+    op("matmul_operator", lambda T, a, b: a @ b, 2, shapes=matmul_shapes()),
     op("mm", lambda T, a, b: T.mm(a, b), 2, shapes=fixed(lambda n, k, m: ((n, k), (k, m)), 3)),
-    op("bmm", lambda T, a, b: a.bmm(b), 2, shapes=fixed(lambda b, n, k, m: ((b, n, k), (b, k, m)), 4),
-       needs=("bmm",)),
+    op("bmm", lambda T, a, b: a.bmm(b), 2, shapes=fixed(lambda b, n, k, m: ((b, n, k), (b, k, m)), 4)),
     op("dot", lambda T, a, b: T.dot(a, b), 2, shapes=fixed(lambda k: ((k,), (k,)), 1)),
     op("outer", lambda T, a, b: T.outer(a, b), 2, shapes=fixed(lambda n, m: ((n,), (m,)), 2)),
     op("einsum_ij_jk", lambda T, a, b: T.einsum("ij,jk->ik", a, b), 2,
-       shapes=fixed(lambda n, k, m: ((n, k), (k, m)), 3), needs=("einsum",)),
+       shapes=fixed(lambda n, k, m: ((n, k), (k, m)), 3)),
     op("einsum_batched", lambda T, a, b: T.einsum("bij,bjk->bik", a, b), 2,
-       shapes=fixed(lambda b, n, k, m: ((b, n, k), (b, k, m)), 4), needs=("einsum",)),
+       shapes=fixed(lambda b, n, k, m: ((b, n, k), (b, k, m)), 4)),
     op("einsum_outer", lambda T, a, b: T.einsum("i,j->ij", a, b), 2,
-       shapes=fixed(lambda n, m: ((n,), (m,)), 2), needs=("einsum",)),
+       shapes=fixed(lambda n, m: ((n,), (m,)), 2)),
     op("einsum_matvec", lambda T, a, b: T.einsum("ij,j->i", a, b), 2,
-       shapes=fixed(lambda n, k: ((n, k), (k,)), 2), needs=("einsum",)),
+       shapes=fixed(lambda n, k: ((n, k), (k,)), 2)),
     op("einsum_rowdot", lambda T, a, b: T.einsum("bi,bi->b", a, b), 2,
-       shapes=fixed(lambda n, k: ((n, k), (n, k)), 2), needs=("einsum",)),
+       shapes=fixed(lambda n, k: ((n, k), (n, k)), 2)),
     op("einsum_full", lambda T, a, b: T.einsum("ij,ij->", a, b), 2,
-       shapes=fixed(lambda n, k: ((n, k), (n, k)), 2), needs=("einsum",)),
+       shapes=fixed(lambda n, k: ((n, k), (n, k)), 2)),
     op("einsum_transpose", lambda T, a, b: T.einsum("ij,kj->ik", a, b), 2,
-       shapes=fixed(lambda n, k, m: ((n, k), (m, k)), 3), needs=("einsum",)),
+       shapes=fixed(lambda n, k, m: ((n, k), (m, k)), 3)),
 
     # --- shape ----------------------------------------------------------------------------------------
     op("reshape_flat", lambda T, a: T.reshape(a, (-1,)), 1),
-    op("reshape_reversed", lambda T, a: a.reshape(tuple(reversed(a.shape))), 1, needs=()),
-    op("view", lambda T, a: a.view(-1, 1), 1, needs=("Tensor.view",)),
+    op("reshape_reversed", lambda T, a: a.reshape(tuple(reversed(a.shape))), 1),
+    op("view", lambda T, a: a.view(-1, 1), 1),
     op("flatten", lambda T, a: T.flatten(a), 1),
-    op("flatten_start_dim", lambda T, a: T.flatten(a, 1), 1, shapes=UNARY_2D_UP, needs=("flatten",)),
+    op("flatten_start_dim", lambda T, a: T.flatten(a, 1), 1, shapes=UNARY_2D_UP),
     op("squeeze", lambda T, a: T.squeeze(a), 1, shapes=ONES_LIKELY),
-    op("squeeze_dim", lambda T, a, dim: a.squeeze(dim), 1, shapes=ONES_LIKELY, params=one_dim,
-       needs=("squeeze",)),
+    op("squeeze_dim", lambda T, a, dim: a.squeeze(dim), 1, shapes=ONES_LIKELY, params=one_dim),
     op("unsqueeze", lambda T, a, dim: T.unsqueeze(a, dim), 1,
        params=lambda s: st.fixed_dictionaries({"dim": st.integers(-len(s[0]) - 1, len(s[0]))})),
     op("permute", lambda T, a, dims: a.permute(*dims), 1, shapes=UNARY_1D_UP,
-       params=lambda s: st.fixed_dictionaries({"dims": st.permutations(range(len(s[0])))}),
-       needs=("permute",)),
+       params=lambda s: st.fixed_dictionaries({"dims": st.permutations(range(len(s[0])))})),
     op("permute_function", lambda T, a, dims: T.permute(a, dims), 1, shapes=UNARY_1D_UP,
-       params=lambda s: st.fixed_dictionaries({"dims": st.permutations(range(len(s[0]))).map(tuple)}),
-       needs=("permute",)),
+       params=lambda s: st.fixed_dictionaries({"dims": st.permutations(range(len(s[0]))).map(tuple)})),
     op("transpose", lambda T, a, d0, d1: T.transpose(a, d0, d1), 1, shapes=UNARY_1D_UP,
        params=lambda s: st.fixed_dictionaries({"d0": _dims(len(s[0]), False),
                                                "d1": _dims(len(s[0]), False)})),
-    op("t", lambda T, a: a.t(), 1, shapes=shape(max_dims=2).map(lambda s: (s,)), needs=("t",)),
-    op("T_property", lambda T, a: a.T, 1, shapes=MATRIX, needs=("Tensor.T",)),
-    op("expand", lambda T, a: a.expand(2, *[3 if n == 1 else n for n in a.shape]), 1, shapes=ONES_LIKELY,
-       needs=("Tensor.expand",)),
+    op("t", lambda T, a: a.t(), 1, shapes=shape(max_dims=2).map(lambda s: (s,))),
+    op("T_property", lambda T, a: a.T, 1, shapes=MATRIX),
+    op("expand", lambda T, a: a.expand(2, *[3 if n == 1 else n for n in a.shape]), 1, shapes=ONES_LIKELY),
     op("expand_as", lambda T, a, b: a.expand_as(b), 2,
        shapes=hnp.mutually_broadcastable_shapes(num_shapes=1, base_shape=(2, 3), max_dims=2, max_side=3).map(
-           lambda r: (r.input_shapes[0], (2, 3))), needs=("Tensor.expand_as",)),
-    op("repeat", lambda T, a: a.repeat(2, *([1, 2, 1][:a.dim()])), 1, needs=("Tensor.repeat",)),
+           lambda r: (r.input_shapes[0], (2, 3)))),
+    op("repeat", lambda T, a: a.repeat(2, *([1, 2, 1][:a.dim()])), 1),
     op("cat", lambda T, a, b, dim: T.cat([a, b], dim=dim), 2, shapes=cat_shapes().map(lambda r: r[:2]),
        params=lambda s: st.just({"dim": next(i for i in range(len(s[0])) if s[0][i] != s[1][i])
                                  if s[0] != s[1] else 0})),
     op("cat_three", lambda T, a, b, c: T.cat((a, b, c), 0), 3,
        shapes=st.tuples(shape(max_dims=2), st.lists(st.integers(1, 4), min_size=3, max_size=3)).map(
-           lambda r: tuple((n,) + r[0] for n in r[1])),
-       needs=("cat",)),
+           lambda r: tuple((n,) + r[0] for n in r[1]))),
     op("stack", lambda T, a, b, dim: T.stack([a, b], dim=dim), 2, shapes=SAME2,
        params=lambda s: st.fixed_dictionaries({"dim": st.integers(-len(s[0]) - 1, len(s[0]))})),
     op("split", lambda T, a, dim: T.split(a, 2, dim=dim), 1, shapes=UNARY_1D_UP, params=one_dim),
     op("split_sizes", lambda T, a: a.split([1, a.shape[0] - 1], 0), 1,
-       shapes=shape(min_dims=1, min_side=2).map(lambda s: (s,)), needs=("split",)),
+       shapes=shape(min_dims=1, min_side=2).map(lambda s: (s,))),
     op("chunk", lambda T, a, dim: T.chunk(a, 2, dim), 1, shapes=UNARY_1D_UP, params=one_dim),
     op("flip", lambda T, a, dims: T.flip(a, dims), 1, shapes=UNARY_1D_UP,
        params=lambda s: st.fixed_dictionaries({"dims": st.lists(st.integers(0, len(s[0]) - 1), min_size=1,
@@ -421,30 +398,26 @@ TENSOR_OPS: list[TensorOpSpec] = [
     op("scatter_add", lambda T, a, src, dim: a.scatter_add(dim, T.tensor(_index_along(src.shape, dim,
                                                                                       a.shape[dim])), src),
        2, shapes=shape(min_dims=1).map(lambda s: (s, s)),
-       params=lambda s: st.fixed_dictionaries({"dim": st.integers(0, len(s[0]) - 1)}),
-       needs=("scatter_add",)),
+       params=lambda s: st.fixed_dictionaries({"dim": st.integers(0, len(s[0]) - 1)})),
     op("masked_fill", lambda T, a: T.masked_fill(a, T.tensor(_mask(tuple(a.shape))), -1.5), 1),
     op("masked_fill_broadcast_mask", lambda T, a: a.masked_fill(T.tensor(_mask(tuple(a.shape[-1:]))), 0.0),
-       1, shapes=UNARY_1D_UP, needs=("masked_fill",)),
+       1, shapes=UNARY_1D_UP),
     op("tril", lambda T, a, diagonal: T.tril(a, diagonal), 1, shapes=UNARY_2D_UP,
        params=lambda s: st.fixed_dictionaries({"diagonal": st.integers(-2, 2)})),
     op("triu", lambda T, a, diagonal: a.triu(diagonal=diagonal), 1, shapes=UNARY_2D_UP,
-       params=lambda s: st.fixed_dictionaries({"diagonal": st.integers(-2, 2)}), needs=("triu",)),
+       params=lambda s: st.fixed_dictionaries({"diagonal": st.integers(-2, 2)})),
 
     # --- indexing -------------------------------------------------------------------------------------
-    op("index_int", lambda T, a: a[-1], 1, shapes=UNARY_1D_UP, needs=("Tensor.__getitem__",)),
-    op("index_slices", lambda T, a: a[1:, ::2], 1, shapes=UNARY_2D_UP, needs=("Tensor.__getitem__",)),
-    op("index_none_ellipsis", lambda T, a: a[None, ..., 0], 1, shapes=UNARY_1D_UP,
-       needs=("Tensor.__getitem__",)),
-    op("index_list_repeats", lambda T, a: a[[0, 0, -1, 0]], 1, shapes=UNARY_1D_UP,
-       needs=("Tensor.__getitem__",)),
+    op("index_int", lambda T, a: a[-1], 1, shapes=UNARY_1D_UP),
+    op("index_slices", lambda T, a: a[1:, ::2], 1, shapes=UNARY_2D_UP),
+    op("index_none_ellipsis", lambda T, a: a[None, ..., 0], 1, shapes=UNARY_1D_UP),
+    op("index_list_repeats", lambda T, a: a[[0, 0, -1, 0]], 1, shapes=UNARY_1D_UP),
     op("index_tensor_repeats", lambda T, a: a[:, T.tensor([1, 0, 1, 1])], 1,
-       shapes=shape(min_dims=2, min_side=2).map(lambda s: (s,)), needs=("Tensor.__getitem__",)),
+       shapes=shape(min_dims=2, min_side=2).map(lambda s: (s,))),
     op("index_two_tensors", lambda T, a: a[T.tensor([0, 1, 0]), T.tensor([1, 1, 0])], 1,
-       shapes=shape(min_dims=2, min_side=2).map(lambda s: (s,)), needs=("Tensor.__getitem__",)),
-    op("index_bool_mask", lambda T, a: a[a > 0], 1, needs=("Tensor.__getitem__",), smooth_at=away_from_zero),
-    op("index_bool_mask_rows", lambda T, a: a[T.tensor(_mask(tuple(a.shape[:1])))], 1, shapes=UNARY_1D_UP,
-       needs=("Tensor.__getitem__",)),
+       shapes=shape(min_dims=2, min_side=2).map(lambda s: (s,))),
+    op("index_bool_mask", lambda T, a: a[a > 0], 1, smooth_at=away_from_zero),
+    op("index_bool_mask_rows", lambda T, a: a[T.tensor(_mask(tuple(a.shape[:1])))], 1, shapes=UNARY_1D_UP),
 ]
 
 _names = [s.name for s in TENSOR_OPS]

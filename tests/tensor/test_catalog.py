@@ -6,9 +6,10 @@ values inside its domain; then:
 - forward: the same dtype, shape and numbers as PyTorch (float32: 1e-5 relative, float64: 1e-10);
 - backward: the gradient of Σ w·out (fixed random weights w) w.r.t. every input, as PyTorch's;
 - gradcheck: glassgrad's analytic Jacobian against central differences in float64;
-- gradgradcheck: second derivatives, where the op supports create_graph.
+- gradgradcheck: second derivatives (create_graph=True), for every differentiable op but the few in
+  NO_DOUBLE_BACKWARD, which must refuse with the engine's own words rather than return wrong numbers.
 
-An op that another part of the package has not written yet is reported as xfail with its missing names.
+An op or method glassgrad lacks fails here: the catalog is the list of what glassgrad must offer.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from op_catalog_tensor import BOTH_FORMS, FUNCTION_ONLY, METHOD_ONLY, TENSOR_OPS, rng_for
@@ -29,21 +30,10 @@ SETTINGS = settings(max_examples=20, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 IDS = [s.name for s in TENSOR_OPS]
 
-# Bugs found in the core (lead-owned files); each is an xfail(strict=True) so the fix shows up as XPASS.
-CORE_BUGS: dict[str, str] = {}  # op name -> reason (sign's missing SignBackward0 was one; fixed)
-# A known bug fails on every example: run few and skip shrinking, so the xfail costs no time.
-FAST_FAIL = settings(SETTINGS, max_examples=3, phases=[Phase.explicit, Phase.generate])
-
-
-def _cases(specs):
-    return [pytest.param(s, id=s.name, marks=[pytest.mark.xfail(strict=True, reason=CORE_BUGS[s.name])]
-                         if s.name in CORE_BUGS else []) for s in specs]
-
-
-def _require(spec) -> None:
-    missing = spec.missing()
-    if missing:
-        pytest.xfail(f"not implemented yet in glassgrad: {', '.join(missing)}")
+# Ops whose backward is not itself differentiable: create_graph=True through them raises the engine's
+# NotImplementedError naming the backward node (op name -> that node's name).
+# ∂(a % b)/∂b = -⌊a/b⌋ is a step function of a and b, so its backward is kept in plain numpy.
+NO_DOUBLE_BACKWARD = {"remainder_operator": "RemainderBackward0"}
 
 
 def _outputs(result) -> tuple:
@@ -76,12 +66,11 @@ def _draw(spec, data):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("spec", _cases(TENSOR_OPS))
+@pytest.mark.parametrize("spec", TENSOR_OPS, ids=IDS)
 def test_forward_and_backward_match_pytorch(spec, dtype):
-    _require(spec)
     rtol = TOLERANCE[dtype]
 
-    @(FAST_FAIL if spec.name in CORE_BUGS else SETTINGS)
+    @SETTINGS
     @given(data=st.data())
     def check(data):
         _, params, arrays = _draw(spec, data)
@@ -135,8 +124,6 @@ def _smooth_inputs(spec, data):
 
 @pytest.mark.parametrize("spec", DIFFERENTIABLE, ids=[s.name for s in DIFFERENTIABLE])
 def test_gradcheck(spec):
-    _require(spec)
-
     @settings(SETTINGS, max_examples=10)
     @given(data=st.data())
     def check(data):
@@ -148,21 +135,21 @@ def test_gradcheck(spec):
 
 @pytest.mark.parametrize("spec", DIFFERENTIABLE, ids=[s.name for s in DIFFERENTIABLE])
 def test_gradgradcheck(spec):
-    """Second derivatives (create_graph=True); ops whose backward is not differentiable yet say so.
-    """
-    _require(spec)
-
+    """Second derivatives (create_graph=True) against central differences of the first."""
     @settings(SETTINGS, max_examples=4)
     @given(data=st.data())
     def check(data):
         params, inputs = _smooth_inputs(spec, data)
-        try:
-            assert gradgradcheck(lambda *xs: spec.glassgrad_fn(*xs, **params), inputs)
-        except NotImplementedError as e:  # the engine refuses rather than return wrong numbers
-            assert "create_graph" in str(e)
-            pytest.skip(f"no double backward: {e}")
+        assert gradgradcheck(lambda *xs: spec.glassgrad_fn(*xs, **params), inputs)
 
-    check()
+    if spec.name not in NO_DOUBLE_BACKWARD:
+        check()
+        return
+    node = NO_DOUBLE_BACKWARD[spec.name]
+    with pytest.raises(NotImplementedError, match=rf"create_graph=True: the backward of {node} is not itself "
+                                                  "differentiable"):
+        check()
+    pytest.skip(f"{node} refuses create_graph=True, as documented in NO_DOUBLE_BACKWARD")
 
 
 @pytest.mark.parametrize("name", BOTH_FORMS)
@@ -170,16 +157,14 @@ def test_function_and_method_forms_exist(name):
     """What PyTorch offers as torch.X and Tensor.X, glassgrad offers as glassgrad.X and Tensor.X."""
     missing = [f for f, ok in ((f"glassgrad.{name}", hasattr(glassgrad, name)),
                                (f"Tensor.{name}", hasattr(glassgrad.Tensor, name))) if not ok]
-    if missing:
-        pytest.xfail(f"not implemented yet in glassgrad: {', '.join(missing)}")
+    assert not missing, f"glassgrad lacks {', '.join(missing)}"
 
 
 @pytest.mark.parametrize("name", METHOD_ONLY)
 def test_tensor_methods_exist(name):
-    if not hasattr(glassgrad.Tensor, name):
-        pytest.xfail(f"not implemented yet in glassgrad: Tensor.{name}")
+    assert hasattr(glassgrad.Tensor, name), f"glassgrad lacks Tensor.{name}"
 
 
 @pytest.mark.parametrize("name", FUNCTION_ONLY)
 def test_functions_exist(name):
-    assert hasattr(glassgrad, name)
+    assert hasattr(glassgrad, name), f"glassgrad lacks glassgrad.{name}"
