@@ -1,4 +1,4 @@
-"""Issue 4's acceptance: PyTorch programs run unchanged on glassgrad and reach their own bars.
+"""PyTorch programs run unchanged on glassgrad and reach their own bars.
 
 Each program in examples/pytorch/ runs twice, once with real PyTorch and once with glassgrad
 registered as ``torch`` (glassgrad/as_torch.py). A program asserts its own accuracy or loss bar, so
