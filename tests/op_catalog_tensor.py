@@ -18,6 +18,7 @@ the entry, deterministically from the shapes, with ``lib.tensor``.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from functools import partial
 from typing import Callable
@@ -170,9 +171,11 @@ def nothing(shapes):
     return st.just({})
 
 
-# --- deterministic helpers (index tensors, masks, weights), the same numbers for both libraries ------
+# --- deterministic inputs (index tensors, masks, weights), the same numbers for both libraries -------
 def rng_for(*key) -> np.random.Generator:
-    return np.random.default_rng(abs(hash(tuple(key))) % (2**32))
+    """A generator seeded by ``key``: the same numbers in every run (crc32, not hash(), which Python
+    salts per process for strings)."""
+    return np.random.default_rng(zlib.crc32(repr(key).encode()))
 
 
 def _index_along(shape: tuple, dim: int, size_along: int) -> np.ndarray:

@@ -19,7 +19,7 @@ TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-10, atol
 FAST = settings(max_examples=30, deadline=None)
 
 
-# --- helpers ------------------------------------------------------------------------------------------
+# --- the same numbers in glassgrad and PyTorch, compared ----------------------------------------------
 def both(array: np.ndarray, requires_grad: bool = True):
     """The same numbers as a glassgrad tensor and a torch tensor."""
     rg = requires_grad and array.dtype.kind == "f"
