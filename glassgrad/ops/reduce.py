@@ -1,14 +1,14 @@
-"""Reductions: sum, mean, prod, max/min, var/std, logsumexp, cumsum, softmax and friends.
+"""Reductions: sum, mean, prod, max/min/median, var/std, logsumexp, all/any, argmax/argmin.
 
-Part III, after elementwise.py. A reduction collapses axes; its backward spreads the upstream gradient
-back over them. Every element of a ``sum`` contributed with weight 1, so each gets the upstream gradient
+Part III, after the elementwise ops (elementwise.py, cast.py, compare.py); cumulative.py (cumsum) and
+softmax.py come next. A reduction collapses axes; its backward spreads the upstream gradient back over
+them. Every element of a ``sum`` contributed with weight 1, so each gets the upstream gradient
 (expanded back to the input's shape); for ``mean`` each gets 1/n of it; for ``max`` only the winner
 (the k tied winners share it, 1/k each); for ``prod`` each gets the product of all the *others*.
 
-``softmax`` and ``log_softmax`` live here too, each with its explicit backward, because their
-derivative is the lesson behind every classifier's cross-entropy loss.
-
 ``dim`` is an int, a tuple of ints or None (all axes), negative counting from the end, as in PyTorch.
+PyTorch names a node after the overload that made it: ``x.sum()`` gives ``SumBackward0`` and
+``x.sum(dim)`` ``SumBackward1``, so each overload here is a subclass that only sets ``node_name``.
 """
 
 from __future__ import annotations
@@ -22,14 +22,15 @@ import warnings
 import numpy as np
 
 from glassgrad import dtypes
+from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
-from glassgrad.autograd.function import Function
 from glassgrad.ops._util import normalize_dims
+from glassgrad.ops.elementwise import maximum, minimum
 from glassgrad.tensor import Tensor
 
-__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-           "var_mean", "std_mean", "logsumexp", "all", "any", "count_nonzero", "cumsum",
-           "softmax", "log_softmax", "median", "return_types"]
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp",
+           "var", "std", "var_mean", "std_mean", "cumsum", "softmax", "log_softmax", "all", "any",
+           "count_nonzero", "median", "return_types"]
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -112,15 +113,13 @@ def _return_type(name: str):
     return cls
 
 
-return_types = types.SimpleNamespace(max=_return_type("max"), min=_return_type("min"),
-                                     median=_return_type("median"))
+return_types = types.SimpleNamespace(**{name: _return_type(name)
+                                        for name in ("max", "min", "median", "sort", "topk")})
 
 
 # --- sum and mean ------------------------------------------------------------------------------------
-class Sum(Function):
+class Sum(Primitive):
     """out = Σ x over the axes;  ∂out/∂xᵢ = 1, so grad_x = upstream broadcast back to x's shape"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, dtype):
@@ -134,10 +133,14 @@ class Sum(Function):
         return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim), None, None, None
 
 
-class Mean(Function):
-    """out = (1/n) Σ x over the axes;  ∂out/∂xᵢ = 1/n"""
+class SumDim(Sum):
+    """``sum(x, dim)``: the same sum (PyTorch's overload sum.dim_IntList)."""
 
-    on_arrays = differentiable_backward = True
+    node_name = "SumBackward1"
+
+
+class Mean(Primitive):
+    """out = (1/n) Σ x over the axes;  ∂out/∂xᵢ = 1/n"""
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -154,11 +157,18 @@ class Mean(Function):
         return _expand_back(g / ctx.n, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
+class MeanDim(Mean):
+    """``mean(x, dim)`` (PyTorch's overload mean.dim)."""
+
+    node_name = "MeanBackward1"
+
+
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001, A002
     """Sum over ``dim`` (an int, a tuple, or None for all elements)."""
-    axes = None if dim is None else _axes(input, dim)
     np_dtype = dtypes.to_dtype(dtype).numpy if dtype is not None else None
-    return Sum.apply(input, axes, keepdim, np_dtype)
+    if dim is None:
+        return Sum.apply(input, None, keepdim, np_dtype)
+    return SumDim.apply(input, _axes(input, dim), keepdim, np_dtype)
 
 
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
@@ -168,18 +178,19 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
     if input._array.dtype.kind != "f":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
                            f"point or complex dtype. Got: {TORCH_NAMES.get(input._array.dtype.name)}")
-    return Mean.apply(input, None if dim is None else _axes(input, dim), keepdim)
+    if dim is None:
+        return Mean.apply(input, None, keepdim)
+    return MeanDim.apply(input, _axes(input, dim), keepdim)
 
 
 # --- prod --------------------------------------------------------------------------------------------
-class Prod(Function):
+class Prod(Primitive):
     """out = Π x over one axis (or all);  ∂out/∂xᵢ = Π_{j≠i} xⱼ
 
     That is out/xᵢ when no x is zero; with zeros, dividing would give 0/0, so the product of the others
     is computed directly: (product of everything before i)·(product of everything after i).
     """
 
-    on_arrays = differentiable_backward = True  # (the out/x form; with zeros, create_graph refuses)
 
     @staticmethod
     def forward(ctx, x, axis, keepdim, dtype):
@@ -205,6 +216,12 @@ class Prod(Function):
         return g * others.reshape(x.shape), None, None, None
 
 
+class ProdDim(Prod):
+    """``prod(x, dim)`` (PyTorch's overload prod.dim_int)."""
+
+    node_name = "ProdBackward1"
+
+
 def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
     """Π_{j≠i} xⱼ along ``axis`` for every i, without division (exclusive prefix × suffix products)."""
     x = np.moveaxis(x, axis, -1)
@@ -217,54 +234,13 @@ def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
 
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
     """Product over one ``dim`` (an int), or over all elements when ``dim`` is None."""
-    axis = None if dim is None else _one_dim("prod", input, dim)
     np_dtype = dtypes.to_dtype(dtype).numpy if dtype is not None else None
-    return Prod.apply(input, axis, keepdim, np_dtype)
+    if dim is None:
+        return Prod.apply(input, None, keepdim, np_dtype)
+    return ProdDim.apply(input, _one_dim("prod", input, dim), keepdim, np_dtype)
 
 
 # --- max, min, median: the gradient goes to the chosen element(s) ---------------------------------------
-class Extreme(Function):
-    """out = max (or min, or median) of x over the axes;
-    ∂out/∂xᵢ = 1/k at each of the k elements equal to out, else 0 (ties share, as PyTorch's amax)"""
-
-    on_arrays = differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x, axes, keepdim, reducer):
-        out = np.asarray(reducer(x, axis=axes, keepdims=keepdim))
-        ctx.save_for_backward(x, out)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        x, out = _array(x), _array(out)  # which elements won is a constant, not part of the graph
-        hit = x == _expand_back(out, x.shape, ctx.axes, ctx.keepdim)
-        share = (hit / np.sum(hit, axis=ctx.axes, keepdims=True)).astype(x.dtype, copy=False)
-        return _expand_back(g, x.shape, ctx.axes, ctx.keepdim) * share, None, None, None
-
-
-class TakeAlongDim(Function):
-    """out = x at one index along ``axis`` per output element (max/min/median with a dim);
-    ∂out/∂x = 1 at the taken element, 0 elsewhere: grad_x = g placed back at the indices"""
-
-    on_arrays = differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x, index, axis, keepdim):
-        ctx.shape, ctx.index, ctx.axis, ctx.keepdim = x.shape, index, axis, keepdim
-        out = np.take_along_axis(x, index, axis)
-        return out if keepdim else np.squeeze(out, axis)
-
-    @staticmethod
-    def backward(ctx, g):
-        shape, axis = ctx.shape, ctx.axis
-        along = np.arange(shape[axis]).reshape((-1,) + (1,) * (len(shape) - axis - 1))
-        chosen = along == ctx.index  # one-hot along axis, shape = x's
-        return _expand_back(g, shape, (axis,), ctx.keepdim) * chosen, None, None, None
-
-
 def _lower_median(x, axis=None, keepdims=False):
     """The lower of the two middle values (PyTorch's median never averages); nan if any is nan."""
     flat = x.reshape(-1)
@@ -275,16 +251,95 @@ def _lower_median(x, axis=None, keepdims=False):
     return np.reshape(value, (1,) * x.ndim if keepdims else ())
 
 
-def _values_indices(name: str, input, dim, keepdim: bool, arg_fn):  # noqa: A002
+class Extreme(Primitive):
+    """out = max (or min, or median) of x over the axes;
+    ∂out/∂xᵢ = 1/k at each of the k elements equal to out, else 0 (ties share, as PyTorch's amax)"""
+
+    reducer = None  # each subclass's numpy reduction
+
+    @classmethod
+    def forward(cls, ctx, x, axes, keepdim):
+        out = np.asarray(cls.reducer(x, axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        x, out = _array(x), _array(out)  # which elements won is a constant, not part of the graph
+        hit = x == _expand_back(out, x.shape, ctx.axes, ctx.keepdim)
+        share = (hit / np.sum(hit, axis=ctx.axes, keepdims=True)).astype(x.dtype, copy=False)
+        return _expand_back(g, x.shape, ctx.axes, ctx.keepdim) * share, None, None
+
+
+class Amax(Extreme):
+    reducer = staticmethod(np.max)
+
+
+class Amin(Extreme):
+    reducer = staticmethod(np.min)
+
+
+class MaxAll(Amax):  # max(x): PyTorch's overload max() makes MaxBackward1
+    node_name = "MaxBackward1"
+
+
+class MinAll(Amin):
+    node_name = "MinBackward1"
+
+
+class MedianAll(Extreme):
+    node_name = "MedianBackward0"
+    reducer = staticmethod(_lower_median)
+
+
+class TakeAlongDim(Primitive):
+    """out = x at one index along ``axis`` per output element (max/min/median with a dim);
+    ∂out/∂x = 1 at the taken element, 0 elsewhere: grad_x = g placed back at the indices
+
+    A 0-d x (axis None) has one element: out = x, grad_x = g."""
+
+    @staticmethod
+    def forward(ctx, x, index, axis, keepdim):
+        ctx.shape, ctx.index, ctx.axis, ctx.keepdim = x.shape, index, axis, keepdim
+        if axis is None:
+            return x.copy()
+        out = np.take_along_axis(x, index, axis)
+        return out if keepdim else np.squeeze(out, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, axis = ctx.shape, ctx.axis
+        if axis is None:
+            return g, None, None, None
+        along = np.arange(shape[axis]).reshape((-1,) + (1,) * (len(shape) - axis - 1))
+        chosen = along == ctx.index  # one-hot along axis, shape = x's
+        return _expand_back(g, shape, (axis,), ctx.keepdim) * chosen, None, None, None
+
+
+class MaxDim(TakeAlongDim):  # max(x, dim): PyTorch's overload max.dim makes MaxBackward0
+    node_name = "MaxBackward0"
+
+
+class MinDim(TakeAlongDim):
+    node_name = "MinBackward0"
+
+
+class MedianDim(TakeAlongDim):
+    node_name = "MedianBackward1"
+
+
+def _values_indices(name: str, op, input, dim, keepdim: bool, arg_fn):  # noqa: A002
     """(values, indices) along one dim, for max/min/median with a ``dim``."""
     axis = _one_dim(name, input, dim)
     x = input._array
     if axis is None:  # 0-d: the element itself, at index 0
-        return getattr(return_types, name)(input.clone() if input._requires_grad else
-                                           Tensor._wrap(x.copy()), Tensor._wrap(np.zeros((), np.int64)))
+        return getattr(return_types, name)(op.apply(input, None, None, keepdim),
+                                           Tensor._wrap(np.zeros((), np.int64)))
     _check_nonempty(name, input, (axis,))
     index = arg_fn(x, axis)
-    values = TakeAlongDim.apply(input, index, axis, keepdim)
+    values = op.apply(input, index, axis, keepdim)
     indices = index if keepdim else np.squeeze(index, axis)
     return getattr(return_types, name)(values, Tensor._wrap(indices.astype(np.int64, copy=False)))
 
@@ -308,27 +363,24 @@ def _median_index(x, axis):
     return index
 
 
+def _max_or_min(name, whole, along, pairwise, arg_fn, input, dim, keepdim, other):  # noqa: A002
+    if isinstance(dim, Tensor) or other is not None:
+        return pairwise(input, dim if other is None else other)
+    if dim is None:
+        _check_nonempty(name, input, None)
+        return whole.apply(input, None, False)
+    return _values_indices(name, along, input, dim, keepdim, arg_fn)
+
+
 def max(input, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001, A002
     """``max(x)``: the largest element; ``max(x, dim)``: ``(values, indices)`` along dim;
     ``max(x, other_tensor)``: the elementwise maximum."""
-    if isinstance(dim, Tensor) or other is not None:
-        from glassgrad.ops.elementwise import maximum
-        return maximum(input, dim if other is None else other)
-    if dim is None:
-        _check_nonempty("max", input, None)
-        return Extreme.apply(input, None, False, np.max)
-    return _values_indices("max", input, dim, keepdim, _argmax_kd)
+    return _max_or_min("max", MaxAll, MaxDim, maximum, _argmax_kd, input, dim, keepdim, other)
 
 
 def min(input, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001, A002
     """``min(x)``, ``min(x, dim)`` -> ``(values, indices)``, or ``min(x, other)`` (elementwise)."""
-    if isinstance(dim, Tensor) or other is not None:
-        from glassgrad.ops.elementwise import minimum
-        return minimum(input, dim if other is None else other)
-    if dim is None:
-        _check_nonempty("min", input, None)
-        return Extreme.apply(input, None, False, np.min)
-    return _values_indices("min", input, dim, keepdim, _argmin_kd)
+    return _max_or_min("min", MinAll, MinDim, minimum, _argmin_kd, input, dim, keepdim, other)
 
 
 def median(input, dim=None, keepdim: bool = False):  # noqa: A002
@@ -337,22 +389,24 @@ def median(input, dim=None, keepdim: bool = False):  # noqa: A002
     if dim is None:
         if input._array.size == 0:
             return Tensor._wrap(np.asarray(np.nan, input._array.dtype))
-        return Extreme.apply(input, None, False, _lower_median)
-    return _values_indices("median", input, dim, keepdim, _median_index)
+        return MedianAll.apply(input, None, False)
+    return _values_indices("median", MedianDim, input, dim, keepdim, _median_index)
+
+
+def _over_axes(op, input, dim, keepdim: bool):  # noqa: A002
+    axes = _axes(input, dim)
+    _check_nonempty(op.__name__.lower(), input, axes)
+    return op.apply(input, axes, keepdim)
 
 
 def amax(input, dim=(), keepdim: bool = False):  # noqa: A002
     """The largest value over ``dim`` (all dims by default); tied maxima share the gradient."""
-    axes = _axes(input, dim)
-    _check_nonempty("amax", input, axes)
-    return Extreme.apply(input, axes, keepdim, np.max)
+    return _over_axes(Amax, input, dim, keepdim)
 
 
 def amin(input, dim=(), keepdim: bool = False):  # noqa: A002
     """The smallest value over ``dim`` (all dims by default); tied minima share the gradient."""
-    axes = _axes(input, dim)
-    _check_nonempty("amin", input, axes)
-    return Extreme.apply(input, axes, keepdim, np.min)
+    return _over_axes(Amin, input, dim, keepdim)
 
 
 def _arg(name: str, np_fn, input, dim, keepdim: bool):  # noqa: A002
@@ -380,12 +434,10 @@ def argmin(input, dim=None, keepdim: bool = False):  # noqa: A002
     return _arg("argmin", np.argmin, input, dim, keepdim)
 
 
-# --- variance and standard deviation -----------------------------------------------------------------
-class Var(Function):
+# --- variance and standard deviation (TEMPORARY here: moving to variance.py) ---
+class Var(Primitive):
     """out = Σ (x - x̄)² / (n - c)   (c = the correction: 1 for the unbiased estimate, 0 for the mean);
     ∂out/∂xᵢ = 2 (xᵢ - x̄) / (n - c)   (x̄ moves with xᵢ too, but Σ (x - x̄) = 0 cancels that term)"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, dof):
@@ -404,10 +456,8 @@ class Var(Function):
             return _expand_back(g, x.shape, ctx.axes, ctx.keepdim) * d * scale, None, None, None
 
 
-class Std(Function):
+class Std(Primitive):
     """out = √var;  ∂out/∂xᵢ = (xᵢ - x̄) / ((n - c)·out), taken as 0 where out = 0 (as PyTorch)"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, dof):
@@ -426,6 +476,24 @@ class Std(Function):
         out = _expand_back(np.where(out == 0, np.inf, out), x.shape, axes, keepdim)  # g/inf = 0
         with np.errstate(divide="ignore", invalid="ignore"):
             return _expand_back(g, x.shape, axes, keepdim) * d / (out * ctx.dof), None, None, None
+
+
+# var_mean and std_mean: PyTorch computes both in one node (VarMeanBackward0); glassgrad's nodes have
+# one output, so each of the two gets a node of that name.
+class VarOfVarMean(Var):
+    node_name = "VarMeanBackward0"
+
+
+class StdOfStdMean(Std):
+    node_name = "StdMeanBackward0"
+
+
+class MeanOfVarMean(MeanDim):
+    node_name = "VarMeanBackward0"
+
+
+class MeanOfStdMean(MeanDim):
+    node_name = "StdMeanBackward0"
 
 
 def _var_args(name: str, input, dim, unbiased, correction):  # noqa: A002
@@ -459,24 +527,27 @@ def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     return Std.apply(input, axes, keepdim, dof)
 
 
+def _with_mean(name: str, spread, mean_op, input, dim, unbiased, keepdim, correction):  # noqa: A002
+    axes, dof = _var_args(name, input, dim, unbiased, correction)
+    return spread.apply(input, axes, keepdim, dof), mean_op.apply(input, axes, keepdim)
+
+
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
     """``(var, mean)`` over ``dim``."""
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, None if isinstance(dim, bool) else dim, keepdim))
+    return _with_mean("var_mean", VarOfVarMean, MeanOfVarMean, input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
     """``(std, mean)`` over ``dim``."""
-    return (std(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, None if isinstance(dim, bool) else dim, keepdim))
+    return _with_mean("std_mean", StdOfStdMean, MeanOfStdMean, input, dim, unbiased, keepdim, correction)
 
 
 # --- logsumexp -----------------------------------------------------------------------------------------
-class LogSumExp(Function):
+class LogSumExp(Primitive):
     """out = log Σ eˣ, computed as m + log Σ e^(x - m) with m = max x (no overflow);
     ∂out/∂xᵢ = e^(xᵢ - out): the softmax of x"""
 
-    on_arrays = differentiable_backward = True
+    node_name = "LogsumexpBackward0"
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -531,30 +602,32 @@ def count_nonzero(input, dim=None):  # noqa: A002
     return Tensor._wrap(np.asarray(np.count_nonzero(input._array, axis=_axes(input, dim)), np.int64))
 
 
-# --- cumulative sum: its backward is a cumulative sum running the other way --------------------------------
-class Cumsum(Function):
-    """outᵢ = Σ_{j≤i} xⱼ along the axis;  ∂L/∂xⱼ = Σ_{i≥j} gᵢ: the reversed cumulative sum of g"""
+# --- TEMPORARY here: moving to cumulative.py and softmax.py ---
+class Cumsum(Primitive):
+    """outᵢ = Σ_{j≤i} xⱼ along the axis;  ∂L/∂xⱼ = Σ_{i≥j} gᵢ: the reversed cumulative sum of g
 
-    on_arrays = differentiable_backward = True
+    A 0-d x (axis None) is its own cumulative sum: out = x, grad_x = g."""
 
     @staticmethod
     def forward(ctx, x, axis, dtype):
         ctx.axis = axis
         if dtype is None and x.dtype.kind in "biu":
-            dtype = np.int64
+            dtype = np.int64  # PyTorch sums integers (and bools) in int64
+        if axis is None:
+            return np.array(x, dtype=dtype)
         return np.cumsum(x, axis=axis, dtype=dtype)
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.axis is None:
+            return g, None, None
         if isinstance(g, Tensor):  # create_graph: record it as an op of its own
             return ReverseCumsum.apply(g, ctx.axis), None, None
         return ReverseCumsum.forward(ctx, g, ctx.axis), None, None
 
 
-class ReverseCumsum(Function):
+class ReverseCumsum(Primitive):
     """outᵢ = Σ_{j≥i} xⱼ along the axis (cumsum's backward);  its own backward is cumsum"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -571,17 +644,12 @@ class ReverseCumsum(Function):
 def cumsum(input, dim, *, dtype=None):  # noqa: A002
     """Running sum along ``dim``: outᵢ = x₀ + … + xᵢ."""
     axis = _one_dim("cumsum", input, dim)
-    x = input if axis is not None else input.reshape(1)
-    out = Cumsum.apply(x, 0 if axis is None else axis, dtypes.to_dtype(dtype).numpy if dtype else None)
-    return out if axis is not None else out.reshape(())
+    return Cumsum.apply(input, axis, dtypes.to_dtype(dtype).numpy if dtype else None)
 
 
-# --- softmax and log_softmax ------------------------------------------------------------------------------
-class Softmax(Function):
+class Softmax(Primitive):
     """yᵢ = e^(xᵢ - m) / Σⱼ e^(xⱼ - m)   (m = max x: the same y, with no overflow)
     ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ - yⱼ), so the vector-Jacobian product is  grad_x = y ⊙ (g - Σ g ⊙ y)"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -597,11 +665,9 @@ class Softmax(Function):
         return y * (g - np.sum(g * y, axis=ctx.axis, keepdims=True)), None
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Primitive):
     """yᵢ = xᵢ - log Σⱼ e^(xⱼ)   (as (xᵢ - m) - log Σ e^(xⱼ - m), m = max x)
     ∂yᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ, so  grad_x = g - softmax(x) · Σ g,  with softmax(x) = e^y"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, axis):
@@ -642,9 +708,9 @@ def log_softmax(input, dim, dtype=None):  # noqa: A002
 
 TENSOR_METHODS = {
     "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "amax": amax, "amin": amin,
-    "argmax": argmax, "argmin": argmin, "var": var, "std": std, "logsumexp": logsumexp,
-    "all": all, "any": any, "count_nonzero": count_nonzero, "cumsum": cumsum, "softmax": softmax,
-    "log_softmax": log_softmax, "median": median,
+    "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp, "var": var, "std": std,
+    "cumsum": cumsum, "softmax": softmax, "log_softmax": log_softmax,
+    "all": all, "any": any, "count_nonzero": count_nonzero, "median": median,
 }
 
 # numpy -> glassgrad, for backward formulas run on Tensors (create_graph=True)
