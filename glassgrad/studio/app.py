@@ -1,6 +1,7 @@
 """The studio's web server: routes, the WebSocket stream, and the checks every request passes.
 
-Read this after ``sessions.py``. The page (``static/``) talks to the server in two ways:
+Read this after ``sessions.py``, ``stepview.py`` and ``codegen.py``, whose work it serves; ``__init__.py``
+runs it. The page (``static/``) talks to the server in two ways:
 
 - HTTP, for commands and questions: make a session, change its configuration, play, pause, step, reset,
   look at one sample step by step, read the generated code. Each answer is JSON; a bad request is a 4xx
@@ -16,6 +17,7 @@ The event loop never runs glassgrad: training happens in ``trainer.Worker``'s th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 from pathlib import Path
@@ -30,9 +32,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from glassgrad.studio import codegen, stepview
-from glassgrad.studio.sessions import (CLASSES, DEFAULTS, LOSSES_FOR, MAX_BODY_BYTES, MAX_LAYERS,
-                                       MAX_NEURONS, MAX_SESSIONS, OPTIONS, SessionStore, ValidationError,
-                                       kind_of, validate_config)
+from glassgrad.studio.config import (CLASSES, DEFAULTS, LOSSES_FOR, MAX_BODY_BYTES, MAX_LAYERS, MAX_NEURONS,
+                                     MAX_SESSIONS, OPTIONS, ValidationError, kind_of, validate_config)
+from glassgrad.studio.sessions import SessionStore
 from glassgrad.studio.trainer import ENGINE_LOCK, Run, Worker
 
 __all__ = ["create_app", "STATIC"]
@@ -402,8 +404,6 @@ def create_app(store: SessionStore | None = None) -> Starlette:
         publish(session, None)
 
     def lifespan(app):
-        import contextlib
-
         @contextlib.asynccontextmanager
         async def span(_app):
             worker = Worker(store, publish)

@@ -1,6 +1,8 @@
 """The code view: the studio's current network and training loop, written out as a script.
 
-Read this after ``trainer.py``: the script is that module's ``Run`` as straight-line code. Two versions:
+Read this after ``stepview.py``, and beside ``trainer.py``: the script is that module's ``Run`` as
+straight-line code. Of the studio it imports only ``config.py`` (and of glassgrad only ``datasets``, whose
+generators it copies); ``app.py`` serves it. Two versions:
 
 - ``glassgrad_code(config)``: ``import glassgrad as torch`` — with the same seed it reproduces the studio's
   numbers exactly (the same data, the same initial weights drawn in the same order, the same batches);
@@ -15,7 +17,7 @@ from __future__ import annotations
 import inspect
 
 from glassgrad import datasets
-from glassgrad.studio.sessions import CLASSES, kind_of
+from glassgrad.studio.config import CLASSES, kind_of
 
 __all__ = ["glassgrad_code", "pytorch_code"]
 

@@ -1,9 +1,8 @@
-"""Sessions of the studio: one per browser tab, each with its own validated configuration and network.
+"""Sessions of the studio: one per browser tab, each with its own validated configuration and its own run.
 
-Read this after ``trainer.py`` (which trains one session) and before ``app.py`` (which routes requests to
-sessions). Everything that arrives from the page passes through ``validate_config`` first: every field
-is checked for its name, its type and its range, so that the worker never sees a value it was not built
-for. A bad request becomes a ``ValidationError`` whose message the server sends back as a 400.
+Read this after ``config.py`` (the choices and their checks) and ``trainer.py`` (which trains one
+session), and before ``app.py`` (which routes requests to sessions). A session holds a configuration that
+``config.validate_config`` has already passed, the ``trainer.Run`` built from it, and the pages listening.
 
 The store keeps at most ``MAX_SESSIONS`` sessions; making one more evicts the one idle the longest
 (preferring sessions no page is watching). Each session's memory is bounded too: the data sets are a few
@@ -12,147 +11,20 @@ hundred points, the network at most 6 × 8 neurons, and the loss history a fixed
 
 from __future__ import annotations
 
-import math
 import secrets
 import threading
 import time
 
-__all__ = [
-    "ValidationError", "DEFAULTS", "OPTIONS", "validate_config", "Session", "SessionStore", "MAX_SESSIONS",
-]
+from glassgrad.studio.config import MAX_SESSIONS
+from glassgrad.studio.trainer import Run
 
-MAX_SESSIONS = 8
-MAX_LAYERS = 6
-MAX_NEURONS = 8
-MAX_BODY_BYTES = 16_384  # the largest request body the server reads (a config is a few hundred bytes)
-
-CLASSIFICATION = ("moons", "circles", "xor", "spiral", "blobs")
-REGRESSION = ("quadratic",)
-
-OPTIONS = {
-    "dataset": CLASSIFICATION + REGRESSION,
-    "activation": ("tanh", "relu", "sigmoid", "leaky_relu", "linear"),
-    "loss": ("cross_entropy", "mse", "mae", "hinge"),
-    "optimizer": ("sgd", "momentum", "adam", "rmsprop"),
-    "regularization": ("none", "l1", "l2"),
-}
-# which losses make sense for which kind of data set (the page offers only these)
-LOSSES_FOR = {
-    "classification": ("cross_entropy", "mse", "hinge"),
-    "multiclass": ("cross_entropy", "mse"),
-    "regression": ("mse", "mae"),
-}
-CLASSES = {"moons": 2, "circles": 2, "xor": 2, "spiral": 3, "blobs": 3, "quadratic": 0}
-
-DEFAULTS = {
-    "dataset": "moons",
-    "noise": 0.1,
-    "split": 0.7,
-    "hidden": [4, 4],
-    "activation": "tanh",
-    "loss": "cross_entropy",
-    "optimizer": "sgd",
-    "lr": 0.3,
-    "batch_size": 10,
-    "regularization": "none",
-    "reg_rate": 0.001,
-    "seed": 0,
-}
-
-
-class ValidationError(ValueError):
-    """A request the studio refuses; ``str(e)`` is the message the page shows."""
-
-
-def _number(name, value, lo, hi, *, lo_open=False):
-    # bool is an int in Python, but `"lr": true` is a mistake, not the number 1
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValidationError(f"{name} must be a finite number, got {value}")
-    if value < lo or value > hi or (lo_open and value == lo):
-        bracket = "(" if lo_open else "["
-        raise ValidationError(f"{name} must be in {bracket}{lo:g}, {hi:g}], got {value:g}")
-    return value
-
-
-def _integer(name, value, lo, hi):
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise ValidationError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < lo or value > hi:
-        raise ValidationError(f"{name} must be between {lo} and {hi}, got {value}")
-    return value
-
-
-def _choice(name, value, options):
-    if not isinstance(value, str):
-        raise ValidationError(f"{name} must be a string, got {type(value).__name__}")
-    if value not in options:
-        raise ValidationError(f"unknown {name} {value[:40]!r}; choose one of {', '.join(options)}")
-    return value
-
-
-def _hidden(value):
-    if not isinstance(value, list):
-        raise ValidationError(f"hidden must be a list of neuron counts, got {type(value).__name__}")
-    if len(value) > MAX_LAYERS:
-        raise ValidationError(f"at most {MAX_LAYERS} hidden layers, got {len(value)}")
-    return [_integer(f"hidden[{i}]", n, 1, MAX_NEURONS) for i, n in enumerate(value)]
-
-
-def kind_of(dataset: str) -> str:
-    """'regression', 'classification' (two classes) or 'multiclass'."""
-    if dataset in REGRESSION:
-        return "regression"
-    return "classification" if CLASSES[dataset] == 2 else "multiclass"
-
-
-def validate_config(payload, base: dict | None = None) -> dict:
-    """A complete, checked configuration: ``payload``'s fields over ``base`` (default: ``DEFAULTS``).
-
-    Raises ValidationError naming the first bad field: an unknown name, a wrong type, a value out of range,
-    or a loss that does not fit the data set.
-    """
-    if not isinstance(payload, dict):
-        raise ValidationError(f"the configuration must be a JSON object, got {type(payload).__name__}")
-    unknown = sorted(set(payload) - set(DEFAULTS))
-    if unknown:
-        raise ValidationError(f"unknown field {unknown[0][:40]!r}; the fields are {', '.join(DEFAULTS)}")
-    merged = dict(base or DEFAULTS)
-    merged.update(payload)
-    config = {
-        "dataset": _choice("dataset", merged["dataset"], OPTIONS["dataset"]),
-        "noise": _number("noise", merged["noise"], 0.0, 0.5),
-        "split": _number("split", merged["split"], 0.1, 0.9),
-        "hidden": _hidden(merged["hidden"]),
-        "activation": _choice("activation", merged["activation"], OPTIONS["activation"]),
-        "loss": _choice("loss", merged["loss"], OPTIONS["loss"]),
-        "optimizer": _choice("optimizer", merged["optimizer"], OPTIONS["optimizer"]),
-        "lr": _number("lr", merged["lr"], 0.0, 10.0, lo_open=True),
-        "batch_size": _integer("batch_size", merged["batch_size"], 1, 500),
-        "regularization": _choice("regularization", merged["regularization"], OPTIONS["regularization"]),
-        "reg_rate": _number("reg_rate", merged["reg_rate"], 0.0, 1.0),
-        "seed": _integer("seed", merged["seed"], 0, 2**31 - 1),
-    }
-    kind = kind_of(config["dataset"])
-    if config["loss"] not in LOSSES_FOR[kind]:
-        raise ValidationError(
-            f"loss {config['loss']!r} does not fit the {kind} data set {config['dataset']!r}; "
-            f"choose one of {', '.join(LOSSES_FOR[kind])}"
-        )
-    return config
+__all__ = ["Session", "SessionStore"]
 
 
 class Session:
     """One tab's state: its configuration, its run (``trainer.Run``), and the pages listening to it."""
 
     def __init__(self, sid: str, config: dict):
-        from glassgrad.studio.trainer import Run  # trainer imports glassgrad's engines; keep that lazy
-
         self.id = sid
         self.config = config
         self.run = Run(config)

@@ -7,6 +7,9 @@ and the update ``w ← w − lr·∂L/∂w`` that plain gradient descent would m
 Value graph: ``explain.trace`` narrates it step by step, and ``explain.graph(...).to_svg()`` draws a neuron
 opened into its operations. Nothing here computes a derivative of its own; it reads what ``backward()``
 left on the Values.
+
+Read this after ``trainer.py`` (it reads a ``Run``'s weights under its ``ENGINE_LOCK``) and ``sessions.py``;
+``app.py`` serves it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from __future__ import annotations
 from glassgrad import explain
 from glassgrad.explain import style
 from glassgrad.scalar import MLP, Value, hinge, l2_penalty, mae, mse, sum_values
-
 from glassgrad.studio.trainer import ENGINE_LOCK
 
 __all__ = ["Sample", "sample_step", "neuron_svg"]

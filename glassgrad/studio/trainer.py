@@ -1,6 +1,7 @@
 """The studio's training: one ``Run`` per session, and one worker thread that trains them all.
 
-Read this first in ``studio/``. A ``Run`` is an ordinary glassgrad training loop taken apart so that it can
+Read this after ``config.py`` (the choices a run is built from) and before ``sessions.py`` (which gives
+each browser tab a ``Run``). A ``Run`` is an ordinary glassgrad training loop taken apart so that it can
 stop after any step: the data (``glassgrad.datasets``), an ``nn.Sequential`` of ``Linear`` layers and
 activations, an optimizer from ``glassgrad.optim``, and a batch order drawn from the run's *own*
 ``glassgrad.Generator`` — so the same seed gives the same run, whatever other tabs do. ``codegen.py``
@@ -28,8 +29,7 @@ import glassgrad
 from glassgrad import creation, datasets, nn, optim
 from glassgrad.nn import functional as F
 from glassgrad.nn import init
-
-from glassgrad.studio.sessions import CLASSES, kind_of
+from glassgrad.studio.config import CLASSES, kind_of
 
 __all__ = ["ENGINE_LOCK", "Run", "Worker", "make_data", "EXTENT"]
 

@@ -22,7 +22,8 @@ from starlette.testclient import TestClient  # noqa: E402
 from glassgrad.scalar import MLP, Value  # noqa: E402
 from glassgrad.studio import app as studio_app  # noqa: E402
 from glassgrad.studio import codegen, trainer  # noqa: E402
-from glassgrad.studio.sessions import DEFAULTS, SessionStore, validate_config  # noqa: E402
+from glassgrad.studio.config import DEFAULTS, validate_config  # noqa: E402
+from glassgrad.studio.sessions import SessionStore  # noqa: E402
 from glassgrad.studio.trainer import Run  # noqa: E402
 
 
