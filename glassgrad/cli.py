@@ -26,6 +26,17 @@ def _need(module: str, extra: str):
         raise SystemExit(f"glassgrad: this command needs {package}: pip install glassgrad[{extra}]") from e
 
 
+def _missing_extra(error: ImportError, extra: str) -> SystemExit:
+    """What to raise when a subcommand's import failed: how to install the extra that has the package.
+
+    A glassgrad module that fails to import is a bug, not a missing extra: its own error is raised again.
+    """
+    package = (error.name or "").split(".")[0]
+    if package in ("", "glassgrad"):
+        raise error
+    return SystemExit(f"glassgrad: this command needs {package}: pip install glassgrad[{extra}]")
+
+
 # ---- glassgrad demo ----
 
 
@@ -319,10 +330,18 @@ def add_studio(subparsers) -> None:
 
 
 def run_studio(args) -> int:
-    from glassgrad import studio
-
-    argv = ["--port", str(args.port)] + (["--no-browser"] if args.no_browser else [])
-    return studio.main(argv)
+    try:  # this subcommand's module, which needs the studio extra (starlette, uvicorn)
+        from glassgrad.studio import server
+    except ImportError as e:
+        raise _missing_extra(e, "studio") from e
+    try:
+        server.serve(port=args.port, open_browser=not args.no_browser)
+    except (ValueError, OSError) as e:
+        print(f"glassgrad studio: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 # ---- dispatch ----

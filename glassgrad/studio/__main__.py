@@ -2,6 +2,6 @@
 
 import sys
 
-from glassgrad.studio import main
+from glassgrad.cli import main
 
-sys.exit(main())
+sys.exit(main(["studio", *sys.argv[1:]]))

@@ -1,6 +1,6 @@
 """The studio's web server: routes, the WebSocket stream, and the checks every request passes.
 
-Read this after ``sessions.py``, ``stepview.py`` and ``codegen.py``, whose work it serves; ``__init__.py``
+Read this after ``sessions.py``, ``stepview.py`` and ``codegen.py``, whose work it serves; ``server.py``
 runs it. The page (``static/``) talks to the server in two ways:
 
 - HTTP, for commands and questions: make a session, change its configuration, play, pause, step, reset,

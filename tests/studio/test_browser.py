@@ -25,7 +25,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 pytest.importorskip("uvicorn")
 
 from glassgrad.scalar import MLP, Value  # noqa: E402
-from glassgrad.studio import running  # noqa: E402
+from glassgrad.studio.server import running  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT = 15_000  # ms for any one wait

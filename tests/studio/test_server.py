@@ -7,22 +7,28 @@ scalar engine run by hand on the weights the state route reports, and the genera
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
+pytest.importorskip("uvicorn")
 
 from starlette.testclient import TestClient  # noqa: E402
+from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
+from glassgrad.cli import main  # noqa: E402
 from glassgrad.scalar import MLP, Value  # noqa: E402
 from glassgrad.studio import app as studio_app  # noqa: E402
 from glassgrad.studio import codegen, trainer  # noqa: E402
 from glassgrad.studio.config import DEFAULTS, validate_config  # noqa: E402
+from glassgrad.studio.server import running, serve  # noqa: E402
 from glassgrad.studio.sessions import SessionStore  # noqa: E402
 from glassgrad.studio.trainer import Run  # noqa: E402
 
@@ -228,8 +234,6 @@ def test_config_changes_the_network_and_keeps_the_rest(client):
 
 
 def test_snapshots_are_small_and_decodable(client):
-    import base64
-
     sid = new_session(client, dataset="spiral", hidden=[8, 8, 8, 8, 8, 8])
     state = client.post(f"/api/session/{sid}/step", json={"steps": 1}).json()["state"]
     assert len(json.dumps(state)) < 40_000
@@ -407,8 +411,6 @@ def test_websocket_for_an_unknown_session_says_so(client):
 
 
 def test_websocket_from_another_site_is_refused(client):
-    from starlette.websockets import WebSocketDisconnect
-
     sid = new_session(client)
     with pytest.raises(WebSocketDisconnect):
         with client.websocket_connect(f"/api/session/{sid}/ws", headers={"Origin": "http://evil.example"}) as ws:
@@ -472,21 +474,17 @@ def test_evicted_page_is_told(client):
 
 
 def test_serve_refuses_other_hosts():
-    from glassgrad.studio import serve
-
     with pytest.raises(ValueError, match="127.0.0.1 only"):
         serve(host="0.0.0.0", open_browser=False)
     with pytest.raises(ValueError, match="port"):
         serve(port=70000, open_browser=False)
 
 
-def test_main_help_and_bad_port(capsys):
-    from glassgrad.studio import main
-
+def test_command_help_and_bad_port(capsys):
     with pytest.raises(SystemExit) as e:
-        main(["--help"])
+        main(["studio", "--help"])
     assert e.value.code == 0 and "--no-browser" in capsys.readouterr().out
-    assert main(["--port", "-5", "--no-browser"]) == 2
+    assert main(["studio", "--port", "-5", "--no-browser"]) == 2
     assert "port" in capsys.readouterr().err
 
 
@@ -497,10 +495,6 @@ def test_python_dash_m_runs():
 
 
 def test_running_serves_on_a_free_port():
-    import urllib.request
-
-    from glassgrad.studio import running
-
     with running() as url:
         assert url.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(url + "api/options", timeout=10) as r:
