@@ -19,12 +19,11 @@ import numbers
 import numpy as np
 
 from glassgrad import dtypes
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import Primitive
 from glassgrad.ops._util import normalize_dims, unbroadcast
 from glassgrad.ops.joining import *  # noqa: F401,F403  cat, stack, split ... (re-exported from here)
 from glassgrad.ops.joining import TENSOR_METHODS as _JOINING_METHODS, NUMPY as _JOINING_NUMPY
 from glassgrad.ops.joining import __all__ as _joining_all
-from glassgrad.ops.joining import _dim_incl_end
 from glassgrad.tensor import Tensor
 
 __all__ = [
@@ -48,11 +47,22 @@ def _size_args(shape) -> tuple:
     return tuple(int(s) for s in shape)
 
 
+def _dim_incl_end(dim: int, ndim: int) -> int:
+    """A dim for a *new* axis (unsqueeze, stack): valid range is [-ndim-1, ndim]."""
+    if not -ndim - 1 <= dim <= ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim - 1}, {ndim}], "
+                         f"but got {dim})")
+    return dim % (ndim + 1)
+
+
 # --- the primitives ---------------------------------------------------------------------------------
-class Reshape(Function):
+# PyTorch names the node of a reshape after how it was done: a view of the same memory (ViewBackward0),
+# a copy (UnsafeViewBackward0), squeeze/unsqueeze (SqueezeBackward0/1/2, UnsqueezeBackward0). The
+# numbers move the same way in all of them: one class, and subclasses that only set the name.
+class Reshape(Primitive):
     """out = x with a new shape (same elements, same order);  grad_x = g reshaped back"""
 
-    on_arrays = differentiable_backward = True
+    node_name = "ViewBackward0"
     is_view = True
 
     @staticmethod
@@ -63,6 +73,28 @@ class Reshape(Function):
     @staticmethod
     def backward(ctx, g):
         return np.reshape(g, ctx.shape), None
+
+
+class UnsafeView(Reshape):
+    """A reshape that has to copy (the memory layout allows no view): a new tensor, not a view."""
+
+    is_view = False
+
+
+class Squeeze(Reshape):  # squeeze(x): every size-1 dim
+    pass
+
+
+class SqueezeDim(Reshape):  # squeeze(x, dim)
+    node_name = "SqueezeBackward1"
+
+
+class SqueezeDims(Reshape):  # squeeze(x, (dims...))
+    node_name = "SqueezeBackward2"
+
+
+class Unsqueeze(Reshape):
+    pass
 
 
 class View(Reshape):
@@ -79,10 +111,9 @@ class View(Reshape):
                                ".reshape(...) instead.") from None
 
 
-class Permute(Function):
+class Permute(Primitive):
     """out = x with its axes reordered;  grad_x = g with the inverse order"""
 
-    on_arrays = differentiable_backward = True
     is_view = True
 
     @staticmethod
@@ -95,10 +126,17 @@ class Permute(Function):
         return np.transpose(g, ctx.inverse), None
 
 
-class Expand(Function):
+class Transpose(Permute):  # transpose(x, d0, d1): PyTorch's node is TransposeBackward0
+    pass
+
+
+class T(Permute):  # x.t(): TBackward0
+    pass
+
+
+class Expand(Primitive):
     """out = x broadcast to a bigger shape (no copy);  grad_x = g summed over the copies"""
 
-    on_arrays = differentiable_backward = True
     is_view = True
 
     @staticmethod
@@ -111,14 +149,12 @@ class Expand(Function):
         return unbroadcast(g, ctx.shape), None
 
 
-class Repeat(Function):
+class Repeat(Primitive):
     """out = x tiled ``reps`` times along each axis (x gets leading 1-axes if reps is longer).
 
     Each input element appears once per tile, so its gradient is the sum over the tiles: view g as
     (r0, s0, r1, s1, ...) and sum the r axes.
     """
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, reps):
@@ -132,10 +168,8 @@ class Repeat(Function):
         return np.reshape(np.sum(np.reshape(g, ctx.split), axis=ctx.axes), ctx.shape), None
 
 
-class Flip(Function):
+class Flip(Primitive):
     """out = x reversed along ``dims`` (a copy, as in PyTorch);  grad_x = g flipped back"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -147,10 +181,8 @@ class Flip(Function):
         return np.flip(g, ctx.dims), None
 
 
-class Roll(Function):
+class Roll(Primitive):
     """out = x shifted cyclically by ``shifts`` along ``dims``;  grad_x = g shifted back"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, shifts, dims):
@@ -163,42 +195,34 @@ class Roll(Function):
         return np.roll(g, back, ctx.dims), None, None
 
 
-class Tril(Function):
-    """out = x with the entries above diagonal k zeroed;  grad_x = tril(g, k) (zeroed entries had no
-    effect)"""
+class _Triangle(Primitive):
+    """out = x with the entries on one side of diagonal k zeroed (tril: above it, triu: below it);
+    grad_x = the same triangle of g (the zeroed entries had no effect on out)"""
 
-    on_arrays = differentiable_backward = True
+    numpy_fn = None  # np.tril or np.triu
 
-    @staticmethod
-    def forward(ctx, x, k):
+    @classmethod
+    def forward(cls, ctx, x, k):
         ctx.k = k
-        return np.tril(x, k)
+        return cls.numpy_fn(x, k)
 
-    @staticmethod
-    def backward(ctx, g):
-        return np.tril(g, ctx.k), None
-
-
-class Triu(Function):
-    """out = x with the entries below diagonal k zeroed;  grad_x = triu(g, k)"""
-
-    on_arrays = differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x, k):
-        ctx.k = k
-        return np.triu(x, k)
-
-    @staticmethod
-    def backward(ctx, g):
-        return np.triu(g, ctx.k), None
+    @classmethod
+    def backward(cls, ctx, g):
+        return cls.numpy_fn(g, ctx.k), None
 
 
-class Diagonal(Function):
+class Tril(_Triangle):
+    numpy_fn = staticmethod(np.tril)
+
+
+class Triu(_Triangle):
+    numpy_fn = staticmethod(np.triu)
+
+
+class Diagonal(Primitive):
     """out = the diagonal (offset k) of the (dim1, dim2) planes, as a last axis: a view.
     grad_x = zeros with g written back on that diagonal"""
 
-    on_arrays = differentiable_backward = True
     is_view = True
 
     @staticmethod
@@ -220,10 +244,20 @@ class Diagonal(Function):
         return DiagonalBackward.apply(g, ctx.shape, *ctx.args), None, None, None
 
 
-class DiagonalBackward(Function):
-    """out = zeros(shape) with g on a diagonal (Diagonal's backward as an op);  grad_g = its diagonal"""
+class DiagonalCopy(Diagonal):
+    """diag(matrix): the diagonal as a new tensor (PyTorch's node: DiagonalBackward0_copy)."""
 
-    on_arrays = differentiable_backward = True
+    node_name = "DiagonalBackward0_copy"
+    is_view = False
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.shape, ctx.args = x.shape, (offset, dim1, dim2)
+        return np.diagonal(x, offset, dim1, dim2).copy()
+
+
+class DiagonalBackward(Primitive):
+    """out = zeros(shape) with g on a diagonal (Diagonal's backward as an op);  grad_g = its diagonal"""
 
     @staticmethod
     def forward(ctx, g, shape, offset, dim1, dim2):
@@ -239,10 +273,8 @@ class DiagonalBackward(Function):
         return np.diagonal(gg, *ctx.args), None, None, None, None
 
 
-class DiagEmbed(Function):
+class DiagEmbed(Primitive):
     """out = the vector x laid on diagonal k of a square matrix;  grad_x = that diagonal of g"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, k):
@@ -274,13 +306,25 @@ def _infer_shape(shape: tuple, n: int) -> tuple:
     raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
 
 
+def _reshape(input, shape: tuple):  # noqa: A002
+    """A view when numpy can make one (ViewBackward0), else a copy (UnsafeViewBackward0), as PyTorch."""
+    x = input._array
+    if x.flags.c_contiguous:
+        return Reshape.apply(input, shape)
+    try:
+        x.reshape(shape, copy=False)
+    except ValueError:
+        return UnsafeView.apply(input, shape)
+    return Reshape.apply(input, shape)
+
+
 def reshape(input, *shape):  # noqa: A002
     """Same elements (row-major order), new shape; one dimension may be -1 (inferred).
     A view when numpy can make one, else a copy — as in PyTorch."""
     shape = _size_args(shape)
     if math.prod(shape) != input._array.size or min(shape, default=0) < 0:
         shape = _infer_shape(shape, input._array.size)
-    return Reshape.apply(input, shape)
+    return _reshape(input, shape)
 
 
 def view(input, *shape):  # noqa: A002
@@ -306,11 +350,12 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):  # noqa: A002
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
         return input
-    return Reshape.apply(input, shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
+    return _reshape(input, shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
 
 def ravel(input):  # noqa: A002
-    return flatten(input)
+    """The elements as a 1-d tensor (PyTorch: contiguous() then view(-1), so its node is a view's)."""
+    return Reshape.apply(input, (input._array.size,))
 
 
 def unflatten(input, dim: int, sizes):  # noqa: A002
@@ -334,18 +379,18 @@ def squeeze(input, dim=None):  # noqa: A002
     """Drop size-1 dimensions (all, or those in ``dim``); naming a dim whose size isn't 1 is a no-op."""
     shape = input._array.shape
     if dim is None:
-        new = tuple(s for s in shape if s != 1)
-    else:
-        dims = (input._dim(dim),) if isinstance(dim, numbers.Integral) else normalize_dims(dim, len(shape))
-        new = tuple(s for i, s in enumerate(shape) if not (s == 1 and i in dims))
-    return Reshape.apply(input, new)
+        return Squeeze.apply(input, tuple(s for s in shape if s != 1))
+    one = isinstance(dim, numbers.Integral)
+    dims = (input._dim(dim),) if one else normalize_dims(dim, len(shape))
+    new = tuple(s for i, s in enumerate(shape) if not (s == 1 and i in dims))
+    return (SqueezeDim if one else SqueezeDims).apply(input, new)
 
 
 def unsqueeze(input, dim: int):  # noqa: A002
     """Insert a size-1 dimension at ``dim`` (counted in the *output*, so -1 appends)."""
     shape = input._array.shape
     d = _dim_incl_end(dim, len(shape))
-    return Reshape.apply(input, shape[:d] + (1,) + shape[d:])
+    return Unsqueeze.apply(input, shape[:d] + (1,) + shape[d:])
 
 
 # --- reordering axes --------------------------------------------------------------------------------
@@ -367,11 +412,10 @@ def transpose(input, dim0: int, dim1: int):  # noqa: A002
     """Swap two dimensions (a view)."""
     ndim = input._array.ndim
     d0, d1 = input._dim(dim0), input._dim(dim1)
-    if ndim == 0:
-        return Reshape.apply(input, ())
     dims = list(range(ndim))
-    dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(input, tuple(dims))
+    if ndim:
+        dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Transpose.apply(input, tuple(dims))
 
 
 swapaxes = swapdims = transpose
@@ -381,7 +425,7 @@ def t(input):  # noqa: A002
     """Transpose a matrix; 0-d and 1-d tensors come back as they are."""
     if input._array.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.dim()}D")
-    return transpose(input, 0, -1) if input._array.ndim == 2 else Reshape.apply(input, input._array.shape)
+    return T.apply(input, (1, 0) if input._array.ndim == 2 else tuple(range(input._array.ndim)))
 
 
 def _mT(input):  # noqa: A002, N802
@@ -532,8 +576,7 @@ def diag(input, diagonal: int = 0):  # noqa: A002
     if ndim == 1:
         return DiagEmbed.apply(input, int(diagonal))
     if ndim == 2:
-        from glassgrad.ops.elementwise import clone
-        return clone(Diagonal.apply(input, int(diagonal), 0, 1))
+        return DiagonalCopy.apply(input, int(diagonal), 0, 1)
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {ndim}D")
 
 
@@ -541,11 +584,16 @@ def _T(input):  # noqa: N802
     return Permute.apply(input, tuple(reversed(range(input._array.ndim))))
 
 
+def _H(input):  # noqa: N802
+    """x.H: the conjugate transpose of a matrix (real tensors: x.transpose(0, 1))."""
+    return transpose(input, 0, 1) if input._array.ndim == 2 else _T(input)
+
+
 TENSOR_METHODS = {
     "reshape": reshape, "view": view, "flatten": flatten, "ravel": ravel, "unflatten": unflatten,
     "squeeze": squeeze, "unsqueeze": unsqueeze, "permute": permute, "transpose": transpose,
     "swapaxes": swapaxes, "swapdims": swapdims, "t": t, "adjoint": adjoint, "T": property(_T),
-    "mT": property(_mT), "H": property(_T), "mH": property(_mT),
+    "mT": property(_mT), "H": property(_H), "mH": property(_mT),
     "view_as": lambda self, other: view(self, other._array.shape),
     "reshape_as": lambda self, other: reshape(self, other._array.shape),
     "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat,
