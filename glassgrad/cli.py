@@ -7,23 +7,28 @@
 Each subcommand is one ``add_<name>(subparsers)`` function that declares its arguments and one
 ``run_<name>(args)`` function that does the work; ``main`` only dispatches. To add a subcommand, write
 the pair and list ``add_<name>`` in ``COMMANDS``.
+
+This file sits on top of the package: it reads every part and no part reads it.
 """
+
+# Why some imports sit inside functions: each ``run_<name>`` loads its own subcommand's modules when that
+# subcommand runs, so ``glassgrad --help`` stays fast and a missing optional extra (matplotlib and rich,
+# starlette and uvicorn) stops only the command that needs it. Every other import is here at the top.
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import webbrowser
+from pathlib import Path
+
+import numpy as np
+
+from glassgrad.datasets import moons
+from glassgrad.scalar.nn import MLP, hinge, l2_penalty, sgd_step
 
 __all__ = ["main"]
-
-
-def _need(module: str, extra: str):
-    try:
-        return __import__(module, fromlist=["_"])
-    except ImportError as e:
-        package = module.split(".")[0]
-        raise SystemExit(f"glassgrad: this command needs {package}: pip install glassgrad[{extra}]") from e
 
 
 def _missing_extra(error: ImportError, extra: str) -> SystemExit:
@@ -65,9 +70,6 @@ def train_moons(steps: int = 100, seed: int = 0, on_step=None):
 
     ``on_step(k, loss, accuracy)`` is called after every step; ``history`` is the list of (loss, accuracy).
     """
-    from glassgrad.datasets import moons
-    from glassgrad.scalar.nn import MLP, hinge, l2_penalty, sgd_step
-
     X, y = moons(100, noise=0.1, seed=seed)
     y = y * 2 - 1  # labels −1 / +1 for the hinge loss
     inputs = X.tolist()
@@ -91,11 +93,8 @@ def final_accuracy(model, X, y) -> float:
     return sum((model(list(x)).data > 0) == (t > 0) for x, t in zip(X, y)) / len(y)
 
 
-def plot_decision_boundary(model, X, y, path, resolution: int = 80) -> None:
-    """Colour the plane by the sign of the model's score, and draw the data on top."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
+def plot_decision_boundary(plt, model, X, y, path, resolution: int = 80) -> None:
+    """Colour the plane by the sign of the model's score, and draw the data on top (``plt``: pyplot)."""
     x_min, x_max = X[:, 0].min() - 0.5, X[:, 0].max() + 0.5
     y_min, y_max = X[:, 1].min() - 0.5, X[:, 1].max() + 0.5
     xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
@@ -110,9 +109,8 @@ def plot_decision_boundary(model, X, y, path, resolution: int = 80) -> None:
     plt.close(fig)
 
 
-def plot_loss(history, path) -> None:
-    import matplotlib.pyplot as plt
-
+def plot_loss(plt, history, path) -> None:
+    """The loss and the training accuracy, step by step (``plt``: pyplot)."""
     fig, ax1 = plt.subplots(figsize=(6, 4))
     ax1.plot([h[0] for h in history], color="tab:blue")
     ax1.set_xlabel("step")
@@ -138,15 +136,22 @@ def _progress(progress_mod):
 
 
 def run_demo(args) -> int:
-    matplotlib = _need("matplotlib", "viz")
-    matplotlib.use("Agg")  # files only, no window
-    progress_mod = _need("rich.progress", "viz")
+    try:  # this subcommand's modules: the viz extra (matplotlib, rich) and the tensor engine's report
+        import matplotlib.pyplot as plt
+        import rich.progress
+
+        from glassgrad.explain import report as report_mod
+    except ImportError as e:
+        raise _missing_extra(e, "viz") from e
+    plt.switch_backend("Agg")  # files only, no window
     if args.steps is not None and args.steps < 1:
         raise SystemExit("glassgrad demo: --epochs must be at least 1")
     if args.engine == "scalar":
-        return _scalar_demo(args, progress_mod)
-    from glassgrad.explain.report import boundary_png, curves_png, train, write_report
+        return _scalar_demo(args, rich.progress, plt)
+    return _tensor_demo(args, rich.progress, report_mod)
 
+
+def _tensor_demo(args, progress_mod, report_mod) -> int:
     epochs = args.steps or 60
     with _progress(progress_mod) as progress:
         task = progress.add_task("", total=epochs)
@@ -154,17 +159,17 @@ def run_demo(args) -> int:
         def on_epoch(epoch, loss, accuracy):
             progress.update(task, advance=1, description=f"loss {loss:.4f}  accuracy {accuracy:.0%}")
 
-        run = train(epochs, seed=args.seed, on_epoch=on_epoch)
+        run = report_mod.train(epochs, seed=args.seed, on_epoch=on_epoch)
 
     os.makedirs(args.out, exist_ok=True)
     report = os.path.abspath(os.path.join(args.out, "report.html"))
-    write_report(run, report)
+    report_mod.write_report(run, report)
     boundary = os.path.join(args.out, "decision_boundary.png")
     curve = os.path.join(args.out, "loss.png")
     with open(boundary, "wb") as f:
-        f.write(boundary_png(run, run.snapshots[-1][1], f"after epoch {run.snapshots[-1][0]}"))
+        f.write(report_mod.boundary_png(run, run.snapshots[-1][1], f"after epoch {run.snapshots[-1][0]}"))
     with open(curve, "wb") as f:
-        f.write(curves_png(run))
+        f.write(report_mod.curves_png(run))
     print(f"report:            {report}")
     print(f"decision boundary: {boundary}")
     print(f"loss curve:        {curve}")
@@ -176,9 +181,6 @@ def run_demo(args) -> int:
 
 def _open_in_browser(path: str) -> bool:
     """Open ``path`` in the user's browser if there is one; say so if not."""
-    import webbrowser
-    from pathlib import Path
-
     try:
         webbrowser.get()
     except webbrowser.Error:
@@ -187,7 +189,7 @@ def _open_in_browser(path: str) -> bool:
     return bool(webbrowser.open(Path(path).as_uri()))
 
 
-def _scalar_demo(args, progress_mod) -> int:
+def _scalar_demo(args, progress_mod, plt) -> int:
     steps = args.steps or 100
     with _progress(progress_mod) as progress:
         task = progress.add_task("", total=steps)
@@ -200,8 +202,8 @@ def _scalar_demo(args, progress_mod) -> int:
     os.makedirs(args.out, exist_ok=True)
     boundary = os.path.join(args.out, "decision_boundary.png")
     curve = os.path.join(args.out, "loss.png")
-    plot_decision_boundary(model, X, y, boundary)
-    plot_loss(history, curve)
+    plot_decision_boundary(plt, model, X, y, boundary)
+    plot_loss(plt, history, curve)
     print(f"decision boundary: {boundary}")
     print(f"loss curve:        {curve}")
     print(f"final accuracy:    {final_accuracy(model, X, y):.0%}")
@@ -229,14 +231,16 @@ def add_explain(subparsers) -> None:
 
 
 def run_explain(args) -> int:
-    from glassgrad import explain
-    from glassgrad.explain.parse import (
-        ExpressionError,
-        evaluate,
-        parse,
-        parse_assignments,
-    )
-    from glassgrad.explain.trace import trace
+    # this subcommand's modules: glassgrad.explain, and rich for tables when it is installed
+    from glassgrad.explain import graph, trace
+    from glassgrad.explain.parse import ExpressionError, evaluate, parse, parse_assignments
+    from glassgrad.explain.style import RICH
+
+    try:
+        import rich.console
+        import rich.table
+    except ImportError:  # without rich (the viz extra) the same text is printed plain
+        rich = None
 
     try:
         values = parse_assignments(args.at)
@@ -253,9 +257,12 @@ def run_explain(args) -> int:
     if root.parents and not root.label:
         root.label = "f"  # so the steps read ∂f/∂x
     root.backward()
-    g = explain.graph(root)
+    g = graph(root)
     steps = trace(g)
-    _print_explanation(g, steps)
+    if rich is None:
+        _print_plain(g, steps)
+    else:
+        _print_rich(g, steps, rich.console.Console(), rich.table.Table, RICH)
     for path, text in ((args.svg, g.to_svg), (args.html, lambda: g.to_html(steps=steps)),
                        (args.dot, g.to_dot)):
         if path:
@@ -265,20 +272,16 @@ def run_explain(args) -> int:
     return 0
 
 
-def _print_explanation(g, steps) -> None:
-    """The node table and the narrated steps: rich tables when rich is installed, plain text if not."""
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        print(str(g))
-        print()
-        for s in steps:
-            print(f"{s.phase:>8}  {s.text}")
-        return
-    from glassgrad.explain.style import RICH
+def _print_plain(g, steps) -> None:
+    """The node table and the narrated steps as plain text."""
+    print(str(g))
+    print()
+    for s in steps:
+        print(f"{s.phase:>8}  {s.text}")
 
-    console = Console()
+
+def _print_rich(g, steps, console, Table, RICH) -> None:
+    """The node table and the narrated steps as rich tables (``RICH``: the explain style's colours)."""
     console.print(g.table())
     t = Table(title="the chain rule, step by step")
     t.add_column("#", justify="right")
@@ -306,7 +309,7 @@ def add_run_as_torch(subparsers) -> None:
 
 
 def run_run_as_torch(args) -> int:
-    from glassgrad.as_torch import run
+    from glassgrad.as_torch import run  # this subcommand's module
 
     if not os.path.isfile(args.script):
         print(f"glassgrad run-as-torch: no such file: {args.script}", file=sys.stderr)
