@@ -10,13 +10,13 @@ gradient of each value flows back to the place it came from.
 
 from __future__ import annotations
 
-import collections
 import numbers
 
 import numpy as np
 
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import Primitive
 from glassgrad.ops.joining import embed
+from glassgrad.ops.reduce import return_types
 from glassgrad.ops.shape import Expand, Reshape
 from glassgrad.tensor import Tensor
 
@@ -39,21 +39,24 @@ def _head(a: np.ndarray, shape: tuple, dim: int | None = None):
     return a[tuple(slice(None) if d == dim else slice(0, n) for d, n in enumerate(shape))]
 
 
-class Gather(Function):
+class Gather(Primitive):
     """out[i][j][k] = x[i][index[i][j][k]][k]  (dim = 1).
 
     grad_x = zeros, with g *added* at x[i][index[i][j][k]][k] (scatter_add: repeated indices sum).
+    A 0-d x has one element: out = x (in index's shape, of one element), grad_x = g.
     """
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, dim, index):
         ctx.shape, ctx.dim, ctx.index = x.shape, dim, index
+        if x.ndim == 0:
+            return x.reshape(index.shape).copy()
         return np.take_along_axis(_head(x, index.shape, dim), index, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
+        if not ctx.shape:
+            return np.reshape(g, ()), None, None
         if type(g) is np.ndarray:
             out = np.zeros(ctx.shape, g.dtype)
             np.add.at(out, _grid(ctx.index, ctx.dim), g)
@@ -62,14 +65,20 @@ class Gather(Function):
         return ScatterAdd.apply(zeros, ctx.dim, ctx.index, g), None, None
 
 
-class ScatterAdd(Function):
+class Sort(Gather):  # sort's values: a gather at the sorting order (PyTorch's node SortBackward0)
+    pass
+
+
+class Topk(Gather):
+    pass
+
+
+class ScatterAdd(Primitive):
     """out = x;  out[i][index[i][j][k]][k] += src[i][j][k]  (dim = 1).
 
     grad_x = g (every input element is in the output once);  grad_src = gather(g, dim, index)
     (each src element was added to one output place), zero where src is bigger than index.
     """
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, dim, index, src):
@@ -89,12 +98,12 @@ class ScatterAdd(Function):
         return g, None, None, grad_src
 
 
-class Scatter(Function):
+class Scatter(Primitive):
     """out = x;  out[i][index[i][j][k]][k] = src[i][j][k] (or a number).
 
     grad_x = g with zeros where x was overwritten;  grad_src = gather(g, dim, index)."""
 
-    on_arrays = True
+    differentiable_backward = False  # its backward writes into an array in place
 
     @staticmethod
     def forward(ctx, x, dim, index, src):
@@ -113,6 +122,10 @@ class Scatter(Function):
             grad_src = embed(g[grid], ctx.src_shape, tuple(slice(0, n) for n in ctx.index.shape))
         return grad_x, None, None, grad_src
 
+
+
+class ScatterValue(Scatter):  # scatter(x, dim, index, value=number): PyTorch's overload ScatterBackward1
+    node_name = "ScatterBackward1"
 
 
 # --- gather / scatter -----------------------------------------------------------------------------
@@ -157,8 +170,6 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False):  # noqa: A002
     """out[i][j][k] = input[i][index[i][j][k]][k] for dim = 1 (out has index's shape)."""
     idx = _index_tensor(index, "gather")
     d = _check_scatter_shapes("gather", input, dim, idx)
-    if input._array.ndim == 0:
-        return Reshape.apply(input, idx.shape)
     return Gather.apply(input, d, idx)
 
 
@@ -221,19 +232,11 @@ def scatter(input, dim: int, index, src=None, value=None, *, reduce=None):  # no
         return Tensor._wrap(out)
     if reduce is not None:
         raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
-    return Scatter.apply(input, d, idx, src)
+    return (Scatter if isinstance(src, Tensor) else ScatterValue).apply(input, d, idx, src)
 
 
 # --- sorting -----------------------------------------------------------------------------------------
-def _return_type(name: str):
-    cls = collections.namedtuple(name, ["values", "indices"])
-    cls.__repr__ = lambda self: (f"glassgrad.return_types.{name}(\nvalues={self.values!r},\n"
-                                 f"indices={self.indices!r})")
-    cls.__module__ = "glassgrad.return_types"
-    return cls
-
-
-_sort_result, _topk_result = _return_type("sort"), _return_type("topk")
+_sort_result, _topk_result = return_types.sort, return_types.topk
 
 
 def _argsort(a: np.ndarray, d: int, descending: bool) -> np.ndarray:
@@ -249,12 +252,9 @@ def sort(input, dim: int = -1, descending: bool = False, stable: bool = False): 
     """(values, indices) sorted along ``dim``; values = gather(input, dim, indices), so the gradient
     goes back to where each value came from."""
     a = input._array
-    if a.ndim == 0:
-        input._dim(dim)
-        return _sort_result(Reshape.apply(input, ()), Tensor._wrap(np.zeros((), np.int64)))
     d = input._dim(dim)
-    order = _argsort(a, d, descending)
-    return _sort_result(Gather.apply(input, d, order), Tensor._wrap(order))
+    order = _argsort(a, d, descending) if a.ndim else np.zeros((), np.int64)
+    return _sort_result(Sort.apply(input, d, order), Tensor._wrap(order))
 
 
 def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
@@ -272,16 +272,12 @@ def msort(input):  # noqa: A002
 def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The k largest (or smallest) elements along ``dim`` and their indices; values differentiable."""
     a = input._array
-    if a.ndim == 0:
-        input._dim(dim)
-        if k not in (0, 1):
-            raise RuntimeError("selected index k out of range")
-        return _topk_result(Reshape.apply(input, ()), Tensor._wrap(np.zeros((), np.int64)))
     d = input._dim(dim)
-    if not 0 <= k <= a.shape[d]:
+    if not 0 <= k <= (a.shape[d] if a.ndim else 1):
         raise RuntimeError("selected index k out of range")
-    order = _argsort(a, d, largest)[(slice(None),) * d + (slice(0, k),)]
-    return _topk_result(Gather.apply(input, d, order), Tensor._wrap(order))
+    order = (_argsort(a, d, largest)[(slice(None),) * d + (slice(0, k),)] if a.ndim
+             else np.zeros((), np.int64))
+    return _topk_result(Topk.apply(input, d, order), Tensor._wrap(order))
 
 
 # --- in-place forms (no graph recording into leaves; see Tensor._check_inplace) --------------------

@@ -20,7 +20,7 @@ import re
 import numpy as np
 
 from glassgrad import dtypes
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import Primitive
 from glassgrad.autograd.grad_mode import GRAD_ENABLED
 from glassgrad.ops._util import unbroadcast
 from glassgrad.ops.gather_scatter import *  # noqa: F401,F403  gather, scatter_add, sort ... (re-exported)
@@ -28,7 +28,7 @@ from glassgrad.ops.gather_scatter import NUMPY as _GATHER_NUMPY
 from glassgrad.ops.gather_scatter import TENSOR_METHODS as _GATHER_METHODS
 from glassgrad.ops.gather_scatter import __all__ as _gather_all
 from glassgrad.ops.gather_scatter import _index_tensor, _inplace
-from glassgrad.ops.joining import Slice
+from glassgrad.ops.joining import Select, Slice
 from glassgrad.ops.shape import Expand, Reshape
 from glassgrad.tensor import Tensor
 
@@ -43,14 +43,12 @@ _BAD_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
 
 
 # --- the primitives ---------------------------------------------------------------------------------
-class Index(Function):
+class Index(Primitive):
     """out = x[key] for an *advanced* key (integer arrays, masks, mixed with basic parts): a copy.
 
     grad_x = zeros(x.shape), then add g at ``key``. An element picked k times gets k gradients,
     summed: that is ``np.add.at`` (``z[key] += g`` would count a repeated index once).
     """
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, key):
@@ -69,11 +67,9 @@ class Index(Function):
         return IndexBackward.apply(g, ctx.shape, ctx.key), None
 
 
-class IndexBackward(Function):
+class IndexBackward(Primitive):
     """out = zeros(shape) with g added at key (Index's backward as an op, for double backward);
     grad_g = upstream[key]"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, g, shape, key):
@@ -87,15 +83,25 @@ class IndexBackward(Function):
         return gg[ctx.key], None, None
 
 
+class IndexSelect(Index):  # index_select(x, dim, index): PyTorch's IndexSelectBackward0
+    pass
+
+
+class MaskedSelect(Index):
+    pass
+
+
+class Take(Index):
+    pass
+
+
 def _has_int_array(key: tuple) -> bool:
     return any(type(k) is np.ndarray and k.dtype.kind != "b" for k in key)
 
 
-class MaskedFill(Function):
+class MaskedFill(Primitive):
     """out = value where mask, else x.  grad_x = g where not mask (else 0);  grad_value = Σ g over
     the masked places (when value is a 0-d tensor)"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, mask, value):
@@ -112,12 +118,22 @@ class MaskedFill(Function):
                 np.reshape(np.sum(np.where(ctx.mask, g, 0)), ctx.v_shape) if need_v else None)
 
 
-class IndexAdd(Function):
+class MaskedFillTensor(MaskedFill):  # the value is a 0-d tensor: PyTorch's overload MaskedFillBackward1
+    node_name = "MaskedFillBackward1"
+
+
+class IndexFill(MaskedFill):  # index_fill(x, dim, index, value) is a masked_fill along one dim
+    pass
+
+
+class IndexFillTensor(MaskedFill):
+    node_name = "IndexFillBackward1"
+
+
+class IndexAdd(Primitive):
     """out = x;  out[..., index[i], ...] += alpha · source[..., i, ...]  (along dim).
 
     grad_x = g;  grad_source = alpha · g[..., index, ...]"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, dim, index, source, alpha):
@@ -136,6 +152,35 @@ class IndexAdd(Function):
 
 
 # --- x[key] ---------------------------------------------------------------------------------------
+# Basic indexing is one Slice here; PyTorch does it as a chain of views and names the result's node
+# after the last view that changed something: x[1:] SliceBackward0, x[0] or x[:, 0] SelectBackward0,
+# x[None] UnsqueezeBackward0, and x[...] or x[:, :] (nothing to do) AliasBackward0.
+class UnsqueezeIndex(Slice):
+    node_name = "UnsqueezeBackward0"
+
+
+class Alias(Slice):
+    pass
+
+
+def _basic_op(key: tuple, shape: tuple):
+    """The Slice subclass named as PyTorch names ``x[key]`` (key: a tuple of ints, slices, None, ...)."""
+    op, d = Alias, 0
+    rest = len(shape) - sum(k is not None and k is not Ellipsis for k in key)
+    for k in key:
+        if k is None:
+            op = UnsqueezeIndex
+        elif k is Ellipsis:
+            d += rest
+        elif type(k) is slice:
+            if k.start not in (None, 0) or k.step not in (None, 1) or (
+                    k.stop is not None and d < len(shape) and k.stop < shape[d]):
+                op = Slice  # a full slice (0, n, 1) is skipped: it changes nothing
+            d += 1
+        else:
+            op, d = Select, d + 1
+    return op
+
 def _index_array(k, from_tensor: bool) -> np.ndarray:
     """An index given as a Tensor, list or array, as a numpy int64 or bool array."""
     a = k._array if from_tensor else np.asarray(k)
@@ -230,13 +275,14 @@ def getitem(self, key):
     if tk is int or tk is slice:  # the common cases, without the general parse
         if tk is slice and key.step is not None and key.step <= 0:
             raise ValueError("step must be greater than zero")
-        key = (key,) if tk is slice else (key, Ellipsis)
+        key, op = ((key,), Slice) if tk is slice else ((key, Ellipsis), Select)
         advanced = False
     else:
         key, advanced = _parse(key)
+        op = None if advanced else _basic_op(key, self._array.shape)
     try:
         if not advanced:
-            return Slice.apply(self, key)
+            return op.apply(self, key)
         if int in map(type, key):  # PyTorch applies ints first (as selects), then the arrays
             first, key = _split_ints(key)
             self = Slice.apply(self, first)  # noqa: PLW0642 (errors below refer to this part)
@@ -325,7 +371,7 @@ def index_select(input, dim: int, index):  # noqa: A002
     n = input._array.shape[d] if input._array.ndim else 1
     if a.size and (a.min() < 0 or a.max() >= n):
         raise IndexError("index out of range in self")
-    return Index.apply(input, (slice(None),) * d + (a.reshape(-1),))
+    return IndexSelect.apply(input, (slice(None),) * d + (a.reshape(-1),))
 
 
 def index_add(input, dim: int, index, source, *, alpha=1):  # noqa: A002
@@ -354,13 +400,17 @@ def index_fill(input, dim: int, index, value):  # noqa: A002
     shape = [1] * input._array.ndim
     if shape:
         shape[d] = mask.size
-    return masked_fill(input, Tensor._wrap(mask.reshape(shape)), value)
+    return _masked_fill(input, Tensor._wrap(mask.reshape(shape)), value, IndexFill, IndexFillTensor)
 
 
 # --- masks ----------------------------------------------------------------------------------------------
 def masked_fill(input, mask, value):  # noqa: A002
     """out = value where mask is True, input elsewhere (mask broadcasts; value a number or 0-d
     tensor, through which the gradient also flows)."""
+    return _masked_fill(input, mask, value, MaskedFill, MaskedFillTensor)
+
+
+def _masked_fill(input, mask, value, op, tensor_op):  # noqa: A002
     m = mask._array if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
@@ -377,7 +427,7 @@ def masked_fill(input, mask, value):  # noqa: A002
     elif not isinstance(value, (numbers.Number, np.bool_)):
         raise TypeError(f"masked_fill(): value must be a number or a 0-d Tensor, got "
                         f"{type(value).__name__}")
-    return MaskedFill.apply(input, m, value)
+    return (tensor_op if isinstance(value, Tensor) else op).apply(input, m, value)
 
 
 def masked_select(input, mask):  # noqa: A002
@@ -391,7 +441,7 @@ def masked_select(input, mask):  # noqa: A002
         raise RuntimeError(f"masked_select: the size of tensor a {list(input._array.shape)} must match "
                            f"the size of the mask {list(m.shape)} at a non-singleton dimension") from None
     x = input if input._array.shape == shape else Expand.apply(input, shape)
-    return Index.apply(x, (np.broadcast_to(m, shape),))
+    return MaskedSelect.apply(x, (np.broadcast_to(m, shape),))
 
 
 def take(input, index):  # noqa: A002
@@ -401,7 +451,7 @@ def take(input, index):  # noqa: A002
     if a.size and (a.min() < -n or a.max() >= n):
         bad = int(a.max()) if a.max() >= n else int(a.min())
         raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
-    return Index.apply(Reshape.apply(input, (n,)), (a,))
+    return Take.apply(Reshape.apply(input, (n,)), (a,))
 
 
 def nonzero(input, *, as_tuple: bool = False):  # noqa: A002

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from glassgrad import dtypes
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import Primitive
 from glassgrad.tensor import Tensor
 
 __all__ = [
@@ -32,14 +32,13 @@ def _dim_incl_end(dim: int, ndim: int) -> int:
 
 
 
-class Slice(Function):
+class Slice(Primitive):
     """out = x[key] for a *basic* key (ints, slices with step > 0, None, ...): a view of x.
 
     Each output element is one input element, so grad_x is zero everywhere except at ``key``, where
     it is g:  grad_x = zeros(x.shape);  grad_x[key] = g.
     """
 
-    on_arrays = differentiable_backward = True
     is_view = True
 
     @staticmethod
@@ -55,11 +54,26 @@ class Slice(Function):
         return embed(g, ctx.shape, ctx.key), None
 
 
-class SliceBackward(Function):
+# PyTorch names each of these views after the op that made it; the numbers move as in Slice.
+class Select(Slice):  # x.select(dim, i), x[i]
+    pass
+
+
+class Split(Slice):  # each piece of split(x, size) and chunk
+    pass
+
+
+class SplitWithSizes(Slice):  # each piece of split(x, [sizes])
+    pass
+
+
+class Unbind(Slice):
+    pass
+
+
+class SliceBackward(Primitive):
     """out = zeros(shape) with g written at key (Slice's backward as an op, for double backward);
     grad_g = upstream[key]"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, g, shape, key):
@@ -82,10 +96,8 @@ def embed(g, shape: tuple, key):
     return SliceBackward.apply(g, shape, key)
 
 
-class Cat(Function):
+class Cat(Primitive):
     """out = the inputs joined along ``dim``;  grad of input i = the slice of g it occupies"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, *args):
@@ -101,10 +113,8 @@ class Cat(Function):
                      for (a, b), n in zip(ctx.bounds, need)) + (None,)
 
 
-class Stack(Function):
+class Stack(Primitive):
     """out = the inputs stacked along a new axis ``dim``;  grad of input i = g[..., i, ...]"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, *args):
@@ -235,7 +245,7 @@ def select(input, dim: int, index: int):  # noqa: A002
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input._array.shape)} at dimension {dim}")
-    return Slice.apply(input, (slice(None),) * d + (index,))
+    return Select.apply(input, (slice(None),) * d + (index,))
 
 
 def narrow(input, dim: int, start: int, length: int):  # noqa: A002
@@ -255,9 +265,9 @@ def narrow(input, dim: int, start: int, length: int):  # noqa: A002
     return Slice.apply(input, (slice(None),) * d + (slice(start, start + length),))
 
 
-def _pieces(input, d: int, bounds) -> tuple:
+def _pieces(input, d: int, bounds, op=Slice) -> tuple:
     lead = (slice(None),) * d
-    return tuple(Slice.apply(input, lead + (slice(a, b),)) for a, b in bounds)
+    return tuple(op.apply(input, lead + (slice(a, b),)) for a, b in bounds)
 
 
 def split(tensor, split_size_or_sections, dim: int = 0):
@@ -274,15 +284,15 @@ def split(tensor, split_size_or_sections, dim: int = 0):
             if n != 0:
                 raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
                                    f"dimension size of {n}")
-            return _pieces(tensor, d, [(0, 0)])
+            return _pieces(tensor, d, [(0, 0)], Split)
         starts = range(0, max(n, 1), size)
-        return _pieces(tensor, d, [(a, min(a + size, n)) for a in starts])
+        return _pieces(tensor, d, [(a, min(a + size, n)) for a in starts], Split)
     sizes = [int(s) for s in split_size_or_sections]
     if sum(sizes) != n or any(s < 0 for s in sizes):
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
                            f"size at dimension {d}), but got split_sizes={sizes}")
     ends = list(itertools.accumulate(sizes))
-    return _pieces(tensor, d, list(zip([0] + ends[:-1], ends)))
+    return _pieces(tensor, d, list(zip([0] + ends[:-1], ends)), SplitWithSizes)
 
 
 def tensor_split(input, indices_or_sections, dim: int = 0):  # noqa: A002
@@ -318,7 +328,7 @@ def unbind(input, dim: int = 0):  # noqa: A002
     if input._array.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     lead = (slice(None),) * d
-    return tuple(Slice.apply(input, lead + (i,)) for i in range(input._array.shape[d]))
+    return tuple(Unbind.apply(input, lead + (i,)) for i in range(input._array.shape[d]))
 
 def _one_or_tuple(out: tuple):
     return out[0] if len(out) == 1 else out
