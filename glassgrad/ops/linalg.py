@@ -1,29 +1,48 @@
-"""Linear algebra: matmul (``@``), mm, bmm, mv, dot, outer, einsum, and the vector norms.
+"""Linear algebra: matmul (``@``), mm, bmm, mv, dot, nn.Linear's addmm, outer, einsum, the vector norms.
 
-Part III, after reduce.py. For C = A @ B, each C[i, j] = Σₖ A[i, k]·B[k, j], so ∂L/∂A = ∂L/∂C @ Bᵀ and
-∂L/∂B = Aᵀ @ ∂L/∂C: the same rule as Part II's Dense layer, now for any batch of matrices. ``einsum``
-generalises it: the gradient of one operand is another einsum, of the upstream gradient with the
-*other* operands, written into that operand's subscripts.
+Part III, after the shape and indexing ops. For C = A @ B, each C[i, j] = Σₖ A[i, k]·B[k, j], so
+∂L/∂A = ∂L/∂C @ Bᵀ and ∂L/∂B = Aᵀ @ ∂L/∂C: the same rule as Part II's Dense layer. The primitives are
+PyTorch's: ``mm`` (two matrices), ``bmm`` (a batch of them), ``mv`` (matrix·vector), ``dot`` (vector·vector)
+and ``addmm`` (nn.Linear's bias + x Wᵀ). ``matmul`` picks one as torch.matmul does, folding batch dims into
+rows or reshaping both operands into one batch, so ``(x @ w).grad_fn`` is the node PyTorch would show.
+``einsum`` generalises it all: the gradient of one operand is another einsum, of the upstream gradient
+with the *other* operands, written into that operand's subscripts.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from glassgrad.autograd.function import Function
-from glassgrad.ops._util import unbroadcast
+from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.ops._util import unbroadcast
+from glassgrad.ops.elementwise import clone
 from glassgrad.ops.reduce import _array, _axes, _count, _expand_back
+from glassgrad.ops.shape import Expand, SqueezeDim, T, Transpose, UnsafeView, Unsqueeze, _reshape
 from glassgrad.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "norm"]
 
 
-class Matmul(Function):
-    """out = a @ b (torch.matmul's rules: 1-D operands are promoted, batch dims broadcast);
-    grad_a = g @ bᵀ,  grad_b = aᵀ @ g (each summed over broadcast batch dims)"""
+class Mm(Primitive):
+    """out = a @ b for matrices a (n×k), b (k×m);  grad_a = g @ bᵀ,  grad_b = aᵀ @ g"""
 
-    on_arrays = differentiable_backward = True
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return g @ b.T if need_a else None, a.T @ g if need_b else None
+
+
+class Bmm(Primitive):
+    """out[i] = a[i] @ b[i] for batches of matrices;  grad_a[i] = g[i] @ b[i]ᵀ,  grad_b[i] = a[i]ᵀ @ g[i]"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -34,24 +53,88 @@ class Matmul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        a_shape, b_shape = np.shape(a), np.shape(b)
-        if len(a_shape) == 2 and len(b_shape) == 2:  # the common case, kept thin (.T: arrays or Tensors)
-            return g @ b.T if need_a else None, a.T @ g if need_b else None
-        a2, b2 = a, b
-        if len(a_shape) == 1 or len(b_shape) == 1:
-            # Forward promoted 1-D operands to matrices; do the same, and restore g's lost axes.
-            a2 = np.reshape(a, (1, -1)) if len(a_shape) == 1 else a
-            b2 = np.reshape(b, (-1, 1)) if len(b_shape) == 1 else b
-            sa, sb = np.shape(a2), np.shape(b2)
-            g = np.reshape(g, np.broadcast_shapes(sa[:-2], sb[:-2]) + (sa[-2], sb[-1]))
-        grad_a = grad_b = None
-        if need_a:
-            grad_a = unbroadcast(np.matmul(g, np.swapaxes(b2, -1, -2)), np.shape(a2))
-            grad_a = np.reshape(grad_a, a_shape)
+        return (np.matmul(g, np.swapaxes(b, -1, -2)) if need_a else None,
+                np.matmul(np.swapaxes(a, -1, -2), g) if need_b else None)
+
+
+class Mv(Primitive):
+    """out = A v (A: n×k, v: k);  grad_A = g vᵀ (an outer product),  grad_v = Aᵀ g"""
+
+    @staticmethod
+    def forward(ctx, a, v):
+        ctx.save_for_backward(a, v)
+        return a @ v
+
+    @staticmethod
+    def backward(ctx, g):
+        a, v = ctx.saved_tensors
+        need_a, need_v = ctx.needs_input_grad
+        return np.reshape(g, (-1, 1)) * v if need_a else None, a.T @ g if need_v else None
+
+
+class Dot(Primitive):
+    """out = Σᵢ aᵢ bᵢ;  grad_a = g·b,  grad_b = g·a"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.dot(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return g * b if need_a else None, g * a if need_b else None
+
+
+class Addmm(Primitive):
+    """out = bias + x @ Wᵀ: nn.Linear on rows x (n×in), weight W (out×in), bias (out) or (n×out);
+    grad_bias = g summed over the rows,  grad_x = g @ W,  grad_W = gᵀ @ x
+
+    PyTorch computes it as addmm(bias, x, W.t()), whose third input is a TBackward0 node of W; here the
+    transpose is part of the op, so the third input is W itself (one node fewer per layer)."""
+
+    @staticmethod
+    def forward(ctx, bias, x, w):
+        ctx.save_for_backward(x, w)
+        ctx.bias_shape = bias.shape
+        out = x @ w.T
+        out += bias  # out is a fresh array: adding in place saves an allocation
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need_b, need_x, need_w = ctx.needs_input_grad
+        grad_b = None
         if need_b:
-            grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g), np.shape(b2))
-            grad_b = np.reshape(grad_b, b_shape)
-        return grad_a, grad_b
+            grad_b = np.sum(g, axis=0) if len(ctx.bias_shape) == 1 else unbroadcast(g, ctx.bias_shape)
+        return grad_b, g @ w if need_x else None, g.T @ x if need_w else None
+
+
+class MmTransposed(Primitive):
+    """out = x @ Wᵀ: nn.Linear without a bias;  grad_x = g @ W,  grad_W = gᵀ @ x
+
+    PyTorch: mm(x, W.t()), node MmBackward0 (with a TBackward0 of W as its second input)."""
+
+    node_name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return x @ w.T
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need_x, need_w = ctx.needs_input_grad
+        return g @ w if need_x else None, g.T @ x if need_w else None
+
+
+class SqueezeResult(SqueezeDim):
+    """vector @ matrix removes the row it added (PyTorch squeezes in place: node SqueezeBackward4)."""
+
+    node_name = "SqueezeBackward4"
 
 
 def _c_name(array) -> str:
@@ -83,7 +166,7 @@ def matmul(input, other):  # noqa: A002
     if type(input) is Tensor and type(other) is Tensor:  # the fast path: two matrices that fit
         x, y = input._array, other._array
         if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0] and x.dtype == y.dtype != np.bool_:
-            return Matmul.apply(input, other)
+            return Mm.apply(input, other)
     _check_operands("matmul", input, other)
     sa, sb = input._array.shape, other._array.shape
     na, nb = len(sa), len(sb)
@@ -107,7 +190,95 @@ def matmul(input, other):  # noqa: A002
         batch = int(np.prod(np.broadcast_shapes(sa[:-2], sb[:-2])))
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{batch}, {sa[-1]}] but got: [{batch}, {k_b}].")
-    return Matmul.apply(input, other)
+    return _matmul(input, other)
+
+
+def _matmul(a, b):
+    """torch.matmul's choice of primitive, for operands already checked."""
+    na, nb = a._array.ndim, b._array.ndim
+    if na == 1 and nb == 1:
+        return Dot.apply(a, b)
+    if na == 2 and nb == 1:
+        return Mv.apply(a, b)
+    if na == 1 and nb == 2:  # a row vector: (1×k) @ (k×m), then drop the row again
+        row = Mm.apply(Unsqueeze.apply(a, (1,) + a._array.shape), b)
+        return SqueezeResult.apply(row, row._array.shape[1:])
+    if na == 2 and nb == 2:
+        return Mm.apply(a, b)
+    if _should_fold(a, b):
+        return _folded(a, b)
+    return _batched(a, b)
+
+
+def _should_fold(a, b) -> bool:
+    """torch.matmul's rule: a batch of matrices times one matrix (or vector) is a single mm (or mv) on
+    the batch folded into rows, when that needs no copy or when the smaller operand needs a gradient."""
+    larger = a._array.ndim >= b._array.ndim
+    big = a._array if larger else np.swapaxes(b._array, -1, -2)
+    if not (big.ndim >= 3 and (b if larger else a)._array.ndim <= 2):
+        return False
+    if (b if larger else a)._requires_grad:
+        return True
+    if a._array.ndim == 2:
+        return False
+    strides, shape = big.strides, big.shape
+    return big.size == 0 or all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(big.ndim - 2))
+
+
+def _folded(a, b):
+    """(..., n, k) @ (k, m): the rows of every matrix in the batch, times one matrix. A smaller first
+    operand multiplies from the left: a @ b = (bᵀ @ aᵀ)ᵀ, computed that way round."""
+    flip = b._array.ndim > a._array.ndim
+    if flip:
+        big = Transpose.apply(b, _swap_last(b._array.ndim))
+        small = T.apply(a, (1, 0)) if a._array.ndim == 2 else a
+    else:
+        big, small = a, b
+    shape = big._array.shape
+    rows = _reshape(big, (math.prod(shape[:-1]), shape[-1]))
+    if small._array.ndim == 1:
+        return UnsafeView.apply(Mv.apply(rows, small), shape[:-1])
+    out = UnsafeView.apply(Mm.apply(rows, small), shape[:-1] + small._array.shape[1:])
+    if not flip:
+        return out
+    out = Transpose.apply(out, _swap_last(out._array.ndim))
+    return out if out._array.flags.c_contiguous else clone(out)  # PyTorch's .contiguous()
+
+
+def _swap_last(ndim: int) -> tuple:
+    return tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
+
+
+def _batched(a, b):
+    """Both operands broadcast to one batch of matrices, multiplied by bmm, reshaped to the result."""
+    sa, sb = a._array.shape, b._array.shape
+    na, nb = len(sa), len(sb)
+    if na == 3 and nb == 3 and sa[0] != sb[0]:  # PyTorch drops a batch of one that needs a gradient
+        if sa[0] == 1 and a._requires_grad:
+            return matmul(SqueezeDim.apply(a, sa[1:]), b)
+        if sb[0] == 1 and b._requires_grad:
+            return matmul(a, SqueezeDim.apply(b, sb[1:]))
+    n, k = (sa[-2] if na > 1 else 1), sa[-1]
+    p = sb[-1] if nb > 1 else 1
+    batch = np.broadcast_shapes(sa[:-2], sb[:-2] if nb > 1 else ())
+    size = math.prod(batch)
+    a3 = _as_batch(a, batch + (n, k), (size, n, k))
+    if nb == 1:
+        b3 = _as_batch(b, batch + (k,), (size, k))
+        b3 = Unsqueeze.apply(b3, b3._array.shape + (1,))
+    else:
+        b3 = _as_batch(b, batch + (k, p), (size, k, p))
+    out = Bmm.apply(a3, b3)
+    if nb == 1:
+        out = SqueezeDim.apply(out, out._array.shape[:-1])
+    return UnsafeView.apply(out, batch + ((n,) if na > 1 else ()) + ((p,) if nb > 1 else ()))
+
+
+def _as_batch(x, full: tuple, batch: tuple):
+    """x broadcast to ``full``, then reshaped to ``batch`` (steps that change nothing are skipped)."""
+    if x._array.shape != full:
+        x = Expand.apply(x, full)
+    return x if x._array.shape == batch else _reshape(x, batch)
 
 
 def _broadcast_batch(a: tuple, b: tuple) -> None:
@@ -130,7 +301,7 @@ def mm(input, mat2):  # noqa: A002
     if sa[1] != sb[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and "
                            f"{sb[0]}x{sb[1]})")
-    return Matmul.apply(input, mat2)
+    return Mm.apply(input, mat2)
 
 
 def bmm(input, mat2):  # noqa: A002
@@ -144,7 +315,7 @@ def bmm(input, mat2):  # noqa: A002
     if sb[:2] != (b, k):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] "
                            f"but got: [{sb[0]}, {sb[1]}].")
-    return Matmul.apply(input, mat2)
+    return Bmm.apply(input, mat2)
 
 
 def mv(input, vec):  # noqa: A002
@@ -155,7 +326,7 @@ def mv(input, vec):  # noqa: A002
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {len(sa)}, {len(sb)}")
     if sa[1] != sb[0]:
         raise RuntimeError(f"size mismatch, got input ({sa[0]}), mat ({sa[0]}x{sa[1]}), vec ({sb[0]})")
-    return Matmul.apply(input, vec)
+    return Mv.apply(input, vec)
 
 
 def dot(input, tensor):  # noqa: A002
@@ -170,7 +341,13 @@ def dot(input, tensor):  # noqa: A002
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                            f"{TORCH_NAMES[input._array.dtype.name]} and "
                            f"{TORCH_NAMES[tensor._array.dtype.name]}")
-    return matmul(input, tensor)
+    if input._array.dtype == np.bool_:
+        raise NotImplementedError('"addmm_impl_cpu_" not implemented for \'Bool\'')
+    if input._array.shape != tensor._array.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input._array.shape[0]}] and src "
+                           f"[{tensor._array.shape[0]}] to have the same number of elements, but got "
+                           f"{input._array.shape[0]} and {tensor._array.shape[0]} elements respectively")
+    return Dot.apply(input, tensor)
 
 
 def outer(input, vec2):  # noqa: A002
@@ -187,13 +364,11 @@ ger = outer
 
 
 # --- einsum ------------------------------------------------------------------------------------------
-class Einsum(Function):
+class Einsum(Primitive):
     """out = einsum(spec, *operands), e.g. "ij,jk->ik";  the gradient of operand i is the einsum of g
     with the other operands, written into operand i's subscripts:  for "ij,jk->ik",
     grad_a = einsum("ik,jk->ij", g, b) = g @ bᵀ.  A subscript found only in operand i was summed
     away, so its gradient is the same along it (broadcast back)."""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, spec, *operands):
@@ -313,11 +488,11 @@ def _parse(equation: str, operands) -> tuple[list, str]:
 
 
 # --- norms ---------------------------------------------------------------------------------------------
-class VectorNorm(Function):
+class VectorNorm(Primitive):
     """out = (Σ |x|ᵖ)^(1/p);  ∂out/∂xᵢ = sign(xᵢ)·|xᵢ|ᵖ⁻¹ / outᵖ⁻¹  (p = 2: xᵢ/out, taken as 0 at x = 0
     like PyTorch; p = 1: sign(xᵢ); p = ±inf: sign(xᵢ)/k at the k elements where |xᵢ| = out)"""
 
-    on_arrays = differentiable_backward = True
+    node_name = "LinalgVectorNormBackward0"
 
     @staticmethod
     def forward(ctx, x, p, axes, keepdim):
