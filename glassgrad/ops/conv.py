@@ -27,12 +27,16 @@ import numbers
 
 import numpy as np
 
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.ops.shape import SqueezeDim, Unsqueeze
 from glassgrad.tensor import Tensor
 
 __all__ = ["conv2d", "conv1d"]
 
+# A convolution without a bias still has three inputs in PyTorch's graph (its next_functions end with
+# None): this empty tensor stands in for the bias that was left out.
+_NO_BIAS = Tensor._wrap(np.zeros(0, np.float32))
 
 
 # --- argument handling ---------------------------------------------------------------------------------
@@ -70,7 +74,7 @@ def _window(a: np.ndarray, i0: int, j0: int, oh: int, ow: int, sh: int, sw: int)
 
 
 # --- convolution ---------------------------------------------------------------------------------------
-class Conv2d(Function):
+class Conv2d(Primitive):
     """out[n,o,y,x] = b[o] + Σ_(c,i,j) W[o,c,i,j] · x_pad[n, c, y·s_h + i·d_h, x·s_w + j·d_w]
 
     Backward, with G = ∂L/∂out and cols the im2col matrix of forward:
@@ -78,7 +82,8 @@ class Conv2d(Function):
     where the window was read, then the padding cut off).
     """
 
-    on_arrays = True
+    node_name = "ConvolutionBackward0"  # PyTorch's one node for every convolution
+    differentiable_backward = False  # im2col/col2im write into arrays in place
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, shape4):
@@ -90,7 +95,7 @@ class Conv2d(Function):
         cols = geo.im2col(x)  # (C·kh·kw, N·rows·cols): every window a column
         w2 = w.reshape(o, c * kh * kw)
         out = w2 @ cols  # the whole batch in one matmul
-        if b is not None:
+        if b is not _NO_BIAS._array:
             out += b.reshape(o, 1)
         if ctx.needs_input_grad:
             ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, w2)
@@ -246,8 +251,11 @@ def _check_conv(name: str, input, weight, bias, dims: int, groups):
 
 
 def _conv(name: str, input, weight, bias, stride, padding, dilation, groups, dims: int):
-    """conv1d/conv2d: check everything, turn the options into 2-d form and call the Conv2d Function."""
+    """conv1d/conv2d: check everything, turn the options into 2-d form and call the Conv2d Function.
+    An unbatched input gets a batch of one around the convolution, as in PyTorch."""
     batched, shape = _check_conv(name, input, weight, bias, dims, groups)
+    if not batched:
+        input = Unsqueeze.apply(input, shape)  # noqa: A001
     stride = _tuple(stride, dims, "stride")
     dilation = _tuple(dilation, dims, "dilation")
     if min(stride) <= 0:
@@ -288,9 +296,10 @@ def _conv(name: str, input, weight, bias, stride, padding, dilation, groups, dim
         x4, w4 = shape, weight._array.shape
     pads = pairs[0] + pairs[1]
     out_spatial = [(p - e) // s + 1 for p, e, s in zip(padded, effective, stride[-dims:])]
-    out_shape = ((shape[0],) if batched else ()) + (weight._array.shape[0],) + tuple(out_spatial)
-    shape4 = (x4, w4) if batched and dims == 2 else (x4, w4, out_shape)
-    return Conv2d.apply(input, weight, bias, stride, pads, dilation, shape4)
+    out_shape = (shape[0], weight._array.shape[0]) + tuple(out_spatial)
+    shape4 = (x4, w4) if dims == 2 else (x4, w4, out_shape)
+    out = Conv2d.apply(input, weight, _NO_BIAS if bias is None else bias, stride, pads, dilation, shape4)
+    return out if batched else SqueezeDim.apply(out, out_shape[1:])
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002

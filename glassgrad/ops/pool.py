@@ -12,9 +12,11 @@ import numbers
 
 import numpy as np
 
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.ops.conv import _pad_view, _shape, _window
+from glassgrad.ops.reduce import mean
+from glassgrad.ops.shape import SqueezeDim, Unsqueeze
 from glassgrad.tensor import Tensor
 
 __all__ = ["max_pool2d", "max_pool1d", "avg_pool2d", "avg_pool1d", "adaptive_avg_pool2d",
@@ -109,7 +111,7 @@ def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else (np.iinfo(dtype).min if dtype.kind in "iu" else False)
 
 
-class MaxPool2d(Function):
+class MaxPool2d(Primitive):
     """out[n,c,y,x] = max_(i,j) x_pad[n, c, y·s_h + i·d_h, x·s_w + j·d_w]  (padding is −∞)
 
     ∂out/∂x is 1 at the window's argmax and 0 elsewhere, so the gradient is routed back to the position
@@ -121,7 +123,8 @@ class MaxPool2d(Function):
     Two passes of kw and kh strided numpy comparisons instead of kh·kw of them.
     """
 
-    on_arrays = True
+    node_name = "MaxPool2DWithIndicesBackward0"  # PyTorch's: it keeps the winners' indices for backward
+    differentiable_backward = False  # the gradient is routed by in-place writes into arrays
 
     @staticmethod
     def forward(ctx, x, shape4, geometry, out_shape, indices_out):
@@ -236,7 +239,7 @@ def _route(targets, g, arg, overlap: bool) -> None:
             np.multiply(g, arg == t, out=target)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(Primitive):
     """out[n,c,y,x] = (1/D) Σ_(i,j) x_pad[n, c, y·s_h + i, x·s_w + j]  (padding is 0)
 
     D is the window's size (clipped to the padded input; with count_include_pad=False, to the input
@@ -244,7 +247,8 @@ class AvgPool2d(Function):
     gradient is the sum of g/D over the windows that contain it.
     """
 
-    on_arrays = True
+    node_name = "AvgPool2DBackward0"
+    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, shape4, geometry, out_shape, divisor):
@@ -290,12 +294,23 @@ def _avg_divisor(h, w, geometry, count_include_pad, divisor_override, dtype):
     return (counts[0].reshape(-1, 1) * counts[1]).astype(dtype)
 
 
+def _as_2d(input, dims: int):  # noqa: A002
+    """1-d pooling is 2-d pooling over a height of 1, as in PyTorch: insert it (an unsqueeze node)."""
+    shape = input._array.shape
+    return input if dims == 2 else Unsqueeze.apply(input, shape[:-1] + (1,) + shape[-1:])
+
+
+def _from_2d(out, out_shape: tuple, dims: int):
+    return out if dims == 2 else SqueezeDim.apply(out, out_shape)
+
+
 def _max_pool(name, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
     shape4, geometry, out_shape = _pool_args(name, input, kernel_size, stride, padding, dilation,
                                              ceil_mode, dims)
     holder = [] if return_indices else None
-    out = MaxPool2d.apply(input, shape4, geometry, out_shape, holder)
-    return (out, Tensor._wrap(holder[0])) if return_indices else out
+    out2 = out_shape if dims == 2 else out_shape[:-1] + (1,) + out_shape[-1:]
+    out = _from_2d(MaxPool2d.apply(_as_2d(input, dims), shape4, geometry, out2, holder), out_shape, dims)
+    return (out, Tensor._wrap(holder[0].reshape(out_shape))) if return_indices else out
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
@@ -325,7 +340,8 @@ def _avg_pool(name, input, kernel_size, stride, padding, ceil_mode, count_includ
     x = input._array
     divisor = _avg_divisor(shape4[2], shape4[3], geometry, count_include_pad, divisor_override,
                            x.dtype if x.dtype.kind == "f" else np.float64)
-    return AvgPool2d.apply(input, shape4, geometry, out_shape, divisor)
+    out2 = out_shape if dims == 2 else out_shape[:-1] + (1,) + out_shape[-1:]
+    return _from_2d(AvgPool2d.apply(_as_2d(input, dims), shape4, geometry, out2, divisor), out_shape, dims)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
@@ -358,11 +374,12 @@ def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
-class AdaptiveAvgPool2d(Function):
+class AdaptiveAvgPool2d(Primitive):
     """out = A_h · x · A_wᵀ per (n, c) plane, A the averaging matrices of _adaptive_matrix: pooling is
     separable, so it is two small matmuls. Linear, hence ∂L/∂x = A_hᵀ · G · A_w."""
 
-    on_arrays = True
+    node_name = "AdaptiveAvgPool2DBackward0"
+    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, shape4, out_shape, ah, aw):
@@ -405,9 +422,13 @@ def _adaptive_avg_pool(name, input, output_size, dims):
     if dims == 1:
         shape, sizes = shape[:2] + (1,) + shape[2:], (1,) + sizes
     out_shape = ((shape[0],) if batched else ()) + (shape[1],) + sizes[-dims:]
+    out2 = out_shape if dims == 2 else out_shape[:-1] + (1,) + out_shape[-1:]
+    x2 = _as_2d(input, dims)
+    if sizes == (1, 1):  # one cell: PyTorch takes the mean over the plane instead
+        return _from_2d(mean(x2, (-2, -1), keepdim=True), out_shape, dims)
     ah = _adaptive_matrix(shape[2], sizes[0], x.dtype)
     aw = _adaptive_matrix(shape[3], sizes[1], x.dtype)
-    return AdaptiveAvgPool2d.apply(input, shape, out_shape, ah, aw)
+    return _from_2d(AdaptiveAvgPool2d.apply(x2, shape, out2, ah, aw), out_shape, dims)
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002
