@@ -12,9 +12,8 @@ from glassgrad import Value
 from glassgrad import explain
 from glassgrad import nn
 from glassgrad.autograd import function
-from glassgrad.explain.graph import _SCOPE
+from glassgrad.explain.graph import _SCOPE, _op_name
 from glassgrad.graph import topological_order
-from glassgrad.scalar import MLP, mse
 
 
 def _neuron():
@@ -105,7 +104,7 @@ def test_tensor_model_is_the_engine_and_matches_torch():
     loss.backward()
     g = explain.graph(loss)
     assert g.engine == "tensor" and g.has_grads
-    assert [n.op for n in g.nodes if n.kind == "op"] == ["matmul", "add", "tanh", "mul", "sum"]
+    assert [n.op for n in g.nodes if n.kind == "op"] == ["mm", "add", "tanh", "mul", "sum"]
     order = topological_order(loss.grad_fn, lambda n: [c for c, _ in n.next_functions if c is not None])
     # a leaf's ref is its tensor (the AccumulateGrad node's variable); an op's, its backward node
     assert [n.ref for n in g.nodes] == [getattr(k, "variable", k) for k in order]
@@ -119,10 +118,11 @@ def test_tensor_model_is_the_engine_and_matches_torch():
     for t in (t_mm, t_add, t_h, t_mul):
         t.retain_grad()
     t_loss.backward()
-    expect = {"matmul": t_mm, "add": t_add, "tanh": t_h, "mul": t_mul, "sum": t_loss}
+    expect = {"mm": t_mm, "add": t_add, "tanh": t_h, "mul": t_mul, "sum": t_loss}
     for n in g.nodes:
         if n.kind == "op":
             ref = expect[n.op]
+            assert n.ref.name() == ref.grad_fn.name()  # the node PyTorch records, by PyTorch's name
             np.testing.assert_allclose(n.value, ref.detach().numpy(), rtol=1e-12)
             grad = np.ones(()) if ref is t_loss else ref.grad.numpy()
             np.testing.assert_allclose(n.grad, grad, rtol=1e-12)
@@ -134,9 +134,9 @@ def test_tensor_model_is_the_engine_and_matches_torch():
             np.testing.assert_array_equal(n.grad, leaf.grad.numpy())
     # leaves get letters in order, edges carry the backward rule and the shapes
     assert [n.label for n in g.nodes if n.kind == "leaf"] == ["a", "b", "c"]
-    mm = next(n for n in g.nodes if n.op == "matmul")
+    mm = next(n for n in g.nodes if n.op == "mm")
     assert [(e.rule, e.src_shape, e.dst_shape) for e in g.inputs(mm.id)] == [
-        ("MatmulBackward0", (4, 3), (4, 2)), ("MatmulBackward0", (3, 2), (4, 2))]
+        ("MmBackward0", (4, 3), (4, 2)), ("MmBackward0", (3, 2), (4, 2))]
     assert all(e.local_grad is None for e in g.edges)
     mul = next(n for n in g.nodes if n.op == "mul")
     assert [e.src for e in g.inputs(mul.id)] == [next(n.id for n in g.nodes if n.op == "tanh")] * 2
@@ -162,22 +162,14 @@ def test_tensor_leaf_root_and_bad_input():
 
 
 @pytest.mark.parametrize("op_name, expect", [("MulBackward0", "mul"), ("LeakyReluFunctionBackward0",
-                                             "leaky_relu"), ("MatmulBackward0", "matmul"),
+                                             "leaky_relu"), ("AddmmBackward0", "addmm"),
                                              ("LogSoftmaxBackward0", "log_softmax"), ("MyFnBackward", "my_fn")])
 def test_op_names(op_name, expect):
-    from glassgrad.explain.graph import _op_name
     assert _op_name(op_name) == expect
 
 
-def _mlp(seed=0, n=3):
-    m = MLP(3, [4, 4, 1], seed=seed)
-    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]][:n]
-    loss = mse([m(x) for x in xs], [1.0, -1.0, -1.0, 1.0][:n])
-    return m, loss
-
-
-def test_neuron_groups():
-    m, loss = _mlp(n=2)
+def test_neuron_groups(scalar_mlp_loss):
+    m, loss = scalar_mlp_loss(n=2)
     loss.backward()
     g = explain.graph(loss, model=m)
     assert len(g.nodes) > 60 and g.grouped  # folds past max_nodes
@@ -207,8 +199,8 @@ def test_neuron_groups():
         explain.graph(loss, model=object())
 
 
-def test_view_folds_groups_into_boxes():
-    m, loss = _mlp(n=2)
+def test_view_folds_groups_into_boxes(scalar_mlp_loss):
+    m, loss = scalar_mlp_loss(n=2)
     loss.backward()
     g = explain.graph(loss, model=m)
     items, edges = g.view()
@@ -241,7 +233,7 @@ def test_record_groups_tensor_ops_by_module():
     g = explain.graph(out, model=model)
     by_label = {n.label: n for n in g.nodes}
     assert by_label["0.weight"].group == "0" and by_label["2.bias"].group == "2"
-    assert by_label["linear1"].group == "0" and by_label["tanh"].group == "1"
+    assert by_label["addmm1"].group == "0" and by_label["tanh"].group == "1"  # Linear records addmm
     assert by_label["sum"].group is None
     np.testing.assert_array_equal(by_label["0.weight"].grad, model[0].weight.grad.numpy())
     # without model=, leaves join the module all their users ran in
@@ -293,7 +285,7 @@ def test_nested_record_keeps_each_node_once():
     after.backward()
     g = explain.graph(after, model=outer)
     groups = {n.label: n.group for n in g.nodes if n.kind == "op"}
-    assert groups["linear1"] == "0.0" and groups["tanh"] == "0.1" and groups["linear2"] == "1"
+    assert groups["addmm1"] == "0.0" and groups["tanh"] == "0.1" and groups["addmm2"] == "1"
     assert all(n.value is not None and n.grad is not None for n in g.nodes)
 
 

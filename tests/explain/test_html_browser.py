@@ -1,7 +1,6 @@
 """The HTML player in real headless Chromium (Debian's, through playwright): the stepper advances, the
 active node changes, predict-then-reveal compares the guess, groups expand, and no console error."""
 
-import os
 import re
 from pathlib import Path
 
@@ -9,26 +8,8 @@ import pytest
 
 from glassgrad import Value
 from glassgrad import explain
-from glassgrad.scalar import MLP, mse
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is missing (Debian's chromium "
-                       "package: `make test` installs it via scripts/browser-deps.sh)"),
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking"])
-        yield b
-        b.close()
 
 
 def _open(browser, html: str, name: str):
@@ -120,9 +101,8 @@ def test_stepper_predict_and_keys(browser):
     page.close()
 
 
-def test_groups_expand_and_collapse(browser):
-    m = MLP(3, [4, 4, 1], seed=0)
-    loss = mse([m(x) for x in ([2.0, 3.0, -1.0], [3.0, -1.0, 0.5])], [1.0, -1.0])
+def test_groups_expand_and_collapse(browser, scalar_mlp_loss):
+    m, loss = scalar_mlp_loss(n=2)
     loss.backward()
     g = explain.graph(loss, model=m)
     page, errors = _open(browser, g.to_html(), "explain_groups")
@@ -158,6 +138,6 @@ def test_tensor_page_before_backward(browser):
     assert "no gradients yet: call backward()" in _t(page, "no-grads").inner_text()
     page.keyboard.press("End")
     n = page.evaluate("JSON.parse(document.getElementById('gg-data').textContent).steps.length")
-    assert _t(page, "step-index").inner_text() == f"{n} / {n}" and n == 3  # forward only: matmul, tanh, sum
+    assert _t(page, "step-index").inner_text() == f"{n} / {n}" and n == 3  # forward only: mm, tanh, sum
     assert errors == []
     page.close()

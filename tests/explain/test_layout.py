@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from glassgrad import Value
 from glassgrad import explain
 from glassgrad.explain.layout import _crossings, layered_layout
-from glassgrad.scalar import MLP, mse
 
 
 @st.composite
@@ -92,17 +91,10 @@ def test_cycles_and_unknown_ids_are_refused():
         layered_layout(["a"], [], direction="RL")
 
 
-def _mlp_loss(seed=0):
-    m = MLP(3, [4, 4, 1], seed=seed)
-    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0]]
-    loss = mse([m(x) for x in xs], [1.0, -1.0, -1.0])
-    loss.backward()
-    return m, loss
-
-
 @pytest.mark.parametrize("collapse", [False, True])
-def test_real_graphs(collapse):
-    m, loss = _mlp_loss()
+def test_real_graphs(collapse, scalar_mlp_loss):
+    m, loss = scalar_mlp_loss()
+    loss.backward()
     g = explain.graph(loss, model=m)
     items, vedges = g.view(collapse=collapse)
     ids, edges = [it.id for it in items], [(s, d) for s, d, _ in vedges]

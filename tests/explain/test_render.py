@@ -120,7 +120,7 @@ def test_tensor_svg_and_html_numbers():
             np.testing.assert_array_equal(np.array(json.loads(el.get("data-grad")), np.float32), n.grad)
         else:  # large: a summary with the shape
             assert el.get("data-value").startswith(f"shape={list(n.shape)}")
-    assert {e.get("data-rule") for e in edges} == {"MatmulBackward0", "ReluBackward0", "MeanBackward0"}
+    assert {e.get("data-rule") for e in edges} == {"MmBackward0", "ReluBackward0", "MeanBackward0"}
     # the HTML's embedded JSON has every number in full
     data = _embedded(g.to_html())
     for n, d in zip(g.nodes, data["graph"]["nodes"]):
@@ -160,9 +160,8 @@ def test_html_is_self_contained():
     assert data["steps"][0]["formula"] == "</script><b>" and data["steps"][0]["result"] == "nan"
 
 
-def test_grouped_html_has_a_view_per_group():
-    m = MLP(3, [4, 4, 1], seed=0)
-    loss = mse([m(x) for x in ([2.0, 3.0, -1.0], [3.0, -1.0, 0.5])], [1.0, -1.0])
+def test_grouped_html_has_a_view_per_group(scalar_mlp_loss):
+    m, loss = scalar_mlp_loss(n=2)
     loss.backward()
     g = explain.graph(loss, model=m)
     assert g.grouped
