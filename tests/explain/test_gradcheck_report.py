@@ -10,7 +10,9 @@ import pytest
 
 import glassgrad
 from glassgrad import Value
+from glassgrad.autograd.gradcheck import get_analytical_jacobian, get_numerical_jacobian, jacobian_column
 from glassgrad.explain.gradcheck_report import error_vs_h, gradcheck_report
+from glassgrad.scalar.gradcheck import GradcheckReport, gradcheck
 
 PNG = b"\x89PNG\r\n\x1a\n"
 torch = pytest.importorskip("torch")
@@ -124,10 +126,6 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
 
 
 def test_the_numbers_are_the_engines_own_checks():
-    from glassgrad.autograd.gradcheck import (get_analytical_jacobian, get_numerical_jacobian,
-                                              jacobian_column)
-    from glassgrad.scalar.gradcheck import GradcheckReport, gradcheck
-
     r = gradcheck_report(f_scalar, [0.3, -1.2], h=1e-5)
     assert isinstance(r, GradcheckReport)
     assert r.entries == gradcheck(f_scalar, [0.3, -1.2], h=1e-5).entries  # Part I's rows, as they are

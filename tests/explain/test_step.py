@@ -10,6 +10,7 @@ import pytest
 import glassgrad
 from glassgrad import nn
 from glassgrad.explain.step import TrainingStep, step
+from glassgrad.explain.style import short
 from glassgrad.scalar.nn import MLP, mse
 
 torch = pytest.importorskip("torch")
@@ -221,7 +222,6 @@ def test_rich_and_text_forms():
     console.print(ts)
     out = console.export_text()
     text = str(ts)
-    from glassgrad.explain.style import short
     for lay in ts.layers:
         for v in list(lay.z[0]) + list(lay.a[0]) + list(lay.new_weight.ravel()):
             assert short(v) in out and short(v) in text
