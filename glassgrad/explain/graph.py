@@ -44,7 +44,7 @@ class Node:
 
     id: str                 # "n0", "n1", ... by position in topological order
     label: str              # the Value's label, a parameter's name, else derived ("a", "tanh", "mul1")
-    op: str                 # "" for leaves; scalar: "+", "*", "tanh", "**2"...; tensor: "mul", "matmul"...
+    op: str                 # "" for leaves; scalar: "+", "*", "tanh", "**2"...; tensor: "mul", "mm", "addmm"
     kind: str               # "leaf" | "op"
     value: object           # float (scalar), np.ndarray (tensor), or None if not recorded
     grad: object            # float / np.ndarray, or None when no backward has reached it
