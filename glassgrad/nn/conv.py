@@ -12,6 +12,7 @@ import math
 import numbers
 
 from glassgrad import creation
+from glassgrad.nn import functional as F  # F.pad: the padding modes other than zeros
 from glassgrad.nn import init
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
@@ -93,7 +94,6 @@ class _ConvNd(Module):
     def forward(self, input):  # noqa: A002
         p = self._parameters
         if self.padding_mode != "zeros":
-            from glassgrad.nn import functional as F  # the padding modes live with F.pad
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             return self._conv(input, p["weight"], p["bias"], self.stride, 0, self.dilation, self.groups)
         return self._conv(input, p["weight"], p["bias"], self.stride, self.padding, self.dilation,

@@ -7,7 +7,7 @@ losses are in ``functional_loss.py``, the normalisations in ``functional_norm.py
 ``one_hot`` and ``embedding`` in ``functional_shape.py``; all are re-exported here, so ``F.mse_loss``
 works as in PyTorch.
 
-Each activation is a ``Function`` with its derivative written next to it. Where the backward formula
+Each activation is a ``Primitive`` with its derivative written next to it. Where the backward formula
 uses only numpy functions glassgrad maps to its own ops (``np.exp``, ``np.where``, ``np.sum`` ...), it
 also runs on Tensors, so second derivatives work (``differentiable_backward = True``).
 """
@@ -20,12 +20,14 @@ import warnings
 import numpy as np
 
 from glassgrad import creation
-from glassgrad.autograd.function import NO_CONTEXT, Function
+from glassgrad.autograd.function import NO_CONTEXT, Primitive
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.nn._erf import erf as _erf
 from glassgrad.ops import elementwise as _ew
 from glassgrad.ops import reduce as _reduce
 from glassgrad.ops._util import to_float
+from glassgrad.ops.linalg import Addmm, MmTransposed, SqueezeResult
+from glassgrad.ops.shape import UnsafeView, Unsqueeze, _reshape
 from glassgrad.tensor import Tensor
 
 from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (re-exports)
@@ -50,40 +52,8 @@ def _maybe_inplace(x: Tensor, result: Tensor, inplace: bool) -> Tensor:
 
 
 # --- linear ------------------------------------------------------------------------------------------
-class LinearFunction(Function):
-    """y = x Wᵀ + b  (x: (..., in), W: (out, in), b: (out,));
-    grad_x = g W,  grad_W = gᵀ x (summed over all batch positions),  grad_b = Σ g over batch positions
-
-    One fused node instead of transpose + matmul + add: fewer Python steps per layer, and the three
-    gradients are the whole of Part II's Dense layer."""
-
-    on_arrays = differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x, w, b):
-        ctx.save_for_backward(x, w)
-        y = np.matmul(x, w.T)
-        if b is not None:
-            y += b  # y is a fresh array: adding in place saves one allocation
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        x, w = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad
-        grad_x = np.matmul(g, w) if need_x else None
-        grad_w = grad_b = None
-        if need_w or need_b:
-            out_f, in_f = np.shape(w)
-            g2 = g if np.ndim(g) == 2 else np.reshape(g, (-1, out_f))
-            if need_w:
-                x2 = x if np.ndim(x) == 2 else np.reshape(x, (-1, in_f))
-                grad_w = np.matmul(np.transpose(g2), x2)
-            if need_b:
-                grad_b = np.sum(g2, axis=0)
-        return grad_x, grad_w, grad_b
-
-
+# y = x Wᵀ + b is ops/linalg.py's Addmm (MmTransposed without a bias): its backward is the whole of
+# Part II's Dense layer, grad_x = g W, grad_W = gᵀ x, grad_b = Σ g over the rows.
 def linear(input, weight, bias=None):  # noqa: A002
     """y = input @ weightᵀ + bias, as ``torch.nn.functional.linear``."""
     _check_tensor("linear", input)
@@ -100,7 +70,26 @@ def linear(input, weight, bias=None):  # noqa: A002
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{TORCH_NAMES[input._array.dtype.name]} and "
                            f"{TORCH_NAMES[weight._array.dtype.name]}")
-    return LinearFunction.apply(input, weight, bias)
+    if input._array.ndim == 2:  # a batch of rows: one addmm (mm without a bias), as PyTorch
+        return MmTransposed.apply(input, weight) if bias is None else Addmm.apply(bias, input, weight)
+    return _linear_reshaped(input, weight, bias)
+
+
+def _linear_reshaped(input, weight, bias):  # noqa: A002
+    """Other ranks, PyTorch's way: rows in, rows out (a vector is one row, a batch folds into rows)."""
+    xs, out_f = input._array.shape, weight._array.shape[0]
+    if input._array.ndim == 1:
+        row = Unsqueeze.apply(input, (1,) + xs) if bias is None else _reshape(input, (1,) + xs)
+        if bias is None:
+            out = MmTransposed.apply(row, weight)
+            return SqueezeResult.apply(out, (out_f,))
+        return _reshape(Addmm.apply(bias, row, weight), (out_f,))
+    rows = _reshape(input, (math.prod(xs[:-1]), xs[-1]))
+    if bias is None:
+        return UnsafeView.apply(MmTransposed.apply(rows, weight), xs[:-1] + (out_f,))
+    if input._array.flags.c_contiguous and bias._array.ndim == 1:
+        return _reshape(Addmm.apply(bias, rows, weight), xs[:-1] + (out_f,))
+    return _ew.add(UnsafeView.apply(MmTransposed.apply(rows, weight), xs[:-1] + (out_f,)), bias)
 
 
 # --- activations ------------------------------------------------------------------------------------
@@ -122,10 +111,8 @@ def sigmoid(input):  # noqa: A002
     return _ew.sigmoid(input)
 
 
-class LeakyReluFunction(Function):
+class LeakyRelu(Primitive):
     """y = x if x > 0 else s·x;  dy/dx = 1 if x > 0 else s (a constant mask: piecewise linear)"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, slope):
@@ -140,17 +127,15 @@ class LeakyReluFunction(Function):
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):  # noqa: A002
     _check_tensor("leaky_relu", input)
-    return _maybe_inplace(input, LeakyReluFunction.apply(input, negative_slope), inplace)
+    return _maybe_inplace(input, LeakyRelu.apply(input, negative_slope), inplace)
 
 
 def leaky_relu_(input, negative_slope: float = 0.01):  # noqa: A002
     return leaky_relu(input, negative_slope, True)
 
 
-class HardtanhFunction(Function):
+class Hardtanh(Primitive):
     """y = clamp(x, lo, hi);  dy/dx = 1 strictly inside (lo, hi), else 0 (PyTorch's convention)"""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -166,19 +151,17 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
     _check_tensor("hardtanh", input)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _maybe_inplace(input, HardtanhFunction.apply(input, min_val, max_val), inplace)
+    return _maybe_inplace(input, Hardtanh.apply(input, min_val, max_val), inplace)
 
 
 def relu6(input, inplace: bool = False):  # noqa: A002
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-class EluFunction(Function):
+class Elu(Primitive):
     """y = x if x > 0 else α(eˣ − 1);  dy/dx = 1 if x > 0 else α·eˣ = y + α
 
     The backward reads only the output (y > 0 exactly where x > 0), so ``inplace=True`` is safe."""
-
-    on_arrays = differentiable_backward = True
 
     @staticmethod
     def forward(ctx, x, alpha):
@@ -196,19 +179,19 @@ class EluFunction(Function):
 
 def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
     _check_tensor("elu", input)
-    return _maybe_inplace(input, EluFunction.apply(input, alpha), inplace)
+    return _maybe_inplace(input, Elu.apply(input, alpha), inplace)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-class GeluFunction(Function):
+class Gelu(Primitive):
     """Exact:  y = x·Φ(x), Φ(x) = ½(1 + erf(x/√2));   dy/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
     tanh:   y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³);
             dy/dx = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)"""
 
-    on_arrays = True
+    differentiable_backward = False  # backward reuses numbers from forward: create_graph can't
 
     @staticmethod
     def forward(ctx, x, approximate):
@@ -236,13 +219,13 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
     _check_tensor("gelu", input)
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
-    return GeluFunction.apply(input, approximate)
+    return Gelu.apply(input, approximate)
 
 
-class SiluFunction(Function):
+class Silu(Primitive):
     """y = x·σ(x);  dy/dx = σ(x)(1 + x(1 − σ(x))) = σ + y(1 − σ)  (no x needed: inplace-safe)"""
 
-    on_arrays = True
+    differentiable_backward = False  # backward reuses numbers from forward: create_graph can't
 
     @staticmethod
     def forward(ctx, x):
@@ -259,13 +242,13 @@ class SiluFunction(Function):
 
 def silu(input, inplace: bool = False):  # noqa: A002
     _check_tensor("silu", input)
-    return _maybe_inplace(input, SiluFunction.apply(input), inplace)
+    return _maybe_inplace(input, Silu.apply(input), inplace)
 
 
-class SoftplusFunction(Function):
+class Softplus(Primitive):
     """y = (1/β)·log(1 + e^(βx)) (= x where βx > threshold);  dy/dx = σ(βx) (= 1 above threshold)"""
 
-    on_arrays = True
+    differentiable_backward = False  # backward reuses numbers from forward: create_graph can't
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
@@ -284,15 +267,15 @@ class SoftplusFunction(Function):
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
     _check_tensor("softplus", input)
-    return SoftplusFunction.apply(input, beta, threshold)
+    return Softplus.apply(input, beta, threshold)
 
 
-class MishFunction(Function):
+class Mish(Primitive):
     """y = x·tanh(softplus(x));  dy/dx = tanh(sp) + x·(1 − tanh²(sp))·σ(x)
 
     The derivative is computed in forward (while x is intact), so ``inplace=True`` is safe."""
 
-    on_arrays = True
+    differentiable_backward = False  # backward reuses numbers from forward: create_graph can't
 
     @staticmethod
     def forward(ctx, x):
@@ -309,7 +292,7 @@ class MishFunction(Function):
 
 def mish(input, inplace: bool = False):  # noqa: A002
     _check_tensor("mish", input)
-    return _maybe_inplace(input, MishFunction.apply(input), inplace)
+    return _maybe_inplace(input, Mish.apply(input), inplace)
 
 
 
@@ -342,22 +325,7 @@ def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
     return softmax(_ew.neg(input), dim, _stacklevel + 1, dtype)
 
 
-# --- dropout -----------------------------------------------------------------------------------------
-class DropoutFunction(Function):
-    """y = x·m, m = 0 (probability p) or 1/(1 − p);  grad_x = g·m (the same mask)"""
-
-    on_arrays = differentiable_backward = True
-
-    @staticmethod
-    def forward(ctx, x, mask):
-        ctx.mask = mask
-        return x * mask
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * ctx.mask, None
-
-
+# --- dropout: y = x·m, m = 0 (probability p) or 1/(1 − p); a multiplication, so grad_x = g·m ------------
 def _dropout_mask(shape, p: float, dtype) -> np.ndarray:
     rng = creation.default_generator._rng  # manual_seed(s) reproduces the masks
     if p == 1.0:
@@ -380,7 +348,7 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     if not training or p == 0.0:
         return input
     mask = _dropout_mask(input._array.shape, p, input._array.dtype)
-    return _maybe_inplace(input, DropoutFunction.apply(input, mask), inplace)
+    return _maybe_inplace(input, _ew.mul(input, Tensor._wrap(mask)), inplace)
 
 
 def _feature_dropout(input, p, training, inplace, min_dim: int, name: str):  # noqa: A002
@@ -394,7 +362,7 @@ def _feature_dropout(input, p, training, inplace, min_dim: int, name: str):  # n
     else:
         mask_shape = shape[:2] + (1,) * (len(shape) - 2)
     mask = _dropout_mask(mask_shape, p, input._array.dtype)
-    return _maybe_inplace(input, DropoutFunction.apply(input, mask), inplace)
+    return _maybe_inplace(input, _ew.mul(input, Tensor._wrap(mask)), inplace)
 
 
 def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002

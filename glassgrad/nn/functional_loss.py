@@ -1,11 +1,15 @@
 """Loss functions, as in ``torch.nn.functional``: mse, l1, smooth-l1, huber, cross-entropy, nll, bce.
 
 Part III, nn chapter. A loss turns predictions and targets into one number to minimise. Here the
-derivative is the lesson, so each loss is a ``Function`` whose backward states it:
+derivative is the lesson, so each loss is a ``Primitive`` whose backward states it:
 
     mse:            L = mean((x − t)²)                 ∂L/∂x = 2(x − t)/N
-    cross-entropy:  L = −mean(log softmax(z)[target])   ∂L/∂z = (softmax(z) − onehot(target))/N
+    nll:            L = −mean(x[target])               ∂L/∂x = −onehot(target)/N
     bce-logits:     L = mean(softplus(z) − t·z)         ∂L/∂z = (σ(z) − t)/N
+
+Cross-entropy is log_softmax (ops/softmax.py) followed by nll_loss, as in PyTorch, and the chain rule
+through the two gives the famous ∂L/∂z = (softmax(z) − onehot(target))/N. The L1 loss is built from
+|x − t| and a mean, as PyTorch builds it.
 
 ``reduction`` is "mean" (divide the sum by N), "sum" or "none" (one loss per element). Errors for
 bad input use PyTorch's words.
@@ -13,12 +17,17 @@ bad input use PyTorch's words.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.ops._util import unbroadcast
+from glassgrad.ops.indexing import masked_fill
+from glassgrad.ops.reduce import log_softmax
+from glassgrad.ops.shape import _reshape
 from glassgrad.tensor import Tensor
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
@@ -85,40 +94,30 @@ def _spread(g, shape, reduction: str):
     return np.broadcast_to(g / n if reduction == "mean" else g, shape)
 
 
-def _unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
-    from glassgrad.ops._util import unbroadcast
-    return unbroadcast(g, shape)
-
-
-class PointwiseLoss(Function):
-    """L = reduce(ℓ(x − t)) for a per-element loss ℓ of the difference d = x − t (mse, l1, smooth-l1,
-    huber);  ∂L/∂x = ℓ'(d)·(1/N for "mean"),  ∂L/∂t = −∂L/∂x (then undo broadcasting)
+class PointwiseLoss(Primitive):
+    """L = reduce(ℓ(x − t)) for a per-element loss ℓ of the difference d = x − t (mse, smooth-l1,
+    huber: one subclass each);  ∂L/∂x = ℓ'(d)·(1/N for "mean"),  ∂L/∂t = −∂L/∂x (then undo broadcasting)
 
         mse:        ℓ = d²                                 ℓ' = 2d
-        l1:         ℓ = |d|                                ℓ' = sign d
         smooth_l1:  ℓ = ½d²/β if |d| < β else |d| − ½β      ℓ' = d/β if |d| < β else sign d
         huber:      ℓ = ½d² if |d| ≤ δ else δ(|d| − ½δ)    ℓ' = d if |d| ≤ δ else δ·sign d
     """
 
-    on_arrays = True
+    differentiable_backward = False  # the slope ℓ'(d) is saved from forward as a constant
+    kind = None
 
-    @staticmethod
-    def forward(ctx, x, t, kind, reduction, param):
+    @classmethod
+    def forward(cls, ctx, x, t, reduction, param):
         x, t = np.asarray(x), np.asarray(t)
         dtype = np.result_type(x, t) if t.dtype.kind == "f" else x.dtype
         d = (x - t).astype(dtype, copy=False)
         a = np.abs(d)
-        if kind == "mse":
+        if cls.kind == "mse":
             loss, slope = d * d, 2 * d
-        elif kind == "l1":
-            loss, slope = a, np.sign(d)
-        elif kind == "smooth_l1":
-            if param == 0:
-                loss, slope = a, np.sign(d)
-            else:
-                inside = a < param
-                loss = np.where(inside, 0.5 * d * d / param, a - 0.5 * param)
-                slope = np.where(inside, d / param, np.sign(d))
+        elif cls.kind == "smooth_l1":
+            inside = a < param
+            loss = np.where(inside, 0.5 * d * d / param, a - 0.5 * param)
+            slope = np.where(inside, d / param, np.sign(d))
         else:  # huber
             inside = a <= param
             loss = np.where(inside, 0.5 * d * d, param * (a - 0.5 * param))
@@ -133,34 +132,65 @@ class PointwiseLoss(Function):
         grad = _spread(g, ctx.slope.shape, ctx.reduction) * ctx.slope
         need_x, need_t = ctx.needs_input_grad[:2]
         sx, st = ctx.shapes
-        return (_unbroadcast(grad, sx) if need_x else None,
-                _unbroadcast(-grad, st) if need_t else None, None, None, None)
+        return (unbroadcast(grad, sx) if need_x else None,
+                unbroadcast(-grad, st) if need_t else None, None, None)
 
 
-def _pointwise(kind: str, name: str, input, target, reduction, param=None, weight=None):  # noqa: A002
+class MseLoss(PointwiseLoss):
+    kind = "mse"
+
+
+class SmoothL1Loss(PointwiseLoss):
+    kind = "smooth_l1"
+
+
+class HuberLoss(PointwiseLoss):
+    kind = "huber"
+
+
+def _weighted(loss, weight, reduction: str, mean_over_weights: bool = True):
+    """PyTorch's weighted losses: w·ℓ, then its sum, or Σ w·ℓ / Σ w (huber: the plain mean of w·ℓ)."""
+    loss = loss * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum" or not mean_over_weights:
+        return loss.sum() if reduction == "sum" else loss.mean()
+    return loss.sum() / weight.sum()
+
+
+def _pointwise(op, name: str, input, target, reduction, param=None, weight=None):  # noqa: A002
     _check(name, input, target)
     _warn_size(input, target)
-    if weight is not None:  # PyTorch's weighted form: Σ w·ℓ / Σ w ("mean")
+    if weight is not None:
         if weight.shape != input.shape:
             raise ValueError("Weights and input must have the same size.")
-        loss = PointwiseLoss.apply(input, target, kind, "none", param) * weight
-        return loss if reduction == "none" else loss.sum() if reduction == "sum" else \
-            loss.sum() / weight.sum()
-    return PointwiseLoss.apply(input, target, kind, reduction, param)
+        return _weighted(op.apply(input, target, "none", param), weight, reduction, op is not HuberLoss)
+    return op.apply(input, target, reduction, param)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
              weight=None):
     """Mean squared error: reduce((x − t)²);  ∂/∂x = 2(x − t)/N"""
-    return _pointwise("mse", "mse_loss", input, target, _reduction(reduction, size_average, reduce),
+    return _pointwise(MseLoss, "mse_loss", input, target, _reduction(reduction, size_average, reduce),
                       weight=weight)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
             weight=None):
-    """Mean absolute error: reduce(|x − t|);  ∂/∂x = sign(x − t)/N"""
-    return _pointwise("l1", "l1_loss", input, target, _reduction(reduction, size_average, reduce),
-                      weight=weight)
+    """Mean absolute error: reduce(|x − t|), built from the ops as PyTorch builds it (Sub, Abs, Mean);
+    ∂/∂x = sign(x − t)/N"""
+    _check("l1_loss", input, target)
+    _warn_size(input, target)
+    return _l1(input, target, _reduction(reduction, size_average, reduce), weight)
+
+
+def _l1(input, target, reduction: str, weight=None):  # noqa: A002
+    loss = (input - target).abs()
+    if weight is not None:
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        return _weighted(loss, weight, reduction)
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",  # noqa: A002
@@ -168,15 +198,19 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
     """Quadratic (½d²/β) for |d| < β, linear (|d| − ½β) beyond: robust to outliers."""
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    return _pointwise("smooth_l1", "smooth_l1_loss", input, target,
-                      _reduction(reduction, size_average, reduce), beta)
+    reduction = _reduction(reduction, size_average, reduce)
+    if beta == 0:  # no quadratic part left: the L1 loss, as PyTorch computes it
+        _check("smooth_l1_loss", input, target)
+        _warn_size(input, target)
+        return _l1(input, target, reduction)
+    return _pointwise(SmoothL1Loss, "smooth_l1_loss", input, target, reduction, beta)
 
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None):  # noqa: A002
     """½d² for |d| ≤ δ, δ(|d| − ½δ) beyond (= δ·smooth_l1 with β = δ)."""
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    return _pointwise("huber", "huber_loss", input, target, _reduction(reduction), delta,
+    return _pointwise(HuberLoss, "huber_loss", input, target, _reduction(reduction), delta,
                       weight=weight)
 
 
@@ -198,59 +232,30 @@ def _unrows(r: np.ndarray, shape: tuple) -> np.ndarray:
     return np.moveaxis(r.reshape(moved), -1, 1)
 
 
-def _log_softmax_rows(z: np.ndarray) -> np.ndarray:
-    shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+class NllLoss(Primitive):
+    """Negative log-likelihood of log-probabilities x (rows of class scores) at the target classes t:
 
+        L = −Σᵢ w_{tᵢ}·x[i, tᵢ]     (w: class weights, 1 by default; rows whose tᵢ is ignore_index skipped)
 
-class CrossEntropy(Function):
-    """Softmax cross-entropy on rows z (class scores), with per-row class weights q:
-
-        L_i = −Σ_c q_ic · log softmax(z_i)_c
-        ∂L_i/∂z_i = (Σ_c q_ic)·softmax(z_i) − q_i       (= softmax − onehot in the plain case)
-
-    Class indices t:  q_i = v_i·[(1 − ε)·w_{t_i}·onehot(t_i) + (ε/C)·w]  (v_i = 0 for ignore_index,
-    ε = label_smoothing, w = class weights); "mean" divides by Σ_i v_i·w_{t_i}.
-    Probabilities p:  q_i = w ⊙ ((1 − ε)·p_i + ε/C); "mean" divides by the number of rows.
-    With ``log_probs=True`` the input is already log-probabilities: that is nll_loss (no softmax).
+    "mean" divides by Σᵢ w_{tᵢ}, "sum" does not, "none" keeps one loss per row.
+    ∂L/∂x[i, c] = −w_{tᵢ} at c = tᵢ and 0 elsewhere (÷ Σ w for "mean"): a negated one-hot.
     """
 
-    on_arrays = True
-
     @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, log_probs):
+    def forward(ctx, x, target, weight, ignore_index, reduction):
         shape = x.shape
         z = _rows(x)
         n_rows, n_cls = z.shape
-        logp = z if log_probs else _log_softmax_rows(z)
-        w = weight if weight is not None else None
-        if target.dtype.kind == "f":  # class probabilities, same shape as the input
-            p = _rows(target).astype(z.dtype, copy=False)
-            if smoothing > 0:
-                p = p * (1 - smoothing) + smoothing / n_cls
-            q = p * w if w is not None else p
-            denom = n_rows
-        else:
-            t = target.reshape(-1)
-            valid = t != ignore_index
-            safe_t = np.where(valid, t, 0)
-            bad = valid & ((t < 0) | (t >= n_cls))
-            if bad.any():
-                raise IndexError(f"Target {t[bad][0]} is out of bounds.")
-            rows = np.arange(n_rows)
-            wt = (w[safe_t] * valid if w is not None else valid.astype(z.dtype))
-            denom = wt.sum()
-            if w is None and smoothing == 0:  # the common case: q is one-hot, never built
-                q = None
-                ctx.picked = (rows, safe_t, wt)
-                per_row = -logp[rows, safe_t] * wt
-            else:
-                q = np.zeros_like(z)
-                q[rows, safe_t] = (1 - smoothing) * wt
-                if smoothing > 0:
-                    q += (smoothing / n_cls) * (w if w is not None else 1.0) * valid[:, None]
-        if q is not None:
-            per_row = -(q * logp).sum(axis=1)
+        t = target.reshape(-1)
+        valid = t != ignore_index
+        safe_t = np.where(valid, t, 0)
+        bad = valid & ((t < 0) | (t >= n_cls))
+        if bad.any():
+            raise IndexError(f"Target {t[bad][0]} is out of bounds.")
+        wt = weight[safe_t] * valid if weight is not None else valid.astype(z.dtype)
+        rows = np.arange(n_rows)
+        per_row = -z[rows, safe_t] * wt
+        denom = wt.sum()
         if reduction == "none":
             out = per_row.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else per_row.reshape(())
         elif reduction == "sum":
@@ -258,44 +263,42 @@ class CrossEntropy(Function):
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
                 out = per_row.sum() / denom
-        ctx.save_for_backward(logp)
-        ctx.q, ctx.denom, ctx.shape, ctx.reduction, ctx.log_probs = q, denom, shape, reduction, log_probs
-        ctx.smoothing, ctx.w = smoothing, w
+        ctx.picked, ctx.n_cls, ctx.denom = (rows, safe_t, wt), n_cls, denom
+        ctx.shape, ctx.reduction = shape, reduction
         return np.asarray(out, dtype=z.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        logp, = ctx.saved_tensors
-        q = ctx.q
+        rows, t, wt = ctx.picked
         if ctx.reduction == "none":
-            scale = np.reshape(g, (-1, 1))
-        elif ctx.reduction == "sum":
-            scale = g
-        else:
-            scale = g / ctx.denom
-        if q is None:  # one-hot q: grad = (softmax·v − onehot·v)·scale, written in place
-            rows, t, wt = ctx.picked
-            grad_rows = np.zeros_like(logp) if ctx.log_probs else np.exp(logp) * wt[:, None]
-            grad_rows[rows, t] -= wt
-            grad_rows *= scale
-        elif ctx.log_probs:
-            grad_rows = -q * scale
-        else:
-            grad_rows = (q.sum(axis=1, keepdims=True) * np.exp(logp) - q) * scale
-        grad_x = _unrows(grad_rows, ctx.shape) if ctx.needs_input_grad[0] else None
-        grad_t = None
-        if ctx.needs_input_grad[1]:  # probability targets: ∂L/∂p = −(1 − ε)·w·log softmax(z)
-            gt = -(1 - ctx.smoothing) * logp * scale
-            if ctx.w is not None:
-                gt = gt * ctx.w
-            grad_t = _unrows(gt, ctx.shape)
-        return grad_x, grad_t, None, None, None, None, None
+            g = np.reshape(g, (-1, 1))
+        elif ctx.reduction == "mean":
+            g = g / ctx.denom
+        onehot = np.zeros((len(rows), ctx.n_cls), wt.dtype)
+        onehot[rows, t] = -wt
+        return _unrows(onehot * g, ctx.shape), None, None, None, None
 
 
+class NllLoss2d(NllLoss):  # PyTorch's node for inputs with spatial dims (N, C, H, W): NllLoss2DBackward0
+    node_name = "NllLoss2DBackward0"
 
 
-def _class_loss(name: str, input, target, weight, ignore_index, reduction, smoothing,  # noqa: A002
-                log_probs: bool):
+def _nll_nd(input, target, weight, ignore_index: int, reduction: str):  # noqa: A002
+    """nll_loss for any rank, as PyTorch arranges it: (C) and (N, C) rows directly, (N, C, H, W) as an
+    image, and other ranks viewed as (N, C, 1, rest) images (their per-pixel losses viewed back)."""
+    x = input._array
+    if x.ndim <= 2:
+        return NllLoss.apply(input, target, weight, ignore_index, reduction)
+    if x.ndim == 4:
+        return NllLoss2d.apply(input, target, weight, ignore_index, reduction)
+    n, c, rest = x.shape[0], x.shape[1], math.prod(x.shape[2:])
+    target = Tensor._wrap(target._array.reshape(n, 1, rest))
+    out = NllLoss2d.apply(_reshape(input, (n, c, 1, rest)), target, weight, ignore_index, reduction)
+    return out if reduction != "none" else _reshape(out, (n,) + x.shape[2:])
+
+
+def _check_class_loss(name: str, input, target, weight, smoothing, log_probs: bool):  # noqa: A002
+    """PyTorch's checks for cross_entropy/nll_loss; returns (targets are probabilities?, weight array)."""
     _check(name, input, target)
     x, t = input._array, target._array
     if x.ndim == 0:
@@ -335,7 +338,45 @@ def _class_loss(name: str, input, target, weight, ignore_index, reduction, smoot
         w = w.astype(x.dtype, copy=False)
     if not 0.0 <= smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {smoothing}")
-    return CrossEntropy.apply(input, target, w, ignore_index, reduction, smoothing, log_probs)
+    return probabilities, w
+
+
+def _along_classes(w: np.ndarray, ndim: int, class_dim: int) -> Tensor:
+    """Class weights shaped to broadcast against the scores (C along the class dim, 1 elsewhere)."""
+    return Tensor._wrap(w.reshape(tuple(w.size if d == class_dim else 1 for d in range(ndim))))
+
+
+def _smoothed(logp, nll, target, w, reduction: str, ignore_index: int, smoothing: float,
+              class_dim: int):
+    """Label smoothing, PyTorch's way: (1 − ε)·nll + ε/C·(−Σ_c w_c·log p_c), ignored rows left out."""
+    n_cls = logp._array.shape[class_dim]
+    t = target._array
+    ignore = t == ignore_index
+    weighted = logp * _along_classes(w, logp._array.ndim, class_dim) if w is not None else logp
+    smooth = masked_fill(-weighted.sum(class_dim), Tensor._wrap(ignore), 0.0)
+    if reduction == "mean":
+        kept = t[~ignore]
+        denom = w[kept].sum() if w is not None else np.int64(kept.size)
+        smooth = smooth.sum() / Tensor._wrap(np.asarray(denom))
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return nll * (1 - smoothing) + smooth * (smoothing / n_cls)
+
+
+def _soft_targets(logp, target, w, reduction: str, smoothing: float, class_dim: int):
+    """Class probabilities as targets: L = −Σ_c w_c·p_c·log softmax(z)_c per row (PyTorch's formula;
+    with smoothing, p becomes (1 − ε)·p + ε/C); "mean" divides by the number of rows."""
+    n_cls = logp._array.shape[class_dim]
+    if smoothing > 0:
+        target = target * (1 - smoothing) + smoothing / n_cls
+    loss = logp * target
+    if w is not None:
+        loss = loss * _along_classes(w, logp._array.ndim, class_dim)
+    if reduction == "none":
+        return -loss.sum(class_dim)
+    if reduction == "sum":
+        return -loss.sum()
+    return -loss.sum() / (logp._array.size / n_cls if logp._array.size else float("nan"))
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,  # noqa: A002
@@ -343,25 +384,36 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     """−log softmax(input)[target], averaged: the classification loss on raw scores (logits).
 
     ``input`` is (N, C), (C,) or (N, C, d1, ...); ``target`` holds class indices (int64, shape (N,)
-    or (N, d1, ...)) or class probabilities (same shape as input). Gradient: (softmax − onehot)/N.
+    or (N, d1, ...)) or class probabilities (same shape as input). It is ``nll_loss(log_softmax(input))``,
+    as in PyTorch, so its gradient is (softmax − onehot)/N.
     """
-    return _class_loss("cross_entropy", input, target, weight, ignore_index,
-                       _reduction(reduction, size_average, reduce), float(label_smoothing), False)
+    reduction = _reduction(reduction, size_average, reduce)
+    smoothing = float(label_smoothing)
+    probabilities, w = _check_class_loss("cross_entropy", input, target, weight, smoothing, False)
+    class_dim = 0 if input._array.ndim == 1 else 1
+    logp = log_softmax(input, class_dim)
+    if probabilities:
+        return _soft_targets(logp, target, w, reduction, smoothing, class_dim)
+    nll = _nll_nd(logp, target, w, ignore_index, reduction)
+    if smoothing == 0:
+        return nll
+    return _smoothed(logp, nll, target, w, reduction, ignore_index, smoothing, class_dim)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,  # noqa: A002
              reduce=None, reduction: str = "mean"):
     """Negative log-likelihood: −input[target] for log-probabilities ``input`` (after log_softmax)."""
-    return _class_loss("nll_loss", input, target, weight, ignore_index,
-                       _reduction(reduction, size_average, reduce), 0.0, True)
+    reduction = _reduction(reduction, size_average, reduce)
+    _, w = _check_class_loss("nll_loss", input, target, weight, 0.0, True)
+    return _nll_nd(input, target, w, ignore_index, reduction)
 
 
 # --- binary cross-entropy ----------------------------------------------------------------------------
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(Primitive):
     """ℓ = −w·(t·log x + (1 − t)·log(1 − x)), each log clamped at −100 (so x = 0 or 1 stays finite);
     ∂ℓ/∂x = w·(x − t) / max(x(1 − x), 1e-12);  ∂ℓ/∂t = w·(log(1 − x) − log x) (not clamped)"""
 
-    on_arrays = True
+    differentiable_backward = False  # the clamp and the max are numpy-only here
 
     @staticmethod
     def forward(ctx, x, t, w, reduction):
@@ -415,13 +467,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return BinaryCrossEntropy.apply(input, target, w, reduction)
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogits(Primitive):
     """ℓ = w·[(1 − t)·z + (1 + (p − 1)t)·softplus(−z)]  (p = pos_weight; = −t log σ(z) − (1 − t) log(1 − σ(z))
     when p = 1), with softplus(−z) = log(1 + e^(−|z|)) + max(−z, 0): no overflow for any z.
     ∂ℓ/∂z = w·[(1 + (p − 1)t)(σ(z) − 1) + 1 − t]  (= w·(σ(z) − t) when p = 1)
     ∂ℓ/∂t = w·[−z + (p − 1)·softplus(−z)]"""
 
-    on_arrays = True
+    differentiable_backward = False  # backward reuses softplus(−z) saved from forward
 
     @staticmethod
     def forward(ctx, z, t, w, pos_weight, reduction):
@@ -454,10 +506,10 @@ class BinaryCrossEntropyWithLogits(Function):
                 grad_z = g * (sig - t)
             else:
                 grad_z = g * (ctx.lw * (sig - 1) + 1 - t)
-            grad_z = _unbroadcast(grad_z, ctx.shapes[0])
+            grad_z = unbroadcast(grad_z, ctx.shapes[0])
         if ctx.needs_input_grad[1]:
             dt = -z + ((ctx.pw - 1) * ctx.sp_neg if ctx.pw is not None else 0)
-            grad_t = _unbroadcast(g * dt, ctx.shapes[1])
+            grad_t = unbroadcast(g * dt, ctx.shapes[1])
         return grad_z, grad_t, None, None, None
 
 

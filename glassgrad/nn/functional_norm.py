@@ -17,11 +17,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import Primitive
 from glassgrad.ops import elementwise as _ew
+from glassgrad.ops.linalg import norm
+from glassgrad.ops.shape import expand
 from glassgrad.tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "normalize"]
+
+# PyTorch's normalisation nodes always have three inputs (input, weight, bias), None for an affine
+# parameter left out: this empty tensor stands in for it, so next_functions has PyTorch's length.
+_ABSENT = Tensor._wrap(np.zeros(0, np.float32))
+_NONE = _ABSENT._array  # what forward receives in its place
+
+
+def _given(t):
+    return _ABSENT if t is None else t
 
 
 def _affine_grads(ctx, g, xhat, reduce_axes):
@@ -36,10 +47,10 @@ def _normalized_grad(gxh, xhat, rstd, axes):
                    - xhat * (gxh * xhat).mean(axis=axes, keepdims=True))
 
 
-class LayerNormFunction(Function):
+class NativeLayerNorm(Primitive):
     """Layer normalisation over the last k dimensions (see the module docstring for the math)."""
 
-    on_arrays = True
+    differentiable_backward = False  # x̂ and 1/σ are saved from forward as constants
 
     @staticmethod
     def forward(ctx, x, w, b, k, eps):
@@ -48,8 +59,8 @@ class LayerNormFunction(Function):
         xc = x - mu
         rstd = 1.0 / np.sqrt((xc * xc).mean(axis=axes, keepdims=True) + eps)
         xhat = xc * rstd
-        y = xhat * w if w is not None else xhat.copy()
-        if b is not None:
+        y = xhat * w if w is not _NONE else xhat.copy()
+        if b is not _NONE:
             y += b
         ctx.save_for_backward(xhat, rstd, w)
         ctx.axes, ctx.batch_axes = axes, tuple(range(x.ndim - k))
@@ -61,7 +72,7 @@ class LayerNormFunction(Function):
         xhat, rstd, w = ctx.saved_tensors
         grad_x = None
         if ctx.needs_input_grad[0]:
-            grad_x = _normalized_grad(g * w if w is not None else g, xhat, rstd, ctx.axes)
+            grad_x = _normalized_grad(g * w if w is not _NONE else g, xhat, rstd, ctx.axes)
         return (grad_x, *_affine_grads(ctx, g, xhat, ctx.batch_axes), None, None)
 
 
@@ -80,14 +91,15 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         if t is not None and tuple(t.shape) != normalized_shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} "
                                f"of shape {list(t.shape)} and normalized_shape = {list(normalized_shape)}")
-    return LayerNormFunction.apply(input, weight, bias, k, eps)
+    return NativeLayerNorm.apply(input, _given(weight), _given(bias), k, eps)
 
 
-class BatchNormFunction(Function):
+class NativeBatchNorm(Primitive):
     """Batch normalisation per channel (axis 1) over the batch and spatial axes. Training: batch
-    statistics (and the running statistics move towards them, in place); eval: the running ones."""
+    statistics (and the running statistics move towards them, in place); eval: the running ones.
+    The running statistics are arrays, not inputs: no gradient flows into them (as in PyTorch)."""
 
-    on_arrays = True
+    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, w, b, running_mean, running_var, training, momentum, eps):
@@ -109,8 +121,8 @@ class BatchNormFunction(Function):
             xc = x - mean
         rstd = 1.0 / np.sqrt(var + eps)
         xhat = xc * rstd
-        y = xhat * w.reshape(bshape) if w is not None else xhat.copy()
-        if b is not None:
+        y = xhat * w.reshape(bshape) if w is not _NONE else xhat.copy()
+        if b is not _NONE:
             y += b.reshape(bshape)
         ctx.save_for_backward(xhat, rstd, w)
         ctx.axes, ctx.bshape, ctx.training = axes, bshape, training
@@ -122,7 +134,7 @@ class BatchNormFunction(Function):
         xhat, rstd, w = ctx.saved_tensors
         grad_x = None
         if ctx.needs_input_grad[0]:
-            gxh = g * w.reshape(ctx.bshape) if w is not None else g
+            gxh = g * w.reshape(ctx.bshape) if w is not _NONE else g
             # eval: μ and σ are constants, so x̂ is linear in x and only the first term remains
             grad_x = _normalized_grad(gxh, xhat, rstd, ctx.axes) if ctx.training else gxh * rstd
         return (grad_x, *_affine_grads(ctx, g, xhat, ctx.axes), None, None, None, None, None)
@@ -144,44 +156,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                          f"{input.size()}")
     if not training and (running_mean is None or running_var is None):
         raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
-    out = BatchNormFunction.apply(input, weight, bias, running_mean, running_var, training,
-                                  momentum, eps)
+    stats = [None if t is None else t._array for t in (running_mean, running_var)]
+    out = NativeBatchNorm.apply(input, _given(weight), _given(bias), *stats, training, momentum, eps)
     if training and running_mean is not None:  # they were updated in place
         running_mean._vc[0] += 1
         running_var._vc[0] += 1
     return out
 
 
-class PNorm(Function):
-    """n = (Σ|x|ᵖ)^(1/p) along an axis;  ∂n/∂x = sign(x)·|x|^(p−1) / n^(p−1)  (0 where n = 0)"""
-
-    on_arrays = True
-
-    @staticmethod
-    def forward(ctx, x, p, axis):
-        a = np.abs(x)
-        n = np.sqrt((x * x).sum(axis=axis, keepdims=True)) if p == 2 else \
-            (a ** p).sum(axis=axis, keepdims=True) ** (1.0 / p)
-        ctx.save_for_backward(x, n)
-        ctx.p = p
-        return n
-
-    @staticmethod
-    def backward(ctx, g):
-        x, n = ctx.saved_tensors
-        p = ctx.p
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if p == 2:
-                d = x / n
-            else:
-                d = np.sign(x) * np.abs(x) ** (p - 1) / n ** (p - 1)
-        return np.where(n == 0, 0.0, g * d).astype(x.dtype, copy=False), None, None
-
-
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):  # noqa: A002
-    """x / max(‖x‖ₚ, eps) along ``dim``: each slice scaled to unit p-norm."""
+    """x / max(‖x‖ₚ, eps) along ``dim``: each slice scaled to unit p-norm (the norm: ops/linalg.py)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"normalize(): argument 'input' must be Tensor, not {type(input).__name__}")
-    axis = input._dim(dim)
-    n = PNorm.apply(input, float(p), axis)
-    return _ew.div(input, _ew.clamp(n, min=eps))
+    n = norm(input, float(p), input._dim(dim), keepdim=True)
+    return _ew.div(input, expand(_ew.clamp(n, min=eps), input._array.shape))  # PyTorch's steps

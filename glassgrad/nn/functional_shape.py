@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassgrad.autograd.function import Function
+from glassgrad.autograd.function import Primitive
 from glassgrad.tensor import Tensor
 
 __all__ = ["one_hot", "embedding", "pad"]
@@ -37,10 +37,10 @@ def one_hot(tensor, num_classes: int = -1):
     return Tensor._wrap(out)
 
 
-class EmbeddingFunction(Function):
+class Embedding(Primitive):
     """out = W[idx];  grad_W[i] = Σ over positions k with idx_k = i of g_k (rows of padding_idx: 0)"""
 
-    on_arrays = True
+    differentiable_backward = False  # np.add.at writes into an array
 
     @staticmethod
     def forward(ctx, idx, weight, padding_idx):
@@ -81,7 +81,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
         weight._vc[0] += 1
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
-    return EmbeddingFunction.apply(input, weight, padding_idx)
+    return Embedding.apply(input, weight, padding_idx)
 
 
 # --- pad ----------------------------------------------------------------------------------------------
@@ -99,10 +99,11 @@ def _pairs(pad, ndim: int) -> list:
     return pairs
 
 
-class ConstantPad(Function):
+class ConstantPad(Primitive):
     """out = x written into a bigger array of ``value`` (negative pads crop);  grad_x = g's window"""
 
-    on_arrays = True
+    node_name = "ConstantPadNdBackward0"
+    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, pairs, value):
@@ -123,11 +124,11 @@ class ConstantPad(Function):
         return grad, None, None
 
 
-class IndexPad(Function):
+class IndexPad(Primitive):
     """Reflect / replicate / circular padding: along each axis, output position j reads input
     position src[j];  grad_x[i] = Σ_{j: src[j] = i} g[j]  (copies send their gradient home)"""
 
-    on_arrays = True
+    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, sources):
@@ -145,6 +146,37 @@ class IndexPad(Function):
             np.add.at(acc, src, moved)
             g = np.moveaxis(acc, 0, axis)
         return g, None
+
+
+# PyTorch's nodes for reflect and replicate padding name how many dims were padded; circular padding
+# is a composite there (CopySlices nodes), here the same IndexPad.
+class ReflectionPad1D(IndexPad):
+    pass
+
+
+class ReflectionPad2D(IndexPad):
+    pass
+
+
+class ReflectionPad3D(IndexPad):
+    pass
+
+
+class ReplicationPad1D(IndexPad):
+    pass
+
+
+class ReplicationPad2D(IndexPad):
+    pass
+
+
+class ReplicationPad3D(IndexPad):
+    pass
+
+
+_INDEX_PADS = {("reflect", 1): ReflectionPad1D, ("reflect", 2): ReflectionPad2D,
+               ("reflect", 3): ReflectionPad3D, ("replicate", 1): ReplicationPad1D,
+               ("replicate", 2): ReplicationPad2D, ("replicate", 3): ReplicationPad3D}
 
 
 def _source_index(n: int, before: int, after: int, mode: str, axis: int, shape) -> np.ndarray:
@@ -185,4 +217,4 @@ def pad(input, pad, mode: str = "constant", value=None):  # noqa: A002, A001
     shape = input._array.shape
     sources = [(axis, _source_index(shape[axis], b, a, mode, axis, shape))
                for axis, (b, a) in enumerate(pairs) if (b, a) != (0, 0)]
-    return IndexPad.apply(input, sources)
+    return _INDEX_PADS.get((mode, len(pad) // 2), IndexPad).apply(input, sources)

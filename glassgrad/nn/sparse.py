@@ -2,7 +2,7 @@
 
 Part III, nn chapter. ``Embedding(10, 3)`` holds a (10, 3) weight; calling it on integer indices
 returns their rows. Gradients flow only into the rows that were looked up (see
-``functional_shape.EmbeddingFunction``); the ``padding_idx`` row stays zero and never learns.
+``functional_shape.Embedding``); the ``padding_idx`` row stays zero and never learns.
 """
 
 from __future__ import annotations
