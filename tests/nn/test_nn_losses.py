@@ -38,9 +38,10 @@ def test_pointwise_losses(name, kw, reduction):
 
 def test_mse_with_weight_and_broadcast_warning():
     x, t, w = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.random((3, 4))
-    for red in REDUCTIONS:
-        compare(lambda a, b: F.mse_loss(a, b, reduction=red, weight=glassgrad.tensor(w)),
-                lambda a, b: TF.mse_loss(a, b, reduction=red, weight=torch.tensor(w)), x, t)
+    for red in REDUCTIONS:  # huber's weighted mean is mean(w·ℓ), the others' Σ w·ℓ / Σ w
+        for name in ("mse_loss", "l1_loss", "huber_loss"):
+            compare(lambda a, b: getattr(F, name)(a, b, reduction=red, weight=glassgrad.tensor(w)),
+                    lambda a, b: getattr(TF, name)(a, b, reduction=red, weight=torch.tensor(w)), x, t)
     with pytest.warns(UserWarning, match="Using a target size .* that is different to the input size"):
         out = F.mse_loss(glassgrad.tensor(x), glassgrad.tensor(t[:1]))
     with warnings.catch_warnings():
