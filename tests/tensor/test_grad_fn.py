@@ -11,6 +11,11 @@ glassgrad and in PyTorch on the same numbers, every floating input requiring gra
   the operation (PyTorch also counts an optional tensor argument left out, such as batch_norm's weight).
 
 An output that needs no gradient (a comparison, argmax) has ``grad_fn`` None on both sides.
+
+The nodes *under* the root may differ in detail where glassgrad fuses a step PyTorch records: nn.Linear's
+AddmmBackward0/MmBackward0 take the weight itself where PyTorch's take a TBackward0 of it, and matmul
+skips expands and reshapes that change nothing. The tests below check the children where a learner
+looks (cross_entropy's LogSoftmaxBackward0, the views around a batched linear layer).
 """
 
 from __future__ import annotations
@@ -65,8 +70,20 @@ def assert_same_nodes(ours: tuple, theirs: tuple, what: str) -> None:
 
 
 # --- every op of the catalog ----------------------------------------------------------------------------
+# Where glassgrad deliberately differs (each an xfail(strict=True), so matching shows up as XPASS):
+# PyTorch's einsum is a composite of permutes, reshapes and bmm whose last node depends on the equation
+# (ViewBackward0, MulBackward0, PermuteBackward0 ...); glassgrad's is one primitive, EinsumBackward0,
+# because its backward is the lesson: another einsum of the gradient with the other operands.
+CATALOG_DIFFERS = {s.name: "einsum is one primitive here (its backward is the lesson), a composite in PyTorch"
+                   for s in TENSOR_OPS if s.name.startswith("einsum")}
 
-@pytest.mark.parametrize("spec", TENSOR_OPS, ids=[s.name for s in TENSOR_OPS])
+
+def _catalog_cases():
+    return [pytest.param(s, id=s.name, marks=pytest.mark.xfail(strict=True, reason=CATALOG_DIFFERS[s.name])
+                         if s.name in CATALOG_DIFFERS else ()) for s in TENSOR_OPS]
+
+
+@pytest.mark.parametrize("spec", _catalog_cases())
 def test_catalog_grad_fn_matches_pytorch(spec):
     @SETTINGS
     @given(data=st.data())
@@ -121,6 +138,10 @@ CASES = {
     "batched_matrix": (lambda T, a, b: a @ b, _floats(2, 4, 3), _floats(3, 2)),
     "batched_batched": (lambda T, a, b: a @ b, _floats(2, 4, 3), _floats(2, 3, 2)),
     "bmm": (lambda T, a, b: T.bmm(a, b), _floats(2, 4, 3), _floats(2, 3, 2)),
+    "batched_fixed_matrix": (lambda T, a, b: a @ b, _fixed(_floats(2, 4, 3)), _floats(3, 2)),
+    "matrix_batched": (lambda T, a, b: a @ b, _floats(4, 3), _floats(2, 3, 5)),
+    "fixed_matrix_batched": (lambda T, a, b: a @ b, _fixed(_floats(4, 3)), _floats(2, 3, 5)),
+    "batch_of_one_batched": (lambda T, a, b: a @ b, _floats(1, 4, 3), _floats(2, 3, 5)),
     # reductions: the overload number tells "all elements" from "along dims"
     "sum_all": (lambda T, x: x.sum(), _floats(4, 3)),
     "sum_dim": (lambda T, x: x.sum(1), _floats(4, 3)),
@@ -128,6 +149,12 @@ CASES = {
     "mean_dim": (lambda T, x: x.mean(0, keepdim=True), _floats(4, 3)),
     "max_all": (lambda T, x: x.max(), _floats(4, 3)),
     "max_dim": (lambda T, x: x.max(1), _floats(4, 3)),
+    "var_mean": (lambda T, x: T.var_mean(x, 0), _floats(4, 3)),
+    "std_mean": (lambda T, x: T.std_mean(x), _floats(4, 3)),
+    "median_dim": (lambda T, x: x.median(0), _floats(4, 3)),
+    "cumsum": (lambda T, x: x.cumsum(1), _floats(4, 3)),
+    "sort": (lambda T, x: x.sort(1), _floats(4, 3)),
+    "topk": (lambda T, x: x.topk(2), _floats(4, 3)),
     # shape and indexing
     "reshape": (lambda T, x: x.reshape(3, 4), _floats(4, 3)),
     "view": (lambda T, x: x.view(-1), _floats(4, 3)),
@@ -145,6 +172,12 @@ CASES = {
     "expand": (lambda T, x: x.expand(2, 3), _floats(3)),
     "flatten": (lambda T, x: x.flatten(), _floats(2, 4, 3)),
     "flatten_start": (lambda T, x: x.flatten(1), _floats(2, 4, 3)),
+    "index_select": (lambda T, x: x.index_select(0, T.tensor([0, 2])), _floats(4, 3)),
+    "masked_fill_tensor": (lambda T, x, v: x.masked_fill(x > 0, v), _floats(4, 3), _floats()),
+    "take": (lambda T, x: x.take(T.tensor([0, 5])), _floats(4, 3)),
+    "unbind": (lambda T, x: x.unbind(1), _floats(4, 3)),
+    "split_sizes": (lambda T, x: x.split([1, 3]), _floats(4, 3)),
+    "vstack_vectors": (lambda T, a, b: T.vstack([a, b]), _floats(3), _floats(3)),
     "cat": (lambda T, a, b: T.cat([a, b]), _floats(4, 3), _floats(2, 3)),
     "stack": (lambda T, a, b: T.stack([a, b]), _floats(4, 3), _floats(4, 3)),
     # activations
@@ -158,6 +191,11 @@ CASES = {
     "elu": (lambda T, x: T.nn.functional.elu(x), _floats(4, 3)),
     "silu": (lambda T, x: T.nn.functional.silu(x), _floats(4, 3)),
     "softplus": (lambda T, x: T.nn.functional.softplus(x), _floats(4, 3)),
+    "hardtanh": (lambda T, x: T.nn.functional.hardtanh(x), _floats(4, 3)),
+    "relu6": (lambda T, x: T.nn.functional.relu6(x), _floats(4, 3)),
+    "mish": (lambda T, x: T.nn.functional.mish(x), _floats(4, 3)),
+    "gelu_tanh": (lambda T, x: T.nn.functional.gelu(x, approximate="tanh"), _floats(4, 3)),
+    "normalize": (lambda T, x: T.nn.functional.normalize(x), _floats(4, 3)),
     # losses
     "mse_loss": (lambda T, x, y: T.nn.functional.mse_loss(x, y), _floats(4, 3), _fixed(_floats(4, 3))),
     "mse_loss_none": (lambda T, x, y: T.nn.functional.mse_loss(x, y, reduction="none"), _floats(4, 3),
@@ -170,6 +208,18 @@ CASES = {
     "cross_entropy": (lambda T, x, y: T.nn.functional.cross_entropy(x, y), _floats(4, 3), CLASSES),
     "cross_entropy_none": (lambda T, x, y: T.nn.functional.cross_entropy(x, y, reduction="none"),
                            _floats(4, 3), CLASSES),
+    "cross_entropy_weight": (lambda T, x, y, w: T.nn.functional.cross_entropy(x, y, weight=w), _floats(4, 3),
+                             CLASSES, _fixed(RNG.random(3).astype(np.float32))),
+    "cross_entropy_label_smoothing": (
+        lambda T, x, y: T.nn.functional.cross_entropy(x, y, label_smoothing=0.1), _floats(4, 3), CLASSES),
+    "cross_entropy_image": (lambda T, x, y: T.nn.functional.cross_entropy(x, y), _floats(2, 3, 2, 2),
+                            RNG.integers(0, 3, (2, 2, 2))),
+    "cross_entropy_sequence_none": (
+        lambda T, x, y: T.nn.functional.cross_entropy(x, y, reduction="none"), _floats(2, 3, 5),
+        RNG.integers(0, 3, (2, 5))),
+    "cross_entropy_probabilities_none": (
+        lambda T, x, y: T.nn.functional.cross_entropy(x, y, reduction="none"), _floats(4, 3),
+        _fixed(RNG.random((4, 3)).astype(np.float32))),
     "binary_cross_entropy": (lambda T, x, y: T.nn.functional.binary_cross_entropy(T.sigmoid(x), y),
                              _floats(4, 3), _fixed(RNG.random((4, 3)).astype(np.float32))),
     "binary_cross_entropy_with_logits": (
@@ -182,9 +232,24 @@ CASES = {
                        _floats(3, 2, 3, 3)),
     "conv1d": (lambda T, x, w, b: T.nn.functional.conv1d(x, w, b), _floats(1, 2, 5), _floats(3, 2, 3),
                _floats(3)),
+    "conv2d_unbatched": (lambda T, x, w: T.nn.functional.conv2d(x, w), _floats(2, 5, 5), _floats(3, 2, 3, 3)),
+    "conv1d_unbatched": (lambda T, x, w, b: T.nn.functional.conv1d(x, w, b), _floats(2, 5), _floats(3, 2, 3),
+                         _floats(3)),
     "max_pool2d": (lambda T, x: T.nn.functional.max_pool2d(x, 2), _floats(1, 2, 4, 4)),
+    "max_pool2d_unbatched": (lambda T, x: T.nn.functional.max_pool2d(x, 2), _floats(2, 4, 4)),
+    "max_pool1d": (lambda T, x: T.nn.functional.max_pool1d(x, 2), _floats(1, 2, 4)),
     "avg_pool2d": (lambda T, x: T.nn.functional.avg_pool2d(x, 2), _floats(1, 2, 4, 4)),
+    "avg_pool1d": (lambda T, x: T.nn.functional.avg_pool1d(x, 2), _floats(1, 2, 4)),
+    "adaptive_avg_pool2d": (lambda T, x: T.nn.functional.adaptive_avg_pool2d(x, 2), _floats(1, 2, 4, 4)),
+    "adaptive_avg_pool2d_to_one": (lambda T, x: T.nn.functional.adaptive_avg_pool2d(x, 1),
+                                   _floats(1, 2, 4, 4)),
+    "adaptive_avg_pool1d": (lambda T, x: T.nn.functional.adaptive_avg_pool1d(x, 2), _floats(1, 2, 4)),
+    "pad_constant": (lambda T, x: T.nn.functional.pad(x, (1, 1)), _floats(1, 2, 3, 3)),
+    "pad_reflect": (lambda T, x: T.nn.functional.pad(x, (1, 1, 1, 1), mode="reflect"), _floats(1, 2, 3, 3)),
+    "pad_replicate_1d": (lambda T, x: T.nn.functional.pad(x, (1, 2), mode="replicate"), _floats(1, 2, 3)),
     "embedding": (lambda T, i, w: T.nn.functional.embedding(i, w), np.array([0, 2, 1]), _floats(4, 3)),
+    "embedding_padding_idx": (lambda T, i, w: T.nn.functional.embedding(i, w, padding_idx=0),
+                              np.array([0, 2, 1]), _floats(4, 3)),
     "batch_norm": (lambda T, x: T.nn.functional.batch_norm(x, None, None, training=True), _floats(4, 3)),
     "batch_norm_affine": (
         lambda T, x, m, v, w, b: T.nn.functional.batch_norm(x, m, v, w, b, training=True), _floats(4, 3),
@@ -196,6 +261,7 @@ CASES = {
     "layer_norm_affine": (lambda T, x, w, b: T.nn.functional.layer_norm(x, (3,), w, b), _floats(4, 3),
                           _floats(3), _floats(3)),
     "dropout_train": (lambda T, x: T.nn.functional.dropout(x, 0.5, training=True), _floats(4, 3)),
+    "dropout2d_train": (lambda T, x: T.nn.functional.dropout2d(x, 0.5, training=True), _floats(2, 3, 4, 4)),
 }
 
 # Where glassgrad deliberately differs from PyTorch: case name -> why (each an xfail(strict=True)).
