@@ -4,16 +4,22 @@ The package reads like a book, in this order:
 
 PART I — one number at a time (``glassgrad.scalar``)
     ``Value``: a number that remembers how it was made; ``backward()`` applies the chain rule.
-    ``scalar.nn``: Neuron, Layer, MLP, losses and a gradient-descent step, all made of Values.
+    ``scalar.gradcheck``: central differences for Values; ``scalar.nn``: Neuron, Layer, MLP, losses and
+    a gradient-descent step, all made of Values. ``graph.py`` (topological order without recursion) is
+    the walk ``Value.backward`` uses; ``explain`` orders tensor graphs with it too.
 PART II — backprop by hand (``glassgrad.manual``)
     Dense, activations, convolution and losses with hand-derived ``forward``/``backward`` in numpy.
 PART III — tensors, shaped like PyTorch (this top level, ``autograd``, ``ops``, ``nn``, ``optim``,
-    ``utils.data``): write PyTorch code, run it with ``import glassgrad as torch``.
+    ``utils.data``): write PyTorch code, run it with ``import glassgrad as torch``. The tensor engine
+    (``autograd/engine.py``) finds its order by counting each node's pending inputs, not with
+    ``graph.py``; ``autograd.gradcheck`` checks its derivatives against central differences.
 PART IV — seeing it (``glassgrad.explain``, ``glassgrad.studio``, the ``glassgrad`` command)
     graphs with every value and gradient, narrated backward steps, gradient checks, a training-step
     report and a live web studio.
 
-Shared by the engines: ``graph.py`` (topological order) and ``gradcheck.py`` (numerical derivatives).
+Below, the top level is gathered from the modules that define it, one block per module: the tensor and
+its creation functions, then the ops family by family (``glassgrad/ops/__init__.py`` gives their
+reading order).
 """
 
 from glassgrad import autograd  # noqa: F401  (as torch.autograd; loads the tensor too)
@@ -23,18 +29,44 @@ from glassgrad.dtypes import (bool, double, dtype, float, float16, float32, floa
                               get_default_dtype, half, int, int8, int16, int32, int64, long,
                               set_default_dtype, short, uint8)
 from glassgrad.tensor import Size, Tensor, device
+from glassgrad.creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, zeros_like,
+                                ones_like, full_like, empty_like, rand_like, randn_like, randint_like,
+                                arange, linspace, eye, rand, randn, randint, randperm, normal, bernoulli,
+                                multinomial, manual_seed, seed, initial_seed, Generator, default_generator,
+                                get_rng_state, set_rng_state)
+from glassgrad import ops  # noqa: F401  (importing it attaches every family's methods to Tensor)
+from glassgrad.ops.elementwise import (add, sub, subtract, mul, multiply, div, divide,  # noqa: A004
+                                       true_divide, floor_divide, remainder, fmod, pow,
+                                       maximum, minimum, where, lerp)
+from glassgrad.ops.unary import (neg, negative, abs, absolute, sign, exp, exp2, expm1, log,  # noqa: A004
+                                 log2, log10, log1p, sqrt, rsqrt, square, reciprocal, sin,
+                                 cos, tan, tanh, sigmoid, relu, clamp, clip, clamp_min,
+                                 clamp_max, floor, ceil, round, trunc, frac, clone)
+from glassgrad.ops.compare import (eq, ne, lt, le, gt, ge, equal, greater, less, greater_equal,
+                                   less_equal, not_equal, logical_and, logical_or, logical_not,
+                                   logical_xor, isnan, isinf, isfinite, allclose, isclose)
+from glassgrad.ops.reduce import (sum, mean, prod, max, min, amax, amin, argmax, argmin,  # noqa: A004
+                                  logsumexp, var, std, var_mean, std_mean, cumsum, softmax,
+                                  log_softmax, all, any, count_nonzero, median, return_types)
+from glassgrad.ops.shape import (reshape, view, flatten, ravel, unflatten, squeeze, unsqueeze,
+                                 permute, transpose, swapaxes, swapdims, t, adjoint, expand, expand_as,
+                                 broadcast_to, repeat, tile, flip, fliplr, flipud, roll, movedim,
+                                 moveaxis, tril, triu, diagonal, diag)
+from glassgrad.ops.joining import (cat, concat, concatenate, stack, hstack, vstack, dstack,
+                                   column_stack, split, tensor_split, chunk, unbind, select, narrow,
+                                   atleast_1d, atleast_2d, atleast_3d)
+from glassgrad.ops.gather_scatter import (gather, scatter, scatter_add, take_along_dim, sort,
+                                          argsort, msort, topk)
+from glassgrad.ops.indexing import (index_select, index_add, index_fill, masked_fill,
+                                    masked_select, take, nonzero, argwhere)
+from glassgrad.ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, norm
+from glassgrad.ops.conv import conv2d, conv1d
+from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
+                                adaptive_avg_pool2d, adaptive_avg_pool1d)
+from glassgrad import linalg, nn, optim, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
+from glassgrad.serialization import load, save  # noqa: F401
+from glassgrad.scalar.value import Value  # noqa: F401  (Part I)
+
 detach = Tensor.detach  # glassgrad.detach(x), as torch.detach
-from glassgrad.creation import *  # noqa: F401,F403  tensor, zeros, randn, manual_seed, ...
-from glassgrad import ops as _ops  # attaches the op methods to Tensor
-from glassgrad.ops.elementwise import *  # noqa: F401,F403
-from glassgrad.ops.reduce import *  # noqa: F401,F403
-from glassgrad.ops.shape import *  # noqa: F401,F403
-from glassgrad.ops.linalg import *  # noqa: F401,F403
-from glassgrad.ops.indexing import *  # noqa: F401,F403
-from glassgrad.ops.conv import *  # noqa: F401,F403
-from glassgrad.ops.pool import *  # noqa: F401,F403
-from glassgrad import linalg, nn, optim, utils  # noqa: E402,F401  (as torch.linalg, torch.nn, ...)
-from glassgrad.serialization import load, save  # noqa: E402,F401
-from glassgrad.scalar.value import Value  # noqa: E402,F401  (Part I)
 
 __version__ = "0.1.0"

@@ -25,6 +25,7 @@ from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.nn._erf import erf as _erf
 from glassgrad.ops import elementwise as _ew
 from glassgrad.ops import reduce as _reduce
+from glassgrad.ops import unary as _unary
 from glassgrad.ops._util import to_float
 from glassgrad.ops.linalg import Addmm, MmTransposed, SqueezeResult
 from glassgrad.ops.shape import UnsafeView, Unsqueeze, _reshape
@@ -96,7 +97,7 @@ def _linear_reshaped(input, weight, bias):  # noqa: A002
 def relu(input, inplace: bool = False):  # noqa: A002
     """max(x, 0);  derivative 1 where x > 0, else 0"""
     _check_tensor("relu", input)
-    return _maybe_inplace(input, _ew.relu(input), inplace)
+    return _maybe_inplace(input, _unary.relu(input), inplace)
 
 
 def relu_(input):  # noqa: A002
@@ -104,11 +105,11 @@ def relu_(input):  # noqa: A002
 
 
 def tanh(input):  # noqa: A002
-    return _ew.tanh(input)
+    return _unary.tanh(input)
 
 
 def sigmoid(input):  # noqa: A002
-    return _ew.sigmoid(input)
+    return _unary.sigmoid(input)
 
 
 class LeakyRelu(Primitive):
@@ -229,7 +230,7 @@ class Silu(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        s = _ew.Sigmoid.forward(NO_CONTEXT, to_float(x))
+        s = _unary.Sigmoid.forward(NO_CONTEXT, to_float(x))
         y = x * s
         ctx.save_for_backward(y, s)
         return y
@@ -261,7 +262,7 @@ class Softplus(Primitive):
     @staticmethod
     def backward(ctx, g):
         bx, = ctx.saved_tensors
-        s = _ew.Sigmoid.forward(NO_CONTEXT, bx)
+        s = _unary.Sigmoid.forward(NO_CONTEXT, bx)
         return g * np.where(bx > ctx.threshold, 1.0, s), None, None
 
 
@@ -282,7 +283,7 @@ class Mish(Primitive):
         x = to_float(x)
         t = np.tanh(np.where(x > 20, x, np.logaddexp(0, x)))
         if ctx.needs_input_grad:
-            ctx.slope = t + x * (1 - t * t) * _ew.Sigmoid.forward(NO_CONTEXT, x)
+            ctx.slope = t + x * (1 - t * t) * _unary.Sigmoid.forward(NO_CONTEXT, x)
         return (x * t).astype(x.dtype, copy=False)
 
     @staticmethod
@@ -322,7 +323,7 @@ def log_softmax(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A00
 
 
 def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
-    return softmax(_ew.neg(input), dim, _stacklevel + 1, dtype)
+    return softmax(_unary.neg(input), dim, _stacklevel + 1, dtype)
 
 
 # --- dropout: y = x·m, m = 0 (probability p) or 1/(1 − p); a multiplication, so grad_x = g·m ------------

@@ -19,6 +19,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.ops import elementwise as _ew
+from glassgrad.ops import unary as _unary
 from glassgrad.ops.linalg import norm
 from glassgrad.ops.shape import expand
 from glassgrad.tensor import Tensor
@@ -169,4 +170,4 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None)
     if not isinstance(input, Tensor):
         raise TypeError(f"normalize(): argument 'input' must be Tensor, not {type(input).__name__}")
     n = norm(input, float(p), input._dim(dim), keepdim=True)
-    return _ew.div(input, expand(_ew.clamp(n, min=eps), input._array.shape))  # PyTorch's steps
+    return _ew.div(input, expand(_unary.clamp(n, min=eps), input._array.shape))  # PyTorch's steps

@@ -21,7 +21,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.nn.parameter import Parameter
-from glassgrad.ops.elementwise import to_arguments
+from glassgrad.ops.cast import to_arguments
 from glassgrad.tensor import RemovableHandle, Tensor
 
 __all__ = ["Module"]

@@ -1,8 +1,20 @@
 """The differentiable primitives, one family a file, each op's forward and backward side by side.
 
-Part III. Read ``elementwise.py`` first (the pattern every family follows), then ``reduce.py``,
-``shape.py`` and ``joining.py`` (cat, stack, split), ``indexing.py`` and ``gather_scatter.py``,
-``linalg.py``, and ``conv.py`` and ``pool.py``.
+Part III. Read the files in this order; each imports only the files before it:
+
+    _util           unbroadcast, dtype promotion, dim checks: what every family shares
+    elementwise     arithmetic (+ - * / // % **), maximum, minimum, where, lerp: the pattern to learn
+    unary           math of one tensor: exp, log, sqrt, trigonometry, activations, rounding, clamp
+    cast            .to(), .float(), .type() ...
+    compare         == < > ..., logical_*, isnan, allclose: bool results, no gradient
+    inplace         add_, mul_, +=, zero_, fill_, copy_
+    reduce          sum, mean, max, var, logsumexp, softmax ...
+    joining         cat, stack, split, chunk, unbind
+    shape           reshape, view, permute, transpose, expand, flip ...
+    gather_scatter  gather, scatter, sort, topk
+    indexing        x[...], index_select, masked_fill, nonzero
+    linalg          matmul, einsum, norms
+    conv, pool      conv1d/2d, max/avg/adaptive pooling
 
 Each family ends with a ``TENSOR_METHODS`` table (method name -> function): importing this package
 attaches them to ``Tensor``, so ``x.sum(dim=1)`` and ``glassgrad.sum(x, dim=1)`` are one function.
@@ -11,15 +23,14 @@ Each family's ``NUMPY`` table maps numpy functions to the same ops, for ``Tensor
 
 from __future__ import annotations
 
-import importlib
-
+from glassgrad.ops import (cast, compare, conv, elementwise, gather_scatter, indexing, inplace, joining,
+                           linalg, pool, reduce, shape, unary)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
-FAMILIES = ["elementwise", "reduce", "shape", "joining", "indexing", "gather_scatter", "linalg", "conv",
-            "pool"]
+FAMILIES = (elementwise, unary, cast, compare, inplace, reduce, joining, shape, gather_scatter, indexing,
+            linalg, conv, pool)
 
-for _name in FAMILIES:
-    _module = importlib.import_module(f"glassgrad.ops.{_name}")
-    for _method, _fn in getattr(_module, "TENSOR_METHODS", {}).items():
+for _family in FAMILIES:
+    for _method, _fn in getattr(_family, "TENSOR_METHODS", {}).items():
         setattr(Tensor, _method, _fn)
-    NUMPY_DISPATCH.update(getattr(_module, "NUMPY", {}))
+    NUMPY_DISPATCH.update(getattr(_family, "NUMPY", {}))

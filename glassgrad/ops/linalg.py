@@ -18,7 +18,7 @@ import numpy as np
 from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.ops._util import unbroadcast
-from glassgrad.ops.elementwise import clone
+from glassgrad.ops.unary import clone
 from glassgrad.ops.reduce import _array, _axes, _count, _expand_back
 from glassgrad.ops.shape import Expand, SqueezeDim, T, Transpose, UnsafeView, Unsqueeze, _reshape
 from glassgrad.tensor import Tensor

@@ -1,0 +1,99 @@
+"""Casting: ``x.to(dtype)``, ``x.float()``, ``x.type(...)``, and the ``.to(...)`` argument parser that
+``Module.to`` shares.
+
+Part III, ops/ reading order: _util, elementwise, unary, **cast**, compare, inplace, then reduce and
+the rest (ops/__init__.py lists them all). glassgrad runs on the CPU only, so ``.to()`` is
+about dtypes: a device other than the CPU is refused with a clear error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassgrad import dtypes
+from glassgrad.autograd.function import Primitive
+from glassgrad.tensor import Tensor
+
+__all__ = ["to_arguments"]
+
+
+class Cast(Primitive):
+    """out = x converted to another dtype;  ∂out/∂x = 1 (the gradient converted back)"""
+
+    node_name = "ToCopyBackward0"  # PyTorch's .to() runs aten::_to_copy
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.dtype) if isinstance(g, np.ndarray) else g.to(ctx.dtype), None
+
+
+def to_arguments(args: tuple, kwargs: dict, unknown_message: str, ignored: tuple = ()):
+    """The dtype that ``.to(...)`` asks for (None if none), for tensors and modules alike.
+
+    ``to(dtype)``, ``to("cpu")``, ``to(device=..., dtype=...)``, ``to(other_tensor)``; any device but
+    the CPU is refused. Unknown keywords raise TypeError with ``unknown_message`` and their names."""
+    kwargs = dict(kwargs)
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    for name in ("non_blocking", *ignored):
+        kwargs.pop(name, None)
+    if kwargs:
+        raise TypeError(f"{unknown_message} {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, str) or type(a).__name__ == "device":
+            device = a
+        elif a is not None:
+            dtype = a
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"glassgrad runs on the CPU only; device {str(device)!r} is not available")
+    return dtype
+
+
+def to(self, *args, copy: bool = False, **kwargs):
+    """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(other_tensor)``; returns self when nothing changes
+    (unless ``copy=True``)."""
+    dtype = to_arguments(args, kwargs, "to() got unexpected keyword arguments")
+    target = self._array.dtype if dtype is None else dtypes.to_dtype(dtype).numpy
+    if target == self._array.dtype and not copy:
+        return self
+    if self._requires_grad and target.kind != "f":
+        return Tensor._wrap(self._array.astype(target))  # integer results are not differentiable
+    return Cast.apply(self, target)
+
+
+def _caster(dtype):
+    def method(self, memory_format=None):
+        return to(self, dtype)
+    method.__name__ = dtype.name
+    return method
+
+
+def type_as(self, other):
+    return to(self, other.dtype)
+
+
+def _type(self, dtype=None):
+    """With no argument, PyTorch's type name ('glassgrad.FloatTensor'); with a dtype, a cast."""
+    if dtype is None:
+        return f"glassgrad.{dtypes.TORCH_NAMES[self._array.dtype.name]}Tensor"
+    return to(self, dtype)
+
+
+def _cuda(self, *args, **kwargs):
+    raise RuntimeError("glassgrad runs on the CPU only: there is no CUDA device")
+
+
+TENSOR_METHODS = {
+    "to": to, "type_as": type_as, "type": _type, "cpu": lambda self: self, "cuda": _cuda,
+    "contiguous": lambda self, memory_format=None: self,
+    "float": _caster(dtypes.float32), "double": _caster(dtypes.float64), "half": _caster(dtypes.float16),
+    "long": _caster(dtypes.int64), "int": _caster(dtypes.int32), "short": _caster(dtypes.int16),
+    "bool": _caster(dtypes.bool), "byte": _caster(dtypes.uint8), "char": _caster(dtypes.int8),
+}
