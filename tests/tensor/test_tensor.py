@@ -1,4 +1,5 @@
-"""The Tensor itself, against PyTorch: creation, dtypes and promotion, memory sharing, seeds, repr, conversions."""
+"""The Tensor itself, against PyTorch: creation, dtypes and promotion, memory sharing, seeds, repr, conversions,
+in-place writes and casts (with the graph and gradients they record)."""
 
 from __future__ import annotations
 
@@ -295,6 +296,77 @@ def test_in_place_ops_under_no_grad_write_memory_and_bump_version():
     assert y.tolist() == [0.0, 0.0, 0.0]
     y.copy_(glassgrad.tensor([1, 2, 3]))
     assert y.tolist() == [1.0, 2.0, 3.0] and y.dtype == glassgrad.float32
+
+
+# --- in place and casting with gradients: the same graph as PyTorch's -----------------------------
+# Each case is f(lib, x, y, w) on float64 leaves x (2×3), y (3,), w (3,): the output, the gradients of
+# Σ g·out and the output's grad_fn (name and how many inputs) must be PyTorch's.
+WRITES = {
+    "add_": lambda T, x, y, w: (x * 1).add_(y, alpha=3),
+    "mul_ by a tensor that requires grad": lambda T, x, y, w: T.zeros(2, 3, dtype=T.float64).mul_(y) + x,
+    "+=": lambda T, x, y, w: (x * 1).__iadd__(y),
+    "clamp_": lambda T, x, y, w: (x * 1).clamp_(0.5, 1.5),
+    "lerp_ tensor weight": lambda T, x, y, w: (x * 1).lerp_(y, w),
+    "pow_": lambda T, x, y, w: (x * 1).pow_(y),
+    "zero_": lambda T, x, y, w: (x * 2).zero_(),
+    "fill_ number": lambda T, x, y, w: (x * 1).fill_(2.0),
+    "fill_ tensor": lambda T, x, y, w: (x * 1).fill_(y[1]),
+    "fill_ into a constant": lambda T, x, y, w: T.zeros(3, dtype=T.float64).fill_(y[0]),
+    "copy_": lambda T, x, y, w: (x * 1).copy_(y),
+    "copy_ into float32": lambda T, x, y, w: T.zeros(2, 3).copy_(x),
+    "to float32": lambda T, x, y, w: x.to(T.float32),
+    "to same dtype with copy": lambda T, x, y, w: x.to(T.float64, copy=True),
+    "clamp tensor bounds": lambda T, x, y, w: T.clamp(x, w, y),
+    "clamp min tensor": lambda T, x, y, w: T.clamp(x, min=y),
+    "clamp_min tensor": lambda T, x, y, w: T.clamp_min(x, y),
+    "div floor": lambda T, x, y, w: T.div(x, y, rounding_mode="floor"),
+    "div trunc": lambda T, x, y, w: T.div(x - 1, y, rounding_mode="trunc"),
+    "add alpha": lambda T, x, y, w: T.add(x, y, alpha=2.5),
+    "rsub": lambda T, x, y, w: 2.5 - x,
+    "rdiv": lambda T, x, y, w: 2.5 / x,
+    "lerp": lambda T, x, y, w: T.lerp(x, y, w),
+}
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_writes_and_casts_build_pytorchs_graph(name):
+    rng = np.random.default_rng(0)
+    arrays = rng.uniform(0.2, 2.0, (2, 3)), rng.uniform(0.5, 1.5, 3), rng.uniform(0.1, 0.9, 3)
+    results = []
+    for lib in (glassgrad, torch):
+        leaves = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = WRITES[name](lib, *leaves)
+        fn = out.grad_fn
+        out.backward(lib.tensor(np.linspace(0.5, 1.5, out.numel()).reshape(tuple(out.shape)),
+                                dtype=out.dtype))
+        grads = [None if t.grad is None else t.grad.numpy() for t in leaves]
+        results.append((out.detach().numpy(), str(out.dtype).split(".")[1], fn.name().split("::")[-1],
+                        len(fn.next_functions), grads))
+    (out, dtype, node, count, grads), (t_out, t_dtype, t_node, t_count, t_grads) = results
+    assert (dtype, node, count) == (t_dtype, t_node, t_count)
+    np.testing.assert_allclose(out, t_out, rtol=1e-6)
+    for g, t in zip(grads, t_grads):
+        assert (g is None) == (t is None)
+        if g is not None:
+            np.testing.assert_allclose(g, t, rtol=1e-6)
+
+
+def test_in_place_op_leaves_the_saved_input_intact():
+    # mul_ saves its input for the gradient of the other factor; writing the product into it must not
+    # change what backward reads (PyTorch keeps the original; so do we).
+    x = glassgrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = glassgrad.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    z = x * 1
+    z.mul_(y)
+    z.sum().backward()
+    assert y.grad.tolist() == [1.0, 2.0, 3.0] and x.grad.tolist() == [4.0, 5.0, 6.0]
+
+
+def test_where_with_only_a_condition_is_nonzero_as_tuple():
+    c = [[True, False, True], [False, False, True]]
+    ours, theirs = glassgrad.where(glassgrad.tensor(c)), torch.where(torch.tensor(c))
+    assert [t.tolist() for t in ours] == [t.tolist() for t in theirs]
+    assert all(t.dtype == glassgrad.int64 for t in ours)
 
 
 def test_no_warnings_on_ordinary_use():
