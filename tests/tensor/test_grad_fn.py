@@ -46,9 +46,11 @@ def node_of(t) -> tuple | None:
 
 
 def torch_node_of(t) -> tuple | None:
-    """The same for PyTorch, whose node classes are named as their name() (``MmBackward0``)."""
+    """The same for PyTorch (its C++ nodes' name() carries a namespace: torch::autograd::NotImplemented)."""
     fn = t.grad_fn
-    return None if fn is None else (fn.name(), fn.name(), len(fn.next_functions))
+    if fn is None:
+        return None
+    return type(fn).__name__, fn.name().removeprefix("torch::autograd::"), len(fn.next_functions)
 
 
 def children(t) -> list:
