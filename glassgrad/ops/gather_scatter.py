@@ -1,6 +1,6 @@
 """Gather and scatter along one dimension, and sort/topk built on gather.
 
-Part III, read with ``indexing.py`` (which re-exports everything here). ``gather`` picks, for each
+Part III, after ``indexing.py`` (x[...], the same idea for a whole key). ``gather`` picks, for each
 position of an index tensor, one element along ``dim``; ``scatter_add`` adds each source element into
 one place along ``dim``. Each is the other's backward: what gather picked, its gradient scatter-adds
 back (an element picked twice gets both gradients); what scatter_add added, its gradient gathers.
@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 
 from glassgrad.autograd.function import Primitive
+from glassgrad.ops.indexing import _index_tensor, _inplace
 from glassgrad.ops.joining import embed
 from glassgrad.ops.reduce import return_types
 from glassgrad.ops.shape import Expand, Reshape
@@ -129,13 +130,6 @@ class ScatterValue(Scatter):  # scatter(x, dim, index, value=number): PyTorch's 
 
 
 # --- gather / scatter -----------------------------------------------------------------------------
-def _index_tensor(index, op: str, error=RuntimeError) -> np.ndarray:
-    a = index._array if isinstance(index, Tensor) else np.asarray(index)
-    if a.dtype.kind not in "iu":
-        raise error(f"{op}(): Expected dtype int32/int64 for index")
-    return a
-
-
 def _check_bounds(index: np.ndarray, n: int, dim: int) -> None:
     if index.size:
         lo, hi = int(index.min()), int(index.max())
@@ -278,16 +272,6 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
     order = (_argsort(a, d, largest)[(slice(None),) * d + (slice(0, k),)] if a.ndim
              else np.zeros((), np.int64))
     return _topk_result(Topk.apply(input, d, order), Tensor._wrap(order))
-
-
-# --- in-place forms (no graph recording into leaves; see Tensor._check_inplace) --------------------
-def _inplace(fn):
-    def method(self, *args, **kwargs):
-        self._check_inplace()
-        return self._apply_inplace(fn(self, *args, **kwargs))
-    method.__name__ = fn.__name__ + "_"
-    method.__doc__ = f"In-place ``{fn.__name__}``: changes this tensor and returns it."
-    return method
 
 
 TENSOR_METHODS = {

@@ -1,6 +1,6 @@
 """Indexing: ``x[...]`` and ``x[...] = v``, index_select/index_add, masks, take, nonzero.
 
-Part III, after ``shape.py``. Two kinds of index, as in numpy and PyTorch:
+Part III, after ``joining.py`` (basic slicing, ``Slice``). Two kinds of index, as in numpy and PyTorch:
 
 * *basic* — ints, slices, ``None``, ``...``: the result is a view (``joining.Slice``), and each output
   element is a different input element, so the gradient is written back at the same place;
@@ -8,8 +8,8 @@ Part III, after ``shape.py``. Two kinds of index, as in numpy and PyTorch:
   element may be picked several times (``x[[0, 0, 1]]``), so backward must *add* the gradients of all
   its copies: ``np.add.at(grad_x, index, g)`` — plain ``grad_x[index] = g`` would keep only the last.
 
-gather/scatter_add, the same idea along one dimension, and sort/topk (built on gather) are in
-``gather_scatter.py``; this module re-exports them, so ``glassgrad.gather`` comes from here.
+gather/scatter_add, the same idea along one dimension, and sort/topk (built on gather) come next, in
+``gather_scatter.py``.
 """
 
 from __future__ import annotations
@@ -23,11 +23,6 @@ from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.autograd.grad_mode import GRAD_ENABLED
 from glassgrad.ops._util import unbroadcast
-from glassgrad.ops.gather_scatter import *  # noqa: F401,F403  gather, scatter_add, sort ... (re-exported)
-from glassgrad.ops.gather_scatter import NUMPY as _GATHER_NUMPY
-from glassgrad.ops.gather_scatter import TENSOR_METHODS as _GATHER_METHODS
-from glassgrad.ops.gather_scatter import __all__ as _gather_all
-from glassgrad.ops.gather_scatter import _index_tensor, _inplace
 from glassgrad.ops.joining import Select, Slice
 from glassgrad.ops.shape import Expand, Reshape
 from glassgrad.tensor import Tensor
@@ -35,11 +30,29 @@ from glassgrad.tensor import Tensor
 __all__ = [
     "index_select", "index_add", "index_fill", "masked_fill", "masked_select", "take", "nonzero",
     "argwhere",
-] + _gather_all
+]
 
 _ONLY = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
          "indices (got {})")
 _BAD_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
+
+
+# --- helpers, shared with gather_scatter.py -----------------------------------------------------------
+def _index_tensor(index, op: str, error=RuntimeError) -> np.ndarray:
+    a = index._array if isinstance(index, Tensor) else np.asarray(index)
+    if a.dtype.kind not in "iu":
+        raise error(f"{op}(): Expected dtype int32/int64 for index")
+    return a
+
+
+def _inplace(fn):
+    """The in-place method ``x.fn_(...)`` (no recording into leaves; see Tensor._check_inplace)."""
+    def method(self, *args, **kwargs):
+        self._check_inplace()
+        return self._apply_inplace(fn(self, *args, **kwargs))
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place ``{fn.__name__}``: changes this tensor and returns it."
+    return method
 
 
 # --- the primitives ---------------------------------------------------------------------------------
@@ -471,11 +484,11 @@ TENSOR_METHODS = {
     "index_select": index_select, "index_add": index_add, "index_add_": _inplace(index_add),
     "index_fill": index_fill, "index_fill_": _inplace(index_fill),
     "masked_fill": masked_fill, "masked_fill_": _inplace(masked_fill), "masked_select": masked_select,
-    "take": take, "nonzero": nonzero, "argwhere": argwhere, **_GATHER_METHODS,
+    "take": take, "nonzero": nonzero, "argwhere": argwhere,
 }
 
 # numpy -> glassgrad, so backward formulas written in numpy also run on Tensors (create_graph=True)
 NUMPY = {
     np.nonzero: lambda a: nonzero(a, as_tuple=True),
-    np.argwhere: argwhere, **_GATHER_NUMPY,
+    np.argwhere: argwhere,
 }

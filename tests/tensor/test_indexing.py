@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import glassgrad
+from glassgrad.ops import gather_scatter as G
 from glassgrad.ops import indexing as I
 
 SETTINGS = settings(max_examples=30, deadline=None)
@@ -419,14 +420,17 @@ def test_sort_ties_are_stable_and_nan_is_largest():
 
 
 def test_methods_and_top_level_functions():
-    for name in ["gather", "scatter_add", "scatter", "index_select", "index_add", "masked_fill",
-                 "masked_select", "take", "nonzero", "argwhere", "sort", "argsort", "topk"]:
-        assert getattr(glassgrad.Tensor, name) is getattr(I, name), name
+    for module, names in ((I, ["index_select", "index_add", "masked_fill", "masked_select", "take",
+                               "nonzero", "argwhere"]),
+                          (G, ["gather", "scatter_add", "scatter", "sort", "argsort", "topk"])):
+        for name in names:
+            assert getattr(glassgrad.Tensor, name) is getattr(module, name), name
 
 
 def test_top_level_exports():
-    for name in I.__all__:
-        assert getattr(glassgrad, name) is getattr(I, name), name
+    for module in (I, G):
+        for name in module.__all__:
+            assert getattr(glassgrad, name) is getattr(module, name), name
 
 
 # --- errors: each names the problem ------------------------------------------------------------------
