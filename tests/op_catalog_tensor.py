@@ -18,6 +18,7 @@ the entry, deterministically from the shapes, with ``lib.tensor``.
 
 from __future__ import annotations
 
+import numbers
 import zlib
 from dataclasses import dataclass
 from functools import partial
@@ -174,8 +175,13 @@ def nothing(shapes):
 # --- deterministic inputs (index tensors, masks, weights), the same numbers for both libraries -------
 def rng_for(*key) -> np.random.Generator:
     """A generator seeded by ``key``: the same numbers in every run (crc32, not hash(), which Python
-    salts per process for strings)."""
-    return np.random.default_rng(zlib.crc32(repr(key).encode()))
+    salts per process for strings) and for both libraries (a torch.Size and glassgrad's Size are read
+    as the plain tuple of ints they are, so their different reprs don't matter)."""
+    def plain(x):
+        if isinstance(x, (tuple, list)):
+            return tuple(plain(v) for v in x)
+        return int(x) if isinstance(x, numbers.Integral) else x
+    return np.random.default_rng(zlib.crc32(repr(plain(key)).encode()))
 
 
 def _index_along(shape: tuple, dim: int, size_along: int) -> np.ndarray:
