@@ -9,10 +9,10 @@ Part III. Read the files in this order; each imports only the files before it:
     compare         == < > ..., logical_*, isnan, allclose: bool results, no gradient
     inplace         add_, mul_, +=, zero_, fill_, copy_
     reduce          sum, mean, max, var, logsumexp, softmax ...
-    joining         cat, stack, split, chunk, unbind
     shape           reshape, view, permute, transpose, expand, flip ...
-    gather_scatter  gather, scatter, sort, topk
+    joining         cat, stack, split, chunk, unbind
     indexing        x[...], index_select, masked_fill, nonzero
+    gather_scatter  gather, scatter, sort, topk
     linalg          matmul, einsum, norms
     conv, pool      conv1d/2d, max/avg/adaptive pooling
 
@@ -27,7 +27,7 @@ from glassgrad.ops import (cast, compare, conv, elementwise, gather_scatter, ind
                            linalg, pool, reduce, shape, unary)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
-FAMILIES = (elementwise, unary, cast, compare, inplace, reduce, joining, shape, gather_scatter, indexing,
+FAMILIES = (elementwise, unary, cast, compare, inplace, reduce, shape, joining, indexing, gather_scatter,
             linalg, conv, pool)
 
 for _family in FAMILIES:
