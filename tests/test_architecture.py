@@ -73,22 +73,25 @@ LAYERS = {
     "glassgrad.autograd.graph": 31,       # torch.autograd.graph: the Node type
     "glassgrad.autograd.gradcheck": 32,
     "glassgrad.autograd": 33,
-    # ops/: each family imports only the families before it (a name without a file yet holds its place)
+    # ops/: each family imports only the families before it (ops/__init__'s reading order; a name
+    # without a file yet holds its place)
     "glassgrad.ops._util": 40,
     "glassgrad.ops.elementwise": 41,
-    "glassgrad.ops.cast": 42,
-    "glassgrad.ops.compare": 43,
-    "glassgrad.ops.reduce": 44,
-    "glassgrad.ops.shape": 45,
-    "glassgrad.ops.joining": 46,
-    "glassgrad.ops.indexing": 47,
-    "glassgrad.ops.gather_scatter": 48,
-    "glassgrad.ops.linalg": 49,
-    "glassgrad.ops.conv": 50,
-    "glassgrad.ops.pool": 51,
-    "glassgrad.ops.random": 52,
-    "glassgrad.ops": 53,                  # attaches every family's methods to Tensor
-    "glassgrad.linalg": 55,               # torch.linalg's names, from ops/linalg.py
+    "glassgrad.ops.unary": 42,
+    "glassgrad.ops.cast": 43,
+    "glassgrad.ops.compare": 44,
+    "glassgrad.ops.inplace": 45,
+    "glassgrad.ops.reduce": 46,
+    "glassgrad.ops.shape": 47,
+    "glassgrad.ops.joining": 48,
+    "glassgrad.ops.indexing": 49,
+    "glassgrad.ops.gather_scatter": 50,
+    "glassgrad.ops.linalg": 51,
+    "glassgrad.ops.conv": 52,
+    "glassgrad.ops.pool": 53,
+    "glassgrad.ops.random": 54,
+    "glassgrad.ops": 55,                  # attaches every family's methods to Tensor
+    "glassgrad.linalg": 57,               # torch.linalg's names, from ops/linalg.py
     "glassgrad.nn.*": 60,
     "glassgrad.optim.*": 70,
     "glassgrad.utils.*": 80,
