@@ -1,6 +1,6 @@
 """Run a PyTorch program on glassgrad, unchanged: glassgrad registered as ``torch`` in ``sys.modules``.
 
-Part III's acceptance test and a learner's tool: ``glassgrad run-as-torch script.py`` (or
+How glassgrad proves its PyTorch-shaped API on real programs, and a learner's tool: ``glassgrad run-as-torch script.py`` (or
 ``python -m glassgrad.as_torch script.py``) runs a script written for PyTorch with every ``import torch``,
 ``torch.nn``, ``torch.nn.functional``, ``torch.optim``, ``torch.autograd`` and ``torch.utils.data``
 answered by glassgrad. When the script needs something glassgrad lacks, the AttributeError names it.

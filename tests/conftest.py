@@ -3,7 +3,7 @@
 pytest puts this folder on ``sys.path``, so tests import the op catalogs (``op_catalog``,
 ``op_catalog_tensor``) directly. The fixtures here:
 
-- ``browser``: one headless Chromium for the whole session — Debian's ``/usr/bin/chromium`` driven by
+- ``browser``: one headless Chromium per test module — Debian's ``/usr/bin/chromium`` driven by
   playwright through ``executable_path`` (never ``playwright install``). A test that asks for it is
   skipped, with the reason, when either is missing, and is marked ``browser`` (``-m "not browser"``).
 - ``scalar_mlp_loss``: ``make(seed=0, n=3)`` builds ``MLP(3, [4, 4, 1])`` and its mse loss over the
@@ -29,13 +29,14 @@ SAMPLES = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]
 TARGETS = [1.0, -1.0, -1.0, 1.0]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One Chromium for every browser test; each test opens (and closes) its own pages or contexts.
+    """One Chromium for a test module; each test opens (and closes) its own pages or contexts.
 
     While it lives, playwright's sync API keeps its event loop marked as running in the main thread, so
     a test must not call ``asyncio.run`` there nor start a second ``sync_playwright()``: a browser test
-    takes this fixture. (Servers in their own threads, like starlette's TestClient, are unaffected.)
+    takes this fixture. It lives for one module, not the session, so that state ends with the module
+    that asked for it. (Servers in their own threads, like starlette's TestClient, are unaffected.)
     """
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (Debian's chromium package: `make test` installs it via "

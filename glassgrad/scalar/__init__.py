@@ -2,7 +2,7 @@
 
 Read ``value.py`` first (a Value and its derivative), then ``gradcheck.py`` (the same derivatives by
 central differences, to check them), then ``nn.py`` (a neuron, a layer, a network, the losses and one
-step of gradient descent). ``glassgrad.graph`` holds the graph walk both engines share.
+step of gradient descent). ``glassgrad.graph`` holds the graph walk ``Value.backward`` uses.
 
 ``glassgrad.scalar.gradcheck`` stays the module (``gradcheck.derivative``, ``gradcheck.gradcheck``):
 its names are not copied up here, so the path a learner reads in the docs is the path that works.

@@ -1,6 +1,6 @@
 """The studio in a real browser: Debian's chromium driven by playwright (never `playwright install`).
 
-One server (uvicorn in a background thread on 127.0.0.1, a free port) and one browser for the module.
+One server (uvicorn in a background thread on 127.0.0.1, a free port) for the module and conftest's browser.
 The page is driven only through its ``data-testid`` hooks; the numbers it shows are checked against the
 scalar engine run here on the weights the server reports. Screenshots go to test-artifacts/.
 """
@@ -17,11 +17,6 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium): the browser tests need it",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 pytest.importorskip("uvicorn")
 
 from glassgrad.scalar import MLP, Value  # noqa: E402
@@ -35,16 +30,6 @@ TIMEOUT = 15_000  # ms for any one wait
 def server():
     with running() as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking"])
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -101,19 +86,7 @@ def test_train_pause_and_step(page, server):
     page.screenshot(path=str(ARTIFACTS / "studio-trained.png"), full_page=True)
 
 
-def scalar_network(state, x):
-    config = state["config"]
-    sizes = [len(x)] + config["hidden"] + [len(state["weights"][-1])]
-    mlp = MLP(sizes[0], sizes[1:], activation=config["activation"], seed=3)
-    for layer, W, b in zip(mlp.layers, state["weights"], state["biases"]):
-        for j, n in enumerate(layer.neurons):
-            for i, w in enumerate(n.w):
-                w.data = W[j][i]
-            n.b.data = b[j]
-    return mlp
-
-
-def test_step_view_shows_the_engines_numbers(page, server):
+def test_step_view_shows_the_engines_numbers(page, server, scalar_mlp_from_weights):
     sid = open_studio(page, server, "?dataset=xor&hidden=3,2&loss=mse&seed=4")
     page.click(by("step"))
     page.wait_for_function(f"() => document.querySelector('{by('epoch')}').textContent === '1'")
@@ -134,7 +107,7 @@ def test_step_view_shows_the_engines_numbers(page, server):
     with urllib.request.urlopen(f"{server}api/session/{sid}/sample?split=test&index=5", timeout=10) as r:
         sample = json.load(r)
     x, t = sample["x"], 2 * sample["target"] - 1  # mse on xor compares the score with ±1
-    mlp = scalar_network(state, x)
+    mlp = scalar_mlp_from_weights(state["weights"], state["biases"], state["config"]["activation"])
     h = [Value(v) for v in x]
     units = []
     for li, layer in enumerate(mlp.layers):

@@ -252,24 +252,12 @@ def test_history_is_bounded(monkeypatch):
 # ---- the step view ----
 
 
-def scalar_copy(state: dict, x, config: dict):
-    """The network rebuilt by hand in the scalar engine from the exact weights the server reports."""
-    sizes = [len(x)] + config["hidden"] + [len(state["weights"][-1])]
-    mlp = MLP(sizes[0], sizes[1:], activation=config["activation"], seed=1)
-    for layer, W, b in zip(mlp.layers, state["weights"], state["biases"]):
-        for j, n in enumerate(layer.neurons):
-            for i, w in enumerate(n.w):
-                w.data = W[j][i]
-            n.b.data = b[j]
-    return mlp
-
-
-def test_sample_numbers_equal_the_scalar_engine(client):
+def test_sample_numbers_equal_the_scalar_engine(client, scalar_mlp_from_weights):
     sid = new_session(client, hidden=[3, 2], loss="mse")
     client.post(f"/api/session/{sid}/step", json={"steps": 15})
     state = client.get(f"/api/session/{sid}/state").json()
     d = client.get(f"/api/session/{sid}/sample?split=test&index=4").json()
-    mlp = scalar_copy(state, d["x"], state["config"])
+    mlp = scalar_mlp_from_weights(state["weights"], state["biases"], state["config"]["activation"])
     xs = [Value(v) for v in d["x"]]
     score = mlp(xs)
     t = 2 * d["target"] - 1
