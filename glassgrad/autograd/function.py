@@ -301,8 +301,8 @@ class Primitive(Function):
     ``differentiable_backward = False`` on a primitive whose backward can't do that.
 
     As in PyTorch, ``grad_fn.next_functions`` lists the floating-point tensor inputs (an index or a
-    mask is no input of the derivative); ``numbers_are_inputs = True`` also lists Python numbers, as
-    PyTorch does for ``x * 2`` (it wraps the 2 in a tensor).
+    mask is no input of the derivative); ``numbers_are_inputs = True`` lists every tensor and Python
+    number argument, as PyTorch does for ``x * 2`` (it wraps the 2 in a tensor) and ``x + int_tensor``.
     """
 
     on_arrays = True
@@ -332,7 +332,7 @@ def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor, primit
                 positions.append(i)
             continue
         if isinstance(a, Tensor):
-            counted = not primitive or a._array.dtype.kind == "f"
+            counted = not primitive or numbers or a._array.dtype.kind == "f"
         else:
             counted = numbers and isinstance(a, (int, float))
         if counted:

@@ -275,6 +275,7 @@ class Pow(Primitive):
     class), tensor ** number (PowBackward0) and number ** tensor (PowBackward2)."""
 
     node_name = "PowBackward1"
+    numbers_are_inputs = True  # x ** int_tensor: both are inputs, as in PyTorch
 
     @staticmethod
     def forward(ctx, a, b):
@@ -303,10 +304,12 @@ class Pow(Primitive):
 
 class PowTensorScalar(Pow):
     node_name = "PowBackward0"
+    numbers_are_inputs = False  # the exponent is a number, not an input
 
 
 class PowScalarTensor(Pow):
     node_name = "PowBackward2"
+    numbers_are_inputs = False
 
 
 def add(input, other, *, alpha=1):  # noqa: A002
@@ -386,6 +389,7 @@ class _Extremum(Primitive):
     the gradient goes to the input that ``wins``, split in half on ties (as PyTorch)"""
 
     numpy_fn = wins = None
+    numbers_are_inputs = True  # maximum(x, int_tensor): both are inputs
 
     @classmethod
     def forward(cls, ctx, a, b):
@@ -447,6 +451,7 @@ class LerpTensor(Lerp):
     """lerp with a tensor weight w: also ∂out/∂w = b - a"""
 
     node_name = "LerpBackward1"
+    numbers_are_inputs = True
 
     @staticmethod
     def forward(ctx, a, b, w):

@@ -89,6 +89,7 @@ class Copy(Primitive):
     ∂out/∂src = g summed back to src's shape, in src's dtype"""
 
     node_name = "CopyBackwards"  # sic: PyTorch's name
+    numbers_are_inputs = True  # x.copy_(int_tensor): the source is an input
 
     @staticmethod
     def forward(ctx, dst, src):

@@ -479,6 +479,7 @@ class ClampTensor(Clamp):
     ``clamp(Tensor, Tensor? min, Tensor? max)``); the missing one arrives as _NO_BOUND's array."""
 
     node_name = "ClampBackward0"
+    numbers_are_inputs = True  # every bound is a tensor input, as in PyTorch
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -513,6 +514,7 @@ class ClampMin(Clamp):
 
 class ClampMinTensor(ClampMin):
     node_name = "ClampMinBackward1"
+    numbers_are_inputs = True
 
 
 class ClampMax(Clamp):
@@ -532,6 +534,7 @@ class ClampMax(Clamp):
 
 class ClampMaxTensor(ClampMax):
     node_name = "ClampMaxBackward1"
+    numbers_are_inputs = True
 
 
 def clamp(input, min=None, max=None):  # noqa: A001, A002
