@@ -407,3 +407,96 @@ def test_detach_cuts_the_graph_and_requires_grad_rules():
             (x * 2).requires_grad = False
         with pytest.raises(RuntimeError, match="floating point"):
             lib.tensor([1, 2]).requires_grad_()
+
+
+# --- grad_fn nodes as PyTorch's torch.autograd.graph.Node ----------------------------------------------
+def _hook_log(lib):
+    """Every hook PyTorch offers on a node and a leaf, in the order the engine calls them."""
+    x = x64(lib, [1.0, -2.0, 3.0])
+    y = (x * 2).sum()
+    mul = y.grad_fn.next_functions[0][0]
+    acc = mul.next_functions[0][0]
+    log = []
+
+    def numbers(ts):
+        return [None if t is None else t.detach().tolist() for t in ts]
+
+    y.grad_fn.register_prehook(lambda go: log.append(("sum pre", numbers(go))))
+    y.grad_fn.register_hook(lambda gi, go: log.append(("sum post", numbers(gi), numbers(go))))
+    mul.register_prehook(lambda go: log.append(("mul pre", numbers(go))))
+    acc.register_prehook(lambda go: log.append(("acc pre", numbers(go))))
+    acc.register_hook(lambda gi, go: log.append(("acc post", numbers(gi), numbers(go))))
+    x.register_hook(lambda g: log.append(("tensor hook", g.tolist())))
+    y.backward()
+    return log, x.grad.tolist(), [isinstance(n, lib.autograd.graph.Node) for n in (y.grad_fn, mul, acc)]
+
+
+def test_node_hooks_run_in_pytorchs_order_with_pytorchs_arguments():
+    ours, theirs = both(_hook_log)
+    assert ours == theirs
+    assert ours[2] == [True, True, True]
+
+
+def test_node_hooks_can_replace_gradients():
+    def run(lib):
+        x = x64(lib, [1.0, 2.0])
+        y = (x * 3).sum()
+        mul = y.grad_fn.next_functions[0][0]
+        # the prehook replaces what reaches MulBackward0; the posthook replaces what it passes on
+        mul.register_prehook(lambda go: (go[0] * 10,))
+        handle = y.grad_fn.register_hook(lambda gi, go: (gi[0] + 1,))
+        y.backward(retain_graph=True)
+        first = x.grad.tolist()
+        handle.remove()
+        x.grad = None
+        y.backward()
+        return first, x.grad.tolist()
+
+    ours, theirs = both(run)
+    assert ours == theirs == ([60.0, 60.0], [30.0, 30.0])
+
+
+def test_node_metadata_is_a_dict_kept_on_the_node():
+    for lib in LIBS:
+        x = x64(lib, [1.0])
+        y = x.exp()
+        assert y.grad_fn.metadata == {}
+        y.grad_fn.metadata["note"] = 7
+        assert y.grad_fn.metadata["note"] == 7
+
+
+NODE_CASES = {
+    "x + 2": lambda lib, x, i: x + 2, "2 - x": lambda lib, x, i: 2 - x, "x * 2": lambda lib, x, i: x * 2,
+    "x / 2": lambda lib, x, i: x / 2, "x + i": lambda lib, x, i: x + i, "x * i": lambda lib, x, i: x * i,
+    "x ** i": lambda lib, x, i: x ** i, "x ** 2": lambda lib, x, i: x ** 2, "2 ** x": lambda lib, x, i: 2 ** x,
+    "maximum(x, i)": lambda lib, x, i: lib.maximum(x, i),
+    "where(x > 1, x, 0.0)": lambda lib, x, i: lib.where(x > 1, x, 0.0),
+    "x.sum()": lambda lib, x, i: x.sum(), "x.sum(0)": lambda lib, x, i: x.sum(0),
+    "x.reshape(3, 1)": lambda lib, x, i: x.reshape(3, 1), "x.clamp(0, 1)": lambda lib, x, i: x.clamp(0, 1),
+    "x[i]": lambda lib, x, i: x[i], "x.gather(0, i)": lambda lib, x, i: x.gather(0, i),
+}
+
+
+@pytest.mark.parametrize("case", list(NODE_CASES))
+def test_next_functions_has_one_entry_per_input_of_the_derivative(case):
+    def run(lib):
+        x = x64(lib, [1.0, 2.0, 3.0])
+        node = NODE_CASES[case](lib, x, lib.tensor([0, 1, 2])).grad_fn
+        return node.name(), [None if n is None else n.name().split("::")[-1]
+                             for n, _ in node.next_functions]
+
+    ours, theirs = both(run)
+    assert ours == theirs
+
+
+def test_on_node_created_sees_every_recorded_node_until_removed():
+    seen = []
+    handle = glassgrad.autograd.on_node_created(lambda node, out: seen.append((node.name(), out.shape)))
+    x = x64(glassgrad, [1.0, 2.0])
+    with glassgrad.no_grad():
+        x * 2  # nothing recorded, nothing observed
+    y = (x * 2).sum()
+    handle.remove()
+    (x + 1).sum()
+    assert seen == [("MulBackward0", glassgrad.Size([2])), ("SumBackward0", glassgrad.Size([]))]
+    assert y.grad_fn is not None
