@@ -248,23 +248,25 @@ class NllLoss(Primitive):
         n_rows, n_cls = z.shape
         t = target.reshape(-1)
         valid = t != ignore_index
-        safe_t = np.where(valid, t, 0)
-        bad = valid & ((t < 0) | (t >= n_cls))
-        if bad.any():
-            raise IndexError(f"Target {t[bad][0]} is out of bounds.")
-        wt = weight[safe_t] * valid if weight is not None else valid.astype(z.dtype)
+        every = valid.all()
+        safe_t = t if every else np.where(valid, t, 0)
+        if n_rows and (safe_t.min() < 0 or safe_t.max() >= n_cls):
+            raise IndexError(f"Target {t[valid & ((t < 0) | (t >= n_cls))][0]} is out of bounds.")
         rows = np.arange(n_rows)
-        per_row = -z[rows, safe_t] * wt
-        denom = wt.sum()
+        per_row = -z[rows, safe_t]
+        if weight is None and every:  # the common case: each row counts once, with weight 1
+            wt, denom = None, n_rows
+        else:
+            wt = weight[safe_t] * valid if weight is not None else valid.astype(z.dtype)
+            per_row, denom = per_row * wt, wt.sum()
         if reduction == "none":
             out = per_row.reshape(shape[:1] + shape[2:]) if len(shape) > 1 else per_row.reshape(())
         elif reduction == "sum":
             out = per_row.sum()
         else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out = per_row.sum() / denom
+            out = per_row.sum() / denom if denom else np.nan  # nothing counted: nan, as PyTorch
         ctx.picked, ctx.n_cls, ctx.denom = (rows, safe_t, wt), n_cls, denom
-        ctx.shape, ctx.reduction = shape, reduction
+        ctx.shape, ctx.reduction, ctx.dtype = shape, reduction, z.dtype
         return np.asarray(out, dtype=z.dtype)
 
     @staticmethod
@@ -274,8 +276,8 @@ class NllLoss(Primitive):
             g = np.reshape(g, (-1, 1))
         elif ctx.reduction == "mean":
             g = g / ctx.denom
-        onehot = np.zeros((len(rows), ctx.n_cls), wt.dtype)
-        onehot[rows, t] = -wt
+        onehot = np.zeros((len(rows), ctx.n_cls), ctx.dtype)
+        onehot[rows, t] = -1 if wt is None else -wt
         return _unrows(onehot * g, ctx.shape), None, None, None, None
 
 
