@@ -274,7 +274,7 @@ class NllLoss(Primitive):
         rows, t, wt = ctx.picked
         if ctx.reduction == "none":
             g = np.reshape(g, (-1, 1))
-        elif ctx.reduction == "mean":
+        elif ctx.reduction == "mean" and ctx.denom:  # (every row ignored: the one-hot is all zeros)
             g = g / ctx.denom
         onehot = np.zeros((len(rows), ctx.n_cls), ctx.dtype)
         onehot[rows, t] = -1 if wt is None else -wt
