@@ -46,15 +46,17 @@ from glassgrad.ops.compare import (eq, ne, lt, le, gt, ge, equal, greater, less,
                                    less_equal, not_equal, logical_and, logical_or, logical_not,
                                    logical_xor, isnan, isinf, isfinite, allclose, isclose)
 from glassgrad.ops.reduce import (sum, mean, prod, max, min, amax, amin, argmax, argmin,  # noqa: A004
-                                  logsumexp, var, std, var_mean, std_mean, cumsum, softmax,
-                                  log_softmax, all, any, count_nonzero, median, return_types)
+                                  logsumexp, all, any, count_nonzero, median, return_types)
+from glassgrad.ops.variance import var, std, var_mean, std_mean
+from glassgrad.ops.cumulative import cumsum
+from glassgrad.ops.softmax import softmax, log_softmax
 from glassgrad.ops.shape import (reshape, view, flatten, ravel, unflatten, squeeze, unsqueeze,
                                  permute, transpose, swapaxes, swapdims, t, adjoint, expand, expand_as,
-                                 broadcast_to, repeat, tile, flip, fliplr, flipud, roll, movedim,
-                                 moveaxis, tril, triu, diagonal, diag)
+                                 broadcast_to, flip, fliplr, flipud, roll, movedim, moveaxis, tril, triu,
+                                 diagonal, diag)
 from glassgrad.ops.joining import (cat, concat, concatenate, stack, hstack, vstack, dstack,
                                    column_stack, split, tensor_split, chunk, unbind, select, narrow,
-                                   atleast_1d, atleast_2d, atleast_3d)
+                                   atleast_1d, atleast_2d, atleast_3d, repeat, tile)
 from glassgrad.ops.gather_scatter import (gather, scatter, scatter_add, take_along_dim, sort,
                                           argsort, msort, topk)
 from glassgrad.ops.indexing import (index_select, index_add, index_fill, masked_fill,

@@ -1,11 +1,11 @@
 """``glassgrad.nn.functional`` — every layer as a plain function, as ``torch.nn.functional`` (``F``).
 
 Part III, nn chapter. Layers (``nn.Linear``, ``nn.ReLU`` ...) hold parameters and settings and call
-these functions in ``forward``. This file holds the activations, ``linear`` and ``dropout`` (softmax and log_softmax are
-``glassgrad/ops/reduce.py``'s, wrapped here with F's implicit-dim rule); the
-losses are in ``functional_loss.py``, the normalisations in ``functional_norm.py``, and ``pad``,
-``one_hot`` and ``embedding`` in ``functional_shape.py``; all are re-exported here, so ``F.mse_loss``
-works as in PyTorch.
+these functions in ``forward``. This file holds the activations, ``linear`` and ``dropout`` (softmax and
+log_softmax are ``glassgrad/ops/softmax.py``'s, wrapped here with F's implicit-dim rule); the losses are
+in ``functional_loss.py``, the normalisations in ``functional_norm.py``, and ``pad``, ``one_hot`` and
+``embedding`` in ``functional_shape.py``; all are re-exported here, so ``F.mse_loss`` works as in
+PyTorch.
 
 Each activation is a ``Primitive`` with its derivative written next to it. Where the backward formula
 uses only numpy functions glassgrad maps to its own ops (``np.exp``, ``np.where``, ``np.sum`` ...), it
@@ -24,11 +24,11 @@ from glassgrad.autograd.function import NO_CONTEXT, Primitive
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.nn._erf import erf as _erf
 from glassgrad.ops import elementwise as _ew
-from glassgrad.ops import reduce as _reduce
 from glassgrad.ops import unary as _unary
 from glassgrad.ops._util import to_float
 from glassgrad.ops.linalg import Addmm, MmTransposed, SqueezeResult
 from glassgrad.ops.shape import UnsafeView, Unsqueeze, _reshape
+from glassgrad.ops.softmax import log_softmax as _log_softmax, softmax as _softmax
 from glassgrad.tensor import Tensor
 
 from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (re-exports)
@@ -298,7 +298,7 @@ def mish(input, inplace: bool = False):  # noqa: A002
 
 
 
-# --- softmax (the op itself lives with the reductions: glassgrad/ops/reduce.py) ----------------------
+# --- softmax (the op itself: glassgrad/ops/softmax.py) -----------------------------------------------
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
                   "include dim=X as an argument.", stacklevel=stacklevel)
@@ -314,12 +314,12 @@ def _softmax_impl(fn, name: str, input, dim, dtype, stacklevel: int):  # noqa: A
 
 def softmax(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
     """exp(x) / Σ exp(x) along ``dim``: each slice becomes probabilities."""
-    return _softmax_impl(_reduce.softmax, "softmax", input, dim, dtype, _stacklevel)
+    return _softmax_impl(_softmax, "softmax", input, dim, dtype, _stacklevel)
 
 
 def log_softmax(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
     """log(softmax(x)) computed stably as x − logsumexp(x)."""
-    return _softmax_impl(_reduce.log_softmax, "log_softmax", input, dim, dtype, _stacklevel)
+    return _softmax_impl(_log_softmax, "log_softmax", input, dim, dtype, _stacklevel)
 
 
 def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002

@@ -26,8 +26,8 @@ from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.ops._util import unbroadcast
 from glassgrad.ops.indexing import masked_fill
-from glassgrad.ops.reduce import log_softmax
 from glassgrad.ops.shape import _reshape
+from glassgrad.ops.softmax import log_softmax
 from glassgrad.tensor import Tensor
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",

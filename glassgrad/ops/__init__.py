@@ -8,9 +8,12 @@ Part III. Read the files in this order; each imports only the files before it:
     cast            .to(), .float(), .type() ...
     compare         == < > ..., logical_*, isnan, allclose: bool results, no gradient
     inplace         add_, mul_, +=, zero_, fill_, copy_
-    reduce          sum, mean, max, var, logsumexp, softmax ...
-    shape           reshape, view, permute, transpose, expand, flip ...
-    joining         cat, stack, split, chunk, unbind
+    reduce          sum, mean, prod, max/min, median, logsumexp, all/any, argmax
+    variance        var, std, var_mean, std_mean
+    cumulative      cumsum
+    softmax         softmax, log_softmax
+    shape           reshape, view, squeeze, permute, transpose, expand, flip, tril, diagonal ...
+    joining         cat, stack, split, chunk, unbind, repeat/tile, and basic slicing
     indexing        x[...], index_select, masked_fill, nonzero
     gather_scatter  gather, scatter, sort, topk
     linalg          matmul, einsum, norms
@@ -23,12 +26,12 @@ Each family's ``NUMPY`` table maps numpy functions to the same ops, for ``Tensor
 
 from __future__ import annotations
 
-from glassgrad.ops import (cast, compare, conv, elementwise, gather_scatter, indexing, inplace, joining,
-                           linalg, pool, reduce, shape, unary)
+from glassgrad.ops import (cast, compare, conv, cumulative, elementwise, gather_scatter, indexing, inplace,
+                           joining, linalg, pool, reduce, shape, softmax, unary, variance)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
-FAMILIES = (elementwise, unary, cast, compare, inplace, reduce, shape, joining, indexing, gather_scatter,
-            linalg, conv, pool)
+FAMILIES = (elementwise, unary, cast, compare, inplace, reduce, variance, cumulative, softmax, shape, joining,
+            indexing, gather_scatter, linalg, conv, pool)
 
 for _family in FAMILIES:
     for _method, _fn in getattr(_family, "TENSOR_METHODS", {}).items():

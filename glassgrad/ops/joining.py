@@ -1,6 +1,7 @@
-"""Joining and splitting: cat, stack, split, chunk, unbind, narrow, select — and basic slicing.
+"""Joining, splitting and tiling: cat, stack, split, chunk, unbind, narrow, select, repeat — and slicing.
 
-Part III, read with ``shape.py`` (which re-exports everything here). ``Slice`` is basic indexing
+Part III, after ``shape.py``; ``indexing.py`` comes next. ``repeat``/``tile`` join a tensor to copies of
+itself (numpy files them beside joining and splitting, as "tiling"). ``Slice`` is basic indexing
 (``x[1:, 0]``): a view, whose backward writes the gradient into zeros at the sliced place. Splitting
 is slicing: each piece of ``split``/``chunk``/``unbind`` is a ``Slice`` of the input, so the engine's
 one-output-per-node rule holds and the pieces share the input's memory. ``cat`` goes the other way:
@@ -16,19 +17,14 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
+from glassgrad.ops.shape import Reshape, Unsqueeze, _dim_incl_end, _size_args
 from glassgrad.tensor import Tensor
 
 __all__ = [
     "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "split",
     "tensor_split", "chunk", "unbind", "select", "narrow", "atleast_1d", "atleast_2d", "atleast_3d",
+    "repeat", "tile",
 ]
-
-def _dim_incl_end(dim: int, ndim: int) -> int:
-    """A dim for a *new* axis (unsqueeze, stack): valid range is [-ndim-1, ndim]."""
-    if not -ndim - 1 <= dim <= ndim:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim - 1}, {ndim}], "
-                         f"but got {dim})")
-    return dim % (ndim + 1)
 
 
 
@@ -127,6 +123,25 @@ class Stack(Primitive):
         lead = ctx.lead
         return tuple(g[lead + (i,)] if n else None
                      for i, n in enumerate(ctx.needs_input_grad[:-1])) + (None,)
+
+
+class Repeat(Primitive):
+    """out = x tiled ``reps`` times along each axis (x gets leading 1-axes if reps is longer).
+
+    Each input element appears once per tile, so its gradient is the sum over the tiles: view g as
+    (r0, s0, r1, s1, ...) and sum the r axes.
+    """
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        padded = (1,) * (len(reps) - x.ndim) + x.shape
+        ctx.shape, ctx.split = x.shape, tuple(n for pair in zip(reps, padded) for n in pair)
+        ctx.axes = tuple(range(0, 2 * len(reps), 2))
+        return np.tile(x.reshape(padded), reps)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.reshape(np.sum(np.reshape(g, ctx.split), axis=ctx.axes), ctx.shape), None
 
 
 # --- joining --------------------------------------------------------------------------------------------
@@ -229,8 +244,8 @@ def dstack(tensors):
 
 def column_stack(tensors):
     """1-d tensors become columns, then hstack."""
-    ts = [Slice.apply(x, (slice(None), None) if x._array.ndim == 1 else (None, None))
-          if x._array.ndim <= 1 else x for x in _tensor_list(tensors, "column_stack")]
+    ts = [Reshape.apply(x, (x._array.size, 1)) if x._array.ndim <= 1 else x
+          for x in _tensor_list(tensors, "column_stack")]
     return cat(ts, 1)
 
 
@@ -334,38 +349,74 @@ def _one_or_tuple(out: tuple):
     return out[0] if len(out) == 1 else out
 
 
+# --- tiling: a tensor joined to copies of itself ----------------------------------------------------
+def repeat(input, *sizes):  # noqa: A002
+    """Tile the tensor ``sizes[i]`` times along dim i (a copy; compare expand, which doesn't copy)."""
+    reps = _size_args(sizes)
+    if len(reps) < input._array.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    if any(r < 0 for r in reps):
+        padded = (1,) * (len(reps) - input._array.ndim) + input._array.shape
+        bad = [r * s for r, s in zip(reps, padded)]
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(bad)}: {bad}")
+    return Repeat.apply(input, reps)
+
+
+def tile(input, dims):  # noqa: A002
+    """``repeat`` where a short ``dims`` is padded with leading 1s (numpy's tile)."""
+    reps = _size_args((dims,))
+    return repeat(input, (1,) * (input._array.ndim - len(reps)) + reps)
+
+
+# --- at least n dimensions -------------------------------------------------------------------------
+def _tensors(tensors: tuple, op: str) -> list:
+    """atleast_*(a, b) or atleast_*([a, b]): the tensors as a list."""
+    one = len(tensors) == 1 and not isinstance(tensors[0], Tensor)
+    return _tensor_list(tensors[0] if one else tensors, op)
+
+
 def atleast_1d(*tensors):
     """Each tensor with at least 1 dimension (a 0-d one becomes shape (1,))."""
-    ts = _tensor_list(tensors[0] if len(tensors) == 1 and not isinstance(tensors[0], Tensor)
-                      else tensors, "atleast_1d")
-    return _one_or_tuple(tuple(Slice.apply(t, (None,)) if t._array.ndim == 0 else t for t in ts))
+    return _one_or_tuple(tuple(t if t._array.ndim else Reshape.apply(t, (1,))
+                               for t in _tensors(tensors, "atleast_1d")))
+
+
+def _at_least_2d(t):
+    ndim = t._array.ndim
+    if ndim == 0:
+        return Reshape.apply(t, (1, 1))
+    return Unsqueeze.apply(t, (1,) + t._array.shape) if ndim == 1 else t
 
 
 def atleast_2d(*tensors):
     """Each tensor with at least 2 dimensions (leading 1s are added)."""
-    ts = _tensor_list(tensors[0] if len(tensors) == 1 and not isinstance(tensors[0], Tensor)
-                      else tensors, "atleast_2d")
-    return _one_or_tuple(tuple(Slice.apply(t, (None,) * (2 - t._array.ndim)) if t._array.ndim < 2
-                               else t for t in ts))
+    return _one_or_tuple(tuple(_at_least_2d(t) for t in _tensors(tensors, "atleast_2d")))
 
 
-_LIFT_3D = {0: (None, None, None), 1: (None, slice(None), None), 2: (Ellipsis, None)}
+def _at_least_3d(t):
+    """(n,) -> (1, n, 1), (m, n) -> (m, n, 1), as numpy; PyTorch's steps (view or unsqueezes)."""
+    shape = t._array.shape
+    if len(shape) == 0:
+        return Reshape.apply(t, (1, 1, 1))
+    if len(shape) == 1:
+        t = Unsqueeze.apply(t, (1,) + shape)
+    return Unsqueeze.apply(t, t._array.shape + (1,)) if len(shape) < 3 else t
 
 
 def atleast_3d(*tensors):
     """Each tensor with at least 3 dimensions: (n,) -> (1, n, 1), (m, n) -> (m, n, 1), as numpy."""
-    ts = _tensor_list(tensors[0] if len(tensors) == 1 and not isinstance(tensors[0], Tensor)
-                      else tensors, "atleast_3d")
-    return _one_or_tuple(tuple(Slice.apply(t, _LIFT_3D[t._array.ndim]) if t._array.ndim < 3 else t
-                               for t in ts))
+    return _one_or_tuple(tuple(_at_least_3d(t) for t in _tensors(tensors, "atleast_3d")))
 
 
 TENSOR_METHODS = {
-    "split": split, "tensor_split": tensor_split, "chunk": chunk, "unbind": unbind, "select": select,
-    "narrow": narrow,
+    "repeat": repeat, "tile": tile, "split": split, "tensor_split": tensor_split, "chunk": chunk,
+    "unbind": unbind, "select": select, "narrow": narrow,
 }
 
 NUMPY = {
+    np.tile: lambda a, reps: tile(a, reps),
     np.concatenate: lambda arrays, axis=0: cat([_as_tensor(x) for x in arrays], axis),
     np.stack: lambda arrays, axis=0: stack([_as_tensor(x) for x in arrays], axis),
 }

@@ -587,4 +587,5 @@ TENSOR_METHODS = {"matmul": matmul, "__matmul__": matmul,
                   "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": outer, "norm": norm}
 
 NUMPY = {np.matmul: lambda a, b: matmul(*(Tensor._wrap(x) if isinstance(x, np.ndarray) else x
-                                          for x in (a, b))), np.einsum: lambda subscripts, *operands, **kw: einsum(subscripts, *operands)}
+                                          for x in (a, b))),
+         np.einsum: lambda subscripts, *operands, **kw: einsum(subscripts, *operands)}

@@ -23,7 +23,7 @@ __all__ = ["max_pool2d", "max_pool1d", "avg_pool2d", "avg_pool1d", "adaptive_avg
            "adaptive_avg_pool1d"]
 
 
-# --- max and average pooling -------------------------------------------------------------------------------------------
+# --- max and average pooling ---------------------------------------------------------------------------
 def _pool_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     """PyTorch's pooling output length: ⌊ or ⌈(size + 2p − d·(k−1) − 1) / s⌉ + 1, where with ceil_mode the
     last window must still start inside the input or the left padding."""

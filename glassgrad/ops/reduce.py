@@ -1,10 +1,11 @@
-"""Reductions: sum, mean, prod, max/min/median, var/std, logsumexp, all/any, argmax/argmin.
+"""Reductions: sum, mean, prod, max/min/median, logsumexp, all/any, argmax/argmin.
 
-Part III, after the elementwise ops (elementwise.py, cast.py, compare.py); cumulative.py (cumsum) and
-softmax.py come next. A reduction collapses axes; its backward spreads the upstream gradient back over
-them. Every element of a ``sum`` contributed with weight 1, so each gets the upstream gradient
-(expanded back to the input's shape); for ``mean`` each gets 1/n of it; for ``max`` only the winner
-(the k tied winners share it, 1/k each); for ``prod`` each gets the product of all the *others*.
+Part III, after the elementwise ops (elementwise, unary, cast, compare, inplace); variance.py (var, std),
+cumulative.py (cumsum) and softmax.py come next, built on these. A reduction collapses axes; its
+backward spreads the upstream gradient back over them. Every element of a ``sum`` contributed with
+weight 1, so each gets the upstream gradient (expanded back to the input's shape); for ``mean`` each
+gets 1/n of it; for ``max`` only the winner (the k tied winners share it, 1/k each); for ``prod`` each
+gets the product of all the *others*.
 
 ``dim`` is an int, a tuple of ints or None (all axes), negative counting from the end, as in PyTorch.
 PyTorch names a node after the overload that made it: ``x.sum()`` gives ``SumBackward0`` and
@@ -28,9 +29,8 @@ from glassgrad.ops._util import normalize_dims
 from glassgrad.ops.elementwise import maximum, minimum
 from glassgrad.tensor import Tensor
 
-__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp",
-           "var", "std", "var_mean", "std_mean", "cumsum", "softmax", "log_softmax", "all", "any",
-           "count_nonzero", "median", "return_types"]
+__all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "logsumexp", "all",
+           "any", "count_nonzero", "median", "return_types"]
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -434,114 +434,6 @@ def argmin(input, dim=None, keepdim: bool = False):  # noqa: A002
     return _arg("argmin", np.argmin, input, dim, keepdim)
 
 
-# --- variance and standard deviation (TEMPORARY here: moving to variance.py) ---
-class Var(Primitive):
-    """out = Σ (x - x̄)² / (n - c)   (c = the correction: 1 for the unbiased estimate, 0 for the mean);
-    ∂out/∂xᵢ = 2 (xᵢ - x̄) / (n - c)   (x̄ moves with xᵢ too, but Σ (x - x̄) = 0 cancels that term)"""
-
-    @staticmethod
-    def forward(ctx, x, axes, keepdim, dof):
-        d = x - np.mean(x, axis=axes, keepdims=True)
-        ctx.save_for_backward(x)
-        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, dof
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.sum(d * d, axis=axes, keepdims=keepdim) / x.dtype.type(dof)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        d = x - np.mean(x, axis=ctx.axes, keepdims=True)
-        scale = 2.0 / ctx.dof if ctx.dof else np.inf
-        with np.errstate(invalid="ignore"):
-            return _expand_back(g, x.shape, ctx.axes, ctx.keepdim) * d * scale, None, None, None
-
-
-class Std(Primitive):
-    """out = √var;  ∂out/∂xᵢ = (xᵢ - x̄) / ((n - c)·out), taken as 0 where out = 0 (as PyTorch)"""
-
-    @staticmethod
-    def forward(ctx, x, axes, keepdim, dof):
-        d = x - np.mean(x, axis=axes, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.asarray(np.sqrt(np.sum(d * d, axis=axes, keepdims=keepdim) / x.dtype.type(dof)))
-        ctx.save_for_backward(x, out)  # (an array, not a numpy scalar, so create_graph can find it)
-        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, dof
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        axes, keepdim = ctx.axes, ctx.keepdim
-        d = x - np.mean(x, axis=axes, keepdims=True)
-        out = _expand_back(np.where(out == 0, np.inf, out), x.shape, axes, keepdim)  # g/inf = 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _expand_back(g, x.shape, axes, keepdim) * d / (out * ctx.dof), None, None, None
-
-
-# var_mean and std_mean: PyTorch computes both in one node (VarMeanBackward0); glassgrad's nodes have
-# one output, so each of the two gets a node of that name.
-class VarOfVarMean(Var):
-    node_name = "VarMeanBackward0"
-
-
-class StdOfStdMean(Std):
-    node_name = "StdMeanBackward0"
-
-
-class MeanOfVarMean(MeanDim):
-    node_name = "VarMeanBackward0"
-
-
-class MeanOfStdMean(MeanDim):
-    node_name = "StdMeanBackward0"
-
-
-def _var_args(name: str, input, dim, unbiased, correction):  # noqa: A002
-    """PyTorch's overloads: var(x, dim, unbiased, keepdim), var(x, unbiased), var(x, dim, correction=)."""
-    if isinstance(dim, bool):  # var(x, False): the legacy unbiased flag in dim's place
-        dim, unbiased = None, dim
-    if unbiased is not None and correction is not None:
-        raise TypeError(f"{name}(): pass either 'unbiased' or 'correction', not both")
-    if input._array.dtype.kind != "f":
-        raise RuntimeError("std and var only support floating point and complex dtypes")
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    axes = _axes(input, dim)
-    dof = builtins.max(0, _count(input._array.shape, axes) - correction)
-    if dof == 0:
-        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
-                      "the reduction factor (input numel divided by output numel).", UserWarning,
-                      stacklevel=3)
-    return axes, dof
-
-
-def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
-    """Variance over ``dim``: Σ (x - x̄)² / (n - correction); ``correction=1`` (Bessel) by default."""
-    axes, dof = _var_args("var", input, dim, unbiased, correction)
-    return Var.apply(input, axes, keepdim, dof)
-
-
-def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
-    """Standard deviation over ``dim``: √var (see ``var`` for ``correction``/``unbiased``)."""
-    axes, dof = _var_args("std", input, dim, unbiased, correction)
-    return Std.apply(input, axes, keepdim, dof)
-
-
-def _with_mean(name: str, spread, mean_op, input, dim, unbiased, keepdim, correction):  # noqa: A002
-    axes, dof = _var_args(name, input, dim, unbiased, correction)
-    return spread.apply(input, axes, keepdim, dof), mean_op.apply(input, axes, keepdim)
-
-
-def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
-    """``(var, mean)`` over ``dim``."""
-    return _with_mean("var_mean", VarOfVarMean, MeanOfVarMean, input, dim, unbiased, keepdim, correction)
-
-
-def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
-    """``(std, mean)`` over ``dim``."""
-    return _with_mean("std_mean", StdOfStdMean, MeanOfStdMean, input, dim, unbiased, keepdim, correction)
-
-
 # --- logsumexp -----------------------------------------------------------------------------------------
 class LogSumExp(Primitive):
     """out = log Σ eˣ, computed as m + log Σ e^(x - m) with m = max x (no overflow);
@@ -602,114 +494,9 @@ def count_nonzero(input, dim=None):  # noqa: A002
     return Tensor._wrap(np.asarray(np.count_nonzero(input._array, axis=_axes(input, dim)), np.int64))
 
 
-# --- TEMPORARY here: moving to cumulative.py and softmax.py ---
-class Cumsum(Primitive):
-    """outᵢ = Σ_{j≤i} xⱼ along the axis;  ∂L/∂xⱼ = Σ_{i≥j} gᵢ: the reversed cumulative sum of g
-
-    A 0-d x (axis None) is its own cumulative sum: out = x, grad_x = g."""
-
-    @staticmethod
-    def forward(ctx, x, axis, dtype):
-        ctx.axis = axis
-        if dtype is None and x.dtype.kind in "biu":
-            dtype = np.int64  # PyTorch sums integers (and bools) in int64
-        if axis is None:
-            return np.array(x, dtype=dtype)
-        return np.cumsum(x, axis=axis, dtype=dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        if ctx.axis is None:
-            return g, None, None
-        if isinstance(g, Tensor):  # create_graph: record it as an op of its own
-            return ReverseCumsum.apply(g, ctx.axis), None, None
-        return ReverseCumsum.forward(ctx, g, ctx.axis), None, None
-
-
-class ReverseCumsum(Primitive):
-    """outᵢ = Σ_{j≥i} xⱼ along the axis (cumsum's backward);  its own backward is cumsum"""
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        ctx.axis = axis
-        return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
-
-    @staticmethod
-    def backward(ctx, g):
-        if isinstance(g, Tensor):
-            return Cumsum.apply(g, ctx.axis, None), None
-        return np.cumsum(g, axis=ctx.axis), None
-
-
-def cumsum(input, dim, *, dtype=None):  # noqa: A002
-    """Running sum along ``dim``: outᵢ = x₀ + … + xᵢ."""
-    axis = _one_dim("cumsum", input, dim)
-    return Cumsum.apply(input, axis, dtypes.to_dtype(dtype).numpy if dtype else None)
-
-
-class Softmax(Primitive):
-    """yᵢ = e^(xᵢ - m) / Σⱼ e^(xⱼ - m)   (m = max x: the same y, with no overflow)
-    ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ - yⱼ), so the vector-Jacobian product is  grad_x = y ⊙ (g - Σ g ⊙ y)"""
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        e = np.exp(x - x.max(axis=axis, keepdims=True))  # (array methods: fewer Python steps than np.max)
-        e /= e.sum(axis=axis, keepdims=True)
-        ctx.save_for_backward(e)
-        ctx.axis = axis
-        return e
-
-    @staticmethod
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return y * (g - np.sum(g * y, axis=ctx.axis, keepdims=True)), None
-
-
-class LogSoftmax(Primitive):
-    """yᵢ = xᵢ - log Σⱼ e^(xⱼ)   (as (xᵢ - m) - log Σ e^(xⱼ - m), m = max x)
-    ∂yᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ, so  grad_x = g - softmax(x) · Σ g,  with softmax(x) = e^y"""
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        shifted = x - x.max(axis=axis, keepdims=True)
-        y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(y)
-        ctx.axis = axis
-        return y
-
-    @staticmethod
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        return g - np.exp(y) * np.sum(g, axis=ctx.axis, keepdims=True), None
-
-
-def _softmax_input(name: str, input, dim, dtype):  # noqa: A002
-    if dtype is not None:
-        input = input.to(dtype)
-    axis = _one_dim(name, input, dim)
-    if input._array.dtype.kind != "f":
-        last = axis is None or axis == input._array.ndim - 1
-        raise NotImplementedError(f'"{name}_{"lastdim_" if last else ""}kernel_impl" not implemented for '
-                                  f"'{TORCH_NAMES.get(input._array.dtype.name, input.dtype.name)}'")
-    return input, axis
-
-
-def softmax(input, dim, dtype=None):  # noqa: A002
-    """e^x / Σ e^x along ``dim``: positive numbers that sum to 1 (computed without overflow)."""
-    input, axis = _softmax_input("softmax", input, dim, dtype)
-    return Softmax.apply(input, axis)
-
-
-def log_softmax(input, dim, dtype=None):  # noqa: A002
-    """log(softmax(x)) along ``dim``, computed directly (stable where softmax underflows to 0)."""
-    input, axis = _softmax_input("log_softmax", input, dim, dtype)
-    return LogSoftmax.apply(input, axis)
-
-
 TENSOR_METHODS = {
     "sum": sum, "mean": mean, "prod": prod, "max": max, "min": min, "amax": amax, "amin": amin,
-    "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp, "var": var, "std": std,
-    "cumsum": cumsum, "softmax": softmax, "log_softmax": log_softmax,
+    "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp,
     "all": all, "any": any, "count_nonzero": count_nonzero, "median": median,
 }
 

@@ -1,14 +1,12 @@
-"""Shape ops: reshape/view, transpose/permute, squeeze/unsqueeze, expand, cat/stack, split, flip ...
+"""Shape ops: reshape/view, transpose/permute, squeeze/unsqueeze, expand, flip, roll, tril, diagonal ...
 
-Part III, after ``reduce.py``. These move numbers around without changing them, so each backward moves
-the gradient back the same way: reshape's backward reshapes, transpose's transposes back, expand's sums
-over the copies (like broadcasting), cat's slices the gradient into the pieces, slicing's writes the
-gradient into a zero tensor at the sliced place.
+Part III, after the reductions (``reduce.py`` and its neighbours); ``joining.py`` (cat, stack, split and
+basic slicing) comes next. These move numbers around without changing them, so each backward moves the
+gradient back the same way: reshape's backward reshapes, transpose's transposes back, expand's sums
+over the copies (like broadcasting).
 
 Many of these return *views*: tensors that share the input's memory (``is_view = True``), and so its
 version counter — change the base in place and a backward that saved the view will refuse to run.
-Joining and splitting (cat, stack, split, chunk, unbind, narrow, select) and basic slicing
-(``Slice``) are in ``joining.py``, which this module re-exports: ``glassgrad.cat`` comes from here.
 """
 
 from __future__ import annotations
@@ -21,16 +19,13 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.ops._util import normalize_dims, unbroadcast
-from glassgrad.ops.joining import *  # noqa: F401,F403  cat, stack, split ... (re-exported from here)
-from glassgrad.ops.joining import TENSOR_METHODS as _JOINING_METHODS, NUMPY as _JOINING_NUMPY
-from glassgrad.ops.joining import __all__ as _joining_all
 from glassgrad.tensor import Tensor
 
 __all__ = [
     "reshape", "view", "flatten", "ravel", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
-    "swapaxes", "swapdims", "t", "adjoint", "expand", "expand_as", "broadcast_to", "repeat", "tile",
-    "flip", "fliplr", "flipud", "roll", "movedim", "moveaxis", "tril", "triu", "diagonal", "diag",
-] + _joining_all
+    "swapaxes", "swapdims", "t", "adjoint", "expand", "expand_as", "broadcast_to", "flip", "fliplr",
+    "flipud", "roll", "movedim", "moveaxis", "tril", "triu", "diagonal", "diag",
+]
 
 
 def _size_args(shape) -> tuple:
@@ -147,25 +142,6 @@ class Expand(Primitive):
     @staticmethod
     def backward(ctx, g):
         return unbroadcast(g, ctx.shape), None
-
-
-class Repeat(Primitive):
-    """out = x tiled ``reps`` times along each axis (x gets leading 1-axes if reps is longer).
-
-    Each input element appears once per tile, so its gradient is the sum over the tiles: view g as
-    (r0, s0, r1, s1, ...) and sum the r axes.
-    """
-
-    @staticmethod
-    def forward(ctx, x, reps):
-        padded = (1,) * (len(reps) - x.ndim) + x.shape
-        ctx.shape, ctx.split = x.shape, tuple(n for pair in zip(reps, padded) for n in pair)
-        ctx.axes = tuple(range(0, 2 * len(reps), 2))
-        return np.tile(x.reshape(padded), reps)
-
-    @staticmethod
-    def backward(ctx, g):
-        return np.reshape(np.sum(np.reshape(g, ctx.split), axis=ctx.axes), ctx.shape), None
 
 
 class Flip(Primitive):
@@ -458,7 +434,7 @@ def movedim(input, source, destination):  # noqa: A002
 moveaxis = movedim
 
 
-# --- broadcasting and tiling ------------------------------------------------------------------------
+# --- broadcasting -----------------------------------------------------------------------------------
 def expand(input, *sizes):  # noqa: A002
     """Broadcast to ``sizes`` without copying; -1 keeps a dimension."""
     sizes = _size_args(sizes)
@@ -486,26 +462,6 @@ def expand_as(input, other):  # noqa: A002
 
 def broadcast_to(input, size):  # noqa: A002
     return expand(input, size)
-
-
-def repeat(input, *sizes):  # noqa: A002
-    """Tile the tensor ``sizes[i]`` times along dim i (a copy; compare expand, which doesn't copy)."""
-    reps = _size_args(sizes)
-    if len(reps) < input._array.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
-                           "dimensions of tensor")
-    if any(r < 0 for r in reps):
-        padded = (1,) * (len(reps) - input._array.ndim) + input._array.shape
-        bad = [r * s for r, s in zip(reps, padded)]
-        raise RuntimeError(f"Trying to create tensor with negative dimension "
-                           f"{min(bad)}: {bad}")
-    return Repeat.apply(input, reps)
-
-
-def tile(input, dims):  # noqa: A002
-    """``repeat`` where a short ``dims`` is padded with leading 1s (numpy's tile)."""
-    reps = _size_args((dims,))
-    return repeat(input, (1,) * (input._array.ndim - len(reps)) + reps)
 
 
 # --- reversing, rolling, triangles, diagonals -----------------------------------------------------
@@ -596,10 +552,9 @@ TENSOR_METHODS = {
     "mT": property(_mT), "H": property(_H), "mH": property(_mT),
     "view_as": lambda self, other: view(self, other._array.shape),
     "reshape_as": lambda self, other: reshape(self, other._array.shape),
-    "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "repeat": repeat,
-    "tile": tile, "flip": flip, "fliplr": fliplr, "flipud": flipud, "roll": roll, "movedim": movedim,
-    "moveaxis": moveaxis, "tril": tril, "triu": triu, "diagonal": diagonal, "diag": diag,
-    **_JOINING_METHODS,
+    "expand": expand, "expand_as": expand_as, "broadcast_to": broadcast_to, "flip": flip, "fliplr": fliplr,
+    "flipud": flipud, "roll": roll, "movedim": movedim, "moveaxis": moveaxis, "tril": tril, "triu": triu,
+    "diagonal": diagonal, "diag": diag,
 }
 
 # numpy -> glassgrad, so backward formulas written in numpy also run on Tensors (create_graph=True)
@@ -618,6 +573,4 @@ NUMPY = {
     np.tril: lambda m, k=0: tril(m, k), np.triu: lambda m, k=0: triu(m, k),
     np.diagonal: lambda a, offset=0, axis1=0, axis2=1: diagonal(a, offset, axis1, axis2),
     np.diag: lambda v, k=0: diag(v, k),
-    np.tile: lambda a, reps: tile(a, reps),
-    **_JOINING_NUMPY,
 }

@@ -29,7 +29,7 @@ import numpy as np
 
 from glassgrad import creation
 from glassgrad.creation import default_generator
-from glassgrad.ops.shape import stack
+from glassgrad.ops.joining import stack
 from glassgrad.tensor import Tensor
 
 __all__ = [

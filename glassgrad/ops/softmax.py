@@ -1,0 +1,81 @@
+"""``softmax`` and ``log_softmax``: scores along one dim turned into probabilities (or their logs).
+
+Part III, after ``reduce.py`` (which gives the max and the sum they are built from). Each has its own
+explicit backward, because the derivative is the lesson behind every classifier: chained with
+``nll_loss`` (nn/functional_loss.py), log_softmax's backward turns into the famous
+∂(cross-entropy)/∂z = softmax(z) − onehot(target).
+
+Both subtract the max first: e^(x - m) / Σ e^(x - m) is the same number, and never overflows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassgrad.autograd.function import Primitive
+from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.ops.reduce import _one_dim
+
+__all__ = ["softmax", "log_softmax"]
+
+
+class Softmax(Primitive):
+    """yᵢ = e^(xᵢ - m) / Σⱼ e^(xⱼ - m)   (m = max x: the same y, with no overflow)
+    ∂yᵢ/∂xⱼ = yᵢ(δᵢⱼ - yⱼ), so the vector-Jacobian product is  grad_x = y ⊙ (g - Σ g ⊙ y)"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        e = np.exp(x - x.max(axis=axis, keepdims=True))  # (array methods: fewer Python steps than np.max)
+        e /= e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(e)
+        ctx.axis = axis
+        return e
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return y * (g - np.sum(g * y, axis=ctx.axis, keepdims=True)), None
+
+
+class LogSoftmax(Primitive):
+    """yᵢ = xᵢ - log Σⱼ e^(xⱼ)   (as (xᵢ - m) - log Σ e^(xⱼ - m), m = max x)
+    ∂yᵢ/∂xⱼ = δᵢⱼ - softmax(x)ⱼ, so  grad_x = g - softmax(x) · Σ g,  with softmax(x) = e^y"""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g - np.exp(y) * np.sum(g, axis=ctx.axis, keepdims=True), None
+
+
+def _softmax_input(name: str, input, dim, dtype):  # noqa: A002
+    if dtype is not None:
+        input = input.to(dtype)
+    axis = _one_dim(name, input, dim)
+    if input._array.dtype.kind != "f":
+        last = axis is None or axis == input._array.ndim - 1
+        raise NotImplementedError(f'"{name}_{"lastdim_" if last else ""}kernel_impl" not implemented for '
+                                  f"'{TORCH_NAMES.get(input._array.dtype.name, input.dtype.name)}'")
+    return input, axis
+
+
+def softmax(input, dim, dtype=None):  # noqa: A002
+    """e^x / Σ e^x along ``dim``: positive numbers that sum to 1 (computed without overflow)."""
+    input, axis = _softmax_input("softmax", input, dim, dtype)
+    return Softmax.apply(input, axis)
+
+
+def log_softmax(input, dim, dtype=None):  # noqa: A002
+    """log(softmax(x)) along ``dim``, computed directly (stable where softmax underflows to 0)."""
+    input, axis = _softmax_input("log_softmax", input, dim, dtype)
+    return LogSoftmax.apply(input, axis)
+
+
+TENSOR_METHODS = {"softmax": softmax, "log_softmax": log_softmax}
