@@ -22,6 +22,7 @@ a ``Graph`` into SVG, HTML, DOT and terminal tables.
 from __future__ import annotations
 
 import contextlib
+import re
 import string
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -383,20 +384,12 @@ def _neuron_groups(g: Graph, order, model) -> None:
 
 
 def _op_name(node_name: str) -> str:
-    """"MulBackward0" -> "mul", "LeakyReluFunctionBackward" -> "leaky_relu"."""
-    name = node_name
-    for suffix in ("Backward0", "Backward"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-            break
+    """"MulBackward0" -> "mul", "SumBackward1" -> "sum", "LeakyReluFunctionBackward" -> "leaky_relu"."""
+    name = re.sub(r"Backwards?\d*(_copy)?$", "", node_name)
     if name.endswith("Function") and len(name) > len("Function"):
         name = name[: -len("Function")]
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+    name = re.sub(r"(\d)D", r"\1d", name)  # MaxPool2D -> MaxPool2d, as PyTorch spells the function
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 def _letters():
