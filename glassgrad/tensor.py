@@ -18,7 +18,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad._format import format_tensor
-from glassgrad.autograd.grad_mode import GRAD_ENABLED
+from glassgrad.autograd.grad_mode import GRAD_MODE
 
 __all__ = ["Tensor", "RemovableHandle", "Size", "device", "to_array"]
 
@@ -306,7 +306,7 @@ class Tensor:
     # --- in-place changes ----------------------------------------------------------------------------
     def _check_inplace(self) -> None:
         """PyTorch's rules for changing a tensor in place while the graph is being recorded."""
-        if not GRAD_ENABLED[0]:
+        if not GRAD_MODE.enabled:
             return
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassgrad.autograd.function import AccumulateGrad, accumulator, call_backward, wrong_count
-from glassgrad.autograd.grad_mode import GRAD_ENABLED
+from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.dtypes import from_numpy_dtype
 from glassgrad.tensor import Tensor
 
@@ -97,8 +97,8 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     handed_out: set[int] = {id(g) for g in root_grads}
 
     leaf_node, ndarray = AccumulateGrad, np.ndarray
-    previous_mode = GRAD_ENABLED[0]
-    GRAD_ENABLED[0] = create_graph
+    previous_mode = GRAD_MODE.enabled
+    GRAD_MODE.enabled = create_graph
     try:
         while ready:
             node = ready.pop()
@@ -157,7 +157,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
                         ready.append(child)
                 i += 1
     finally:
-        GRAD_ENABLED[0] = previous_mode
+        GRAD_MODE.enabled = previous_mode
 
 
 def _check(node, i: int, child, g, create_graph: bool):

@@ -32,7 +32,7 @@ import weakref
 
 import numpy as np
 
-from glassgrad.autograd.grad_mode import GRAD_ENABLED, no_grad, set_grad_enabled
+from glassgrad.autograd.grad_mode import GRAD_MODE, no_grad, set_grad_enabled
 from glassgrad.tensor import RemovableHandle, Tensor
 
 __all__ = ["Function", "Primitive", "Node", "BackwardNode", "AccumulateGrad", "FunctionCtx",
@@ -251,7 +251,7 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward; if grad is enabled and an input requires grad, record a backward node."""
-        needs = ([isinstance(a, Tensor) and a._requires_grad for a in args] if GRAD_ENABLED[0]
+        needs = ([isinstance(a, Tensor) and a._requires_grad for a in args] if GRAD_MODE.enabled
                  else _NOTHING)
         requires = True in needs
         if cls.on_arrays:

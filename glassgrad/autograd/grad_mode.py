@@ -8,16 +8,25 @@ manager and a decorator, as in PyTorch.
 from __future__ import annotations
 
 import functools
+import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode"]
 
-# One flag for the whole process, kept in a list so that other modules can read it without a call.
-GRAD_ENABLED = [True]
+
+class _GradModeState(threading.local):
+    """The mode is per thread, as in PyTorch: a thread inside ``no_grad()`` (an evaluation loop, a data
+    worker) does not turn recording off for another thread that is training. A new thread starts with
+    recording on. Other modules read ``GRAD_MODE.enabled`` directly: it is on every operation's path."""
+
+    enabled = True
+
+
+GRAD_MODE = _GradModeState()
 
 
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad record the graph."""
-    return GRAD_ENABLED[0]
+    return GRAD_MODE.enabled
 
 
 class _GradMode:
@@ -26,11 +35,11 @@ class _GradMode:
     enabled: bool
 
     def __enter__(self):
-        self._previous = GRAD_ENABLED[0]
-        GRAD_ENABLED[0] = self.enabled
+        self._previous = GRAD_MODE.enabled
+        GRAD_MODE.enabled = self.enabled
 
     def __exit__(self, *exc) -> None:
-        GRAD_ENABLED[0] = self._previous
+        GRAD_MODE.enabled = self._previous
 
     def __call__(self, fn):
         @functools.wraps(fn)
@@ -70,8 +79,8 @@ class set_grad_enabled(_GradMode):  # noqa: N801
 
     def __init__(self, mode: bool) -> None:
         self.enabled = bool(mode)
-        self._previous = GRAD_ENABLED[0]
-        GRAD_ENABLED[0] = self.enabled  # PyTorch: calling it (without `with`) sets the mode
+        self._previous = GRAD_MODE.enabled
+        GRAD_MODE.enabled = self.enabled  # PyTorch: calling it (without `with`) sets the mode
 
     def __enter__(self):
         pass  # already set in __init__
@@ -80,5 +89,5 @@ class set_grad_enabled(_GradMode):  # noqa: N801
         return (self.enabled,)
 
     def __call__(self, fn):
-        GRAD_ENABLED[0] = self._previous  # used as a decorator: only calls of fn change the mode
+        GRAD_MODE.enabled = self._previous  # used as a decorator: only calls of fn change the mode
         return super().__call__(fn)

@@ -21,7 +21,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
-from glassgrad.autograd.grad_mode import GRAD_ENABLED
+from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.ops._util import unbroadcast
 from glassgrad.ops.joining import Select, Slice
 from glassgrad.ops.shape import Expand, Reshape
@@ -334,7 +334,7 @@ def setitem(self, key, value) -> None:
     Allowed on tensors outside the graph — or on any tensor under ``no_grad``. glassgrad does not
     record assignments into a graph tensor; build the result out of place instead.
     """
-    if GRAD_ENABLED[0]:
+    if GRAD_MODE.enabled:
         if self._requires_grad:
             if self.grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassgrad.autograd.function import Primitive
-from glassgrad.autograd.grad_mode import GRAD_ENABLED
+from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.ops._util import operand, unbroadcast
 from glassgrad.ops.elementwise import add, div, lerp, mul, pow, remainder, sub
 from glassgrad.ops.unary import (abs, ceil, clamp, exp, floor, log, neg, relu, round,  # noqa: A004
@@ -30,7 +30,7 @@ def inplace(fn):
     """The in-place method of the out-of-place op ``fn``: ``x.add_(y)`` from ``add``."""
     def method(self, *args, **kwargs):
         self._check_inplace()
-        if GRAD_ENABLED[0] and (self._requires_grad or _any_requires_grad(args, kwargs)):
+        if GRAD_MODE.enabled and (self._requires_grad or _any_requires_grad(args, kwargs)):
             # The op may save its input for backward, and writing the result into that very array would
             # corrupt it. PyTorch keeps a copy when the formula needs one; we hand the op a copy of the
             # numbers with the same history, so grad_fn.next_functions still point where PyTorch's do.
@@ -108,7 +108,7 @@ class Copy(Primitive):
 def _records(self: Tensor, value=None) -> bool:
     """Whether writing into ``self`` must be recorded: grad is on, self is floating point, and self
     or the value written requires grad."""
-    return (GRAD_ENABLED[0] and self._array.dtype.kind == "f"
+    return (GRAD_MODE.enabled and self._array.dtype.kind == "f"
             and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)))
 
 

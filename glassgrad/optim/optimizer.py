@@ -28,7 +28,7 @@ from itertools import chain
 import numpy as np
 
 from glassgrad import dtypes
-from glassgrad.autograd.grad_mode import GRAD_ENABLED, enable_grad
+from glassgrad.autograd.grad_mode import GRAD_MODE, enable_grad
 from glassgrad.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -52,12 +52,12 @@ def _use_no_grad(step):
 
     @functools.wraps(step)
     def wrapper(self, closure=None):
-        previous = GRAD_ENABLED[0]
-        GRAD_ENABLED[0] = False
+        previous = GRAD_MODE.enabled
+        GRAD_MODE.enabled = False
         try:
             return step(self, closure)
         finally:
-            GRAD_ENABLED[0] = previous
+            GRAD_MODE.enabled = previous
 
     return wrapper
 

@@ -500,3 +500,40 @@ def test_on_node_created_sees_every_recorded_node_until_removed():
     (x + 1).sum()
     assert seen == [("MulBackward0", glassgrad.Size([2])), ("SumBackward0", glassgrad.Size([]))]
     assert y.grad_fn is not None
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+
+    def run(lib):
+        inside = threading.Event()
+        leave = threading.Event()
+        seen = {}
+
+        def evaluate():
+            with lib.no_grad():
+                seen["evaluating thread"] = lib.is_grad_enabled()
+                inside.set()
+                leave.wait(5)
+
+        t = threading.Thread(target=evaluate)
+        t.start()
+        inside.wait(5)
+        # another thread is inside no_grad(): this one still records and trains
+        w = lib.ones(3, requires_grad=True)
+        (w * 2).sum().backward()
+        seen["training thread"] = lib.is_grad_enabled()
+        seen["grad"] = w.grad.tolist()
+        leave.set()
+        t.join()
+        with lib.no_grad():  # a new thread starts with recording on, whatever its parent's mode
+            fresh = []
+            s = threading.Thread(target=lambda: fresh.append(lib.is_grad_enabled()))
+            s.start()
+            s.join()
+        seen["new thread"] = fresh[0]
+        return seen
+
+    ours, theirs = both(run)
+    assert ours == theirs == {"evaluating thread": False, "training thread": True, "grad": [2.0] * 3,
+                              "new thread": True}
