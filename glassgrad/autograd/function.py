@@ -322,28 +322,30 @@ def _share_storage(view: Tensor, base: Tensor) -> None:
 def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor, primitive: bool,
             numbers: bool) -> None:
     """Fill in the node: where each input's gradient goes, and which tensors the saved values are."""
-    nexts = []
-    positions = None
-    for i, (a, need) in enumerate(zip(args, needs)):
-        if need:
+    if False not in needs:  # every argument needs a gradient (the common case): entry i is argument i
+        nexts = []
+        for a in args:
             fn = a.grad_fn
             nexts.append((fn if fn is not None else accumulator(a), 0))
-            if positions is not None:
-                positions.append(i)
-            continue
-        if isinstance(a, Tensor):
-            counted = not primitive or numbers or a._array.dtype.kind == "f"
-        else:
-            counted = numbers and isinstance(a, (int, float))
-        if counted:
-            nexts.append(_NO_EDGE)
-            if positions is not None:
-                positions.append(i)
-        elif positions is None:  # from here on, entries and arguments no longer line up
-            positions = list(range(len(nexts)))
-    node.next_functions = tuple(nexts)
-    if positions is not None and positions != list(range(len(positions))):
-        node._positions = tuple(positions)
+        node.next_functions = tuple(nexts)
+    else:
+        nexts, positions = [], []
+        for i, a in enumerate(args):
+            if needs[i]:
+                fn = a.grad_fn
+                nexts.append((fn if fn is not None else accumulator(a), 0))
+            elif isinstance(a, Tensor):
+                if primitive and not numbers and a._array.dtype.kind != "f":
+                    continue  # an index or a mask: no input of the derivative
+                nexts.append(_NO_EDGE)
+            elif numbers and isinstance(a, (int, float)):
+                nexts.append(_NO_EDGE)
+            else:
+                continue
+            positions.append(i)
+        node.next_functions = tuple(nexts)
+        if positions and positions[-1] != len(positions) - 1:  # entries and arguments don't line up
+            node._positions = tuple(positions)
     node._shape = result._array.shape
     node._dtype = result._array.dtype
     saved = node._saved
