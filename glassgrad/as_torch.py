@@ -6,11 +6,17 @@ How glassgrad proves its PyTorch-shaped API on real programs, and a learner's to
 answered by glassgrad. When the script needs something glassgrad lacks, the AttributeError names it.
 
 It sits on top with ``cli.py`` (whose ``run-as-torch`` subcommand loads it): it imports the PyTorch-shaped
-parts of the package, and none of them imports it.
+parts of the package, and none of them imports it. Beyond the modules listed in ``MODULES``, any
+``torch.X.Y`` a program imports is answered by ``glassgrad.X.Y`` when glassgrad has that module (a
+finder on ``sys.meta_path``), so a new glassgrad module needs no entry here; the parts that are not
+PyTorch's (``explain``, ``studio``, ``scalar``, ``manual``, ``cli``) are never handed out as torch's.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.abc
+import importlib.util
 import runpy
 import sys
 
@@ -44,9 +50,47 @@ MODULES = {
 }
 
 
+# glassgrad's own parts, which PyTorch doesn't have: ``import torch.explain`` must fail as it would.
+NOT_TORCH = ("explain", "studio", "scalar", "manual", "cli", "as_torch", "datasets", "interop", "graph")
+
+
+class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Answers ``import torch.a.b`` with the module ``glassgrad.a.b``, when glassgrad has one."""
+
+    @staticmethod
+    def _glassgrad_name(fullname: str) -> str | None:
+        if not fullname.startswith("torch."):
+            return None
+        rest = fullname[len("torch."):]
+        if rest.split(".")[0] in NOT_TORCH:
+            return None
+        name = "glassgrad." + rest
+        try:
+            found = importlib.util.find_spec(name)
+        except ModuleNotFoundError:  # a parent package is missing
+            return None
+        return name if found is not None else None
+
+    def find_spec(self, fullname, path=None, target=None):
+        if not fullname.startswith("torch."):
+            return None
+        name = self._glassgrad_name(fullname)
+        if name is None:  # otherwise Python would look in glassgrad's folder and load a second copy
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        return importlib.import_module(self._glassgrad_name(spec.name))
+
+    def exec_module(self, module) -> None:
+        pass  # glassgrad's module has already run
+
+
 def install() -> None:
-    """Make ``import torch`` (and its submodules above) import glassgrad."""
+    """Make ``import torch`` (and any ``torch.X`` glassgrad has) import glassgrad."""
     sys.modules.update(MODULES)
+    if not any(isinstance(f, TorchFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, TorchFinder())
 
 
 def run(path: str, argv: list[str] | None = None) -> None:

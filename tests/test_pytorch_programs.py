@@ -41,3 +41,23 @@ def test_as_torch_registers_glassgrad():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "tensor([2.])"
+
+
+def test_any_torch_submodule_is_glassgrads_own_module_and_glassgrads_extras_are_not_torchs():
+    code = "\n".join([
+        "import glassgrad.as_torch as a; a.install()",
+        "import importlib, glassgrad.optim.lr_scheduler as ours, glassgrad.nn.utils.clip_grad as clip",
+        "import torch.optim.lr_scheduler, torch.nn.utils.clip_grad",
+        "assert torch.optim.lr_scheduler is ours and torch.nn.utils.clip_grad is clip  # no second copy",
+        "for name in ('torch.explain', 'torch.studio', 'torch.scalar', 'torch.no_such_module'):",
+        "    try:",
+        "        importlib.import_module(name)",
+        "    except ModuleNotFoundError as e:",
+        "        assert repr(name) in str(e), e",
+        "    else:",
+        "        raise AssertionError(name + ' imported')",
+        "print('ok')",
+    ])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
