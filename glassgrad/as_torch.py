@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.util
+import os
 import runpy
 import sys
 
@@ -94,9 +95,14 @@ def install() -> None:
 
 
 def run(path: str, argv: list[str] | None = None) -> None:
-    """Run the script at ``path`` as ``__main__`` with glassgrad standing in for torch."""
+    """Run the script at ``path`` as ``__main__`` with glassgrad standing in for torch.
+
+    As ``python script.py`` does, the script's own folder goes first on ``sys.path``, so a program
+    split over files (``import model``, ``from data import Corpus``) finds its own modules.
+    """
     install()
     sys.argv = [path, *(argv or [])]
+    sys.path.insert(0, os.path.dirname(os.path.realpath(path)))
     runpy.run_path(path, run_name="__main__")
 
 
