@@ -29,10 +29,13 @@ from collections import OrderedDict
 import numpy as np
 
 from glassgrad import dtypes
+from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
+from glassgrad.optim.optimizer import Optimizer
 from glassgrad.tensor import Size, Tensor
 
-__all__ = ["save", "load", "UnsafeOrCorruptFile"]
+__all__ = ["save", "load", "UnsafeOrCorruptFile", "safe_globals", "add_safe_globals", "get_safe_globals",
+           "clear_safe_globals"]
 
 FORMAT = "glassgrad.save"
 VERSION = 1
@@ -137,6 +140,14 @@ class _Encoder:
             return [self.encode(v) for v in obj]
         if type(obj) is tuple:
             return {"$type": "tuple", "items": [self.encode(v) for v in obj]}
+        if isinstance(obj, (Module, Optimizer)):
+            # torch.save pickles the whole object (its class is found again by name at load time);
+            # glassgrad never pickles, so it stores the numbers and the program rebuilds the object.
+            kind = "nn.Module" if isinstance(obj, Module) else "optimizer"
+            raise TypeError(f"glassgrad.save can't store a whole {kind} ({type(obj).__name__}): saving "
+                            "the object itself needs pickle, which glassgrad never uses. Save its "
+                            "state_dict instead: glassgrad.save(obj.state_dict(), f), and to load, "
+                            "build the object again and call obj.load_state_dict(glassgrad.load(f))")
         raise TypeError(f"glassgrad.save can't store a {type(obj).__name__}: it saves tensors, numpy "
                         "arrays, dicts, lists, tuples, numbers, strings, None, dtypes and Size (no "
                         "arbitrary objects: that would need pickle)")
@@ -147,6 +158,46 @@ class _Encoder:
         raise TypeError(f"glassgrad.save can't store a dict key of type {type(k).__name__}")
 
 
+# --- PyTorch's allow-list for weights_only unpickling ------------------------------------------------
+# torch.load(weights_only=True) refuses any class not on an allow-list; programs add their own classes
+# with these. glassgrad never unpickles, so no class is ever looked up: the list is kept (so
+# get_safe_globals answers as PyTorch's does) and changes nothing about what load accepts.
+_SAFE_GLOBALS: list = []
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Add classes/functions to the ``weights_only`` allow-list. Recorded only: glassgrad never
+    unpickles, so a load never needs it."""
+    _SAFE_GLOBALS.extend(safe_globals)
+
+
+def get_safe_globals() -> list:
+    """The allow-list that ``add_safe_globals`` built (a copy)."""
+    return list(_SAFE_GLOBALS)
+
+
+def clear_safe_globals() -> None:
+    """Empty the allow-list."""
+    _SAFE_GLOBALS.clear()
+
+
+class safe_globals:  # noqa: N801 -- PyTorch's name for this context manager
+    """``with safe_globals([cls, ...]):`` — the allow-list extended inside the block, as PyTorch's.
+
+    Accepted so real programs run; it has no effect on ``load``, which never unpickles anything.
+    """
+
+    def __init__(self, safe_globals: list) -> None:
+        self.safe_globals = safe_globals
+
+    def __enter__(self) -> None:
+        self._saved = list(_SAFE_GLOBALS)
+        _SAFE_GLOBALS.extend(self.safe_globals)
+
+    def __exit__(self, *exc) -> None:
+        _SAFE_GLOBALS[:] = self._saved
+
+
 # --- loading -----------------------------------------------------------------------------------------
 def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None = None,
          mmap: bool | None = None, **pickle_load_args):
@@ -154,7 +205,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
 
     PyTorch's arguments are accepted: ``map_location`` may name the CPU (glassgrad has no other device),
     ``weights_only`` and ``mmap`` change nothing (nothing is ever unpickled, so every load is as safe as
-    PyTorch's ``weights_only=True``, and arrays are read into memory). A file that isn't a valid
+    PyTorch's ``weights_only=True``, and arrays are read into memory). ``weights_only=False`` does not
+    bring back PyTorch's pickled whole models: ``glassgrad.save(model)`` refuses a Module and asks for
+    ``model.state_dict()``, which loads back with ``model.load_state_dict``. A file that isn't a valid
     glassgrad checkpoint raises ``UnsafeOrCorruptFile``.
     """
     _check_map_location(map_location)

@@ -361,3 +361,37 @@ def test_real_torch_checkpoint_is_refused_and_never_runs(torch_checkpoints, zipp
     with pytest.raises(UnsafeOrCorruptFile, match="never unpickles"):
         gg.load(str(ckpt), weights_only=False)
     assert not marker.exists()
+
+
+def test_whole_module_or_optimizer_is_refused_with_the_state_dict_recipe(tmp_path):
+    # torch.save(model) pickles the object; glassgrad never pickles, and says what to save instead
+    model = gg.nn.Sequential(gg.nn.Linear(2, 2))
+    opt = gg.optim.SGD(model.parameters(), lr=0.1)
+    for obj, kind in ((model, "nn.Module (Sequential)"), (opt, "optimizer (SGD)")):
+        with pytest.raises(TypeError, match=r"can't store a whole " + kind.replace("(", r"\(").replace(")", r"\)")
+                           + r".*state_dict\(\).*load_state_dict"):
+            save(obj, tmp_path / "m.pt")
+    with pytest.raises(TypeError, match="whole nn.Module"):  # nested in a dict too
+        save({"model": model}, tmp_path / "m.pt")
+    # the recipe works, weights_only=False changing nothing
+    save(model.state_dict(), tmp_path / "m.pt")
+    again = gg.nn.Sequential(gg.nn.Linear(2, 2))
+    again.load_state_dict(load(tmp_path / "m.pt", weights_only=False))
+    assert all(gg.equal(a, b) for a, b in zip(model.parameters(), again.parameters()))
+
+
+def test_safe_globals_is_kept_as_pytorch_keeps_it_and_changes_nothing(tmp_path):
+    import torch
+    for lib, cls in ((torch, torch.nn.Linear), (gg, gg.nn.Linear)):
+        ser = lib.serialization
+        ser.clear_safe_globals()
+        with ser.safe_globals([cls]) as entered:
+            assert entered is None
+            assert ser.get_safe_globals() == [cls]
+        assert ser.get_safe_globals() == []
+        ser.add_safe_globals([cls])
+        assert ser.get_safe_globals() == [cls]
+        ser.clear_safe_globals()
+    save({"w": gg.ones(2)}, tmp_path / "w.pt")
+    with gg.serialization.safe_globals([gg.nn.Linear]):
+        assert gg.equal(load(tmp_path / "w.pt")["w"], gg.ones(2))
