@@ -65,7 +65,7 @@ from glassgrad.ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, n
 from glassgrad.ops.conv import conv2d, conv1d
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)
-from glassgrad import linalg, nn, optim, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
+from glassgrad import functional, linalg, nn, optim, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
 from glassgrad.serialization import load, save  # noqa: F401
 from glassgrad.scalar.value import Value  # noqa: F401  (Part I)
 

@@ -95,6 +95,7 @@ LAYERS = {
     "glassgrad.ops.random": 57,
     "glassgrad.ops": 58,                  # attaches every family's methods to Tensor
     "glassgrad.linalg": 59,               # torch.linalg's names, from ops/linalg.py
+    "glassgrad.functional": 59,           # torch.functional's names, from ops/
     "glassgrad.nn.*": 60,
     "glassgrad.optim.*": 70,
     "glassgrad.utils.*": 80,
