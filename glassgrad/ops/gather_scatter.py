@@ -160,10 +160,22 @@ def _check_scatter_shapes(op: str, input, dim: int, index: np.ndarray, src_shape
     return d
 
 
+def _one_element(index: np.ndarray, input) -> bool:  # noqa: A002
+    """A 0-d index into a 1-d tensor: PyTorch reads it as the 1-element index [i] (one place, not all)."""
+    return index.ndim == 0 and input._array.ndim == 1
+
+
+def _as_1d(src):
+    """A 0-d source beside a 0-d index, as one element (a Reshape, so its gradient comes back 0-d)."""
+    return Reshape.apply(src, (1,)) if isinstance(src, Tensor) and src._array.ndim == 0 else src
+
+
 def gather(input, dim: int, index, *, sparse_grad: bool = False):  # noqa: A002
     """out[i][j][k] = input[i][index[i][j][k]][k] for dim = 1 (out has index's shape)."""
     idx = _index_tensor(index, "gather")
     d = _check_scatter_shapes("gather", input, dim, idx)
+    if _one_element(idx, input):
+        return Reshape.apply(Gather.apply(input, d, idx.reshape(1)), ())
     return Gather.apply(input, d, idx)
 
 
@@ -198,6 +210,8 @@ def scatter_add(input, dim: int, index, src):  # noqa: A002
     if not isinstance(src, Tensor):
         raise TypeError("scatter_add(): argument 'src' must be Tensor")
     d = _check_scatter_shapes("scatter_add", input, dim, idx, src._array.shape)
+    if _one_element(idx, input):
+        idx, src = idx.reshape(1), _as_1d(src)
     return ScatterAdd.apply(input, d, idx, src)
 
 
@@ -215,6 +229,8 @@ def scatter(input, dim: int, index, src=None, value=None, *, reduce=None):  # no
     src = _scatter_src(input, src, "scatter")
     src_shape = src._array.shape if isinstance(src, Tensor) else None
     d = _check_scatter_shapes("scatter", input, dim, idx, src_shape)
+    if _one_element(idx, input):
+        idx, src = idx.reshape(1), _as_1d(src)
     if reduce == "add":
         if not isinstance(src, Tensor):
             src = Tensor._wrap(np.full(idx.shape, src, input._array.dtype))
