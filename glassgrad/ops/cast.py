@@ -12,6 +12,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
+from glassgrad.ops.unary import clone
 from glassgrad.tensor import Tensor
 
 __all__ = ["to_arguments"]
@@ -86,13 +87,19 @@ def _type(self, dtype=None):
     return to(self, dtype)
 
 
+def contiguous(self, memory_format=None):
+    """This tensor if its elements already lie in row-major order, else a row-major copy (recorded as
+    a clone, PyTorch's CloneBackward0), so ``x.transpose(0, 1).contiguous().view(-1)`` works."""
+    return self if self._array.flags.c_contiguous else clone(self)
+
+
 def _cuda(self, *args, **kwargs):
     raise RuntimeError("glassgrad runs on the CPU only: there is no CUDA device")
 
 
 TENSOR_METHODS = {
     "to": to, "type_as": type_as, "type": _type, "cpu": lambda self: self, "cuda": _cuda,
-    "contiguous": lambda self, memory_format=None: self,
+    "contiguous": contiguous,
     "float": _caster(dtypes.float32), "double": _caster(dtypes.float64), "half": _caster(dtypes.float16),
     "long": _caster(dtypes.int64), "int": _caster(dtypes.int32), "short": _caster(dtypes.int16),
     "bool": _caster(dtypes.bool), "byte": _caster(dtypes.uint8), "char": _caster(dtypes.int8),
