@@ -96,3 +96,15 @@ def normalize_dims(dim, ndim: int) -> tuple | None:
         if d in out[:i]:
             raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     return tuple(sorted(out))
+
+
+def normalize_index(k):
+    """One element of an index key, with Python's ``range`` made an int64 array; anything else unchanged.
+
+    PyTorch's indexing treats ``x[range(n), y]`` as ``x[torch.arange(n), y]`` (an advanced index);
+    numpy would not accept a range inside a tuple key, so the indexing code turns it into an array
+    here and handles it like a list. Lists, tuples and arrays pass through as they are.
+    """
+    if type(k) is range:
+        return np.arange(k.start, k.stop, k.step, dtype=np.int64)
+    return k

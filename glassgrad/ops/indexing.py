@@ -22,7 +22,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.autograd.grad_mode import GRAD_MODE
-from glassgrad.ops._util import unbroadcast
+from glassgrad.ops._util import normalize_index, unbroadcast
 from glassgrad.ops.joining import Select, Slice
 from glassgrad.ops.shape import Expand, Reshape
 from glassgrad.tensor import Tensor
@@ -234,8 +234,8 @@ def _parse(key) -> tuple[tuple, bool]:
             advanced = True
         elif isinstance(k, numbers.Integral):
             out.append(int(k))
-        elif isinstance(k, (list, tuple, np.ndarray)):
-            out.append(_index_array(k, False))
+        elif isinstance(k, (list, tuple, np.ndarray, range)):  # a range is an index array, as in PyTorch
+            out.append(_index_array(normalize_index(k), False))
             advanced = True
         else:
             raise IndexError(_ONLY.format(tk.__name__))
