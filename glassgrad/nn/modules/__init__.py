@@ -1,0 +1,47 @@
+"""``glassgrad.nn.modules`` — the package ``torch.nn.modules``: the layers, under PyTorch's submodule names.
+
+Part III, nn chapter. PyTorch defines its layers in ``torch/nn/modules/<kind>.py``; glassgrad defines them in
+``glassgrad/nn/<kind>.py`` and gives each PyTorch path a thin module here that re-exports them by name, so
+``torch.nn.modules.linear.Linear is torch.nn.Linear`` holds under ``run-as-torch`` as it does in PyTorch.
+"""
+
+from __future__ import annotations
+
+from glassgrad.nn.modules import activation  # noqa: F401
+from glassgrad.nn.modules import batchnorm  # noqa: F401
+from glassgrad.nn.modules import container  # noqa: F401
+from glassgrad.nn.modules import conv  # noqa: F401
+from glassgrad.nn.modules import dropout  # noqa: F401
+from glassgrad.nn.modules import flatten  # noqa: F401
+from glassgrad.nn.modules import linear  # noqa: F401
+from glassgrad.nn.modules import loss  # noqa: F401
+from glassgrad.nn.modules import module  # noqa: F401
+from glassgrad.nn.modules import normalization  # noqa: F401
+from glassgrad.nn.modules import pooling  # noqa: F401
+from glassgrad.nn.modules import sparse  # noqa: F401
+from glassgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6,
+                                             SiLU, Sigmoid, Softmax, Softmin, Softplus, Tanh)
+from glassgrad.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d
+from glassgrad.nn.modules.container import ModuleDict, ModuleList, ParameterList, Sequential
+from glassgrad.nn.modules.conv import Conv1d, Conv2d
+from glassgrad.nn.modules.dropout import Dropout, Dropout1d, Dropout2d
+from glassgrad.nn.modules.flatten import Flatten, Unflatten
+from glassgrad.nn.modules.linear import Bilinear, Identity, Linear, NonDynamicallyQuantizableLinear
+from glassgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
+                                       MSELoss, NLLLoss, SmoothL1Loss)
+from glassgrad.nn.modules.module import Module
+from glassgrad.nn.modules.normalization import LayerNorm
+from glassgrad.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
+                                          MaxPool1d, MaxPool2d)
+from glassgrad.nn.modules.sparse import Embedding
+
+__all__ = [
+    "ELU", "GELU", "Hardtanh", "LeakyReLU", "LogSoftmax", "Mish", "ReLU", "ReLU6", "SiLU", "Sigmoid",
+    "Softmax", "Softmin", "Softplus", "Tanh", "BatchNorm1d", "BatchNorm2d", "ModuleDict", "ModuleList",
+    "ParameterList", "Sequential", "Conv1d", "Conv2d", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
+    "Unflatten", "Bilinear", "Identity", "Linear", "NonDynamicallyQuantizableLinear", "BCELoss",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss", "NLLLoss", "SmoothL1Loss",
+    "Module", "LayerNorm", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "MaxPool1d",
+    "MaxPool2d", "Embedding", "activation", "batchnorm", "container", "conv", "dropout", "flatten",
+    "linear", "loss", "module", "normalization", "pooling", "sparse",
+]

@@ -1,0 +1,17 @@
+"""``nn.modules.linear`` — ``torch.nn.modules.linear``: PyTorch's path, glassgrad's classes.
+
+Part III, nn chapter: only names; each class is defined (and explained) in the file it is imported
+from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_globals lists).
+"""
+
+from __future__ import annotations
+
+from glassgrad.nn.linear import Bilinear, Identity, Linear
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """PyTorch's name for the ``Linear`` inside ``MultiheadAttention`` (it only matters to PyTorch's
+    quantization, which glassgrad doesn't have): a ``Linear`` in every other way."""
+
+
+__all__ = ["Bilinear", "Identity", "Linear", "NonDynamicallyQuantizableLinear"]

@@ -1,0 +1,15 @@
+"""``nn.modules.loss`` — ``torch.nn.modules.loss``: PyTorch's path, glassgrad's classes.
+
+Part III, nn chapter: only names; each class is defined (and explained) in the file it is imported
+from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_globals lists).
+"""
+
+from __future__ import annotations
+
+from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
+                               NLLLoss, SmoothL1Loss, _Loss, _WeightedLoss)
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss", "NLLLoss",
+    "SmoothL1Loss", "_Loss", "_WeightedLoss",
+]
