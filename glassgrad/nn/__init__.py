@@ -13,6 +13,7 @@ Part III, the nn chapter, in reading order:
     linear.py, activation.py, dropout.py, normalization.py, sparse.py, flatten.py, loss.py
                       the layers, each a thin Module around its function
     conv.py, pooling.py   Conv2d and pooling (their math: glassgrad/ops/conv.py, pool.py)
+    rnn.py            RNN, LSTM, GRU and their cells (packing ragged batches: utils/rnn.py)
     utils/            clip_grad_norm_, clip_grad_value_
 """
 
@@ -32,6 +33,7 @@ from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Hub
 
 from glassgrad.nn.conv import Conv2d
 from glassgrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from glassgrad.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
 __all__ = [
     "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "Identity",
@@ -41,4 +43,5 @@ __all__ = [
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
     "BCEWithLogitsLoss", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "functional", "init",
     "utils",
+    "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
 ]

@@ -1,0 +1,443 @@
+"""Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` and their one-step ``RNNCell``, ``LSTMCell``, ``GRUCell``,
+as in ``torch.nn``.
+
+Part III, nn chapter, after ``linear.py`` (and ``utils/rnn.py``, which packs ragged batches). A recurrent
+layer reads a sequence x_1 … x_T one step at a time and carries a hidden state h_t from step to step;
+the same weights are used at every step. Each step is built from ops the chapter already has (``linear``,
+``sigmoid``, ``tanh``, ``chunk``), so backward is backpropagation *through time* without a line of its
+own: the engine walks the unrolled graph.
+
+The step rules (PyTorch's gate order and two bias vectors, b_ih and b_hh):
+
+    RNN    h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)                (or relu)
+    LSTM   i, f, g, o = chunks of  x W_ihᵀ + b_ih + h W_hhᵀ + b_hh
+           c' = σ(f)·c + σ(i)·tanh(g);   h' = σ(o)·tanh(c')          (h' W_hrᵀ if proj_size > 0)
+    GRU    r = σ(x_r + h_r);  z = σ(x_z + h_z);  n = tanh(x_n + r·h_n)   (x_· = chunks of x W_ihᵀ + b_ih,
+           h' = (1 − z)·n + z·h                                        h_· = chunks of h W_hhᵀ + b_hh)
+
+``x W_ihᵀ`` does not depend on h, so it is computed for all T steps in one matmul before the loop;
+only ``h W_hhᵀ`` stays inside it. Layer l > 0 reads layer l − 1's outputs (both directions concatenated
+when bidirectional); the reverse direction reads the sequence from its end.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from glassgrad import creation
+from glassgrad.nn import functional as F
+from glassgrad.nn import init
+from glassgrad.nn.module import Module
+from glassgrad.nn.parameter import Parameter
+from glassgrad.nn.utils.rnn import PackedSequence, _pack, _unpack
+from glassgrad.ops.elementwise import where
+from glassgrad.ops.joining import cat, stack
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+# --- one time step of each kind; xw = x W_ihᵀ + b_ih is already computed ------------------------------
+def _rnn_step(xw, h, w_hh, b_hh, relu: bool):
+    pre = xw + F.linear(h, w_hh, b_hh)
+    return pre.relu() if relu else pre.tanh()
+
+
+def _lstm_step(xw, h, c, w_hh, b_hh, w_hr=None):
+    i, f, g, o = (xw + F.linear(h, w_hh, b_hh)).chunk(4, 1)
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    h = o.sigmoid() * c.tanh()
+    return (h if w_hr is None else F.linear(h, w_hr)), c
+
+
+def _gru_step(xw, h, w_hh, b_hh):
+    x_r, x_z, x_n = xw.chunk(3, 1)
+    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, 1)
+    r = (x_r + h_r).sigmoid()
+    z = (x_z + h_z).sigmoid()
+    n = (x_n + r * h_n).tanh()
+    return n + z * (h - n)  # = (1 − z)·n + z·h, one op fewer
+
+
+def _check_type(name: str, value, kind) -> None:
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} should be of type {kind.__name__}, got: {type(value).__name__}")
+
+
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: the parameters of every layer and direction, their initialisation
+    U(−1/√hidden_size, 1/√hidden_size), the argument checks, and the loop over layers and time."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None, dtype=None) -> None:
+        super().__init__()
+        if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
+                or not 0 <= dropout <= 1):
+            raise ValueError("dropout should be a number in range [0, 1] representing the probability "
+                             "of an element being zeroed")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero "
+                          f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+                          f"num_layers={num_layers}", stacklevel=2)
+        _check_type("bias", bias, bool)
+        _check_type("batch_first", batch_first, bool)
+        _check_type("input_size", input_size, int)
+        if input_size <= 0:
+            raise ValueError("input_size must be greater than zero")
+        _check_type("hidden_size", hidden_size, int)
+        if hidden_size <= 0:
+            raise ValueError("hidden_size must be greater than zero")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than zero")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if mode not in _GATES:
+            raise ValueError("Unrecognized RNN mode: " + mode)
+        self.mode = mode
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional, self.proj_size = bidirectional, proj_size
+        gate_size = _GATES[mode] * hidden_size
+        real_hidden = proj_size if proj_size > 0 else hidden_size
+        directions = 2 if bidirectional else 1
+        self._flat_weights_names, self._all_weights = [], []
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else real_hidden * directions
+            for direction in range(directions):
+                suffix = "_reverse" if direction == 1 else ""
+                shapes = {"weight_ih": (gate_size, layer_input), "weight_hh": (gate_size, real_hidden)}
+                if bias:
+                    shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
+                if proj_size > 0:
+                    shapes["weight_hr"] = (proj_size, hidden_size)
+                names = []
+                for kind, shape in shapes.items():
+                    name = f"{kind}_l{layer}{suffix}"
+                    setattr(self, name, Parameter(creation.empty(*shape, dtype=dtype, device=device)))
+                    names.append(name)
+                self._flat_weights_names.extend(names)
+                self._all_weights.append(names)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for weight in self.parameters():
+            init.uniform_(weight, -stdv, stdv)
+
+    @property
+    def _flat_weights(self) -> list:
+        return [getattr(self, name) for name in self._flat_weights_names]
+
+    @property
+    def all_weights(self) -> list:
+        """The parameters of each layer and direction: [[weight_ih_l0, weight_hh_l0, ...], ...]."""
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    def flatten_parameters(self) -> None:
+        """A no-op: PyTorch packs the weights into one buffer for cuDNN; there is none here."""
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+    # --- checks ----------------------------------------------------------------------------------------
+    def _check_input(self, input, packed: bool) -> None:  # noqa: A002
+        weight = self._parameters[self._flat_weights_names[0]]
+        if input.dtype != weight.dtype:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
+                             f"({weight.dtype}). Convert input: input.to({weight.dtype}), or convert "
+                             f"model: model.to({input.dtype})")
+        expected = 2 if packed else 3
+        if input.dim() != expected:
+            raise RuntimeError(f"input must have {expected} dimensions, got {input.dim()}")
+        if self.input_size != input.size(-1):
+            raise RuntimeError("input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {input.size(-1)}")
+
+    @staticmethod
+    def _check_hidden(hx, expected: tuple, msg: str = "Expected hidden size {}, got {}") -> None:
+        if tuple(hx.shape) != expected:
+            raise RuntimeError(msg.format(expected, list(hx.shape)))
+
+    # --- the forward pass ------------------------------------------------------------------------------
+    def forward(self, input, hx=None):  # noqa: A002
+        """Input (T, B, input_size) — (B, T, ...) with batch_first, (T, input_size) unbatched, or a
+        PackedSequence; returns (output, h_n) — (output, (h_n, c_n)) for an LSTM — with output
+        (T, B, D·H_out) and h_n (num_layers·D, B, H_out), D = 2 if bidirectional else 1."""
+        lstm = self.mode == "LSTM"
+        name = "RNN" if self.mode.startswith("RNN") else self.mode
+        directions = 2 if self.bidirectional else 1
+        real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+        packed = isinstance(input, PackedSequence)
+        batched = True
+        if packed:
+            data, batch_sizes, sorted_indices, unsorted_indices = input
+            self._check_input(data, True)
+            sizes = batch_sizes._array
+            x = _unpack(data, sizes)                         # (T, B, input_size), sorted longest-first
+            batch = int(sizes[0])
+            # masks[t]: which sequences are still running at step t (the first sizes[t] of them)
+            masks = [(np.arange(batch) < int(n))[:, None] for n in sizes]
+            if hx is not None:
+                hx = (tuple(h.index_select(1, sorted_indices) for h in hx) if lstm
+                      else hx.index_select(1, sorted_indices)) if sorted_indices is not None else hx
+        else:
+            masks = None
+            if input.dim() not in (2, 3):
+                tail = " instead" if lstm or self.mode == "GRU" else " tensor instead"
+                raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D{tail}")
+            batched = input.dim() == 3
+            x = input if batched else input.unsqueeze(1 if not self.batch_first else 0)
+            if self.batch_first:
+                x = x.transpose(0, 1)
+            batch = x.shape[1]
+            if hx is not None:
+                hs = hx if lstm else (hx,)
+                want = 3 if batched else 2
+                if any(h.dim() != want for h in hs):
+                    kind = "batched 3-D" if batched else "unbatched 2-D"
+                    if lstm:
+                        dims = ", ".join(f"{h.dim()}-D" for h in hs)
+                        raise RuntimeError(f"For {kind} input, hx and cx should also be {want}-D but "
+                                           f"got ({dims}) tensors")
+                    raise RuntimeError(f"For {kind} input, hx should also be {want}-D but got "
+                                       f"{hx.dim()}-D tensor")
+                if not batched:
+                    hx = tuple(h.unsqueeze(1) for h in hx) if lstm else hx.unsqueeze(1)
+            self._check_input(x, False)
+        if hx is None:
+            h0 = creation.zeros(self.num_layers * directions, batch, real_hidden, dtype=x.dtype)
+            c0 = creation.zeros(self.num_layers * directions, batch, self.hidden_size, dtype=x.dtype)
+        elif lstm:
+            h0, c0 = hx
+            self._check_hidden(h0, (self.num_layers * directions, batch, real_hidden),
+                               "Expected hidden[0] size {}, got {}")
+            self._check_hidden(c0, (self.num_layers * directions, batch, self.hidden_size),
+                               "Expected hidden[1] size {}, got {}")
+        else:
+            h0, c0 = hx, None
+            self._check_hidden(h0, (self.num_layers * directions, batch, real_hidden))
+        output, h_n, c_n = self._run(x, h0.unbind(0), c0.unbind(0) if lstm else None, masks)
+        hidden = (h_n, c_n) if lstm else h_n
+        if packed:
+            if unsorted_indices is not None:
+                hidden = (tuple(h.index_select(1, unsorted_indices) for h in hidden) if lstm
+                          else hidden.index_select(1, unsorted_indices))
+            return PackedSequence(_pack(output, sizes), batch_sizes, sorted_indices,
+                                  unsorted_indices), hidden
+        if self.batch_first:
+            output = output.transpose(0, 1)
+        if not batched:
+            output = output.squeeze(0 if self.batch_first else 1)
+            hidden = tuple(h.squeeze(1) for h in hidden) if lstm else hidden.squeeze(1)
+        return output, hidden
+
+    def _run(self, x, h0s, c0s, masks):
+        """Every layer and direction over time-major x (T, B, in); returns (output, h_n, c_n)."""
+        lstm, relu = self.mode == "LSTM", self.mode == "RNN_RELU"
+        gru = self.mode == "GRU"
+        directions = 2 if self.bidirectional else 1
+        steps = x.shape[0]
+        params = self._parameters
+        h_last, c_last = [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                names = self._all_weights[index]
+                w_ih, w_hh = params[names[0]], params[names[1]]
+                b_ih, b_hh = (params[names[2]], params[names[3]]) if self.bias else (None, None)
+                w_hr = params[names[-1]] if self.proj_size > 0 else None
+                xw = F.linear(x, w_ih, b_ih).unbind(0)       # x W_ihᵀ + b_ih for all steps at once
+                h = h0s[index]
+                c = c0s[index] if lstm else None
+                out = [None] * steps
+                for t in (range(steps - 1, -1, -1) if direction else range(steps)):
+                    if lstm:
+                        h_new, c_new = _lstm_step(xw[t], h, c, w_hh, b_hh, w_hr)
+                    elif gru:
+                        h_new = _gru_step(xw[t], h, w_hh, b_hh)
+                    else:
+                        h_new = _rnn_step(xw[t], h, w_hh, b_hh, relu)
+                    if masks is not None:  # a finished sequence keeps its last state
+                        h_new = where(masks[t], h_new, h)
+                        if lstm:
+                            c_new = where(masks[t], c_new, c)
+                    h = out[t] = h_new
+                    if lstm:
+                        c = c_new
+                outputs.append(stack(out, 0))
+                h_last.append(h)
+                c_last.append(c)
+            x = outputs[0] if directions == 1 else cat(outputs, 2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        return x, stack(h_last, 0), (stack(c_last, 0) if lstm else None)
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh) (``nonlinearity="relu"``: relu)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None, *,
+                 proj_size=None) -> None:
+        if proj_size is not None:
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        self.nonlinearity = nonlinearity
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size, hidden_size,
+                         num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype)
+
+
+class LSTM(RNNBase):
+    """Long short-term memory: a cell state c_t beside h_t, written through input/forget/output gates
+    (see the module docstring); returns (output, (h_n, c_n))."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, device=None, dtype=None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device, dtype)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit: a reset gate r and an update gate z (see the module docstring)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device=None, dtype=None, *, proj_size=None) -> None:
+        if proj_size is not None:
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, device, dtype)
+
+
+# --- one step at a time ----------------------------------------------------------------------------------
+class RNNCellBase(Module):
+    """The parameters of one step: weight_ih (k·H, in), weight_hh (k·H, H), bias_ih, bias_hh (k·H,),
+    k gates; all U(−1/√H, 1/√H)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        gates = num_chunks * hidden_size
+        self.weight_ih = Parameter(creation.empty(gates, input_size, dtype=dtype, device=device))
+        self.weight_hh = Parameter(creation.empty(gates, hidden_size, dtype=dtype, device=device))
+        if bias:
+            self.bias_ih = Parameter(creation.empty(gates, dtype=dtype, device=device))
+            self.bias_hh = Parameter(creation.empty(gates, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
+
+    def reset_parameters(self) -> None:
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for weight in self.parameters():
+            init.uniform_(weight, -stdv, stdv)
+
+    def _prepare(self, input, hx, hidden_count: int):  # noqa: A002
+        """Checks; a 1-D input becomes a batch of one; a missing state becomes zeros."""
+        name = type(self).__name__
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D instead")
+        states = None if hx is None else (tuple(hx) if hidden_count == 2 else (hx,))
+        if states is not None:
+            for i, h in enumerate(states):
+                if h.dim() not in (1, 2):
+                    what = f"hx[{i}]" if hidden_count == 2 else "hidden"
+                    raise ValueError(f"{name}: Expected {what} to be 1D or 2D, got {h.dim()}D instead")
+        batched = input.dim() == 2
+        if not batched:
+            input = input.unsqueeze(0)  # noqa: A001
+        if input.size(1) != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected "
+                               f"{self.input_size}")
+        if states is None:
+            zeros = creation.zeros(input.size(0), self.hidden_size, dtype=input.dtype)
+            states = (zeros,) * hidden_count
+        elif not batched:
+            states = tuple(h.unsqueeze(0) for h in states)
+        for i, h in enumerate(states):
+            if h.size(0) != input.size(0):
+                raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{i} batch "
+                                   f"size {h.size(0)}")
+            if h.size(1) != self.hidden_size:
+                raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got {h.size(1)}, expected "
+                                   f"{self.hidden_size}")
+        return input, states, batched
+
+
+class RNNCell(RNNCellBase):
+    """One Elman step: h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh) (or relu)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
+                 device=None, dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):  # noqa: A002
+        input, (h,), batched = self._prepare(input, hx, 1)  # noqa: A001
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
+        h = _rnn_step(F.linear(input, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh,
+                      self.nonlinearity == "relu")
+        return h if batched else h.squeeze(0)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step; returns (h', c')."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input, hx=None):  # noqa: A002
+        input, (h, c), batched = self._prepare(input, hx, 2)  # noqa: A001
+        h, c = _lstm_step(F.linear(input, self.weight_ih, self.bias_ih), h, c, self.weight_hh,
+                          self.bias_hh)
+        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input, hx=None):  # noqa: A002
+        input, (h,), batched = self._prepare(input, hx, 1)  # noqa: A001
+        h = _gru_step(F.linear(input, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh)
+        return h if batched else h.squeeze(0)
