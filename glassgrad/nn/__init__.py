@@ -14,6 +14,8 @@ Part III, the nn chapter, in reading order:
                       the layers, each a thin Module around its function
     conv.py, pooling.py   Conv2d and pooling (their math: glassgrad/ops/conv.py, pool.py)
     rnn.py            RNN, LSTM, GRU and their cells (packing ragged batches: utils/rnn.py)
+    attention.py      MultiheadAttention (one head's math: functional_attention.py, F's sdpa)
+    transformer.py    TransformerEncoder/Decoder(Layer), Transformer: attention + feed-forward stacks
     utils/            clip_grad_norm_, clip_grad_value_
 """
 
@@ -33,6 +35,9 @@ from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Hub
 
 from glassgrad.nn.conv import Conv2d
 from glassgrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from glassgrad.nn.attention import MultiheadAttention
+from glassgrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                                      TransformerEncoder, TransformerEncoderLayer)
 from glassgrad.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
 __all__ = [
@@ -43,5 +48,7 @@ __all__ = [
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
     "BCEWithLogitsLoss", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "functional", "init",
     "utils",
+    "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
+    "TransformerEncoderLayer", "TransformerDecoderLayer",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
 ]

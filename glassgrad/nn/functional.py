@@ -36,6 +36,7 @@ from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (
                                           huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from glassgrad.nn.functional_norm import batch_norm, layer_norm, normalize  # noqa: F401
 from glassgrad.nn.functional_shape import embedding, one_hot, pad  # noqa: F401
+from glassgrad.nn.functional_attention import scaled_dot_product_attention  # noqa: F401
 
 from glassgrad.ops.conv import conv1d, conv2d  # noqa: F401
 from glassgrad.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
