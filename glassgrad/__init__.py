@@ -42,9 +42,12 @@ from glassgrad.ops.unary import (neg, negative, abs, absolute, sign, exp, exp2, 
                                  log2, log10, log1p, sqrt, rsqrt, square, reciprocal, sin,
                                  cos, tan, tanh, sigmoid, relu, clamp, clip, clamp_min,
                                  clamp_max, floor, ceil, round, trunc, frac, clone)
+from glassgrad.ops.trigonometry import (sinh, cosh, asin, acos, atan, asinh, acosh, atanh, arcsin,
+                                        arccos, arctan, arcsinh, arccosh, arctanh, atan2, arctan2)
 from glassgrad.ops.compare import (eq, ne, lt, le, gt, ge, equal, greater, less, greater_equal,
                                    less_equal, not_equal, logical_and, logical_or, logical_not,
-                                   logical_xor, isnan, isinf, isfinite, allclose, isclose)
+                                   logical_xor, isnan, isinf, isfinite, allclose, isclose,
+                                   bitwise_and, bitwise_or, bitwise_xor, bitwise_not)
 from glassgrad.ops.reduce import (sum, mean, prod, max, min, amax, amin, argmax, argmin,  # noqa: A004
                                   logsumexp, all, any, count_nonzero, median, return_types)
 from glassgrad.ops.variance import var, std, var_mean, std_mean
@@ -57,11 +60,20 @@ from glassgrad.ops.shape import (reshape, view, flatten, ravel, unflatten, squee
 from glassgrad.ops.joining import (cat, concat, concatenate, stack, hstack, vstack, dstack,
                                    column_stack, split, tensor_split, chunk, unbind, select, narrow,
                                    atleast_1d, atleast_2d, atleast_3d, repeat, tile)
+from glassgrad.ops.inplace_functions import (abs_, acos_, acosh_, arccos_, arccosh_, arcsin_, arcsinh_,
+                                             arctan_, arctanh_, asin_, asinh_, atan_, atanh_, ceil_, clamp_,
+                                             clamp_max_, clamp_min_, clip_, cos_, cosh_, exp2_, exp_, expm1_,
+                                             fill_, floor_, frac_, log10_, log1p_, log2_, log_, neg_,
+                                             negative_, reciprocal_, relu_, round_, rsqrt_, sigmoid_, sin_,
+                                             sinh_, sqrt_, square_, tan_, tanh_, trunc_, zero_)
 from glassgrad.ops.gather_scatter import (gather, scatter, scatter_add, take_along_dim, sort,
                                           argsort, msort, topk)
+from glassgrad.ops.counting import unique, bincount, histc, histogram
 from glassgrad.ops.indexing import (index_select, index_add, index_fill, masked_fill,
                                     masked_select, take, nonzero, argwhere)
+from glassgrad.ops.repeating import repeat_interleave, meshgrid
 from glassgrad.ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, norm
+from glassgrad.ops.decompositions import det, svd, svdvals, cross
 from glassgrad.ops.conv import conv2d, conv1d
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)

@@ -4,7 +4,8 @@ Part III. Read the files in this order; each imports only the files before it:
 
     _util           unbroadcast, dtype promotion, dim checks: what every family shares
     elementwise     arithmetic (+ - * / // % **), maximum, minimum, where, lerp: the pattern to learn
-    unary           math of one tensor: exp, log, sqrt, trigonometry, activations, rounding, clamp
+    unary           math of one tensor: exp, log, sqrt, sin/cos/tan, activations, rounding, clamp
+    trigonometry    sinh, cosh, asin, acos, atan (and arc* aliases), atan2
     cast            .to(), .float(), .type() ...
     compare         == < > ..., logical_*, isnan, allclose: bool results, no gradient
     inplace         add_, mul_, +=, zero_, fill_, copy_
@@ -13,11 +14,16 @@ Part III. Read the files in this order; each imports only the files before it:
     cumulative      cumsum
     softmax         softmax, log_softmax
     shape           reshape, view, squeeze, permute, transpose, expand, flip, tril, diagonal ...
+    inplace_functions  sin_, unsqueeze_, t_ ... and torch.sin_(x): the remaining in-place forms
     joining         cat, stack, split, chunk, unbind, repeat/tile, and basic slicing
     indexing        x[...], index_select, masked_fill, nonzero
+    repeating       repeat_interleave, meshgrid
     gather_scatter  gather, scatter, sort, topk
+    counting        unique, bincount, histc, histogram
     linalg          matmul, einsum, norms
+    decompositions  det, svd, cross
     conv, pool      conv1d/2d, max/avg/adaptive pooling
+    random          normal_, uniform_, bernoulli_ ...: random fills in place
 
 Each family ends with a ``TENSOR_METHODS`` table (method name -> function): importing this package
 attaches them to ``Tensor``, so ``x.sum(dim=1)`` and ``glassgrad.sum(x, dim=1)`` are one function.
@@ -26,12 +32,14 @@ Each family's ``NUMPY`` table maps numpy functions to the same ops, for ``Tensor
 
 from __future__ import annotations
 
-from glassgrad.ops import (cast, compare, conv, cumulative, elementwise, gather_scatter, indexing, inplace,
-                           joining, linalg, pool, reduce, shape, softmax, unary, variance)
+from glassgrad.ops import (cast, compare, conv, counting, cumulative, decompositions, elementwise,
+                           gather_scatter, indexing, inplace, inplace_functions, joining, linalg, pool,
+                           random, reduce, repeating, shape, softmax, trigonometry, unary, variance)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
-FAMILIES = (elementwise, unary, cast, compare, inplace, reduce, variance, cumulative, softmax, shape, joining,
-            indexing, gather_scatter, linalg, conv, pool)
+FAMILIES = (elementwise, unary, trigonometry, cast, compare, inplace, reduce, variance, cumulative, softmax,
+            shape, inplace_functions, joining, indexing, repeating, gather_scatter, counting, linalg,
+            decompositions, conv, pool, random)
 
 for _family in FAMILIES:
     for _method, _fn in getattr(_family, "TENSOR_METHODS", {}).items():

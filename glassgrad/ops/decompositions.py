@@ -1,0 +1,188 @@
+"""Functions of whole matrices, as ``torch.linalg``'s: the determinant ``det``, the singular value
+decomposition ``svd`` (and ``svdvals``), and the vector ``cross`` product.
+
+Part III, ops/ reading order: ... linalg, **decompositions**, conv ... (ops/__init__.py lists them
+all). numpy's LAPACK does the factoring; the derivatives are written out below. They need the
+factorisation itself, which numpy can't take of a Tensor, so unlike the elementwise ops these backward
+passes are not differentiated again under ``create_graph=True``.
+"""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+
+from glassgrad.autograd.function import Primitive
+from glassgrad.ops._util import unbroadcast
+from glassgrad.ops.reduce import return_types
+from glassgrad.tensor import Tensor
+
+__all__ = ["det", "svd", "linalg_svd", "svdvals", "cross", "linalg_cross"]
+
+_SCALAR_NAMES = {"i": "Long", "u": "Byte", "b": "Bool"}
+
+
+def _check_matrices(name: str, a: np.ndarray, square: bool) -> None:
+    if a.ndim < 2:
+        raise RuntimeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"linalg.{name}: Expected a floating point or complex tensor as input. Got "
+                           f"{_SCALAR_NAMES.get(a.dtype.kind, a.dtype.name)}")
+    if square and a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"linalg.{name}: A must be batches of square matrices, but they are "
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
+
+
+# --- the determinant --------------------------------------------------------------------------------
+def _cofactors(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix C of each matrix A: ∂det(A)/∂A = C = det(A)·A⁻ᵀ.
+
+    Written through the SVD A = U·diag(s)·Vᵀ, so it exists for singular A too:
+    C = det(U)·det(Vᵀ)·U·diag(∏_{j≠i} s_j)·Vᵀ."""
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * (u * others[..., None, :]) @ vh
+
+
+class LinalgDet(Primitive):
+    """out = det(A);  ∂out/∂A = cofactor matrix of A = det(A)·A⁻ᵀ (for invertible A)"""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.asarray(np.linalg.det(a), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return (np.asarray(g)[..., None, None] * _cofactors(a.astype(np.float64))).astype(a.dtype)
+
+
+def det(A):  # noqa: N803
+    """The determinant of a square matrix (or of each matrix in a batch)."""
+    _check_matrices("det", A._array, square=True)
+    return LinalgDet.apply(A)
+
+
+# --- the singular value decomposition -------------------------------------------------------------------
+def _named(name: str, fields: list):
+    base = collections.namedtuple(name, fields)
+
+    def __repr__(self) -> str:
+        parts = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
+        return f"glassgrad.return_types.{name}(\n{parts})"
+    cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "glassgrad.return_types"})
+    setattr(return_types, name, cls)  # beside max, min, sort ... (reduce.py's namespace)
+    return cls
+
+
+_svd_result = _named("svd", ["U", "S", "V"])
+_linalg_svd_result = _named("linalg_svd", ["U", "S", "Vh"])
+
+
+class LinalgSvd(Primitive):
+    """S = the singular values of A = U·diag(S)·Vᵀ, in decreasing order;  ∂S/∂A: ∂L/∂A = U·diag(g)·Vᵀ
+
+    (Each σᵢ = uᵢᵀ A vᵢ, and the singular vectors' own change does not move it to first order.)"""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a):
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vh)
+        return s
+
+    @staticmethod
+    def backward(ctx, g):
+        u, vh = ctx.saved_tensors
+        return (u * np.asarray(g)[..., None, :]) @ vh
+
+
+class LinalgSvdVectors(Primitive):
+    """U or Vᵀ of the SVD. Their derivative (which involves 1/(σᵢ² - σⱼ²)) is not written here yet:
+    backward through them is an error, never a silent zero."""
+
+    node_name = "LinalgSvdBackward0"
+
+    @staticmethod
+    def forward(ctx, a, vectors):
+        return vectors
+
+    @staticmethod
+    def backward(ctx, g):
+        raise NotImplementedError("glassgrad: the derivative of the singular vectors U and V of svd is "
+                                  "not implemented; the singular values S have one")
+
+
+def _svd(A, full_matrices: bool):  # noqa: N803
+    _check_matrices("svd", A._array, square=False)
+    u, _, vh = np.linalg.svd(A._array, full_matrices=full_matrices)
+    return (LinalgSvdVectors.apply(A, u.astype(A._array.dtype)), LinalgSvd.apply(A),
+            LinalgSvdVectors.apply(A, vh.astype(A._array.dtype)))
+
+
+def linalg_svd(A, full_matrices: bool = True, *, driver=None):  # noqa: N803
+    """(U, S, Vh) with A = U·diag(S)·Vh, as ``torch.linalg.svd``."""
+    return _linalg_svd_result(*_svd(A, full_matrices))
+
+
+def svd(input, some: bool = True, compute_uv: bool = True):  # noqa: A002
+    """(U, S, V) with input = U·diag(S)·Vᵀ, as ``torch.svd`` (note: V, not Vᵀ; ``some=True`` is the
+    reduced decomposition). With ``compute_uv=False`` U and V are zeros, as PyTorch."""
+    u, s, vh = _svd(input, not some)
+    if not compute_uv:
+        u, vh = Tensor._wrap(np.zeros_like(u._array)), Tensor._wrap(np.zeros_like(vh._array))
+    return _svd_result(u, s, vh.mT)
+
+
+def svdvals(A):  # noqa: N803
+    """The singular values of A, in decreasing order."""
+    _check_matrices("svdvals", A._array, square=False)
+    return LinalgSvd.apply(A)
+
+
+# --- the cross product ------------------------------------------------------------------------------------
+class LinalgCross(Primitive):
+    """out = a × b (along ``dim``);  ∂L/∂a = b × g,  ∂L/∂b = g × a  (summed back over broadcasting)"""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, b, dim):
+        ctx.save_for_backward(a, b)
+        ctx.dim = dim
+        return np.cross(a, b, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        g = np.asarray(g)
+        return (unbroadcast(np.cross(b, g, axis=ctx.dim), a.shape),
+                unbroadcast(np.cross(g, a, axis=ctx.dim), b.shape), None)
+
+
+def linalg_cross(input, other, *, dim: int = -1):  # noqa: A002
+    """The cross product of 3-vectors along ``dim``, broadcast as PyTorch."""
+    a, b = input._array, other._array
+    if a.ndim != b.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if a.shape[dim] != 3 or b.shape[dim] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{a.shape[dim]} and {b.shape[dim]}")
+    return LinalgCross.apply(input, other, dim)
+
+
+def cross(input, other, dim=None):  # noqa: A002
+    """torch.cross: as linalg.cross, except that without ``dim`` it takes the first dim of length 3."""
+    if dim is None:
+        dim = next((i for i, n in enumerate(input._array.shape) if n == 3), -1)
+    return linalg_cross(input, other, dim=dim)
+
+
+TENSOR_METHODS = {"det": det, "svd": svd, "cross": cross}
