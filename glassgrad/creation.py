@@ -10,18 +10,23 @@ same seed; the distributions are the same.
 from __future__ import annotations
 
 import builtins
+import functools
 import numbers
+import warnings
 
 import numpy as np
 
 from glassgrad import dtypes
-from glassgrad.tensor import Tensor, to_array
+from glassgrad.autograd.grad_mode import GRAD_MODE
+from glassgrad.tensor import Size, Tensor, to_array
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange", "linspace", "eye",
     "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "manual_seed", "seed",
     "initial_seed", "Generator", "default_generator", "get_rng_state", "set_rng_state",
+    "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
+    "ByteTensor", "BoolTensor", "write_out", "refuse_out_with_grad",
 ]
 
 
@@ -63,8 +68,15 @@ def _check_device(device) -> None:
         raise RuntimeError(f"glassgrad runs on the CPU only; device {device!r} is not available")
 
 
-def _shape(size) -> tuple:
-    """Accept zeros(2, 3), zeros((2, 3)), zeros([2, 3]) and zeros(Size)."""
+def _shape(size, keyword=None, name: str = "zeros") -> tuple:
+    """Accept zeros(2, 3), zeros((2, 3)), zeros([2, 3]), zeros(Size) and zeros(size=(2, 3))."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        if not isinstance(keyword, (tuple, list)):
+            raise TypeError(f"{name}(): argument 'size' must be tuple of ints, not "
+                            f"{type(keyword).__name__}")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for s in size:
@@ -79,21 +91,84 @@ def _float_dtype(dtype) -> np.dtype:
     return (dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()).numpy
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+# --- out=: writing a result into a tensor the caller gives --------------------------------------------
+# ``torch.zeros(2, 2, out=c)``, ``torch.matmul(a, b, out=c)``: the result is written into c, which is
+# returned. The ops (ops/_util.accepts_out) and the factories below share these two functions.
+def refuse_out_with_grad(name: str, out: Tensor, inputs=()) -> None:
+    """out= is not recorded by autograd, so PyTorch refuses it while grad mode is on and the out tensor
+    or an input requires grad."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if GRAD_MODE.enabled and (out._requires_grad or builtins.any(
+            isinstance(t, Tensor) and t._requires_grad for t in inputs)):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+
+
+def write_out(out: Tensor, array, name: str) -> Tensor:
+    """Make ``out`` hold ``array`` (cast to out's dtype) and return ``out``.
+
+    A shape that differs resizes ``out`` (a new array: views of the old one no longer see it), with
+    PyTorch's deprecation warning unless ``out`` had no elements. The version counter moves on, as for
+    any in-place change."""
+    array = np.asarray(array)
+    if out._array.shape != array.shape:
+        if out._array.size:
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out._array.shape)}, which does not match the required output shape "
+                          f"{list(array.shape)}. This behavior is deprecated, and in a future PyTorch "
+                          "release outputs will not be resized unless they have zero elements. You can "
+                          "explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
+                          "with t.resize_(0).", UserWarning, stacklevel=3)
+        out._array = array.astype(out._array.dtype)  # always a copy: out never shares an input's memory
+    else:
+        np.copyto(out._array, array, casting="unsafe")
+    out._vc[0] += 1
+    return out
+
+
+def _factory_out(name: str):
+    """Give a factory (zeros, rand, arange ...) PyTorch's ``out=``: the numbers are made in out's dtype
+    (a ``dtype=`` that differs is an error) and written into it."""
+    def decorate(make):
+        @functools.wraps(make)
+        def factory(*args, out=None, **kwargs):
+            if out is None:
+                return make(*args, **kwargs)
+            refuse_out_with_grad(f"aten::{name}", out)
+            dtype = kwargs.get("dtype")
+            if dtype is not None and dtypes.to_dtype(dtype).numpy != out._array.dtype:
+                raise RuntimeError(f"dtype {dtypes.TORCH_NAMES[dtypes.to_dtype(dtype).name]} does not match "
+                                   f"dtype of out parameter ({dtypes.TORCH_NAMES[out.dtype.name]})")
+            kwargs["dtype"] = out.dtype
+            if kwargs.get("requires_grad"):
+                raise RuntimeError(f"aten::{name}(): functions with out=... arguments don't support "
+                                   "automatic differentiation, but one of the arguments requires grad.")
+            return write_out(out, make(*args, **kwargs)._array, name)
+        return factory
+    return decorate
+
+
+@_factory_out("zeros")
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
-    return _new(np.zeros(_shape(size), _float_dtype(dtype)), requires_grad)
+    return _new(np.zeros(_shape(sizes, size, "zeros"), _float_dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+@_factory_out("ones")
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
-    return _new(np.ones(_shape(size), _float_dtype(dtype)), requires_grad)
+    return _new(np.ones(_shape(sizes, size, "ones"), _float_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+@_factory_out("empty")
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uninitialised in PyTorch; zeros here (reading garbage memory teaches nothing)."""
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    _check_device(device)
+    return _new(np.zeros(_shape(sizes, size, "empty"), _float_dtype(dtype)), requires_grad)
 
 
+@_factory_out("full")
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
     if dtype is None:  # PyTorch infers the dtype from the fill value
@@ -125,6 +200,7 @@ def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_gr
     return _new(np.full(input._array.shape, fill_value, _like(input, dtype)), requires_grad)
 
 
+@_factory_out("arange")
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``arange(5)`` is 0..4; integers unless any of start/end/step is a float."""
     _check_device(device)
@@ -138,6 +214,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     return _new(np.arange(start, end, step).astype(dtypes.to_dtype(dtype).numpy), requires_grad)
 
 
+@_factory_out("linspace")
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
     if steps < 0:
@@ -145,6 +222,7 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     return _new(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
+@_factory_out("eye")
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check_device(device)
     return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
@@ -208,18 +286,25 @@ def _rng(generator: Generator | None) -> np.random.Generator:
     return (generator or default_generator)._rng
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+@_factory_out("rand")
+def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False
+         ) -> Tensor:
     """Uniform on [0, 1)."""
     _check_device(device)
-    return _new(_rng(generator).random(_shape(size)).astype(_float_dtype(dtype)), requires_grad)
+    shape = _shape(sizes, size, "rand")
+    return _new(_rng(generator).random(shape).astype(_float_dtype(dtype)), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+@_factory_out("randn")
+def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False
+          ) -> Tensor:
     """Standard normal."""
     _check_device(device)
-    return _new(_rng(generator).standard_normal(_shape(size)).astype(_float_dtype(dtype)), requires_grad)
+    shape = _shape(sizes, size, "randn")
+    return _new(_rng(generator).standard_normal(shape).astype(_float_dtype(dtype)), requires_grad)
 
 
+@_factory_out("randint")
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad: bool = False) -> Tensor:
     """Integers in [low, high): ``randint(10, (3,))`` or ``randint(2, 10, (3,))``."""
@@ -255,15 +340,24 @@ def randint_like(input: Tensor, low, high=None, *, dtype=None) -> Tensor:  # noq
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
 
 
-def normal(mean, std, size=None, *, generator=None) -> Tensor:
-    """Samples from N(mean, std²); mean and std may be numbers or tensors (broadcast)."""
+@_factory_out("normal")
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Samples from N(mean, std²); mean and std may be numbers or tensors (broadcast).
+
+    ``normal(0., 1., size)`` with numbers takes ``dtype=`` and ``requires_grad=`` like the other
+    factories; with a tensor mean or std the result has that tensor's dtype."""
+    _check_device(device)
     m = mean._array if isinstance(mean, Tensor) else mean
     s = std._array if isinstance(std, Tensor) else std
     shape = _shape((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
     sample = _rng(generator).normal(m, s, shape)
-    dtype = next((t._array.dtype for t in (mean, std) if isinstance(t, Tensor)),
-                 dtypes.get_default_dtype().numpy)
-    return Tensor._wrap(np.asarray(sample, dtype=dtype))
+    if dtype is None:
+        dtype = next((t._array.dtype for t in (mean, std) if isinstance(t, Tensor)),
+                     dtypes.get_default_dtype().numpy)
+    else:
+        dtype = dtypes.to_dtype(dtype).numpy
+    return _new(np.asarray(sample, dtype=dtype), requires_grad)
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
@@ -285,3 +379,101 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
     out = np.array(rows, dtype=np.int64)
     return Tensor._wrap(out if input._array.ndim == 2 else out[0])
 
+
+
+# --- Tensor.new_*: a new tensor with this tensor's dtype (and device) ---------------------------------
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``x.new_tensor(data)``: ``tensor(data)`` in x's dtype unless ``dtype`` says otherwise."""
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach()"
+                      ".clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
+                      "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
+    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``x.new_zeros(2, 3)``: zeros of that shape in x's dtype."""
+    return zeros(_shape(sizes, size, "new_zeros"), dtype=dtype or self.dtype, device=device,
+                 requires_grad=requires_grad)
+
+
+def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``x.new_ones(2, 3)``: ones of that shape in x's dtype."""
+    return ones(_shape(sizes, size, "new_ones"), dtype=dtype or self.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``x.new_empty(2, 3)``: uninitialised in PyTorch, zeros here (as ``empty``)."""
+    return empty(_shape(sizes, size, "new_empty"), dtype=dtype or self.dtype, device=device,
+                 requires_grad=requires_grad)
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``x.new_full(size, v)``: ``v`` everywhere, in x's dtype (a float fill is truncated for ints)."""
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+# creation sits above tensor.py, so it attaches its Tensor methods itself (as ops/__init__ does for ops)
+TENSOR_METHODS = {"new_tensor": new_tensor, "new_zeros": new_zeros, "new_ones": new_ones,
+                  "new_empty": new_empty, "new_full": new_full}
+for _name, _fn in TENSOR_METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+
+# --- legacy typed constructors: torch.FloatTensor(2, 3), torch.LongTensor([1, 2]) ----------------------
+def legacy_new(dtype: dtypes.dtype, args: tuple, device=None, name: str = "new") -> Tensor:
+    """PyTorch's old constructors: no argument -> an empty 1-d tensor; ints (or a ``Size``) -> that
+    shape (uninitialised in PyTorch, zeros here); a sequence or array -> its numbers in ``dtype``; a
+    tensor of the same dtype -> that tensor (shared memory)."""
+    _check_device(device)
+    if not args:
+        return Tensor._wrap(np.zeros((0,), dtype.numpy))
+    first = args[0]
+    if builtins.all(isinstance(a, numbers.Integral) and not isinstance(a, builtins.bool) for a in args):
+        return Tensor._wrap(np.zeros(_shape(args), dtype.numpy))
+    if len(args) == 1 and isinstance(first, Size):  # a Size is a shape; any other tuple is data
+        return Tensor._wrap(np.zeros(_shape((tuple(first),)), dtype.numpy))
+    if len(args) > 1:
+        raise TypeError(f"{name}(): expected sizes (ints) or one sequence of data, got "
+                        f"{', '.join(type(a).__name__ for a in args)}")
+    if isinstance(first, Tensor):
+        if first._array.dtype != dtype.numpy:
+            raise TypeError(f"expected {dtypes.TORCH_NAMES[dtype.name]} tensor, got "
+                            f"{dtypes.TORCH_NAMES[first.dtype.name]} (the legacy constructor does not "
+                            "convert; use x.to(dtype))")
+        return first.detach()
+    if isinstance(first, numbers.Number):
+        raise TypeError(f"{name}(): data must be a sequence (got {type(first).__name__})")
+    return Tensor._wrap(np.array(to_array(first, dtype.numpy)))
+
+
+class _LegacyTensorType(type):
+    """The type of ``FloatTensor`` and its kin: calling one is ``legacy_new`` with its dtype, and
+    ``isinstance(x, FloatTensor)`` asks whether x is a float32 Tensor (PyTorch's ``tensortype``)."""
+
+    def __call__(cls, *args, device=None):
+        return legacy_new(cls.dtype, args, device, cls.__name__)
+
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, Tensor) and obj._array.dtype == cls.dtype.numpy
+
+    def __repr__(cls) -> str:
+        return f"<class 'glassgrad.{cls.__name__}'>"
+
+
+def _legacy_type(name: str, dtype: dtypes.dtype):
+    return _LegacyTensorType(name, (), {"dtype": dtype, "__module__": "glassgrad",
+                                        "__doc__": f"``{name}(...)``: a {dtype.name} tensor, PyTorch's "
+                                                   "legacy constructor (prefer ``tensor(data, dtype=)``)."})
+
+
+FloatTensor = _legacy_type("FloatTensor", dtypes.float32)
+DoubleTensor = _legacy_type("DoubleTensor", dtypes.float64)
+HalfTensor = _legacy_type("HalfTensor", dtypes.float16)
+LongTensor = _legacy_type("LongTensor", dtypes.int64)
+IntTensor = _legacy_type("IntTensor", dtypes.int32)
+ShortTensor = _legacy_type("ShortTensor", dtypes.int16)
+CharTensor = _legacy_type("CharTensor", dtypes.int8)
+ByteTensor = _legacy_type("ByteTensor", dtypes.uint8)
+BoolTensor = _legacy_type("BoolTensor", dtypes.bool)
