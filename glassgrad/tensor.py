@@ -305,24 +305,26 @@ class Tensor:
 
     # --- in-place changes ----------------------------------------------------------------------------
     def _check_inplace(self) -> None:
-        """PyTorch's rules for changing a tensor in place while the graph is being recorded."""
+        """PyTorch's rules for changing a tensor in place while the graph is being recorded: a leaf that
+        requires grad (a parameter) can't be changed, nor can a view of one."""
         if not GRAD_MODE.enabled:
             return
         if self._requires_grad and self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
         base = self._base
-        if base is not None and base._requires_grad:
-            raise RuntimeError("a view of a tensor that requires grad is being used in an in-place "
-                               "operation; glassgrad does not rewrite the base's history: use an "
-                               "out-of-place operation instead.")
+        if base is not None and base._requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
 
     def _apply_inplace(self, result: "Tensor") -> "Tensor":
         """Make ``self`` hold ``result`` (computed out of place), as an in-place op does.
 
         The numbers are written into self's own array, so views and ``from_numpy`` arrays see them;
         the version counter moves on, so a backward that saved the old numbers will refuse to run.
-        When the result carries a graph, self becomes its output (PyTorch "rebases" the history).
+        When the result carries a graph, self becomes its output (PyTorch "rebases" the history); if
+        self is a view, the write changed its base too, so the base's history is rebased as well
+        (``_write_through_view``, attached by ops/inplace.py: tensor.py sits below the ops).
         """
         self._check_inplace()
         if result._array.shape != self._array.shape:
@@ -334,8 +336,11 @@ class Tensor:
         np.copyto(self._array, result._array, casting="same_kind")
         self._vc[0] += 1
         if result.grad_fn is not None:
-            self.grad_fn = result.grad_fn
-            self._requires_grad = True
+            if self._base is None:
+                self.grad_fn = result.grad_fn
+                self._requires_grad = True
+            else:
+                self._write_through_view(result)
         return self
 
     # --- numpy interoperability ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.ops._util import normalize_index, unbroadcast
+from glassgrad.ops.inplace import CopySlices, IndexPut, record_view, record_write, view_positions
 from glassgrad.ops.joining import Select, Slice
 from glassgrad.ops.shape import Expand, Reshape
 from glassgrad.tensor import Tensor
@@ -331,32 +332,28 @@ def _split_ints(key: tuple) -> tuple[tuple, tuple]:
 def setitem(self, key, value) -> None:
     """``x[key] = value``: write into x's memory (value broadcast, cast to x's dtype).
 
-    Allowed on tensors outside the graph — or on any tensor under ``no_grad``. glassgrad does not
-    record assignments into a graph tensor; build the result out of place instead.
+    When x or value is in the graph, the write is recorded as PyTorch does: x's history is rebased onto
+    a node that takes x's old history and the value (``inplace.CopySlices`` for a basic key,
+    ``IndexPutBackward0`` for an advanced one): grad_x = g with the written places zeroed,
+    grad_value = g at those places, summed back to value's shape. If x is a view, its base is
+    rebased (``inplace.record_write``).
     """
-    if GRAD_MODE.enabled:
-        if self._requires_grad:
-            if self.grad_fn is None:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                                   "operation.")
-            raise RuntimeError(
-                "glassgrad does not support assigning into a tensor that is part of the autograd graph "
-                f"(this one has grad_fn={self.grad_fn.name()}): the assignment would not be recorded. "
-                "Build the result out of place instead: torch.where(mask, value, x), "
-                "x.masked_fill(mask, value), or torch.cat of the pieces.")
-        if isinstance(value, Tensor) and value._requires_grad:
-            raise RuntimeError(
-                "glassgrad does not record assigning a tensor that requires grad into another tensor "
-                "(x[i] = y): the gradient to y would be lost. Use torch.cat/torch.stack or torch.where "
-                "to build the tensor out of place, or assign y.detach() if no gradient is wanted.")
-        self._check_inplace()
+    self._check_inplace()
     key, advanced = _parse(key)
     v = value._array if isinstance(value, Tensor) else value
-    target = self._array
+    target, first = self._array, None
     try:
         if advanced and int in map(type, key):  # ints first, as in x[key] (see _split_ints)
             first, key = _split_ints(key)
             target = target[first]
+        if not advanced and isinstance(value, Tensor) and _same_memory(target, key, v):
+            # x[i] += y: Python ran x[i].__iadd__(y), which wrote into x's memory and recorded the
+            # write on x's base already; this assignment of x[i] to itself changes no number. If x is
+            # itself a view, its history must now read the rebased base (as value's does).
+            self._vc[0] += 1
+            if self._base is not None and value.grad_fn is not None and GRAD_MODE.enabled:
+                record_view(self)
+            return
         target[key] = v
     except IndexError as e:
         raise _index_error(self, key, e) from None
@@ -371,6 +368,32 @@ def setitem(self, key, value) -> None:
     except TypeError as e:
         raise TypeError(f"can't assign a {type(value).__name__} to a {self.dtype} tensor: {e}") from None
     self._vc[0] += 1
+    if GRAD_MODE.enabled and self._array.dtype.kind == "f" and (
+            self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+        _record_setitem(self, first, key, advanced, value)
+
+
+def _same_memory(target: np.ndarray, key: tuple, v: np.ndarray) -> bool:
+    """Whether ``v`` is exactly the memory ``target[key]`` (a basic key) names."""
+    region = target[key if any(k is Ellipsis for k in key) else key + (Ellipsis,)]  # a view, even
+    # for an all-int key (there `...` keeps the 0-d result a view)
+    return (region.__array_interface__["data"][0] == v.__array_interface__["data"][0]
+            and region.shape == v.shape and region.strides == v.strides)
+
+
+def _record_setitem(self, first, key: tuple, advanced: bool, value) -> None:
+    """Record ``self[key] = value`` (already written): find the written places in self's base."""
+    base = self._base if self._base is not None else self
+    if base is self:
+        mine = np.arange(self._array.size, dtype=np.int64).reshape(self._array.shape)
+    else:
+        mine = view_positions(self._array, base._array)
+    region = mine if first is None else mine[first]
+    places = np.asarray(region[key])
+    # PyTorch: an advanced key on the tensor itself is index_put_ (IndexPutBackward0); a basic key, or
+    # one with ints (selected first, as a view), is a copy into a view (CopySlices).
+    op = IndexPut if advanced and first is None and base is self else CopySlices
+    record_write(self, places, value, op, self_places=None if base is self else mine)
 
 
 def index_select(input, dim: int, index):  # noqa: A002
