@@ -12,7 +12,7 @@ Part III, the nn chapter, in reading order:
     functional_shape.py  one_hot, embedding, pad
     linear.py, activation.py, dropout.py, normalization.py, sparse.py, flatten.py, loss.py
                       the layers, each a thin Module around its function
-    conv.py, pooling.py   Conv2d and pooling (their math: glassgrad/ops/conv.py, pool.py)
+    conv.py, pooling.py   Conv1d/2d, ConvTranspose2d and pooling (math: glassgrad/ops/conv.py, pool.py)
     rnn.py            RNN, LSTM, GRU and their cells (packing ragged batches: utils/rnn.py)
     attention.py      MultiheadAttention (one head's math: functional_attention.py, F's sdpa)
     transformer.py    TransformerEncoder/Decoder(Layer), Transformer: attention + feed-forward stacks
@@ -33,7 +33,7 @@ from glassgrad.nn.flatten import Flatten, Unflatten
 from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
                                MSELoss, NLLLoss, SmoothL1Loss)
 
-from glassgrad.nn.conv import Conv2d
+from glassgrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from glassgrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from glassgrad.nn.attention import MultiheadAttention
 from glassgrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
@@ -48,6 +48,7 @@ __all__ = [
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
     "BCEWithLogitsLoss", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "functional", "init",
     "utils",
+    "Conv1d", "ConvTranspose2d",
     "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
     "TransformerEncoderLayer", "TransformerDecoderLayer",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",

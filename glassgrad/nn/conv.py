@@ -1,9 +1,10 @@
-"""``Conv1d`` and ``Conv2d``: convolution layers, as ``torch.nn.Conv1d`` / ``torch.nn.Conv2d``.
+"""``Conv1d``, ``Conv2d`` and ``ConvTranspose2d``: convolution layers, as ``torch.nn``'s.
 
 Part III, nn chapter. A layer is a thin Module: it owns the weight (out_channels, in_channels,
 *kernel_size) and the bias (out_channels,), initialised as PyTorch does, and calls ``F.conv2d``. The
 math (im2col + one matmul, and its backward) is in glassgrad/ops/conv.py; Part II's ``Convolutional``
-layer is the same idea written by hand.
+layer is the same idea written by hand. ``ConvTranspose2d`` runs conv2d backwards (it grows an image:
+a DCGAN's generator); its weight is (in_channels, out_channels, *kernel_size).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from glassgrad.nn import functional as F  # F.pad: the padding modes other than 
 from glassgrad.nn import init
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
-from glassgrad.ops.conv import conv1d, conv2d
+from glassgrad.ops.conv import conv1d, conv2d, conv_transpose2d
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -30,9 +31,10 @@ def _ntuple(value, n: int) -> tuple:
 
 
 class _ConvNd(Module):
-    """What Conv1d and Conv2d share: argument checks, parameters, initialisation, repr."""
+    """What the convolutions share: argument checks, parameters, initialisation, repr."""
 
     _dims = 2
+    _transposed = False
     _conv = staticmethod(conv2d)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
@@ -59,7 +61,7 @@ class _ConvNd(Module):
                              f"but got padding_mode={padding_mode!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.transposed, self.output_padding = False, (0,) * n
+        self.transposed, self.output_padding = self._transposed, (0,) * n
         self.groups, self.padding_mode = groups, padding_mode
         # F.pad's order: last dimension first, (before, after) for each (used by the non-zero modes).
         if isinstance(padding, str):
@@ -73,8 +75,12 @@ class _ConvNd(Module):
             self._reversed_padding_repeated_twice = pads
         else:
             self._reversed_padding_repeated_twice = tuple(p for p in reversed(padding) for _ in range(2))
-        self.weight = Parameter(creation.empty(out_channels, in_channels // groups, *kernel_size,
-                                               dtype=dtype))
+        if self._transposed:  # the transposed convolution maps out -> in: its weight is read that way
+            self.weight = Parameter(creation.empty(in_channels, out_channels // groups, *kernel_size,
+                                                   dtype=dtype))
+        else:
+            self.weight = Parameter(creation.empty(out_channels, in_channels // groups, *kernel_size,
+                                                   dtype=dtype))
         if bias:
             self.bias = Parameter(creation.empty(out_channels, dtype=dtype))
         else:
@@ -107,6 +113,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * n:
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -129,3 +137,50 @@ class Conv1d(_ConvNd):
 
     _dims = 1
     _conv = staticmethod(conv1d)
+
+
+class ConvTranspose2d(_ConvNd):
+    """2-d transposed convolution over (N, C_in, H, W) or (C_in, H, W): each input pixel stamps the
+    kernel onto the output, stride apart. Output size per axis
+    (H − 1)·s − 2p + d·(k − 1) + output_padding + 1 (or as ``output_size`` asks in ``forward``)."""
+
+    _dims = 2
+    _transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+        self.output_padding = _ntuple(output_padding, self._dims)
+
+    def _output_padding(self, input, output_size) -> tuple:  # noqa: A002
+        """The output_padding that gives ``output_size`` (PyTorch's rule: each size must lie between
+        the smallest output, output_padding 0, and that plus stride − 1)."""
+        if output_size is None:
+            return self.output_padding
+        n = self._dims
+        output_size = list(output_size)
+        non_spatial = 2 if input.dim() == n + 2 else 1
+        if len(output_size) == non_spatial + n:
+            output_size = output_size[non_spatial:]
+        if len(output_size) != n:
+            raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or "
+                             f"{non_spatial + n} elements (got {len(output_size)})")
+        spatial = tuple(input.shape[non_spatial:])
+        min_sizes = [(spatial[d] - 1) * self.stride[d] - 2 * self.padding[d]
+                     + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(n)]
+        max_sizes = [min_sizes[d] + self.stride[d] - 1 for d in range(n)]
+        for size, lo, hi in zip(output_size, min_sizes, max_sizes):
+            if size < lo or size > hi:
+                raise ValueError(f"requested an output size of {output_size}, but valid sizes range from "
+                                 f"{min_sizes} to {max_sizes} (for an input of {input.shape[2:]})")
+        return tuple(output_size[d] - min_sizes[d] for d in range(n))
+
+    def forward(self, input, output_size=None):  # noqa: A002
+        p = self._parameters
+        output_padding = self._output_padding(input, output_size)
+        return conv_transpose2d(input, p["weight"], p["bias"], self.stride, self.padding, output_padding,
+                                self.groups, self.dilation)

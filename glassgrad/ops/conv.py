@@ -1,4 +1,4 @@
-"""Convolution: conv2d and conv1d (pooling, which reuses these windows, is in pool.py).
+"""Convolution: conv2d, conv1d and conv_transpose2d (pooling, which reuses these windows, is in pool.py).
 
 Part III, the last op family (after linalg.py). A convolution is a matrix product in disguise:
 *im2col* copies every kernel-sized window of the (padded) input into one column of a matrix
@@ -32,7 +32,7 @@ from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.ops.shape import SqueezeDim, Unsqueeze
 from glassgrad.tensor import Tensor
 
-__all__ = ["conv2d", "conv1d"]
+__all__ = ["conv2d", "conv1d", "conv_transpose2d"]
 
 # A convolution without a bias still has three inputs in PyTorch's graph (its next_functions end with
 # None): this empty tensor stands in for the bias that was left out.
@@ -316,6 +316,126 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-d cross-correlation, as ``torch.nn.functional.conv1d``: input (N, C, L) or (C, L), weight
     (O, C, k). out[n,o,t] = b[o] + Σ_(c,i) W[o,c,i] · x_pad[n, c, t·s + i·d] — a conv2d with height 1."""
     return _conv("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+# --- transposed convolution ----------------------------------------------------------------------------
+class ConvTranspose2d(Primitive):
+    """The transposed convolution is conv2d's input-gradient used as a layer: each input pixel stamps a
+    weighted copy of the kernel onto the output (stride apart), overlapping stamps adding up.
+
+        cols = W2ᵀ @ X      (W2 = W as (C_in, C_out·kh·kw);  X = x as (C_in, N·H·W))
+        out  = col2im(cols) + b,   output size (H − 1)·s − 2p + d·(k − 1) + output_padding + 1
+
+    That is exactly conv2d's ∂L/∂x formula, so backward is conv2d's forward and weight gradient:
+    ∂L/∂x = W2 @ im2col(G) (a conv2d of G with W);  ∂L/∂W2 = X @ im2col(G)ᵀ;  ∂L/∂b = Σ_(n,y,x) G.
+    The geometry (windows, padding, the stride-1 flat trick) is that of the conv2d whose input has the
+    output's size — _ConvGeometry, read the other way round.
+    """
+
+    node_name = "ConvolutionBackward0"  # PyTorch's one node for every convolution, transposed too
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pads, dilation, out_shape):
+        c_in, c_out, kh, kw = w.shape
+        x_shape = x.shape
+        geo = _ConvGeometry(out_shape, (kh, kw), stride, pads, dilation)
+        w2 = w.reshape(c_in, c_out * kh * kw)
+        if (geo.oh, geo.ow) != x.shape[2:]:
+            # output_padding ≥ stride (allowed when dilation is larger) adds rows no input pixel reaches:
+            # conv2d's view of the output has one more window there; give it a zero input pixel.
+            grown = np.zeros(x.shape[:2] + (geo.oh, geo.ow), dtype=x.dtype)
+            grown[:, :, :x.shape[2], :x.shape[3]] = x
+            x = grown
+        xg = geo.output_to_grid(x, c_in)  # x read as conv2d's output gradient: (C_in, N·rows·cols)
+        out = geo.col2im(w2.T @ xg)
+        if b is not _NO_BIAS._array:
+            out = out + b.reshape(1, c_out, 1, 1)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(xg if ctx.needs_input_grad[1] else None, w2)
+            ctx.geometry = (x_shape, w.shape, geo)
+        return np.ascontiguousarray(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        xg, w2 = ctx.saved_tensors
+        x_shape, w_shape, geo = ctx.geometry
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        cols = geo.im2col(np.ascontiguousarray(g))  # G's windows, one column per input pixel
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            grad_x = geo.grid_to_output(w2 @ cols, w2.shape[0])[:, :, :x_shape[2], :x_shape[3]]
+            grad_x = np.ascontiguousarray(grad_x)
+        if need_w:
+            grad_w = (xg @ cols.T).reshape(w_shape)
+        if need_b:
+            grad_b = g.sum(axis=(0, 2, 3))
+        return grad_x, grad_w, grad_b, None, None, None, None
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
+                     groups=1, dilation=1):
+    """2-d transposed convolution ("deconvolution"), as ``torch.nn.functional.conv_transpose2d``.
+
+    input (N, C_in, H, W) or (C_in, H, W); weight (C_in, C_out, kH, kW); bias (C_out,) or None. Output
+    size per axis: (H − 1)·s − 2p + d·(k − 1) + output_padding + 1 — conv2d with the same options maps
+    that size back to H. The math and the gradients: see the ConvTranspose2d Function.
+    """
+    for arg, t, pos in (("input", input, 1), ("weight", weight, 2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"conv_transpose2d(): argument '{arg}' (position {pos}) must be Tensor, not "
+                            f"{type(t).__name__}")
+    x, w = input._array, weight._array
+    if x.ndim not in (3, 4):
+        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got "
+                           f"input of size: {_shape(x)}")
+    if w.ndim != 4:
+        raise RuntimeError(f"weight should have at least three dimensions, but got weight of size "
+                           f"{_shape(w)}")
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"Input type (torch.{TORCH_NAMES.get(x.dtype.name)}Tensor) and weight type "
+                           f"(torch.{TORCH_NAMES.get(w.dtype.name)}Tensor) should be the same")
+    if groups != 1:
+        raise NotImplementedError(f"conv_transpose2d: groups={groups} is not supported by glassgrad "
+                                  "(groups=1 only)")
+    batched = x.ndim == 4
+    shape = x.shape if batched else (1,) + x.shape
+    if shape[1] != w.shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {_shape(w)}, expected input{list(shape)} "
+                           f"to have {w.shape[0]} channels, but got {shape[1]} channels instead")
+    if bias is not None and tuple(bias._array.shape) != (w.shape[1],):
+        raise RuntimeError(f"Given transposed=1, weight of size {_shape(w)}, expected bias to be "
+                           f"1-dimensional with {w.shape[1]} elements, but got bias of size "
+                           f"{_shape(bias._array)} instead")
+    stride = _tuple(stride, 2, "stride")
+    padding = _tuple(padding, 2, "padding")
+    output_padding = _tuple(output_padding, 2, "output_padding")
+    dilation = _tuple(dilation, 2, "dilation")
+    if min(stride) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
+    if min(dilation) <= 0:
+        raise RuntimeError("non-positive dilation is not supported")
+    if min(padding) < 0:
+        raise RuntimeError("negative padding is not supported")
+    if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding_height: {output_padding[0]} output_padding_width: "
+                           f"{output_padding[1]} stride_height: {stride[0]} stride_width: {stride[1]} "
+                           f"dilation_height: {dilation[0]} dilation_width: {dilation[1]}")
+    kernel = w.shape[2:]
+    out_hw = tuple((size - 1) * s - 2 * p + d * (k - 1) + op + 1
+                   for size, s, p, d, k, op in zip(shape[2:], stride, padding, dilation, kernel,
+                                                   output_padding))
+    if min(out_hw) <= 0:
+        raise RuntimeError(f"Given input size per channel: ({shape[2]} x {shape[3]}). Calculated output "
+                           f"size per channel: ({out_hw[0]} x {out_hw[1]}). Output size is too small")
+    if not batched:
+        input = Unsqueeze.apply(input, shape)  # noqa: A001
+    out_shape = (shape[0], w.shape[1]) + out_hw
+    pads = (padding[0], padding[0], padding[1], padding[1])
+    out = ConvTranspose2d.apply(input, weight, _NO_BIAS if bias is None else bias, stride, pads,
+                                dilation, out_shape)
+    return out if batched else SqueezeDim.apply(out, out_shape[1:])
 
 
 TENSOR_METHODS: dict = {}
