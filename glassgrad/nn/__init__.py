@@ -30,8 +30,8 @@ from glassgrad.nn.dropout import Dropout, Dropout1d, Dropout2d
 from glassgrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from glassgrad.nn.sparse import Embedding
 from glassgrad.nn.flatten import Flatten, Unflatten
-from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
-                               MSELoss, NLLLoss, SmoothL1Loss)
+from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                               HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 
 from glassgrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from glassgrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
@@ -48,7 +48,7 @@ __all__ = [
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
     "BCEWithLogitsLoss", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "functional", "init",
     "utils",
-    "Conv1d", "ConvTranspose2d",
+    "Conv1d", "ConvTranspose2d", "CosineEmbeddingLoss",
     "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
     "TransformerEncoderLayer", "TransformerDecoderLayer",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",

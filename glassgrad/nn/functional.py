@@ -32,7 +32,8 @@ from glassgrad.ops.softmax import log_softmax as _log_softmax, softmax as _softm
 from glassgrad.tensor import Tensor
 
 from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (re-exports)
-                                          binary_cross_entropy_with_logits, cross_entropy,
+                                          binary_cross_entropy_with_logits, cosine_embedding_loss,
+                                          cross_entropy,
                                           huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from glassgrad.nn.functional_norm import batch_norm, layer_norm, normalize  # noqa: F401
 from glassgrad.nn.functional_shape import embedding, one_hot, pad  # noqa: F401

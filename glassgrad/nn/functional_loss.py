@@ -527,3 +527,30 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     w = _weight_array(weight, input._array.shape, dtype)
     pw = _weight_array(pos_weight, input._array.shape, dtype)
     return BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
+
+
+# --- cosine embedding: are two vectors alike (target 1) or not (target −1)? -------------------------
+def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_average=None,
+                          reduce=None, reduction: str = "mean"):
+    """Per row, with cos = ⟨x1, x2⟩ / √((|x1|² + ε)(|x2|² + ε)), ε = 1e-12 (PyTorch's guard for zero
+    vectors):  loss = 1 − cos where target = 1 (pull together);  max(0, cos − margin) where target = −1
+    (push apart until the margin); 0 for any other target. Built from elementwise ops and sums, so
+    the gradient is the chain rule through them."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.dim() > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    dim = 0 if input1.dim() == 1 else 1
+    eps = 1e-12
+    prod_sum = (input1 * input2).sum(dim)
+    mag_square1 = (input1 * input1).sum(dim) + eps
+    mag_square2 = (input2 * input2).sum(dim) + eps
+    cos = prod_sum / (mag_square1 * mag_square2).sqrt()
+    zeros = cos.detach() * 0
+    pos = (1 - cos).where(target == 1, zeros)
+    neg = (cos - margin).clamp_min(0).where(target == -1, zeros)
+    output = pos + neg
+    if reduction == "mean":
+        return output.mean()
+    if reduction == "sum":
+        return output.sum()
+    return output

@@ -1,5 +1,5 @@
 """Loss layers: ``MSELoss``, ``L1Loss``, ``SmoothL1Loss``, ``HuberLoss``, ``CrossEntropyLoss``,
-``NLLLoss``, ``BCELoss``, ``BCEWithLogitsLoss``, as in ``torch.nn``.
+``NLLLoss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``CosineEmbeddingLoss``, as in ``torch.nn``.
 
 Part III, nn chapter. Each holds its options (``reduction``, ``weight`` ...) and calls the function
 in ``functional_loss.py``, where the loss and its derivative are written out. Class weights are
@@ -12,7 +12,7 @@ from glassgrad.nn import functional_loss as FL
 from glassgrad.nn.module import Module
 
 __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss"]
+           "BCEWithLogitsLoss", "CosineEmbeddingLoss"]
 
 
 class _Loss(Module):
@@ -112,3 +112,17 @@ class BCEWithLogitsLoss(_Loss):
         return FL.binary_cross_entropy_with_logits(input, target, self.weight,
                                                    pos_weight=self.pos_weight,
                                                    reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """1 − cos(x1, x2) for pairs marked alike (target 1), max(0, cos(x1, x2) − margin) for pairs
+    marked different (target −1)."""
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return FL.cosine_embedding_loss(input1, input2, target, margin=self.margin,
+                                        reduction=self.reduction)
