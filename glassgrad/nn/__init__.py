@@ -14,6 +14,7 @@ Part III, the nn chapter, in reading order:
                       the layers, each a thin Module around its function
     conv.py, pooling.py   Conv1d/2d, ConvTranspose2d and pooling (math: glassgrad/ops/conv.py, pool.py)
     rnn.py            RNN, LSTM, GRU and their cells (packing ragged batches: utils/rnn.py)
+    lazy.py           LazyLinear, LazyConv1d/2d, LazyBatchNorm1d/2d: sizes read from the first input
     attention.py      MultiheadAttention (one head's math: functional_attention.py, F's sdpa)
     transformer.py    TransformerEncoder/Decoder(Layer), Transformer: attention + feed-forward stacks
     utils/            clip_grad_norm_, clip_grad_value_
@@ -39,6 +40,8 @@ from glassgrad.nn.attention import MultiheadAttention
 from glassgrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                       TransformerEncoder, TransformerEncoderLayer)
 from glassgrad.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from glassgrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyLinear,
+                             LazyModuleMixin)
 
 __all__ = [
     "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "Identity",
@@ -52,4 +55,5 @@ __all__ = [
     "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
     "TransformerEncoderLayer", "TransformerDecoderLayer",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
+    "LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
 ]
