@@ -42,6 +42,8 @@ from glassgrad.nn.transformer import (Transformer, TransformerDecoder, Transform
 from glassgrad.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from glassgrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyLinear,
                              LazyModuleMixin)
+from glassgrad.nn import parallel  # noqa: F401  (torch.nn.parallel)
+from glassgrad.nn.parallel import DataParallel
 
 __all__ = [
     "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "Identity",
@@ -56,4 +58,5 @@ __all__ = [
     "TransformerEncoderLayer", "TransformerDecoderLayer",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
     "LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+    "parallel", "DataParallel",
 ]
