@@ -20,6 +20,7 @@ W_v; xavier-uniform; zero biases), so a state_dict moves between the two librari
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -39,11 +40,15 @@ class NonDynamicallyQuantizableLinear(Linear):
     (it keeps quantisation tools away from it), and ``print(model)`` shows the name."""
 
 
-def _canonical_mask(mask, mask_name: str, target_dtype):
-    """A mask as a float Tensor to add to the scores: bool True -> −∞, False -> 0; float unchanged."""
+def _canonical_mask(mask, mask_name: str, target_dtype, other=None, other_name: str = ""):
+    """A mask as a float Tensor to add to the scores: bool True -> −∞, False -> 0; float unchanged.
+    ``other``: the call's other mask; PyTorch warns when the two are of different types."""
     if mask is None:
         return None
     a = mask._array
+    if other is not None and other._array.dtype != a.dtype:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type "
+                      "for both instead.", stacklevel=4)
     if a.dtype == np.bool_:
         return Tensor._wrap(np.where(a, -np.inf, 0.0).astype(target_dtype))
     if a.dtype.kind != "f":
@@ -114,7 +119,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     tgt_len, bsz, embed_dim = query.shape
     src_len = key.shape[0]
     dtype = query._array.dtype
-    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", dtype)
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", dtype, attn_mask,
+                                       "attn_mask")
     if is_causal and attn_mask is None:
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer "
                            "module method `generate_square_subsequent_mask` to create this mask.")

@@ -30,7 +30,7 @@ from glassgrad import creation
 from glassgrad.nn import functional as F
 from glassgrad.nn import init
 from glassgrad.nn.activation import GELU, ReLU
-from glassgrad.nn.attention import MultiheadAttention
+from glassgrad.nn.attention import MultiheadAttention, _canonical_mask
 from glassgrad.nn.container import ModuleList
 from glassgrad.nn.dropout import Dropout
 from glassgrad.nn.linear import Linear
@@ -58,13 +58,6 @@ def _get_activation_fn(activation: str):
 def _get_clones(module: Module, n: int) -> ModuleList:
     """n independent deep copies (each layer learns its own weights, starting from the same ones)."""
     return ModuleList([copy.deepcopy(module) for _ in range(n)])
-
-
-def _canonical_mask(mask, dtype):
-    """A bool mask (True = hidden) as a float one (−∞ = hidden); float masks unchanged."""
-    if mask is None or mask._array.dtype != np.bool_:
-        return mask
-    return Tensor._wrap(np.where(mask._array, -np.inf, 0.0).astype(dtype))
 
 
 def _detect_is_causal_mask(mask, is_causal=None, size=None) -> bool:
@@ -126,8 +119,9 @@ class TransformerEncoderLayer(_LayerBase):
         self._set_activation(activation)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal: bool = False):
-        src_key_padding_mask = _canonical_mask(src_key_padding_mask, src._array.dtype)
-        src_mask = _canonical_mask(src_mask, src._array.dtype)
+        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
+                                               src._array.dtype, src_mask, "src_mask")
+        src_mask = _canonical_mask(src_mask, "src_mask", src._array.dtype)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -211,8 +205,9 @@ class TransformerEncoder(Module):
             self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
-        src_key_padding_mask = _canonical_mask(src_key_padding_mask, src._array.dtype)
-        mask = _canonical_mask(mask, src._array.dtype)
+        src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
+                                               src._array.dtype, mask, "mask")
+        mask = _canonical_mask(mask, "mask", src._array.dtype)
         first = self.layers[0] if len(self.layers) else None
         batch_first = first is not None and first.self_attn.batch_first
         is_causal = _detect_is_causal_mask(mask, is_causal, _seq_len(src, batch_first))
