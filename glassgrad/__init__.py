@@ -29,6 +29,7 @@ from glassgrad.dtypes import (bool, double, dtype, float, float16, float32, floa
                               get_default_dtype, half, int, int8, int16, int32, int64, long,
                               set_default_dtype, short, uint8)
 from glassgrad.tensor import Size, Tensor, device
+from glassgrad.devices import get_default_device, set_default_device
 from glassgrad.creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, zeros_like,
                                 ones_like, full_like, empty_like, rand_like, randn_like, randint_like,
                                 arange, linspace, eye, rand, randn, randint, randperm, normal, bernoulli,
@@ -81,6 +82,12 @@ from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
 from glassgrad import functional, linalg, nn, optim, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
 import glassgrad.nn.modules  # noqa: F401,E402  (torch.nn.modules.linear.Linear, ...: PyTorch's layer paths)
 from glassgrad.serialization import load, save  # noqa: F401
+# The device surface (docs/part3-device.md): PyTorch's answers on a machine without a GPU.
+from glassgrad import accelerator, amp, backends, compiler, cuda, distributed, jit, onnx  # noqa: F401
+from glassgrad.amp import autocast
+from glassgrad.backends import (are_deterministic_algorithms_enabled,
+                                is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms)
+from glassgrad.compiler import compile  # noqa: A004  (torch.compile: returns the model unchanged)
 from glassgrad.scalar.value import Value  # noqa: F401  (Part I)
 
 detach = Tensor.detach  # glassgrad.detach(x), as torch.detach

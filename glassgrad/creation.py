@@ -18,6 +18,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.grad_mode import GRAD_MODE
+from glassgrad.devices import check_device_available, check_generator_device, default_device
 from glassgrad.tensor import Size, Tensor, to_array
 
 __all__ = [
@@ -40,7 +41,7 @@ def _new(array: np.ndarray, requires_grad: bool) -> Tensor:
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
            ) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, numbers, numpy arrays or tensors)."""
-    _check_device(device)
+    _check_device(device, copying=True)
     array = to_array(data, dtype)
     if array is data or (isinstance(data, Tensor) and array is data._array) or not array.flags.owndata:
         array = array.copy()
@@ -49,7 +50,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a numpy array or tensor when no conversion is needed."""
-    _check_device(device)
+    _check_device(device, copying=True)
     if isinstance(data, Tensor) and (dtype is None or dtypes.to_dtype(dtype) == data.dtype):
         return data
     return _new(to_array(data, dtype), False)
@@ -63,9 +64,14 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
-def _check_device(device) -> None:
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"glassgrad runs on the CPU only; device {device!r} is not available")
+def _check_device(device, copying: bool = False) -> None:
+    """A factory's ``device=``: None means the default device (``set_default_device``, ``with device``).
+    Any device but the CPU raises what PyTorch built without it raises (devices.py)."""
+    if device is None:
+        device = default_device()
+        if device is None:
+            return
+    check_device_available(device, copying)
 
 
 def _shape(size, keyword=None, name: str = "zeros") -> tuple:
@@ -177,27 +183,29 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     return _new(np.full(_shape((size,)), fill_value, _float_dtype(dtype)), requires_grad)
 
 
-def _like(t: Tensor, dtype) -> np.dtype:
+def _like(t: Tensor, dtype, device=None) -> np.dtype:
+    if device is not None:  # without device=, the input's device (the CPU), not the default device
+        check_device_available(device)
     if not isinstance(t, Tensor):
         raise TypeError(f"expected a Tensor, got {type(t).__name__}")
     return dtypes.to_dtype(dtype).numpy if dtype is not None else t._array.dtype
 
 
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return _new(np.zeros(input._array.shape, _like(input, dtype)), requires_grad)
+    return _new(np.zeros(input._array.shape, _like(input, dtype, device)), requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return _new(np.ones(input._array.shape, _like(input, dtype)), requires_grad)
+    return _new(np.ones(input._array.shape, _like(input, dtype, device)), requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False  # noqa: A002
               ) -> Tensor:
-    return _new(np.full(input._array.shape, fill_value, _like(input, dtype)), requires_grad)
+    return _new(np.full(input._array.shape, fill_value, _like(input, dtype, device)), requires_grad)
 
 
 @_factory_out("arange")
@@ -233,7 +241,7 @@ class Generator:
     """A source of random numbers, as ``torch.Generator``: ``g = Generator().manual_seed(0)``."""
 
     def __init__(self, device="cpu") -> None:
-        _check_device(device)
+        check_generator_device(device)
         self._seed = 67280421310721  # PyTorch's default initial seed
         self._rng = np.random.default_rng(self._seed)
 
@@ -329,15 +337,15 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
 
 
 def rand_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(*input.shape, dtype=dtype or input.dtype, device="cpu", requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(*input.shape, dtype=dtype or input.dtype, device="cpu", requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low, high=None, *, dtype=None) -> Tensor:  # noqa: A002
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device="cpu")
 
 
 @_factory_out("normal")
@@ -453,7 +461,7 @@ class _LegacyTensorType(type):
     ``isinstance(x, FloatTensor)`` asks whether x is a float32 Tensor (PyTorch's ``tensortype``)."""
 
     def __call__(cls, *args, device=None):
-        return legacy_new(cls.dtype, args, device, cls.__name__)
+        return legacy_new(cls.dtype, args, device)
 
     def __instancecheck__(cls, obj) -> bool:
         return isinstance(obj, Tensor) and obj._array.dtype == cls.dtype.numpy

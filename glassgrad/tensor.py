@@ -18,6 +18,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad._format import format_tensor
+from glassgrad.devices import device
 from glassgrad.autograd.grad_mode import GRAD_MODE
 
 __all__ = ["Tensor", "RemovableHandle", "Size", "device", "to_array"]
@@ -423,31 +424,7 @@ class Size(tuple):
         return int(np.prod(self, dtype=np.int64))
 
 
-class device:  # noqa: N801 - PyTorch's name
-    """Where a tensor lives. glassgrad computes with numpy on the CPU, so there is one: ``cpu``."""
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type: str = "cpu", index=None) -> None:  # noqa: A002
-        if isinstance(type, device):
-            type = type.type
-        if type != "cpu":
-            raise RuntimeError(f"glassgrad runs on the CPU only; device {type!r} is not available")
-        self.type, self.index = "cpu", None
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-    def __eq__(self, other) -> bool:
-        return str(other) == "cpu"
-
-    def __hash__(self) -> int:
-        return hash("cpu")
-
-
+# The device class lives in devices.py (where a tensor lives, and the default device).
 _CPU = device("cpu")
 
 

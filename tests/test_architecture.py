@@ -63,6 +63,7 @@ LAYERS = {
     "glassgrad.manual": 18,
     # PART III — the tensor engine
     "glassgrad._format": 19,              # how a Tensor prints
+    "glassgrad.devices": 19.5,            # torch.device and the default device; tensor.py imports it
     "glassgrad.tensor": 20,
     # creation.py (tensor, zeros, randn, manual_seed, ...) imports only tensor and dtypes: it is DESIGN's
     # "turning data into a Tensor lives here too", so it shares tensor's floor, just above it; that lets
@@ -107,6 +108,14 @@ LAYERS = {
     "glassgrad.datasets": 80,
     "glassgrad.serialization": 80,
     "glassgrad.interop": 80,
+    "glassgrad.amp": 81,                  # the device surface (docs/part3-device.md): amp drives optimizers
+    "glassgrad.cuda.*": 82,               # cuda.amp builds on amp
+    "glassgrad.backends.*": 81,
+    "glassgrad.accelerator": 81,
+    "glassgrad.compiler": 81,
+    "glassgrad.distributed": 81,
+    "glassgrad.jit": 81,
+    "glassgrad.onnx": 81,
     # the PyTorch-shaped top level: Tensor, tensor, zeros, no_grad, save, load, ... plus Value
     "glassgrad": 90,
     "glassgrad.as_torch": 91,             # glassgrad registered as `torch`

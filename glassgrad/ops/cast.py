@@ -3,7 +3,7 @@
 
 Part III, ops/ reading order: _util, elementwise, unary, **cast**, compare, inplace, then reduce and
 the rest (ops/__init__.py lists them all). glassgrad runs on the CPU only, so ``.to()`` is
-about dtypes: a device other than the CPU is refused with a clear error.
+about dtypes: any other device raises what PyTorch built for the CPU only raises (devices.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
+from glassgrad.devices import accelerator_unavailable, check_device_available, device
 from glassgrad.ops.unary import clone
 from glassgrad.tensor import Tensor
 
@@ -37,10 +38,10 @@ def to_arguments(args: tuple, kwargs: dict, unknown_message: str, ignored: tuple
     """The dtype that ``.to(...)`` asks for (None if none), for tensors and modules alike.
 
     ``to(dtype)``, ``to("cpu")``, ``to(device=..., dtype=...)``, ``to(other_tensor)``; any device but
-    the CPU is refused. Unknown keywords raise TypeError with ``unknown_message`` and their names."""
+    the CPU raises PyTorch's error for a build without it. Unknown keywords raise TypeError with ``unknown_message`` and their names."""
     kwargs = dict(kwargs)
     dtype = kwargs.pop("dtype", None)
-    device = kwargs.pop("device", None)
+    device_arg = kwargs.pop("device", None)
     for name in ("non_blocking", *ignored):
         kwargs.pop(name, None)
     if kwargs:
@@ -48,12 +49,12 @@ def to_arguments(args: tuple, kwargs: dict, unknown_message: str, ignored: tuple
     for a in args:
         if isinstance(a, Tensor):
             dtype = a.dtype
-        elif isinstance(a, str) or type(a).__name__ == "device":
-            device = a
+        elif isinstance(a, (str, device)) or (isinstance(a, int) and not isinstance(a, bool)):
+            device_arg = a
         elif a is not None:
             dtype = a
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"glassgrad runs on the CPU only; device {str(device)!r} is not available")
+    if device_arg is not None:
+        check_device_available(device_arg, copying=True)
     return dtype
 
 
@@ -93,8 +94,11 @@ def contiguous(self, memory_format=None):
     return self if self._array.flags.c_contiguous else clone(self)
 
 
-def _cuda(self, *args, **kwargs):
-    raise RuntimeError("glassgrad runs on the CPU only: there is no CUDA device")
+def _cuda(self, device=None, non_blocking=False, memory_format=None):
+    """PyTorch without CUDA: ``x.cuda()`` fails its CUDA check, ``x.cuda(0)`` finds no accelerator."""
+    if isinstance(device, int) and not isinstance(device, bool):
+        raise accelerator_unavailable()
+    raise AssertionError("Torch not compiled with CUDA enabled")
 
 
 TENSOR_METHODS = {
