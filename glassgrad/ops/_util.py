@@ -7,11 +7,14 @@ back, so ∂L/∂a is the *sum* of the upstream gradient over the copied axes.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 
 import numpy as np
 
-from glassgrad.dtypes import get_default_dtype, result_type
+from glassgrad.creation import refuse_out_with_grad, write_out
+from glassgrad.dtypes import TORCH_NAMES, get_default_dtype, result_type
 from glassgrad.tensor import Tensor
 
 
@@ -108,3 +111,79 @@ def normalize_index(k):
     if type(k) is range:
         return np.arange(k.start, k.stop, k.step, dtype=np.int64)
     return k
+
+
+# --- keyword forms PyTorch's argument parser accepts: axis=/keepdims= (numpy's names) and out= ----------
+_NUMPY_NAMES = (("axis", "dim"), ("keepdims", "keepdim"))
+_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "int16": "short int",
+            "int8": "signed char", "uint8": "unsigned char", "bool": "bool", "float16": "c10::Half"}
+
+
+def _check_out_dtype(rule: str, name: str, out: Tensor, result: np.ndarray) -> None:
+    """PyTorch's rules for out's dtype: "cast" (the result must cast to it without changing kind:
+    float into int is refused), "same" (matmul, softmax ...: exactly the result's dtype), "any"
+    (sum, prod, cumsum compute in out's dtype)."""
+    have, want = out._array.dtype, result.dtype
+    if rule == "where" and have != want:
+        raise RuntimeError(f"Expected out type to be {TORCH_NAMES[want.name]} but got {TORCH_NAMES[have.name]}")
+    if rule == "same" and have != want:
+        raise RuntimeError(f"Expected out tensor to have dtype {_C_NAMES.get(want.name, want.name)}, but "
+                           f"got {_C_NAMES.get(have.name, have.name)} instead")
+    if rule in ("cast", "cat") and not np.can_cast(want, have, casting="same_kind"):
+        if rule == "cat":
+            raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                            f"{TORCH_NAMES[have.name]}")
+        raise RuntimeError(f"result type {TORCH_NAMES[want.name]} can't be cast to the desired output "
+                           f"type {TORCH_NAMES[have.name]}")
+
+
+def torch_keywords(fn=None, *, out: str | None = None, name: str | None = None):
+    """Give a function the keyword forms PyTorch's argument parser accepts beyond its signature:
+
+    * ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=`` (numpy's names), on any function with
+      a ``dim``/``keepdim`` parameter; giving both names is PyTorch's TypeError;
+    * with ``out=`` set to a dtype rule ("cast", "same", "any", "cat": see ``_check_out_dtype``),
+      ``out=tensor``: the result is written into that tensor, which is returned. Refused while the
+      graph is being recorded and anything requires grad, as in PyTorch (out= is never recorded).
+
+    Used as ``@torch_keywords`` or ``@torch_keywords(out="cast")``. Without keywords a call costs one
+    extra Python frame.
+    """
+    if fn is None:
+        return functools.partial(torch_keywords, out=out, name=name)
+    op = name or fn.__name__
+    params = list(inspect.signature(fn).parameters)
+    aliases = tuple((alias, real, params.index(real)) for alias, real in _NUMPY_NAMES if real in params)
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if kwargs:
+            for alias, real, position in aliases:
+                if alias in kwargs:
+                    if real in kwargs or len(args) > position:
+                        raise TypeError(f"{op}() got an unexpected keyword argument '{alias}'")
+                    kwargs[real] = kwargs.pop(alias)
+            if out is not None and "out" in kwargs:
+                target = kwargs.pop("out")
+                if target is not None:
+                    return _call_into(fn, op, out, target, args, kwargs)
+        return fn(*args, **kwargs)
+    return call
+
+
+def _call_into(fn, op: str, rule: str, target, args: tuple, kwargs: dict):
+    """``fn(*args, **kwargs)`` written into ``target`` (a tensor, or a tuple of them for (values,
+    indices) results)."""
+    inputs = [a for arg in (*args, *kwargs.values())
+              for a in (arg if isinstance(arg, (list, tuple)) else (arg,))]
+    targets = target if isinstance(target, tuple) else (target,)
+    for t in targets:
+        refuse_out_with_grad(op, t, inputs)
+    result = fn(*args, **kwargs)
+    if not isinstance(target, tuple):
+        _check_out_dtype(rule, op, target, result._array)
+        return write_out(target, result._array, op)
+    for t, r in zip(targets, result):
+        _check_out_dtype(rule, op, t, r._array)
+        write_out(t, r._array, op)
+    return type(result)(*targets)

@@ -11,6 +11,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
+from glassgrad.ops._util import torch_keywords
 from glassgrad.ops.reduce import _one_dim
 from glassgrad.tensor import Tensor
 
@@ -55,6 +56,7 @@ class ReverseCumsum(Primitive):
         return np.cumsum(g, axis=ctx.axis), None
 
 
+@torch_keywords(out="any")
 def cumsum(input, dim, *, dtype=None):  # noqa: A002
     """Running sum along ``dim``: outᵢ = x₀ + … + xᵢ."""
     axis = _one_dim("cumsum", input, dim)

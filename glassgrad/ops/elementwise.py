@@ -19,11 +19,14 @@ and minimum) share one class that holds the functions as class attributes.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
-from glassgrad.ops._util import check_broadcast, check_shapes, operand, promote, to_float, unbroadcast
+from glassgrad.ops._util import (check_broadcast, check_shapes, operand, promote, to_float, torch_keywords,
+                                 unbroadcast)
 from glassgrad.tensor import Tensor
 
 __all__ = [
@@ -475,6 +478,19 @@ def minimum(input, other):  # noqa: A002
     return _binary("minimum", Minimum, input, other)
 
 
+def _scalar_pair_tensor(x, y) -> Tensor:
+    """``x`` as a 0-d tensor of the dtype PyTorch gives ``where(c, x, y)`` for two Python numbers:
+    bool if both are bools, int64 if both are integers, else the default float dtype."""
+    if isinstance(x, (bool, np.bool_)) and isinstance(y, (bool, np.bool_)):
+        dtype = np.bool_
+    elif isinstance(x, numbers.Integral) and isinstance(y, numbers.Integral):
+        dtype = np.int64
+    else:
+        dtype = dtypes.get_default_dtype().numpy
+    return Tensor._wrap(np.asarray(x, dtype))
+
+
+@torch_keywords(out="where")
 def where(condition, input=None, other=None):  # noqa: A002
     """Elementwise choice: ``input`` where ``condition``, else ``other`` (tensors or numbers).
 
@@ -486,6 +502,8 @@ def where(condition, input=None, other=None):  # noqa: A002
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with "
                            f"dtype {dtypes.from_numpy_dtype(cond.dtype).name}")
     input, other = operand(input, "input"), operand(other)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = _scalar_pair_tensor(input, other)  # where(c, 1, 0): both numbers, PyTorch's dtype
     a = input._array if isinstance(input, Tensor) else input
     b = other._array if isinstance(other, Tensor) else other
     check_broadcast("where", a, b)

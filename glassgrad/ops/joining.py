@@ -17,6 +17,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
+from glassgrad.ops._util import torch_keywords
 from glassgrad.ops.shape import Reshape, Unsqueeze, _dim_incl_end, _size_args
 from glassgrad.tensor import Tensor
 
@@ -166,6 +167,7 @@ def _common_dtype(tensors: list) -> list:
     return [x if x._array.dtype == dt else x.to(dtypes.from_numpy_dtype(dt)) for x in tensors]
 
 
+@torch_keywords(out="cat")
 def cat(tensors, dim: int = 0):
     """Join tensors along an existing dimension; all other sizes must match."""
     try:  # fast path: same dtype, same rank, same sizes off ``dim`` (the checks below, without loops)
@@ -212,6 +214,7 @@ def _cat_checked(tensors, dim: int):
 concat = concatenate = cat
 
 
+@torch_keywords(out="cat")
 def stack(tensors, dim: int = 0):
     """Join equal-shaped tensors along a new dimension ``dim``."""
     tensors = _tensor_list(tensors, "stack")
@@ -226,22 +229,26 @@ def stack(tensors, dim: int = 0):
     return Stack.apply(*_common_dtype(tensors), d)
 
 
+@torch_keywords(out="cat")
 def hstack(tensors):
     """Concatenate column-wise: along dim 1, or dim 0 when the tensors are 1-d."""
     ts = [atleast_1d(x) for x in _tensor_list(tensors, "hstack")]
     return cat(ts, 0 if ts and ts[0]._array.ndim == 1 else 1)
 
 
+@torch_keywords(out="cat")
 def vstack(tensors):
     """Concatenate row-wise (1-d tensors become rows)."""
     return cat([atleast_2d(x) for x in _tensor_list(tensors, "vstack")], 0)
 
 
+@torch_keywords(out="cat")
 def dstack(tensors):
     """Concatenate depth-wise (along dim 2, after atleast_3d)."""
     return cat([atleast_3d(x) for x in _tensor_list(tensors, "dstack")], 2)
 
 
+@torch_keywords(out="cat")
 def column_stack(tensors):
     """1-d tensors become columns, then hstack."""
     ts = [Reshape.apply(x, (x._array.size, 1)) if x._array.ndim <= 1 else x
@@ -250,6 +257,7 @@ def column_stack(tensors):
 
 
 # --- splitting: each piece is a view made by Slice ----------------------------------------------------
+@torch_keywords
 def select(input, dim: int, index: int):  # noqa: A002
     """x[..., index, ...] at dimension ``dim`` (a view; the dimension goes away)."""
     d = input._dim(dim)
@@ -263,6 +271,7 @@ def select(input, dim: int, index: int):  # noqa: A002
     return Select.apply(input, (slice(None),) * d + (index,))
 
 
+@torch_keywords
 def narrow(input, dim: int, start: int, length: int):  # noqa: A002
     """input[..., start:start+length, ...] at dimension ``dim`` (a view)."""
     d = input._dim(dim)
@@ -310,6 +319,7 @@ def split(tensor, split_size_or_sections, dim: int = 0):
     return _pieces(tensor, d, list(zip([0] + ends[:-1], ends)), SplitWithSizes)
 
 
+@torch_keywords
 def tensor_split(input, indices_or_sections, dim: int = 0):  # noqa: A002
     """Split into n nearly equal pieces (the first ones one longer), or at the given indices."""
     d = input._dim(dim)
@@ -327,6 +337,7 @@ def tensor_split(input, indices_or_sections, dim: int = 0):  # noqa: A002
     return _pieces(input, d, [(a, max(a, b)) for a, b in zip(starts, ends)])
 
 
+@torch_keywords
 def chunk(input, chunks: int, dim: int = 0):  # noqa: A002
     """Split into ``chunks`` pieces of ceil(n / chunks) (maybe fewer pieces, as PyTorch)."""
     if chunks <= 0:
@@ -337,6 +348,7 @@ def chunk(input, chunks: int, dim: int = 0):  # noqa: A002
     return split(input, -(-n // chunks), dim)
 
 
+@torch_keywords
 def unbind(input, dim: int = 0):  # noqa: A002
     """A tuple of all slices along ``dim`` (each a view, the dimension removed)."""
     d = input._dim(dim)

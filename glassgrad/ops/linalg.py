@@ -17,7 +17,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
-from glassgrad.ops._util import unbroadcast
+from glassgrad.ops._util import torch_keywords, unbroadcast
 from glassgrad.ops.unary import clone
 from glassgrad.ops.reduce import _array, _axes, _count, _expand_back
 from glassgrad.ops.shape import Expand, SqueezeDim, T, Transpose, UnsafeView, Unsqueeze, _reshape
@@ -159,6 +159,7 @@ def _mat(shape: tuple) -> str:
     return f"{rows}x{shape[-1]}"
 
 
+@torch_keywords(out="same")
 def matmul(input, other):  # noqa: A002
     """Matrix product with broadcasting over batch dimensions, as ``torch.matmul``:
     1-D @ 1-D is a dot product, a 1-D operand is a row (left) or column (right) vector that is
@@ -290,6 +291,7 @@ def _broadcast_batch(a: tuple, b: tuple) -> None:
                                f"non-singleton dimension {i}")
 
 
+@torch_keywords(out="same")
 def mm(input, mat2):  # noqa: A002
     """Matrix product of two 2-D tensors (no broadcasting): (n×k) @ (k×m) -> n×m."""
     _check_operands("mm", input, mat2)
@@ -304,6 +306,7 @@ def mm(input, mat2):  # noqa: A002
     return Mm.apply(input, mat2)
 
 
+@torch_keywords(out="same")
 def bmm(input, mat2):  # noqa: A002
     """Batched matrix product of two 3-D tensors with the same batch size: (b×n×k) @ (b×k×m)."""
     _check_operands("bmm", input, mat2)
@@ -318,6 +321,7 @@ def bmm(input, mat2):  # noqa: A002
     return Bmm.apply(input, mat2)
 
 
+@torch_keywords(out="same")
 def mv(input, vec):  # noqa: A002
     """Matrix-vector product: (n×m) @ (m) -> (n)."""
     _check_operands("mv", input, vec)
@@ -329,6 +333,7 @@ def mv(input, vec):  # noqa: A002
     return Mv.apply(input, vec)
 
 
+@torch_keywords(out="same")
 def dot(input, tensor):  # noqa: A002
     """Σᵢ aᵢ·bᵢ of two 1-D tensors of the same length."""
     for arg, t in (("input", input), ("tensor", tensor)):
@@ -350,6 +355,7 @@ def dot(input, tensor):  # noqa: A002
     return Dot.apply(input, tensor)
 
 
+@torch_keywords(out="cast")
 def outer(input, vec2):  # noqa: A002
     """out[i, j] = a[i]·b[j] (dtypes promote, as in PyTorch);  grad_a = g @ b,  grad_b = gᵀ @ a"""
     for arg, t in (("self", input), ("vec2", vec2)):
@@ -536,6 +542,7 @@ class VectorNorm(Primitive):
             return g * np.sign(x) * np.abs(x) ** (p - 1) / safe ** (p - 1), None, None, None
 
 
+@torch_keywords(out="same")
 def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):  # noqa: A002
     """The p-norm of the elements over ``dim`` (all by default): ``p`` = 2 ('fro', the default), 1,
     inf, -inf, 0 or any number. Its gradient at 0 is 0 (PyTorch's convention for the 2-norm)."""
@@ -559,11 +566,13 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):  # noqa: 
     return VectorNorm.apply(input, p, axes, keepdim)
 
 
+@torch_keywords(out="same")
 def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
     """``torch.linalg.vector_norm``: the ``ord``-norm of the elements over ``dim`` (all by default)."""
     return norm(x, ord, dim, keepdim, dtype)
 
 
+@torch_keywords(out="same")
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None):  # noqa: A002, N803
     """``torch.linalg.matrix_norm`` for ord='fro' (other orders need an SVD: not implemented)."""
     if ord != "fro":
@@ -573,6 +582,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     return norm(A, 2, dim, keepdim, dtype)
 
 
+@torch_keywords(out="same")
 def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002, N803
     """``torch.linalg.norm``: with ord=None the 2-norm of all elements (Frobenius for a matrix)."""
     if isinstance(ord, str) or (ord is not None and (A._array.ndim == 2 and dim is None or
@@ -581,7 +591,7 @@ def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):  #
     return norm(A, 2 if ord is None else ord, dim, keepdim, dtype)
 
 
-TENSOR_METHODS = {"matmul": matmul, "__matmul__": matmul,
+TENSOR_METHODS = {"matmul": matmul, "__matmul__": matmul.__wrapped__,  # a @ b: no keywords to read
                   "__rmatmul__": lambda self, other: matmul(
                       Tensor._wrap(other) if isinstance(other, np.ndarray) else other, self),
                   "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": outer, "norm": norm}

@@ -25,7 +25,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
-from glassgrad.ops._util import normalize_dims
+from glassgrad.ops._util import normalize_dims, torch_keywords
 from glassgrad.ops.elementwise import maximum, minimum
 from glassgrad.tensor import Tensor
 
@@ -163,6 +163,7 @@ class MeanDim(Mean):
     node_name = "MeanBackward1"
 
 
+@torch_keywords(out="any")
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001, A002
     """Sum over ``dim`` (an int, a tuple, or None for all elements)."""
     np_dtype = dtypes.to_dtype(dtype).numpy if dtype is not None else None
@@ -171,6 +172,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001, A
     return SumDim.apply(input, _axes(input, dim), keepdim, np_dtype)
 
 
+@torch_keywords(out="cast")
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
     """Average over ``dim``; only for floating-point tensors, as in PyTorch."""
     if dtype is not None:
@@ -232,6 +234,7 @@ def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
     return np.moveaxis(before * after, -1, axis)
 
 
+@torch_keywords(out="any")
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
     """Product over one ``dim`` (an int), or over all elements when ``dim`` is None."""
     np_dtype = dtypes.to_dtype(dtype).numpy if dtype is not None else None
@@ -372,17 +375,20 @@ def _max_or_min(name, whole, along, pairwise, arg_fn, input, dim, keepdim, other
     return _values_indices(name, along, input, dim, keepdim, arg_fn)
 
 
+@torch_keywords(out="cast")
 def max(input, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001, A002
     """``max(x)``: the largest element; ``max(x, dim)``: ``(values, indices)`` along dim;
     ``max(x, other_tensor)``: the elementwise maximum."""
     return _max_or_min("max", MaxAll, MaxDim, maximum, _argmax_kd, input, dim, keepdim, other)
 
 
+@torch_keywords(out="cast")
 def min(input, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001, A002
     """``min(x)``, ``min(x, dim)`` -> ``(values, indices)``, or ``min(x, other)`` (elementwise)."""
     return _max_or_min("min", MinAll, MinDim, minimum, _argmin_kd, input, dim, keepdim, other)
 
 
+@torch_keywords(out="cast")
 def median(input, dim=None, keepdim: bool = False):  # noqa: A002
     """The lower median (no averaging of the two middle values, as PyTorch); with ``dim``,
     ``(values, indices)``."""
@@ -399,11 +405,13 @@ def _over_axes(op, input, dim, keepdim: bool):  # noqa: A002
     return op.apply(input, axes, keepdim)
 
 
+@torch_keywords(out="same")
 def amax(input, dim=(), keepdim: bool = False):  # noqa: A002
     """The largest value over ``dim`` (all dims by default); tied maxima share the gradient."""
     return _over_axes(Amax, input, dim, keepdim)
 
 
+@torch_keywords(out="same")
 def amin(input, dim=(), keepdim: bool = False):  # noqa: A002
     """The smallest value over ``dim`` (all dims by default); tied minima share the gradient."""
     return _over_axes(Amin, input, dim, keepdim)
@@ -424,11 +432,13 @@ def _arg(name: str, np_fn, input, dim, keepdim: bool):  # noqa: A002
     return Tensor._wrap(np_fn(x, axis=axis, keepdims=keepdim).astype(np.int64, copy=False))
 
 
+@torch_keywords(out="same")
 def argmax(input, dim=None, keepdim: bool = False):  # noqa: A002
     """Index of the largest value (of the flattened tensor when ``dim`` is None); the first on ties."""
     return _arg("argmax", np.argmax, input, dim, keepdim)
 
 
+@torch_keywords(out="same")
 def argmin(input, dim=None, keepdim: bool = False):  # noqa: A002
     """Index of the smallest value (of the flattened tensor when ``dim`` is None)."""
     return _arg("argmin", np.argmin, input, dim, keepdim)
@@ -462,6 +472,7 @@ class LogSumExp(Primitive):
                     * np.exp(x - _expand_back(out, x.shape, axes, keepdim)), None, None)
 
 
+@torch_keywords(out="cast")
 def logsumexp(input, dim, keepdim: bool = False):  # noqa: A002
     """log Σ exp(x) over ``dim``, without overflow."""
     if input._array.dtype.kind != "f":
@@ -479,16 +490,19 @@ def _logical(np_fn, input, dim, keepdim: bool):  # noqa: A002
     return Tensor._wrap(np.asarray(out, np.uint8 if x.dtype == np.uint8 else np.bool_))
 
 
+@torch_keywords(out="same")
 def all(input, dim=None, keepdim: bool = False):  # noqa: A001, A002
     """True where every element over ``dim`` is nonzero (uint8 in, uint8 out, as PyTorch)."""
     return _logical(np.all, input, dim, keepdim)
 
 
+@torch_keywords(out="same")
 def any(input, dim=None, keepdim: bool = False):  # noqa: A001, A002
     """True where some element over ``dim`` is nonzero."""
     return _logical(np.any, input, dim, keepdim)
 
 
+@torch_keywords
 def count_nonzero(input, dim=None):  # noqa: A002
     """How many elements over ``dim`` are not zero (int64)."""
     return Tensor._wrap(np.asarray(np.count_nonzero(input._array, axis=_axes(input, dim)), np.int64))

@@ -14,6 +14,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.ops._util import torch_keywords
 from glassgrad.ops.reduce import _one_dim
 
 __all__ = ["softmax", "log_softmax"]
@@ -66,12 +67,14 @@ def _softmax_input(name: str, input, dim, dtype):  # noqa: A002
     return input, axis
 
 
+@torch_keywords(out="same")
 def softmax(input, dim, dtype=None):  # noqa: A002
     """e^x / Σ e^x along ``dim``: positive numbers that sum to 1 (computed without overflow)."""
     input, axis = _softmax_input("softmax", input, dim, dtype)
     return Softmax.apply(input, axis)
 
 
+@torch_keywords(out="same")
 def log_softmax(input, dim, dtype=None):  # noqa: A002
     """log(softmax(x)) along ``dim``, computed directly (stable where softmax underflows to 0)."""
     input, axis = _softmax_input("log_softmax", input, dim, dtype)

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from glassgrad.autograd.function import Primitive
+from glassgrad.ops._util import torch_keywords
 from glassgrad.ops.reduce import MeanDim, _axes, _count, _expand_back
 
 __all__ = ["var", "std", "var_mean", "std_mean"]
@@ -97,12 +98,14 @@ def _var_args(name: str, input, dim, unbiased, correction):  # noqa: A002
     return axes, dof
 
 
+@torch_keywords(out="cast")
 def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
     """Variance over ``dim``: Σ (x - x̄)² / (n - correction); ``correction=1`` (Bessel) by default."""
     axes, dof = _var_args("var", input, dim, unbiased, correction)
     return Var.apply(input, axes, keepdim, dof)
 
 
+@torch_keywords(out="cast")
 def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
     """Standard deviation over ``dim``: √var (see ``var`` for ``correction``/``unbiased``)."""
     axes, dof = _var_args("std", input, dim, unbiased, correction)
@@ -114,11 +117,13 @@ def _with_mean(name: str, spread, mean_op, input, dim, unbiased, keepdim, correc
     return spread.apply(input, axes, keepdim, dof), mean_op.apply(input, axes, keepdim)
 
 
+@torch_keywords
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
     """``(var, mean)`` over ``dim``."""
     return _with_mean("var_mean", VarOfVarMean, MeanOfVarMean, input, dim, unbiased, keepdim, correction)
 
 
+@torch_keywords
 def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
     """``(std, mean)`` over ``dim``."""
     return _with_mean("std_mean", StdOfStdMean, MeanOfStdMean, input, dim, unbiased, keepdim, correction)
