@@ -12,6 +12,7 @@ side; ``glassgrad/ops/__init__.py`` attaches them to this class as methods.
 
 from __future__ import annotations
 
+import numbers
 import weakref
 
 import numpy as np
@@ -42,10 +43,11 @@ class Tensor:
     # numpy asks us, not itself, when an ndarray meets a Tensor (ndarray * Tensor -> Tensor).
     __array_priority__ = 1000
 
-    def __init__(self, data=None, *, dtype=None, requires_grad: bool = False) -> None:
-        """``Tensor(data)`` is ``glassgrad.tensor(data)``; prefer the function, as in PyTorch."""
-        array = to_array([] if data is None else data, dtype)
-        self._init(array, requires_grad, None)
+    def __init__(self, *args, dtype=None, requires_grad: bool = False, device=None) -> None:
+        """PyTorch's legacy constructor (prefer ``glassgrad.tensor(data)``): ``Tensor([1, 2])`` holds the
+        numbers in the default float dtype, ``Tensor(2, 3)`` (or a ``Size``) is that shape (uninitialised
+        in PyTorch, zeros here), ``Tensor()`` is empty, ``Tensor(t)`` shares t's numbers."""
+        self._init(_legacy_array(args, dtype), requires_grad, None)
 
     def _init(self, array: np.ndarray, requires_grad: bool, grad_fn) -> None:
         self._array = array
@@ -398,6 +400,28 @@ def to_array(data, dtype=None) -> np.ndarray:
     else:
         dtypes.from_numpy_dtype(array.dtype)  # raises a clear TypeError for unsupported dtypes
     return array
+
+
+def _legacy_array(args: tuple, dtype) -> np.ndarray:
+    """The array ``Tensor(*args)`` holds (see ``Tensor.__init__``); typed ones (``FloatTensor``) are in
+    creation.py."""
+    np_dtype = dtypes.to_dtype(dtype).numpy if dtype is not None else dtypes.get_default_dtype().numpy
+    if args and (all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args)
+                 or len(args) == 1 and isinstance(args[0], Size)):
+        shape = tuple(args[0]) if isinstance(args[0], Size) else args
+        if any(n < 0 for n in shape):
+            raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                               f"{list(shape)}")
+        return np.zeros(tuple(int(n) for n in shape), np_dtype)
+    if len(args) > 1:
+        raise TypeError(f"new(): expected sizes (ints) or one sequence of data, got "
+                        f"{', '.join(type(a).__name__ for a in args)}")
+    data = args[0] if args else []
+    if isinstance(data, Tensor):
+        return to_array(data, dtype)
+    if isinstance(data, numbers.Number):
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+    return to_array(data, np_dtype)
 
 
 def _contains_tensor(seq) -> bool:

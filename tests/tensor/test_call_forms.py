@@ -264,6 +264,9 @@ def test_new_methods_take_requires_grad():
     lambda T: isinstance(T.zeros(2), T.FloatTensor), lambda T: isinstance(T.zeros(2), T.LongTensor),
     lambda T: isinstance(T.zeros(2, dtype=T.int64), T.LongTensor),
     lambda T: T.FloatTensor(3.0),
+    lambda T: meta(T.Tensor(2, 3)), lambda T: T.Tensor([1, 2]), lambda T: T.Tensor(), lambda T: T.Tensor((2, 3)),
+    lambda T: meta(T.Tensor(T.Size([2, 3]))), lambda T: T.Tensor(T.tensor([1, 2])), lambda T: T.Tensor(3.0),
+    lambda T: T.Tensor(np.arange(3)),
 ])
 def test_legacy_constructors(f):
     same(f)
