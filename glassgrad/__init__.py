@@ -75,7 +75,7 @@ from glassgrad.ops.indexing import (index_select, index_add, index_fill, masked_
                                     masked_select, take, nonzero, argwhere)
 from glassgrad.ops.repeating import repeat_interleave, meshgrid
 from glassgrad.ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, norm
-from glassgrad.ops.decompositions import det, svd, svdvals, cross
+from glassgrad.ops.decompositions import det, svd, cross
 from glassgrad.ops.conv import conv2d, conv1d
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)

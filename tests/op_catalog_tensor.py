@@ -215,6 +215,10 @@ def remainder_smooth(a, b, **_):
     return bool(np.all(np.abs(q - np.round(q)) > KINK))
 
 
+def invertible(a, **_):
+    return bool(np.all(np.abs(np.linalg.det(a)) > 1e-3))
+
+
 def where_smooth(a, b, **_):
     return away_from_zero(a)
 
@@ -258,6 +262,20 @@ TENSOR_OPS: list[TensorOpSpec] = [
     op("rsqrt", lambda T, a: T.rsqrt(a), 1, (Domain(0.01, 100.0),)),
     op("sin", lambda T, a: T.sin(a), 1),
     op("cos", lambda T, a: a.cos(), 1),
+    op("sinh", lambda T, a: T.sinh(a), 1, (Domain(-5.0, 5.0),)),
+    op("cosh", lambda T, a: a.cosh(), 1, (Domain(-5.0, 5.0),)),
+    op("asin", lambda T, a: T.asin(a), 1, (Domain(-0.9, 0.9),)),
+    op("arcsin_method", lambda T, a: a.arcsin(), 1, (Domain(-0.9, 0.9),)),
+    op("acos", lambda T, a: T.acos(a), 1, (Domain(-0.9, 0.9),)),
+    op("atan", lambda T, a: T.atan(a), 1),
+    op("arctan", lambda T, a: T.arctan(a), 1),
+    op("asinh", lambda T, a: T.asinh(a), 1),
+    op("acosh", lambda T, a: a.acosh(), 1, (Domain(1.1, 10.0),)),
+    op("atanh", lambda T, a: T.atanh(a), 1, (Domain(-0.9, 0.9),)),
+    op("atan2", lambda T, a, b: T.atan2(a, b), 2, (NONZERO, NONZERO)),  # the gap keeps off the branch cut
+    op("arctan2_method", lambda T, a, b: a.arctan2(b), 2, (NONZERO, NONZERO)),
+    op("sin_inplace", lambda T, a: (a * 1).sin_(), 1),
+    op("cosh_inplace_function", lambda T, a: T.cosh_(a * 1), 1, (Domain(-5.0, 5.0),)),
     op("tanh", lambda T, a: T.tanh(a), 1),
     op("sigmoid", lambda T, a: T.sigmoid(a), 1, (WIDE,)),
     op("relu", lambda T, a: T.relu(a), 1, smooth_at=away_from_zero),
@@ -310,6 +328,13 @@ TENSOR_OPS: list[TensorOpSpec] = [
     op("amax", lambda T, a, **p: T.amax(a, **p), 1, params=dim_keepdim(none=False), smooth_at=no_ties),
     op("amin", lambda T, a, **p: a.amin(**p), 1, params=dim_keepdim(none=False),
        smooth_at=no_ties),
+    # numpy's keyword names, which PyTorch's argument parser accepts for dim/keepdim
+    op("sum_numpy_names", lambda T, a, dim, keepdim: a.sum(axis=dim, keepdims=keepdim), 1,
+       params=dim_keepdim(none=False)),
+    op("logsumexp_numpy_names", lambda T, a, dim, keepdim: T.logsumexp(a, axis=dim, keepdims=keepdim), 1,
+       params=dim_keepdim(none=False)),
+    op("argmax_axis", lambda T, a, dim, keepdim: a.argmax(axis=dim, keepdims=keepdim), 1,
+       params=dim_keepdim(tuples=False, none=False), differentiable=False),
     op("argmax", lambda T, a, **p: T.argmax(a, **p), 1, params=dim_keepdim(tuples=False),
        differentiable=False),
     op("argmin", lambda T, a, **p: a.argmin(**p), 1, params=dim_keepdim(tuples=False),
@@ -416,6 +441,47 @@ TENSOR_OPS: list[TensorOpSpec] = [
     op("triu", lambda T, a, diagonal: a.triu(diagonal=diagonal), 1, shapes=UNARY_2D_UP,
        params=lambda s: st.fixed_dictionaries({"diagonal": st.integers(-2, 2)})),
 
+    # --- functions real programs call: grids, repeats, counts, determinants, in-place shape changes ------
+    op("meshgrid_ij", lambda T, a, b: T.meshgrid(a, b, indexing="ij"), 2,
+       shapes=fixed(lambda n, m: ((n,), (m,)), 2)),
+    op("meshgrid_xy_list", lambda T, a, b, c: T.meshgrid([a, b, c], indexing="xy"), 3,
+       shapes=fixed(lambda n, m, k: ((n,), (m,), (k,)), 3)),
+    op("repeat_interleave", lambda T, a, dim: T.repeat_interleave(a, 2, dim=dim), 1, shapes=UNARY_1D_UP,
+       params=one_dim),
+    op("repeat_interleave_flat", lambda T, a: a.repeat_interleave(3), 1),
+    op("repeat_interleave_counts", lambda T, a: a.repeat_interleave(
+        T.tensor(rng_for("counts", a.shape[0]).integers(0, 3, a.shape[0])), dim=0), 1, shapes=UNARY_1D_UP),
+    op("unique", lambda T, a: T.unique(a, return_inverse=True, return_counts=True), 1, differentiable=False),
+    op("unique_dim", lambda T, a: T.unique(T.round(a / 4), dim=0, return_inverse=True), 1, shapes=UNARY_1D_UP,
+       differentiable=False),
+    op("bincount", lambda T, a: T.bincount((a.abs() * 2).long()), 1, shapes=shape(1, 1).map(lambda s: (s,)),
+       differentiable=False),
+    op("bincount_weights", lambda T, a, w: T.bincount(a.abs().long(), weights=w, minlength=12), 2,
+       shapes=shape(1, 1).map(lambda s: (s, s)), differentiable=False),
+    op("histc", lambda T, a: T.histc(a, bins=7, min=-4, max=6), 1, differentiable=False),
+    op("histc_data_range", lambda T, a: a.histc(bins=5), 1, differentiable=False),
+    op("histogram", lambda T, a: T.histogram(a, bins=4), 1, differentiable=False),
+    op("histogram_edges", lambda T, a: T.histogram(a, T.tensor([-5.0, 0.0, 1.0, 7.0], dtype=a.dtype)), 1,
+       differentiable=False),
+    op("histogram_weight_density", lambda T, a, w: T.histogram(a, 3, range=(-5.0, 5.0), weight=w, density=True),
+       2, (ANY, POSITIVE), SAME2, differentiable=False),
+    # det: PyTorch's gradient at a singular matrix is 0, not the cofactors (glassgrad's, and central
+    # differences'), so parity is checked away from singular matrices
+    op("det", lambda T, a: T.det(a), 1, shapes=fixed(lambda b, n: ((b, n, n),), 2), smooth_at=invertible,
+       parity_needs_smooth=True),
+    op("linalg_det", lambda T, a: T.linalg.det(a), 1, shapes=fixed(lambda n: ((n, n),), 1),
+       smooth_at=invertible, parity_needs_smooth=True),
+    op("linalg_cross", lambda T, a, b: T.linalg.cross(a, b), 2, shapes=fixed(lambda n: ((n, 3), (1, 3)), 1)),
+    op("cross_dim0", lambda T, a, b: a.cross(b, dim=0), 2, shapes=fixed(lambda n: ((3, n), (3, n)), 1)),
+    op("svd_S", lambda T, a: T.svd(a).S, 1, shapes=MATRIX, differentiable=False),  # S's gradient: test_functions
+    op("linalg_svd_S", lambda T, a: T.linalg.svd(a, full_matrices=False).S, 1, shapes=MATRIX,
+       differentiable=False),
+    op("unsqueeze_", lambda T, a, dim: (a * 1).unsqueeze_(dim), 1,
+       params=lambda s: st.fixed_dictionaries({"dim": st.integers(-len(s[0]) - 1, len(s[0]))})),
+    op("squeeze_", lambda T, a: (a * 1).squeeze_(), 1, shapes=ONES_LIKELY),
+    op("t_", lambda T, a: (a * 1).t_(), 1, shapes=MATRIX),
+    op("transpose_", lambda T, a: (a * 1).transpose_(0, -1), 1, shapes=UNARY_1D_UP),
+
     # --- indexing -------------------------------------------------------------------------------------
     op("index_int", lambda T, a: a[-1], 1, shapes=UNARY_1D_UP),
     op("index_slices", lambda T, a: a[1:, ::2], 1, shapes=UNARY_2D_UP),
@@ -443,13 +509,18 @@ BOTH_FORMS = [
     "softmax", "log_softmax", "matmul", "mm", "bmm", "dot", "outer", "reshape", "flatten", "squeeze",
     "unsqueeze", "permute", "transpose", "t", "cat", "stack", "split", "chunk", "flip", "gather",
     "scatter_add", "masked_fill", "tril", "triu", "clone", "detach",
+    "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "atan2",
+    "arctan2", "repeat_interleave", "unique", "bincount", "histc", "histogram", "det", "svd", "cross",
+    "sin_", "relu_", "exp_", "sinh_",
 ]
 BOTH_FORMS = [n for n in BOTH_FORMS if hasattr(torch, n) and hasattr(torch.Tensor, n)]
 METHOD_ONLY = ["view", "expand", "expand_as", "repeat", "add_", "sub_", "mul_", "div_", "zero_", "fill_",
                "copy_", "clamp_", "item", "tolist", "numpy", "float", "double", "long", "int", "bool",
                "to", "type_as", "size", "dim", "numel", "retain_grad", "register_hook", "backward",
-               "requires_grad_"]
+               "requires_grad_", "normal_", "uniform_", "exponential_", "bernoulli_", "random_", "cauchy_",
+               "log_normal_", "geometric_", "unsqueeze_", "squeeze_", "t_", "transpose_", "cos_", "tan_",
+               "asin_", "atan2_", "log1p_", "reciprocal_"]
 FUNCTION_ONLY = ["einsum", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty",
                  "zeros_like", "ones_like", "full_like", "empty_like", "arange", "linspace", "eye", "rand",
-                 "randn", "randint", "randperm", "manual_seed"]
+                 "randn", "randint", "randperm", "manual_seed", "meshgrid", "bitwise_xor", "bitwise_and", "bitwise_or", "bitwise_not"]
 

@@ -8,7 +8,9 @@ function is a numpy call with PyTorch's arguments, defaults, dtypes and checks i
 
 from __future__ import annotations
 
+import builtins
 import collections
+import fractions
 import numbers
 
 import numpy as np
@@ -25,6 +27,8 @@ def unique(input, sorted: bool = True, return_inverse: bool = False,  # noqa: A0
     ``dim``); optionally where each element went (``return_inverse``) and how often each value
     occurs (``return_counts``). PyTorch's CPU kernel sorts even when ``sorted=False``, and so do we."""
     a = input._array
+    if a.dtype.kind == "f":
+        a = a + 0.0  # -0.0 becomes 0.0: one zero, as PyTorch (numpy's unique along a dim tells them apart)
     axis = None if dim is None else input._dim(dim)
     values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=axis)
     out = [Tensor._wrap(values)]
@@ -60,6 +64,26 @@ def _check_float(name: str, a: np.ndarray) -> None:
         raise NotImplementedError(f"\"{name}\" not implemented for '{kind}'")
 
 
+def _bin_edges(lo: float, hi: float, bins: int, dtype: np.dtype) -> np.ndarray:
+    """``bins + 1`` equal-width edges from lo to hi, computed as PyTorch's linspace does so that a value
+    on an edge falls in the same bin: the step in the input's dtype, the first half of the edges
+    lo + step·i and the second hi - step·(bins - i), each rounded once (a fused multiply-add; exact
+    fractions stand in for it here)."""
+    lo, hi = dtype.type(lo), dtype.type(hi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        step = fractions.Fraction(float((hi - lo) / dtype.type(bins)))
+    start, end, half = fractions.Fraction(float(lo)), fractions.Fraction(float(hi)), (bins + 1) // 2
+    return np.array([float(start + step * i if i < half else end - step * (bins - i))
+                     for i in builtins.range(bins + 1)], dtype=dtype)
+
+
+def _count(a: np.ndarray, edges: np.ndarray, weights=None, density: bool = False) -> np.ndarray:
+    """Counts in [e₀, e₁), [e₁, e₂), ..., [e_{n-1}, e_n] (the last bin closed), as float of a's dtype."""
+    with np.errstate(invalid="ignore", divide="ignore"):  # density of nothing: nan, as PyTorch
+        counts, _ = np.histogram(a, bins=edges.astype(np.float64), weights=weights, density=density)
+    return counts.astype(a.dtype)
+
+
 def histc(input, bins: int = 100, min=0, max=0):  # noqa: A001, A002
     """Counts of ``input`` in ``bins`` equal bins between ``min`` and ``max`` (both 0: the data's own
     min and max); values outside are left out, the last bin includes ``max``."""
@@ -74,8 +98,12 @@ def histc(input, bins: int = 100, min=0, max=0):  # noqa: A001, A002
         lo, hi = lo - 1, hi + 1
     if lo > hi:
         raise RuntimeError(f"torch.histc: max must be larger than min, but got min {lo} max {hi}")
-    counts, _ = np.histogram(a, bins=bins, range=(lo, hi))
-    return Tensor._wrap(counts.astype(a.dtype))
+    # PyTorch finds the bin by arithmetic, in the input's dtype, not by comparing with edges
+    lo_, hi_ = a.dtype.type(lo), a.dtype.type(hi)
+    inside = a[(a >= lo_) & (a <= hi_)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pos = np.floor((inside - lo_) * a.dtype.type(bins) / (hi_ - lo_)).astype(np.int64)
+    return Tensor._wrap(np.bincount(np.minimum(pos, bins - 1), minlength=bins).astype(a.dtype))
 
 
 class _HistogramResult(collections.namedtuple("histogram", ["hist", "bin_edges"])):
@@ -99,12 +127,17 @@ def histogram(input, bins, *, range=None, weight=None, density: bool = False):  
     width, so the histogram integrates to 1."""
     a = input._array
     _check_float("histogramdd", a)
-    edges = bins._array if isinstance(bins, Tensor) else bins
-    if not isinstance(bins, (Tensor, numbers.Integral)):
+    if isinstance(bins, Tensor):
+        edges = bins._array.astype(a.dtype)
+    elif isinstance(bins, numbers.Integral):
+        lo, hi = range if range is not None else (a.min(), a.max()) if a.size else (0.0, 0.0)
+        if lo == hi:  # one value: a bin of width 1/bins around it, as PyTorch (and numpy)
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = _bin_edges(lo, hi, bins, a.dtype)
+    else:
         raise TypeError(f"histogram(): argument 'bins' must be int or Tensor, not {type(bins).__name__}")
     w = weight._array if isinstance(weight, Tensor) else weight
-    hist, edges = np.histogram(a, bins=edges, range=range, weights=w, density=density)
-    return _HistogramResult(Tensor._wrap(hist.astype(a.dtype)), Tensor._wrap(edges.astype(a.dtype)))
+    return _HistogramResult(Tensor._wrap(_count(a, edges, w, density)), Tensor._wrap(edges))
 
 
 TENSOR_METHODS = {"unique": unique, "bincount": bincount, "histc": histc, "histogram": histogram}

@@ -47,10 +47,30 @@ def _cofactors(a: np.ndarray) -> np.ndarray:
     return sign[..., None, None] * (u * others[..., None, :]) @ vh
 
 
-class LinalgDet(Primitive):
-    """out = det(A);  ∂out/∂A = cofactor matrix of A = det(A)·A⁻ᵀ (for invertible A)"""
+class Cofactor(Primitive):
+    """C = the cofactor matrix of A = det(A)·A⁻ᵀ (what det's backward multiplies by);
+    for an invertible A and upstream G:  ∂L/∂A = det(A)·(⟨G, A⁻ᵀ⟩·A⁻ᵀ - A⁻ᵀ·Gᵀ·A⁻ᵀ)
+
+    A primitive of its own so that det's backward is recorded under ``create_graph=True`` (second
+    derivatives of det); its own backward is plain numpy."""
 
     differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _cofactors(a.astype(np.float64)).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        inv_t = np.swapaxes(np.linalg.inv(a), -1, -2)
+        inner = np.sum(g * inv_t, axis=(-2, -1))[..., None, None]
+        return np.linalg.det(a)[..., None, None] * (inner * inv_t - inv_t @ np.swapaxes(g, -1, -2) @ inv_t)
+
+
+class LinalgDet(Primitive):
+    """out = det(A);  ∂out/∂A = cofactor matrix of A = det(A)·A⁻ᵀ (for invertible A)"""
 
     @staticmethod
     def forward(ctx, a):
@@ -60,7 +80,9 @@ class LinalgDet(Primitive):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return (np.asarray(g)[..., None, None] * _cofactors(a.astype(np.float64))).astype(a.dtype)
+        if isinstance(a, Tensor):  # create_graph=True: record the cofactors, so they differentiate too
+            return g[..., None, None] * Cofactor.apply(a)
+        return g[..., None, None] * _cofactors(a.astype(np.float64)).astype(a.dtype)
 
 
 def det(A):  # noqa: N803
@@ -148,10 +170,16 @@ def svdvals(A):  # noqa: N803
 
 
 # --- the cross product ------------------------------------------------------------------------------------
+def _cross(x, y, dim: int):
+    """x × y along ``dim`` by its definition, (x₂y₃ - x₃y₂, x₃y₁ - x₁y₃, x₁y₂ - x₂y₁): indexing and
+    arithmetic that numpy arrays and Tensors both understand, so the backward is differentiable too."""
+    d = dim % len(x.shape)
+    nxt, prev = (slice(None),) * d + ([1, 2, 0],), (slice(None),) * d + ([2, 0, 1],)
+    return x[nxt] * y[prev] - x[prev] * y[nxt]
+
+
 class LinalgCross(Primitive):
     """out = a × b (along ``dim``);  ∂L/∂a = b × g,  ∂L/∂b = g × a  (summed back over broadcasting)"""
-
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, a, b, dim):
@@ -162,9 +190,7 @@ class LinalgCross(Primitive):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        g = np.asarray(g)
-        return (unbroadcast(np.cross(b, g, axis=ctx.dim), a.shape),
-                unbroadcast(np.cross(g, a, axis=ctx.dim), b.shape), None)
+        return unbroadcast(_cross(b, g, ctx.dim), a.shape), unbroadcast(_cross(g, a, ctx.dim), b.shape), None
 
 
 def linalg_cross(input, other, *, dim: int = -1):  # noqa: A002
