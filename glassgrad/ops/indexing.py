@@ -375,25 +375,30 @@ def setitem(self, key, value) -> None:
 
 def _same_memory(target: np.ndarray, key: tuple, v: np.ndarray) -> bool:
     """Whether ``v`` is exactly the memory ``target[key]`` (a basic key) names."""
-    region = target[key if any(k is Ellipsis for k in key) else key + (Ellipsis,)]  # a view, even
-    # for an all-int key (there `...` keeps the 0-d result a view)
+    region = target[_as_view_key(key)]
     return (region.__array_interface__["data"][0] == v.__array_interface__["data"][0]
             and region.shape == v.shape and region.strides == v.strides)
+
+
+def _as_view_key(key: tuple) -> tuple:
+    """A basic key that gives a view even when it is all ints (``...`` keeps the 0-d result a view)."""
+    return key if any(k is Ellipsis for k in key) else key + (Ellipsis,)
 
 
 def _record_setitem(self, first, key: tuple, advanced: bool, value) -> None:
     """Record ``self[key] = value`` (already written): find the written places in self's base."""
     base = self._base if self._base is not None else self
-    if base is self:
-        mine = np.arange(self._array.size, dtype=np.int64).reshape(self._array.shape)
+    mine = None if base is self else view_positions(self._array, base._array)
+    if not advanced:  # the written region is a view: find its places from its memory, O(region)
+        places = view_positions(self._array[_as_view_key(key)], base._array)
     else:
-        mine = view_positions(self._array, base._array)
-    region = mine if first is None else mine[first]
-    places = np.asarray(region[key])
+        if mine is None:
+            mine = np.arange(self._array.size, dtype=np.int64).reshape(self._array.shape)
+        places = np.asarray((mine if first is None else mine[first])[key])
     # PyTorch: an advanced key on the tensor itself is index_put_ (IndexPutBackward0); a basic key, or
     # one with ints (selected first, as a view), is a copy into a view (CopySlices).
     op = IndexPut if advanced and first is None and base is self else CopySlices
-    record_write(self, places, value, op, self_places=None if base is self else mine)
+    record_write(self, places, value, op, self_places=mine)
 
 
 def index_select(input, dim: int, index):  # noqa: A002

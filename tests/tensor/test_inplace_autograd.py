@@ -121,6 +121,16 @@ def test_setitem_through_a_transposed_view_of_the_base():
     side_by_side(f, A6, A2)
 
 
+def test_setitem_basic_keys_with_ellipsis_none_and_steps():
+    def f(M, w, y):
+        x = w.view(2, 3) * 1
+        x[..., 0] = y * 2
+        x[None, 1, ::2] = y * 3
+        x[0, 1] = y[0] * 4
+        return x, [x]
+    side_by_side(f, A6, A2)
+
+
 def test_setitem_value_with_leading_ones_and_broadcast():
     def f(M, w, y):
         x = M.zeros(3, 2, dtype=M.float64)
