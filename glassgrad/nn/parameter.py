@@ -3,6 +3,9 @@
 Part III, nn chapter. Read first in ``glassgrad/nn``: a Parameter is just a Tensor with
 ``requires_grad=True`` by default, and one extra meaning: assigning it as an attribute of a Module
 (``self.weight = Parameter(...)``) registers it, so ``module.parameters()`` finds it for the optimizer.
+
+``UninitializedParameter`` / ``UninitializedBuffer`` are the placeholders of the lazy layers (lazy.py): a
+tensor without a shape yet, given one in place by ``materialize(shape)``.
 """
 
 from __future__ import annotations
