@@ -27,6 +27,7 @@ import warnings
 import numpy as np
 
 from glassgrad import creation
+from glassgrad.autograd.grad_mode import is_grad_enabled
 from glassgrad.nn import functional as F
 from glassgrad.nn import init
 from glassgrad.nn.activation import GELU, ReLU
@@ -211,13 +212,36 @@ class TransformerEncoder(Module):
         first = self.layers[0] if len(self.layers) else None
         batch_first = first is not None and first.self_attn.batch_first
         is_causal = _detect_is_causal_mask(mask, is_causal, _seq_len(src, batch_first))
+        padded = self._nested_padding(src, mask, src_key_padding_mask)
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal,
                          src_key_padding_mask=src_key_padding_mask)
+        if padded is not None:  # PyTorch's nested-tensor path gives padding positions exactly 0
+            output = output.masked_fill(Tensor._wrap(padded[..., None]), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+    def _nested_padding(self, src, mask, key_padding_mask):
+        """Where PyTorch's inference fast path would run (eval, batched, a left-aligned padding mask, no
+        attn mask, no gradient wanted), the padding positions as a bool (N, S) array; else None. That
+        path computes each sequence without its padding (as the mask does here) and returns 0 there."""
+        first = self.layers[0] if len(self.layers) else None
+        if (first is None or not self.use_nested_tensor or first.training or src.dim() != 3
+                or key_padding_mask is None or mask is not None):
+            return None
+        padded = key_padding_mask._array != 0  # canonical: −∞ at padding
+        valid = ~padded
+        if self.mask_check and not (valid[:, 1:] <= valid[:, :-1]).all():  # not left-aligned
+            return None
+        attn = first.self_attn
+        weights = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight, attn.out_proj.bias,
+                   first.norm1.weight, first.norm1.bias, first.norm2.weight, first.norm2.bias,
+                   first.linear1.weight, first.linear1.bias, first.linear2.weight, first.linear2.bias)
+        if is_grad_enabled() and any(t is not None and t.requires_grad for t in weights):
+            return None
+        return padded  # (N, S): use_nested_tensor implies batch_first
 
 
 def _why_not_nested(layer) -> str:

@@ -363,3 +363,23 @@ def test_transformer_matches_torch():
         gm(gs, glassgrad.randn(T, N + 1, E, dtype=glassgrad.float64))
     with pytest.raises(RuntimeError, match="activation should be relu/gelu, not tanh"):
         nn.TransformerEncoderLayer(8, 2, activation="tanh")
+
+
+@pytest.mark.parametrize("left_aligned", [True, False])
+def test_encoder_inference_path_zeroes_padding(left_aligned):
+    """In eval under no_grad with a padding mask, PyTorch runs nested tensors: padding positions are 0."""
+    torch.manual_seed(0)
+    tlayer = torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+    glayer = nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+    tm, gm = torch.nn.TransformerEncoder(tlayer, 2).eval(), nn.TransformerEncoder(glayer, 2).eval()
+    copy_weights(tm, gm)
+    x = arr((2, 5, 8), 1).astype(np.float32)
+    kpm = np.zeros((2, 5), bool)
+    kpm[0, -2:] = True
+    if not left_aligned:
+        kpm[1, 0] = True
+    with torch.no_grad():
+        to = tm(torch.tensor(x), src_key_padding_mask=torch.tensor(kpm))
+    with glassgrad.no_grad():
+        go = gm(glassgrad.tensor(x), src_key_padding_mask=glassgrad.tensor(kpm))
+    np.testing.assert_allclose(go.numpy(), to.numpy(), rtol=1e-5, atol=1e-5)
