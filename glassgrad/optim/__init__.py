@@ -6,7 +6,9 @@ turns gradients into parameter changes. Read in this order:
 - ``optimizer.py``    ``Optimizer``: parameter groups, per-parameter state, zero_grad, state_dict
 - ``sgd.py``          ``SGD``: θ ← θ − γ·g, with momentum, Nesterov, weight decay
 - ``adam.py``         ``Adam`` / ``AdamW``: steps scaled by running moments of g and g²
-- ``rmsprop.py``      ``RMSprop``;  ``adagrad.py``  ``Adagrad``
+- ``adamax.py``, ``nadam.py``, ``radam.py``  Adam's relatives: ``Adamax``, ``NAdam``, ``RAdam``
+- ``rmsprop.py``      ``RMSprop``;  ``adagrad.py``  ``Adagrad``;  ``adadelta.py``  ``Adadelta``
+- ``lbfgs.py``        ``LBFGS``: a quasi-Newton method that calls the closure many times per step
 - ``lr_scheduler.py`` ``StepLR``, ``CosineAnnealingLR``, ``OneCycleLR``, ``ReduceLROnPlateau``, ...
 
 The usual loop, the same as PyTorch's::
@@ -22,10 +24,16 @@ The usual loop, the same as PyTorch's::
 """
 
 from glassgrad.optim import lr_scheduler  # noqa: F401  (optim.lr_scheduler.StepLR, as in PyTorch)
+from glassgrad.optim.adadelta import Adadelta
 from glassgrad.optim.adagrad import Adagrad
 from glassgrad.optim.adam import Adam, AdamW
+from glassgrad.optim.adamax import Adamax
+from glassgrad.optim.lbfgs import LBFGS
+from glassgrad.optim.nadam import NAdam
 from glassgrad.optim.optimizer import Optimizer
+from glassgrad.optim.radam import RAdam
 from glassgrad.optim.rmsprop import RMSprop
 from glassgrad.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+           "RAdam", "LBFGS", "lr_scheduler"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassgrad.optim.optimizer import Optimizer, _run_closure, _scalar_state, _use_no_grad
+from glassgrad.optim.optimizer import Optimizer, _lerp_, _run_closure, _scalar_state, _use_no_grad
 from glassgrad.tensor import Tensor
 
 __all__ = ["Adam", "AdamW"]
@@ -92,11 +92,7 @@ class Adam(Optimizer):
                 step_t += 1
                 m = p_state["exp_avg"]._array
                 v = p_state["exp_avg_sq"]._array
-                # m.lerp_(g, w1): PyTorch's lerp picks the form that is exact at its nearer end.
-                if w1 < 0.5:
-                    m += (grad - m) * w1
-                else:
-                    np.subtract(grad, (grad - m) * (1 - w1), out=m)
+                _lerp_(m, grad, w1)                         # m.lerp_(g, 1−β₁)
                 v *= beta2
                 v += (grad * w2) * grad                     # v.addcmul_(g, g, value=1−β₂)
                 step = float(step_t)

@@ -75,6 +75,16 @@ def _scalar_state(value: float = 0.0) -> Tensor:
     return Tensor._wrap(np.array(value, dtype=dtypes.get_default_dtype().numpy))
 
 
+def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+    """``start ← start + w·(end − start)`` in place, as PyTorch's ``lerp_``: it uses that form for
+    w < 0.5 and ``end − (end − start)·(1 − w)`` otherwise, each exact at its nearer end, so the
+    running averages round as PyTorch's do."""
+    if weight < 0.5:
+        start += (end - start) * weight
+    else:
+        np.subtract(end, (end - start) * (1 - weight), out=start)
+
+
 def _typename(x) -> str:
     if isinstance(x, Tensor):
         return "glassgrad." + {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(

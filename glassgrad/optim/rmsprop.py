@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassgrad.optim.optimizer import Optimizer, _run_closure, _scalar_state, _use_no_grad
+from glassgrad.optim.optimizer import Optimizer, _lerp_, _run_closure, _scalar_state, _use_no_grad
 from glassgrad.tensor import Tensor
 
 __all__ = ["RMSprop"]
@@ -68,10 +68,7 @@ class RMSprop(Optimizer):
                 square_avg += (grad * w) * grad              # addcmul_(g, g, value=1−α)
                 if centered:
                     grad_avg = p_state["grad_avg"]._array
-                    if w < 0.5:                              # grad_avg.lerp_(g, 1−α)
-                        grad_avg += (grad - grad_avg) * w
-                    else:
-                        np.subtract(grad, (grad - grad_avg) * (1 - w), out=grad_avg)
+                    _lerp_(grad_avg, grad, w)                # grad_avg.lerp_(g, 1−α)
                     avg = np.sqrt(square_avg - grad_avg * grad_avg)  # addcmul(ḡ, ḡ, value=−1).sqrt_()
                 else:
                     avg = np.sqrt(square_avg)

@@ -117,9 +117,38 @@ ADAGRAD_CASES = [
     dict(lr=0.1, weight_decay=0.1, initial_accumulator_value=0.5),
     dict(lr=0.1, lr_decay=0.01, eps=1e-3, maximize=True),
 ]
+ADADELTA_CASES = [
+    dict(),                                    # lr=1.0, as pytorch/examples' MNIST trains
+    dict(lr=0.5, rho=0.3, eps=1e-4),
+    dict(rho=0.95, weight_decay=0.1, maximize=True),
+    dict(lr=2.0, rho=1.0),                     # ρ = 1: nothing ever accumulates, PyTorch allows it
+]
+ADAMAX_CASES = [
+    dict(),
+    dict(lr=0.01, betas=(0.5, 0.9)),           # lerp weight 0.5: PyTorch's other lerp branch
+    dict(lr=0.02, betas=(0.2, 0.6), eps=1e-3, weight_decay=0.1),
+    dict(lr=0.01, weight_decay=0.05, maximize=True),
+]
+NADAM_CASES = [
+    dict(),
+    dict(lr=0.01, momentum_decay=0.1),
+    dict(lr=0.01, weight_decay=0.1),
+    dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True),
+    dict(lr=0.02, betas=(0.3, 0.9), eps=1e-3, momentum_decay=0.0),
+]
+RADAM_CASES = [
+    dict(),                                    # β₂ = 0.999: ρₜ ≤ 5 for the first steps (plain momentum)
+    dict(lr=0.01, betas=(0.9, 0.6)),           # ρₜ passes 5 within the 20 steps: rectified steps too
+    dict(lr=0.01, betas=(0.4, 0.5), weight_decay=0.1),
+    dict(lr=0.01, betas=(0.9, 0.6), weight_decay=0.1, decoupled_weight_decay=True, maximize=True),
+    dict(lr=0.02, betas=(0.8, 0.3), eps=1e-3),
+]
 ALL_CASES = ([("SGD", c) for c in SGD_CASES] + [("Adam", c) for c in ADAM_CASES]
              + [("AdamW", c) for c in ADAM_CASES] + [("RMSprop", c) for c in RMSPROP_CASES]
-             + [("Adagrad", c) for c in ADAGRAD_CASES])
+             + [("Adagrad", c) for c in ADAGRAD_CASES] + [("Adadelta", c) for c in ADADELTA_CASES]
+             + [("Adamax", c) for c in ADAMAX_CASES] + [("NAdam", c) for c in NADAM_CASES]
+             + [("RAdam", c) for c in RADAM_CASES])
+RULES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -139,6 +168,12 @@ GROUP_CASES = [
     ("AdamW", dict(lr=0.01), ({}, dict(weight_decay=0.5, amsgrad=True))),
     ("RMSprop", dict(lr=0.01), ({}, dict(centered=True, momentum=0.5), dict(alpha=0.9, lr=0.001))),
     ("Adagrad", dict(lr=0.1), ({}, dict(lr_decay=0.1, lr=0.3), dict(weight_decay=0.1))),
+    ("Adadelta", dict(), ({}, dict(lr=0.1, rho=0.5), dict(weight_decay=0.1))),
+    ("Adamax", dict(lr=0.01), ({}, dict(betas=(0.5, 0.9)), dict(weight_decay=0.2, maximize=True))),
+    ("NAdam", dict(lr=0.01), ({}, dict(momentum_decay=0.1, lr=0.05),
+                             dict(weight_decay=0.1, decoupled_weight_decay=True))),
+    ("RAdam", dict(lr=0.01), ({}, dict(betas=(0.9, 0.6)),
+                             dict(weight_decay=0.1, decoupled_weight_decay=True))),
 ]
 
 
@@ -149,7 +184,7 @@ def test_param_groups_match_pytorch(cls_name, kwargs, groups, dtype):
     run_both(cls_name, dtype, kwargs, groups)
 
 
-@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("cls_name", RULES + ["LBFGS"])
 def test_signature_defaults_match_pytorch(cls_name):
     import inspect
     ours = inspect.signature(getattr(optim, cls_name)).parameters
@@ -160,7 +195,7 @@ def test_signature_defaults_match_pytorch(cls_name):
         assert ours[name].kind == par.kind, name
 
 
-@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("cls_name", RULES)
 def test_repr_matches_pytorch(cls_name):
     ours, theirs = make_params("float32")
     kwargs = dict(lr=0.01) if cls_name != "SGD" else dict(lr=0.01, momentum=0.9)
@@ -184,6 +219,13 @@ BAD_ARGS = [
     ("Adagrad", dict(weight_decay=-1.0)), ("AdamW", dict(weight_decay=-1.0)),
     ("Adam", dict(betas=(0, 0), weight_decay=-1.0)),   # weight_decay is checked before the betas' type
     ("Adam", dict(betas=(0, 0))), ("Adam", dict(eps=-1.0, betas=(2.0, 0.9))),
+    ("Adadelta", dict(lr=-1.0)), ("Adadelta", dict(rho=1.5)), ("Adadelta", dict(rho=-0.1, eps=-1.0)),
+    ("Adadelta", dict(eps=-1.0)), ("Adadelta", dict(weight_decay=-1.0)),
+    ("Adamax", dict(eps=-1.0, betas=(1.0, 0.9))), ("Adamax", dict(betas=(0.9, 1.0))),
+    ("Adamax", dict(weight_decay=-1.0, betas=(-0.1, 0.9))),
+    ("NAdam", dict(momentum_decay=-1.0)), ("NAdam", dict(weight_decay=-1.0, momentum_decay=-1.0)),
+    ("NAdam", dict(betas=(0.9, 1.0))), ("RAdam", dict(lr=-1.0)), ("RAdam", dict(betas=(1.0, 0.9))),
+    ("RAdam", dict(weight_decay=-1.0)), ("LBFGS", dict(lr=-1.0)),
 ]
 
 
@@ -460,7 +502,7 @@ def test_old_checkpoint_with_numeric_step_is_upgraded():
     assert isinstance(step, gg.Tensor) and step.item() == 1.0
 
 
-@pytest.mark.parametrize("cls_name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+@pytest.mark.parametrize("cls_name", RULES)
 def test_checkpoint_without_newer_options_gets_pytorch_defaults(cls_name):
     """A group saved before maximize/foreach/... existed is filled in as PyTorch's __setstate__ does."""
     ours, theirs = make_params("float64")
@@ -469,7 +511,7 @@ def test_checkpoint_without_newer_options_gets_pytorch_defaults(cls_name):
     for opt in (opt_g, opt_t):
         sd = opt.state_dict()
         kept = {"lr", "params", "weight_decay", "momentum", "dampening", "betas", "eps", "alpha",
-                "lr_decay", "initial_accumulator_value"}
+                "lr_decay", "initial_accumulator_value", "rho", "momentum_decay"}
         sd["param_groups"] = [{k: v for k, v in g.items() if k in kept} for g in sd["param_groups"]]
         opt.load_state_dict(sd)
     assert opt_g.param_groups[0] | {"params": None} == opt_t.param_groups[0] | {"params": None}
@@ -579,7 +621,7 @@ unit = st.floats(0.0, 0.99)
 
 @st.composite
 def optimizer_cases(draw):
-    name = draw(st.sampled_from(["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]))
+    name = draw(st.sampled_from(RULES))
     kw = dict(lr=draw(st.floats(1e-4, 0.5)), maximize=draw(st.booleans()),
               weight_decay=draw(st.sampled_from([0.0, draw(st.floats(1e-4, 0.5))])))
     if name == "SGD":
@@ -590,6 +632,15 @@ def optimizer_cases(draw):
         kw["betas"] = (draw(unit), draw(unit))
         kw["eps"] = draw(st.floats(1e-8, 1e-2))
         kw["amsgrad"] = draw(st.booleans())
+    elif name in ("Adamax", "NAdam", "RAdam"):
+        kw["betas"] = (draw(unit), draw(unit))
+        kw["eps"] = draw(st.floats(1e-8, 1e-2))
+        if name == "NAdam":
+            kw["momentum_decay"] = draw(st.floats(0.0, 0.5))
+        if name != "Adamax":
+            kw["decoupled_weight_decay"] = draw(st.booleans())
+    elif name == "Adadelta":
+        kw.update(rho=draw(unit), eps=draw(st.floats(1e-8, 1e-2)))
     elif name == "RMSprop":
         # alpha near 0 makes centered RMSprop's s − ḡ² a cancellation of two equal numbers, where
         # PyTorch's fused multiply-add leaves a rounding residue (even a negative one: NaN) and numpy
