@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import glassgrad
 import glassgrad.nn as nn
@@ -114,18 +116,27 @@ def test_forward_and_every_gradient_match_torch(kind, num_layers, bidirectional,
 @pytest.mark.parametrize("kind", list(KINDS))
 @pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("enforce_sorted", [False, True])
-def test_packed_sequence_input_matches_torch(kind, bidirectional, enforce_sorted):
+@pytest.mark.parametrize("given_h0", [False, True])
+def test_packed_sequence_input_matches_torch(kind, bidirectional, enforce_sorted, given_h0):
     g_model, t_model = twins(kind, num_layers=2, bidirectional=bidirectional, batch_first=True)
     lengths = [5, 3, 2, 1] if enforce_sorted else [2, 5, 1, 3]
     rng = np.random.default_rng(3)
     gx, tx = pair(rng.standard_normal((4, T, IN)))
+    g_h0, t_h0 = [], []
+    if given_h0:  # given in the caller's order: the RNN sorts it with the batch and unsorts h_n
+        lead = (2 * (2 if bidirectional else 1), 4)
+        states = [pair(rng.standard_normal(lead + (2 if kind == "lstm_proj" else HID,)))]
+        if kind.startswith("lstm"):
+            states.append(pair(rng.standard_normal(lead + (HID,))))
+        g_h0 = [tuple(s[0] for s in states) if len(states) == 2 else states[0][0]]
+        t_h0 = [tuple(s[1] for s in states) if len(states) == 2 else states[0][1]]
     g_packed = rnn_utils.pack_padded_sequence(gx, lengths, batch_first=True, enforce_sorted=enforce_sorted)
     t_packed = torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, batch_first=True,
                                                        enforce_sorted=enforce_sorted)
     close(g_packed.data, t_packed.data)
     close(g_packed.batch_sizes, t_packed.batch_sizes)
-    g_out, g_hidden = g_model(g_packed)
-    t_out, t_hidden = t_model(t_packed)
+    g_out, g_hidden = g_model(g_packed, *g_h0)
+    t_out, t_hidden = t_model(t_packed, *t_h0)
     assert isinstance(g_out, rnn_utils.PackedSequence)
     close(g_out.data, t_out.data)
     for g, t in zip(flat(g_hidden), flat(t_hidden)):
@@ -136,6 +147,28 @@ def test_packed_sequence_input_matches_torch(kind, bidirectional, enforce_sorted
     assert g_len.tolist() == t_len.tolist() and g_len.dtype == glassgrad.int64
     loss_of([g_pad] + flat(g_hidden), glassgrad).backward()
     loss_of([t_pad] + flat(t_hidden), torch).backward()
+    compare_grads(g_model, t_model)
+    close(gx.grad, tx.grad, 1e-9)
+    for g, t in zip(flat(g_h0[0]) if given_h0 else [], flat(t_h0[0]) if given_h0 else []):
+        close(g.grad, t.grad, 1e-9)
+
+
+@settings(max_examples=15, deadline=None)
+@given(kind=st.sampled_from(list(KINDS)), steps=st.integers(1, 4), batch=st.integers(1, 3),
+       input_size=st.integers(1, 4), hidden=st.integers(3, 5), num_layers=st.integers(1, 3),
+       bidirectional=st.booleans(), bias=st.booleans())
+def test_drawn_sizes_match_torch(kind, steps, batch, input_size, hidden, num_layers, bidirectional, bias):
+    g_cls, t_cls, extra = KINDS[kind]
+    torch.manual_seed(0)
+    t_model = t_cls(input_size, hidden, num_layers, **extra, bias=bias, bidirectional=bidirectional).double()
+    g_model = g_cls(input_size, hidden, num_layers, **extra, bias=bias, bidirectional=bidirectional).double()
+    g_model.load_state_dict({k: glassgrad.tensor(v.detach().numpy()) for k, v in t_model.state_dict().items()})
+    gx, tx = pair(np.random.default_rng(steps).standard_normal((steps, batch, input_size)))
+    g_out, g_hidden = g_model(gx)
+    t_out, t_hidden = t_model(tx)
+    close(g_out, t_out)
+    loss_of([g_out] + flat(g_hidden), glassgrad).backward()
+    loss_of([t_out] + flat(t_hidden), torch).backward()
     compare_grads(g_model, t_model)
     close(gx.grad, tx.grad, 1e-9)
 
