@@ -30,6 +30,7 @@ from glassgrad.nn import init
 from glassgrad.nn.linear import Linear
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
+from glassgrad.ops.joining import cat
 from glassgrad.tensor import Tensor
 
 __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear", "multi_head_attention_forward"]
@@ -54,6 +55,13 @@ def _canonical_mask(mask, mask_name: str, target_dtype, other=None, other_name: 
     if a.dtype.kind != "f":
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     return mask
+
+
+def _pad_last(mask):
+    """A mask with one more column of 0 (the zero key of add_zero_attn may always be attended to)."""
+    if mask is None:
+        return None
+    return cat([mask, creation.zeros(*mask.shape[:-1], 1, dtype=mask.dtype)], dim=-1)
 
 
 def _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads) -> bool:
@@ -108,9 +116,6 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     if bias_k is not None or bias_v is not None or static_k is not None or static_v is not None:
         raise NotImplementedError("multi_head_attention_forward: bias_k/bias_v and static_k/static_v are "
                                   "not supported by glassgrad")
-    if add_zero_attn:
-        raise NotImplementedError("multi_head_attention_forward: add_zero_attn=True is not supported by "
-                                  "glassgrad")
     batched = _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -163,6 +168,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check: int, num
     q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
     k = k.reshape(src_len, bsz * num_heads, head_dim).transpose(0, 1)
     v = v.reshape(src_len, bsz * num_heads, head_dim).transpose(0, 1)
+    if add_zero_attn:  # one more key and value, all zeros, that every query may attend to
+        zeros = creation.zeros(bsz * num_heads, 1, head_dim, dtype=k.dtype)
+        k, v = cat([k, zeros], dim=1), cat([v, zeros], dim=1)
+        attn_mask = _pad_last(attn_mask)
+        key_padding_mask = _pad_last(key_padding_mask)
+        src_len += 1
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (bsz, src_len):
             raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
@@ -231,9 +242,6 @@ class MultiheadAttention(Module):
             raise AssertionError("embed_dim must be divisible by num_heads")
         if add_bias_kv:
             raise NotImplementedError("MultiheadAttention: add_bias_kv=True is not supported by glassgrad")
-        if add_zero_attn:
-            raise NotImplementedError("MultiheadAttention: add_zero_attn=True is not supported by "
-                                      "glassgrad")
         if not self._qkv_same_embed_dim:
             self.q_proj_weight = Parameter(creation.empty(embed_dim, embed_dim, dtype=dtype))
             self.k_proj_weight = Parameter(creation.empty(embed_dim, self.kdim, dtype=dtype))

@@ -383,3 +383,20 @@ def test_encoder_inference_path_zeroes_padding(left_aligned):
     with glassgrad.no_grad():
         go = gm(glassgrad.tensor(x), src_key_padding_mask=glassgrad.tensor(kpm))
     np.testing.assert_allclose(go.numpy(), to.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_add_zero_attn(need_weights):
+    tm, gm = twins(torch.nn.MultiheadAttention, nn.MultiheadAttention, 8, 2, add_zero_attn=True)
+    (tq, gq), (tk, gk), (tv, gv) = _mha_inputs({})
+    kpm = np.zeros((3, 5), bool)
+    kpm[1, :] = True  # a sequence that is all padding still has the zero key to look at
+    mask = arr((4, 5), 6)
+    to = tm(tq, tk, tv, key_padding_mask=torch.tensor(np.where(kpm, -np.inf, 0.0)),
+            attn_mask=torch.tensor(mask), need_weights=need_weights)
+    go = gm(gq, gk, gv, key_padding_mask=glassgrad.tensor(np.where(kpm, -np.inf, 0.0)),
+            attn_mask=glassgrad.tensor(mask), need_weights=need_weights)
+    for t, g in zip(to, go):
+        compare_outputs(t, g)
+    backward_both(to, go)
+    compare_grads(tm, gm, (tq, tk, tv), (gq, gk, gv))
