@@ -205,6 +205,21 @@ AMP = [
     "a = torch.autocast('cpu', dtype=torch.float64); out = a._enabled",
     "a = torch.autocast('cpu', dtype=torch.float16); out = a._enabled",
     "out = torch.autocast is torch.amp.autocast",
+    """
+    class Ctx:
+        pass
+    @torch.cuda.amp.custom_fwd
+    def forward(ctx, x):
+        return 2 * x
+    @torch.cuda.amp.custom_bwd
+    def backward(ctx, g):
+        return 3 * g
+    @torch.amp.custom_fwd(device_type='cpu', cast_inputs=None)
+    def forward_cpu(ctx, x):
+        return 4 * x
+    ctx = Ctx()
+    out = forward(ctx, 1), backward(ctx, 1), forward_cpu(Ctx(), 1)
+    """,
     "torch.autocast(device_type='foo')",
     "torch.autocast('cpu')(3)",
     """

@@ -7,7 +7,6 @@ from __future__ import annotations
 import warnings
 
 from glassgrad import amp, dtypes
-from glassgrad.amp import custom_bwd, custom_fwd  # noqa: F401  (torch.cuda.amp has them too)
 
 __all__ = ["GradScaler", "autocast", "custom_fwd", "custom_bwd"]
 
@@ -21,6 +20,20 @@ class GradScaler(amp.GradScaler):
                       "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning, stacklevel=2)
         super().__init__("cuda", init_scale=init_scale, growth_factor=growth_factor,
                          backoff_factor=backoff_factor, growth_interval=growth_interval, enabled=enabled)
+
+
+def custom_fwd(fwd=None, *, cast_inputs=None):
+    """``torch.amp.custom_fwd(..., device_type="cuda")``, deprecated spelling: the function, unchanged."""
+    warnings.warn("`torch.cuda.amp.custom_fwd(args...)` is deprecated. Please use "
+                  "`torch.amp.custom_fwd(args..., device_type='cuda')` instead.", FutureWarning, stacklevel=2)
+    return amp.custom_fwd(fwd, device_type="cuda", cast_inputs=cast_inputs)
+
+
+def custom_bwd(bwd):
+    """``torch.amp.custom_bwd(..., device_type="cuda")``, deprecated spelling: the function, unchanged."""
+    warnings.warn("`torch.cuda.amp.custom_bwd(args...)` is deprecated. Please use "
+                  "`torch.amp.custom_bwd(args..., device_type='cuda')` instead.", FutureWarning, stacklevel=2)
+    return amp.custom_bwd(bwd, device_type="cuda")
 
 
 class autocast(amp.autocast):  # noqa: N801 - PyTorch's name
