@@ -75,7 +75,7 @@ def _bias(L: int, S: int, attn_mask, is_causal: bool) -> tuple:
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0,
-                                 is_causal: bool = False, scale=None, enable_gqa: bool = False):
+                                 is_causal: bool = False, *, scale=None, enable_gqa: bool = False):
     """softmax(Q Kᵀ·scale + bias) V, as ``torch.nn.functional.scaled_dot_product_attention``.
 
     query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev). ``attn_mask`` broadcasts to
@@ -95,7 +95,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
                            f"{_dtype_name(v)} instead.")
     if attn_mask is not None:
         m = attn_mask._array
-        if m.dtype != np.bool_ and m.dtype.kind != "f":
+        if m.dtype not in (np.bool_, np.float32, q.dtype):  # PyTorch's "float" is float32
             raise RuntimeError("Expected attn_mask dtype to be bool or float or to match query dtype, but "
                                f"got attn_mask.dtype: {_dtype_name(m)} and  query.dtype: "
                                f"{_dtype_name(q)} instead.")
@@ -111,6 +111,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
     scores = _ew.mul(matmul(query, key.transpose(-2, -1)), scale_factor)
     hidden, float_mask = _bias(L, S, attn_mask, is_causal)
     if float_mask is not None:
+        if float_mask._array.dtype != q.dtype:  # the mask takes the query's precision, as in PyTorch
+            float_mask = float_mask.to(query.dtype)
         scores = _ew.add(scores, float_mask)
     if hidden is not None:
         scores = masked_fill(scores, Tensor._wrap(hidden), float("-inf"))

@@ -121,6 +121,10 @@ def test_sdpa_errors_and_dropout():
                                        is_causal=True)
     with pytest.raises(RuntimeError, match="Expected attn_mask dtype to be bool or float"):
         F.scaled_dot_product_attention(q, q, q, attn_mask=glassgrad.ones(4, 4, dtype=glassgrad.int64))
+    with pytest.raises(RuntimeError, match="but got attn_mask.dtype: double and  query.dtype: float"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=glassgrad.zeros(4, 4, dtype=glassgrad.float64))
+    with pytest.raises(TypeError):  # scale is keyword-only
+        F.scaled_dot_product_attention(q, q, q, None, 0.0, False, 0.5)
     with pytest.raises(RuntimeError, match="Expected query, key, and value to have the same dtype"):
         F.scaled_dot_product_attention(q, q, q.double())
     # dropout_p = 1 drops every weight: the output is 0; 0 < p < 1 keeps a mix, rescaled by 1/(1 − p)
