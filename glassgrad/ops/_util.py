@@ -1,4 +1,6 @@
-"""Helpers every op family shares: undoing broadcasting, PyTorch's dtype promotion, dim checks.
+"""Helpers every op family shares: undoing broadcasting, PyTorch's dtype promotion, dim checks, index
+normalisation, and the keyword forms PyTorch accepts on every call (``axis=``/``keepdims=``, ``out=``:
+``torch_keywords`` at the end of the file).
 
 Part III. ``unbroadcast`` is the one idea here worth a learner's minute: when ``a`` of shape (3,) is
 added to ``b`` of shape (2, 3), numpy silently copies ``a`` into both rows. Each copy passes gradient
