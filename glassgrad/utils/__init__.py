@@ -1,6 +1,6 @@
 """``glassgrad.utils`` — helpers around training, as ``torch.utils``: today, ``utils.data``.
 
-Part III, after ``nn`` and ``optim``: how samples reach the model (``utils/data.py``).
+Part III, after ``nn`` and ``optim``: how samples reach the model (``utils/data/``).
 """
 
 from glassgrad.utils import data  # noqa: F401

@@ -336,3 +336,127 @@ def test_loader_attributes_are_frozen_like_torch():
     with pytest.raises(ValueError, match="batch_size attribute should not be set after DataLoader"):
         loader.batch_size = 2
     loader.collate_fn = list  # not one of the frozen ones
+
+
+# --- module paths, lazy sampling, weighted and distributed samplers ------------------------------------
+def test_submodules_at_pytorchs_paths():
+    import importlib
+
+    import glassgrad.utils.data._utils.collate as gcollate
+    import torch.utils.data._utils.collate as tcollate
+    for sub in ("dataset", "sampler", "dataloader", "distributed"):
+        ours = importlib.import_module(f"glassgrad.utils.data.{sub}")
+        theirs = importlib.import_module(f"torch.utils.data.{sub}")
+        mine = set(ours.__all__)
+        assert mine <= set(theirs.__all__) | {"DistributedSampler"}, sub
+        for name in ours.__all__:
+            assert getattr(gd, name) is getattr(ours, name)  # one class, reachable both ways
+    assert {"Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split"} <= set(gd.dataset.__all__)
+    assert gd.dataloader.DataLoader is gd.DataLoader and gd.sampler.RandomSampler is gd.RandomSampler
+    assert gcollate.default_collate is gd.default_collate
+    assert tcollate.default_collate is tud.default_collate  # the path PyTorch programs import
+
+
+def test_random_sampler_with_replacement_draws_lazily():
+    """makemore's InfiniteDataLoader: 10¹⁰ samples, of which only the first few batches are drawn."""
+    ds = gd.TensorDataset(gg.arange(10))
+    sampler = gd.RandomSampler(ds, replacement=True, num_samples=int(1e10))
+    theirs = tud.RandomSampler(tud.TensorDataset(torch.arange(10)), replacement=True, num_samples=int(1e10))
+    assert len(sampler) == len(theirs) == 10 ** 10
+    loader = gd.DataLoader(ds, sampler=sampler, batch_size=4)
+    assert len(loader) == len(tud.DataLoader(theirs.data_source, sampler=theirs, batch_size=4)) == 25 * 10 ** 8
+    it = iter(loader)
+    batches = [next(it)[0] for _ in range(20)]
+    assert all(tuple(b.shape) == (4,) for b in batches)
+    assert set(gg.cat(batches).tolist()) <= set(range(10))
+    indices = iter(sampler)
+    assert len([next(indices) for _ in range(100)]) == 100
+
+
+def test_random_sampler_epochs_and_chunks():
+    gg.manual_seed(0)
+    epoch1, epoch2 = list(gd.RandomSampler(range(10))), None
+    gg.manual_seed(0)
+    s = gd.RandomSampler(range(10))
+    assert list(s) == epoch1
+    epoch2 = list(s)
+    assert sorted(epoch2) == list(range(10)) and epoch2 != epoch1  # each epoch a fresh permutation
+    # a fixed generator gives the same as drawing 32 at a time from it
+    g = gg.Generator().manual_seed(3)
+    drawn = list(gd.RandomSampler(range(7), replacement=True, num_samples=70, generator=g))
+    g2 = gg.Generator().manual_seed(3)
+    expect = [gg.randint(0, 7, (32,), generator=g2).tolist() for _ in range(2)]
+    expect.append(gg.randint(0, 7, (6,), generator=g2).tolist())
+    assert drawn == [i for chunk in expect for i in chunk]
+    # batches cut across chunks: the batch sampler's numpy path yields what iterating does
+    for num_samples, batch, drop in ((70, 5, False), (70, 32, True), (33, 40, False), (9, 4, True)):
+        s = gd.RandomSampler(range(7), replacement=True, num_samples=num_samples,
+                             generator=gg.Generator().manual_seed(1))
+        fast = list(gd.BatchSampler(s, batch, drop))
+        s.generator = gg.Generator().manual_seed(1)
+        slow = list(gd.BatchSampler(s, batch, drop)._iter_python())
+        assert fast == slow
+        assert len(fast) == len(gd.BatchSampler(s, batch, drop))
+
+
+def test_weighted_random_sampler():
+    gg.manual_seed(0)
+    draws = list(gd.WeightedRandomSampler([0.0, 1.0, 3.0], 4000))
+    assert len(draws) == 4000 and set(draws) == {1, 2}
+    assert abs(draws.count(2) / 4000 - 0.75) < 0.05
+    once = list(gd.WeightedRandomSampler([1.0, 2.0, 3.0, 4.0], 4, replacement=False))
+    assert sorted(once) == [0, 1, 2, 3]
+    assert len(gd.WeightedRandomSampler([1, 2], 7)) == len(tud.WeightedRandomSampler([1, 2], 7)) == 7
+    assert gd.WeightedRandomSampler([1, 2], 3).weights.dtype == gg.float64
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.WeightedRandomSampler([1.0, 2.0], 0),
+    lambda m: m.WeightedRandomSampler([1.0, 2.0], True),
+    lambda m: m.WeightedRandomSampler([1.0, 2.0], 2, replacement=1),
+    lambda m: m.WeightedRandomSampler([[1.0, 2.0]], 2),
+    lambda m: m.DistributedSampler(range(5), num_replicas=2, rank=2),
+    lambda m: m.DistributedSampler(range(5), num_replicas=2, rank=-1),
+])
+def test_new_sampler_errors_like_torch(make):
+    with pytest.raises((TypeError, ValueError)) as theirs:
+        make(tud)
+    with pytest.raises(type(theirs.value)) as ours:
+        make(gd)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("n,replicas,drop_last", [(10, 3, False), (10, 3, True), (2, 5, False),
+                                                  (12, 4, False), (12, 4, True), (7, 1, False)])
+def test_distributed_sampler_splits_like_torch(n, replicas, drop_last):
+    ours_all, theirs_all = [], []
+    for rank in range(replicas):
+        ours = gd.DistributedSampler(range(n), num_replicas=replicas, rank=rank, shuffle=False,
+                                     drop_last=drop_last)
+        theirs = tud.DistributedSampler(range(n), num_replicas=replicas, rank=rank, shuffle=False,
+                                        drop_last=drop_last)
+        assert list(ours) == list(theirs) and len(ours) == len(theirs)
+        assert (ours.num_samples, ours.total_size) == (theirs.num_samples, theirs.total_size)
+        shuffling = gd.DistributedSampler(range(n), num_replicas=replicas, rank=rank, drop_last=drop_last)
+        shuffling.set_epoch(3)
+        ours_all += list(shuffling)
+        theirs_shuffling = tud.DistributedSampler(range(n), num_replicas=replicas, rank=rank,
+                                                  drop_last=drop_last)
+        theirs_shuffling.set_epoch(3)
+        theirs_all += list(theirs_shuffling)
+    # shuffled: every rank draws the same permutation (seed + epoch), so together the ranks cover the
+    # same indices, as many times each, as PyTorch's ranks do (the order is glassgrad's own)
+    # (with drop_last each permutation cuts off a different tail)
+    assert len(ours_all) == len(theirs_all)
+    if not drop_last:
+        assert set(ours_all) == set(theirs_all) == set(range(n))
+
+
+def test_distributed_sampler_is_single_process_by_default():
+    s = gd.DistributedSampler(range(6), seed=5)
+    assert (s.num_replicas, s.rank, len(s)) == (1, 0, 6)
+    first = list(s)
+    assert sorted(first) == list(range(6)) and list(s) == first  # the same order until set_epoch
+    s.set_epoch(1)
+    assert sorted(list(s)) == list(range(6))
+    assert list(gd.DistributedSampler(range(6), shuffle=False)) == list(range(6))
