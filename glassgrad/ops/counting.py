@@ -120,7 +120,7 @@ _HistogramResult.__module__ = "glassgrad.return_types"
 return_types.histogram = _HistogramResult  # beside max, min, sort ... (reduce.py's namespace)
 
 
-def histogram(input, bins, *, range=None, weight=None, density: bool = False):  # noqa: A001, A002
+def histogram(input, bins=100, *, range=None, weight=None, density: bool = False):  # noqa: A001, A002
     """(hist, bin_edges): the counts of ``input`` in ``bins`` equal bins over ``range`` (default: the
     data's min to max), or in the bins between the given edges when ``bins`` is a 1-D tensor.
     ``weight`` sums weights instead of counting; ``density`` divides by the total times the bin

@@ -86,10 +86,12 @@ _SCALAR_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Cha
                  "bool": "Bool"}
 
 
-def _float_only(self: Tensor, message: str) -> None:
+def _float_only(self: Tensor, message: str, error=NotImplementedError) -> None:
+    """PyTorch's error for a fill that needs floating point: its kernel is missing for the dtype
+    (NotImplementedError), or, for the continuous distributions that check first, a RuntimeError."""
     if self._array.dtype.kind != "f":
         name = self._array.dtype.name
-        raise RuntimeError(message.format(dtype=_SCALAR_NAMES.get(name, name)))
+        raise error(message.format(dtype=_SCALAR_NAMES.get(name, name)))
 
 
 def normal_(self, mean=0, std=1, *, generator=None):
@@ -111,7 +113,7 @@ def uniform_(self, a=0, b=1, *, generator=None):
 def exponential_(self, lambd=1, *, generator=None):
     """Fill with samples of the exponential distribution, density λe^(-λx) for x ≥ 0."""
     _float_only(self, "Exponential distribution is a continuous probability distribution. dtype must "
-                      "be a floating point but you specified {dtype}")
+                      "be a floating point but you specified {dtype}", RuntimeError)
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     return _write(self, Exponential, _rng(generator).exponential(1 / lambd, self._array.shape))
@@ -127,12 +129,11 @@ def bernoulli_(self, p=0.5, *, generator=None):
 
 
 def _random_top(dtype: np.dtype) -> int:
-    """random_()'s default end: every integer the dtype holds exactly (2^mantissa bits + 1 for floats)."""
+    """random_()'s default end (exclusive): every integer the dtype holds exactly, up to 2^(mantissa bits
+    + 1) for floats."""
     if dtype.kind == "f":
         return 2 ** (np.finfo(dtype).nmant + 1) + 1
-    if dtype.kind == "b":
-        return 2
-    return int(np.iinfo(dtype).max) if dtype != np.int64 else 2 ** 63 - 1
+    return 2 if dtype.kind == "b" else int(np.iinfo(dtype).max) + 1
 
 
 def random_(self, from_=0, to=None, *, generator=None):
@@ -153,7 +154,7 @@ def random_(self, from_=0, to=None, *, generator=None):
 def cauchy_(self, median=0, sigma=1, *, generator=None):
     """Fill with samples of the Cauchy distribution: median + σ·tan(π(u - ½)), u uniform."""
     _float_only(self, "Cauchy distribution is a continuous probability distribution. dtype must be a "
-                      "floating point but you specified {dtype}")
+                      "floating point but you specified {dtype}", RuntimeError)
     return _write(self, Cauchy, median + sigma * _rng(generator).standard_cauchy(self._array.shape))
 
 

@@ -404,7 +404,7 @@ class RoundDecimals(Round):
 def _unary(fn):
     def op(input):  # noqa: A002
         if not isinstance(input, Tensor):
-            raise TypeError(f"{fn.__name__.lower()}(): argument 'input' must be Tensor, not "
+            raise TypeError(f"{fn.__name__.lower()}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")
         return fn.apply(input)
     op.__name__ = fn.__name__.lower()
