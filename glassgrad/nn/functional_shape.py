@@ -107,9 +107,10 @@ class ConstantPad(Primitive):
 
     @staticmethod
     def forward(ctx, x, pairs, value):
-        ctx.in_shape = x.shape
-        ctx.crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(pairs, x.shape))
-        x = x[ctx.crop]
+        # locals first: without grad, ctx is NO_CONTEXT, which keeps nothing
+        crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(pairs, x.shape))
+        ctx.in_shape, ctx.crop = x.shape, crop
+        x = x[crop]
         grow = [(max(b, 0), max(a, 0)) for b, a in pairs]
         ctx.window = tuple(slice(b, b + n) for (b, _), n in zip(grow, x.shape))
         return np.pad(x, grow, mode="constant", constant_values=value)
