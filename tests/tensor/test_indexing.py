@@ -255,12 +255,8 @@ def test_setitem_on_grad_tensors():
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an "
                                            "in-place operation"):
         leaf[0] = 2.0
-    with pytest.raises(RuntimeError, match="does not support assigning into a tensor that is part of "
-                                           "the autograd graph.*where.*masked_fill.*cat"):
-        (leaf * 2)[0] = 2.0
     buffer = glassgrad.zeros(3)
-    with pytest.raises(RuntimeError, match="requires grad"):
-        buffer[0] = leaf[1]
+    # writes into a non-leaf, or of a value that requires grad, are recorded (test_inplace_autograd.py)
     with glassgrad.no_grad():  # allowed: an optimizer-style update
         leaf[0] = 5.0
         buffer[1] = leaf[2]
