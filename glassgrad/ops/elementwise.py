@@ -145,15 +145,19 @@ class Mul(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        ctx.save_for_backward(a, b)
+        needs = ctx.needs_input_grad
+        if needs:  # keep only what a gradient needs, as PyTorch: a later in-place write to the other is fine
+            ctx.shapes = (np.shape(a), np.shape(b))
+            ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
         return a * b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        return (unbroadcast(g * b, np.shape(a)) if need_a else None,
-                unbroadcast(g * a, np.shape(b)) if need_b else None)
+        shape_a, shape_b = ctx.shapes
+        return (unbroadcast(g * b, shape_a) if need_a else None,
+                unbroadcast(g * a, shape_b) if need_b else None)
 
 
 class Div(Primitive):
