@@ -121,10 +121,11 @@ _C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32
             "int8": "signed char", "uint8": "unsigned char", "bool": "bool", "float16": "c10::Half"}
 
 
-def _check_out_dtype(rule: str, name: str, out: Tensor, result: np.ndarray) -> None:
+def _check_out_dtype(rule: str, out: Tensor, result: np.ndarray) -> None:
     """PyTorch's rules for out's dtype: "cast" (the result must cast to it without changing kind:
-    float into int is refused), "same" (matmul, softmax ...: exactly the result's dtype), "any"
-    (sum, prod, cumsum compute in out's dtype)."""
+    float into int is refused; "cat" is the same with cat's message), "same" (matmul, softmax ...:
+    exactly the result's dtype; "where" with where's message), "any" (sum, prod, cumsum compute in
+    out's dtype)."""
     have, want = out._array.dtype, result.dtype
     if rule == "where" and have != want:
         raise RuntimeError(f"Expected out type to be {TORCH_NAMES[want.name]} but got {TORCH_NAMES[have.name]}")
@@ -144,7 +145,7 @@ def torch_keywords(fn=None, *, out: str | None = None, name: str | None = None):
 
     * ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=`` (numpy's names), on any function with
       a ``dim``/``keepdim`` parameter; giving both names is PyTorch's TypeError;
-    * with ``out=`` set to a dtype rule ("cast", "same", "any", "cat": see ``_check_out_dtype``),
+    * with ``out=`` set to a dtype rule ("cast", "same", "any" ...: see ``_check_out_dtype``),
       ``out=tensor``: the result is written into that tensor, which is returned. Refused while the
       graph is being recorded and anything requires grad, as in PyTorch (out= is never recorded).
 
@@ -183,9 +184,9 @@ def _call_into(fn, op: str, rule: str, target, args: tuple, kwargs: dict):
         refuse_out_with_grad(op, t, inputs)
     result = fn(*args, **kwargs)
     if not isinstance(target, tuple):
-        _check_out_dtype(rule, op, target, result._array)
+        _check_out_dtype(rule, target, result._array)
         return write_out(target, result._array, op)
     for t, r in zip(targets, result):
-        _check_out_dtype(rule, op, t, r._array)
+        _check_out_dtype(rule, t, r._array)
         write_out(t, r._array, op)
     return type(result)(*targets)
