@@ -5,6 +5,10 @@ Python ints become int64, and every function takes ``dtype=`` and ``requires_gra
 come from one global generator (``manual_seed(s)`` resets it: same seed, same numbers) or from a
 ``Generator`` you pass. They are numpy's PCG64 streams, so they differ from PyTorch's numbers for the
 same seed; the distributions are the same.
+
+Also here, because they make tensors: ``out=`` (writing a result into a given tensor; the factories and
+the ops share ``write_out``), ``Tensor.new_zeros`` and its kin, and the legacy typed constructors
+(``FloatTensor(2, 3)``, ``LongTensor([1, 2])``).
 """
 
 from __future__ import annotations
@@ -111,7 +115,7 @@ def refuse_out_with_grad(name: str, out: Tensor, inputs=()) -> None:
                            "differentiation, but one of the arguments requires grad.")
 
 
-def write_out(out: Tensor, array, name: str) -> Tensor:
+def write_out(out: Tensor, array, name: str, stacklevel: int = 3) -> Tensor:
     """Make ``out`` hold ``array`` (cast to out's dtype) and return ``out``.
 
     A shape that differs resizes ``out`` (a new array: views of the old one no longer see it), with
@@ -125,7 +129,7 @@ def write_out(out: Tensor, array, name: str) -> Tensor:
                           f"{list(array.shape)}. This behavior is deprecated, and in a future PyTorch "
                           "release outputs will not be resized unless they have zero elements. You can "
                           "explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
-                          "with t.resize_(0).", UserWarning, stacklevel=3)
+                          "with t.resize_(0).", UserWarning, stacklevel=stacklevel)
         out._array = array.astype(out._array.dtype)  # always a copy: out never shares an input's memory
     else:
         np.copyto(out._array, array, casting="unsafe")

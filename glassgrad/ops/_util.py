@@ -185,8 +185,8 @@ def _call_into(fn, op: str, rule: str, target, args: tuple, kwargs: dict):
     result = fn(*args, **kwargs)
     if not isinstance(target, tuple):
         _check_out_dtype(rule, target, result._array)
-        return write_out(target, result._array, op)
+        return write_out(target, result._array, op, stacklevel=4)  # the warning points at the caller
     for t, r in zip(targets, result):
         _check_out_dtype(rule, t, r._array)
-        write_out(t, r._array, op)
+        write_out(t, r._array, op, stacklevel=4)
     return type(result)(*targets)
