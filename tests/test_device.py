@@ -102,6 +102,8 @@ DEVICE = [
     "torch.device('cuda') == torch.device('cuda:0'), torch.device('cpu') != torch.device('cpu:0')",
     "out = hash(torch.device('cuda:1')) == hash(torch.device('cuda', 1))",
     "out = torch.ones(2).device, torch.ones(2).device == torch.device('cpu'), torch.ones(2).is_cuda",
+    "x = torch.ones(2); out = [(n, getattr(x, n)) for n in ('is_cpu', 'is_cuda', 'is_xpu', 'is_mps', 'is_meta', "
+    "'is_ipu', 'is_xla', 'is_maia', 'is_mtia', 'is_vulkan', 'is_mkldnn')], x.get_device()",
     "torch.device('foo')",
     "torch.device('CUDA')",
     "torch.device('')",

@@ -101,7 +101,18 @@ def _cuda(self, device=None, non_blocking=False, memory_format=None):
     raise AssertionError("Torch not compiled with CUDA enabled")
 
 
+def _get_device(self) -> int:
+    """PyTorch's device ordinal: -1 for a CPU tensor (every glassgrad tensor)."""
+    return -1
+
+
+# Where a tensor lives, asked PyTorch's ways: every glassgrad tensor is on the CPU.
+_ON_THE_CPU = {"is_cpu": property(lambda self: True), "get_device": _get_device}
+_ON_THE_CPU.update({f"is_{kind}": property(lambda self: False)
+                    for kind in ("xpu", "mps", "meta", "ipu", "xla", "maia", "mtia", "vulkan", "mkldnn")})
+
 TENSOR_METHODS = {
+    **_ON_THE_CPU,
     "to": to, "type_as": type_as, "type": _type, "cpu": lambda self: self, "cuda": _cuda,
     "contiguous": contiguous,
     "float": _caster(dtypes.float32), "double": _caster(dtypes.float64), "half": _caster(dtypes.float16),
