@@ -15,10 +15,43 @@ import numbers
 
 import numpy as np
 
+from glassgrad.autograd.function import Primitive
 from glassgrad.ops.reduce import return_types
 from glassgrad.tensor import Tensor
 
 __all__ = ["unique", "bincount", "histc", "histogram"]
+
+
+class _NoDerivative(Primitive):
+    """A count of a tensor that requires grad: PyTorch records a node whose backward is an error (its
+    ``grad_fn`` says so, and ``backward()`` through it fails with PyTorch's words); so do we. The
+    result, already counted, is the last argument."""
+
+    error, message = NotImplementedError, ""
+
+    @staticmethod
+    def forward(ctx, *inputs_and_result):
+        return inputs_and_result[-1]
+
+    @classmethod
+    def backward(cls, ctx, g):
+        raise cls.error(cls.message)
+
+
+class Unique2(_NoDerivative):
+    message = "the derivative for '_unique2' is not implemented."
+
+
+class UniqueDim(_NoDerivative):
+    message = "the derivative for 'unique_dim' is not implemented."
+
+
+class NotImplementedHistogram(_NoDerivative):
+    node_name, error, message = "NotImplemented", RuntimeError, "derivative for aten::histogram is not implemented"
+
+
+class NotImplementedBincount(_NoDerivative):
+    node_name, error, message = "NotImplemented", RuntimeError, "derivative for aten::bincount is not implemented"
 
 
 def unique(input, sorted: bool = True, return_inverse: bool = False,  # noqa: A001, A002
@@ -31,7 +64,7 @@ def unique(input, sorted: bool = True, return_inverse: bool = False,  # noqa: A0
         a = a + 0.0  # -0.0 becomes 0.0: one zero, as PyTorch (numpy's unique along a dim tells them apart)
     axis = None if dim is None else input._dim(dim)
     values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=axis)
-    out = [Tensor._wrap(values)]
+    out = [(Unique2 if axis is None else UniqueDim).apply(input, values)]
     if return_inverse:
         shape = a.shape if axis is None else (a.shape[axis],)
         out.append(Tensor._wrap(inverse.reshape(shape).astype(np.int64)))
@@ -55,7 +88,8 @@ def bincount(input, weights=None, minlength: int = 0):  # noqa: A002
     if w.shape != a.shape:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     dtype = np.float64 if w.dtype == np.float64 else np.float32  # PyTorch: double for double, else float
-    return Tensor._wrap(np.bincount(a, weights=w, minlength=minlength).astype(dtype))
+    counts = np.bincount(a, weights=w, minlength=minlength).astype(dtype)
+    return NotImplementedBincount.apply(weights, counts) if isinstance(weights, Tensor) else Tensor._wrap(counts)
 
 
 def _check_float(name: str, a: np.ndarray) -> None:
@@ -137,7 +171,9 @@ def histogram(input, bins=100, *, range=None, weight=None, density: bool = False
     else:
         raise TypeError(f"histogram(): argument 'bins' must be int or Tensor, not {type(bins).__name__}")
     w = weight._array if isinstance(weight, Tensor) else weight
-    return _HistogramResult(Tensor._wrap(_count(a, edges, w, density)), Tensor._wrap(edges))
+    inputs = (input, weight) if isinstance(weight, Tensor) else (input,)
+    return _HistogramResult(NotImplementedHistogram.apply(*inputs, _count(a, edges, w, density)),
+                            NotImplementedHistogram.apply(*inputs, edges))
 
 
 TENSOR_METHODS = {"unique": unique, "bincount": bincount, "histc": histc, "histogram": histogram}

@@ -4,12 +4,15 @@ functions PyTorch offers beside the methods (``torch.sin_(x)``, ``torch.relu_(x)
 
 Part III, ops/ reading order: ... inplace, reduce, ..., shape, **inplace_functions**, joining ...
 (ops/__init__.py lists them all). The math ones are inplace.py's ``inplace(fn)`` applied to more ops.
-A shape change in place keeps the numbers and changes how they are viewed: the tensor takes the
-out-of-place result's view of its own memory (and, when grad is recorded, its ``grad_fn``).
+A shape change in place keeps the numbers and changes how they are viewed: the tensor becomes a new
+numpy view of its own memory and, when grad is recorded, the output of a node named as PyTorch's
+in-place overload (UnsqueezeBackward1, TransposeBackward1, ...).
 """
 
 from __future__ import annotations
 
+from glassgrad.autograd.function import Primitive
+from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.ops.inplace import inplace
 from glassgrad.ops.shape import squeeze, t, transpose, unsqueeze
 from glassgrad.ops.trigonometry import acos, acosh, asin, asinh, atan, atan2, atanh, cosh, sinh
@@ -28,19 +31,90 @@ _FUNCTION_FORMS = [
 __all__ = list(_FUNCTION_FORMS)
 
 
-def _reshape_inplace(op):
-    """The in-place form of the shape op ``op``: self becomes ``op(self)``, same memory, new shape."""
-    def method(self, *args, **kwargs):
-        self._check_inplace()
-        out = op(self, *args, **kwargs)
-        self._array = out._array
-        if out.grad_fn is not None:  # self's history continues through the new node (PyTorch rebases)
-            self.grad_fn = out.grad_fn
-        self._vc[0] += 1
-        return self
-    method.__name__ = op.__name__ + "_"
-    method.__doc__ = f"In-place ``{op.__name__}``: changes this tensor's shape and returns it."
-    return method
+class _ViewInPlace(Primitive):
+    """x.unsqueeze_(d) and kin: out = x's numbers seen in a new shape;  ∂L/∂x = g seen back in x's shape.
+
+    ``view(array)`` makes the new view and ``back(g)`` undoes it on a gradient (numpy arrays and Tensors
+    both understand it). PyTorch names the in-place overloads' nodes apart: UnsqueezeBackward1 ..."""
+
+    @staticmethod
+    def forward(ctx, x, view, back):
+        ctx.back = back
+        return view(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.back(g), None, None
+
+
+class UnsqueezeInPlace(_ViewInPlace):
+    node_name = "UnsqueezeBackward1"
+
+
+class SqueezeInPlace(_ViewInPlace):
+    node_name = "SqueezeBackward3"  # squeeze_()
+
+
+class SqueezeDimInPlace(_ViewInPlace):
+    node_name = "SqueezeBackward4"  # squeeze_(dim)
+
+
+class SqueezeDimsInPlace(_ViewInPlace):
+    node_name = "SqueezeBackward5"  # squeeze_((dims,))
+
+
+class TInPlace(_ViewInPlace):
+    node_name = "TBackward1"
+
+
+class TransposeInPlace(_ViewInPlace):
+    node_name = "TransposeBackward1"
+
+
+def _view_inplace(self, node, view, back):
+    """Make ``self`` the new view of its own memory; with grad recorded, its history goes through ``node``."""
+    self._check_inplace()
+    if GRAD_MODE.enabled and self._requires_grad:
+        out = node.apply(self, view, back)
+        self._array, self.grad_fn = out._array, out.grad_fn
+    else:
+        self._array = view(self._array)
+    self._vc[0] += 1
+    return self
+
+
+def _new_shape(self, op, *args) -> tuple:
+    """The shape ``op`` gives (it checks the arguments too), without recording anything."""
+    return tuple(op(Tensor._wrap(self._array), *args).shape)
+
+
+def unsqueeze_(self, dim: int):
+    """In-place ``unsqueeze``: a new dimension of size 1 at ``dim``."""
+    old, new = self._array.shape, _new_shape(self, unsqueeze, dim)
+    return _view_inplace(self, UnsqueezeInPlace, lambda a: a.reshape(new), lambda g: g.reshape(old))
+
+
+def squeeze_(self, dim=None):
+    """In-place ``squeeze``: drop dimensions of size 1 (all, or those in ``dim``)."""
+    old, new = self._array.shape, _new_shape(self, squeeze, dim)
+    node = SqueezeInPlace if dim is None else SqueezeDimsInPlace if isinstance(dim, (tuple, list)) \
+        else SqueezeDimInPlace
+    return _view_inplace(self, node, lambda a: a.reshape(new), lambda g: g.reshape(old))
+
+
+def transpose_(self, dim0: int, dim1: int):
+    """In-place ``transpose``: swap two dimensions."""
+    _new_shape(self, transpose, dim0, dim1)
+    d0, d1 = (self._dim(d) if self._array.ndim else 0 for d in (dim0, dim1))
+    swap = (lambda a: a.swapaxes(d0, d1)) if self._array.ndim else (lambda a: a)
+    return _view_inplace(self, TransposeInPlace, swap, swap)
+
+
+def t_(self):
+    """In-place ``t``: transpose a matrix (a vector or a number stays as it is)."""
+    _new_shape(self, t)
+    swap = (lambda a: a.swapaxes(0, 1)) if self._array.ndim == 2 else (lambda a: a)
+    return _view_inplace(self, TInPlace, swap, swap)
 
 
 def _function_form(name: str):
@@ -94,7 +168,6 @@ _MATH = {
 
 TENSOR_METHODS = {
     **{name + "_": inplace(fn) for name, fn in _MATH.items()},
-    "unsqueeze_": _reshape_inplace(unsqueeze), "squeeze_": _reshape_inplace(squeeze),
-    "t_": _reshape_inplace(t), "transpose_": _reshape_inplace(transpose),
-    "swapaxes_": _reshape_inplace(transpose), "swapdims_": _reshape_inplace(transpose),
+    "unsqueeze_": unsqueeze_, "squeeze_": squeeze_, "t_": t_, "transpose_": transpose_,
+    "swapaxes_": transpose_, "swapdims_": transpose_,
 }

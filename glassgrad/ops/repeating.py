@@ -40,16 +40,17 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # no
     d = input._dim(dim)
     x = input if input._array.ndim else reshape(input, (1,))
     n = x._array.shape[d]
-    if isinstance(repeats, Tensor) and repeats._array.size != 1 or isinstance(repeats, (list, tuple)):
+    if isinstance(repeats, (Tensor, list, tuple)):  # counts, one per slice (or one for all)
         counts = np.asarray(repeats._array if isinstance(repeats, Tensor) else repeats).reshape(-1)
+        counts = np.broadcast_to(counts, (n,)) if counts.size == 1 else counts
         if counts.size != n:
             raise RuntimeError(f"repeats must have the same size as input along dim, but got "
                                f"repeats.size(0) = {counts.size} and input.size({dim}) = {n}")
         if counts.size and counts.min() < 0:
             raise RuntimeError("repeats can not be negative")
         return index_select(x, d, Tensor._wrap(np.repeat(np.arange(n, dtype=np.int64), counts)))
-    k = int(repeats.item() if isinstance(repeats, Tensor) else repeats)
-    if not isinstance(repeats, (numbers.Integral, Tensor)) or k < 0:
+    k = int(repeats)
+    if not isinstance(repeats, numbers.Integral) or k < 0:
         raise RuntimeError("Repeats must be non-negative")
     shape = list(x._array.shape)
     # x[..., i, ...] -> x[..., i, j, ...] for j < k, then merge the two dims: each slice k times in a row

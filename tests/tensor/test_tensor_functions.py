@@ -226,3 +226,19 @@ def test_new_ops_have_pytorchs_grad_fn_names():
     a, b = glassgrad.ones(3, requires_grad=True), torch.ones(3, requires_grad=True)
     assert (type(glassgrad.linalg.cross(a, a).grad_fn).__name__
             == type(torch.linalg.cross(b, b).grad_fn).__name__)
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.unique(T.ones(3, requires_grad=True)),
+    lambda T: T.unique(T.ones(3, 2, requires_grad=True), dim=0),
+    lambda T: T.histogram(T.ones(3, requires_grad=True), bins=2).hist,
+    lambda T: T.bincount(T.tensor([0, 1]), weights=T.ones(2, requires_grad=True)),
+])
+def test_counts_record_a_node_whose_backward_fails_as_pytorchs(call):
+    theirs, ours = call(torch), call(glassgrad)
+    assert type(ours.grad_fn).__name__ == type(theirs.grad_fn).__name__
+    with pytest.raises(Exception) as their_error:
+        theirs.sum().backward()
+    with pytest.raises(type(their_error.value), match=str(their_error.value).replace("(", r"\(")
+                       .replace(")", r"\)")):
+        ours.sum().backward()
