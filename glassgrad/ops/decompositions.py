@@ -2,9 +2,10 @@
 decomposition ``svd`` (and ``svdvals``), and the vector ``cross`` product.
 
 Part III, ops/ reading order: ... linalg, **decompositions**, conv ... (ops/__init__.py lists them
-all). numpy's LAPACK does the factoring; the derivatives are written out below. They need the
-factorisation itself, which numpy can't take of a Tensor, so unlike the elementwise ops these backward
-passes are not differentiated again under ``create_graph=True``.
+all). numpy's LAPACK does the factoring; the derivatives are written out below (the SVD's after
+PyTorch's svd_backward: U, S and Vᵀ are three nodes whose gradients add up to its one). The SVD's need
+the factorisation itself, which numpy can't take of a Tensor, so they are not differentiated again under
+``create_graph=True``; det's and cross's are.
 """
 
 from __future__ import annotations
@@ -108,45 +109,93 @@ _linalg_svd_result = _named("linalg_svd", ["U", "S", "Vh"])
 
 
 class LinalgSvd(Primitive):
-    """S = the singular values of A = U·diag(S)·Vᵀ, in decreasing order;  ∂S/∂A: ∂L/∂A = U·diag(g)·Vᵀ
+    """S = the singular values of A = U·diag(S)·Vᵀ, in decreasing order;  ∂L/∂A = U·diag(g)·Vᵀ
 
     (Each σᵢ = uᵢᵀ A vᵢ, and the singular vectors' own change does not move it to first order.)"""
 
     differentiable_backward = False
 
     @staticmethod
-    def forward(ctx, a):
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+    def forward(ctx, a, factors=None):
+        u, s, vh = factors if factors is not None else np.linalg.svd(a, full_matrices=False)
         ctx.save_for_backward(u, vh)
         return s
 
     @staticmethod
     def backward(ctx, g):
         u, vh = ctx.saved_tensors
-        return (u * np.asarray(g)[..., None, :]) @ vh
+        return (u * np.asarray(g)[..., None, :]) @ vh, None
 
 
-class LinalgSvdVectors(Primitive):
-    """U or Vᵀ of the SVD. Their derivative (which involves 1/(σᵢ² - σⱼ²)) is not written here yet:
-    backward through them is an error, never a silent zero."""
+def _skew_over_gaps(x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """(X - Xᵀ) / E with E_ij = σ_j² - σ_i² (1 on the diagonal, where X - Xᵀ is 0): how a rotation
+    among singular vectors i and j costs 1/(σ_j² - σ_i²)."""
+    s2 = s * s
+    gaps = s2[..., None, :] - s2[..., :, None]
+    k = s.shape[-1]
+    gaps[..., np.arange(k), np.arange(k)] = 1
+    return (x - np.swapaxes(x, -1, -2)) / gaps
+
+
+class LinalgSvdU(Primitive):
+    """U of A = U·diag(S)·Vᵀ (k = min(m, n) columns);  with J = (Uᵀ·g - gᵀ·U) / E  (see _skew_over_gaps):
+    ∂L/∂A = U·(J·diag(S))·Vᵀ + (I - U·Uᵀ)·g·diag(1/S)·Vᵀ   (PyTorch's svd_backward, the U part;
+    only the first k columns of a full U have a gradient, as in PyTorch)"""
 
     node_name = "LinalgSvdBackward0"
+    differentiable_backward = False
 
     @staticmethod
-    def forward(ctx, a, vectors):
-        return vectors
+    def forward(ctx, a, factors, full):
+        u, s, vh = factors
+        ctx.save_for_backward(u, s, vh)
+        return full
 
     @staticmethod
     def backward(ctx, g):
-        raise NotImplementedError("glassgrad: the derivative of the singular vectors U and V of svd is "
-                                  "not implemented; the singular values S have one")
+        u, s, vh = ctx.saved_tensors
+        g = np.asarray(g)[..., :u.shape[-1]]
+        core = _skew_over_gaps(np.swapaxes(u, -1, -2) @ g, s) * s[..., None, :]
+        ga = u @ core @ vh
+        if u.shape[-2] > s.shape[-1]:  # m > k: the part of g outside U's columns
+            g_sinv = g / s[..., None, :]
+            ga = ga + (g_sinv - u @ (np.swapaxes(u, -1, -2) @ g_sinv)) @ vh
+        return ga, None, None
+
+
+class LinalgSvdVh(Primitive):
+    """Vᵀ of A = U·diag(S)·Vᵀ (k rows);  with gV = gᵀ and K = (Vᵀ·gV - gVᵀ·V) / E:
+    ∂L/∂A = U·(diag(S)·K)·Vᵀ + U·diag(1/S)·gVᵀ·(I - V·Vᵀ)   (PyTorch's svd_backward, the V part)"""
+
+    node_name = "LinalgSvdBackward0"
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, factors, full):
+        u, s, vh = factors
+        ctx.save_for_backward(u, s, vh)
+        return full
+
+    @staticmethod
+    def backward(ctx, g):
+        u, s, vh = ctx.saved_tensors
+        g_vh = np.asarray(g)[..., :vh.shape[-2], :]
+        core = s[..., :, None] * _skew_over_gaps(vh @ np.swapaxes(g_vh, -1, -2), s)
+        ga = u @ core @ vh
+        if vh.shape[-1] > s.shape[-1]:  # n > k: the part of g outside V's columns
+            sinv_gvh = g_vh / s[..., :, None]
+            ga = ga + u @ (sinv_gvh - (sinv_gvh @ np.swapaxes(vh, -1, -2)) @ vh)
+        return ga, None, None
 
 
 def _svd(A, full_matrices: bool):  # noqa: N803
     _check_matrices("svd", A._array, square=False)
-    u, _, vh = np.linalg.svd(A._array, full_matrices=full_matrices)
-    return (LinalgSvdVectors.apply(A, u.astype(A._array.dtype)), LinalgSvd.apply(A),
-            LinalgSvdVectors.apply(A, vh.astype(A._array.dtype)))
+    a = A._array
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    k = s.shape[-1]
+    reduced = (u[..., :k], s, vh[..., :k, :])
+    return (LinalgSvdU.apply(A, reduced, u.astype(a.dtype)), LinalgSvd.apply(A, reduced),
+            LinalgSvdVh.apply(A, reduced, vh.astype(a.dtype)))
 
 
 def linalg_svd(A, full_matrices: bool = True, *, driver=None):  # noqa: N803
@@ -166,7 +215,7 @@ def svd(input, some: bool = True, compute_uv: bool = True):  # noqa: A002
 def svdvals(A):  # noqa: N803
     """The singular values of A, in decreasing order."""
     _check_matrices("svdvals", A._array, square=False)
-    return LinalgSvd.apply(A)
+    return LinalgSvd.apply(A, None)
 
 
 # --- the cross product ------------------------------------------------------------------------------------

@@ -185,8 +185,7 @@ def test_svd_factors_and_the_gradient_of_the_singular_values(shape):
     (torch.linalg.svdvals(t) * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), atol=1e-10)
     assert type(s.grad_fn).__name__ == "LinalgSvdBackward0"
-    with pytest.raises(NotImplementedError, match="singular vectors"):
-        u.sum().backward()
+    assert type(u.grad_fn).__name__ == type(vh.grad_fn).__name__ == "LinalgSvdBackward0"
     full = [tuple(t.shape) for t in glassgrad.linalg.svd(glassgrad.tensor(a))]
     assert full == [tuple(t.shape) for t in torch.linalg.svd(torch.tensor(a))]
     reduced = [tuple(t.shape) for t in glassgrad.svd(glassgrad.tensor(a), some=True)]
@@ -242,3 +241,25 @@ def test_counts_record_a_node_whose_backward_fails_as_pytorchs(call):
     with pytest.raises(type(their_error.value), match=str(their_error.value).replace("(", r"\(")
                        .replace(")", r"\)")):
         ours.sum().backward()
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4), (2, 3, 2)])
+@pytest.mark.parametrize("full_matrices", [False, True])
+def test_svd_singular_vectors_have_pytorchs_gradient(shape, full_matrices):
+    """Losses that don't depend on the vectors' arbitrary signs (uᵢ → -uᵢ with vᵢ → -vᵢ)."""
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=shape)
+    k = min(shape[-2:])
+    w = [rng.normal(size=shape[:-2] + (shape[-2], shape[-2] if full_matrices else k)),
+         rng.normal(size=shape[:-2] + (shape[-1] if full_matrices else k, shape[-1])), rng.normal(size=shape)]
+
+    def loss(T, x):
+        u, s, vh = T.linalg.svd(x, full_matrices=full_matrices)
+        first = u[..., :, :1] * vh[..., :1, :]  # u₁v₁ᵀ: sign-free
+        return ((T.tensor(w[0]) * u * u).sum() + (T.tensor(w[1]) * vh * vh).sum()
+                + (T.tensor(w[2]) * first).sum())
+
+    ours, theirs = glassgrad.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    loss(glassgrad, ours).backward()
+    loss(torch, theirs).backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-10)
