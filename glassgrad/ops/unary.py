@@ -1,5 +1,5 @@
-"""Math of one tensor: neg, abs, exp and log, powers and roots, trigonometry, the activations,
-rounding, and clamp.
+"""Math of one tensor: neg, abs, exp and log, powers and roots, sin/cos/tan, the activations,
+rounding, and clamp (sinh, cosh and the inverse functions are next door, in trigonometry.py).
 
 Part III, ops/ reading order: _util, elementwise, **unary**, cast, compare, inplace, then reduce and
 the rest (ops/__init__.py lists them all). The pattern is elementwise.py's:
