@@ -18,30 +18,41 @@ from glassgrad.nn.modules import loss  # noqa: F401
 from glassgrad.nn.modules import module  # noqa: F401
 from glassgrad.nn.modules import normalization  # noqa: F401
 from glassgrad.nn.modules import pooling  # noqa: F401
+from glassgrad.nn.modules import rnn  # noqa: F401
 from glassgrad.nn.modules import sparse  # noqa: F401
+from glassgrad.nn.modules import transformer  # noqa: F401
 from glassgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6,
-                                             SiLU, Sigmoid, Softmax, Softmin, Softplus, Tanh)
-from glassgrad.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d
+                                             SiLU, Sigmoid, Softmax, Softmin, Softplus, Tanh,
+                                             MultiheadAttention)
+from glassgrad.nn.modules.batchnorm import LazyBatchNorm1d, LazyBatchNorm2d, BatchNorm1d, BatchNorm2d
 from glassgrad.nn.modules.container import ModuleDict, ModuleList, ParameterList, Sequential
-from glassgrad.nn.modules.conv import Conv1d, Conv2d
+from glassgrad.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d, LazyConv1d, LazyConv2d
 from glassgrad.nn.modules.dropout import Dropout, Dropout1d, Dropout2d
 from glassgrad.nn.modules.flatten import Flatten, Unflatten
-from glassgrad.nn.modules.linear import Bilinear, Identity, Linear, NonDynamicallyQuantizableLinear
-from glassgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss,
-                                       MSELoss, NLLLoss, SmoothL1Loss)
+from glassgrad.nn.modules.linear import (LazyLinear, Bilinear, Identity, Linear,
+                                         NonDynamicallyQuantizableLinear)
+from glassgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                                       HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from glassgrad.nn.modules.module import Module
 from glassgrad.nn.modules.normalization import LayerNorm
 from glassgrad.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
                                           MaxPool1d, MaxPool2d)
+from glassgrad.nn.modules.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
 from glassgrad.nn.modules.sparse import Embedding
+from glassgrad.nn.modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                                              TransformerEncoder, TransformerEncoderLayer)
 
 __all__ = [
     "ELU", "GELU", "Hardtanh", "LeakyReLU", "LogSoftmax", "Mish", "ReLU", "ReLU6", "SiLU", "Sigmoid",
-    "Softmax", "Softmin", "Softplus", "Tanh", "BatchNorm1d", "BatchNorm2d", "ModuleDict", "ModuleList",
-    "ParameterList", "Sequential", "Conv1d", "Conv2d", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
-    "Unflatten", "Bilinear", "Identity", "Linear", "NonDynamicallyQuantizableLinear", "BCELoss",
-    "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss", "NLLLoss", "SmoothL1Loss",
-    "Module", "LayerNorm", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "MaxPool1d",
-    "MaxPool2d", "Embedding", "activation", "batchnorm", "container", "conv", "dropout", "flatten",
-    "linear", "loss", "module", "normalization", "pooling", "sparse",
+    "Softmax", "Softmin", "Softplus", "Tanh", "MultiheadAttention", "LazyBatchNorm1d", "LazyBatchNorm2d",
+    "BatchNorm1d", "BatchNorm2d", "ModuleDict", "ModuleList", "ParameterList", "Sequential", "Conv1d",
+    "Conv2d", "ConvTranspose2d", "LazyConv1d", "LazyConv2d", "Dropout", "Dropout1d", "Dropout2d", "Flatten",
+    "Unflatten", "LazyLinear", "Bilinear", "Identity", "Linear", "NonDynamicallyQuantizableLinear",
+    "BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss",
+    "MSELoss", "NLLLoss", "SmoothL1Loss", "Module", "LayerNorm", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+    "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN",
+    "RNNBase", "RNNCell", "RNNCellBase", "Embedding", "Transformer", "TransformerDecoder",
+    "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "activation", "batchnorm",
+    "container", "conv", "dropout", "flatten", "linear", "loss", "module", "normalization", "pooling",
+    "rnn", "sparse", "transformer",
 ]

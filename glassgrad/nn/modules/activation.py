@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from glassgrad.nn.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6, SiLU,
                                      Sigmoid, Softmax, Softmin, Softplus, Tanh)
+from glassgrad.nn.attention import MultiheadAttention
 
 __all__ = [
     "ELU", "GELU", "Hardtanh", "LeakyReLU", "LogSoftmax", "Mish", "ReLU", "ReLU6", "SiLU", "Sigmoid",
-    "Softmax", "Softmin", "Softplus", "Tanh",
+    "Softmax", "Softmin", "Softplus", "Tanh", "MultiheadAttention",
 ]

@@ -6,6 +6,7 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 
 from __future__ import annotations
 
+from glassgrad.nn.lazy import LazyLinear
 from glassgrad.nn.linear import Bilinear, Identity, Linear
 
 
@@ -14,4 +15,4 @@ class NonDynamicallyQuantizableLinear(Linear):
     quantization, which glassgrad doesn't have): a ``Linear`` in every other way."""
 
 
-__all__ = ["Bilinear", "Identity", "Linear", "NonDynamicallyQuantizableLinear"]
+__all__ = ["LazyLinear", "Bilinear", "Identity", "Linear", "NonDynamicallyQuantizableLinear"]

@@ -6,10 +6,10 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 
 from __future__ import annotations
 
-from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
-                               NLLLoss, SmoothL1Loss, _Loss, _WeightedLoss)
+from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+                               HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss, _Loss, _WeightedLoss)
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss", "MSELoss", "NLLLoss",
-    "SmoothL1Loss", "_Loss", "_WeightedLoss",
+    "BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss",
+    "MSELoss", "NLLLoss", "SmoothL1Loss", "_Loss", "_WeightedLoss",
 ]

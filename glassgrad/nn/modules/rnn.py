@@ -1,0 +1,11 @@
+"""``nn.modules.rnn`` — ``torch.nn.modules.rnn``: PyTorch's path, glassgrad's classes.
+
+Part III, nn chapter: only names; each class is defined (and explained) in the file it is imported
+from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_globals lists).
+"""
+
+from __future__ import annotations
+
+from glassgrad.nn.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
+
+__all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]

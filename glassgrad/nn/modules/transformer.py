@@ -1,0 +1,15 @@
+"""``nn.modules.transformer`` — ``torch.nn.modules.transformer``: PyTorch's path, glassgrad's classes.
+
+Part III, nn chapter: only names; each class is defined (and explained) in the file it is imported
+from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_globals lists).
+"""
+
+from __future__ import annotations
+
+from glassgrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                                      TransformerEncoder, TransformerEncoderLayer)
+
+__all__ = [
+    "Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerEncoderLayer",
+]
