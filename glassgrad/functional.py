@@ -9,7 +9,9 @@ that glassgrad has. The same functions are ``glassgrad.einsum`` etc. at the top 
 
 from __future__ import annotations
 
+from glassgrad.ops.counting import unique
 from glassgrad.ops.joining import atleast_1d, atleast_2d, atleast_3d, split
 from glassgrad.ops.linalg import einsum, norm
+from glassgrad.ops.repeating import meshgrid
 
-__all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "einsum", "norm", "split"]
+__all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "einsum", "meshgrid", "norm", "split", "unique"]
