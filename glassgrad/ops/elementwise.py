@@ -319,6 +319,7 @@ class PowScalarTensor(Pow):
     numbers_are_inputs = False
 
 
+@torch_keywords(out="cast")
 def add(input, other, *, alpha=1):  # noqa: A002
     """input + alpha · other"""
     if alpha != 1:
@@ -328,6 +329,7 @@ def add(input, other, *, alpha=1):  # noqa: A002
     return _binary("add", Add, input, other)
 
 
+@torch_keywords(out="cast")
 def sub(input, other, *, alpha=1):  # noqa: A002
     """input - alpha · other"""
     if alpha != 1:
@@ -337,10 +339,12 @@ def sub(input, other, *, alpha=1):  # noqa: A002
     return _binary("sub", Sub, input, other)
 
 
+@torch_keywords(out="cast")
 def mul(input, other):  # noqa: A002
     return _binary("mul", Mul, input, other)
 
 
+@torch_keywords(out="cast")
 def div(input, other, *, rounding_mode=None):  # noqa: A002
     """input / other; ``rounding_mode`` None (true division), "trunc" or "floor"."""
     if rounding_mode is None:
@@ -363,6 +367,7 @@ def fmod(input, other):  # noqa: A002
     return _binary("fmod", Fmod if isinstance(other, Tensor) else FmodScalar, input, other)
 
 
+@torch_keywords(out="cast")
 def pow(input, exponent):  # noqa: A001, A002
     """inputᵉˣᵖᵒⁿᵉⁿᵗ; either may be a tensor."""
     if not isinstance(exponent, Tensor):
@@ -527,9 +532,11 @@ def zeros_like_shape(t: Tensor) -> Tensor:
 
 
 TENSOR_METHODS = {
-    "__add__": add, "__radd__": add, "__sub__": sub, "__rsub__": rsub, "__mul__": mul, "__rmul__": mul,
-    "__truediv__": div, "__floordiv__": floor_divide, "__rfloordiv__": _rop(floor_divide),
-    "__mod__": remainder, "__rmod__": _rop(remainder), "__pow__": pow, "__rpow__": _rop(pow),
+    # operators take no keywords: they call the functions under torch_keywords' wrapper directly
+    "__add__": add.__wrapped__, "__radd__": add.__wrapped__, "__sub__": sub.__wrapped__, "__rsub__": rsub,
+    "__mul__": mul.__wrapped__, "__rmul__": mul.__wrapped__, "__truediv__": div.__wrapped__,
+    "__floordiv__": floor_divide, "__rfloordiv__": _rop(floor_divide),
+    "__mod__": remainder, "__rmod__": _rop(remainder), "__pow__": pow.__wrapped__, "__rpow__": _rop(pow),
     "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
     "true_divide": div, "floor_divide": floor_divide, "remainder": remainder, "fmod": fmod, "pow": pow,
     "maximum": maximum, "minimum": minimum, "lerp": lerp,

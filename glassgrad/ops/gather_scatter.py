@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 
 from glassgrad.autograd.function import Primitive
+from glassgrad.ops._util import torch_keywords
 from glassgrad.ops.indexing import _index_tensor, _inplace
 from glassgrad.ops.joining import embed
 from glassgrad.ops.reduce import return_types
@@ -170,6 +171,7 @@ def _as_1d(src):
     return Reshape.apply(src, (1,)) if isinstance(src, Tensor) and src._array.ndim == 0 else src
 
 
+@torch_keywords
 def gather(input, dim: int, index, *, sparse_grad: bool = False):  # noqa: A002
     """out[i][j][k] = input[i][index[i][j][k]][k] for dim = 1 (out has index's shape)."""
     idx = _index_tensor(index, "gather")
@@ -179,6 +181,7 @@ def gather(input, dim: int, index, *, sparse_grad: bool = False):  # noqa: A002
     return Gather.apply(input, d, idx)
 
 
+@torch_keywords
 def take_along_dim(input, indices, dim=None):  # noqa: A002
     """numpy's take_along_axis: like gather, but index and input broadcast against each other."""
     idx = _index_tensor(indices, "take_along_dim")
@@ -203,6 +206,7 @@ def _scatter_src(input, src, op: str):  # noqa: A002
     raise TypeError(f"{op}(): src must be a Tensor or a number, got {type(src).__name__}")
 
 
+@torch_keywords
 def scatter_add(input, dim: int, index, src):  # noqa: A002
     """out = input, then out[i][index[i][j][k]][k] += src[i][j][k] for dim = 1 (repeats add up)."""
     idx = _index_tensor(index, "scatter_add")
@@ -215,6 +219,7 @@ def scatter_add(input, dim: int, index, src):  # noqa: A002
     return ScatterAdd.apply(input, d, idx, src)
 
 
+@torch_keywords
 def scatter(input, dim: int, index, src=None, value=None, *, reduce=None):  # noqa: A002
     """out = input, then out[i][index[i][j][k]][k] = src[i][j][k] (or ``value``) for dim = 1.
 
@@ -258,6 +263,7 @@ def _argsort(a: np.ndarray, d: int, descending: bool) -> np.ndarray:
     return n - 1 - np.flip(np.argsort(np.flip(a, d), axis=d, kind="stable"), d)
 
 
+@torch_keywords
 def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
     """(values, indices) sorted along ``dim``; values = gather(input, dim, indices), so the gradient
     goes back to where each value came from."""
@@ -267,6 +273,7 @@ def sort(input, dim: int = -1, descending: bool = False, stable: bool = False): 
     return _sort_result(Sort.apply(input, d, order), Tensor._wrap(order))
 
 
+@torch_keywords
 def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False):  # noqa: A002
     """The indices that sort ``input`` along ``dim``."""
     if input._array.ndim == 0:
@@ -279,6 +286,7 @@ def msort(input):  # noqa: A002
     return sort(input, 0).values
 
 
+@torch_keywords
 def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
     """The k largest (or smallest) elements along ``dim`` and their indices; values differentiable."""
     a = input._array

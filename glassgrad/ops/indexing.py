@@ -22,7 +22,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.autograd.grad_mode import GRAD_MODE
-from glassgrad.ops._util import normalize_index, unbroadcast
+from glassgrad.ops._util import normalize_index, torch_keywords, unbroadcast
 from glassgrad.ops.inplace import CopySlices, IndexPut, record_view, record_write, view_positions
 from glassgrad.ops.joining import Select, Slice
 from glassgrad.ops.shape import Expand, Reshape
@@ -401,6 +401,7 @@ def _record_setitem(self, first, key: tuple, advanced: bool, value) -> None:
     record_write(self, places, value, op, self_places=mine)
 
 
+@torch_keywords
 def index_select(input, dim: int, index):  # noqa: A002
     """The slices input[..., index[i], ...] along ``dim``, in order (repeats allowed)."""
     a = index._array if isinstance(index, Tensor) else np.asarray(index)
@@ -415,6 +416,7 @@ def index_select(input, dim: int, index):  # noqa: A002
     return IndexSelect.apply(input, (slice(None),) * d + (a.reshape(-1),))
 
 
+@torch_keywords
 def index_add(input, dim: int, index, source, *, alpha=1):  # noqa: A002
     """out = input;  out[..., index[i], ...] += alpha · source[..., i, ...] (repeats add up)."""
     a = _index_tensor(index, "index_add_", IndexError).reshape(-1)
@@ -432,6 +434,7 @@ def index_add(input, dim: int, index, source, *, alpha=1):  # noqa: A002
     return IndexAdd.apply(input, d, a, source, alpha)
 
 
+@torch_keywords
 def index_fill(input, dim: int, index, value):  # noqa: A002
     """out = input with the slices at ``index`` along ``dim`` set to ``value``."""
     a = _index_tensor(index, "index_fill_", IndexError).reshape(-1)

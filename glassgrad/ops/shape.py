@@ -18,7 +18,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
-from glassgrad.ops._util import normalize_dims, unbroadcast
+from glassgrad.ops._util import normalize_dims, torch_keywords, unbroadcast
 from glassgrad.tensor import Tensor
 
 __all__ = [
@@ -351,6 +351,7 @@ def unflatten(input, dim: int, sizes):  # noqa: A002
     return Reshape.apply(input, shape[:d] + sizes + shape[d + 1:])
 
 
+@torch_keywords
 def squeeze(input, dim=None):  # noqa: A002
     """Drop size-1 dimensions (all, or those in ``dim``); naming a dim whose size isn't 1 is a no-op."""
     shape = input._array.shape
@@ -362,6 +363,7 @@ def squeeze(input, dim=None):  # noqa: A002
     return (SqueezeDim if one else SqueezeDims).apply(input, new)
 
 
+@torch_keywords
 def unsqueeze(input, dim: int):  # noqa: A002
     """Insert a size-1 dimension at ``dim`` (counted in the *output*, so -1 appends)."""
     shape = input._array.shape
