@@ -11,6 +11,7 @@ the factorisation itself, which numpy can't take of a Tensor, so they are not di
 from __future__ import annotations
 
 import collections
+import warnings
 
 import numpy as np
 
@@ -254,8 +255,13 @@ def linalg_cross(input, other, *, dim: int = -1):  # noqa: A002
 
 
 def cross(input, other, dim=None):  # noqa: A002
-    """torch.cross: as linalg.cross, except that without ``dim`` it takes the first dim of length 3."""
+    """torch.cross: as linalg.cross, except that without ``dim`` it takes the first dim of length 3
+    (and warns, as PyTorch, that this default will change)."""
     if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass "
+                      "the dim explicitly or simply use torch.linalg.cross.\nThe default value of dim will "
+                      "change to agree with that of linalg.cross in a future release.", UserWarning,
+                      stacklevel=2)
         dim = next((i for i, n in enumerate(input._array.shape) if n == 3), -1)
     return linalg_cross(input, other, dim=dim)
 

@@ -263,3 +263,13 @@ def test_svd_singular_vectors_have_pytorchs_gradient(shape, full_matrices):
     loss(glassgrad, ours).backward()
     loss(torch, theirs).backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-10)
+
+
+def test_cross_without_dim_takes_the_first_dim_of_length_3_and_warns():
+    a, b = np.random.default_rng(3).normal(size=(2, 2, 3, 3))
+    with pytest.warns(UserWarning, match="Using torch.cross without specifying the dim arg is deprecated"):
+        ours = glassgrad.cross(glassgrad.tensor(a), glassgrad.tensor(b))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = torch.cross(torch.tensor(a), torch.tensor(b))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=1e-12)
