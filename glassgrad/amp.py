@@ -71,7 +71,7 @@ class autocast:  # noqa: N801 - PyTorch's name
                 warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.",
                               stacklevel=2)
                 enabled = False
-            elif self.fast_dtype is not None and self.fast_dtype != dtypes.float16:
+            elif self.fast_dtype is not None and self.fast_dtype not in (dtypes.float16, dtypes.bfloat16):
                 warnings.warn(f"In {name} autocast, but the target dtype is not supported. Disabling "
                               f"autocast.\n{name} Autocast only supports dtypes of torch.bfloat16, "
                               "torch.float16 currently.", stacklevel=2)

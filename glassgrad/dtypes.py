@@ -12,7 +12,7 @@ import numpy as np
 
 __all__ = [
     "dtype", "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
-    "short", "int32", "int", "int64", "long", "bool", "get_default_dtype", "set_default_dtype",
+    "short", "int32", "int", "int64", "long", "bool", "bfloat16", "get_default_dtype", "set_default_dtype",
 ]
 
 
@@ -45,6 +45,18 @@ int32 = int = dtype("int32", np.int32)  # noqa: A001
 int64 = long = dtype("int64", np.int64)
 bool = dtype("bool", np.bool_)  # noqa: A001
 
+
+class _NameOnly(dtype):
+    """A PyTorch dtype glassgrad can name but not store (numpy has no such type): programs that only
+    pick it for a GPU path (``dtype=torch.bfloat16 if cuda else ...``) run; making a tensor of it is
+    refused by ``to_dtype`` with a clear error."""
+
+    def __init__(self, name: str) -> None:  # noqa: D107 - no numpy dtype behind it
+        self.name, self.numpy, self.is_floating_point, self.is_signed, self.itemsize = name, None, True, True, 2
+
+
+bfloat16 = _NameOnly("bfloat16")
+
 _ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
 _BY_NUMPY = {d.numpy: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
@@ -73,6 +85,9 @@ def set_default_dtype(d: dtype) -> None:
 def to_dtype(d) -> dtype:
     """Accept a glassgrad dtype, a numpy dtype or type, a name ('float32') or a Python type."""
     if isinstance(d, dtype):
+        if d.numpy is None:
+            raise TypeError(f"glassgrad has no {d.name} tensors (numpy has no such type): use float32, "
+                            "or float16 for half the memory")
         return d
     if d is builtins_float:
         return _default[0]

@@ -442,3 +442,20 @@ def test_pytorch_module_paths_import_under_run_as_torch(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["glassgrad", "glassgrad.backends.cudnn", "glassgrad.cuda.amp", "True"]
+
+
+def test_module_cuda_fails_as_pytorch_without_cuda():
+    for lib in (glassgrad, torch):
+        with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+            lib.nn.Linear(2, 2).cuda()
+        with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is available"):
+            lib.nn.Linear(2, 2).cuda(0)
+
+
+def test_bfloat16_can_be_named_but_not_stored():
+    # nanoGPT picks `torch.bfloat16 if cuda ... else torch.float16` at the top: the name must exist
+    assert repr(glassgrad.bfloat16) == "glassgrad.bfloat16" and glassgrad.bfloat16.is_floating_point
+    with pytest.raises(TypeError, match="no bfloat16 tensors"):
+        glassgrad.zeros(2, dtype=glassgrad.bfloat16)
+    with pytest.raises(TypeError, match="no bfloat16 tensors"):
+        glassgrad.ones(2).to(glassgrad.bfloat16)

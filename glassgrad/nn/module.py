@@ -418,7 +418,10 @@ class Module:
         return self
 
     def cuda(self, device=None) -> "Module":
-        raise RuntimeError("glassgrad runs on the CPU only: there is no CUDA device")
+        """As PyTorch built without CUDA: an AssertionError (a device index: no accelerator)."""
+        if device is not None and not isinstance(device, str):
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        raise AssertionError("Torch not compiled with CUDA enabled")
 
     # --- saving and loading ------------------------------------------------------------------------------
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
