@@ -460,3 +460,24 @@ def test_distributed_sampler_is_single_process_by_default():
     s.set_epoch(1)
     assert sorted(list(s)) == list(range(6))
     assert list(gd.DistributedSampler(range(6), shuffle=False)) == list(range(6))
+
+
+def test_stack_dataset_like_torch():
+    X, y = data(6)
+    for lib, m in ((gg, gd), (torch, tud)):
+        a, b = m.TensorDataset(lib.tensor(X)), lib.tensor(y)
+        tup, dic = m.StackDataset(a, b), m.StackDataset(x=a, y=b)
+        assert len(tup) == len(dic) == 6
+        assert isinstance(tup[2], tuple) and len(tup[2]) == 2 and set(dic[2]) == {"x", "y"}
+    ours = list(gd.DataLoader(gd.StackDataset(x=gg.tensor(X), y=gg.tensor(y)), batch_size=4))
+    theirs = list(tud.DataLoader(tud.StackDataset(x=torch.tensor(X), y=torch.tensor(y)), batch_size=4))
+    for o, t in zip(ours, theirs):
+        assert o.keys() == t.keys()
+        for k in o:
+            np.testing.assert_array_equal(o[k].numpy(), t[k].numpy())
+    for args, kwargs in (((), {}), ((range(2),), {"b": range(2)}), ((range(2), range(3)), {})):
+        with pytest.raises(ValueError) as theirs_err:
+            tud.StackDataset(*args, **kwargs)
+        with pytest.raises(ValueError) as ours_err:
+            gd.StackDataset(*args, **kwargs)
+        assert str(ours_err.value) == str(theirs_err.value)

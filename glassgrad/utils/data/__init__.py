@@ -16,14 +16,14 @@ reproducible), so the orders differ from PyTorch's for the same seed, as all gla
 from glassgrad.utils.data import _utils  # noqa: F401  (torch.utils.data._utils.collate)
 from glassgrad.utils.data.dataloader import (DataLoader, default_collate, default_convert,
                                              get_worker_info)
-from glassgrad.utils.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, Subset,
-                                          TensorDataset, random_split)
+from glassgrad.utils.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset,
+                                          StackDataset, Subset, TensorDataset, random_split)
 from glassgrad.utils.data.distributed import DistributedSampler
 from glassgrad.utils.data.sampler import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                                           SubsetRandomSampler, WeightedRandomSampler)
 
 __all__ = [
-    "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset",
+    "Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Subset", "ConcatDataset", "ChainDataset",
     "random_split", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
     "WeightedRandomSampler", "BatchSampler", "DistributedSampler", "DataLoader", "default_collate",
     "default_convert", "get_worker_info",
