@@ -61,3 +61,31 @@ def test_any_torch_submodule_is_glassgrads_own_module_and_glassgrads_extras_are_
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_run_as_torch_finds_a_module_beside_the_script(tmp_path):
+    (tmp_path / "model.py").write_text("import torch\nnet = torch.nn.Linear(2, 1)\n")
+    (tmp_path / "main.py").write_text("from model import net\nprint(type(net).__module__)\n")
+    out = subprocess.run([sys.executable, "-m", "glassgrad.as_torch", str(tmp_path / "main.py")],
+                         capture_output=True, text=True, env=ENV, cwd="/")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "glassgrad.nn.linear"
+
+
+def test_torchs_module_paths_name_glassgrads_classes():
+    import glassgrad.functional
+    import glassgrad.nn.modules
+    import torch.functional
+    import torch.nn.modules
+
+    # every nn.modules submodule PyTorch has that glassgrad mirrors names the very class nn exports
+    for sub in ("linear", "conv", "activation", "loss", "container", "rnn", "transformer", "batchnorm",
+                "dropout", "sparse", "pooling", "normalization", "flatten", "module"):
+        ours = getattr(glassgrad.nn.modules, sub)
+        theirs = getattr(torch.nn.modules, sub)
+        shared = [n for n in ours.__all__ if hasattr(theirs, n)]
+        assert shared, sub
+        for name in shared:
+            cls = getattr(ours, name)
+            assert getattr(glassgrad.nn, name, cls) is cls, f"nn.modules.{sub}.{name}"
+    assert set(glassgrad.functional.__all__) <= set(torch.functional.__all__)

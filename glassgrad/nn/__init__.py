@@ -35,7 +35,8 @@ from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, 
                                HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 
 from glassgrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
-from glassgrad.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from glassgrad.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+                                  MaxPool2d)
 from glassgrad.nn.attention import MultiheadAttention
 from glassgrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                       TransformerEncoder, TransformerEncoderLayer)
@@ -44,6 +45,7 @@ from glassgrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, Laz
                              LazyModuleMixin)
 from glassgrad.nn import parallel  # noqa: F401  (torch.nn.parallel)
 from glassgrad.nn.parallel import DataParallel
+from glassgrad.nn import modules  # noqa: F401,E402  (torch.nn.modules.linear.Linear ...: PyTorch's paths)
 
 __all__ = [
     "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "Identity",
@@ -58,5 +60,5 @@ __all__ = [
     "TransformerEncoderLayer", "TransformerDecoderLayer",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
     "LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
-    "parallel", "DataParallel",
+    "parallel", "DataParallel", "modules", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
 ]

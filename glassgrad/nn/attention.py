@@ -27,18 +27,13 @@ import numpy as np
 from glassgrad import creation
 from glassgrad.nn import functional as F
 from glassgrad.nn import init
-from glassgrad.nn.linear import Linear
+from glassgrad.nn.linear import NonDynamicallyQuantizableLinear
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
 from glassgrad.ops.joining import cat
 from glassgrad.tensor import Tensor
 
 __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear", "multi_head_attention_forward"]
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """A plain Linear under another name: PyTorch gives MultiheadAttention's ``out_proj`` this class
-    (it keeps quantisation tools away from it), and ``print(model)`` shows the name."""
 
 
 def _canonical_mask(mask, mask_name: str, target_dtype, other=None, other_name: str = ""):

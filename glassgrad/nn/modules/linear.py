@@ -7,12 +7,7 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 from __future__ import annotations
 
 from glassgrad.nn.lazy import LazyLinear
-from glassgrad.nn.linear import Bilinear, Identity, Linear
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """PyTorch's name for the ``Linear`` inside ``MultiheadAttention`` (it only matters to PyTorch's
-    quantization, which glassgrad doesn't have): a ``Linear`` in every other way."""
+from glassgrad.nn.linear import Bilinear, Identity, Linear, NonDynamicallyQuantizableLinear
 
 
 __all__ = ["LazyLinear", "Bilinear", "Identity", "Linear", "NonDynamicallyQuantizableLinear"]
