@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassgrad import dtypes
+
 _DEFAULT_DTYPES = ("float32", "int64", "bool")
 
 
@@ -68,7 +70,7 @@ def format_tensor(t) -> str:
     if array.size == 0 and array.ndim > 1:
         extras.append(f"size={tuple(array.shape)}")
     if array.dtype.name not in _DEFAULT_DTYPES or array.size == 0 and array.dtype.name != "float32":
-        extras.append(f"dtype=glassgrad.{array.dtype.name}")
+        extras.append(f"dtype={dtypes.SHOWN_AS}.{array.dtype.name}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:

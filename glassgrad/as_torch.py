@@ -22,6 +22,7 @@ import runpy
 import sys
 
 import glassgrad
+from glassgrad import dtypes
 import glassgrad.autograd
 import glassgrad.linalg
 import glassgrad.nn
@@ -52,7 +53,8 @@ MODULES = {
 
 
 # glassgrad's own parts, which PyTorch doesn't have: ``import torch.explain`` must fail as it would.
-NOT_TORCH = ("explain", "studio", "scalar", "manual", "cli", "as_torch", "datasets", "interop", "graph")
+NOT_TORCH = ("explain", "studio", "scalar", "manual", "cli", "as_torch", "datasets", "interop", "graph",
+             "devices", "creation", "dtypes", "tensor", "ops")
 
 
 class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -90,6 +92,7 @@ class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def install() -> None:
     """Make ``import torch`` (and any ``torch.X`` glassgrad has) import glassgrad."""
     sys.modules.update(MODULES)
+    dtypes.SHOWN_AS = "torch"  # reprs print torch.float32, torch.Size([2]): what the program prints on PyTorch
     if not any(isinstance(f, TorchFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, TorchFinder())
 

@@ -471,7 +471,7 @@ class _LegacyTensorType(type):
         return isinstance(obj, Tensor) and obj._array.dtype == cls.dtype.numpy
 
     def __repr__(cls) -> str:
-        return f"<class 'glassgrad.{cls.__name__}'>"
+        return f"<class '{dtypes.SHOWN_AS}.{cls.__name__}'>"
 
 
 def _legacy_type(name: str, dtype: dtypes.dtype):

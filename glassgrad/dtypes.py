@@ -16,6 +16,11 @@ __all__ = [
 ]
 
 
+# The package name printed in reprs (``glassgrad.float32``, ``glassgrad.Size([2])``). ``glassgrad run-as-torch``
+# sets it to "torch", so a PyTorch program prints exactly what it prints on PyTorch.
+SHOWN_AS = "glassgrad"
+
+
 class dtype:  # noqa: N801 - PyTorch's name
     """A tensor element type: ``glassgrad.float32`` and friends. ``.numpy`` is the numpy dtype."""
 
@@ -29,7 +34,7 @@ class dtype:  # noqa: N801 - PyTorch's name
         self.itemsize = self.numpy.itemsize
 
     def __repr__(self) -> str:
-        return f"glassgrad.{self.name}"
+        return f"{SHOWN_AS}.{self.name}"
 
     def __reduce__(self):  # copy/deepcopy keep the singleton
         return (to_dtype, (self.name,))

@@ -442,7 +442,7 @@ class Size(tuple):
     """A tensor's shape: a tuple that prints as ``glassgrad.Size([2, 3])``."""
 
     def __repr__(self) -> str:
-        return f"glassgrad.Size({list(self)})"
+        return f"{dtypes.SHOWN_AS}.Size({list(self)})"
 
     def numel(self) -> int:
         return int(np.prod(self, dtype=np.int64))

@@ -89,3 +89,18 @@ def test_torchs_module_paths_name_glassgrads_classes():
             cls = getattr(ours, name)
             assert getattr(glassgrad.nn, name, cls) is cls, f"nn.modules.{sub}.{name}"
     assert set(glassgrad.functional.__all__) <= set(torch.functional.__all__)
+
+
+def test_run_as_torch_prints_what_pytorch_prints(tmp_path):
+    script = tmp_path / "show.py"
+    script.write_text("\n".join([
+        "import torch",
+        "x = torch.arange(6.0, dtype=torch.float64).reshape(2, 3)",
+        "print(x.shape, x.dtype, x.int(), x.max(1), torch.float16)",
+        "print(torch.nn.ParameterList([torch.nn.Parameter(torch.ones(2))]))",
+    ]))
+    ours = subprocess.run([sys.executable, "-m", "glassgrad.as_torch", str(script)], capture_output=True,
+                          text=True, env=ENV)
+    theirs = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=ENV)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == theirs.stdout

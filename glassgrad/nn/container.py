@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 
+from glassgrad import dtypes
 from glassgrad.nn.module import Module, _addindent
 from glassgrad.nn.parameter import Parameter
 
@@ -256,7 +257,7 @@ class ParameterList(Module):
         lines = []
         for i, p in enumerate(self):
             size = "x".join(str(s) for s in p.size())
-            lines.append(f"  ({i}): Parameter containing: [glassgrad.{p.dtype.name} of size {size}]")
+            lines.append(f"  ({i}): Parameter containing: [{dtypes.SHOWN_AS}.{p.dtype.name} of size {size}]")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

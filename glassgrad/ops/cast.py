@@ -84,7 +84,7 @@ def type_as(self, other):
 def _type(self, dtype=None):
     """With no argument, PyTorch's type name ('glassgrad.FloatTensor'); with a dtype, a cast."""
     if dtype is None:
-        return f"glassgrad.{dtypes.TORCH_NAMES[self._array.dtype.name]}Tensor"
+        return f"{dtypes.SHOWN_AS}.{dtypes.TORCH_NAMES[self._array.dtype.name]}Tensor"
     return to(self, dtype)
 
 

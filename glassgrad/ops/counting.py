@@ -15,6 +15,7 @@ import numbers
 
 import numpy as np
 
+from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.ops.reduce import return_types
 from glassgrad.tensor import Tensor
@@ -146,7 +147,7 @@ class _HistogramResult(collections.namedtuple("histogram", ["hist", "bin_edges"]
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"glassgrad.return_types.histogram(\nhist={self.hist!r},\nbin_edges={self.bin_edges!r})"
+        return f"{dtypes.SHOWN_AS}.return_types.histogram(\nhist={self.hist!r},\nbin_edges={self.bin_edges!r})"
 
 
 _HistogramResult.__name__ = _HistogramResult.__qualname__ = "histogram"

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.ops._util import unbroadcast
 from glassgrad.ops.reduce import return_types
@@ -99,7 +100,7 @@ def _named(name: str, fields: list):
 
     def __repr__(self) -> str:
         parts = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
-        return f"glassgrad.return_types.{name}(\n{parts})"
+        return f"{dtypes.SHOWN_AS}.return_types.{name}(\n{parts})"
     cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "glassgrad.return_types"})
     setattr(return_types, name, cls)  # beside max, min, sort ... (reduce.py's namespace)
     return cls

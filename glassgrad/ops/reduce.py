@@ -107,7 +107,7 @@ def _return_type(name: str):
     base = collections.namedtuple(name, ["values", "indices"])
 
     def __repr__(self) -> str:
-        return f"glassgrad.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+        return f"{dtypes.SHOWN_AS}.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
     cls = type(name, (base,), {"__slots__": (), "__repr__": __repr__,
                                "__module__": "glassgrad.return_types"})
     return cls
