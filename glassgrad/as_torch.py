@@ -75,8 +75,8 @@ class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return name if found is not None else None
 
     def find_spec(self, fullname, path=None, target=None):
-        if not fullname.startswith("torch."):
-            return None
+        if not fullname.startswith("torch.") or sys.modules.get("torch") is not glassgrad:
+            return None  # the real PyTorch is loaded in this process: leave its imports alone
         name = self._glassgrad_name(fullname)
         if name is None:  # otherwise Python would look in glassgrad's folder and load a second copy
             raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+import glassgrad
 from glassgrad.cli import main
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -121,6 +122,10 @@ def test_run_as_torch(tmp_path, monkeypatch, capsys):
         else:
             monkeypatch.delitem(sys.modules, name, raising=False)
     monkeypatch.setattr(sys, "argv", list(sys.argv))
+    # install() also adds a finder, puts the script's folder on sys.path and prints "torch." in reprs
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(glassgrad.dtypes, "SHOWN_AS", glassgrad.dtypes.SHOWN_AS)
     script = tmp_path / "script.py"
     script.write_text("import sys\nimport torch\nimport torch.nn as nn\n"
                       "x = torch.tensor([1.0, 2.0], requires_grad=True)\n(x * x).sum().backward()\n"
