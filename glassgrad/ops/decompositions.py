@@ -139,12 +139,11 @@ def _skew_over_gaps(x: np.ndarray, s: np.ndarray) -> np.ndarray:
     return (x - np.swapaxes(x, -1, -2)) / gaps
 
 
-class LinalgSvdU(Primitive):
-    """U of A = U·diag(S)·Vᵀ (k = min(m, n) columns);  with J = (Uᵀ·g - gᵀ·U) / E  (see _skew_over_gaps):
-    ∂L/∂A = U·(J·diag(S))·Vᵀ + (I - U·Uᵀ)·g·diag(1/S)·Vᵀ   (PyTorch's svd_backward, the U part;
-    only the first k columns of a full U have a gradient, as in PyTorch)"""
+class _SvdFactor(Primitive):
+    """U or Vᵀ of one SVD: forward hands back the factor already computed (``full``) and keeps the
+    reduced factors for backward; the two subclasses differ only in their backward (each names its
+    node: a node name is never inherited)."""
 
-    node_name = "LinalgSvdBackward0"
     differentiable_backward = False
 
     @staticmethod
@@ -152,6 +151,14 @@ class LinalgSvdU(Primitive):
         u, s, vh = factors
         ctx.save_for_backward(u, s, vh)
         return full
+
+
+class LinalgSvdU(_SvdFactor):
+    """U of A = U·diag(S)·Vᵀ (k = min(m, n) columns);  with J = (Uᵀ·g - gᵀ·U) / E  (see _skew_over_gaps):
+    ∂L/∂A = U·(J·diag(S))·Vᵀ + (I - U·Uᵀ)·g·diag(1/S)·Vᵀ   (PyTorch's svd_backward, the U part;
+    only the first k columns of a full U have a gradient, as in PyTorch)"""
+
+    node_name = "LinalgSvdBackward0"
 
     @staticmethod
     def backward(ctx, g):
@@ -165,18 +172,11 @@ class LinalgSvdU(Primitive):
         return ga, None, None
 
 
-class LinalgSvdVh(Primitive):
+class LinalgSvdVh(_SvdFactor):
     """Vᵀ of A = U·diag(S)·Vᵀ (k rows);  with gV = gᵀ and K = (Vᵀ·gV - gVᵀ·V) / E:
     ∂L/∂A = U·(diag(S)·K)·Vᵀ + U·diag(1/S)·gVᵀ·(I - V·Vᵀ)   (PyTorch's svd_backward, the V part)"""
 
     node_name = "LinalgSvdBackward0"
-    differentiable_backward = False
-
-    @staticmethod
-    def forward(ctx, a, factors, full):
-        u, s, vh = factors
-        ctx.save_for_backward(u, s, vh)
-        return full
 
     @staticmethod
     def backward(ctx, g):
