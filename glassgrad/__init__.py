@@ -30,11 +30,13 @@ from glassgrad.dtypes import (bfloat16, bool, double, dtype, float, float16, flo
                               set_default_dtype, short, uint8)
 from glassgrad.tensor import Size, Tensor, device
 from glassgrad.devices import get_default_device, set_default_device
+from glassgrad import random  # noqa: F401  (as torch.random: fork_rng and the generator's state)
+from glassgrad.random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+                              set_rng_state)
 from glassgrad.creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, zeros_like,
                                 ones_like, full_like, empty_like, rand_like, randn_like, randint_like,
                                 arange, linspace, eye, rand, randn, randint, randperm, normal, bernoulli,
-                                multinomial, manual_seed, seed, initial_seed, Generator, default_generator,
-                                get_rng_state, set_rng_state, FloatTensor, DoubleTensor, HalfTensor,
+                                multinomial, FloatTensor, DoubleTensor, HalfTensor,
                                 LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor)
 from glassgrad import ops  # noqa: F401  (importing it attaches every family's methods to Tensor)
 from glassgrad.ops.elementwise import (add, sub, subtract, mul, multiply, div, divide,  # noqa: A004

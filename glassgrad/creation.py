@@ -2,9 +2,9 @@
 
 Part III. Same names, arguments and defaults as PyTorch: floats become float32 unless told otherwise,
 Python ints become int64, and every function takes ``dtype=`` and ``requires_grad=``. Random numbers
-come from one global generator (``manual_seed(s)`` resets it: same seed, same numbers) or from a
-``Generator`` you pass. They are numpy's PCG64 streams, so they differ from PyTorch's numbers for the
-same seed; the distributions are the same.
+come from one global generator (``manual_seed(s)`` resets it) or from a ``Generator`` you pass, and they
+are PyTorch's own numbers: random.py is its mt19937 generator and sampling.py its recipes, so the same
+seed prints the same tensors in both.
 
 Also here, because they make tensors: ``out=`` (writing a result into a given tensor; the factories and
 the ops share ``write_out``), ``Tensor.new_zeros`` and its kin, and the legacy typed constructors
@@ -20,16 +20,15 @@ import warnings
 
 import numpy as np
 
-from glassgrad import dtypes
+from glassgrad import dtypes, sampling
 from glassgrad.autograd.grad_mode import GRAD_MODE
-from glassgrad.devices import check_device_available, check_generator_device, default_device
+from glassgrad.devices import check_device_available, default_device
 from glassgrad.tensor import Size, Tensor, to_array
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange", "linspace", "eye",
-    "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "manual_seed", "seed",
-    "initial_seed", "Generator", "default_generator", "get_rng_state", "set_rng_state",
+    "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
     "ByteTensor", "BoolTensor", "write_out", "refuse_out_with_grad",
 ]
@@ -241,79 +240,39 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
 
 
 # --- random numbers ----------------------------------------------------------------------------------
-class Generator:
-    """A source of random numbers, as ``torch.Generator``: ``g = Generator().manual_seed(0)``."""
-
-    def __init__(self, device="cpu") -> None:
-        check_generator_device(device)
-        self._seed = 67280421310721  # PyTorch's default initial seed
-        self._rng = np.random.default_rng(self._seed)
-
-    def manual_seed(self, seed: int) -> "Generator":
-        if not isinstance(seed, numbers.Integral):
-            raise TypeError(f"manual_seed expected an int, got {type(seed).__name__}")
-        self._seed = builtins.int(seed)
-        self._rng = np.random.default_rng(self._seed & 0xFFFF_FFFF_FFFF_FFFF)
-        return self
-
-    def seed(self) -> int:
-        self.manual_seed(builtins.int(np.random.SeedSequence().entropy) & 0xFFFF_FFFF_FFFF_FFFF)
-        return self._seed
-
-    def initial_seed(self) -> int:
-        return self._seed
-
-    def get_state(self) -> dict:
-        return self._rng.bit_generator.state
-
-    def set_state(self, state: dict) -> None:
-        self._rng.bit_generator.state = state
+# The generator lives in random.py and the recipes in sampling.py; these factories only make the empty
+# tensor of the right shape and dtype and ask for its numbers, as PyTorch's do (torch.rand is
+# empty(...).uniform_(), torch.randn is empty(...).normal_()).
+_NOT_FLOAT = {"rand": "\"check_uniform_bounds\" not implemented for '{dtype}'",
+              "randn": "\"normal_kernel_cpu\" not implemented for '{dtype}'"}
 
 
-default_generator = Generator()
-
-
-def manual_seed(seed: int) -> Generator:
-    """Reset the global generator: the same seed gives the same numbers."""
-    return default_generator.manual_seed(seed)
-
-
-def seed() -> int:
-    return default_generator.seed()
-
-
-def initial_seed() -> int:
-    return default_generator.initial_seed()
-
-
-def get_rng_state() -> dict:
-    return default_generator.get_state()
-
-
-def set_rng_state(state: dict) -> None:
-    default_generator.set_state(state)
-
-
-def _rng(generator: Generator | None) -> np.random.Generator:
-    return (generator or default_generator)._rng
+def _random_target(name: str, shape: tuple, dtype) -> np.ndarray:
+    """The empty array a random factory fills: floating point (the default dtype unless told)."""
+    np_dtype = _float_dtype(dtype)
+    if np_dtype.kind != "f":
+        raise RuntimeError(_NOT_FLOAT[name].format(dtype=dtypes.TORCH_NAMES.get(np_dtype.name, np_dtype.name)))
+    return np.empty(shape, np_dtype)
 
 
 @_factory_out("rand")
 def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False
          ) -> Tensor:
-    """Uniform on [0, 1)."""
+    """Uniform on [0, 1): the low 24 bits of one 32-bit word per float32 (53 of two words per float64)."""
     _check_device(device)
-    shape = _shape(sizes, size, "rand")
-    return _new(_rng(generator).random(shape).astype(_float_dtype(dtype)), requires_grad)
+    gen = sampling.generator_or_default(generator)
+    target = _random_target("rand", _shape(sizes, size, "rand"), dtype)
+    return _new(sampling.uniform(gen, target), requires_grad)
 
 
 @_factory_out("randn")
 def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False
           ) -> Tensor:
-    """Standard normal."""
+    """Standard normal, by Box–Muller: pairs of uniforms become pairs of normals (sampling.normal)."""
     _check_device(device)
-    shape = _shape(sizes, size, "randn")
-    return _new(_rng(generator).standard_normal(shape).astype(_float_dtype(dtype)), requires_grad)
+    gen = sampling.generator_or_default(generator)
+    target = _random_target("randn", _shape(sizes, size, "randn"), dtype)
+    return _new(sampling.normal(gen, target), requires_grad)
 
 
 @_factory_out("randint")
@@ -329,15 +288,25 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    dtype = dtypes.to_dtype(dtype).numpy if dtype is not None else np.int64
-    return _new(_rng(generator).integers(low, high, _shape((size,))).astype(dtype), requires_grad)
+    target = np.empty(_shape((size,)), dtypes.to_dtype(dtype).numpy if dtype is not None else np.int64)
+    values = sampling.random_from_to(sampling.generator_or_default(generator), target, builtins.int(low),
+                                     builtins.int(high))
+    return _new(values, requires_grad)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A random permutation of 0..n-1."""
+    """A random permutation of 0..n-1, by PyTorch's Fisher–Yates shuffle."""
     _check_device(device)
-    dtype = dtypes.to_dtype(dtype).numpy if dtype is not None else np.int64
-    return _new(_rng(generator).permutation(n).astype(dtype), requires_grad)
+    if not isinstance(n, numbers.Integral) or isinstance(n, builtins.bool):
+        raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    dtype = dtypes.to_dtype(dtype).numpy if dtype is not None else np.dtype(np.int64)
+    if dtype.kind == "f" and n > 2 ** (np.finfo(dtype).nmant + 1):
+        raise RuntimeError(f"n cannot be greater than {2 ** (np.finfo(dtype).nmant + 1)} for "
+                           f"{dtypes.TORCH_NAMES.get(dtype.name, dtype.name)} type.")
+    perm = sampling.randperm(sampling.generator_or_default(generator), builtins.int(n))
+    return _new(perm.astype(dtype), requires_grad)
 
 
 def rand_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
@@ -352,45 +321,79 @@ def randint_like(input: Tensor, low, high=None, *, dtype=None) -> Tensor:  # noq
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device="cpu")
 
 
+def _check_std(std) -> None:
+    if isinstance(std, Tensor):
+        if std._array.size and (std._array < 0).any():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+    elif std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+
+
 @_factory_out("normal")
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
     """Samples from N(mean, std²); mean and std may be numbers or tensors (broadcast).
 
-    ``normal(0., 1., size)`` with numbers takes ``dtype=`` and ``requires_grad=`` like the other
-    factories; with a tensor mean or std the result has that tensor's dtype."""
+    With a tensor argument PyTorch draws N(0, 1) (N(0, std) for a number std) in that tensor's dtype and
+    then multiplies by std and adds mean, two rounded steps, which we repeat. ``normal(0., 1., size)``
+    with numbers takes ``dtype=`` and ``requires_grad=`` like the other factories."""
     _check_device(device)
-    m = mean._array if isinstance(mean, Tensor) else mean
-    s = std._array if isinstance(std, Tensor) else std
-    shape = _shape((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
-    sample = _rng(generator).normal(m, s, shape)
-    if dtype is None:
-        dtype = next((t._array.dtype for t in (mean, std) if isinstance(t, Tensor)),
-                     dtypes.get_default_dtype().numpy)
-    else:
-        dtype = dtypes.to_dtype(dtype).numpy
-    return _new(np.asarray(sample, dtype=dtype), requires_grad)
+    gen = sampling.generator_or_default(generator)
+    _check_std(std)
+    if not isinstance(mean, Tensor) and not isinstance(std, Tensor):
+        if size is None:
+            raise TypeError("normal() missing required argument 'size' when mean and std are numbers")
+        target = _random_target("randn", _shape((size,)), dtype)
+        return _new(sampling.normal(gen, target, mean, std), requires_grad)
+    m = mean._array if isinstance(mean, Tensor) else None
+    s = std._array if isinstance(std, Tensor) else None
+    out_dtype = (m if m is not None else s).dtype
+    shape = np.broadcast_shapes(*(a.shape for a in (m, s) if a is not None))
+    if s is None:                                   # normal(Tensor mean, float std)
+        sample = sampling.normal(gen, np.empty(shape, out_dtype), 0.0, std)
+    else:                                           # std a tensor: N(0, 1) · std
+        sample = sampling.normal(gen, np.empty(shape, out_dtype)) * s.astype(out_dtype, copy=False)
+    sample = sample + (m if m is not None else np.asarray(mean, out_dtype))
+    return _new(np.asarray(sample, out_dtype), requires_grad)
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
-    """1 with probability ``input`` (or ``p``), else 0, elementwise."""
-    prob = p if p is not None else input._array
-    sample = _rng(generator).random(input._array.shape) < prob
-    return Tensor._wrap(sample.astype(input._array.dtype))
+    """1 with probability ``input`` (or the number ``p``), else 0, elementwise, in input's dtype."""
+    gen = sampling.generator_or_default(generator)
+    if p is not None:
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        return Tensor._wrap(sampling.bernoulli_scalar(gen, np.empty_like(input._array), p))
+    probs = input._array
+    if probs.dtype.kind != "f":
+        raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
+                                  f"'{dtypes.TORCH_NAMES.get(probs.dtype.name, probs.dtype.name)}'")
+    if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    return Tensor._wrap(sampling.bernoulli_tensor(gen, np.empty_like(probs), probs))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
                 generator=None) -> Tensor:
-    """Indices drawn with probabilities proportional to the rows of ``input``."""
-    probs = np.atleast_2d(input._array.astype(np.float64))
-    if (probs < 0).any() or not np.isfinite(probs).all():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    rng = _rng(generator)
-    rows = [rng.choice(probs.shape[1], num_samples, replace=replacement, p=row / row.sum())
-            for row in probs]
-    out = np.array(rows, dtype=np.int64)
-    return Tensor._wrap(out if input._array.ndim == 2 else out[0])
-
+    """Indices drawn with probabilities proportional to the rows of ``input`` (1-d or 2-d)."""
+    probs = input._array
+    if probs.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if probs.dtype.kind != "f":
+        raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
+                           f"{dtypes.TORCH_NAMES.get(probs.dtype.name, probs.dtype.name)}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > probs.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    rows = np.atleast_2d(probs)
+    if rows.size:
+        if not np.isfinite(rows).all() or (rows < 0).any():
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if (rows.sum(axis=-1) == 0).any():
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    out = sampling.multinomial(sampling.generator_or_default(generator), rows, num_samples, replacement)
+    return Tensor._wrap(out if probs.ndim == 2 else out[0])
 
 
 # --- Tensor.new_*: a new tensor with this tensor's dtype (and device) ---------------------------------

@@ -65,6 +65,8 @@ LAYERS = {
     "glassgrad._format": 19,              # how a Tensor prints
     "glassgrad.devices": 19.5,            # torch.device and the default device; tensor.py imports it
     "glassgrad.tensor": 20,
+    "glassgrad.random": 20.5,             # the generator: PyTorch's mt19937 (its state is a uint8 tensor)
+    "glassgrad.sampling": 20.6,           # PyTorch's recipes from the generator's words to numbers
     # creation.py (tensor, zeros, randn, manual_seed, ...) imports only tensor and dtypes: it is DESIGN's
     # "turning data into a Tensor lives here too", so it shares tensor's floor, just above it; that lets
     # every layer above (ops, nn, datasets, utils) build tensors with it.

@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from glassgrad import creation
+from glassgrad import creation, sampling
 from glassgrad.autograd.function import NO_CONTEXT, Primitive
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.nn._erf import erf as _erf
@@ -330,12 +330,8 @@ def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):  # noqa: A002
 
 # --- dropout: y = x·m, m = 0 (probability p) or 1/(1 − p); a multiplication, so grad_x = g·m ------------
 def _dropout_mask(shape, p: float, dtype) -> np.ndarray:
-    rng = creation.default_generator._rng  # manual_seed(s) reproduces the masks
-    if p == 1.0:
-        return np.zeros(shape, dtype)
-    draw = rng.random(shape, dtype=dtype if dtype in (np.float32, np.float64) else np.float64)
-    keep = draw >= p
-    return keep.astype(dtype) * np.asarray(1.0 / (1.0 - p), dtype)
+    """PyTorch's mask from the global generator: after manual_seed(s), the same zeros as PyTorch's."""
+    return sampling.dropout_mask(sampling.default_generator, shape, p, dtype)
 
 
 def _check_p(p) -> None:

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from glassgrad import creation
+from glassgrad import creation, sampling
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.ops import elementwise as _ew
 from glassgrad.ops.indexing import masked_fill
@@ -44,12 +44,7 @@ def _dropout(x: Tensor, p: float) -> Tensor:
     functional.py imports this file, so this file cannot import functional.py's dropout)."""
     if p == 0.0:
         return x
-    a = x._array
-    if p == 1.0:
-        mask = np.zeros(a.shape, a.dtype)
-    else:
-        keep = creation.default_generator._rng.random(a.shape, dtype=a.dtype) >= p
-        mask = keep.astype(a.dtype) * np.asarray(1.0 / (1.0 - p), a.dtype)
+    mask = sampling.dropout_mask(sampling.default_generator, x._array.shape, p, x._array.dtype)
     return _ew.mul(x, Tensor._wrap(mask))
 
 

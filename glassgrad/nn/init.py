@@ -8,8 +8,9 @@ same scale through many layers:
     kaiming (He):     Var(W) = gain²/fan                      gain² = 2 for ReLU
 
 A uniform distribution on [−a, a] has variance a²/3, hence the √3 in the uniform bounds. Every
-function writes in place under ``no_grad`` and uses glassgrad's global generator (or ``generator``),
-so ``manual_seed`` reproduces a model's initial weights.
+function writes in place under ``no_grad`` and draws from glassgrad's global generator (or
+``generator``) with PyTorch's recipes, so after ``manual_seed(s)`` a model's initial weights are
+PyTorch's, bit for bit.
 """
 
 from __future__ import annotations
@@ -21,15 +22,12 @@ import warnings
 import numpy as np
 
 from glassgrad import creation
+from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
            "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
            "orthogonal_"]
-
-
-def _rng(generator) -> np.random.Generator:
-    return (generator or creation.default_generator)._rng
 
 
 def _write(tensor: Tensor, values) -> Tensor:
@@ -91,25 +89,66 @@ def _empty(tensor: Tensor) -> bool:
     return False
 
 
+def _check(tensor) -> Tensor:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(tensor).__name__}")
+    return tensor
+
+
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
-    """Fill with U(a, b)."""
-    return _write(tensor, _rng(generator).uniform(a, b, tensor.shape))
+    """Fill with U(a, b): ``tensor.uniform_(a, b)`` without recording it, PyTorch's numbers."""
+    with no_grad():
+        return _check(tensor).uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
-    """Fill with N(mean, std²)."""
-    return _write(tensor, _rng(generator).normal(mean, std, tensor.shape))
+    """Fill with N(mean, std²): ``tensor.normal_(mean, std)`` without recording it."""
+    with no_grad():
+        return _check(tensor).normal_(mean, std, generator=generator)
+
+
+def _erfinv(y: np.ndarray) -> np.ndarray:
+    """The inverse error function in double: a rational first guess, then Newton steps on erf."""
+    y = np.asarray(y, np.float64)
+    x = np.empty_like(y)
+    central = np.abs(y) <= 0.7
+    z = y * y
+    x[central] = (y * (((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899) /
+                  ((((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1.0)
+                  )[central]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.sqrt(-np.log((1.0 - np.abs(y)) / 2.0))
+        tail = np.copysign(((1.641345311 * t + 3.429567803) * t - 1.624906493) * t - 1.970840454, y) / (
+            (1.637067800 * t + 3.543889200) * t + 1.0)
+    x[~central] = tail[~central]
+    erf = np.vectorize(math.erf, otypes=[np.float64])
+    for _ in range(3):
+        finite = np.isfinite(x)
+        step = (erf(np.where(finite, x, 0.0)) - y) / (2.0 / math.sqrt(math.pi) * np.exp(-x * x))
+        x = np.where(finite, x - step, x)
+    x[np.abs(y) == 1] = np.copysign(np.inf, y[np.abs(y) == 1])
+    x[np.abs(y) > 1] = np.nan
+    return x
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None) -> Tensor:
-    """Fill with N(mean, std²) restricted to [a, b] (redrawing the values that fall outside)."""
-    rng = _rng(generator)
-    values = rng.normal(mean, std, tensor.shape)
-    bad = (values < a) | (values > b)
-    while bad.any():
-        values[bad] = rng.normal(mean, std, int(bad.sum()))
-        bad = (values < a) | (values > b)
+    """Fill with N(mean, std²) restricted to [a, b], PyTorch's way: a uniform on [2Φ(a)-1, 2Φ(b)-1]
+    (Φ the normal CDF) through the inverse error function, scaled, shifted and clamped.
+
+    The uniforms are PyTorch's; its erfinv runs in float32 with the C library's erff and expf, which numpy
+    cannot call, so in float32 a value may differ from PyTorch's in the last bit or two."""
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of "
+                      "values may be incorrect.", stacklevel=2)
+    low, high = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
+    uniform_(tensor, 2 * low - 1, 2 * high - 1, generator)
+    array = tensor._array
+    values = _erfinv(array).astype(array.dtype) * array.dtype.type(std * math.sqrt(2.0))
+    values = np.clip(values + array.dtype.type(mean), a, b)
     return _write(tensor, values)
 
 
@@ -175,7 +214,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
+    flat = normal_(creation.empty(rows, cols, dtype=tensor.dtype), 0.0, 1.0, generator)._array
+    flat = flat.astype(np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)

@@ -3,8 +3,9 @@
 in a model's initialisation).
 
 Part III, ops/ reading order: ... linalg, conv, pool, **random** (ops/__init__.py lists them all). The
-numbers come from creation.py's generators (the global one, or the ``generator=`` passed), the same
-streams ``torch.randn`` draws from here. Arguments, defaults and error messages are PyTorch's.
+numbers come from the global generator (or the ``generator=`` passed) by PyTorch's recipes
+(sampling.py), so ``w.normal_()`` after ``manual_seed(s)`` holds PyTorch's numbers. Arguments, defaults
+and error messages are PyTorch's.
 
 A fill forgets the old values, so ∂out/∂x = 0: on a tensor with a history PyTorch records the fill
 (NormalBackward0, ...) and its gradient is zero; so do we. On a leaf that requires grad it is an error
@@ -19,7 +20,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.autograd.grad_mode import GRAD_MODE
-from glassgrad.creation import _rng
+from glassgrad import sampling
 from glassgrad.tensor import Tensor
 
 __all__ = ["normal_", "uniform_", "exponential_", "bernoulli_", "random_", "cauchy_", "log_normal_",
@@ -70,6 +71,10 @@ class Geometric(_Fill):
     pass
 
 
+def _gen(generator):
+    return sampling.generator_or_default(generator)
+
+
 def _write(self: Tensor, fill, sample: np.ndarray) -> Tensor:
     """Write ``sample`` into ``self`` (recording ``fill`` when self has a history), bump its version."""
     self._check_inplace()
@@ -99,7 +104,7 @@ def normal_(self, mean=0, std=1, *, generator=None):
     _float_only(self, "\"normal_kernel_cpu\" not implemented for '{dtype}'")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _write(self, Normal, _rng(generator).normal(mean, std, self._array.shape))
+    return _write(self, Normal, sampling.normal(_gen(generator), self._array, mean, std))
 
 
 def uniform_(self, a=0, b=1, *, generator=None):
@@ -107,7 +112,7 @@ def uniform_(self, a=0, b=1, *, generator=None):
     _float_only(self, "\"check_uniform_bounds\" not implemented for '{dtype}'")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    return _write(self, Uniform, _rng(generator).uniform(a, b, self._array.shape))
+    return _write(self, Uniform, sampling.uniform(_gen(generator), self._array, a, b))
 
 
 def exponential_(self, lambd=1, *, generator=None):
@@ -116,24 +121,20 @@ def exponential_(self, lambd=1, *, generator=None):
                       "be a floating point but you specified {dtype}", RuntimeError)
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _write(self, Exponential, _rng(generator).exponential(1 / lambd, self._array.shape))
+    return _write(self, Exponential, sampling.exponential(_gen(generator), self._array, lambd))
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability ``p`` (a number, or a tensor broadcast to this shape), else 0."""
-    prob = p._array if isinstance(p, Tensor) else p
-    if not isinstance(p, Tensor) and not 0 <= p <= 1:
+    gen = _gen(generator)
+    if isinstance(p, Tensor):
+        probs = p._array
+        if probs.size and not ((probs >= 0) & (probs <= 1)).all():
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        return _write(self, Bernoulli, sampling.bernoulli_tensor(gen, self._array, probs))
+    if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-    sample = _rng(generator).random(self._array.shape) < np.broadcast_to(prob, self._array.shape)
-    return _write(self, Bernoulli, sample)
-
-
-def _random_top(dtype: np.dtype) -> int:
-    """random_()'s default end (exclusive): every integer the dtype holds exactly, up to 2^(mantissa bits
-    + 1) for floats."""
-    if dtype.kind == "f":
-        return 2 ** (np.finfo(dtype).nmant + 1) + 1
-    return 2 if dtype.kind == "b" else int(np.iinfo(dtype).max) + 1
+    return _write(self, Bernoulli, sampling.bernoulli_scalar(gen, self._array, p))
 
 
 def random_(self, from_=0, to=None, *, generator=None):
@@ -141,34 +142,33 @@ def random_(self, from_=0, to=None, *, generator=None):
     every integer the dtype represents exactly."""
     if to is None and from_ != 0:
         from_, to = 0, from_
-    if to is None:
-        to = _random_top(self._array.dtype)
+    if to is None:  # every integer the dtype holds: its own recipe, with no modulus but the dtype's
+        return _write(self, Random, sampling.random_full(_gen(generator), self._array))
     if not (isinstance(from_, numbers.Integral) and isinstance(to, numbers.Integral)):
         raise TypeError("random_(): from and to must be integers")
     if from_ >= to:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
-    return _write(self, Random, _rng(generator).integers(from_, to, self._array.shape, dtype=np.int64,
-                                                         endpoint=False))
+    return _write(self, Random, sampling.random_from_to(_gen(generator), self._array, int(from_), int(to)))
 
 
 def cauchy_(self, median=0, sigma=1, *, generator=None):
     """Fill with samples of the Cauchy distribution: median + σ·tan(π(u - ½)), u uniform."""
     _float_only(self, "Cauchy distribution is a continuous probability distribution. dtype must be a "
                       "floating point but you specified {dtype}", RuntimeError)
-    return _write(self, Cauchy, median + sigma * _rng(generator).standard_cauchy(self._array.shape))
+    return _write(self, Cauchy, sampling.cauchy(_gen(generator), self._array, median, sigma))
 
 
 def log_normal_(self, mean=1, std=2, *, generator=None):
     """Fill with exp of samples of N(mean, std²)."""
     _float_only(self, "\"log_normal_cpu\" not implemented for '{dtype}'")
-    return _write(self, LogNormal, _rng(generator).lognormal(mean, std, self._array.shape))
+    return _write(self, LogNormal, sampling.log_normal(_gen(generator), self._array, mean, std))
 
 
 def geometric_(self, p, *, generator=None):
     """Fill with the number of Bernoulli(p) trials up to and including the first success (1, 2, ...)."""
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
-    return _write(self, Geometric, _rng(generator).geometric(p, self._array.shape))
+    return _write(self, Geometric, sampling.geometric(_gen(generator), self._array, p))
 
 
 TENSOR_METHODS = {

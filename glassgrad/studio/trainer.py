@@ -120,9 +120,9 @@ class Run:
         sizes = [self.nin] + list(c["hidden"]) + [self.nout]
         # nn.Linear draws its initial weights from the global generator; put it back as it was, then draw
         # again from this run's own generator, in the same order Linear.reset_parameters does.
-        saved = creation.get_rng_state()
+        saved = glassgrad.get_rng_state()
         self.linears = [nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]
-        creation.set_rng_state(saved)
+        glassgrad.set_rng_state(saved)
         for lin in self.linears:
             init.kaiming_uniform_(lin.weight, a=math.sqrt(5), generator=self.generator)
             bound = 1 / math.sqrt(lin.in_features)

@@ -12,6 +12,9 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
+
+from glassgrad import sampling
 from glassgrad.tensor import Tensor
 from glassgrad.utils.data._utils.collate import default_collate, default_convert
 from glassgrad.utils.data.dataset import IterableDataset, TensorDataset
@@ -180,6 +183,10 @@ class _LoaderIter:
     def __init__(self, loader: DataLoader, batches) -> None:
         self._loader = loader
         self._batches = batches
+        # PyTorch draws each pass's base seed (for worker processes) from the loader's generator as the
+        # pass begins, even with no workers; drawing it too keeps the global stream in step with PyTorch's.
+        generator = sampling.generator_or_default(loader.generator)
+        self._base_seed = int(sampling.random_full(generator, np.empty((), np.int64)))
 
     def __iter__(self) -> "_LoaderIter":
         return self

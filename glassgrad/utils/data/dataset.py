@@ -15,7 +15,7 @@ import numbers
 import warnings
 
 from glassgrad import creation
-from glassgrad.creation import default_generator
+from glassgrad.random import Generator, default_generator
 from glassgrad.tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset",

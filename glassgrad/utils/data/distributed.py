@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from glassgrad import creation
+from glassgrad.random import Generator
 from glassgrad.utils.data.sampler import Sampler
 
 __all__ = ["DistributedSampler"]
@@ -49,7 +50,7 @@ class DistributedSampler(Sampler):
 
     def __iter__(self):
         if self.shuffle:  # every process draws the same permutation: the seed is shared
-            g = creation.Generator().manual_seed(self.seed + self.epoch)
+            g = Generator().manual_seed(self.seed + self.epoch)
             indices = creation.randperm(len(self.dataset), generator=g)._array.tolist()
         else:
             indices = list(range(len(self.dataset)))

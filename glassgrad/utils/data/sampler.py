@@ -21,8 +21,8 @@ import itertools
 
 import numpy as np
 
-from glassgrad import creation, dtypes
-from glassgrad.creation import default_generator
+from glassgrad import creation, dtypes, sampling
+from glassgrad.random import Generator, default_generator
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler",
            "WeightedRandomSampler"]
@@ -84,8 +84,9 @@ class RandomSampler(Sampler):
     def _epoch_generator(self):
         if self.generator is not None:
             return self.generator
-        seed = int(creation.randint(0, 2 ** 63 - 1, (1,), generator=default_generator).item())
-        return creation.Generator().manual_seed(seed)
+        # PyTorch: int(torch.empty((), dtype=torch.int64).random_().item()), from the global generator
+        seed = int(sampling.random_full(default_generator, np.empty((), np.int64)))
+        return Generator().manual_seed(seed)
 
     def _index_chunks(self):
         """The epoch's indices as numpy arrays, drawn only when asked for (a generator)."""
