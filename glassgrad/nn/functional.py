@@ -356,7 +356,7 @@ def _feature_dropout(input, p, training, inplace, min_dim: int, name: str):  # n
     if not training or p == 0.0:
         return input
     shape = input._array.shape
-    if input.dim() == min_dim:  # unbatched (C, H, W): one mask value per channel
+    if min_dim is not None and input.dim() == min_dim:  # unbatched (C, L): one mask value per channel
         mask_shape = shape[:1] + (1,) * (len(shape) - 1)
     else:
         mask_shape = shape[:2] + (1,) * (len(shape) - 2)
@@ -370,5 +370,14 @@ def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
 
 
 def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
-    """Zero whole channels (feature maps) of (N, C, H, W) input."""
-    return _feature_dropout(input, p, training, inplace, 3, "dropout2d")
+    """Zero whole channels (feature maps) of (N, C, H, W) input.
+
+    A 3-D input is read as (N, C, L), one mask value per (sample, channel), as PyTorch still reads it
+    (with the same warning): so the masks, and the random numbers drawn, stay PyTorch's."""
+    if isinstance(input, Tensor) and input.dim() == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a "
+                      "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
+                      "please switch to using dropout1d instead.", stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, None, "dropout2d")
