@@ -144,6 +144,17 @@ def test_05_training_loop_learns_and_matches_its_torch_twin():
     np.testing.assert_allclose(twin["final_predictions"], r["final_predictions"], atol=1e-10)
 
 
+def test_05_twin_prints_the_same_losses():
+    """What each prints, not only what it returns: every printed loss, and the final predictions line."""
+    pytest.importorskip("torch")
+    ours, theirs = run_lesson("05_training_loop")[1], run_lesson("05_training_loop_torch")[1]
+    our_rows = re.findall(r"^ *(\d+) +(\S+e[+-]\d+) ", ours, flags=re.M)  # the table: step, loss, predictions
+    their_rows = re.findall(r"^step +(\d+) +loss (\S+)$", theirs, flags=re.M)
+    assert len(our_rows) >= 4 and our_rows == their_rows
+    after = re.findall(r"^after training: .*$", ours, flags=re.M)
+    assert len(after) == 1 and after == re.findall(r"^after training: .*$", theirs, flags=re.M)
+
+
 # ---- 6. pitfalls ----
 
 def test_06_forgetting_zero_grad_accumulates_exactly():
@@ -230,6 +241,20 @@ def test_08_hand_gradients_equal_autograd_and_pytorch():
     for name in ["W1", "b1", "W2", "b2", "X"]:
         np.testing.assert_allclose(twin[name], r["by_hand"][name], rtol=1e-12, atol=1e-14, err_msg=name)
     assert twin["loss"] == pytest.approx(r["by_hand"]["loss"], rel=1e-14)
+
+
+def test_08_twin_prints_the_same_numbers():
+    """The same loss line's number, the same largest entries, the same printed ∂E/∂W1 matrix."""
+    pytest.importorskip("torch")
+    ours, theirs = run_lesson("08_backprop_matrices")[1], run_lesson("08_backprop_matrices_torch")[1]
+    our_loss = re.search(r"loss: by hand (\S+), autograd (\S+)$", ours, flags=re.M)
+    their_loss = re.search(r"PyTorch \S+: loss (\S+)$", theirs, flags=re.M)
+    assert our_loss[1] == our_loss[2] == their_loss[1]
+    our_largest = re.findall(r"^(∂E/∂\w+) +\((.*?)\) +(\S+) ", ours, flags=re.M)
+    their_largest = re.findall(r"^ +(∂E/∂\w+) shape \((.*?)\), largest \|entry\| (\S+)$", theirs, flags=re.M)
+    assert len(our_largest) == 5 and our_largest == their_largest
+    matrix = r"∂E/∂W1(?: by hand)?:\n(\[\[.*?\]\])"
+    assert re.search(matrix, ours, flags=re.S)[1] == re.search(matrix, theirs, flags=re.S)[1]
 
 
 # ---- 9. XOR and MNIST by hand ----
