@@ -247,12 +247,12 @@ _NOT_FLOAT = {"rand": "\"check_uniform_bounds\" not implemented for '{dtype}'",
               "randn": "\"normal_kernel_cpu\" not implemented for '{dtype}'"}
 
 
-def _random_target(name: str, shape: tuple, dtype) -> np.ndarray:
-    """The empty array a random factory fills: floating point (the default dtype unless told)."""
+def _random_target(name: str, shape: tuple, dtype) -> sampling.Blank:
+    """What a random factory makes: floating point (the default dtype unless told)."""
     np_dtype = _float_dtype(dtype)
     if np_dtype.kind != "f":
         raise RuntimeError(_NOT_FLOAT[name].format(dtype=dtypes.TORCH_NAMES.get(np_dtype.name, np_dtype.name)))
-    return np.empty(shape, np_dtype)
+    return sampling.Blank(shape, np_dtype)
 
 
 @_factory_out("rand")
@@ -288,7 +288,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    target = np.empty(_shape((size,)), dtypes.to_dtype(dtype).numpy if dtype is not None else np.int64)
+    target = sampling.Blank(_shape((size,)), dtypes.to_dtype(dtype).numpy if dtype is not None else np.int64)
     values = sampling.random_from_to(sampling.generator_or_default(generator), target, builtins.int(low),
                                      builtins.int(high))
     return _new(values, requires_grad)
@@ -350,9 +350,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     out_dtype = (m if m is not None else s).dtype
     shape = np.broadcast_shapes(*(a.shape for a in (m, s) if a is not None))
     if s is None:                                   # normal(Tensor mean, float std)
-        sample = sampling.normal(gen, np.empty(shape, out_dtype), 0.0, std)
+        sample = sampling.normal(gen, sampling.Blank(shape, out_dtype), 0.0, std)
     else:                                           # std a tensor: N(0, 1) · std
-        sample = sampling.normal(gen, np.empty(shape, out_dtype)) * s.astype(out_dtype, copy=False)
+        sample = sampling.normal(gen, sampling.Blank(shape, out_dtype)) * s.astype(out_dtype, copy=False)
     sample = sample + (m if m is not None else np.asarray(mean, out_dtype))
     return _new(np.asarray(sample, out_dtype), requires_grad)
 
@@ -363,14 +363,14 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
     if p is not None:
         if not 0 <= p <= 1:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-        return Tensor._wrap(sampling.bernoulli_scalar(gen, np.empty_like(input._array), p))
+        return Tensor._wrap(sampling.bernoulli_scalar(gen, sampling.Blank(input.shape, input._array.dtype), p))
     probs = input._array
     if probs.dtype.kind != "f":
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
                                   f"'{dtypes.TORCH_NAMES.get(probs.dtype.name, probs.dtype.name)}'")
     if probs.size and not ((probs >= 0) & (probs <= 1)).all():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    return Tensor._wrap(sampling.bernoulli_tensor(gen, np.empty_like(probs), probs))
+    return Tensor._wrap(sampling.bernoulli_tensor(gen, sampling.Blank(probs.shape, probs.dtype), probs))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002

@@ -63,6 +63,7 @@ class Generator:
         check_generator_device(device)
         self.device = _device("cpu")
         self._bits = np.random.MT19937()
+        self._draw = np.random.Generator(self._bits)  # for its uint32 output: one word per number
         self.manual_seed(DEFAULT_SEED)
 
     # --- seeding ----------------------------------------------------------------------------------
@@ -94,16 +95,18 @@ class Generator:
 
     # --- the raw stream ---------------------------------------------------------------------------
     def words(self, n: int) -> np.ndarray:
-        """The next ``n`` 32-bit outputs (PyTorch's ``random()``), as uint64."""
+        """The next ``n`` 32-bit outputs (PyTorch's ``random()``), as a fresh uint32 array.
+
+        (numpy's full-range uint32 integers are the engine's words themselves, one each, in order.)"""
         if n <= 0:
-            return np.zeros(0, np.uint64)
+            return np.zeros(0, np.uint32)
         self._fresh = False
-        return self._bits.random_raw(n)
+        return self._draw.integers(0, 1 << 32, size=n, dtype=np.uint32)
 
     def words64(self, n: int) -> np.ndarray:
         """The next ``n`` 64-bit outputs (PyTorch's ``random64()``): two words, the first one high."""
         w = self.words(2 * n)
-        return (w[0::2] << np.uint64(32)) | w[1::2]
+        return (w[0::2].astype(np.uint64) << np.uint64(32)) | w[1::2]
 
     # --- state ------------------------------------------------------------------------------------
     def get_state(self) -> Tensor:

@@ -32,6 +32,7 @@ Two details make the numbers bit-exact rather than merely close:
 
 from __future__ import annotations
 
+import functools
 import math
 import platform
 
@@ -39,13 +40,14 @@ import numpy as np
 
 from glassgrad.random import Generator, default_generator
 
-__all__ = ["generator_or_default", "fill_order", "uniform", "normal", "random_from_to", "random_full",
+__all__ = ["Blank", "generator_or_default", "fill_order", "uniform", "normal", "random_from_to", "random_full",
            "randperm", "multinomial", "bernoulli_tensor", "bernoulli_scalar", "dropout_mask", "exponential", "geometric",
            "cauchy", "log_normal", "fma32", "fma64"]
 
 F32, F64 = np.float32, np.float64
 _AVX2 = platform.machine().lower() in ("x86_64", "amd64")  # PyTorch picks its AVX2 normal kernel there
 _SERIAL_BELOW = 16   # normal: fewer elements than this (or a non-contiguous tensor) go one at a time
+_CHUNK = 32768       # values per pass over scratch memory: small enough to stay in the CPU's cache
 
 
 def generator_or_default(generator) -> Generator:
@@ -56,12 +58,27 @@ def generator_or_default(generator) -> Generator:
     return generator
 
 
-def fill_order(array: np.ndarray) -> tuple[int, ...]:
+class Blank:
+    """The shape and dtype of a tensor about to be made: a factory (``randn(2, 3)``) has no array to fill
+    yet, and making an empty one only to read its shape would cost memory. Row-major, contiguous."""
+
+    def __init__(self, shape: tuple, dtype) -> None:
+        self.shape, self.dtype = tuple(shape), np.dtype(dtype)
+        self.size, self.ndim = math.prod(self.shape), len(self.shape)
+
+
+def _contiguous(array) -> bool:
+    return isinstance(array, Blank) or array.flags.c_contiguous
+
+
+def fill_order(array) -> tuple[int, ...]:
     """The axes in the order PyTorch's serial kernels walk a tensor: by memory, largest stride outermost.
 
     For a contiguous tensor that is the plain row-major order; for a transposed view it is the order
     of the underlying storage, so ``w.t().uniform_()`` fills the same memory cells with the same numbers
     as ``w.uniform_()``."""
+    if isinstance(array, Blank):
+        return tuple(range(array.ndim))
     return tuple(sorted(range(array.ndim), key=lambda axis: -abs(array.strides[axis])))
 
 
@@ -121,8 +138,13 @@ def fma32(a, b, c) -> np.ndarray:
 
 # --- uniform -------------------------------------------------------------------------------------------
 def _unit_float32(words: np.ndarray) -> np.ndarray:
-    low = (words.astype(np.uint32) & np.uint32(0xFFFFFF)).view(np.int32).astype(F32)
-    low *= F32(2.0 ** -24)
+    """Fresh uint32 words → (w & (2²⁴-1))·2⁻²⁴ as float32, in the words' own memory (a large fresh
+    array costs a page fault per 4 KiB, more than the arithmetic)."""
+    words &= np.uint32(0xFFFFFF)
+    low, ints = words.view(F32), words.view(np.int32)
+    for start in range(0, len(words), _CHUNK):  # in slices: numpy copies an overlapping input first
+        np.multiply(ints[start:start + _CHUNK], F32(2.0 ** -24), out=low[start:start + _CHUNK], dtype=F32,
+                    casting="unsafe")
     return low
 
 
@@ -131,7 +153,7 @@ def _unit_float64(words64: np.ndarray) -> np.ndarray:
 
 
 def _unit_float16(words: np.ndarray) -> np.ndarray:
-    return (words & 0x7FF).astype(F32) * F32(2.0 ** -11)
+    return (words & np.uint32(0x7FF)).astype(F32) * F32(2.0 ** -11)
 
 
 def _uniform_flat(gen: Generator, n: int, dtype: np.dtype, low: float, high: float) -> np.ndarray:
@@ -185,14 +207,14 @@ def _normal_serial(gen: Generator, n: int, mean: float, std: float) -> np.ndarra
     return out if (mean, std) == (0, 1) else fma64(out, std, mean)
 
 
-def _box_muller_16_double(block: np.ndarray, mean: float, std: float) -> np.ndarray:
+def _box_muller_16_double(block: np.ndarray, out: np.ndarray, mean: float, std: float) -> None:
     """``normal_fill_16`` in double: u1 = 1 - data[0:8], u2 = data[8:16] of each block of 16."""
     u1, u2 = 1.0 - block[:, :8], block[:, 8:]
     radius = np.sqrt(-2.0 * _libm(math.log, u1))
     theta = (2.0 * math.pi) * u2
-    out = np.empty_like(block)
     out[:, :8], out[:, 8:] = radius * _libm(math.cos, theta), radius * _libm(math.sin, theta)
-    return out if (mean, std) == (0, 1) else fma64(out, std, mean)
+    if (mean, std) != (0, 1):
+        out[...] = fma64(out, std, mean)
 
 
 # avx_mathfun.h's float32 constants (Cephes)
@@ -216,7 +238,6 @@ def _fma_f32(a, b, c, out: np.ndarray, scratch: np.ndarray) -> np.ndarray:
     return out
 
 
-_CHUNK = 32768  # values per pass: small enough to stay in the CPU's cache
 
 
 def _log_ps(u: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -272,25 +293,122 @@ def _sincos_ps(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return sin.view(F32), cos.view(F32)
 
 
-def _box_muller_16_float(block: np.ndarray, mean: float, std: float) -> np.ndarray:
-    """``normal_fill_16_AVX2`` on (blocks, 16) float32: the same Box–Muller, in float32 with the kernel's
-    own log and sincos, a slice of blocks at a time."""
-    out = np.empty_like(block)
-    scratch = np.empty(_CHUNK // 2, F64)
-    step = _CHUNK // 16
-    for start in range(0, len(block), step):
-        part = block[start:start + step]
-        u1 = (F32(1) - part[:, :8]).reshape(-1)
-        u2 = (F32(2.0 * math.pi) * part[:, 8:]).reshape(-1)
-        if _AVX2:
-            radius = np.sqrt(F32(-2) * _log_ps(u1, scratch))
-            sin, cos = _sincos_ps(u2, scratch)
-        else:  # the portable kernel calls the C library's float functions (numpy's agree to a few ulp)
-            radius = np.sqrt(F32(-2) * np.log(u1))
-            sin, cos = np.sin(u2), np.cos(u2)
-        out[start:start + step, :8] = (radius * cos).reshape(-1, 8)
-        out[start:start + step, 8:] = (radius * sin).reshape(-1, 8)
-    return out if (mean, std) == (0, 1) else fma32(out, F32(std), F32(mean))
+def _box_muller_16_float(block: np.ndarray, out: np.ndarray, mean: float, std: float) -> None:
+    """``normal_fill_16_AVX2`` on (blocks, 16) float32 into ``out``: the same Box–Muller, in float32 with
+    the kernel's own log and sincos: compiled by numba when it is installed, else in numpy a slice of
+    blocks at a time."""
+    kernel = _compiled_box_muller() if _AVX2 else None
+    if kernel is not None:  # flat lanes in, flat lanes out (then the compiler runs eight at once),
+        step = _CHUNK // 8  # through four small buffers reused chunk after chunk
+        u1, u2, cos, sin = np.empty((4, step, 8), F32)
+        for start in range(0, len(block), step):
+            part, rows = block[start:start + step], min(step, len(block) - start)
+            np.subtract(F32(1), part[:, :8], out=u1[:rows])
+            u2[:rows] = part[:, 8:]
+            kernel(u1[:rows].reshape(-1), u1[:rows].reshape(-1).view(np.int32), u2[:rows].reshape(-1),
+                   cos[:rows].reshape(-1), sin[:rows].reshape(-1))
+            out[start:start + step, :8], out[start:start + step, 8:] = cos[:rows], sin[:rows]
+    else:
+        scratch = np.empty(_CHUNK // 2, F64)
+        step = _CHUNK // 16
+        for start in range(0, len(block), step):
+            part = block[start:start + step]
+            u1 = (F32(1) - part[:, :8]).reshape(-1)
+            u2 = (F32(2.0 * math.pi) * part[:, 8:]).reshape(-1)
+            if _AVX2:
+                radius = np.sqrt(F32(-2) * _log_ps(u1, scratch))
+                sin, cos = _sincos_ps(u2, scratch)
+            else:  # the portable kernel calls the C library's float functions (numpy's: a few ulp off)
+                radius = np.sqrt(F32(-2) * np.log(u1))
+                sin, cos = np.sin(u2), np.cos(u2)
+            out[start:start + step, :8] = (radius * cos).reshape(-1, 8)
+            out[start:start + step, 8:] = (radius * sin).reshape(-1, 8)
+    if (mean, std) != (0, 1):
+        out[...] = fma32(out, F32(std), F32(mean))
+
+
+# The same kernel one value at a time, as avx_mathfun.h writes it, for numba to compile (``pip install
+# glassgrad[fast]``): numpy needs ~60 passes over the data for _log_ps and _sincos_ps, a compiled loop
+# one. Compiled with contraction allowed (``fastmath={"contract"}``), the compiler fuses each a·b + c into
+# one fused multiply-add as GCC did for PyTorch; a first-use check against the numpy replay above makes
+# sure it fused the same pairs, and falls back to numpy if not.
+_LOG_P_T, _DP_T, _COS_P_T, _SIN_P_T = tuple(_LOG_P), tuple(_DP), tuple(_COS_P), tuple(_SIN_P)
+_TWO_PI, _FOUR_OVER_PI = F32(2.0 * math.pi), F32(1.27323954473516)
+_SQRT_HALF = F32(0.707106781186547524)
+
+
+def _box_muller_lanes(u1, u1_bits, u2, cos_out, sin_out):
+    """Lane i: uniforms u1[i] (with its bits u1_bits[i]) and u2[i] → r·cos θ and r·sin θ, in float32.
+    No branches: the kernel works on 8 lanes with masks, and × a 0/1 factor is exact."""
+    one = F32(1.0)
+    p, dp, cp, sp = _LOG_P_T, _DP_T, _COS_P_T, _SIN_P_T
+    for i in range(u1.size):
+        # radius = √(-2 log u1); u1 = m·2^e with m in [0.5, 1) (scaling by a power of two is exact)
+        biased = u1_bits[i] >> 23
+        e = F32(biased - 126)
+        m = u1[i] * F32(1 << (126 - biased))
+        small = F32(m < _SQRT_HALF)            # below √½: 2m - 1, and one less in the exponent
+        e = e - small
+        m = (m - one) + m * small
+        z = m * m
+        y = m * p[0] + p[1]
+        y = y * m + p[2]
+        y = y * m + p[3]
+        y = y * m + p[4]
+        y = y * m + p[5]
+        y = y * m + p[6]
+        y = y * m + p[7]
+        y = y * m + p[8]
+        y = y * m
+        y = y * z + e * _LOG_Q1
+        y = y - z * F32(0.5)
+        y = (m + y) + e * _LOG_Q2
+        radius = np.sqrt(F32(-2.0) * y)
+        # sin θ and cos θ, θ = 2π·u2: subtract k·π/4 in three exact-ish parts, then two polynomials
+        x = u2[i] * _TWO_PI
+        k = (np.int32(x * _FOUR_OVER_PI) + 1) & -2
+        kf = F32(k)
+        x = x + kf * dp[0]
+        x = x + kf * dp[1]
+        x = x + kf * dp[2]
+        z = x * x
+        yc = z * cp[0] + cp[1]
+        yc = yc * z + cp[2]
+        yc = (yc * z) * z - z * F32(0.5)
+        yc = yc + one
+        ys = z * sp[0] + sp[1]
+        ys = ys * z + sp[2]
+        ys = (ys * z) * x + x
+        swap = F32((k >> 1) & 1)                 # 1 where the two polynomials trade places
+        sin = ys * (one - swap) + yc * swap
+        cos = yc * (one - swap) + ys * swap
+        sin = sin * F32(1 - 2 * ((k >> 2) & 1))
+        cos = cos * F32(2 * (((k - 2) >> 2) & 1) - 1)
+        cos_out[i] = radius * cos
+        sin_out[i] = radius * sin
+
+
+@functools.cache
+def _compiled_box_muller():
+    """``_box_muller_lanes`` compiled by numba, if numba is installed and its result equals the numpy
+    replay's on a probe of 4096 lanes; else None (numpy then does the work)."""
+    try:
+        import numba
+    except ImportError:
+        return None
+    kernel = numba.njit(fastmath={"contract"}, error_model="numpy", boundscheck=False,
+                        cache=True)(_box_muller_lanes)
+    probe = np.random.default_rng(0).integers(0, 1 << 24, (512, 16)).astype(F32) * F32(2.0 ** -24)
+    u1 = (F32(1) - probe[:, :8]).reshape(-1)
+    u2 = probe[:, 8:].reshape(-1)
+    cos, sin = np.empty_like(u1), np.empty_like(u1)
+    kernel(u1, u1.view(np.int32), u2, cos, sin)
+    scratch = np.empty(u1.size, F64)
+    radius = np.sqrt(F32(-2) * _log_ps(u1.copy(), scratch))
+    want_sin, want_cos = _sincos_ps(F32(2.0 * math.pi) * u2, scratch)
+    if not (np.array_equal(cos, radius * want_cos) and np.array_equal(sin, radius * want_sin)):
+        return None
+    return kernel
 
 
 def _normal_fill(gen: Generator, n: int, dtype: np.dtype, mean: float, std: float) -> np.ndarray:
@@ -300,9 +418,9 @@ def _normal_fill(gen: Generator, n: int, dtype: np.dtype, mean: float, std: floa
     box_muller = _box_muller_16_double if double else _box_muller_16_float
     data = draw(n)
     whole = n // 16 * 16
-    data[:whole] = box_muller(data[:whole].reshape(-1, 16), mean, std).reshape(-1)
+    box_muller(data[:whole].reshape(-1, 16), data[:whole].reshape(-1, 16), mean, std)  # in place
     if n % 16:
-        data[n - 16:] = box_muller(draw(16).reshape(1, 16), mean, std).reshape(-1)
+        box_muller(draw(16).reshape(1, 16), data[n - 16:].reshape(1, 16), mean, std)
     return data
 
 
@@ -310,7 +428,7 @@ def normal(gen: Generator, array: np.ndarray, mean: float = 0.0, std: float = 1.
     """N(mean, std²) samples shaped like ``array``, in its dtype, by whichever of PyTorch's two recipes
     its size and layout select."""
     n = array.size
-    if n >= _SERIAL_BELOW and array.flags.c_contiguous and array.dtype in (F32, F64):
+    if n >= _SERIAL_BELOW and _contiguous(array) and array.dtype in (F32, F64):
         return _normal_fill(gen, n, array.dtype, mean, std).reshape(array.shape)
     order = fill_order(array)
     return _in_order(_normal_serial(gen, n, mean, std).astype(array.dtype), order, array.shape)
@@ -356,14 +474,34 @@ def random_full(gen: Generator, array: np.ndarray) -> np.ndarray:
     return _in_order(values.astype(dtype), order, array.shape)
 
 
+def _swap_in_turn(perm, offsets):
+    """Fisher–Yates' swaps: slot i with slot i + offsets[i], for i = 0, 1, ... in order."""
+    for i in range(len(offsets)):
+        j = i + offsets[i]
+        perm[i], perm[j] = perm[j], perm[i]
+
+
+@functools.cache
+def _compiled_swaps():
+    """``_swap_in_turn`` compiled by numba when it is installed (a loop of n swaps), else None."""
+    try:
+        import numba
+    except ImportError:
+        return None
+    return numba.njit(cache=True, error_model="numpy", boundscheck=False)(_swap_in_turn)
+
+
 def randperm(gen: Generator, n: int) -> np.ndarray:
     """PyTorch's Fisher–Yates: for i = 0 … n-2 swap slot i with slot i + (w mod (n - i))."""
     if n < 2 ** 32 // 20:
-        offsets = (gen.words(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
-        perm = list(range(n))
-        for i, z in enumerate(offsets):
-            j = i + z
-            perm[i], perm[j] = perm[j], perm[i]
+        offsets = (gen.words(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
+        compiled = _compiled_swaps()
+        if compiled is not None:
+            perm = np.arange(n, dtype=np.int64)
+            compiled(perm, offsets)
+            return perm
+        perm = list(range(n))  # plain Python lists swap faster than numpy scalars
+        _swap_in_turn(perm, offsets.tolist())
         return np.array(perm, np.int64)
     # PyTorch's branch for huge n: the "inside-out" shuffle with 64-bit words
     perm = np.empty(n, np.int64)
@@ -379,7 +517,7 @@ def multinomial(gen: Generator, probs: np.ndarray, num_samples: int, replacement
     """Category indices for each row of ``probs`` (2-d, float), PyTorch's two CPU algorithms."""
     if not replacement or num_samples == 1:
         # argmax / top-k of p / q, q ~ Exp(1): the Gumbel-max trick with the logs exponentiated away
-        q = exponential(gen, np.empty_like(probs), 1.0)
+        q = exponential(gen, Blank(probs.shape, probs.dtype), 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             keys = probs / q
         if num_samples == 1:
@@ -416,7 +554,7 @@ def dropout_mask(gen: Generator, shape: tuple, p: float, dtype: np.dtype) -> np.
     1/(1 - p) (divided in the tensor's dtype) and dropped ones 0."""
     if p == 1.0:
         return np.zeros(shape, dtype)
-    noise = bernoulli_scalar(gen, np.empty(shape, dtype), 1.0 - p)
+    noise = bernoulli_scalar(gen, Blank(shape, dtype), 1.0 - p)
     return noise / np.asarray(1.0 - p, dtype)
 
 
