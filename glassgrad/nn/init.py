@@ -21,13 +21,13 @@ import warnings
 
 import numpy as np
 
-from glassgrad import creation
+from glassgrad import creation, sampling
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
            "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "orthogonal_"]
+           "orthogonal_", "dirac_", "sparse_"]
 
 
 def _write(tensor: Tensor, values) -> Tensor:
@@ -77,7 +77,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     mode = mode.lower()
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+        raise ValueError(f"Mode {mode} not supported, please use one of {['fan_in', 'fan_out']}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -107,49 +107,56 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
         return _check(tensor).normal_(mean, std, generator=generator)
 
 
-def _erfinv(y: np.ndarray) -> np.ndarray:
-    """The inverse error function in double: a rational first guess, then Newton steps on erf."""
-    y = np.asarray(y, np.float64)
-    x = np.empty_like(y)
-    central = np.abs(y) <= 0.7
-    z = y * y
-    x[central] = (y * (((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899) /
-                  ((((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1.0)
-                  )[central]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.sqrt(-np.log((1.0 - np.abs(y)) / 2.0))
-        tail = np.copysign(((1.641345311 * t + 3.429567803) * t - 1.624906493) * t - 1.970840454, y) / (
-            (1.637067800 * t + 3.543889200) * t + 1.0)
-    x[~central] = tail[~central]
-    erf = np.vectorize(math.erf, otypes=[np.float64])
-    for _ in range(3):
-        finite = np.isfinite(x)
-        step = (erf(np.where(finite, x, 0.0)) - y) / (2.0 / math.sqrt(math.pi) * np.exp(-x * x))
-        x = np.where(finite, x - step, x)
-    x[np.abs(y) == 1] = np.copysign(np.inf, y[np.abs(y) == 1])
-    x[np.abs(y) > 1] = np.nan
-    return x
-
-
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None) -> Tensor:
-    """Fill with N(mean, std²) restricted to [a, b], PyTorch's way: a uniform on [2Φ(a)-1, 2Φ(b)-1]
-    (Φ the normal CDF) through the inverse error function, scaled, shifted and clamped.
+    """Fill with N(mean, std²) restricted to [a, b], by rejection, PyTorch's way (so the same draws):
 
-    The uniforms are PyTorch's; its erfinv runs in float32 with the C library's erff and expf, which numpy
-    cannot call, so in float32 a value may differ from PyTorch's in the last bit or two."""
+    - when [a, b] holds more than 30% of the mass (Φ the normal CDF: Φ((b-mean)/std) - Φ((a-mean)/std)
+      > 0.3), draw normals and redraw, for the whole tensor, until every value lies in [a, b], keeping
+      each value from the first draw that landed inside;
+    - else draw x uniform on [a, b] and accept it with probability exp(-½((x-mean)/std)²) / peak, the
+      density relative to its highest point on [a, b] (compared as logs: log u > log-density rejects),
+      redrawing candidates and u for the whole tensor until every value is accepted.
+
+    The arithmetic runs in the tensor's dtype, one rounding per step, as PyTorch's in-place ops do."""
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
+    _check(tensor)
     if (mean < a - 2 * std) or (mean > b + 2 * std):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of "
                       "values may be incorrect.", stacklevel=2)
-    low, high = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-    uniform_(tensor, 2 * low - 1, 2 * high - 1, generator)
+    gen = sampling.generator_or_default(generator)
     array = tensor._array
-    values = _erfinv(array).astype(array.dtype) * array.dtype.type(std * math.sqrt(2.0))
-    values = np.clip(values + array.dtype.type(mean), a, b)
-    return _write(tensor, values)
+    kind = array.dtype.type
+    if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+        low, high = kind(a), kind(b)   # the bounds as the tensor's dtype holds them
+        result = sampling.normal(gen, array, mean, std)
+        while True:
+            outside = (result < low) | (result > high)
+            if not outside.any():
+                break
+            result = np.where(outside, sampling.normal(gen, np.empty_like(array), mean, std), result)
+        return _write(tensor, result)
+
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def log_density(x):  # log of the density relative to its peak on [a, b]
+        z = (x - kind(mean)) / kind(std)
+        return (z * z) * kind(-0.5) - kind(log_peak)
+
+    def log_uniform():
+        with np.errstate(divide="ignore"):
+            return np.log(sampling.uniform(gen, np.empty_like(array), 0.0, 1.0))
+
+    result = sampling.uniform(gen, array, a, b)
+    pending = log_uniform() > log_density(result)
+    while pending.any():
+        candidates = sampling.uniform(gen, np.empty_like(array), a, b)
+        result = np.where(pending, candidates, result)
+        pending = np.where(pending, log_uniform() > log_density(candidates), pending)
+    return _write(tensor, result)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -169,6 +176,41 @@ def eye_(tensor: Tensor) -> Tensor:
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     return _write(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The identity convolution: a 1 at the kernel's centre linking output channel d to input channel d
+    (within each of ``groups`` groups), 0 elsewhere; a conv so initialised passes its input through."""
+    dimensions = tensor.dim()
+    if dimensions not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor.shape
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = sizes[0] // groups
+    centre = tuple(s // 2 for s in sizes[2:])
+    values = np.zeros(sizes, tensor._array.dtype)
+    for g in range(groups):
+        for d in range(min(out_per_group, sizes[1])):
+            values[(g * out_per_group + d, d) + centre] = 1
+    return _write(tensor, values)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """N(0, std²) everywhere, then ⌈sparsity·rows⌉ entries of each column set to 0 (Martens, 2010).
+
+    The zeroed rows of each column are the start of a fresh ``randperm(rows)``; PyTorch draws those
+    permutations from the global generator even when ``generator`` is given, and so do we, to stay in
+    step with it."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    normal_(tensor, 0.0, std, generator)
+    values = tensor._array.copy()
+    for col in range(cols):
+        values[creation.randperm(rows)._array[:num_zeros], col] = 0
+    return _write(tensor, values)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
