@@ -6,7 +6,8 @@ produce identical tensors; this measures what reproducing them costs.
 (a) ``randn(10**6)``, float32: PyTorch's AVX2 block kernel; glassgrad replays it with a compiled kernel
     when numba is installed (``glassgrad[fast]``, in the dev and all extras), else in numpy.
 (b) ``rand(10**6)``, float32: one masked 32-bit word per number.
-(c) ``randn(10**6)``, float64: double Box–Muller through the C library's log/sin/cos, one call per value.
+(c) ``randn(10**6)``, float64: double Box–Muller through the C library's log/sin/cos (compiled by numba,
+    else one Python ``math`` call per value).
 (d) ``randperm(10**5)``: Fisher–Yates, one swap per element.
 
 Goal (issue 12): (a) ≤ 2× PyTorch's time. Run with ``python -m benchmarks random``.

@@ -209,12 +209,43 @@ def _normal_serial(gen: Generator, n: int, mean: float, std: float) -> np.ndarra
 
 def _box_muller_16_double(block: np.ndarray, out: np.ndarray, mean: float, std: float) -> None:
     """``normal_fill_16`` in double: u1 = 1 - data[0:8], u2 = data[8:16] of each block of 16."""
-    u1, u2 = 1.0 - block[:, :8], block[:, 8:]
-    radius = np.sqrt(-2.0 * _libm(math.log, u1))
-    theta = (2.0 * math.pi) * u2
-    out[:, :8], out[:, 8:] = radius * _libm(math.cos, theta), radius * _libm(math.sin, theta)
+    u1, u2 = (1.0 - block[:, :8]).reshape(-1), block[:, 8:].reshape(-1)
+    cos, sin = np.empty_like(u1), np.empty_like(u1)
+    kernel = _compiled_box_muller_double()
+    if kernel is not None:
+        kernel(u1, u2, cos, sin)
+    else:
+        radius = np.sqrt(-2.0 * _libm(math.log, u1))
+        theta = (2.0 * math.pi) * u2
+        cos[...], sin[...] = radius * _libm(math.cos, theta), radius * _libm(math.sin, theta)
+    out[:, :8], out[:, 8:] = cos.reshape(-1, 8), sin.reshape(-1, 8)
     if (mean, std) != (0, 1):
         out[...] = fma64(out, std, mean)
+
+
+def _box_muller_double_lanes(u1, u2, cos_out, sin_out):
+    """Lane i: r = √(-2 log u1[i]), θ = 2π·u2[i] → r·cos θ, r·sin θ, with the C library's functions."""
+    for i in range(len(u1)):
+        radius = math.sqrt(-2.0 * math.log(u1[i]))
+        theta = (2.0 * math.pi) * u2[i]
+        cos_out[i] = radius * math.cos(theta)
+        sin_out[i] = radius * math.sin(theta)
+
+
+@functools.cache
+def _compiled_box_muller_double():
+    """``_box_muller_double_lanes`` compiled by numba (its math calls the same C library as Python's
+    ``math``), if installed and equal to ``math`` on a probe; else None."""
+    try:
+        import numba
+    except ImportError:
+        return None
+    kernel = numba.njit(cache=True, error_model="numpy", boundscheck=False)(_box_muller_double_lanes)
+    u1, u2 = 1.0 - np.random.default_rng(0).random((2, 2048))
+    got, want = np.empty((2, 2048)), np.empty((2, 2048))
+    kernel(u1, u2, got[0], got[1])
+    _box_muller_double_lanes(u1.tolist(), u2.tolist(), want[0], want[1])
+    return kernel if np.array_equal(got, want) else None
 
 
 # avx_mathfun.h's float32 constants (Cephes)
