@@ -377,7 +377,8 @@ def _box_muller_lanes(u1, u1_bits, u2, cos_out, sin_out):
         # radius = √(-2 log u1); u1 = m·2^e with m in [0.5, 1) (scaling by a power of two is exact)
         biased = u1_bits[i] >> 23
         e = F32(biased - 126)
-        m = u1[i] * F32(1 << (126 - biased))
+        m = u1[i] * (F32(1 << (127 - biased)) * F32(0.5))   # u1 = 1 has biased = 127
+
         small = F32(m < _SQRT_HALF)            # below √½: 2m - 1, and one less in the exponent
         e = e - small
         m = (m - one) + m * small
@@ -429,7 +430,9 @@ def _compiled_box_muller():
         return None
     kernel = numba.njit(fastmath={"contract"}, error_model="numpy", boundscheck=False,
                         cache=True)(_box_muller_lanes)
-    probe = np.random.default_rng(0).integers(0, 1 << 24, (512, 16)).astype(F32) * F32(2.0 ** -24)
+    words = np.random.default_rng(0).integers(0, 1 << 24, (512, 16))
+    words[:2] = [np.arange(16), (1 << 24) - 1 - np.arange(16)]          # u1 = 1, and the smallest u1
+    probe = words.astype(F32) * F32(2.0 ** -24)
     u1 = (F32(1) - probe[:, :8]).reshape(-1)
     u2 = probe[:, 8:].reshape(-1)
     cos, sin = np.empty_like(u1), np.empty_like(u1)
