@@ -277,9 +277,9 @@ def test_randint_int64(seed, n, bounds, use_gen):
     assert_exact(*draw_both(seed, lambda lib, g: lib.randint(*bounds, (n,), generator=g), use_gen))
 
 
-@pytest.mark.xfail(strict=True, reason="sampling.random_from_to draws 32-bit words for ranges in [2**28, 2**32) "
-                   "(and for ranges >= 2**32 into int32/uint8...); PyTorch's uniform_int_from_to_distribution "
-                   "switches to random64() at range >= 2**28 for every dtype")
+@pytest.mark.xfail(strict=True, reason="sampling.random_from_to draws one 32-bit word per value for ranges in "
+                   "[2**28, 2**32); PyTorch's uniform_int_from_to_distribution (non-fbcode build) switches to "
+                   "random64() at range >= 2**28, for every dtype")
 @few
 @given(seed=SEEDS, n=st.sampled_from([1, 5, 17]), bounds=st.sampled_from(MIDDLE_RANGES),
        dt=st.sampled_from(["int64", "int32", "float64"]))
