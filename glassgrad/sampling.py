@@ -48,6 +48,7 @@ F32, F64 = np.float32, np.float64
 _AVX2 = platform.machine().lower() in ("x86_64", "amd64")  # PyTorch picks its AVX2 normal kernel there
 _SERIAL_BELOW = 16   # normal: fewer elements than this (or a non-contiguous tensor) go one at a time
 _CHUNK = 32768       # values per pass over scratch memory: small enough to stay in the CPU's cache
+_COMPILE_FROM = 1 << 14  # fewer values than this stay in numpy: importing numba takes ~0.4 s, once
 
 
 def generator_or_default(generator) -> Generator:
@@ -211,7 +212,7 @@ def _box_muller_16_double(block: np.ndarray, out: np.ndarray, mean: float, std: 
     """``normal_fill_16`` in double: u1 = 1 - data[0:8], u2 = data[8:16] of each block of 16."""
     u1, u2 = (1.0 - block[:, :8]).reshape(-1), block[:, 8:].reshape(-1)
     cos, sin = np.empty_like(u1), np.empty_like(u1)
-    kernel = _compiled_box_muller_double()
+    kernel = _compiled_box_muller_double() if block.size >= _COMPILE_FROM else None
     if kernel is not None:
         kernel(u1, u2, cos, sin)
     else:
@@ -328,7 +329,7 @@ def _box_muller_16_float(block: np.ndarray, out: np.ndarray, mean: float, std: f
     """``normal_fill_16_AVX2`` on (blocks, 16) float32 into ``out``: the same Box–Muller, in float32 with
     the kernel's own log and sincos: compiled by numba when it is installed, else in numpy a slice of
     blocks at a time."""
-    kernel = _compiled_box_muller() if _AVX2 else None
+    kernel = _compiled_box_muller() if _AVX2 and block.size >= _COMPILE_FROM else None
     if kernel is not None:  # flat lanes in, flat lanes out (then the compiler runs eight at once),
         step = _CHUNK // 8  # through four small buffers reused chunk after chunk
         u1, u2, cos, sin = np.empty((4, step, 8), F32)
@@ -529,7 +530,7 @@ def randperm(gen: Generator, n: int) -> np.ndarray:
     """PyTorch's Fisher–Yates: for i = 0 … n-2 swap slot i with slot i + (w mod (n - i))."""
     if n < 2 ** 32 // 20:
         offsets = (gen.words(n - 1) % np.arange(n, 1, -1, dtype=np.uint64)).astype(np.int64)
-        compiled = _compiled_swaps()
+        compiled = _compiled_swaps() if n >= _COMPILE_FROM else None
         if compiled is not None:
             perm = np.arange(n, dtype=np.int64)
             compiled(perm, offsets)

@@ -56,7 +56,7 @@ def test_mean_and_std_go_through_one_rounding(path):
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 10, 1001])
+@pytest.mark.parametrize("n", [0, 1, 2, 10, 1001, 20_000])
 def test_randperm_on_both_paths(path, n):
     g = glassgrad.Generator().manual_seed(n + 3)
     tg = torch.Generator().manual_seed(n + 3)
