@@ -23,7 +23,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import torch  # noqa: E402
 
 import glassgrad  # noqa: E402
-from glassgrad import sampling  # noqa: E402
+from glassgrad import normal_kernels  # noqa: E402
 from benchmarks.bench_tensor import best  # noqa: E402
 
 ROWS = [  # title, call, number, repeat, goal (None: measured, no goal)
@@ -36,7 +36,7 @@ ROWS = [  # title, call, number, repeat, goal (None: measured, no goal)
 
 def main() -> None:
     torch.set_num_threads(1)
-    kernel = "numba kernel" if sampling._compiled_box_muller() is not None else "numpy replay"
+    kernel = "numba kernel" if normal_kernels.compiled_box_muller() is not None else "numpy replay"
     print(f"float32 normals by: {kernel}")
     print(f"{'case':28s} {'glassgrad':>11s} {'pytorch':>11s} {'ratio':>7s} {'goal':>6s}")
     for title, call, number, repeat, goal in ROWS:

@@ -66,6 +66,7 @@ LAYERS = {
     "glassgrad.devices": 19.5,            # torch.device and the default device; tensor.py imports it
     "glassgrad.tensor": 20,
     "glassgrad.random": 20.5,             # the generator: PyTorch's mt19937 (its state is a uint8 tensor)
+    "glassgrad.normal_kernels": 20.55,    # numpy-only: PyTorch's normal kernels replayed, exact fma
     "glassgrad.sampling": 20.6,           # PyTorch's recipes from the generator's words to numbers
     # creation.py (tensor, zeros, randn, manual_seed, ...) imports only tensor and dtypes: it is DESIGN's
     # "turning data into a Tensor lives here too", so it shares tensor's floor, just above it; that lets

@@ -1,4 +1,4 @@
-"""sampling.py's two ways to the same numbers: the compiled kernels (numba) and the numpy replays.
+"""normal_kernels.py's (and randperm's) two ways to the same numbers: the compiled kernels (numba) and the numpy replays.
 
 Both must give PyTorch's numbers bit for bit, whichever one runs on the machine; the parity tests
 (test_random_parity.py) see only the one in use, so here each path is forced in turn. Also the exact
@@ -16,7 +16,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 import glassgrad
-from glassgrad import random as gg_random, sampling
+from glassgrad import normal_kernels, random as gg_random, sampling
 
 PATHS = ["compiled", "numpy"]
 
@@ -26,11 +26,11 @@ def path(request, monkeypatch):
     """Run the test with numba's kernels, then again with them switched off (the numpy replays)."""
     if request.param == "compiled":
         pytest.importorskip("numba")
-        assert sampling._compiled_box_muller() is not None, "numba's float32 kernel failed its self-check"
-        assert sampling._compiled_box_muller_double() is not None
+        assert normal_kernels.compiled_box_muller() is not None, "numba's float32 kernel failed its check"
+        assert normal_kernels.compiled_box_muller_double() is not None
     else:
-        monkeypatch.setattr(sampling, "_compiled_box_muller", lambda: None)
-        monkeypatch.setattr(sampling, "_compiled_box_muller_double", lambda: None)
+        monkeypatch.setattr(normal_kernels, "compiled_box_muller", lambda: None)
+        monkeypatch.setattr(normal_kernels, "compiled_box_muller_double", lambda: None)
         monkeypatch.setattr(sampling, "_compiled_swaps", lambda: None)
     return request.param
 
@@ -67,7 +67,7 @@ def test_randperm_on_both_paths(path, n):
 def test_compiled_kernel_equals_the_numpy_replay_lane_by_lane():
     """Every 24-bit u1 near the edges of the log's ranges, and random ones, through both kernels."""
     pytest.importorskip("numba")
-    kernel = sampling._compiled_box_muller()
+    kernel = normal_kernels.compiled_box_muller()
     assert kernel is not None
     k = np.concatenate([np.arange(0, 4096), (1 << 24) - 1 - np.arange(4096),
                         np.random.default_rng(1).integers(0, 1 << 24, 8192)])
@@ -76,8 +76,8 @@ def test_compiled_kernel_equals_the_numpy_replay_lane_by_lane():
     cos, sin = np.empty_like(u1), np.empty_like(u1)
     kernel(u1, u1.view(np.int32), u2, cos, sin)
     scratch = np.empty(u1.size, np.float64)
-    radius = np.sqrt(np.float32(-2) * sampling._log_ps(u1.copy(), scratch))
-    want_sin, want_cos = sampling._sincos_ps(np.float32(2.0 * math.pi) * u2, scratch)
+    radius = np.sqrt(np.float32(-2) * normal_kernels._log_ps(u1.copy(), scratch))
+    want_sin, want_cos = normal_kernels._sincos_ps(np.float32(2.0 * math.pi) * u2, scratch)
     np.testing.assert_array_equal(cos, radius * want_cos)
     np.testing.assert_array_equal(sin, radius * want_sin)
 
@@ -85,7 +85,7 @@ def test_compiled_kernel_equals_the_numpy_replay_lane_by_lane():
 def test_without_numba_the_kernels_are_none(monkeypatch):
     """A machine without numba falls back quietly (sys.modules[name] = None makes the import fail)."""
     monkeypatch.setitem(__import__("sys").modules, "numba", None)
-    for builder in (sampling._compiled_box_muller, sampling._compiled_box_muller_double,
+    for builder in (normal_kernels.compiled_box_muller, normal_kernels.compiled_box_muller_double,
                     sampling._compiled_swaps):
         builder.cache_clear()
         try:
@@ -111,14 +111,14 @@ def round_to_float32(exact: Fraction) -> np.float32:
 @given(finite64, finite64, finite64)
 def test_fma64_rounds_once(a, b, c):
     exact = Fraction(a) * Fraction(b) + Fraction(c)
-    assert sampling.fma64(a, b, c) == float(exact)
+    assert normal_kernels.fma64(a, b, c) == float(exact)
 
 
 @settings(max_examples=300, deadline=None)
 @given(finite32, finite32, finite32)
 def test_fma32_rounds_once(a, b, c):
     exact = Fraction(a) * Fraction(b) + Fraction(c)
-    assert sampling.fma32(a, b, c) == round_to_float32(exact)
+    assert normal_kernels.fma32(a, b, c) == round_to_float32(exact)
 
 
 def test_fma32_breaks_a_double_rounding_tie():
@@ -130,9 +130,9 @@ def test_fma32_breaks_a_double_rounding_tie():
     exact = Fraction(float(a)) * Fraction(float(b)) + 1
     assert exact == 1 + Fraction(1, 2 ** 24) + Fraction(1, 2 ** 54)
     assert np.float32(float(a) * float(b) + 1.0) == one                      # rounding twice: wrong
-    assert sampling.fma32(a, b, one) == round_to_float32(exact) == np.float32(1 + 2 ** -23)
+    assert normal_kernels.fma32(a, b, one) == round_to_float32(exact) == np.float32(1 + 2 ** -23)
     tie_a, tie_b = np.float32(1 + 2 ** -23), np.float32(2 ** -1)              # 0.5 + 2⁻²⁴ + 1: a tie
-    assert sampling.fma32(tie_a, tie_b, one) == np.float32(1.5)               # → even
+    assert normal_kernels.fma32(tie_a, tie_b, one) == np.float32(1.5)               # → even
 
 
 def test_state_bytes_after_seeding_are_pytorchs():
