@@ -184,18 +184,29 @@ def log_normal(gen: Generator, array: np.ndarray, mean: float, std: float) -> np
 
 
 # --- integers ------------------------------------------------------------------------------------------
-_WIDE = (np.dtype(np.int64), np.dtype(F64), np.dtype(F32))  # where a range ≥ 2³² draws 64-bit words
+def _float_bounds(dtype: np.dtype, low: int, high: int) -> tuple[int, int]:
+    """PyTorch's ``update_from``/``update_to`` for a float tensor: where low + 1 or high - 1 is not a
+    float of the dtype, move the bound inward to the nearest integer that is, so that no sample can
+    round to ``high``."""
+    digits = np.finfo(dtype).nmant + 1
+    if int(dtype.type(low + 1)) < low:
+        low = int(dtype.type(low + 1)) + (1 << ((abs(low + 1).bit_length() - 1) - digits + 1))
+    if int(dtype.type(high - 1)) >= high:
+        high = int(dtype.type(high - 1)) - (1 << ((abs(high - 1).bit_length() - 1) - digits + 1))
+    return low, high
 
 
 def random_from_to(gen: Generator, array: np.ndarray, low: int, high: int) -> np.ndarray:
-    """Integers uniform on [low, high): (w mod (high - low)) + low."""
+    """Integers uniform on [low, high): (w mod (high - low)) + low, with w one 32-bit word, or a 64-bit
+    one when the range is 2²⁸ or more (PyTorch's bound on the bias of the modulus)."""
+    if array.dtype.kind == "f":
+        low, high = _float_bounds(array.dtype, low, high)
+        if low >= high:
+            raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' casted to "
+                               f"dtype, but got from={low} >= to={high}")
     span = high - low
     order = fill_order(array)
-    n = array.size
-    if span >= 2 ** 32 and array.dtype in _WIDE:
-        words = gen.words64(n)
-    else:
-        words = gen.words(n)
+    words = gen.words64(array.size) if span >= 2 ** 28 else gen.words(array.size)
     values = (words % np.uint64(span)).astype(np.int64) + np.int64(low) if span < 2 ** 63 else \
         np.array([int(w) % span + low for w in words.tolist()], np.int64)
     return _in_order(values.astype(array.dtype), order, array.shape)

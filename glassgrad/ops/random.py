@@ -20,11 +20,11 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.autograd.grad_mode import GRAD_MODE
-from glassgrad import sampling
+from glassgrad import creation, sampling
 from glassgrad.tensor import Tensor
 
 __all__ = ["normal_", "uniform_", "exponential_", "bernoulli_", "random_", "cauchy_", "log_normal_",
-           "geometric_"]
+           "geometric_", "bernoulli", "multinomial"]
 
 
 class _Fill(Primitive):
@@ -171,7 +171,18 @@ def geometric_(self, p, *, generator=None):
     return _write(self, Geometric, sampling.geometric(_gen(generator), self._array, p))
 
 
+def bernoulli(self, p=None, *, generator=None):
+    """``x.bernoulli()``: 1 with probability x (or the number ``p``), elementwise (``glassgrad.bernoulli``)."""
+    return creation.bernoulli(self, p, generator=generator)
+
+
+def multinomial(self, num_samples: int, replacement: bool = False, *, generator=None):
+    """``p.multinomial(n)``: indices drawn with probabilities proportional to p's rows."""
+    return creation.multinomial(self, num_samples, replacement, generator=generator)
+
+
 TENSOR_METHODS = {
     "normal_": normal_, "uniform_": uniform_, "exponential_": exponential_, "bernoulli_": bernoulli_,
     "random_": random_, "cauchy_": cauchy_, "log_normal_": log_normal_, "geometric_": geometric_,
+    "bernoulli": bernoulli, "multinomial": multinomial,
 }

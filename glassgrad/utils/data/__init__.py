@@ -10,7 +10,7 @@ at PyTorch's module path, so ``import torch.utils.data.dataloader`` finds it und
     dataloader.py        DataLoader: sampler → indices → samples → collate → batch
 
 Randomness comes from glassgrad's generators (``glassgrad.manual_seed(0)`` makes every shuffle and split
-reproducible), so the orders differ from PyTorch's for the same seed, as all glassgrad random numbers do.
+reproducible), and the orders are PyTorch's for the same seed, as all glassgrad random numbers are.
 """
 
 from glassgrad.utils.data import _utils  # noqa: F401  (torch.utils.data._utils.collate)
