@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 
@@ -184,6 +185,9 @@ def log_normal(gen: Generator, array: np.ndarray, mean: float, std: float) -> np
 
 
 # --- integers ------------------------------------------------------------------------------------------
+_FLOAT_NAMES = {"float32": "float", "float64": "double", "float16": "Half"}
+
+
 def _float_bounds(dtype: np.dtype, low: int, high: int) -> tuple[int, int]:
     """PyTorch's ``update_from``/``update_to`` for a float tensor: where low + 1 or high - 1 is not a
     float of the dtype, move the bound inward to the nearest integer that is, so that no sample can
@@ -200,6 +204,13 @@ def random_from_to(gen: Generator, array: np.ndarray, low: int, high: int) -> np
     """Integers uniform on [low, high): (w mod (high - low)) + low, with w one 32-bit word, or a 64-bit
     one when the range is 2²⁸ or more (PyTorch's bound on the bias of the modulus)."""
     if array.dtype.kind == "f":
+        digits = np.finfo(array.dtype).nmant + 1
+        for name, bound in (("from", low), ("to - 1", high - 1)):
+            if not -2 ** digits <= bound <= 2 ** digits:
+                warnings.warn(f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations "
+                              f"{_FLOAT_NAMES.get(array.dtype.name, array.dtype.name)} can support discrete "
+                              "uniform distribution only within this range. This warning will become an error "
+                              "in version 1.7 release, please fix the code in advance", UserWarning, stacklevel=4)
         low, high = _float_bounds(array.dtype, low, high)
         if low >= high:
             raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' casted to "
