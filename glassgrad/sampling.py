@@ -186,6 +186,8 @@ def log_normal(gen: Generator, array: np.ndarray, mean: float, std: float) -> np
 
 # --- integers ------------------------------------------------------------------------------------------
 _FLOAT_NAMES = {"float32": "float", "float64": "double", "float16": "Half"}
+_C_NAMES = {"int8": "signed char", "uint8": "unsigned char", "int16": "short int", "int32": "int",
+            "int64": "long int", "bool": "bool"}
 
 
 def _float_bounds(dtype: np.dtype, low: int, high: int) -> tuple[int, int]:
@@ -212,6 +214,12 @@ def random_from_to(gen: Generator, array: np.ndarray, low: int, high: int) -> np
                               "uniform distribution only within this range. This warning will become an error "
                               "in version 1.7 release, please fix the code in advance", UserWarning, stacklevel=4)
         low, high = _float_bounds(array.dtype, low, high)
+    elif array.dtype.kind in "iub":
+        info = np.iinfo(array.dtype) if array.dtype.kind != "b" else None
+        lowest, highest = (0, 1) if info is None else (int(info.min), int(info.max))
+        for name, bound in (("from", low), ("to - 1", high - 1)):
+            if not lowest <= bound <= highest:
+                raise RuntimeError(f"{name} is out of bounds for {_C_NAMES[array.dtype.name]}")
         if low >= high:
             raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' casted to "
                                f"dtype, but got from={low} >= to={high}")
