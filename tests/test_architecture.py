@@ -103,7 +103,11 @@ LAYERS = {
     "glassgrad.ops.pool": 56,
     "glassgrad.ops.random": 57,
     "glassgrad.ops": 58,                  # attaches every family's methods to Tensor
+    "glassgrad.ops.sparse": 57.5,         # sparse COO tensors (torch.sparse_coo_tensor, spmm), on the ops
     "glassgrad.linalg": 59,               # torch.linalg's names, from ops/linalg.py
+    "glassgrad.sparse": 59,               # torch.sparse's names, from ops/sparse.py
+    "glassgrad.autograd.functional": 59,  # jacobian, hessian, vjp, jvp, hvp, vhp: built on the ops
+    "glassgrad.autograd.profiler": 59,    # torch.autograd.profiler.profile: times each recorded op
     "glassgrad.functional": 59,           # torch.functional's names, from ops/
     "glassgrad.nn.*": 60,
     "glassgrad.optim.*": 70,
