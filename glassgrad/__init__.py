@@ -81,7 +81,8 @@ from glassgrad.ops.decompositions import det, svd, cross
 from glassgrad.ops.conv import conv2d, conv1d
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)
-from glassgrad import functional, linalg, nn, optim, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
+from glassgrad.ops.sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided
+from glassgrad import functional, linalg, nn, optim, sparse, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
 from glassgrad.serialization import load, save  # noqa: F401
 # The device surface (docs/part3-device.md): PyTorch's answers on a machine without a GPU.
 from glassgrad import accelerator, amp, backends, compiler, cuda, distributed, jit, onnx  # noqa: F401

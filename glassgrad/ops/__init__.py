@@ -24,6 +24,7 @@ Part III. Read the files in this order; each imports only the files before it:
     decompositions  det, svd, cross
     conv, pool      conv1d/2d, max/avg/adaptive pooling
     random          normal_, uniform_, bernoulli_ ...: random fills in place
+    sparse          sparse COO tensors: sparse_coo_tensor, to_sparse, to_dense, coalesce, sparse @ dense
 
 Each family ends with a ``TENSOR_METHODS`` table (method name -> function): importing this package
 attaches them to ``Tensor``, so ``x.sum(dim=1)`` and ``glassgrad.sum(x, dim=1)`` are one function.
@@ -34,12 +35,12 @@ from __future__ import annotations
 
 from glassgrad.ops import (cast, compare, conv, counting, cumulative, decompositions, elementwise,
                            gather_scatter, indexing, inplace, inplace_functions, joining, linalg, pool,
-                           random, reduce, repeating, shape, softmax, trigonometry, unary, variance)
+                           random, reduce, repeating, shape, softmax, sparse, trigonometry, unary, variance)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
 FAMILIES = (elementwise, unary, trigonometry, cast, compare, inplace, reduce, variance, cumulative, softmax,
             shape, inplace_functions, joining, indexing, repeating, gather_scatter, counting, linalg,
-            decompositions, conv, pool, random)
+            decompositions, conv, pool, random, sparse)
 
 for _family in FAMILIES:
     for _method, _fn in getattr(_family, "TENSOR_METHODS", {}).items():

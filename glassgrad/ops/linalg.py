@@ -168,6 +168,8 @@ def matmul(input, other):  # noqa: A002
         x, y = input._array, other._array
         if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0] and x.dtype == y.dtype != np.bool_:
             return Mm.apply(input, other)
+    if getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False):
+        return _sparse_operand(input, other)
     _check_operands("matmul", input, other)
     sa, sb = input._array.shape, other._array.shape
     na, nb = len(sa), len(sb)
@@ -192,6 +194,11 @@ def matmul(input, other):  # noqa: A002
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{batch}, {sa[-1]}] but got: [{batch}, {k_b}].")
     return _matmul(input, other)
+
+
+def _sparse_operand(a, b):
+    """A sparse COO operand multiplies itself (glassgrad/ops/sparse.py sits above this file)."""
+    return a.__matmul__(b) if getattr(a, "is_sparse", False) else b.__rmatmul__(a)
 
 
 def _matmul(a, b):
@@ -294,6 +301,8 @@ def _broadcast_batch(a: tuple, b: tuple) -> None:
 @torch_keywords(out="same")
 def mm(input, mat2):  # noqa: A002
     """Matrix product of two 2-D tensors (no broadcasting): (n×k) @ (k×m) -> n×m."""
+    if getattr(input, "is_sparse", False) or getattr(mat2, "is_sparse", False):
+        return _sparse_operand(input, mat2)
     _check_operands("mm", input, mat2)
     if input._array.ndim != 2:
         raise RuntimeError("self must be a matrix")
