@@ -258,9 +258,15 @@ class SparseTensor(Tensor):
 
     @property
     def grad(self):
-        """∂L/∂self on self's pattern: the values' gradient, at self's indices."""
+        """∂L/∂self on self's pattern: the values' gradient at each stored position, once (entries that
+        share a position all got that position's gradient)."""
         g = self._vals.grad
-        return None if g is None else self._like(g)
+        if g is None or self._coalesced:
+            return None if g is None else self._like(g)
+        dims = self._array.shape[:self.sparse_dim()]
+        keys = np.ravel_multi_index(tuple(self._idx), dims) if self._nnz() else np.zeros(0, np.int64)
+        _, first = np.unique(keys, return_index=True)
+        return _sparse(self._idx[:, first], Tensor._wrap(g._array[first]), self._array.shape, True)
 
     @grad.setter
     def grad(self, value) -> None:
