@@ -23,8 +23,8 @@ def _float_formatter(array: np.ndarray):
     fmt = "{:.4f}"
     if nonzero.size:
         big, small = nonzero.max(), nonzero.min()
-        if np.all(finite == np.round(finite)):
-            fmt = "{:.4e}" if big > 1e8 else "{:.0f}."
+        if np.all(finite == np.round(finite)):  # whole numbers: the same span rule applies
+            fmt = "{:.4e}" if big / small > 1e3 or big > 1e8 else "{:.0f}."
         elif big / small > 1e3 or big > 1e8 or small < 1e-4:
             fmt = "{:.4e}"
     elif finite.size and np.all(finite == 0):
@@ -75,4 +75,19 @@ def format_tensor(t) -> str:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
         extras.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+    return _add_suffixes("tensor(" + body, extras, indent=len("tensor("))
+
+
+def _add_suffixes(text: str, suffixes: list[str], indent: int) -> str:
+    """PyTorch's rule for ``dtype=``/``grad_fn=`` and the like: on the last line after ", " while it fits in
+    80 columns (counting the ", " and the closing parenthesis), else on a line of its own, indented."""
+    parts = [text]
+    last_line = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line + len(suffix) + 2 > 80:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line += len(suffix) + 2
+    return "".join(parts) + ")"

@@ -89,10 +89,19 @@ class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass  # glassgrad's module has already run
 
 
+def show_classes_as(package: str) -> None:
+    """``type(x)`` prints ``<class 'torch.Tensor'>`` and ``torch.max(x, 1)``'s result is a
+    ``torch.return_types.max``, as a program printing them sees on PyTorch (``glassgrad`` otherwise)."""
+    glassgrad.Tensor.__module__ = package
+    for cls in vars(glassgrad.return_types).values():
+        cls.__module__ = f"{package}.return_types"
+
+
 def install() -> None:
     """Make ``import torch`` (and any ``torch.X`` glassgrad has) import glassgrad."""
     sys.modules.update(MODULES)
     dtypes.SHOWN_AS = "torch"  # reprs print torch.float32, torch.Size([2]): what the program prints on PyTorch
+    show_classes_as("torch")
     if not any(isinstance(f, TorchFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, TorchFinder())
 

@@ -37,6 +37,7 @@ class Tensor:
     reads are ``shape``, ``dtype``, ``requires_grad``, ``grad``, ``grad_fn`` and ``is_leaf``.
     """
 
+    __module__ = "glassgrad"  # type(x) prints <class 'glassgrad.Tensor'> (as_torch shows it as torch.Tensor)
     __slots__ = ("_array", "_requires_grad", "_grad", "grad_fn", "_vc", "_base", "_hooks",
                  "_retains_grad", "_accumulator", "__weakref__")
 

@@ -87,7 +87,7 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
 
 def _typename(x) -> str:
     if isinstance(x, Tensor):
-        return "glassgrad." + {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(
+        return f"{dtypes.SHOWN_AS}." + {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(
             x.dtype.name, "Tensor")
     return f"{type(x).__module__}.{type(x).__qualname__}" if type(x).__module__ != "builtins" \
         else type(x).__qualname__

@@ -126,12 +126,19 @@ def test_run_as_torch(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setattr(glassgrad.dtypes, "SHOWN_AS", glassgrad.dtypes.SHOWN_AS)
+    monkeypatch.setattr(glassgrad.Tensor, "__module__", glassgrad.Tensor.__module__)
+    for cls in vars(glassgrad.return_types).values():
+        monkeypatch.setattr(cls, "__module__", cls.__module__)
     script = tmp_path / "script.py"
     script.write_text("import sys\nimport torch\nimport torch.nn as nn\n"
                       "x = torch.tensor([1.0, 2.0], requires_grad=True)\n(x * x).sum().backward()\n"
-                      "print(torch.__name__, x.grad.tolist(), isinstance(nn.Linear(2, 1), nn.Module), sys.argv[1:])\n")
+                      "print(torch.__name__, x.grad.tolist(), isinstance(nn.Linear(2, 1), nn.Module), sys.argv[1:])\n"
+                      "print(type(x), type(torch.max(x, 0)).__module__, torch.tensor([123456.0, 1.0]))\n")
     assert main(["run-as-torch", str(script), "--flag", "7"]) == 0
-    assert capsys.readouterr().out.strip() == "glassgrad [2.0, 4.0] True ['--flag', '7']"
+    # what the same script prints on PyTorch
+    assert capsys.readouterr().out.strip() == ("glassgrad [2.0, 4.0] True ['--flag', '7']\n"
+                                               "<class 'torch.Tensor'> torch.return_types "
+                                               "tensor([1.2346e+05, 1.0000e+00])")
     assert main(["run-as-torch", str(tmp_path / "missing.py")]) == 2
 
 
