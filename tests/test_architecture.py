@@ -108,6 +108,7 @@ LAYERS = {
     "glassgrad.sparse": 59,               # torch.sparse's names, from ops/sparse.py
     "glassgrad.autograd.functional": 59,  # jacobian, hessian, vjp, jvp, hvp, vhp: built on the ops
     "glassgrad.autograd.profiler": 59,    # torch.autograd.profiler.profile: times each recorded op
+    "glassgrad.profiler": 59,             # torch.profiler: the same recorder with a schedule
     "glassgrad.functional": 59,           # torch.functional's names, from ops/
     "glassgrad.nn.*": 60,
     "glassgrad.optim.*": 70,

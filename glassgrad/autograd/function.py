@@ -36,7 +36,7 @@ from glassgrad.autograd.grad_mode import GRAD_MODE, no_grad, set_grad_enabled
 from glassgrad.tensor import RemovableHandle, Tensor
 
 __all__ = ["Function", "Primitive", "Node", "BackwardNode", "AccumulateGrad", "FunctionCtx",
-           "call_backward", "on_node_created"]
+           "call_backward", "on_node_created", "set_op_profiler"]
 
 _OUTPUT = object()  # marks "this saved array is the node's own output"
 
@@ -44,6 +44,18 @@ _OUTPUT = object()  # marks "this saved array is the node's own output"
 # Empty by default (then it costs one truth test per op); ``glassgrad.explain.record()`` uses it to keep
 # each node's value in ``node.metadata``, and the node's hooks to keep the gradient that reached it.
 NODE_CREATED: dict = {}
+
+
+# The profiler's hook (glassgrad.autograd.profiler): None, or while a profile is open a callable
+# ``fn(cls, args)`` that times the op and returns its result. ``apply`` tests it first and hands the call
+# over; ``fn`` clears it while the op runs (so the op is not timed twice) and restores it after.
+_op_profiler = None
+
+
+def set_op_profiler(fn) -> None:
+    """Install (or with None, remove) the callable every ``Function.apply`` hands its call to."""
+    global _op_profiler
+    _op_profiler = fn
 
 
 def on_node_created(fn) -> RemovableHandle:
@@ -251,6 +263,8 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward; if grad is enabled and an input requires grad, record a backward node."""
+        if _op_profiler is not None:
+            return _op_profiler(cls, args)
         needs = ([isinstance(a, Tensor) and a._requires_grad for a in args] if GRAD_MODE.enabled
                  else _NOTHING)
         requires = True in needs
