@@ -254,6 +254,13 @@ REPRS = [
     lambda T: T.zeros(0, 3),
     lambda T: T.zeros(2, 2, 2),
     lambda T: T.arange(12.0).reshape(3, 4) / 7,
+    lambda T: T.tensor([123456.0, 1.0]),                           # whole numbers spanning > 1000×
+    lambda T: T.tensor([0.0, 5.0, 10000.0, -3.0]),
+    lambda T: T.tensor([2.0, 3000.0]),
+    lambda T: T.tensor([[0.6614, 0.2669, 0.0617, 0.6213, -0.4519]], requires_grad=True) * 1,  # suffix wraps
+    lambda T: T.ones(2, 7, dtype=T.float64) / 3,                   # dtype= on its own line
+    lambda T: T.ones(1, 5, dtype=T.float64, requires_grad=True) * 3,
+    lambda T: T.ones(3, 3, requires_grad=True) * 2.5,              # fits after the last row
 ]
 
 
