@@ -237,3 +237,23 @@ def test_errors_are_pytorchs(name):
     ours, theirs = run_both(lambda lib, F: error_of(lambda: BAD_CALLS[name](lib, F)))
     assert theirs is not None
     assert ours == theirs
+
+
+@pytest.mark.parametrize("product", ["hessian", "hvp", "jvp"])
+def test_create_graph_through_hessians_and_double_backward_products(product):
+    """A third derivative through hessian, and second ones through the double-backward trick."""
+    def call(lib, F):
+        x = t(lib, X3, requires_grad=True)
+        ones = lib.ones(3, dtype=lib.float64)
+        if product == "hessian":
+            result = F.hessian(lambda v: (v.sin() * v ** 3).sum(), x, create_graph=True)
+        elif product == "hvp":
+            result = F.hvp(lambda v: (v.exp() * v).sum(), x, ones, create_graph=True)[1]
+        else:
+            result = F.jvp(lambda v: v.exp() * v, x, ones, create_graph=True)[1]
+        assert result.requires_grad
+        result.sum().backward()
+        return x.grad
+
+    ours, theirs = run_both(call)
+    assert_same(ours, theirs)
