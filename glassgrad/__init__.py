@@ -83,6 +83,9 @@ from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)
 from glassgrad.ops.sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided
 from glassgrad import functional, linalg, nn, optim, sparse, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
+from glassgrad import profiler  # noqa: F401  (as torch.profiler)
+# torch.autograd.functional / .profiler (the top-level name `functional` is torch.functional's)
+from glassgrad.autograd import functional as _autograd_functional, profiler as _autograd_profiler  # noqa: F401
 from glassgrad.serialization import load, save  # noqa: F401
 # The device surface (docs/part3-device.md): PyTorch's answers on a machine without a GPU.
 from glassgrad import accelerator, amp, backends, compiler, cuda, distributed, jit, onnx  # noqa: F401
