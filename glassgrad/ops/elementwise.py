@@ -170,7 +170,7 @@ class Div(Primitive):
         a, b = promote(a, b)
         a, b = to_float(a), to_float(b)  # true division: integers become the default float dtype
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return a / b
 
     @staticmethod
@@ -193,7 +193,7 @@ class DivRounded(Primitive):
         a, b = promote(a, b)
         _check_int_division(b)
         ctx.shapes = (np.shape(a), np.shape(b))
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if mode == "floor":
                 return np.floor_divide(a, b)
             if np.result_type(a, b).kind == "f":
@@ -218,7 +218,7 @@ class FloorDivide(Primitive):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         _check_int_division(b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return np.floor_divide(a, b)
 
     @staticmethod
@@ -243,13 +243,13 @@ class _Modulo(Primitive):
         a, b = promote(a, b)
         _check_int_division(b)
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return cls.numpy_fn(a, b)
 
     @classmethod
     def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return unbroadcast(g, np.shape(a)), unbroadcast(-g * cls.quotient(a, b), np.shape(b))
 
 
@@ -291,7 +291,7 @@ class Pow(Primitive):
                 and np.asarray(a).dtype.kind in "iu"):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return a ** b
 
     @staticmethod
@@ -299,7 +299,7 @@ class Pow(Primitive):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if need_a:
                 # b·a^(b-1), written so that b = 0 gives 0 even at a = 0
                 grad_a = unbroadcast(np.where(b == 0, 0.0, g * b * a ** (b - 1)), np.shape(a))
