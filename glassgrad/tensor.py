@@ -38,7 +38,7 @@ class Tensor:
     """
 
     __module__ = "glassgrad"  # type(x) prints <class 'glassgrad.Tensor'> (as_torch shows it as torch.Tensor)
-    __slots__ = ("_array", "_requires_grad", "_grad", "grad_fn", "_vc", "_base", "_hooks",
+    __slots__ = ("_array", "_requires_grad", "_grad", "_grad_fn", "_vc", "_base", "_seen_base", "_hooks",
                  "_retains_grad", "_accumulator", "__weakref__")
 
     # numpy asks us, not itself, when an ndarray meets a Tensor (ndarray * Tensor -> Tensor).
@@ -54,12 +54,25 @@ class Tensor:
         self._array = array
         self._requires_grad = requires_grad
         self._grad = None
-        self.grad_fn = grad_fn
+        self._grad_fn = grad_fn
         self._vc = [0]          # version counter, shared with views of the same storage
         self._base = None       # the tensor this one is a view of, if any
+        self._seen_base = False  # a view made while grad was on: its base's grad_fn its history reads
         self._hooks = None      # leaf gradient hooks {handle id: fn}
         self._retains_grad = False
         self._accumulator = None  # weakref to this leaf's AccumulateGrad node
+
+    @property
+    def grad_fn(self):
+        """The node that made this tensor (None for a leaf). A view made before its base was changed in
+        place reads the base's new history first, as PyTorch regenerates it."""
+        if self._base is not None and self._seen_base is not False and self._seen_base is not self._base._grad_fn:
+            self._refresh_view()
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node) -> None:
+        self._grad_fn = node
 
     @classmethod
     def _wrap(cls, array: np.ndarray, requires_grad: bool = False, grad_fn=None) -> "Tensor":

@@ -265,8 +265,14 @@ class Function:
         """Run forward; if grad is enabled and an input requires grad, record a backward node."""
         if _op_profiler is not None:
             return _op_profiler(cls, args)
-        needs = ([isinstance(a, Tensor) and a._requires_grad for a in args] if GRAD_MODE.enabled
-                 else _NOTHING)
+        if GRAD_MODE.enabled:
+            for a in args:  # a view whose base was changed in place since: read the base's new history
+                if isinstance(a, Tensor) and a._base is not None and a._seen_base is not False \
+                        and a._seen_base is not a._base._grad_fn:
+                    a._refresh_view()
+            needs = [isinstance(a, Tensor) and a._requires_grad for a in args]
+        else:
+            needs = _NOTHING
         requires = True in needs
         if cls.on_arrays:
             arrays = [a._array if isinstance(a, Tensor) else a for a in args]
@@ -275,6 +281,8 @@ class Function:
                 result = Tensor._wrap(out if type(out) is np.ndarray else np.asarray(out))
                 if cls.is_view:
                     _share_storage(result, args[0])
+                    if GRAD_MODE.enabled:
+                        result._seen_base = result._base._grad_fn
                 return result
             node = cls._node_class()
             node.needs_input_grad = tuple(needs)
@@ -297,6 +305,7 @@ class Function:
         result = Tensor._wrap(out, True, node)
         if cls.is_view:
             _share_storage(result, args[0])
+            result._seen_base = result._base._grad_fn
         _record(node, args, needs, result, cls.on_arrays, cls.numbers_are_inputs)
         if NODE_CREATED:
             for fn in list(NODE_CREATED.values()):
@@ -339,14 +348,14 @@ def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor, primit
     if False not in needs:  # every argument needs a gradient (the common case): entry i is argument i
         nexts = []
         for a in args:
-            fn = a.grad_fn
+            fn = a._grad_fn  # (Function.apply refreshed stale views already)
             nexts.append((fn if fn is not None else accumulator(a), 0))
         node.next_functions = tuple(nexts)
     else:
         nexts, positions = [], []
         for i, a in enumerate(args):
             if needs[i]:
-                fn = a.grad_fn
+                fn = a._grad_fn
                 nexts.append((fn if fn is not None else accumulator(a), 0))
             elif isinstance(a, Tensor):
                 if primitive and not numbers and a._array.dtype.kind != "f":

@@ -223,6 +223,16 @@ def record_view(self: Tensor, places=None) -> None:
         places = view_positions(self._array, base._array)
     self.grad_fn = AsStrided.apply(base, places).grad_fn
     self._requires_grad = True
+    self._seen_base = base.grad_fn
+
+
+def _refresh_view(self: Tensor) -> None:
+    """A view made before its base was changed in place (through another view, or directly) reads the
+    base's new history, as PyTorch regenerates a view's grad_fn when its base's version moved on."""
+    if self._base._requires_grad:
+        record_view(self)
+    else:
+        self._seen_base = self._base.grad_fn
 
 
 def _write_through_view(self: Tensor, result: Tensor) -> None:
@@ -290,4 +300,5 @@ TENSOR_METHODS = {
     "clamp_": inplace(clamp), "clip_": inplace(clamp), "floor_": inplace(floor), "ceil_": inplace(ceil),
     "round_": inplace(round), "zero_": zero_, "fill_": fill_, "copy_": copy_,
     "_write_through_view": _write_through_view,  # called by Tensor._apply_inplace (tensor.py is below ops)
+    "_refresh_view": _refresh_view,              # called by Function.apply and Tensor.backward
 }
