@@ -26,6 +26,7 @@ import secrets
 
 import numpy as np
 
+from glassgrad import dtypes
 from glassgrad.devices import check_generator_device, device as _device
 from glassgrad.tensor import Tensor
 
@@ -164,7 +165,8 @@ class Generator:
         raise RuntimeError("CPU Generator does not use offset")
 
     def __repr__(self) -> str:
-        return f"<glassgrad.Generator object at {id(self):#x}>"
+        where = "torch._C" if dtypes.SHOWN_AS == "torch" else "glassgrad"  # PyTorch's class is torch._C's
+        return f"<{where}.Generator object at {id(self):#x}>"
 
 
 # The global generator every function uses unless given one. PyTorch seeds it from the operating system
