@@ -22,7 +22,7 @@ import numpy as np
 from glassgrad import creation, sampling
 from glassgrad.autograd.function import NO_CONTEXT, Primitive
 from glassgrad.dtypes import TORCH_NAMES
-from glassgrad.nn._erf import erf as _erf
+from glassgrad.nn._erf import normal_cdf as _normal_cdf
 from glassgrad.ops import elementwise as _ew
 from glassgrad.ops import unary as _unary
 from glassgrad.ops._util import to_float
@@ -204,7 +204,7 @@ class Gelu(Primitive):
             ctx.save_for_backward(x, t)
             ctx.approximate = "tanh"
             return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
-        cdf = 0.5 * (1.0 + _erf(x * (1.0 / math.sqrt(2.0))))
+        cdf = _normal_cdf(x)  # float32 in, float32 throughout (see nn/_erf.py)
         ctx.save_for_backward(x, cdf)
         ctx.approximate = "none"
         return (x * cdf).astype(x.dtype, copy=False)
