@@ -143,8 +143,8 @@ class BackwardNode(Node):
                 "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
                 "backward through the graph a second time or if you need to access saved tensors after "
                 "calling backward.")
-        for i, (counter, version) in enumerate(self._versions):
-            if counter is not None and counter[0] != version:
+        for counter, version, i in self._versions:  # only the saved values that have a version counter
+            if counter[0] != version:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
                     f"inplace operation: [{_describe(self._saved[i])}], which is saved by {self.name()}, "
@@ -266,16 +266,26 @@ class Function:
         if _op_profiler is not None:
             return _op_profiler(cls, args)
         if GRAD_MODE.enabled:
-            for a in args:  # a view whose base was changed in place since: read the base's new history
-                if isinstance(a, Tensor) and a._base is not None and a._seen_base is not False \
-                        and a._seen_base is not a._base._grad_fn:
-                    a._refresh_view()
-            needs = [isinstance(a, Tensor) and a._requires_grad for a in args]
+            # One pass over the inputs (three list comprehensions cost ~0.4 µs more an op): which need a
+            # gradient, their arrays, and a view whose base was changed in place since reads the base's
+            # new history.
+            needs, arrays = [], []
+            for a in args:
+                if isinstance(a, Tensor):
+                    if a._base is not None and a._seen_base is not False \
+                            and a._seen_base is not a._base._grad_fn:
+                        a._refresh_view()
+                    needs.append(a._requires_grad)
+                    arrays.append(a._array)
+                else:
+                    needs.append(False)
+                    arrays.append(a)
         else:
-            needs = _NOTHING
+            needs, arrays = _NOTHING, None
         requires = True in needs
         if cls.on_arrays:
-            arrays = [a._array if isinstance(a, Tensor) else a for a in args]
+            if arrays is None:
+                arrays = [a._array if isinstance(a, Tensor) else a for a in args]
             if not requires:
                 out = cls.forward(NO_CONTEXT, *arrays)
                 result = Tensor._wrap(out if type(out) is np.ndarray else np.asarray(out))
@@ -371,30 +381,33 @@ def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor, primit
             node._positions = tuple(positions)
     node._shape = result._array.shape
     node._dtype = result._array.dtype
-    saved = node._saved
-    if saved:
-        # Remember which tensor each saved value came from and its version now: backward checks the
-        # version (in-place changes since would give wrong gradients), create_graph uses the tensor.
-        out = result._array
-        sources, versions = [], []
-        for s in saved:
-            source = None
-            if s is out:
-                source, counter = _OUTPUT, result._vc
-            elif isinstance(s, Tensor):
-                source, counter = s, s._vc
-                if s._array is out:
-                    source = _OUTPUT
-            else:
-                counter = None
-                for a in args:
-                    if isinstance(a, Tensor) and a._array is s:
-                        source, counter = a, a._vc
-                        break
-            sources.append(source)
-            versions.append((counter, counter[0] if counter is not None else 0))
-        node._sources = sources
-        node._versions = versions
+    if node._saved:
+        _record_saved(node, args, result)
+
+
+def _record_saved(node: BackwardNode, args: tuple, result: Tensor) -> None:
+    """Remember which tensor each saved value came from, and for those that have one, its version counter
+    and version now: backward checks the versions (in-place changes since would give wrong gradients),
+    create_graph uses the tensors. Numbers and None (a gradient that isn't needed) are skipped at once,
+    and ``_versions`` lists only the values that can change, so ``saved_tensors`` has nothing else to test."""
+    out = result._array
+    sources, versions = [], []
+    for i, s in enumerate(node._saved):
+        source = counter = None
+        if s is out:
+            source, counter = _OUTPUT, result._vc
+        elif isinstance(s, np.ndarray):
+            for a in args:
+                if isinstance(a, Tensor) and a._array is s:
+                    source, counter = a, a._vc
+                    break
+        elif isinstance(s, Tensor):
+            source, counter = (_OUTPUT if s._array is out else s), s._vc
+        sources.append(source)
+        if counter is not None:
+            versions.append((counter, counter[0], i))
+    node._sources = sources
+    node._versions = versions
 
 
 def call_backward(node: BackwardNode, g, create_graph: bool) -> tuple:
