@@ -100,7 +100,7 @@ _NR = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806
 
 
 def _normal_cdf_float32(x: np.ndarray) -> np.ndarray:
-    """Φ(x) in float32 from NR's erfc fit: about 30 in-place float32 passes, ~10× faster than the
+    """Φ(x) in float32 from NR's erfc fit: about 30 in-place float32 passes, ~15× faster than the
     float64 path (which masks three ranges and converts to float64 and back)."""
     f32 = np.float32
     z = np.abs(x) * f32(1 / math.sqrt(2))
@@ -116,7 +116,19 @@ def _normal_cdf_float32(x: np.ndarray) -> np.ndarray:
     np.exp(p, out=p)
     p *= t
     p *= f32(0.5)  # p = ½·erfc(|x|/√2) = Φ(−|x|)
-    return np.where(x < 0, p, f32(1) - p)  # Φ(x) = 1 − Φ(−x); nan stays nan, ±inf give 0 and 1
+    return _pick_by_sign(x, p, f32(1) - p)  # Φ(x) = 1 − Φ(−x); nan stays nan, ±inf give 0 and 1
+
+
+def _pick_by_sign(x: np.ndarray, if_negative: np.ndarray, otherwise: np.ndarray) -> np.ndarray:
+    """``np.where(signbit(x), if_negative, otherwise)`` as b·a + (1 − b)·c with b = 0 or 1 (exact).
+
+    np.where runs at ~4 ns an element here, ten multiplications' worth: with it, this choice alone
+    took half of GELU's time. −0.0 counts as negative (Φ(−0) = p = ½ either way)."""
+    b = np.signbit(x).astype(otherwise.dtype)
+    out = otherwise * (1 - b)
+    b *= if_negative
+    out += b
+    return out
 
 
 def normal_cdf(x: np.ndarray) -> np.ndarray:
