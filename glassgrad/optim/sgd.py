@@ -45,12 +45,14 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """One SGD step for every parameter whose ``.grad`` is not None; returns the closure's loss."""
         loss = _run_closure(closure)
+        scratch = self._scratch()  # one work array, reused by every parameter: no temporaries
         for group in self.param_groups:
             lr = float(group["lr"])
             momentum = float(group["momentum"])
             dampening = float(group["dampening"])
             nesterov = group["nesterov"]
             for p, param, grad in self._grads_for_update(group):
+                work = scratch.like(param)
                 if momentum != 0:
                     p_state = self.state[p]
                     buf_t = p_state.get("momentum_buffer")
@@ -60,8 +62,14 @@ class SGD(Optimizer):
                     else:
                         buf = buf_t._array
                         buf *= momentum
-                        buf += grad if dampening == 0 else grad * (1 - dampening)
-                    grad = grad + momentum * buf_t._array if nesterov else buf_t._array
-                param -= grad * lr                          # param.add_(grad, alpha=-γ)
+                        if dampening == 0:
+                            buf += grad
+                        else:
+                            buf += np.multiply(grad, 1 - dampening, out=work)
+                    if nesterov:                            # g + μ·b
+                        grad = np.add(grad, np.multiply(buf_t._array, momentum, out=work), out=work)
+                    else:
+                        grad = buf_t._array
+                param -= np.multiply(grad, lr, out=work)    # param.add_(grad, alpha=-γ)
                 p._vc[0] += 1
         return loss
