@@ -215,7 +215,14 @@ class Gelu(Primitive):
         if ctx.approximate == "tanh":
             du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
             return g * (0.5 * (1 + aux) + 0.5 * x * (1 - aux * aux) * du), None
-        return g * (aux + x * np.exp(-0.5 * x * x) * _INV_SQRT_2PI), None
+        slope = x * x  # Φ(x) + x·φ(x), in one buffer (a new array per step costs page faults)
+        slope *= -0.5
+        np.exp(slope, out=slope)
+        slope *= x
+        slope *= _INV_SQRT_2PI
+        slope += aux
+        slope *= g
+        return slope, None
 
 
 def gelu(input, approximate: str = "none"):  # noqa: A002
