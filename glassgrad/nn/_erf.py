@@ -1,4 +1,4 @@
-"""The error function erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt, vectorised over numpy arrays in double precision.
+"""erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt over numpy arrays in double precision; the normal CDF in float32.
 
 Part III, nn chapter, a detail behind ``GELU``: numpy has no erf, and the classic short formula
 (Abramowitz & Stegun 7.1.26) is only good to ~1e-7, too coarse to match PyTorch in float64. This is
