@@ -92,9 +92,22 @@ def peak_mb(lib_name: str, c: int, batch: int) -> float:
     return int(out.stdout.split()[-1]) / 1024
 
 
+def openblas_kernels() -> str:
+    """Which OpenBLAS kernels numpy uses: the convolutions' time is mostly its sgemm. OPENBLAS_CORETYPE
+    can force older ones (Haswell's AVX2 sgemm measured half as fast as SkylakeX's AVX-512 one here)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (no threadpoolctl)"
+    kinds = {i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"}
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    return ", ".join(sorted(map(str, kinds))) + (f" (OPENBLAS_CORETYPE={forced})" if forced else "")
+
+
 def main() -> None:
     torch.set_num_threads(1)
-    print(f"numpy {np.__version__}, torch {torch.__version__} (threads: {torch.get_num_threads()})")
+    print(f"numpy {np.__version__}, torch {torch.__version__} (threads: {torch.get_num_threads()}); "
+          f"numpy's OpenBLAS kernels: {openblas_kernels()}")
     print(f"{'C':>3s} {'batch':>5s} {'glassgrad ms':>13s} {'pytorch ms':>11s} {'wall':>6s} {'cpu':>6s} "
           f"{'glassgrad MB':>13s} {'pytorch MB':>11s} {'mem':>6s}   goal ≤ 1.0")
     for c, batch in CONFIGS:
