@@ -38,8 +38,8 @@ __all__ = [
 def _binary(op: str, fn, input, other, *options):  # noqa: A002
     """Shared entry of binary ops: check the operands and their shapes, then apply ``fn``."""
     input, other = operand(input, "input"), operand(other)
-    if isinstance(input, Tensor) and isinstance(other, Tensor) and input.shape != other.shape:
-        check_broadcast(op, input._array, other._array)
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input._array.shape != other._array.shape:
+        check_broadcast(op, input._array, other._array)  # (._array.shape: .shape makes a Size object)
     return fn.apply(input, other, *options)
 
 
@@ -103,7 +103,7 @@ class Sub(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        if np.asarray(a).dtype.kind == "b":
+        if (a.dtype if type(a) is np.ndarray else np.asarray(a).dtype).kind == "b":
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
         ctx.shapes = (_shape(a), _shape(b))
