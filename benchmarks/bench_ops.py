@@ -92,7 +92,9 @@ def mlp_floor(x, y):
         for i in (2, 1, 0):
             if i < 2:
                 g = g * (acts[i + 1] > 0)
-            gw, gb = acts[i].T @ g, g.sum(0)
+            # np.dot, not @: numpy's matmul with an inner dimension of 1 (batch 1) skips BLAS and is
+            # ~9x slower for this 256x256 outer product (70 vs 8 µs)
+            gw, gb = np.dot(acts[i].T, g), g.sum(0)
             g = g @ ws[i].T
             ws[i] -= 1e-3 * gw
             bs[i] -= 1e-3 * gb
