@@ -48,6 +48,7 @@ LAYERS = {
     # the base: no glassgrad imports at all
     "glassgrad.graph": 0,                 # topological order, for Value.backward and explain
     "glassgrad.dtypes": 0,
+    "glassgrad.threads": 0,               # set_num_threads / get_num_threads: numpy's BLAS pool, via threadpoolctl
     "glassgrad.autograd.grad_mode": 0,    # the thread-local on/off switch: Tensor reads it, so it sits
                                           # under tensor.py although it lives in autograd/ (as in torch)
     # PART I — one number at a time
