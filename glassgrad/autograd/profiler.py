@@ -92,11 +92,10 @@ def _share(us: float, total: float) -> str:
 
 # --- events ----------------------------------------------------------------------------------------
 
-class FunctionEvent:
-    """One timed range: an op, a backward node or a ``record_function`` block (times in µs from the
-    profile's start). ``cpu_children`` are the ranges that ran inside it; self time excludes them."""
+class _CpuOnly:
+    """The fields PyTorch's events have for devices, memory and flops: a CPU-only profile leaves them
+    at these values (shared by an event and an average of events)."""
 
-    count = 1
     device_type = "CPU"
     use_device = None
     overload_name = ""
@@ -106,6 +105,13 @@ class FunctionEvent:
     flops = 0
     node_id = -1
     is_async = is_remote = is_legacy = False
+
+
+class FunctionEvent(_CpuOnly):
+    """One timed range: an op, a backward node or a ``record_function`` block (times in µs from the
+    profile's start). ``cpu_children`` are the ranges that ran inside it; self time excludes them."""
+
+    count = 1
 
     def __init__(self, id: int, name: str, thread: int, start_us: float, end_us: float = 0.0,
                  input_shapes=None, is_user_annotation: bool = False) -> None:
@@ -141,18 +147,8 @@ class FunctionEvent:
                 f"input_shapes={self.input_shapes}>")
 
 
-class FunctionEventAvg:
+class FunctionEventAvg(_CpuOnly):
     """Events of one name (and input shapes, when grouped by them) added together."""
-
-    device_type = "CPU"
-    use_device = None
-    overload_name = ""
-    cpu_memory_usage = self_cpu_memory_usage = 0
-    device_time_total = self_device_time_total = cuda_time_total = self_cuda_time_total = 0.0
-    device_memory_usage = self_device_memory_usage = 0
-    flops = 0
-    node_id = -1
-    is_async = is_remote = is_legacy = False
 
     def __init__(self) -> None:
         self.key = None
