@@ -101,6 +101,21 @@ def mlp_floor(x, y):
     return step
 
 
+def get_batch_step(lib, data):
+    """The GPT lecture's get_batch, as written there: 0-d tensor indices slice a 1-d token tensor."""
+    def step():
+        ix = lib.randint(len(data) - 64, (16,))
+        return lib.stack([data[i:i + 64] for i in ix]), lib.stack([data[i + 1:i + 65] for i in ix])
+    return step
+
+
+def get_batch_floor(data, rng):
+    def step():
+        ix = rng.integers(0, len(data) - 64, 16)
+        return np.stack([data[i:i + 64] for i in ix]), np.stack([data[i + 1:i + 65] for i in ix])
+    return step
+
+
 def cpu_best(fns, number: int, repeat: int) -> list[float]:
     """``best`` measured in CPU time (this process's, so other processes' load does not count)."""
     times = [float("inf")] * len(fns)
@@ -118,8 +133,12 @@ def cases() -> list[tuple]:
     ym = rng.standard_normal((1, OUT), dtype=np.float32)
     chain = [chain_step(lib, lib.tensor(x), lib.tensor(b, requires_grad=True)) for lib in (glassgrad, torch)]
     mlp = [mlp_step(lib, lib.tensor(xm), lib.tensor(ym)) for lib in (glassgrad, torch)]
+    tokens = rng.integers(0, 65, 100_000)
+    batch = [get_batch_step(lib, lib.tensor(tokens)) for lib in (glassgrad, torch)]
     return [("chain: 200 elementwise ops on 32x32, fwd+bwd", [*chain, chain_floor(x, b.copy())], 20, 15, 0.8),
-            ("MLP 256-256-256-10, batch 1, fwd+bwd+SGD step", [*mlp, mlp_floor(xm, ym)], 200, 15, 1.0)]
+            ("MLP 256-256-256-10, batch 1, fwd+bwd+SGD step", [*mlp, mlp_floor(xm, ym)], 200, 15, 1.0),
+            ("get_batch: 16 slices of 64 by 0-d tensor indices", [*batch, get_batch_floor(tokens, rng)], 100, 10,
+             1.0)]
 
 
 def main() -> None:
