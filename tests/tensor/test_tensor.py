@@ -383,3 +383,20 @@ def test_no_warnings_on_ordinary_use():
         x = glassgrad.randn(3, requires_grad=True)
         (x * 2).sum().backward()
         assert x.grad is not None
+
+
+def test_iterating_gives_rows_that_are_views_as_pytorchs():
+    for lib in (glassgrad, torch):
+        x = lib.arange(12.0).reshape(3, 4)
+        rows = list(x)
+        rows[1][0] = 100.0                          # a row writes through to its tensor
+        assert x[1, 0].item() == 100.0 and rows[2].shape == (4,)
+        assert [int(i) for i in lib.tensor([5, 6, 7])] == [5, 6, 7]
+        w = lib.ones(2, 3, requires_grad=True)
+        recorded = list(w * 2)                      # with a graph, each row is recorded
+        (recorded[0] * 3 + recorded[1]).sum().backward()
+        assert w.grad.tolist() == [[6.0, 6.0, 6.0], [2.0, 2.0, 2.0]]
+        with lib.no_grad():
+            assert all(r.grad_fn is None for r in w * 2)
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(glassgrad.tensor(1.0))
