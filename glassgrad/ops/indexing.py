@@ -128,8 +128,19 @@ class MaskedFill(Primitive):
     @staticmethod
     def backward(ctx, g):
         need_x, _, need_v = ctx.needs_input_grad
-        return (unbroadcast(np.where(ctx.mask, 0, g), ctx.x_shape) if need_x else None, None,
+        return (unbroadcast(_zero_where(ctx.mask, g), ctx.x_shape) if need_x else None, None,
                 np.reshape(np.sum(np.where(ctx.mask, g, 0)), ctx.v_shape) if need_v else None)
+
+
+def _zero_where(mask, g):
+    """g with zeros where mask: a copy and ``np.copyto(..., where=mask)`` runs about twice as fast as
+    ``np.where(mask, 0, g)`` on this numpy (attention's causal mask, every backward). On tensors
+    (create_graph) the plain ``np.where``, which records."""
+    if type(g) is not np.ndarray:
+        return np.where(mask, 0, g)
+    out = np.array(np.broadcast_to(g, np.broadcast_shapes(np.shape(g), np.shape(mask))))
+    np.copyto(out, 0, where=mask)
+    return out
 
 
 class MaskedFillTensor(MaskedFill):  # the value is a 0-d tensor: PyTorch's overload MaskedFillBackward1
