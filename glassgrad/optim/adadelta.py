@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassgrad.optim.optimizer import Optimizer, _run_closure, _scalar_state, _use_no_grad
-from glassgrad.tensor import Tensor
+from glassgrad.optim.optimizer import Optimizer, _run_closure, _start_state, _use_no_grad
 
 __all__ = ["Adadelta"]
 
@@ -55,9 +54,7 @@ class Adadelta(Optimizer):
             for p, param, grad in self._grads_for_update(group):
                 p_state = self.state[p]
                 if len(p_state) == 0:
-                    p_state["step"] = _scalar_state()
-                    p_state["square_avg"] = Tensor._wrap(np.zeros_like(param))
-                    p_state["acc_delta"] = Tensor._wrap(np.zeros_like(param))
+                    _start_state(p_state, param, "square_avg", "acc_delta")
                 p_state["step"]._array += 1
                 square_avg = p_state["square_avg"]._array
                 acc_delta = p_state["acc_delta"]._array

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassgrad.optim.optimizer import Optimizer, _lerp_, _run_closure, _scalar_state, _use_no_grad
+from glassgrad.optim.optimizer import Optimizer, _lerp_, _run_closure, _start_state, _use_no_grad
 from glassgrad.tensor import Tensor
 
 __all__ = ["Adam", "AdamW"]
@@ -84,11 +84,8 @@ class Adam(Optimizer):
             for p, param, grad in self._grads_for_update(group):
                 p_state = self.state[p]
                 if len(p_state) == 0:
-                    p_state["step"] = _scalar_state()
-                    p_state["exp_avg"] = Tensor._wrap(np.zeros_like(param))
-                    p_state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
-                    if amsgrad:
-                        p_state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(param))
+                    _start_state(p_state, param, "exp_avg", "exp_avg_sq",
+                                 *(("max_exp_avg_sq",) if amsgrad else ()))
                 step_t = p_state["step"]._array
                 step_t += 1
                 m = p_state["exp_avg"]._array

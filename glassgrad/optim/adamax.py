@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassgrad.optim.optimizer import Optimizer, _lerp_, _run_closure, _scalar_state, _use_no_grad
-from glassgrad.tensor import Tensor
+from glassgrad.optim.optimizer import Optimizer, _lerp_, _run_closure, _start_state, _use_no_grad
 
 __all__ = ["Adamax"]
 
@@ -57,9 +56,7 @@ class Adamax(Optimizer):
             for p, param, grad in self._grads_for_update(group):
                 p_state = self.state[p]
                 if len(p_state) == 0:
-                    p_state["step"] = _scalar_state()
-                    p_state["exp_avg"] = Tensor._wrap(np.zeros_like(param))
-                    p_state["exp_inf"] = Tensor._wrap(np.zeros_like(param))
+                    _start_state(p_state, param, "exp_avg", "exp_inf")
                 step_t = p_state["step"]._array
                 step_t += 1
                 exp_avg = p_state["exp_avg"]._array

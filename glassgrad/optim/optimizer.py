@@ -75,6 +75,16 @@ def _scalar_state(value: float = 0.0) -> Tensor:
     return Tensor._wrap(np.array(value, dtype=dtypes.get_default_dtype().numpy))
 
 
+def _start_state(p_state: dict, param: np.ndarray, *buffers: str, **scalars: float) -> None:
+    """A parameter's state at its first step, in PyTorch's key order (its state_dict keeps it): the
+    ``step`` counter, then any other 0-d counters (``scalars``), then a zero buffer per name."""
+    p_state["step"] = _scalar_state()
+    for name, value in scalars.items():
+        p_state[name] = _scalar_state(value)
+    for name in buffers:
+        p_state[name] = Tensor._wrap(np.zeros_like(param))
+
+
 def _lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray | None = None) -> None:
     """``start ← start + w·(end − start)`` in place, as PyTorch's ``lerp_``: it uses that form for
     w < 0.5 and ``end − (end − start)·(1 − w)`` otherwise, each exact at its nearer end, so the

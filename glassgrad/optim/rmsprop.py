@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from glassgrad.optim.optimizer import Optimizer, _lerp_, _run_closure, _scalar_state, _use_no_grad
-from glassgrad.tensor import Tensor
+from glassgrad.optim.optimizer import Optimizer, _lerp_, _run_closure, _start_state, _use_no_grad
 
 __all__ = ["RMSprop"]
 
@@ -56,12 +55,8 @@ class RMSprop(Optimizer):
             for p, param, grad in self._grads_for_update(group):
                 p_state = self.state[p]
                 if len(p_state) == 0:
-                    p_state["step"] = _scalar_state()
-                    p_state["square_avg"] = Tensor._wrap(np.zeros_like(param))
-                    if momentum > 0:
-                        p_state["momentum_buffer"] = Tensor._wrap(np.zeros_like(param))
-                    if centered:
-                        p_state["grad_avg"] = Tensor._wrap(np.zeros_like(param))
+                    _start_state(p_state, param, "square_avg", *(("momentum_buffer",) if momentum > 0 else ()),
+                                 *(("grad_avg",) if centered else ()))
                 p_state["step"]._array += 1
                 square_avg = p_state["square_avg"]._array
                 square_avg *= alpha
