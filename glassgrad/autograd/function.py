@@ -268,7 +268,7 @@ class Function:
         if GRAD_MODE.enabled:
             # One pass over the inputs (three list comprehensions cost ~0.4 µs more an op): which need a
             # gradient, their arrays, and a view whose base was changed in place since reads the base's
-            # new history.
+            # new history (Tensor.grad_fn's test, written out: a property call per input costs more).
             needs, arrays = [], []
             for a in args:
                 if isinstance(a, Tensor):
@@ -291,8 +291,6 @@ class Function:
                 result = Tensor._wrap(out if type(out) is np.ndarray else np.asarray(out))
                 if cls.is_view:
                     _share_storage(result, args[0])
-                    if GRAD_MODE.enabled:
-                        result._seen_base = result._base._grad_fn
                 return result
             node = cls._node_class()
             node.needs_input_grad = tuple(needs)
@@ -315,7 +313,6 @@ class Function:
         result = Tensor._wrap(out, True, node)
         if cls.is_view:
             _share_storage(result, args[0])
-            result._seen_base = result._base._grad_fn
         _record(node, args, needs, result, cls.on_arrays, cls.numbers_are_inputs)
         if NODE_CREATED:
             for fn in list(NODE_CREATED.values()):
@@ -347,9 +344,13 @@ _NO_EDGE = (None, 0)
 
 
 def _share_storage(view: Tensor, base: Tensor) -> None:
-    """A view shares its base's memory, so it shares the version counter that guards that memory."""
+    """A view shares its base's memory, so it shares the version counter that guards that memory; made
+    while grad is on, it also notes which history of the base it reads (Tensor.grad_fn refreshes it when
+    the base is changed in place later)."""
     view._vc = base._vc
     view._base = base._base if base._base is not None else base
+    if GRAD_MODE.enabled:
+        view._seen_base = view._base._grad_fn
 
 
 def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor, primitive: bool,
