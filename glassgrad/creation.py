@@ -359,18 +359,12 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
     """1 with probability ``input`` (or the number ``p``), else 0, elementwise, in input's dtype."""
-    gen = sampling.generator_or_default(generator)
-    if p is not None:
-        if not 0 <= p <= 1:
-            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-        return Tensor._wrap(sampling.bernoulli_scalar(gen, sampling.Blank(input.shape, input._array.dtype), p))
     probs = input._array
-    if probs.dtype.kind != "f":
+    if p is None and probs.dtype.kind != "f":
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
                                   f"'{dtypes.TORCH_NAMES.get(probs.dtype.name, probs.dtype.name)}'")
-    if probs.size and not ((probs >= 0) & (probs <= 1)).all():
-        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    return Tensor._wrap(sampling.bernoulli_tensor(gen, sampling.Blank(probs.shape, probs.dtype), probs))
+    return Tensor._wrap(sampling.bernoulli(sampling.generator_or_default(generator),
+                                           sampling.Blank(probs.shape, probs.dtype), probs if p is None else p))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002

@@ -42,7 +42,7 @@ from glassgrad.normal_kernels import (COMPILE_FROM, box_muller_16_double, box_mu
 from glassgrad.random import Generator, default_generator
 
 __all__ = ["Blank", "generator_or_default", "fill_order", "uniform", "normal", "random_from_to", "random_full",
-           "randperm", "multinomial", "bernoulli_tensor", "bernoulli_scalar", "dropout_mask", "exponential", "geometric",
+           "randperm", "multinomial", "bernoulli", "bernoulli_tensor", "bernoulli_scalar", "dropout_mask", "exponential", "geometric",
            "cauchy", "log_normal", "fma32", "fma64"]
 
 F32, F64 = np.float32, np.float64
@@ -319,6 +319,18 @@ def bernoulli_scalar(gen: Generator, array: np.ndarray, p: float) -> np.ndarray:
     order = fill_order(array)
     u = _unit_float64(gen.words64(array.size))
     return _in_order((u < p).astype(array.dtype), order, array.shape)
+
+
+def bernoulli(gen: Generator, array, p) -> np.ndarray:
+    """0/1 samples like ``array``: ``p`` a number (``bernoulli_scalar``) or an array of probabilities
+    broadcast to it (``bernoulli_tensor``), after PyTorch's checks of p."""
+    if isinstance(p, np.ndarray):
+        if p.size and not ((p >= 0) & (p <= 1)).all():
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        return bernoulli_tensor(gen, array, p)
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return bernoulli_scalar(gen, array, p)
 
 
 def dropout_mask(gen: Generator, shape: tuple, p: float, dtype: np.dtype) -> np.ndarray:

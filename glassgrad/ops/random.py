@@ -126,15 +126,8 @@ def exponential_(self, lambd=1, *, generator=None):
 
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability ``p`` (a number, or a tensor broadcast to this shape), else 0."""
-    gen = _gen(generator)
-    if isinstance(p, Tensor):
-        probs = p._array
-        if probs.size and not ((probs >= 0) & (probs <= 1)).all():
-            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-        return _write(self, Bernoulli, sampling.bernoulli_tensor(gen, self._array, probs))
-    if not 0 <= p <= 1:
-        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-    return _write(self, Bernoulli, sampling.bernoulli_scalar(gen, self._array, p))
+    probs = p._array if isinstance(p, Tensor) else p
+    return _write(self, Bernoulli, sampling.bernoulli(_gen(generator), self._array, probs))
 
 
 def random_(self, from_=0, to=None, *, generator=None):
