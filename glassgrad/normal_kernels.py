@@ -27,13 +27,24 @@ import platform
 
 import numpy as np
 
-__all__ = ["fma32", "fma64", "libm", "box_muller_16_float", "box_muller_16_double", "compiled_box_muller",
-           "compiled_box_muller_double"]
+__all__ = ["fma32", "fma64", "libm", "numba_compiled", "box_muller_16_float", "box_muller_16_double",
+           "compiled_box_muller", "compiled_box_muller_double"]
 
 F32, F64 = np.float32, np.float64
 _AVX2 = platform.machine().lower() in ("x86_64", "amd64")  # PyTorch picks its AVX2 normal kernel there
 _CHUNK = 32768           # values per pass over scratch memory: small enough to stay in the CPU's cache
 COMPILE_FROM = 1 << 14   # fewer values than this stay in numpy: importing numba takes ~0.4 s, once
+
+
+def numba_compiled(function, **options):
+    """``function`` compiled by numba (``glassgrad[fast]``; cached on disk after the first time), or None
+    when numba is not installed, so the caller keeps its numpy path. Imported here, not at the top:
+    importing numba takes ~0.4 s, paid only by a program that draws 2¹⁴ values or more."""
+    try:
+        import numba
+    except ImportError:
+        return None
+    return numba.njit(cache=True, error_model="numpy", boundscheck=False, **options)(function)
 
 
 # --- exact fused multiply-add --------------------------------------------------------------------------
@@ -118,11 +129,9 @@ def _box_muller_double_lanes(u1, u2, cos_out, sin_out):
 def compiled_box_muller_double():
     """``_box_muller_double_lanes`` compiled by numba (its math calls the same C library as Python's
     ``math``), if installed and equal to ``math`` on a probe; else None."""
-    try:
-        import numba
-    except ImportError:
+    kernel = numba_compiled(_box_muller_double_lanes)
+    if kernel is None:
         return None
-    kernel = numba.njit(cache=True, error_model="numpy", boundscheck=False)(_box_muller_double_lanes)
     u1, u2 = 1.0 - np.random.default_rng(0).random((2, 2048))
     got, want = np.empty((2, 2048)), np.empty((2, 2048))
     kernel(u1, u2, got[0], got[1])
@@ -306,12 +315,9 @@ def _box_muller_lanes(u1, u1_bits, u2, cos_out, sin_out):
 def compiled_box_muller():
     """``_box_muller_lanes`` compiled by numba, if numba is installed and its result equals the numpy
     replay's on a probe of 4096 lanes; else None (numpy then does the work)."""
-    try:
-        import numba
-    except ImportError:
+    kernel = numba_compiled(_box_muller_lanes, fastmath={"contract"})
+    if kernel is None:
         return None
-    kernel = numba.njit(fastmath={"contract"}, error_model="numpy", boundscheck=False,
-                        cache=True)(_box_muller_lanes)
     words = np.random.default_rng(0).integers(0, 1 << 24, (512, 16))
     words[:2] = [np.arange(16), (1 << 24) - 1 - np.arange(16)]          # u1 = 1, and the smallest u1
     probe = words.astype(F32) * F32(2.0 ** -24)

@@ -38,12 +38,12 @@ import warnings
 import numpy as np
 
 from glassgrad.normal_kernels import (COMPILE_FROM, box_muller_16_double, box_muller_16_float, fma32, fma64,
-                                      libm)
+                                      libm, numba_compiled)
 from glassgrad.random import Generator, default_generator
 
 __all__ = ["Blank", "generator_or_default", "fill_order", "uniform", "normal", "random_from_to", "random_full",
-           "randperm", "multinomial", "bernoulli", "bernoulli_tensor", "bernoulli_scalar", "dropout_mask", "exponential", "geometric",
-           "cauchy", "log_normal", "fma32", "fma64"]
+           "randperm", "multinomial", "bernoulli", "bernoulli_tensor", "bernoulli_scalar", "dropout_mask",
+           "exponential", "geometric", "cauchy", "log_normal", "fma32", "fma64"]
 
 F32, F64 = np.float32, np.float64
 _SERIAL_BELOW = 16   # normal: fewer elements than this (or a non-contiguous tensor) go one at a time
@@ -256,11 +256,7 @@ def _swap_in_turn(perm, offsets):
 @functools.cache
 def _compiled_swaps():
     """``_swap_in_turn`` compiled by numba when it is installed (a loop of n swaps), else None."""
-    try:
-        import numba
-    except ImportError:
-        return None
-    return numba.njit(cache=True, error_model="numpy", boundscheck=False)(_swap_in_turn)
+    return numba_compiled(_swap_in_turn)
 
 
 def randperm(gen: Generator, n: int) -> np.ndarray:
