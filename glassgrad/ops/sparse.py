@@ -26,6 +26,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad._format import format_array
 from glassgrad.autograd.function import Primitive
+from glassgrad.ops.indexing import IndexBackward
 from glassgrad.ops.joining import cat
 from glassgrad.tensor import Tensor, to_array
 
@@ -111,38 +112,18 @@ class ToSparse(Primitive):
         return out, None
 
 
-class ToDense(Primitive):
-    """out[indices[:, k]] += values[k] (duplicates add up);  grad_values[k] = g[indices[:, k]]"""
+class ToDense(IndexBackward):
+    """out = zeros(shape) with values[k] added at indices[:, k] (duplicates add up), which is
+    IndexBackward's math;  grad_values[k] = g[indices[:, k]].  Called as (values, shape, indices)."""
 
     differentiable_backward = False
 
-    @staticmethod
-    def forward(ctx, v, where, shape):
-        ctx.where = where
-        out = np.zeros(shape, v.dtype)
-        np.add.at(out, where, v)
-        return out
 
-    @staticmethod
-    def backward(ctx, g):
-        return g[ctx.where], None, None
-
-
-class Coalesce(Primitive):
-    """out[u] = Σ_{k: inverse[k] = u} values[k] (duplicates summed);  grad_values[k] = g[inverse[k]]"""
+class Coalesce(IndexBackward):
+    """out[u] = Σ_{k: inverse[k] = u} values[k] (duplicates summed): IndexBackward's math with the key
+    ``inverse``;  grad_values[k] = g[inverse[k]]"""
 
     differentiable_backward = False
-
-    @staticmethod
-    def forward(ctx, v, inverse, n):
-        ctx.inverse = inverse
-        out = np.zeros((n,) + v.shape[1:], v.dtype)
-        np.add.at(out, inverse, v)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return g[ctx.inverse], None, None
 
 
 class SparseAddmm(Primitive):
@@ -222,11 +203,11 @@ class SparseTensor(Tensor):
         keys = np.ravel_multi_index(tuple(self._idx), dims) if self._nnz() else np.zeros(0, np.int64)
         unique, inverse = np.unique(keys, return_inverse=True)
         indices = np.array(np.unravel_index(unique, dims), np.int64).reshape(len(dims), -1)
-        values = Coalesce.apply(self._vals, inverse.reshape(-1), len(unique))
+        values = Coalesce.apply(self._vals, (len(unique),) + self._vals.shape[1:], inverse.reshape(-1))
         return _sparse(indices, values, self._array.shape, True)
 
     def to_dense(self, dtype=None, *, masked_grad=None) -> Tensor:
-        out = ToDense.apply(self._vals, tuple(self._idx), self._array.shape)
+        out = ToDense.apply(self._vals, self._array.shape, tuple(self._idx))
         return out if dtype is None else out.to(dtype)
 
     def to_sparse(self, *args, **kwargs) -> "SparseTensor":
