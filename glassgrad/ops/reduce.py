@@ -102,6 +102,40 @@ def _array(x):
     return x._array if isinstance(x, Tensor) else x
 
 
+# --- fast paths for the reductions inside softmax, layer_norm and the linear layers ------------------
+# Summing or taking the max along a short last axis, numpy's reduction pays ~70 ns of set-up per row:
+# on attention scores (4096 rows of 64) that is 300 µs for a max and 95 µs for a sum, where the work
+# itself is ~20 µs. These helpers compute the same reductions by routes without that cost; each
+# falls back to the plain numpy call where its route does not apply.
+_FAST_FROM = 4096  # elements; below this the plain call's smaller fixed cost wins
+
+
+def _row_sum(x: np.ndarray) -> np.ndarray:
+    """``x.sum(axis=-1, keepdims=True)``: einsum's summing loop has no per-row set-up (~5× faster on
+    rows of 64). The additions run in another order than numpy's pairwise sum: the last bit may differ."""
+    if x.size < _FAST_FROM or x.dtype.kind != "f" or x.dtype.itemsize < 4:
+        return x.sum(axis=-1, keepdims=True)
+    return np.einsum("...i->...", x)[..., None]
+
+
+def _row_max(x: np.ndarray) -> np.ndarray:
+    """``x.max(axis=-1, keepdims=True)``, exactly: ``maximum.reduceat`` runs along the flat array and
+    restarts at each row (~3× faster on rows of 64). Only for C-contiguous arrays (a flat view)."""
+    n = x.shape[-1] if x.ndim else 0
+    if x.size < _FAST_FROM or n == 0 or not x.flags.c_contiguous or x.dtype.kind != "f":
+        return x.max(axis=-1, keepdims=True)
+    return np.maximum.reduceat(x.reshape(-1), np.arange(0, x.size, n)).reshape(x.shape[:-1] + (1,))
+
+
+def _column_sum(g: np.ndarray) -> np.ndarray:
+    """``g.sum(axis=0)`` of a matrix (a linear layer's bias gradient) as one matrix-vector product
+    with ones: BLAS's gemv is ~4× faster than numpy's reduction over 1024 rows. Sequential float
+    sums in another order: the last bits may differ."""
+    if g.ndim != 2 or g.size < _FAST_FROM or g.dtype.kind != "f" or g.dtype.itemsize < 4:
+        return np.sum(g, axis=0)
+    return np.ones(g.shape[0], g.dtype) @ g
+
+
 def _return_type(name: str):
     """A named (values, indices) pair, printed as ``glassgrad.return_types.max(values=..., ...)``."""
     base = collections.namedtuple(name, ["values", "indices"])
