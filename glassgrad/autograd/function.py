@@ -265,55 +265,49 @@ class Function:
         """Run forward; if grad is enabled and an input requires grad, record a backward node."""
         if _op_profiler is not None:
             return _op_profiler(cls, args)
-        if GRAD_MODE.enabled:
-            # One pass over the inputs (three list comprehensions cost ~0.4 µs more an op): which need a
-            # gradient, their arrays, and a view whose base was changed in place since reads the base's
-            # new history (Tensor.grad_fn's test, written out: a property call per input costs more).
-            needs, arrays = [], []
-            for a in args:
-                if isinstance(a, Tensor):
-                    if a._base is not None and a._seen_base is not False \
-                            and a._seen_base is not a._base._grad_fn:
-                        a._refresh_view()
-                    needs.append(a._requires_grad)
-                    arrays.append(a._array)
+        if not cls.on_arrays:
+            return _apply_function(cls, args)
+        if not GRAD_MODE.enabled:
+            return _forward_only(cls, [a._array if isinstance(a, Tensor) else a for a in args], args)
+        # One pass over the inputs (separate comprehensions cost ~0.4 µs more an op): their arrays, which
+        # need a gradient and, for those, the edge to their node; a view whose base was changed in place
+        # since reads the base's new history first (Tensor.grad_fn's test, written out).
+        needs, arrays, edges = [], [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                if a._base is not None and a._seen_base is not False \
+                        and a._seen_base is not a._base._grad_fn:
+                    a._refresh_view()
+                arrays.append(a._array)
+                if a._requires_grad:
+                    needs.append(True)
+                    fn = a._grad_fn
+                    edges.append((fn if fn is not None else accumulator(a), 0))
                 else:
                     needs.append(False)
-                    arrays.append(a)
-        else:
-            needs, arrays = _NOTHING, None
-        requires = True in needs
-        if cls.on_arrays:
-            if arrays is None:
-                arrays = [a._array if isinstance(a, Tensor) else a for a in args]
-            if not requires:
-                out = cls.forward(NO_CONTEXT, *arrays)
-                result = Tensor._wrap(out if type(out) is np.ndarray else np.asarray(out))
-                if cls.is_view:
-                    _share_storage(result, args[0])
-                return result
-            node = cls._node_class()
-            node.needs_input_grad = tuple(needs)
-            out = cls.forward(node, *arrays)
-            if type(out) is not np.ndarray:  # a numpy scalar (a full reduction): make it a 0-d array
-                scalar, out = out, np.asarray(out)
-                if node._saved:  # and keep "forward saved its output" true for the new object
-                    node._saved = tuple(out if s is scalar else s for s in node._saved)
-        else:
-            node = cls._node_class()
-            node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-            with no_grad():
-                out = cls.forward(node, *args)
-            if not isinstance(out, Tensor):
-                raise TypeError(f"{cls.__name__}.forward must return a Tensor (glassgrad Functions have "
-                                f"one output), got {type(out).__name__}")
-            if not requires:
-                return out
-            out = out._array
+            else:
+                needs.append(False)
+                arrays.append(a)
+        if not edges:
+            return _forward_only(cls, arrays, args)
+        node = cls._node_class()
+        node.needs_input_grad = tuple(needs)
+        out = cls.forward(node, *arrays)
+        if type(out) is not np.ndarray:  # a numpy scalar (a full reduction): make it a 0-d array
+            scalar, out = out, np.asarray(out)
+            if node._saved:  # and keep "forward saved its output" true for the new object
+                node._saved = tuple(out if s is scalar else s for s in node._saved)
         result = Tensor._wrap(out, True, node)
         if cls.is_view:
             _share_storage(result, args[0])
-        _record(node, args, needs, result, cls.on_arrays, cls.numbers_are_inputs)
+        if len(edges) == len(args):  # every argument needs a gradient (the common case): entry i is argument i
+            node.next_functions = tuple(edges)
+        else:
+            _record_edges(node, args, needs, cls.numbers_are_inputs)
+        node._shape = out.shape
+        node._dtype = out.dtype
+        if node._saved:
+            _record_saved(node, args, result)
         if NODE_CREATED:
             for fn in list(NODE_CREATED.values()):
                 fn(node, result)
@@ -353,37 +347,73 @@ def _share_storage(view: Tensor, base: Tensor) -> None:
         view._seen_base = view._base._grad_fn
 
 
-def _record(node: BackwardNode, args: tuple, needs: list, result: Tensor, primitive: bool,
-            numbers: bool) -> None:
-    """Fill in the node: where each input's gradient goes, and which tensors the saved values are."""
-    if False not in needs:  # every argument needs a gradient (the common case): entry i is argument i
-        nexts = []
-        for a in args:
-            fn = a._grad_fn  # (Function.apply refreshed stale views already)
-            nexts.append((fn if fn is not None else accumulator(a), 0))
-        node.next_functions = tuple(nexts)
+def _forward_only(cls, arrays: list, args: tuple) -> Tensor:
+    """A primitive's forward with nothing to record (no_grad, or no input requires grad)."""
+    out = cls.forward(NO_CONTEXT, *arrays)
+    result = Tensor._wrap(out if type(out) is np.ndarray else np.asarray(out))
+    if cls.is_view:
+        _share_storage(result, args[0])
+    return result
+
+
+def _apply_function(cls, args: tuple) -> Tensor:
+    """``apply`` for a user-defined Function: forward sees Tensors (and runs under no_grad)."""
+    if GRAD_MODE.enabled:
+        for a in args:  # a stale view reads its base's new history first, as in apply
+            if isinstance(a, Tensor) and a._base is not None and a._seen_base is not False \
+                    and a._seen_base is not a._base._grad_fn:
+                a._refresh_view()
+        needs = [isinstance(a, Tensor) and a._requires_grad for a in args]
     else:
-        nexts, positions = [], []
-        for i, a in enumerate(args):
-            if needs[i]:
-                fn = a._grad_fn
-                nexts.append((fn if fn is not None else accumulator(a), 0))
-            elif isinstance(a, Tensor):
-                if primitive and not numbers and a._array.dtype.kind != "f":
-                    continue  # an index or a mask: no input of the derivative
-                nexts.append(_NO_EDGE)
-            elif numbers and isinstance(a, (int, float)):
-                nexts.append(_NO_EDGE)
-            else:
-                continue
-            positions.append(i)
-        node.next_functions = tuple(nexts)
-        if positions and positions[-1] != len(positions) - 1:  # entries and arguments don't line up
-            node._positions = tuple(positions)
+        needs = _NOTHING
+    node = cls._node_class()
+    node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+    with no_grad():
+        out = cls.forward(node, *args)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{cls.__name__}.forward must return a Tensor (glassgrad Functions have "
+                        f"one output), got {type(out).__name__}")
+    if True not in needs:
+        return out
+    result = Tensor._wrap(out._array, True, node)
+    if cls.is_view:
+        _share_storage(result, args[0])
+    if False not in needs:
+        node.next_functions = tuple((a._grad_fn if a._grad_fn is not None else accumulator(a), 0)
+                                    for a in args)
+    else:
+        _record_edges(node, args, needs, cls.numbers_are_inputs, primitive=False)
     node._shape = result._array.shape
     node._dtype = result._array.dtype
     if node._saved:
         _record_saved(node, args, result)
+    if NODE_CREATED:
+        for fn in list(NODE_CREATED.values()):
+            fn(node, result)
+    return result
+
+
+def _record_edges(node: BackwardNode, args: tuple, needs: list, numbers: bool, primitive: bool = True) -> None:
+    """next_functions when some arguments need no gradient: a ``(None, 0)`` entry for a tensor that
+    needs none (and, with ``numbers_are_inputs``, for a number), nothing for an index or a mask, and
+    ``_positions`` when the entries and the arguments don't line up."""
+    nexts, positions = [], []
+    for i, a in enumerate(args):
+        if needs[i]:
+            fn = a._grad_fn
+            nexts.append((fn if fn is not None else accumulator(a), 0))
+        elif isinstance(a, Tensor):
+            if primitive and not numbers and a._array.dtype.kind != "f":
+                continue  # an index or a mask: no input of the derivative
+            nexts.append(_NO_EDGE)
+        elif numbers and isinstance(a, (int, float)):
+            nexts.append(_NO_EDGE)
+        else:
+            continue
+        positions.append(i)
+    node.next_functions = tuple(nexts)
+    if positions and positions[-1] != len(positions) - 1:  # entries and arguments don't line up
+        node._positions = tuple(positions)
 
 
 def _record_saved(node: BackwardNode, args: tuple, result: Tensor) -> None:

@@ -37,15 +37,21 @@ __all__ = [
 
 def _binary(op: str, fn, input, other, *options):  # noqa: A002
     """Shared entry of binary ops: check the operands and their shapes, then apply ``fn``."""
-    input, other = operand(input, "input"), operand(other)
+    if type(input) is not Tensor:  # (the type tests skip operand()'s checks for the common operands)
+        input = operand(input, "input")
+    if type(other) is not Tensor and type(other) is not float and type(other) is not int:
+        other = operand(other)
     if isinstance(input, Tensor) and isinstance(other, Tensor) and input._array.shape != other._array.shape:
         check_broadcast(op, input._array, other._array)  # (._array.shape: .shape makes a Size object)
     return fn.apply(input, other, *options)
 
 
 def _shape(a) -> tuple:
-    """np.shape(a) without its Python-level dispatch for the common case, an array (saves ~1 µs an op)."""
-    return a.shape if type(a) is np.ndarray else np.shape(a)
+    """np.shape(a) without its Python-level dispatch for the common cases, an array or a Python number
+    (x * 1.5: np.shape(1.5) costs ~1 µs)."""
+    if type(a) is np.ndarray:
+        return a.shape
+    return () if type(a) is float or type(a) is int else np.shape(a)
 
 
 def _grad_if_needed(g, shape: tuple, needed: bool):
