@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import re
 import string
+import weakref
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -408,6 +409,8 @@ def _from_tensor(root, model) -> Graph:
                             f"got {type(model).__name__}")
         for pname, p in model.named_parameters():
             params[id(p)] = pname
+    else:  # the names record(model) saw, for the parameters that are still alive
+        params = {key: name for key, (ref, name) in _PARAM_NAMES.items() if ref() is not None}
 
     if root.grad_fn is None:  # a leaf: one node
         grad = root.grad._array if root.grad is not None else None
@@ -504,6 +507,17 @@ def _recorded(node) -> Recorded | None:
 # record(model) puts on the model's submodules. explain's own state; no engine reads it.
 _SCOPE: list = []
 
+# Parameter names ("0.weight") that record(model) saw, so graph(loss) names them without model=:
+# id(parameter) -> (weak reference, name). A weak reference, so explain keeps no model alive, and the
+# entry leaves with its parameter.
+_PARAM_NAMES: dict = {}
+
+
+def _remember_names(model) -> None:
+    for name, p in model.named_parameters():
+        key = id(p)
+        _PARAM_NAMES[key] = (weakref.ref(p, lambda _, key=key: _PARAM_NAMES.pop(key, None)), name)
+
 
 def _keep(node, output) -> None:
     """The node-created observer: keep the output's value and scope, and a prehook for the gradient."""
@@ -529,6 +543,8 @@ def record(model=None):
     depth = len(_SCOPE)
     handles = [on_node_created(_keep)]
     try:
+        if model is not None and hasattr(model, "named_parameters"):
+            _remember_names(model)
         if model is not None and hasattr(model, "named_modules"):
             for name, module in model.named_modules():
                 if not name:

@@ -11,8 +11,9 @@ inputs on the left, the output on the right, and every arrow pointing the same w
    neighbours in the layer before (sweeping forward) or after (sweeping back). Counting crossings after
    each sweep and keeping the best ordering means the result is never worse than the start.
 
-All boxes have one fixed size and each layer is a column (row), so no two boxes can overlap. Ties are
-broken by the input order and every sort is stable: the same graph always gives the same picture.
+Boxes may differ in size (a tensor drawn as its numbers is bigger than a scalar): each layer is a
+column (row) as wide as its widest box, so no two boxes can overlap. Ties are broken by the input order
+and every sort is stable: the same graph always gives the same picture.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def layered_layout(ids, edges, *, size=(150.0, 60.0), direction: str = "LR", lay
                    margin: float = 16.0, top: float = 0.0) -> Layout:
     """Place ``ids`` (any order) with ``edges`` ((src, dst) pairs; repeats allowed) in layers.
 
-    ``size`` is every box's (width, height); ``top`` reserves room above the drawing (for a title).
+    ``size`` is every box's (width, height), or a dict of them by id; ``top`` reserves room above the
+    drawing (for a title).
     Raises ValueError if the edges make a cycle or name an unknown id.
     """
     if direction not in ("LR", "TB"):
@@ -104,18 +106,29 @@ def layered_layout(ids, edges, *, size=(150.0, 60.0), direction: str = "LR", lay
     crossings = _count_all(order, succ)
 
     # Coordinates: the layer axis ("rank") and the axis along a layer ("across").
-    w, h = float(size[0]), float(size[1])
-    rank_extent, across_extent = (w, h) if direction == "LR" else (h, w)
-    extents = [sum(across_extent if not is_dummy[k] else dummy for k in col) +
-               node_gap * max(len(col) - 1, 0) for col in order]
-    longest = max(extents, default=0.0)
+    sizes = size if isinstance(size, dict) else dict.fromkeys(ids, size)
+
+    def extents(k) -> tuple:  # (rank extent, across extent) of a real box
+        w, h = float(sizes[k][0]), float(sizes[k][1])
+        return (w, h) if direction == "LR" else (h, w)
+
+    def across_of(k) -> float:
+        return dummy if is_dummy[k] else extents(k)[1]
+
+    narrowest = min((extents(k)[0] for k in ids), default=0.0)  # a layer of dummies only
+    rank_widths = [max((extents(k)[0] for k in col if not is_dummy[k]), default=narrowest) for col in order]
+    col_extent = [sum(across_of(k) for k in col) + node_gap * max(len(col) - 1, 0) for col in order]
+    longest = max(col_extent, default=0.0)
+    rank_start, at_rank = [], margin
+    for rw in rank_widths:
+        rank_start.append(at_rank)
+        at_rank += rw + layer_gap
     centre: dict = {}
     for level, col in enumerate(order):
-        at = (longest - extents[level]) / 2.0  # each layer centred on the longest one
+        at = (longest - col_extent[level]) / 2.0  # each layer centred on the longest one
         for k in col:
-            ext = across_extent if not is_dummy[k] else dummy
-            centre[k] = (margin + level * (rank_extent + layer_gap) + rank_extent / 2.0,
-                         margin + at + ext / 2.0)
+            ext = across_of(k)
+            centre[k] = (rank_start[level] + rank_widths[level] / 2.0, margin + at + ext / 2.0)
             at += ext + node_gap
 
     def xy(rank: float, across: float) -> tuple:
@@ -125,6 +138,7 @@ def layered_layout(ids, edges, *, size=(150.0, 60.0), direction: str = "LR", lay
     for k in ids:
         r, a = centre[k]
         cx, cy = xy(r, a)
+        w, h = float(sizes[k][0]), float(sizes[k][1])
         boxes[k] = Box(k, cx - w / 2.0, cy - h / 2.0, w, h, layer[k])
 
     # Edge points: leave src on its far side, enter dst on its near side; several inputs of one node
@@ -137,16 +151,16 @@ def layered_layout(ids, edges, *, size=(150.0, 60.0), direction: str = "LR", lay
     for (s, d), chain in zip(edges, chains):
         i = seen_in.get(d, 0)
         seen_in[d] = i + 1
-        spread = min(12.0, across_extent / (n_in[d] + 1))
+        spread = min(12.0, extents(d)[1] / (n_in[d] + 1))
         offset = (i - (n_in[d] - 1) / 2.0) * spread
         rs, as_ = centre[s]
         rd, ad = centre[d]
-        pts = [xy(rs + rank_extent / 2.0, as_)]
+        pts = [xy(rs + extents(s)[0] / 2.0, as_)]
         pts += [xy(*centre[name]) for name in chain[1:-1]]
-        pts.append(xy(rd - rank_extent / 2.0, ad + offset))
+        pts.append(xy(rd - extents(d)[0] / 2.0, ad + offset))
         paths.append((s, d, pts))
 
-    rank_total = 2 * margin + n_layers * rank_extent + max(n_layers - 1, 0) * layer_gap
+    rank_total = 2 * margin + sum(rank_widths) + max(len(order) - 1, 0) * layer_gap
     across_total = 2 * margin + longest
     width, height = (rank_total, across_total) if direction == "LR" else (across_total, rank_total)
     return Layout(boxes, paths, width, height + top, direction, crossings)

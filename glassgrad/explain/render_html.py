@@ -73,12 +73,16 @@ def _script_json(data) -> str:
 
 
 def to_html(g: Graph, steps: list | None = None, *, title: str | None = None,
-            direction: str = "LR") -> str:
+            direction: str = "LR", start: str = "begin") -> str:
     """A complete HTML document: legend, player controls, the graph, and the embedded data.
 
     ``steps``: dicts with the fields of ``explain.trace``'s Step (phase, node, target, inputs,
     formula, numbers, result, accumulates, text); by default they come from ``explain.trace``.
+    ``start``: "begin" opens before the first step (values appear as they are computed); "end" opens
+    on the finished graph, every value and gradient shown, like micrograd's ``draw_dot``.
     """
+    if start not in ("begin", "end"):
+        raise ValueError(f"to_html: start must be 'begin' or 'end', got {start!r}")
     if steps is None:
         steps = graph_steps(g)
     steps = [asdict(s) if is_dataclass(s) else dict(s) for s in steps]
@@ -90,7 +94,8 @@ def to_html(g: Graph, steps: list | None = None, *, title: str | None = None,
     expand = ('<button data-testid="expand-all" title="open or fold every group">expand all</button>'
               if len(views) > 1 else "")
     note = "" if g.has_grads else f'<p class="gg-nograd" data-testid="no-grads">{NO_GRADS}</p>'
-    data = {"graph": g.to_dict(), "steps": steps, "views": {name: True for name, _ in views}}
+    data = {"graph": g.to_dict(), "steps": steps, "views": {name: True for name, _ in views},
+            "start": start}
     css = (_STATIC / "player.css").read_text(encoding="utf-8")
     js = (_STATIC / "player.js").read_text(encoding="utf-8")
     return f"""<!doctype html>
@@ -111,7 +116,7 @@ class="gg-k-leaf">leaf / parameter</span></div></header>
 <button data-testid="play" title="space">▶ play</button>
 <button data-testid="next" title="→ or j">next ▶</button>
 <button data-testid="last" title="End">end »</button>
-<span class="gg-index" data-testid="step-index">0 / {len(steps)}</span>
+<span class="gg-index" data-testid="step-index">{0 if start == "begin" else len(steps)} / {len(steps)}</span>
 <span class="gg-phase" data-testid="phase"></span>
 {expand}
 <label class="gg-predict-toggle"><input type="checkbox" data-testid="predict-toggle"> predict, then reveal</label>
@@ -122,9 +127,13 @@ class="gg-k-leaf">leaf / parameter</span></div></header>
 inputmode="decimal" autocomplete="off"></label><button data-testid="reveal">reveal</button>
 <span class="gg-verdict" data-testid="verdict"></span></div>
 </section>
-<section class="gg-graph">
+<section class="gg-graph-wrap">
+<div class="gg-zoom"><button data-testid="zoom-out" title="zoom out (-)">−</button><span
+data-testid="zoom-level" class="gg-zoom-level">100%</span><button data-testid="zoom-in" title="zoom in (+)">+</button><button
+data-testid="zoom-fit" title="fit the drawing to the panel (0)">fit</button></div>
+<div class="gg-graph" data-testid="graph-panel">
 {view_html}
-</section>
+</div></section>
 <pre class="gg-details" data-testid="details">Click a node to see all its numbers.</pre>
 <footer>keys: → or j next · ← or k back · Home / End · space play/pause · click a group to open it ·
 made with glassgrad</footer>
@@ -136,11 +145,26 @@ made with glassgrad</footer>
 
 
 def notebook_html(g: Graph) -> str:
-    """For Jupyter: the player page in an iframe (its script runs apart from the notebook's)."""
-    page = to_html(g)
-    height = 560 if len(g.nodes) < 12 else 760
-    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{height}px;'
+    """For Jupyter: the player page in an iframe (its script runs apart from the notebook's), opened
+    on the finished graph (« start to step through), as tall as its content.
+
+    The iframe cannot ask the notebook for its width, so its height is worked out here for a typical
+    output width (~960 px): the controls, plus the drawing scaled to that width (at most 100%).
+    """
+    page = to_html(g, start="end")
+    width, height = _drawing_size(g)
+    scale = min(1.0, 920.0 / max(width, 1.0))
+    frame = int(min(260 + height * scale + 120, 1400))
+    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{frame}px;'
             f'border:1px solid #e2e8f0;border-radius:8px" sandbox="allow-scripts"></iframe>')
+
+
+def _drawing_size(g: Graph) -> tuple:
+    """(width, height) of the first view's drawing, read from its SVG's own viewBox."""
+    svg = _views(g, "LR")[0][1]
+    head = svg[:svg.index(">")]
+    box = head[head.index('viewBox="') + 9:].split('"')[0].split()
+    return float(box[2]), float(box[3])
 
 
 # Graph's methods from this file, attached by explain/__init__.py: ``g.to_html()``, and the player in

@@ -5,18 +5,26 @@ script or the HTML player can read them back exactly:
 
 - node ``<g>``: ``data-id``, ``data-label``, ``data-op``, ``data-kind``, ``data-value`` and ``data-grad``
   (``repr`` of the float for scalars, so ``float(attr)`` is the engine's number bit for bit; for tensors
-  the numbers as a JSON list when there are at most 16, else a summary; ``data-shape``/``data-dtype``);
+  the numbers as a JSON list when there are at most 64, else a summary; ``data-shape``/``data-dtype``);
 - edge ``<g>``: ``data-src``, ``data-dst``, ``data-index``, and ``data-local-grad`` (scalar engine) or
   ``data-rule`` (tensor engine);
 - a collapsed group: ``data-group``, ``data-count`` and ``data-members``.
 
 Before ``backward()`` the drawing says "no gradients yet: call backward()" rather than drawing zeros.
+
+A tensor node shows its numbers, not only a summary: up to 64 numbers (at most 16 a row) as a small
+table, more as a heatmap (values blue, gradients red, white at the smallest) with its colour scale.
+Every box is as big as what it holds: text is measured (monospace, about 7.3 px a character at 12 px),
+never cut off at the edge.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import math
+import struct
+import zlib
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
@@ -25,10 +33,13 @@ from glassgrad.explain import style
 from glassgrad.explain.graph import Graph, GroupBox
 from glassgrad.explain.layout import layered_layout
 
-__all__ = ["to_svg", "NO_GRADS", "value_attr", "summary"]
+__all__ = ["to_svg", "NO_GRADS", "value_attr", "summary", "node_size"]
 
 NO_GRADS = "no gradients yet: call backward()"
-_MAX_LISTED = 16  # tensors up to this many numbers list them all in data-value
+_MAX_LISTED = 64  # tensors up to this many numbers list them all in data-value and draw them as a table
+_MAX_COLUMNS = 16  # ... when a row has at most this many; wider or bigger tensors are drawn as heatmaps
+_CHAR = 7.3  # px a character, monospace at 12 px
+_SMALL_CHAR = 6.1  # px a character, monospace at 10 px (the numbers in a tensor's table)
 
 
 def value_attr(x) -> str:
@@ -98,10 +109,13 @@ def to_svg(g: Graph, *, collapse: bool | None = None, expanded=None, direction: 
     """
     items, vedges = g.view(expanded=expanded, collapse=collapse)
     tensor = g.engine == "tensor"
-    w, h = (240.0, 80.0) if tensor else (150.0, 62.0)
+    sizes = {it.id: (node_size(g, it, tensor, id_prefix) if not isinstance(it, GroupBox) else
+                     (max(240.0 if tensor else 150.0, 16.0 + _CHAR * min(len(it.label), 40)),
+                      80.0 if tensor else 62.0))
+             for it in items}
     note = not g.has_grads
     top = (26.0 if note else 0.0) + (22.0 if frame is not None else 0.0)
-    lay = layered_layout([it.id for it in items], [(s, d) for s, d, _ in vedges], size=(w, h),
+    lay = layered_layout([it.id for it in items], [(s, d) for s, d, _ in vedges], size=sizes,
                          direction=direction, top=top, layer_gap=80.0 if not tensor else 70.0)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay.width:.0f}" height="{lay.height:.0f}" '
            f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" font-family="ui-monospace, Menlo, Consolas, '
@@ -109,7 +123,7 @@ def to_svg(g: Graph, *, collapse: bool | None = None, expanded=None, direction: 
            f"<style>{_CSS}</style>",
            f'<defs><marker id="{id_prefix}-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
            f'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-           f'fill="{style.EDGE}"/></marker></defs>']
+           f'fill="{style.EDGE}"/></marker>{_scales(id_prefix)}</defs>']
     if note:
         out.append(f'<text class="gg-note" x="16" y="18">{NO_GRADS}</text>')
     if frame is not None:
@@ -124,9 +138,16 @@ def to_svg(g: Graph, *, collapse: bool | None = None, expanded=None, direction: 
         if isinstance(it, GroupBox):
             out.append(_group(it, box))
         else:
-            out.append(_node(g, it, box, tensor))
+            out.append(_node(g, it, box, tensor, id_prefix))
     out.append("</g></svg>")
     return "\n".join(out)
+
+
+def _scales(id_prefix: str) -> str:
+    """The heatmaps' colour scales (white → blue for values, white → red for gradients)."""
+    return "".join(f'<linearGradient id="{id_prefix}-scale-{kind}"><stop offset="0" stop-color="#ffffff"/>'
+                   f'<stop offset="1" stop-color="{colour}"/></linearGradient>'
+                   for kind, colour in (("val", style.VALUE), ("grad", style.GRAD)))
 
 
 def _path(pts, direction: str) -> str:
@@ -174,9 +195,9 @@ def _num(value_text: str) -> str:
     return f'<tspan class="gg-num" data-text={quoteattr(value_text)}>{escape(value_text)}</tspan>'
 
 
-def _node(g: Graph, n, box, tensor: bool) -> str:
-    chars = int((box.w - 14) / 7.3)  # monospace 12px: about 7.2px a character
-    head = escape(_clip(n.label + (f"  {n.op}" if n.op and n.op != n.label else ""), chars))
+def _lines(g: Graph, n, tensor: bool) -> list:
+    """The node's text lines, (css class, svg text), before any picture."""
+    head = escape(_clip(n.label, 40) + (f"  {n.op}" if n.op and n.op != n.label else ""))
     lines = [("gg-label", head)]
     if tensor:
         shape = "(" + ", ".join(str(s) for s in n.shape) + (",)" if len(n.shape) == 1 else ")")
@@ -186,6 +207,179 @@ def _node(g: Graph, n, box, tensor: bool) -> str:
     if g.has_grads:
         grad = summary(n.grad) if n.grad is not None else "—"
         lines.append(("gg-grad", "grad " + _num(grad)))
+    return lines
+
+
+def _text_width(svg_text: str) -> float:
+    """How wide a line of our own markup is drawn: its characters, without the tags and entities."""
+    plain, inside = [], False
+    for ch in svg_text:
+        if ch == "<":
+            inside = True
+        elif ch == ">":
+            inside = False
+        elif not inside:
+            plain.append(ch)
+    text = "".join(plain)
+    for entity in ("&amp;", "&lt;", "&gt;", "&quot;", "&apos;"):
+        text = text.replace(entity, "&")
+    return _CHAR * len(text)
+
+
+# ---- a tensor's numbers, drawn: a table of up to 64 numbers, or a heatmap ----
+
+
+def _as_rows(x: np.ndarray) -> np.ndarray:
+    """A 2-D view for drawing: a vector wraps at 8 a row (table) or is one strip (heatmap); more
+    dimensions stack their leading ones into rows."""
+    if x.ndim == 0:
+        return x.reshape(1, 1)
+    if x.ndim == 1:
+        cols = min(8, x.size) if x.size <= _MAX_LISTED else x.size
+        return np.resize(x, (-(-x.size // cols), cols)) if x.size % cols else x.reshape(-1, cols)
+    return x.reshape(-1, x.shape[-1])
+
+
+class Picture:
+    """A tensor's numbers as SVG: ``w``, ``h`` known before the layout places it; ``svg(x, y)`` draws.
+
+    ``kind`` is "val" or "grad" (the colour). None of this is drawn for a tensor of one to three numbers:
+    the text line already shows them.
+    """
+
+    ROW = 13.0  # px a table row
+
+    def __init__(self, x: np.ndarray, kind: str, id_prefix: str) -> None:
+        self.kind, self.id_prefix = kind, id_prefix
+        self.x = x
+        flat = x.reshape(-1)
+        self.table = x.size <= _MAX_LISTED and (x.ndim < 2 or x.shape[-1] <= _MAX_COLUMNS)
+        if self.table:
+            rows = _as_rows(x)
+            self.n_real = flat.size
+            self.cells = [[_cell(v) for v in row] for row in rows.tolist()]
+            longest = max((len(c) for row in self.cells for c in row), default=1)
+            self.cell_w = _SMALL_CHAR * longest + 8.0
+            self.w = self.cell_w * len(self.cells[0])
+            self.h = self.ROW * len(self.cells) + 2.0
+        else:
+            self.grid = _downsample(_as_rows(x).astype(np.float64))
+            r, c = self.grid.shape
+            side = max(2, min(10, 192 // c, 96 // r))
+            self.img_w, self.img_h = float(c * side), float(max(r * side, 8))
+            self.w = max(self.img_w, 150.0)
+            self.h = self.img_h + 18.0
+
+    def svg(self, x: float, y: float) -> str:
+        cls = f"gg-pic gg-pic-{self.kind}"
+        if self.table:
+            out = [f'<g class="{cls}" font-size="10">']
+            k = 0
+            for i, row in enumerate(self.cells):
+                for j, text in enumerate(row):
+                    if k >= self.n_real:
+                        break
+                    out.append(f'<text class="gg-{self.kind}" x="{x + j * self.cell_w + self.cell_w - 4:.1f}" '
+                               f'y="{y + 10 + i * self.ROW:.1f}" text-anchor="end">{escape(text)}</text>')
+                    k += 1
+            out.append("</g>")
+            return "".join(out)
+        colour = style.VALUE if self.kind == "val" else style.GRAD
+        lo, hi, rgb = _heat(self.grid, colour)
+        grad_id = f"{self.id_prefix}-scale-{self.kind}"
+        return (f'<g class="{cls}"><image x="{x:.1f}" y="{y:.1f}" width="{self.img_w:.0f}" '
+                f'height="{self.img_h:.0f}" preserveAspectRatio="none" style="image-rendering:pixelated" '
+                f'href="data:image/png;base64,{_png(rgb)}"/>'
+                f'<text class="gg-meta" font-size="10" x="{x:.1f}" y="{y + self.img_h + 13:.1f}">'
+                f"{escape(_cell(lo))}</text>"
+                f'<rect x="{x + 52:.1f}" y="{y + self.img_h + 5:.1f}" width="46" height="9" '
+                f'fill="url(#{grad_id})" stroke="{style.MUTED}" stroke-width="0.5"/>'
+                f'<text class="gg-meta" font-size="10" x="{x + 104:.1f}" y="{y + self.img_h + 13:.1f}">'
+                f"{escape(_cell(hi))}</text></g>")
+
+
+def _cell(v) -> str:
+    if isinstance(v, bool):
+        return "T" if v else "F"
+    if isinstance(v, int):
+        return str(v)
+    return f"{v:.3g}"
+
+
+def _downsample(a: np.ndarray, max_rows: int = 48, max_cols: int = 64) -> np.ndarray:
+    """Block means, so a big matrix becomes at most max_rows × max_cols cells (NaN where a block has
+    nothing finite)."""
+    for axis, most in ((0, max_rows), (1, max_cols)):
+        n = a.shape[axis]
+        if n > most:
+            edges = np.linspace(0, n, most + 1).astype(int)
+            finite = np.isfinite(a)
+            sums = np.add.reduceat(np.where(finite, a, 0.0), edges[:-1], axis=axis)
+            counts = np.add.reduceat(finite.astype(np.float64), edges[:-1], axis=axis)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                a = sums / counts
+    return a
+
+
+def _heat(a: np.ndarray, colour: str):
+    """(lowest, highest, rgb uint8 image): white at the lowest finite number, ``colour`` at the highest,
+    grey where a number is not finite."""
+    finite = np.isfinite(a)
+    lo = float(a[finite].min()) if finite.any() else 0.0
+    hi = float(a[finite].max()) if finite.any() else 0.0
+    t = np.where(finite, (a - lo) / (hi - lo), 0.0) if hi > lo else np.full(a.shape, 0.5)
+    target = np.array([int(colour[k:k + 2], 16) for k in (1, 3, 5)], np.float64)
+    rgb = 255.0 + t[..., None] * (target - 255.0)
+    rgb[~finite] = (148, 163, 184)
+    return lo, hi, np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+
+
+def _png(rgb: np.ndarray) -> str:
+    """A base64 PNG of an RGB image (8-bit, no filter): the heatmap rides inside the SVG as one small
+    image instead of thousands of rectangles."""
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[i].tobytes() for i in range(h))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return base64.b64encode(png).decode("ascii")
+
+
+def _pictures(g: Graph, n, tensor: bool, id_prefix: str) -> dict:
+    """The value's and the gradient's pictures for a tensor node with more than three numbers."""
+    out = {}
+    if not tensor:
+        return out
+    for kind, x in (("val", n.value), ("grad", n.grad if g.has_grads else None)):
+        if isinstance(x, np.ndarray) and x.size > 3 and x.dtype.kind in "biuf":
+            out[kind] = Picture(x, kind, id_prefix)
+    return out
+
+
+def node_size(g: Graph, n, tensor: bool, id_prefix: str = "gg") -> tuple:
+    """(width, height) of a node's box: room for every line of text and every picture."""
+    lines = _lines(g, n, tensor)
+    pics = _pictures(g, n, tensor, id_prefix)
+    base_w, base_h = (240.0, 80.0) if tensor else (150.0, 62.0)
+    w = max([base_w] + [16.0 + _text_width(t) for _, t in lines] + [16.0 + p.w for p in pics.values()])
+    h = max(base_h, 14.0 + 15.0 * len(lines) + sum(p.h + 4.0 for p in pics.values()))
+    return w, h
+
+
+def _node(g: Graph, n, box, tensor: bool, id_prefix: str) -> str:
+    lines = _lines(g, n, tensor)
+    pics = _pictures(g, n, tensor, id_prefix)
+    body, y = [], box.y + 17.0
+    for cls, text in lines:
+        body.append(f'<text class="{cls}" x="{box.x + 8:.1f}" y="{y:.1f}">{text}</text>')
+        y += 15.0
+        kind = {"gg-val": "val", "gg-grad": "grad"}.get(cls)
+        if kind in pics:
+            body.append(pics[kind].svg(box.x + 8.0, y - 10.0))
+            y += pics[kind].h + 4.0
     attrs = (f'data-id="{n.id}" data-label={quoteattr(n.label)} data-op={quoteattr(n.op)} '
              f'data-kind="{n.kind}" data-value={quoteattr(value_attr(n.value))} '
              f"data-grad={quoteattr(value_attr(n.grad) if g.has_grads else '')}")
@@ -196,11 +390,11 @@ def _node(g: Graph, n, box, tensor: bool) -> str:
     tip = escape(n.label + (f" = {n.op}(…)" if n.op else "") + (f"\n{n.formula}" if n.formula else ""))
     return (f'<g class="gg-node {n.kind}" {attrs}><title>{tip}</title>'
             f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.0f}" height="{box.h:.0f}" rx="7"/>'
-            f"{_texts(box.x, box.y, box.w, lines)}</g>")
+            f"{''.join(body)}</g>")
 
 
 def _group(b: GroupBox, box) -> str:
-    lines = [("gg-label", escape(_clip(b.label, int((box.w - 14) / 7.3)))),
+    lines = [("gg-label", escape(_clip(b.label, 40))),
              ("gg-meta", f"{len(b.members)} nodes"),
              ("gg-meta", "click to expand")]
     return (f'<g class="gg-group" data-group={quoteattr(b.label)} data-id="{b.id}" '

@@ -2,8 +2,11 @@
 Values' data/grad and the recorded local derivatives; DOT parses; the HTML is self-contained and its
 embedded JSON carries the full numbers; before backward() every renderer says so."""
 
+import base64
 import json
 import re
+import struct
+import zlib
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -115,7 +118,7 @@ def test_tensor_svg_and_html_numbers():
     for n in g.nodes:
         el = nodes[n.id]
         assert el.get("data-shape") == ",".join(map(str, n.shape)) and el.get("data-dtype") == "float32"
-        if n.value.size <= 16:  # small tensors: the numbers themselves
+        if n.value.size <= 64:  # small tensors: the numbers themselves
             np.testing.assert_array_equal(np.array(json.loads(el.get("data-value")), np.float32), n.value)
             np.testing.assert_array_equal(np.array(json.loads(el.get("data-grad")), np.float32), n.grad)
         else:  # large: a summary with the shape
@@ -305,3 +308,45 @@ def test_tables_and_text():
     assert "backward steps" in out and style.short(g.node("n0").grad) in out
     assert g._repr_svg_() == g.to_svg()
     assert g._repr_html_().startswith("<iframe srcdoc=")
+
+
+def _png_pixels(uri: str) -> np.ndarray:
+    """Decode our own PNG (8-bit RGB, filter 0 on every row) back into an array, by the PNG spec."""
+    data = base64.b64decode(uri.split(",", 1)[1])
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        tag, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        (crc,) = struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])
+        assert crc == zlib.crc32(tag + body)
+        chunks[tag] = chunks.get(tag, b"") + body
+        pos += 12 + n
+    w, h = struct.unpack(">II", chunks[b"IHDR"][:8])
+    raw = zlib.decompress(chunks[b"IDAT"])
+    rows = [raw[i * (3 * w + 1):(i + 1) * (3 * w + 1)] for i in range(h)]
+    assert all(r[0] == 0 for r in rows)
+    return np.array([list(r[1:]) for r in rows], np.uint8).reshape(h, w, 3)
+
+
+def test_big_tensor_is_a_heatmap_with_its_scale():
+    w = glassgrad.arange(100.0).reshape(10, 10).requires_grad_()
+    with explain.record():
+        loss = (w * w).sum()
+    loss.backward()
+    g = explain.graph(loss)
+    root, nodes, _ = _parse(g.to_svg())
+    leaf = next(n for n in g.nodes if n.kind == "leaf")
+    el = nodes[leaf.id]
+    pics = {p.get("class"): p for p in el.iter(SVG + "g") if "gg-pic" in (p.get("class") or "")}
+    assert set(pics) == {"gg-pic gg-pic-val", "gg-pic gg-pic-grad"}
+    for cls, colour, values in (("gg-pic gg-pic-val", style.VALUE, w.detach().numpy()),
+                                ("gg-pic gg-pic-grad", style.GRAD, w.grad.numpy())):
+        img = next(pics[cls].iter(SVG + "image"))
+        px = _png_pixels(img.get("href"))
+        assert px.shape == (10, 10, 3)
+        target = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
+        lo, hi = np.unravel_index(values.argmin(), values.shape), np.unravel_index(values.argmax(), values.shape)
+        assert px[lo].tolist() == [255, 255, 255] and px[hi].tolist() == target  # white → colour
+        texts = [t.text for t in pics[cls].iter(SVG + "text")]
+        assert texts == [f"{values.min():.3g}", f"{values.max():.3g}"]  # the scale's two ends

@@ -4,7 +4,9 @@
  * steps: forward in topological order (each node's value appears as it is computed), then backward
  * (each edge passes local derivative x upstream gradient). Predict mode hides each step's result
  * until the learner has typed a guess and pressed reveal (or Enter).
- * Keys: -> / j next, <- / k back, Home / End, space play/pause.
+ * Keys: -> / j next, <- / k back, Home / End, space play/pause; + / - zoom, 0 fits the drawing.
+ * The drawing opens fitted to its panel's width; ctrl+wheel zooms, dragging the background pans, and
+ * every step scrolls the panel so that the active node is in view.
  */
 (function () {
   "use strict";
@@ -18,10 +20,13 @@
     index: q("step-index"), phase: q("phase"), formula: q("formula"), rule: q("rule"),
     toggle: q("predict-toggle"), box: document.querySelector(".gg-predict"),
     input: q("predict-input"), ask: document.querySelector(".gg-ask"), reveal: q("reveal"), verdict: q("verdict"),
-    details: q("details"), expandAll: q("expand-all")
+    details: q("details"), expandAll: q("expand-all"),
+    zoomIn: q("zoom-in"), zoomOut: q("zoom-out"), zoomFit: q("zoom-fit"), zoomLevel: q("zoom-level")
   };
   var pos = 0, timer = null, predict = false, revealed = false;
   var view = document.querySelector(".gg-view:not([hidden])");
+  var panel = document.querySelector(".gg-graph");
+  var zoom = 1, fitted = true;  // the drawing's scale; fitted: follows the panel's width
 
   // When each node's value is computed and its gradient is complete (step indices).
   var valueAt = {}, gradAt = {}, firstBackward = -1;
@@ -61,6 +66,50 @@
   function setNum(g, cls, show) {
     var t = g.querySelector("." + cls + " .gg-num");
     if (t) t.textContent = show ? t.getAttribute("data-text") : "?";
+    var pic = g.querySelector(".gg-pic-" + cls.slice(3));  // a tensor's table or heatmap
+    if (pic) pic.style.visibility = show ? "" : "hidden";
+  }
+
+  // ---- zoom and pan: the drawing opens fitted to its panel; buttons, ctrl+wheel and dragging move it
+  function svgOf(v) { return v.querySelector("svg"); }
+  function natural(svg) {
+    var vb = svg.getAttribute("viewBox").split(/[ ,]+/).map(Number);
+    return { w: vb[2], h: vb[3] };
+  }
+  function applyZoom() {
+    document.querySelectorAll(".gg-view").forEach(function (v) {
+      var svg = svgOf(v);
+      if (!svg) return;
+      var n = natural(svg);
+      svg.setAttribute("width", Math.round(n.w * zoom));
+      svg.setAttribute("height", Math.round(n.h * zoom));
+    });
+    if (ui.zoomLevel) ui.zoomLevel.textContent = Math.round(zoom * 100) + "%";
+  }
+  function fit() {  // the whole drawing in the panel's width (never enlarged past 100%)
+    var svg = svgOf(view);
+    if (!svg || !panel) return;
+    var room = panel.clientWidth - 18;
+    zoom = Math.max(0.1, Math.min(1, room / natural(svg).w));
+    fitted = true;
+    applyZoom();
+  }
+  function zoomBy(f) {
+    zoom = Math.max(0.1, Math.min(4, zoom * f));
+    fitted = false;
+    applyZoom();
+    follow();
+  }
+  function follow() {  // scroll the panel so that the active node is inside it
+    var el = view.querySelector(".gg-node.gg-active, .gg-group.gg-active");
+    if (!el || !panel) return;
+    var p = panel.getBoundingClientRect(), r = el.getBoundingClientRect(), pad = 12;
+    if (r.left < p.left + pad || r.right > p.right - pad) {
+      panel.scrollLeft += (r.left + r.right) / 2 - (p.left + p.right) / 2;
+    }
+    if (r.top < p.top + pad || r.bottom > p.bottom - pad) {
+      panel.scrollTop += (r.top + r.bottom) / 2 - (p.top + p.bottom) / 2;
+    }
   }
 
   function locate(id) {  // the element showing node `id` in the current view (its group if folded)
@@ -120,6 +169,7 @@
       ui.input.value = ""; ui.verdict.textContent = ""; ui.verdict.className = "gg-verdict";
     }
     render();
+    follow();
   }
   function next() { go(pos + 1); }
   function prev() { go(pos - 1); }
@@ -154,7 +204,9 @@
     document.querySelectorAll(".gg-view").forEach(function (v) { v.hidden = v !== target; });
     view = target;
     if (ui.expandAll) ui.expandAll.textContent = name === "all" ? "collapse all" : "expand all";
+    if (fitted) fit();
     render();
+    follow();
   }
 
   function details(id) {
@@ -200,8 +252,37 @@
     else if (k === "Home") go(0);
     else if (k === "End") go(steps.length);
     else if (k === " " || k === "Spacebar") play();
+    else if (k === "+" || k === "=") zoomBy(1.25);
+    else if (k === "-") zoomBy(0.8);
+    else if (k === "0") { fit(); follow(); }
     else return;
     ev.preventDefault();
   });
+  if (ui.zoomIn) ui.zoomIn.addEventListener("click", clicked(function () { zoomBy(1.25); }));
+  if (ui.zoomOut) ui.zoomOut.addEventListener("click", clicked(function () { zoomBy(0.8); }));
+  if (ui.zoomFit) ui.zoomFit.addEventListener("click", clicked(function () { fit(); follow(); }));
+  if (panel) {
+    panel.addEventListener("wheel", function (ev) {
+      if (!ev.ctrlKey) return;  // plain wheel scrolls; ctrl (or a pinch) zooms
+      ev.preventDefault();
+      zoomBy(ev.deltaY < 0 ? 1.1 : 1 / 1.1);
+    }, { passive: false });
+    var drag = null;
+    panel.addEventListener("pointerdown", function (ev) {
+      if (ev.button !== 0 || ev.target.closest(".gg-node, .gg-group, .gg-frame-group")) return;
+      drag = { x: ev.clientX, y: ev.clientY, left: panel.scrollLeft, top: panel.scrollTop };
+      panel.classList.add("gg-panning");
+    });
+    window.addEventListener("pointermove", function (ev) {
+      if (!drag) return;
+      panel.scrollLeft = drag.left - (ev.clientX - drag.x);
+      panel.scrollTop = drag.top - (ev.clientY - drag.y);
+    });
+    window.addEventListener("pointerup", function () { drag = null; panel.classList.remove("gg-panning"); });
+    window.addEventListener("resize", function () { if (fitted) { fit(); follow(); } });
+  }
+  fit();
+  if (data.start === "end") pos = steps.length;  // a notebook opens on the finished graph
   render();
+  follow();
 })();
