@@ -219,12 +219,87 @@ def test_limits_on_length_and_nesting_come_before_the_parser(monkeypatch):
 
 
 def test_deep_trees_without_brackets_are_refused_without_recursion():
-    for text in ["-" * 1999 + "x", "+".join(["x"] * 900), "**".join(["x"] * 500), "tanh(" * 70 + "x" + ")" * 70]:
+    for text in ["-" * 1999 + "x", "**".join(["x"] * 500), "tanh(" * 70 + "x" + ")" * 70,
+                 "-" * (MAX_DEPTH + 1) + "x", "**".join(["x"] * (MAX_DEPTH + 2)), "+".join(["x"] * 2100)]:
         with pytest.raises(ExpressionError):
             evaluate(text, {"x": 0.5})
     assert evaluate("-" * 40 + "x", {"x": 0.5}).data == 0.5
-    with pytest.raises(ExpressionError, match="more than"):
-        parse(" + ".join(f"({'x*' * 5}x)" for _ in range(60)))  # 60·11 tree nodes, shallow
+    with pytest.raises(ExpressionError, match="more than 4,000 parts"):
+        parse("+".join(["exp(x)"] * 1400))  # 1,399 + 1,400·2 tree nodes, shallow
+    with pytest.raises(ExpressionError, match="more than 2,000 operators"):
+        parse("x" + "+x" * 2001)
+
+
+def test_depth_counts_nesting_not_length():
+    """A chain a + b + c + … is one level however long; brackets, signs and calls nest."""
+    x = Value(1.5, label="x")
+    total = evaluate(" + ".join(["x"] * 1000), {"x": 1.5})
+    total.backward()
+    assert total.data == sum([1.5] * 1000) and total.parents  # a graph, not a folded number
+    leaf = next(v for v in _leaves(total) if v.label == "x")
+    assert leaf.grad == 1000.0  # one x, used 1000 times: its gradient accumulates
+    assert evaluate("*".join(["x"] * 1000), {"x": 1.0}).data == 1.0
+    assert evaluate(" + ".join(["x*w"] * 1000), {"x": 2.0, "w": 0.5}).data == 1000.0
+    mixed = " - ".join(f"x*{k}/2" for k in range(1, 601))
+    assert evaluate(mixed, {"x": 2.0}).data == pytest.approx(1 - sum(range(2, 601)))
+    assert x.data == 1.5
+    nested = "(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH
+    assert evaluate(nested, {"x": 2.0}).data == 2.0
+    with pytest.raises(ExpressionError, match=f"nested more than {MAX_DEPTH} levels"):
+        evaluate("tanh(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH, {"x": 0.5})
+
+
+def _leaves(root):
+    seen, stack, out = set(), [root], []
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        stack.extend(v.parents)
+        if not v.parents:
+            out.append(v)
+    return out
+
+
+@pytest.mark.parametrize("text", ["tanh(x)(y)", "1(x)", "0(0)", "+100()", "exp(x)(x)(x)",
+                                  "(1+2)(3)", "tanh(x)(x.__class__)", "(-x)(y)", "2.5e3(x)"])
+def test_a_call_of_anything_but_a_function_name_is_refused(text):
+    """Issue 15, finding 3: these used to end in KeyError/AttributeError/IndexError tracebacks."""
+    with pytest.raises(ExpressionError) as info:
+        evaluate(text, {"x": 1.0, "y": 2.0})
+    assert "only a function's name can be called" in info.value.message
+    assert info.value.column == text.index(text.lstrip("+")[0])  # the caret is under the callee
+
+
+@pytest.mark.parametrize("typo,meant", [("tahn", "tanh"), ("sigmoud", "sigmoid"), ("exq", "exp"),
+                                        ("lealy_relu", "leaky_relu"), ("sqr", "sqrt")])
+def test_a_mistyped_function_gets_did_you_mean(typo, meant):
+    with pytest.raises(ExpressionError) as info:
+        parse(f"{typo}(x) + 1")
+    assert f"did you mean `{meant}`?" in info.value.message and info.value.column == 0
+
+
+def test_a_mistyped_variable_gets_did_you_mean_and_a_foreign_name_does_not():
+    with pytest.raises(ExpressionError, match="did you mean `weight`") as info:
+        parse("x * wieght", ["x", "weight"])
+    assert info.value.column == 4
+    with pytest.raises(ExpressionError) as info:
+        parse("x * q", ["x", "weight"])
+    assert "did you mean" not in info.value.message
+
+
+def test_a_hand_made_expression_is_checked_again_before_anything_is_built():
+    import_call = ast.parse("__import__('os')", mode="eval")
+    for tree in [import_call, ast.Expression(body=ast.Call(func=ast.Constant(1), args=[], keywords=[]))]:
+        with pytest.raises(ExpressionError):
+            evaluate(parse_mod.Expression("x", tree, ()), {})
+    loop = ast.BinOp(left=ast.Constant(1), op=ast.Add(), right=ast.Constant(2))
+    loop.left = loop  # a cycle: refused by the node limit, not a hang
+    with pytest.raises(ExpressionError, match="parts"):
+        evaluate(parse_mod.Expression("1 + 2", ast.Expression(body=loop), ()), {})
+    fine = ast.Expression(body=ast.BinOp(left=ast.Name("y"), op=ast.Mult(), right=ast.Constant(3)))
+    assert evaluate(parse_mod.Expression("y * 3", fine, ()), {"y": 2.0}).data == 6.0
 
 
 def test_math_errors_become_expression_errors_at_the_operation():
@@ -246,6 +321,19 @@ def test_parse_assignments():
                        ("x.y=2", "name=number")]:
         with pytest.raises(ExpressionError, match=words):
             parse_assignments(bad)
+
+
+@pytest.mark.parametrize("number", ["-3", "+0.5", "5.", ".25", "1e-3", "-2.5E+2", "007"])
+def test_at_numbers_read_as_python_reads_them(number):
+    assert parse_assignments(f"x={number}") == {"x": float(number)}
+
+
+@pytest.mark.parametrize("number", ["\uff11", "\u0663", "\u00b2", "1_000", "0x10", "1 2", "--1", "1e",
+                                    "Infinity", "-inf", "1e999", "\u0661.5"])
+def test_at_refuses_non_ascii_digits_and_other_spellings(number):
+    """Issue 15, finding 7: float() reads "１" (fullwidth) and "٣" (Arabic-Indic) as digits; --at must not."""
+    with pytest.raises(ExpressionError, match="the value of x must be"):
+        parse_assignments(f"x={number}")
 
 
 def test_the_module_never_calls_eval_exec_or_compile():
