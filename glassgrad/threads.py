@@ -6,9 +6,15 @@ runs on several threads is numpy's: its BLAS library (OpenBLAS, or MKL) splits a
 read and set the size of that pool through threadpoolctl, a small well-kept library that finds the BLAS
 libraries loaded into the process and calls each one's own ``set_num_threads``.
 
-On small work one thread is often faster (starting the others costs more than they save), so the
-benchmarks run at one thread; ``set_num_threads(1)`` does from Python what exporting
-``OPENBLAS_NUM_THREADS=1`` before starting Python does.
+On small work one thread is faster: waking the other threads for a matmul of a teaching-sized model
+costs more than they save, and on a busy machine far more (``python -m benchmarks threads``: the CNN
+step of bench_cnn took 13× as long at numpy's default of every CPU as at one thread, on 2 shared CPUs).
+So glassgrad's default policy is **one BLAS thread unless you chose a number**: importing glassgrad
+with none of OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, OMP_NUM_THREADS set limits numpy's BLAS to one
+thread. For big matmuls on a quiet machine ask for more: ``set_num_threads(n)``, or export one of those
+variables (then glassgrad leaves the pool as BLAS made it). Without threadpoolctl glassgrad cannot
+reach the pool, and numpy's own default (every CPU) stays. ``set_num_threads(1)`` does from Python
+what exporting ``OPENBLAS_NUM_THREADS=1`` before starting Python does.
 
 threadpoolctl is optional (numpy is glassgrad's only hard dependency; ``pip install glassgrad[threads]``).
 Without it ``get_num_threads`` still answers — from the same environment variables BLAS reads, else
@@ -19,6 +25,8 @@ from __future__ import annotations
 
 import numbers
 import os
+
+import numpy as np  # noqa: F401 (loads the BLAS library whose pool the default policy limits)
 
 try:
     import threadpoolctl
@@ -56,6 +64,13 @@ def get_num_threads() -> int:
     return _default_num_threads()
 
 
+def _apply_default_policy() -> None:
+    """One BLAS thread when the user set no thread count (the module docstring says why)."""
+    if threadpoolctl is None or any(os.environ.get(name, "").strip() for name in _ENVIRONMENT):
+        return
+    threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+
+
 def _default_num_threads() -> int:
     """What BLAS would start with: the first thread-count variable that is set, else every CPU."""
     for name in _ENVIRONMENT:
@@ -63,3 +78,6 @@ def _default_num_threads() -> int:
         if value.isdigit() and int(value) > 0:
             return int(value)
     return os.cpu_count() or 1
+
+
+_apply_default_policy()
