@@ -10,6 +10,13 @@ runs it. The page (``static/``) talks to the server in two ways:
   the network's shape), then a small state message up to 20 times a second (loss, accuracy, weights, the
   decision boundary as bytes, each neuron's thumbnail).
 
+Every request passes ``_Guard`` first, so no other web site can drive the studio through the user's
+browser: the ``Host`` must be this machine (against DNS rebinding); a request that changes anything (any
+method but GET/HEAD) must come from the studio's own page (an ``Origin`` equal to the studio's scheme,
+host and port; or no ``Origin`` and the ``X-Glassgrad-Studio`` header, which a cross-site form cannot
+send) and must say ``Content-Type: application/json`` even with an empty body; a WebSocket's ``Origin``,
+when sent, must be the studio's own too.
+
 The event loop never runs glassgrad: training happens in ``trainer.Worker``'s thread, and the other work
 (building a network, one sample's step view) in ``asyncio.to_thread``, both under ``ENGINE_LOCK``.
 """
@@ -20,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import math
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,14 +42,18 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from glassgrad.studio import codegen, stepview
 from glassgrad.studio.config import (CLASSES, DEFAULTS, LOSSES_FOR, MAX_BODY_BYTES, MAX_LAYERS, MAX_NEURONS,
                                      MAX_SESSIONS, OPTIONS, ValidationError, kind_of, validate_config)
-from glassgrad.studio.sessions import SessionStore
+from glassgrad.studio.sessions import SessionsFull, SessionStore
 from glassgrad.studio.trainer import ENGINE_LOCK, Run, Worker
 
-__all__ = ["create_app", "STATIC"]
+__all__ = ["create_app", "STATIC", "CLIENT_HEADER"]
 
 STATIC = Path(__file__).parent / "static"
 ALLOWED_HOSTS = {"127.0.0.1", "localhost", "testserver"}  # testserver: starlette's TestClient
 MAX_STEPS_PER_REQUEST = 1000
+CLIENT_HEADER = "x-glassgrad-studio"  # a custom header: a cross-site form cannot send it, a script can
+SAFE_METHODS = ("GET", "HEAD")  # the only methods that change nothing
+DEFAULT_PORTS = {"http": 80, "https": 443}
+ASCII_INTEGER = re.compile(r"[0-9]{1,12}")
 
 
 class BadRequest(Exception):
@@ -68,7 +80,7 @@ def _json(data, status: int = 200) -> JSONResponse:
 async def _body(request: Request) -> dict:
     """The request's JSON object (or {} when empty), read no further than MAX_BODY_BYTES."""
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+    if length is not None and (ASCII_INTEGER.fullmatch(length) is None or int(length) > MAX_BODY_BYTES):
         raise BadRequest(f"request body too large (the limit is {MAX_BODY_BYTES} bytes)", 413)
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -78,10 +90,7 @@ async def _body(request: Request) -> dict:
         chunks.append(chunk)
     raw = b"".join(chunks)
     if not raw.strip():
-        return {}
-    # A JSON content type keeps other web sites' plain HTML forms from posting here (they cannot set it).
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise BadRequest("send the request body as JSON (Content-Type: application/json)", 415)
+        return {}  # the content type was checked already, by _Guard
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as e:
@@ -98,19 +107,24 @@ def _only(data: dict, allowed: tuple) -> None:
         raise BadRequest(f"unknown field {unknown[0][:40]!r}; this request takes: {fields}")
 
 
-def _int_param(value, name, lo, hi, text_ok: bool = False) -> int:
-    """An integer in [lo, hi]; from a query string (``text_ok``) its digits, from JSON a number."""
-    if isinstance(value, bool):
-        raise BadRequest(f"{name} must be an integer")
-    if isinstance(value, str) and text_ok:
-        if not value.strip().lstrip("-").isdigit() or len(value) > 12:
-            raise BadRequest(f"{name} must be an integer, got {value[:20]!r}")
-        value = int(value)
-    if not isinstance(value, int):
+def _int_param(value, name, lo, hi) -> int:
+    """An integer in [lo, hi] from a JSON body (a number, not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest(f"{name} must be an integer, got {type(value).__name__}")
     if not lo <= value <= hi:
         raise BadRequest(f"{name} must be between {lo} and {hi}, got {value}")
     return value
+
+
+def _query_int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    """The query parameter ``name`` as an integer in [lo, hi]: ASCII digits only (no sign, no spaces,
+    no '²' or '١' that ``str.isdigit`` would pass), at most 12 of them."""
+    text = request.query_params.get(name)
+    if text is None:
+        return _int_param(default, name, lo, hi)
+    if ASCII_INTEGER.fullmatch(text) is None:
+        raise BadRequest(f"{name} must be an integer written with the digits 0-9, got {text[:20]!r}")
+    return _int_param(int(text), name, lo, hi)
 
 
 def _session(request: Request):
@@ -130,7 +144,7 @@ def _sample_args(request: Request, session):
     n = run.n_train if split == "train" else len(run.X) - run.n_train
     if n == 0:
         raise BadRequest(f"the {split} split is empty")
-    index = _int_param(q.get("index", "0"), "index", 0, n - 1, text_ok=True)
+    index = _query_int(request, "index", 0, 0, n - 1)
     return run, split, index
 
 
@@ -155,7 +169,11 @@ async def create_session(request: Request):
     _only(data, ("config",))
     config = validate_config(data.get("config", {}))
     store = request.app.state.store
-    session, evicted = await asyncio.to_thread(store.create, config)
+    client = request.client.host if request.client is not None else "local"
+    try:
+        session, evicted = await asyncio.to_thread(store.create, config, client)
+    except SessionsFull as e:
+        raise BadRequest(str(e), e.status) from None
     if evicted is not None:
         request.app.state.close_listeners(evicted)
     layout = await asyncio.to_thread(_locked, session.run.layout)
@@ -273,7 +291,7 @@ async def neuron(request: Request):
 
 async def code(request: Request):
     session = _session(request)
-    steps = _int_param(request.query_params.get("steps", "200"), "steps", 1, 100_000, text_ok=True)
+    steps = _query_int(request, "steps", 200, 1, 100_000)
     config = session.config
     return _json({"glassgrad": codegen.glassgrad_code(config, steps),
                   "pytorch": codegen.pytorch_code(config, steps)})
@@ -282,18 +300,9 @@ async def code(request: Request):
 # ---- the stream ----
 
 
-def _origin_ok(headers) -> bool:
-    """Only the studio's own page may open the stream (a web site elsewhere may not read it)."""
-    origin = headers.get("origin")
-    return origin is None or urlsplit(origin).hostname in ALLOWED_HOSTS
-
-
 async def stream(websocket: WebSocket):
     store = websocket.app.state.store
     session = store.get(websocket.path_params["sid"])
-    if not _origin_ok(websocket.headers):
-        await websocket.close(code=4403)
-        return
     await websocket.accept()
     if session is None:
         await websocket.send_text(json.dumps({"type": "error", "message": "no such session; reload the page"}))
@@ -310,8 +319,7 @@ async def stream(websocket: WebSocket):
     layout, snap = await asyncio.to_thread(first)
     await websocket.send_text(layout)
     await websocket.send_text(snap)
-    session.listeners.add(listener)
-    session.touch()
+    session.watch(listener)
 
     async def send():
         while True:
@@ -331,7 +339,7 @@ async def stream(websocket: WebSocket):
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        session.listeners.discard(listener)
+        session.unwatch(listener)  # the last page gone: the session is idle and may make room
         sender.cancel()
 
 
@@ -364,22 +372,70 @@ async def _internal(request, exc: Exception):
     return _json({"error": f"internal error: {type(exc).__name__}: {str(exc)[:200]}"}, 500)
 
 
-class _HostCheck:
-    """Refuse requests whose Host is not this machine (a guard against DNS rebinding)."""
+def _origin_of(scope) -> tuple:
+    """The studio's own origin as this request reached it: (scheme, host, port); ws counts as http."""
+    scheme = {"ws": "http", "wss": "https"}.get(scope["scheme"], scope["scheme"])
+    host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+    return scheme, *_host_and_port(f"//{host}", scheme)
+
+
+def _host_and_port(url: str, scheme: str) -> tuple:
+    """(host, port) of ``url``, the scheme's default port when none is written; (None, None) if malformed."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number or out of range, a broken [IPv6] bracket
+        return None, None
+    return parts.hostname, port if port is not None else DEFAULT_PORTS.get(scheme)
+
+
+def _same_origin(origin: str, scope) -> bool:
+    """``Origin`` names exactly the studio: the same scheme, host and port (``null`` never does)."""
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    if parts.scheme not in DEFAULT_PORTS or parts.path or parts.query or parts.username is not None:
+        return False
+    return (parts.scheme, *_host_and_port(origin, parts.scheme)) == _origin_of(scope)
+
+
+def _refusal(scope) -> tuple[int, str] | None:
+    """Why this request may not go on (status, message), or None. See the module's docstring."""
+    headers = dict(scope["headers"])
+    host = headers.get(b"host", b"").decode("latin-1")
+    if _host_and_port(f"//{host}", "http")[0] not in ALLOWED_HOSTS:
+        return 400, f"host {host[:60]!r} refused: the studio serves 127.0.0.1 only"
+    origin = headers.get(b"origin")
+    if origin is not None and not _same_origin(origin.decode("latin-1"), scope):
+        return 403, (f"origin {origin.decode('latin-1')[:60]!r} refused: only the studio's own page "
+                     "may send commands")
+    if scope["type"] == "websocket" or scope["method"] in SAFE_METHODS:
+        return None
+    if origin is None and CLIENT_HEADER.encode() not in headers:
+        return 403, f"a request without Origin must send the {CLIENT_HEADER} header (any value)"
+    content_type = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return 415, "send commands as JSON (Content-Type: application/json), even with an empty body"
+    return None
+
+
+class _Guard:
+    """Refuse, before any route runs, what the module docstring lists: a foreign Host, a foreign
+    Origin, a command without a same-origin Origin or the custom header, a command that is not JSON."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] in ("http", "websocket"):
-            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            name = urlsplit(f"//{host}").hostname if host else None
-            if name not in ALLOWED_HOSTS:
+            refusal = _refusal(scope)
+            if refusal is not None:
+                status, message = refusal
                 if scope["type"] == "http":
-                    await JSONResponse({"error": f"host {host[:60]!r} refused: the studio serves 127.0.0.1 only"},
-                                       status_code=400)(scope, receive, send)
+                    await _json({"error": message}, status)(scope, receive, send)
                 else:
-                    await send({"type": "websocket.close", "code": 4400})
+                    await send({"type": "websocket.close", "code": 4000 + status})
                 return
         await self.app(scope, receive, send)
 
@@ -393,7 +449,7 @@ def create_app(store: SessionStore | None = None) -> Starlette:
             try:
                 loop.call_soon_threadsafe(_offer, queue, text)
             except RuntimeError:  # that page's loop is closed
-                session.listeners.discard((loop, queue))
+                session.unwatch((loop, queue))
 
     def send(session, message) -> None:
         publish(session, json.dumps(_clean(message)))
@@ -447,8 +503,8 @@ def create_app(store: SessionStore | None = None) -> Starlette:
     return _Wrapped(app)
 
 
-class _Wrapped(_HostCheck):
-    """The app behind the host check, still answering ``.state`` like the Starlette app inside."""
+class _Wrapped(_Guard):
+    """The app behind the guard, still answering ``.state`` like the Starlette app inside."""
 
     @property
     def state(self):

@@ -33,9 +33,12 @@ from glassgrad.studio.sessions import SessionStore  # noqa: E402
 from glassgrad.studio.trainer import Run  # noqa: E402
 
 
+SCRIPT = {"X-Glassgrad-Studio": "1"}  # what a script sends instead of the page's Origin
+
+
 @pytest.fixture
 def client():
-    with TestClient(studio_app.create_app(), raise_server_exceptions=False) as c:
+    with TestClient(studio_app.create_app(), raise_server_exceptions=False, headers=SCRIPT) as c:
         yield c
 
 
@@ -158,7 +161,7 @@ def test_unknown_session_and_wrong_method(client):
     for path in ("/api/session/nope/state", "/api/session/nope/sample", "/api/session/nope/code"):
         r = client.get(path)
         assert r.status_code == 404 and "no such session" in r.json()["error"]
-    assert client.post("/api/session/nope/play").status_code == 404
+    assert client.post("/api/session/nope/play", json={}).status_code == 404
     r = client.get("/api/session")
     assert r.status_code == 405 and "error" in r.json()
 
@@ -196,11 +199,11 @@ def test_step_checks_its_argument(client, body, words):
 
 def test_play_trains_in_the_background_and_pause_stops_it(client):
     sid = new_session(client)
-    assert client.post(f"/api/session/{sid}/play").json() == {"running": True}
+    assert client.post(f"/api/session/{sid}/play", json={}).json() == {"running": True}
     assert wait_until(lambda: client.get(f"/api/session/{sid}/state").json()["step"] > 20)
     # the event loop still answers while the worker trains
     assert client.get("/api/options").status_code == 200
-    stopped = client.post(f"/api/session/{sid}/pause").json()
+    stopped = client.post(f"/api/session/{sid}/pause", json={}).json()
     assert stopped["running"] is False
     time.sleep(0.2)
     s = client.get(f"/api/session/{sid}/state").json()
@@ -213,7 +216,7 @@ def test_reset_gives_back_the_same_start(client):
     sid = new_session(client, seed=5)
     first = client.get(f"/api/session/{sid}/state").json()
     client.post(f"/api/session/{sid}/step", json={"steps": 20})
-    r = client.post(f"/api/session/{sid}/reset")
+    r = client.post(f"/api/session/{sid}/reset", json={})
     assert r.status_code == 200 and r.json()["state"]["step"] == 0
     again = client.get(f"/api/session/{sid}/state").json()
     assert again["weights"] == first["weights"] and again["biases"] == first["biases"]
@@ -302,7 +305,7 @@ def test_the_scalar_loss_equals_the_tensor_loss(client, config):
 
 @pytest.mark.parametrize("query, status, words", [
     ("split=valid&index=0", 400, "split must be"),
-    ("split=train&index=-1", 400, "index must be between"),
+    ("split=train&index=-1", 400, "index must be an integer written with the digits 0-9"),
     ("split=train&index=140", 400, "index must be between 0 and 139"),
     ("split=train&index=x", 400, "integer"),
     ("split=train&index=99999999999999999999", 400, "integer"),
@@ -376,13 +379,13 @@ def test_websocket_sends_layout_then_states(client):
         first = json.loads(ws.receive_text())
         assert layout["type"] == "layout" and first["type"] == "state" and first["step"] == 0
         assert first["version"] == layout["version"]
-        client.post(f"/api/session/{sid}/play")
+        client.post(f"/api/session/{sid}/play", json={})
         steps = []
         while len(steps) < 3:
             msg = json.loads(ws.receive_text())
             if msg["type"] == "state":
                 steps.append(msg["step"])
-        client.post(f"/api/session/{sid}/pause")
+        client.post(f"/api/session/{sid}/pause", json={})
         assert steps[-1] > 0 and steps == sorted(steps)
         r = client.post(f"/api/session/{sid}/config", json={"hidden": [2]})
         while True:  # the new layout arrives on the stream too
@@ -413,13 +416,13 @@ def test_two_sessions_train_at_once_without_interfering(client):
     b_config = {"dataset": "spiral", "hidden": [6], "activation": "relu", "optimizer": "adam", "lr": 0.01,
                 "regularization": "l2", "seed": 2}
     a, b = new_session(client, **a_config), new_session(client, **b_config)
-    client.post(f"/api/session/{a}/play")
-    client.post(f"/api/session/{b}/play")
+    client.post(f"/api/session/{a}/play", json={})
+    client.post(f"/api/session/{b}/play", json={})
     client.post(f"/api/session/{a}/step", json={"steps": 3})  # a step request in the middle pauses a only
-    client.post(f"/api/session/{a}/play")
+    client.post(f"/api/session/{a}/play", json={})
     assert wait_until(lambda: min(client.get(f"/api/session/{s}/state").json()["step"] for s in (a, b)) > 30)
-    client.post(f"/api/session/{a}/pause")
-    client.post(f"/api/session/{b}/pause")
+    client.post(f"/api/session/{a}/pause", json={})
+    client.post(f"/api/session/{b}/pause", json={})
     for sid, config in ((a, a_config), (b, b_config)):
         s = client.get(f"/api/session/{sid}/state").json()
         ref = reference(config, s["step"])
@@ -429,33 +432,53 @@ def test_two_sessions_train_at_once_without_interfering(client):
         assert s["metrics"]["train_loss"] == ref.evaluate()["train_loss"]
 
 
-def test_sessions_are_capped_and_the_idlest_goes():
-    store = SessionStore(capacity=3)
-    with TestClient(studio_app.create_app(store), raise_server_exceptions=False) as c:
+class Clock:
+    """A clock the test moves by hand, for the store's idea of "unused for a while"."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_sessions_are_capped_and_only_an_idle_one_goes():
+    clock = Clock()
+    store = SessionStore(capacity=3, idle_after=60, clock=clock)
+    with TestClient(studio_app.create_app(store), raise_server_exceptions=False, headers=SCRIPT) as c:
         sids = [new_session(c) for _ in range(3)]
-        c.get(f"/api/session/{sids[0]}/state")  # touch the first: the second is now idle the longest
+        clock.now += 100  # all three unused for 100 s: idle, unless watched or used again
+        c.get(f"/api/session/{sids[0]}/state")  # used again: not idle
         with c.websocket_connect(f"/api/session/{sids[1]}/ws") as ws:
             ws.receive_text()
-            ws.receive_text()  # the second has a page watching it: the third goes instead
-            fourth = new_session(c)
+            ws.receive_text()  # watched: not idle
+            fourth = new_session(c)  # the third, the only idle one, goes
             assert len(store) == 3
             assert c.get(f"/api/session/{sids[2]}/state").status_code == 404
             for sid in (sids[0], sids[1], fourth):
                 assert c.get(f"/api/session/{sid}/state").status_code == 200
-        fifth = new_session(c)
-        assert len(store) == 3 and c.get(f"/api/session/{fifth}/state").status_code == 200
+            r = c.post("/api/session", json={"config": {}})  # nothing idle: refused (one client has all)
+            assert r.status_code == 429 and "in use" in r.json()["error"]
+            clock.now += 61
+            c.get(f"/api/session/{fourth}/state")
+            fifth = new_session(c)  # the first is idle again (61 s), the fourth was just used
+            assert c.get(f"/api/session/{sids[0]}/state").status_code == 404
+            for sid in (sids[1], fourth, fifth):
+                assert c.get(f"/api/session/{sid}/state").status_code == 200
 
 
-def test_evicted_page_is_told(client):
+def test_a_page_that_leaves_frees_its_session_at_once(client):
+    """A reload opens a new session; the old one, watched by nobody now, makes room without waiting."""
     store = client.app.state.store
     store.capacity = 1
     sid = new_session(client)
     with client.websocket_connect(f"/api/session/{sid}/ws") as ws:
         ws.receive_text()
         ws.receive_text()
-        new_session(client)
-        msg = json.loads(ws.receive_text())
-        assert msg["type"] == "error" and "closed to make room" in msg["message"]
+        assert client.post("/api/session", json={"config": {}}).status_code == 503  # watched: kept
+    assert wait_until(lambda: store.get(sid).left)
+    new_session(client)
+    assert client.get(f"/api/session/{sid}/state").status_code == 404
 
 
 # ---- the command ----

@@ -3,11 +3,14 @@
 
 export class ApiError extends Error {}
 
+// A command (any method but GET) is JSON, even with nothing to say, and carries the studio's own header:
+// the server refuses commands that a form on another web site could send (see app.py's _Guard).
 async function call(method, path, body) {
   const init = { method, headers: {} };
-  if (body !== undefined) {
+  if (method !== "GET") {
     init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
+    init.headers["X-Glassgrad-Studio"] = "1";
+    init.body = JSON.stringify(body === undefined ? {} : body);
   }
   const response = await fetch(path, init);
   let data = null;
