@@ -47,6 +47,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "glassgrad"
 LAYERS = {
     # the base: no glassgrad imports at all
     "glassgrad.graph": 0,                 # topological order, for Value.backward and explain
+    "glassgrad._html": 0,                 # notebook cards (Value, Tensor, Module) and the base palette
     "glassgrad.dtypes": 0,
     "glassgrad.threads": 0,               # set_num_threads / get_num_threads: numpy's BLAS pool, via threadpoolctl
     "glassgrad.autograd.grad_mode": 0,    # the thread-local on/off switch: Tensor reads it, so it sits

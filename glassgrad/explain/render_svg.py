@@ -20,15 +20,13 @@ never cut off at the edge.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
-import struct
-import zlib
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
+from glassgrad._html import MAX_LISTED, as_rows, cell, downsample, heat, is_table, png_base64
 from glassgrad.explain import style
 from glassgrad.explain.graph import Graph, GroupBox
 from glassgrad.explain.layout import layered_layout
@@ -36,8 +34,7 @@ from glassgrad.explain.layout import layered_layout
 __all__ = ["to_svg", "NO_GRADS", "value_attr", "summary", "node_size"]
 
 NO_GRADS = "no gradients yet: call backward()"
-_MAX_LISTED = 64  # tensors up to this many numbers list them all in data-value and draw them as a table
-_MAX_COLUMNS = 16  # ... when a row has at most this many; wider or bigger tensors are drawn as heatmaps
+_MAX_LISTED = MAX_LISTED  # tensors up to this many numbers list them all in data-value
 _CHAR = 7.3  # px a character, monospace at 12 px
 _SMALL_CHAR = 6.1  # px a character, monospace at 10 px (the numbers in a tensor's table)
 
@@ -226,18 +223,7 @@ def _text_width(svg_text: str) -> float:
     return _CHAR * len(text)
 
 
-# ---- a tensor's numbers, drawn: a table of up to 64 numbers, or a heatmap ----
-
-
-def _as_rows(x: np.ndarray) -> np.ndarray:
-    """A 2-D view for drawing: a vector wraps at 8 a row (table) or is one strip (heatmap); more
-    dimensions stack their leading ones into rows."""
-    if x.ndim == 0:
-        return x.reshape(1, 1)
-    if x.ndim == 1:
-        cols = min(8, x.size) if x.size <= _MAX_LISTED else x.size
-        return np.resize(x, (-(-x.size // cols), cols)) if x.size % cols else x.reshape(-1, cols)
-    return x.reshape(-1, x.shape[-1])
+# ---- a tensor's numbers, drawn: a table of up to 64 numbers, or a heatmap (glassgrad/_html.py) ----
 
 
 class Picture:
@@ -251,19 +237,17 @@ class Picture:
 
     def __init__(self, x: np.ndarray, kind: str, id_prefix: str) -> None:
         self.kind, self.id_prefix = kind, id_prefix
-        self.x = x
-        flat = x.reshape(-1)
-        self.table = x.size <= _MAX_LISTED and (x.ndim < 2 or x.shape[-1] <= _MAX_COLUMNS)
+        self.table = is_table(x)
         if self.table:
-            rows = _as_rows(x)
-            self.n_real = flat.size
-            self.cells = [[_cell(v) for v in row] for row in rows.tolist()]
+            rows = as_rows(x)
+            self.n_real = x.size  # a wrapped vector's last row may be short
+            self.cells = [[cell(v) for v in row] for row in rows.tolist()]
             longest = max((len(c) for row in self.cells for c in row), default=1)
             self.cell_w = _SMALL_CHAR * longest + 8.0
             self.w = self.cell_w * len(self.cells[0])
             self.h = self.ROW * len(self.cells) + 2.0
         else:
-            self.grid = _downsample(_as_rows(x).astype(np.float64))
+            self.grid = downsample(as_rows(x))
             r, c = self.grid.shape
             side = max(2, min(10, 192 // c, 96 // r))
             self.img_w, self.img_h = float(c * side), float(max(r * side, 8))
@@ -285,67 +269,17 @@ class Picture:
             out.append("</g>")
             return "".join(out)
         colour = style.VALUE if self.kind == "val" else style.GRAD
-        lo, hi, rgb = _heat(self.grid, colour)
+        lo, hi, rgb = heat(self.grid, colour)
         grad_id = f"{self.id_prefix}-scale-{self.kind}"
         return (f'<g class="{cls}"><image x="{x:.1f}" y="{y:.1f}" width="{self.img_w:.0f}" '
                 f'height="{self.img_h:.0f}" preserveAspectRatio="none" style="image-rendering:pixelated" '
-                f'href="data:image/png;base64,{_png(rgb)}"/>'
+                f'href="data:image/png;base64,{png_base64(rgb)}"/>'
                 f'<text class="gg-meta" font-size="10" x="{x:.1f}" y="{y + self.img_h + 13:.1f}">'
-                f"{escape(_cell(lo))}</text>"
+                f"{escape(cell(lo))}</text>"
                 f'<rect x="{x + 52:.1f}" y="{y + self.img_h + 5:.1f}" width="46" height="9" '
                 f'fill="url(#{grad_id})" stroke="{style.MUTED}" stroke-width="0.5"/>'
                 f'<text class="gg-meta" font-size="10" x="{x + 104:.1f}" y="{y + self.img_h + 13:.1f}">'
-                f"{escape(_cell(hi))}</text></g>")
-
-
-def _cell(v) -> str:
-    if isinstance(v, bool):
-        return "T" if v else "F"
-    if isinstance(v, int):
-        return str(v)
-    return f"{v:.3g}"
-
-
-def _downsample(a: np.ndarray, max_rows: int = 48, max_cols: int = 64) -> np.ndarray:
-    """Block means, so a big matrix becomes at most max_rows × max_cols cells (NaN where a block has
-    nothing finite)."""
-    for axis, most in ((0, max_rows), (1, max_cols)):
-        n = a.shape[axis]
-        if n > most:
-            edges = np.linspace(0, n, most + 1).astype(int)
-            finite = np.isfinite(a)
-            sums = np.add.reduceat(np.where(finite, a, 0.0), edges[:-1], axis=axis)
-            counts = np.add.reduceat(finite.astype(np.float64), edges[:-1], axis=axis)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                a = sums / counts
-    return a
-
-
-def _heat(a: np.ndarray, colour: str):
-    """(lowest, highest, rgb uint8 image): white at the lowest finite number, ``colour`` at the highest,
-    grey where a number is not finite."""
-    finite = np.isfinite(a)
-    lo = float(a[finite].min()) if finite.any() else 0.0
-    hi = float(a[finite].max()) if finite.any() else 0.0
-    t = np.where(finite, (a - lo) / (hi - lo), 0.0) if hi > lo else np.full(a.shape, 0.5)
-    target = np.array([int(colour[k:k + 2], 16) for k in (1, 3, 5)], np.float64)
-    rgb = 255.0 + t[..., None] * (target - 255.0)
-    rgb[~finite] = (148, 163, 184)
-    return lo, hi, np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
-
-
-def _png(rgb: np.ndarray) -> str:
-    """A base64 PNG of an RGB image (8-bit, no filter): the heatmap rides inside the SVG as one small
-    image instead of thousands of rectangles."""
-    h, w, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[i].tobytes() for i in range(h))
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-    return base64.b64encode(png).decode("ascii")
+                f"{escape(cell(hi))}</text></g>")
 
 
 def _pictures(g: Graph, n, tensor: bool, id_prefix: str) -> dict:

@@ -1,7 +1,7 @@
 """The one colour language of Part IV, and how numbers are written.
 
-Part IV, read after graph.py; it imports nothing, and every drawing and narration uses it. Every picture
-glassgrad draws — SVG, HTML, the terminal tables, the studio — uses the same colours, so a learner who
+Part IV, read after graph.py; it imports only the base palette (glassgrad/_html.py), and every drawing
+and narration uses it. Every picture glassgrad draws — SVG, HTML, the terminal tables, the studio — uses the same colours, so a learner who
 has seen one knows them all: a value is blue, a gradient red, a local derivative green, the step being
 explained amber, and leaves (inputs and parameters) sit on a light purple.
 
@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import math
 
+from glassgrad._html import ACTIVE, GRAD, LOCAL, MUTED, VALUE
+
 __all__ = ["VALUE", "GRAD", "LOCAL", "ACTIVE", "LEAF_FILL", "OP_FILL", "GROUP_FILL", "EDGE", "TEXT",
            "MUTED", "RICH", "short", "exact"]
 
-VALUE = "#2563eb"      # values (forward): blue
-GRAD = "#dc2626"       # gradients (backward): red
-LOCAL = "#16a34a"      # local derivatives, written on edges: green
-ACTIVE = "#f59e0b"     # the active step's node and edge: amber
+# values (forward) blue, gradients (backward) red, local derivatives (on edges) green, the active step
+# amber, and MUTED secondary text: defined in glassgrad/_html.py, whose notebook cards for Value, Tensor and Module speak the same
+# language and sit below every engine.
 LEAF_FILL = "#ede9fe"  # leaves and parameters: light purple
 OP_FILL = "#ffffff"    # computed nodes
 GROUP_FILL = "#f1f5f9"  # a collapsed group (module or neuron)
 EDGE = "#64748b"       # edges and outlines
 TEXT = "#0f172a"       # labels
-MUTED = "#94a3b8"      # secondary text (shapes, dtypes, counts)
 
 # The same colours as rich style strings, for terminal tables.
 RICH = {"value": f"bold {VALUE}", "grad": f"bold {GRAD}", "local": LOCAL, "active": ACTIVE,

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from glassgrad import dtypes
+from glassgrad._html import module_card
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.nn.parameter import Parameter
 from glassgrad.ops.cast import to_arguments
@@ -533,3 +534,18 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: the module tree, each module's settings, its parameters' shapes and
+        how many numbers each subtree holds. Plain ``repr`` stays PyTorch's."""
+        rows = []
+        for name, module in self.named_modules():
+            depth = name.count(".") + 1 if name else 0
+            own = [(p_name, p.shape, p.numel()) for p_name, p in module.named_parameters(recurse=False)]
+            subtree = sum(p.numel() for p in module.parameters())
+            extra = module.extra_repr().replace("\n", ", ")
+            rows.append((depth, name.rpartition(".")[2], f"{module._get_name()}({extra})", own, subtree))
+        params = list(self.parameters())
+        total = sum(p.numel() for p in params)
+        trainable = sum(p.numel() for p in params if p.requires_grad)
+        return module_card(self._get_name(), rows, total, trainable)

@@ -38,6 +38,7 @@ import math
 import numbers
 from operator import attrgetter
 
+from glassgrad._html import value_card
 from glassgrad.graph import topological_order
 
 __all__ = ["Value", "as_value", "dot", "sum_values"]
@@ -237,6 +238,11 @@ class Value:
     def __repr__(self):
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: a small card, data in blue and grad in red (``explain.graph(v)``
+        draws the whole graph)."""
+        return value_card(self.label, self.op, self.data, self.grad, len(self.parents))
 
     @property
     def _prev(self):
