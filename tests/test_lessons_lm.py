@@ -115,6 +115,84 @@ def test_11_twin_gives_the_same_samples_and_losses():
     assert run_lesson("11_bigrams")[1] == run_lesson("11_bigrams_torch")[1]  # every printed line
 
 
+# ---- 12. embeddings and an MLP ----
+
+def _mlp_loss_numpy(params, words, block=3):
+    """The lesson's network on a list of names, written again in numpy (float64): mean cross-entropy."""
+    C, W1, b1, W2, b2 = (p.numpy().astype(np.float64) for p in params)
+    chars = "." + "abcdefghijklmnopqrstuvwxyz"
+    X, Y = [], []
+    for w in words:
+        padded = "." * block + w + "."
+        for i in range(len(w) + 1):
+            X.append([chars.index(c) for c in padded[i:i + block]])
+            Y.append(chars.index(padded[i + block]))
+    X, Y = np.array(X), np.array(Y)
+    logits = np.tanh(C[X].reshape(len(X), -1) @ W1 + b1) @ W2 + b2
+    logits -= logits.max(1, keepdims=True)
+    return float(-(logits[np.arange(len(Y)), Y] - np.log(np.exp(logits).sum(1))).mean())
+
+
+def test_12_splits_are_the_census_names_and_the_losses_are_what_the_weights_give():
+    r, _ = run_lesson("12_embeddings_mlp")
+    train, dev, test = r["splits"]
+    assert sorted(train + dev + test) == census_names()
+    assert len(train) == int(0.8 * r["words"]) and not set(train) & set(dev)
+    assert r["sizes"] == tuple(sum(len(w) + 1 for w in split) for split in (train, dev, test))
+    h = r["hidden"]
+    assert r["parameters"] == 27 * 10 + 30 * h + h + h * 27 + 27
+    assert r["train"] == pytest.approx(_mlp_loss_numpy(r["params"], train), rel=1e-5)
+    assert r["dev"] == pytest.approx(_mlp_loss_numpy(r["params"], dev), rel=1e-5)
+    assert r["test"] == pytest.approx(_mlp_loss_numpy(r["params"], test), rel=1e-5)
+
+
+def test_12_the_mlp_beats_the_bigram_counts_on_dev():
+    r, _ = run_lesson("12_embeddings_mlp")
+    xs, ys = bigram_arrays(r["splits"][0])
+    counts = np.zeros((27, 27))
+    np.add.at(counts, (xs, ys), 1)
+    P = (counts + 1) / (counts + 1).sum(1, keepdims=True)
+    dx, dy = bigram_arrays(r["splits"][1])
+    assert r["bigram_dev"] == pytest.approx(-np.log(P[dx, dy]).mean(), rel=1e-5)
+    assert r["train"] < r["dev"] < r["bigram_dev"] < math.log(27)
+    assert abs(r["test"] - r["dev"]) < 0.1
+    assert r["history"][0] > 3 * math.log(27)       # N(0, 1) weights: confidently wrong at the start
+    assert all(re.fullmatch(r"[a-z]*", s) for s in r["samples"])
+
+
+def test_12_the_sweep_has_a_floor_and_turns_up_past_it():
+    r, _ = run_lesson("12_embeddings_mlp")
+    assert 0.03 < r["best_lr"] < 1.0
+    losses = r["sweep_losses"]
+    tenth = len(losses) // 10
+    floor = min(sum(losses[i:i + tenth]) / tenth for i in range(len(losses) - tenth))
+    assert sum(losses[-tenth:]) / tenth > 1.1 * floor      # too large a rate undoes the learning
+    assert sum(losses[:tenth]) / tenth > 2 * floor         # too small a rate barely moves
+
+
+def test_12_pytorch_draws_the_same_start_and_the_same_first_minibatch():
+    """Same seed, same numbers: the lesson's parameters and first step, redone in PyTorch."""
+    torch = pytest.importorskip("torch")
+    lesson = load("12_embeddings_mlp")
+    import glassgrad
+
+    losses = []
+    for lib in (glassgrad, torch):
+        g = lib.Generator().manual_seed(lesson.SEED)
+        shapes = [(27, 10), (30, 100), (100,), (100, 27), (27,)]
+        C, W1, b1, W2, b2 = [lib.randn(s, generator=g) for s in shapes]
+        X = lib.randint(0, 27, (50, 3), generator=g)
+        Y = lib.randint(0, 27, (50,), generator=g)
+        h = lib.tanh(C[X].view(-1, 30) @ W1 + b1)
+        losses.append(lib.nn.functional.cross_entropy(h @ W2 + b2, Y).item())
+    ours = lesson.new_parameters(100, glassgrad.Generator().manual_seed(lesson.SEED))
+    g = torch.Generator().manual_seed(lesson.SEED)
+    theirs = [torch.randn(tuple(p.shape), generator=g) for p in ours]
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a.detach().numpy(), b.numpy())
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6)
+
+
 # ---- the pages ----
 
 def _numbers_match(expected: str, actual: str) -> bool:
