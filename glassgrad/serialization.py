@@ -12,18 +12,37 @@ unpickles. A glassgrad file is a zip archive holding
 Loading reads JSON (data, never code) and ``.npy`` with ``allow_pickle=False``, and checks everything
 against everything else before trusting it: entry names, declared sizes against the archive's length,
 the manifest's types, each tensor's dtype and shape against its header. Anything wrong raises
-``UnsafeOrCorruptFile`` naming what. A round trip is bit-exact: dtype, shape, every bit of every number,
-``requires_grad``, Parameter-ness, and a tensor saved twice loads as one tensor.
+``UnsafeOrCorruptFile`` naming what, and nothing else escapes. A round trip is bit-exact: dtype, shape,
+every bit of every number, ``requires_grad``, Parameter-ness, and a tensor saved twice loads as one tensor.
+
+Two promises about resources:
+
+- Saving to a path is atomic. The file is written beside the target under a temporary name, flushed and
+  fsynced, then renamed over the target (``os.replace``) and the directory fsynced: at every instant the
+  path holds the old checkpoint or the new one, whole, even if the process is killed mid-save.
+- Loading budgets memory before it allocates. The manifest may be at most 4 MiB; all entries together may
+  expand to at most ``max_bytes`` (by default 8x the file's size plus 1 MiB: our own files are stored
+  uncompressed, so only a hand-made deflated file gets near it); each array is read straight into its final
+  buffer a chunk at a time, so the peak is the tensors plus a constant.
+
+Byte order: arrays come back in the machine's native byte order, as ``torch.load`` returns them; a
+big-endian file loads on a little-endian machine with its bytes swapped in place.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
 import os
 import re
+import secrets
+import stat
+import struct
+import tokenize
 import zipfile
+import zlib
 from collections import OrderedDict
 
 import numpy as np
@@ -41,8 +60,12 @@ FORMAT = "glassgrad.save"
 VERSION = 1
 _MANIFEST = "manifest.json"
 _TENSOR_NAME = re.compile(r"tensors/(0|[1-9][0-9]{0,8})\.npy")
-_MAX_MANIFEST = 256 << 20     # bytes; a manifest is structure only, tensors live elsewhere
+_MAX_MANIFEST = 4 << 20       # bytes: ~200 a tensor, so ~20,000 tensors; the numbers live in tensors/
 _MAX_DEFLATE_RATIO = 1100     # deflate cannot expand more than ~1032x: a larger claim is a lie
+_BUDGET_PER_FILE_BYTE = 8     # default max_bytes: 8x the file's size ...
+_BUDGET_SLACK = 1 << 20       # ... plus 1 MiB, so a tiny file may still hold a deflated manifest
+_MAX_DIMS = 64                # numpy's limit on ndim
+_CHUNK = 1 << 20              # arrays are read this many bytes at a time, straight into place
 _ALLOWED_KINDS = "biuf"       # bool, signed and unsigned ints, floats: never objects, strings, voids
 _DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same object always gives the same bytes
 
@@ -73,12 +96,60 @@ def save(obj, f, pickle_module=None, pickle_protocol: int = 2, _use_new_zipfile_
         raise ValueError("glassgrad.save: the object is nested too deeply to save") from None
     text = json.dumps(manifest, allow_nan=False, ensure_ascii=False).encode("utf-8")
     if isinstance(f, (str, os.PathLike)):
-        with open(f, "wb") as fh:
-            _write_zip(fh, text, writer.arrays)
+        _save_atomically(os.fspath(f), text, writer.arrays)
     elif hasattr(f, "write"):
         _write_zip(f, text, writer.arrays)
     else:
         raise TypeError(f"save: f must be a path or a binary file object, got {type(f).__name__}")
+
+
+def _save_atomically(path: str, manifest: bytes, arrays: list) -> None:
+    """Write beside ``path``, then rename over it: at every instant ``path`` holds the old file or the new
+    one, whole. A crash mid-save leaves at worst a stray ``.<name>.<random>.tmp`` beside it."""
+    target = os.path.realpath(path)  # through a symlink to the file it names, as open(path, "wb") writes
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        raise RuntimeError(f"Parent directory {os.path.dirname(path)} does not exist.")  # torch's words
+    temp, fh = _create_temp_beside(target)
+    try:
+        with fh:
+            _write_zip(fh, manifest, arrays)
+            fh.flush()
+            os.fsync(fh.fileno())  # the bytes are on disk before the name points at them
+        with contextlib.suppress(FileNotFoundError):  # overwriting keeps the old file's permissions
+            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _fsync_directory(directory)
+
+
+def _create_temp_beside(target: str):
+    """A new file next to ``target`` (same directory, so the rename is atomic), made with the mode
+    ``open(target, "wb")`` would give it (0o666 less the umask)."""
+    directory, name = os.path.split(target)
+    for _ in range(100):
+        temp = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.tmp")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        return temp, os.fdopen(fd, "wb")
+    raise FileExistsError(f"could not create a temporary file beside {target}")
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename itself durable. POSIX only: elsewhere a directory can't be opened this way."""
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # a few filesystems can't fsync a directory; the rename stands
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _write_zip(fh, manifest: bytes, arrays: list) -> None:
@@ -107,6 +178,8 @@ class _Encoder:
                                 "integer and floating-point numbers")
             if not array.dtype.isnative:  # store native byte order, so the file reads back as saved
                 array = array.astype(array.dtype.newbyteorder("="))
+            if not array.flags.c_contiguous:  # C order on disk, so loading needs no second copy
+                array = array.copy(order="C")
             self._seen[key] = len(self.arrays)
             self._keep.append(obj)
             self.arrays.append(array)
@@ -200,26 +273,34 @@ class safe_globals:  # noqa: N801 -- PyTorch's name for this context manager
 
 # --- loading -----------------------------------------------------------------------------------------
 def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None = None,
-         mmap: bool | None = None, **pickle_load_args):
+         mmap: bool | None = None, max_bytes: int | None = None, **pickle_load_args):
     """Read an object written by ``glassgrad.save`` from ``f`` (a path or a binary file object).
 
     PyTorch's arguments are accepted: ``map_location`` may name the CPU (glassgrad has no other device),
     ``weights_only`` and ``mmap`` change nothing (nothing is ever unpickled, so every load is as safe as
     PyTorch's ``weights_only=True``, and arrays are read into memory). ``weights_only=False`` does not
     bring back PyTorch's pickled whole models: ``glassgrad.save(model)`` refuses a Module and asks for
-    ``model.state_dict()``, which loads back with ``model.load_state_dict``. A file that isn't a valid
-    glassgrad checkpoint raises ``UnsafeOrCorruptFile``.
+    ``model.state_dict()``, which loads back with ``model.load_state_dict``.
+
+    ``max_bytes`` (glassgrad's own) caps how many bytes the archive's entries may expand to; by default
+    8x the file's size plus 1 MiB. A file that isn't a valid glassgrad checkpoint, or that would expand
+    past the cap, raises ``UnsafeOrCorruptFile`` naming what is wrong, before anything large is allocated.
     """
     _check_map_location(map_location)
     if pickle_module is not None:
         raise ValueError("glassgrad.load never unpickles; pickle_module must be None")
+    if max_bytes is not None:
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
+            raise TypeError(f"load: max_bytes must be an int or None, got {type(max_bytes).__name__}")
+        if max_bytes < 0:
+            raise ValueError(f"load: max_bytes must be non-negative, got {max_bytes}")
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
-            return _load(fh)
+            return _load(fh, max_bytes)
     if hasattr(f, "read"):
         if not (hasattr(f, "seek") and f.seekable()):
             f = io.BytesIO(f.read())
-        return _load(f)
+        return _load(f, max_bytes)
     raise TypeError(f"load: f must be a path or a binary file object, got {type(f).__name__}")
 
 
@@ -230,18 +311,47 @@ def _check_map_location(map_location) -> None:
         raise RuntimeError(f"glassgrad runs on the CPU only; map_location={map_location!r} is not available")
 
 
-def _load(fh):
+# What a corrupt archive can make zipfile, zlib, json or numpy raise; load turns each into
+# UnsafeOrCorruptFile (a flipped bit in a zip header, say, raises NotImplementedError deep in zipfile).
+_CORRUPT = (ValueError, TypeError, KeyError, IndexError, OverflowError, NotImplementedError, EOFError, OSError,
+            zlib.error, struct.error, zipfile.BadZipFile, zipfile.LargeZipFile)
+
+
+def _load(fh, max_bytes: int | None):
     start = fh.tell()
+    size = fh.seek(0, io.SEEK_END) - start
+    fh.seek(start)
     head = fh.read(64)
     fh.seek(start)
     _refuse_foreign(head)
+    if max_bytes is None:
+        budget = _Budget(_BUDGET_PER_FILE_BYTE * size + _BUDGET_SLACK,
+                         f"{_BUDGET_PER_FILE_BYTE}x the file's {size} bytes plus 1 MiB; pass max_bytes= to "
+                         "allow more")
+    else:
+        budget = _Budget(max_bytes, "max_bytes")
+    try:
+        return _read_archive(fh, budget)
+    except _CORRUPT as e:
+        raise UnsafeOrCorruptFile(f"not a valid glassgrad checkpoint (corrupt or truncated: "
+                                  f"{type(e).__name__}: {e})") from None
+
+
+class _Budget:
+    """How many bytes the archive's entries may expand to, and where that number came from."""
+
+    def __init__(self, limit: int, source: str) -> None:
+        self.limit, self.source = limit, source
+
+
+def _read_archive(fh, budget: _Budget):
     try:
         zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
+    except _CORRUPT as e:
         raise UnsafeOrCorruptFile(f"not a valid glassgrad checkpoint (corrupt or truncated zip: {e})"
                                   ) from None
     with zf:
-        infos = _check_entries(zf, fh)
+        infos = _check_entries(zf, fh, budget)
         manifest = _read_manifest(zf, infos)
         reader = _Decoder(zf, infos, manifest["tensors"])
         try:
@@ -264,8 +374,10 @@ def _refuse_foreign(head: bytes) -> None:
                                   "glassgrad.interop.load_safetensors(path)")
 
 
-def _check_entries(zf: zipfile.ZipFile, fh) -> dict:
-    """Every entry must be one we write, declared sizes must fit in the archive, no name twice."""
+def _check_entries(zf: zipfile.ZipFile, fh, budget: _Budget) -> dict:
+    """Every entry must be one we write, declared sizes must fit in the archive and in the memory budget,
+    no name twice. zipfile never inflates an entry past its declared size, so checking the declarations
+    bounds what reading can allocate."""
     end = fh.seek(0, io.SEEK_END)
     infos = {}
     names = [i.filename for i in zf.infolist()]
@@ -293,6 +405,10 @@ def _check_entries(zf: zipfile.ZipFile, fh) -> dict:
         infos[name] = info
     if _MANIFEST not in infos:
         raise UnsafeOrCorruptFile(f"not a glassgrad checkpoint: the archive has no {_MANIFEST}")
+    total = sum(info.file_size for info in infos.values())
+    if total > budget.limit:
+        raise UnsafeOrCorruptFile(f"the archive's entries expand to {total} bytes, more than the {budget.limit} "
+                                  f"allowed ({budget.source})")
     return infos
 
 
@@ -300,7 +416,7 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         with zf.open(info) as src:
             data = src.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
+    except (*_CORRUPT, RuntimeError) as e:
         raise UnsafeOrCorruptFile(f"entry {info.filename!r} is corrupt: {e}") from None
     if len(data) != info.file_size:
         raise UnsafeOrCorruptFile(f"entry {info.filename!r} is corrupt: size differs from its header")
@@ -321,7 +437,7 @@ def _read_manifest(zf: zipfile.ZipFile, infos: dict) -> dict:
         raise UnsafeOrCorruptFile(f"{_MANIFEST} is not valid JSON: {e}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise UnsafeOrCorruptFile(f"not a glassgrad checkpoint ({_MANIFEST} has no format={FORMAT!r})")
-    if manifest.get("version") != VERSION:
+    if type(manifest.get("version")) is not int or manifest["version"] != VERSION:  # not True, not 1.0
         raise UnsafeOrCorruptFile(f"unsupported glassgrad checkpoint version {manifest.get('version')!r} "
                                   f"(this glassgrad reads version {VERSION})")
     if set(manifest) != {"format", "version", "object", "tensors"} \
@@ -347,7 +463,8 @@ class _Decoder:
         if isinstance(node, float):
             return node
         if isinstance(node, list):
-            return [self.decode(v) for v in node]
+            node[:] = [self.decode(v) for v in node]  # in place: json.loads made this list for us alone
+            return node
         if not isinstance(node, dict):
             _bad(f"unexpected value {node!r}")
         kind = node.get("$type")
@@ -405,7 +522,7 @@ class _Decoder:
         expected = {"tensor": {"dtype", "shape", "kind", "requires_grad"},
                     "parameter": {"dtype", "shape", "kind", "requires_grad"},
                     "ndarray": {"dtype", "shape", "kind"}, "numpy_scalar": {"dtype", "shape", "kind"}}
-        if kind not in expected or set(entry) != expected[kind]:
+        if not isinstance(kind, str) or kind not in expected or set(entry) != expected[kind]:
             _bad(f"tensor entry {index} has fields {sorted(entry)} (kind {kind!r})")
         name = f"tensors/{index}.npy"
         if name not in self.infos:
@@ -413,9 +530,11 @@ class _Decoder:
                                       "(truncated or edited file?)")
         array = _read_npy(self.zf, self.infos[name])
         shape = entry["shape"]
-        if not isinstance(shape, list) or [*array.shape] != shape or array.dtype.str != entry["dtype"]:
+        if not isinstance(shape, list) or not all(type(d) is int for d in shape) or [*array.shape] != shape \
+                or array.dtype.str != entry["dtype"]:
             raise UnsafeOrCorruptFile(f"{name} holds {array.dtype.str} {list(array.shape)} but "
                                       f"{_MANIFEST} says {entry['dtype']!r} {shape!r}")
+        array = _to_native(array)
         if kind == "ndarray":
             return array
         if kind == "numpy_scalar":
@@ -445,7 +564,8 @@ def _list(value) -> list:
 
 
 def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
-    """Read one .npy entry: header first, checked, then exactly the bytes it promises."""
+    """Read one .npy entry: header first, checked, then exactly the bytes it promises, straight into the
+    array that is returned (in the file's byte order; ``_to_native`` swaps it)."""
     name = info.filename
     try:
         with zf.open(info) as src:
@@ -456,24 +576,50 @@ def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
                 shape, fortran, dtype = np.lib.format.read_array_header_2_0(src)
             else:
                 raise ValueError(f"unsupported .npy version {version}")
-            if dtype.kind not in _ALLOWED_KINDS or dtype.hasobject or dtype.fields is not None \
-                    or dtype.subdtype is not None:
-                raise UnsafeOrCorruptFile(f"{name} has dtype {dtype}; glassgrad checkpoints hold only "
-                                          "numeric arrays (never objects, which would need pickle)")
+            _check_npy_header(name, shape, dtype)
             count = math.prod(shape)
             nbytes = count * dtype.itemsize
             if src.tell() + nbytes != info.file_size:
                 raise UnsafeOrCorruptFile(f"{name}: header promises {nbytes} bytes of data, the entry "
                                           f"holds {info.file_size - src.tell()}")
             flat = np.empty(count, dtype=dtype)
-            got = src.readinto(flat.view(np.uint8)) if nbytes else 0
+            _read_into(src, memoryview(flat.view(np.uint8)), name)
     except UnsafeOrCorruptFile:
         raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, SyntaxError, RuntimeError) as e:
+    except (*_CORRUPT, SyntaxError, tokenize.TokenError, RuntimeError) as e:  # numpy tokenizes the header
         raise UnsafeOrCorruptFile(f"{name} is corrupt or not a valid .npy array: {e}") from None
-    if got != nbytes:
-        raise UnsafeOrCorruptFile(f"{name} is truncated")
     array = flat.reshape(shape, order="F" if fortran else "C")
-    if not dtype.isnative:
-        array = array.astype(dtype.newbyteorder("="))
     return array.copy(order="C") if fortran else array  # C order, as every glassgrad array
+
+
+def _check_npy_header(name: str, shape: tuple, dtype: np.dtype) -> None:
+    if dtype.kind not in _ALLOWED_KINDS or dtype.hasobject or dtype.fields is not None \
+            or dtype.subdtype is not None:
+        raise UnsafeOrCorruptFile(f"{name} has dtype {dtype}; glassgrad checkpoints hold only "
+                                  "numeric arrays (never objects, which would need pickle)")
+    if len(shape) > _MAX_DIMS:
+        raise UnsafeOrCorruptFile(f"{name} has {len(shape)} dimensions; at most {_MAX_DIMS} are possible")
+    if any(d < 0 for d in shape):
+        raise UnsafeOrCorruptFile(f"{name} has shape {shape}: a size can't be negative")
+    if math.prod(d for d in shape if d) * dtype.itemsize > np.iinfo(np.intp).max:
+        raise UnsafeOrCorruptFile(f"{name} has shape {shape}: too big for any array")
+
+
+def _read_into(src, buffer: memoryview, name: str) -> None:
+    """Fill ``buffer`` a chunk at a time: the numbers go straight into their final array, never through a
+    second full-size copy (reading it whole would briefly hold the tensor twice)."""
+    done = 0
+    while done < len(buffer):
+        chunk = src.read(min(_CHUNK, len(buffer) - done))
+        if not chunk:
+            raise UnsafeOrCorruptFile(f"{name} is truncated")
+        buffer[done:done + len(chunk)] = chunk
+        done += len(chunk)
+
+
+def _to_native(array: np.ndarray) -> np.ndarray:
+    """A big-endian array on a little-endian machine (or the reverse): swap its bytes in place, as
+    torch.load does, so no second copy is made. The values are unchanged."""
+    if array.dtype.isnative:
+        return array
+    return array.byteswap(inplace=True).view(array.dtype.newbyteorder("="))

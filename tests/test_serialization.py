@@ -228,6 +228,8 @@ def test_not_a_zip_at_all():
 @pytest.mark.parametrize("changes, match", [
     (dict(format="other"), "format"),
     (dict(version=99), "version 99"),
+    (dict(version=True), "version True"),   # True == 1 in Python, but it is not version 1
+    (dict(version=1.0), "version 1.0"),
     (dict(object={"$type": "tensor", "index": 7}), "out of range"),
     (dict(object={"$type": "tensor", "index": "0"}), "out of range"),
     (dict(object={"$type": "eval", "code": "1"}), "unknown \\$type"),
@@ -307,6 +309,24 @@ def test_npy_header_lies_about_its_size():
     huge = npy(np.zeros(1, dtype=np.float32)).replace(b"(1,)", b"(10000000000,)".ljust(4))
     e["tensors/0.npy"] = huge
     refuse(make_zip(e), "promises|not a valid")
+
+
+@pytest.mark.parametrize("shape, match", [((-1, -5), "can't be negative"), ((1,) * 65, "65 dimensions"),
+                                          ((0, 2**62, 4), "too big")])
+def test_impossible_npy_shapes_are_refused(shape, match):
+    buf = io.BytesIO()  # a well-formed header holding an impossible shape, then as many bytes as it asks for
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    buf.write(b"\0" * 4 * abs(int(np.prod(shape))))
+    e = entries_of(good_bytes())
+    e["tensors/0.npy"] = buf.getvalue()
+    refuse(make_zip(e), match)
+
+
+def test_unknown_zip_version_from_one_flipped_bit_is_refused():
+    data = bytearray(good_bytes())
+    cd = data.rfind(b"PK\x01\x02")
+    data[cd + 6] ^= 0x40  # "version needed to extract": zipfile raises NotImplementedError on it
+    refuse(bytes(data), "zip file version")
 
 
 def test_zip_bomb_declared_size_is_refused_before_reading():
