@@ -4,11 +4,14 @@ Part IV, read after ``graph.py`` and ``style.py``. ``trace(root)`` turns the gra
 ``Step`` records:
 
 - forward steps, in topological order, one per operation:  ``c = a · b = 2.0000 · -3.0000 = -6.0000``
-- backward steps, in reverse order, one per edge: the local derivative times the upstream gradient is
-  this edge's *contribution* to the input's gradient:
-  ``∂L/∂a = ∂L/∂c · ∂c/∂a = 1.5000 · -3.0000 = -4.5000``.
+- backward steps, in reverse order, one per edge: the upstream gradient times the local derivative —
+  written as its formula, then its number — is this edge's *contribution* to the input's gradient:
+  ``∂L/∂a = ∂L/∂c · b = 1.5000 · -3.0000 = -4.5000``, ``∂f/∂z = ∂f/∂out · (1 − tanh²(z)) = 0.5000``.
   Where a node feeds several others (fan-out), its gradient is a sum; the second and later
   contributions say ``+=`` and give the running total, so the last one ends at the node's ``grad``.
+
+The output is called by its label, or ``out`` when it has none (never after its operation), and the
+quantity differentiated is that name — or ``f`` when the output is ``out``, so the steps read ``∂f/∂x``.
 
 Every number comes from the graph model — values and gradients the engine stored, local derivatives the
 Value recorded — so the trace cannot disagree with the engine: it never derives anything of its own.
@@ -62,6 +65,7 @@ class Step:
     text: str = ""
     index: int = 0
     math: str = ""  # the operation's own math (its docstring's first line), for a caption
+    factor: str = ""  # scalar backward steps: the local derivative ∂node/∂target by its formula
 
     def __str__(self) -> str:
         return self.text
@@ -135,25 +139,43 @@ def trace(root, *, graph=None, max_terms: int = 6) -> list:
 steps = trace  # the name the HTML player and studio use for "the steps of a graph"
 
 
+OUTPUT = "out"  # what an unlabelled output is called (never after its operation: not "∂tanh/∂tanh")
+
+
+def _output_label(g) -> str:
+    """The root's own label (a Value's ``label``), else ``OUTPUT``: the graph derives op names."""
+    root = g.node(g.root)
+    own = getattr(root.ref, "label", "") if g.engine == "scalar" else ""
+    return own if isinstance(own, str) and own else OUTPUT
+
+
 def _name(g, nid: str) -> str:
     """The node's label, made unique: a label shared by several nodes (every neuron has a "w0" and a
     "b") gets its group ("layer0.neuron1.w0") or, failing that, its id ("w0_n3")."""
     names = getattr(g, "_trace_names", None)
     if names is None:
+        labels = {n.id: n.label for n in g.nodes}
+        labels[g.root] = _output_label(g)
         counts: dict = {}
-        for n in g.nodes:
-            counts[n.label] = counts.get(n.label, 0) + 1
+        for label in labels.values():
+            counts[label] = counts.get(label, 0) + 1
         names = {}
         for n in g.nodes:
-            label = n.label or n.id
-            if counts.get(n.label, 0) > 1:
+            label = labels[n.id] or n.id
+            if counts.get(labels[n.id], 0) > 1:
                 label = f"{n.group}.{label}" if n.group else f"{label}_{n.id}"
             names[n.id] = label
         if len(set(names.values())) < len(names):  # groups did not separate them all
-            names = {n.id: (f"{n.label}_{n.id}" if counts.get(n.label, 0) > 1 else n.label or n.id)
-                     for n in g.nodes}
+            names = {n.id: (f"{labels[n.id]}_{n.id}" if counts.get(labels[n.id], 0) > 1
+                            else labels[n.id] or n.id) for n in g.nodes}
         g._trace_names = names
     return names[nid]
+
+
+def _differentiated(g) -> str:
+    """The symbol on top of every ∂: the output's name, or ``f`` for an output called ``out``."""
+    name = _name(g, g.root)
+    return "f" if name == OUTPUT else name
 
 
 def _forward(g, max_terms: int):
@@ -253,10 +275,10 @@ def _dot_pairs(g, ins, value):
 
 def _backward(g):
     root = g.node(g.root)
-    L = _name(g, root.id)
+    L, out = _differentiated(g), _name(g, root.id)
     seed = root.grad
-    yield Step("backward", root.id, root.id, [], f"∂{L}/∂{L} = 1", {"total": seed}, seed, False,
-               f"∂{L}/∂{L} = {format_number(seed)}   (backward starts at the output)")
+    yield Step("backward", root.id, root.id, [], f"∂{L}/∂{out} = 1", {"total": seed}, seed, False,
+               f"∂{L}/∂{out} = {format_number(seed)}   (backward starts at the output)")
     totals: dict = {}
     counts: dict = {}
     for n in reversed(g.nodes):
@@ -265,6 +287,8 @@ def _backward(g):
             continue
         if g.engine == "tensor":
             contributions = _tensor_contributions(g, n, ins)
+        else:
+            factors = _local_factors(g, n, ins)
         for e in ins:
             src = g.node(e.src)
             a, c = _name(g, src.id), _name(g, n.id)
@@ -276,10 +300,12 @@ def _backward(g):
             if g.engine == "scalar":
                 local = e.local_grad
                 contribution = local * upstream if upstream is not None else None
-                symbolic = f"∂{L}/∂{a} {eq} ∂{L}/∂{c} · ∂{c}/∂{a}"
+                factor = factors[e.index]
+                symbolic = f"∂{L}/∂{a} {eq} ∂{L}/∂{c} · {factor}"
                 filled = f"{short(upstream)} · {short(local)} = {short(contribution)}"
                 numbers = {"upstream": upstream, "local": local, "contribution": contribution}
             else:
+                factor = ""
                 contribution = contributions[e.index]
                 if contribution is None and len(g.outputs(e.src)) == 1:
                     contribution = src.grad  # the only contribution is the whole gradient
@@ -301,7 +327,71 @@ def _backward(g):
             if accumulates:
                 text += f"   (running total {format_number(total)})"
             yield Step("backward", n.id, e.src, [n.id], symbolic, numbers, total, accumulates, text,
-                       math=n.formula)
+                       math=n.formula, factor=factor)
+
+
+# The local derivative ∂c/∂a of each scalar op, as a formula in the names of its inputs (a, b) and
+# output (c); ``i`` is the input's position. The same formulas as the Value methods' docstrings.
+_FACTORS = {
+    "+": lambda a, b, c, i: "1",
+    "sum": lambda a, b, c, i: "1",
+    "-": lambda a, b, c, i: "1" if i == 0 else "−1",
+    "neg": lambda a, b, c, i: "−1",
+    "*": lambda a, b, c, i: b if i == 0 else a,
+    "/": lambda a, b, c, i: f"1/{b}" if i == 0 else f"−{a}/{b}²",
+    "tanh": lambda a, b, c, i: f"1 − tanh²({a})",
+    "sigmoid": lambda a, b, c, i: f"σ({a})·(1 − σ({a}))",
+    "exp": lambda a, b, c, i: f"exp({a})",
+    "log": lambda a, b, c, i: f"1/{a}",
+    "sqrt": lambda a, b, c, i: f"1/(2·sqrt({a}))",
+    "abs": lambda a, b, c, i: f"sign({a})",
+    "ReLU": lambda a, b, c, i: f"1 if {a} > 0 else 0",
+    "leaky_relu": lambda a, b, c, i: f"1 if {a} > 0 else slope",
+    "**": lambda a, b, c, i: f"{b}·{a}**({b} − 1)" if i == 0 else f"{a}**{b}·ln({a})",
+}
+
+
+def _local_factors(g, n, ins) -> dict:
+    """{input index: ∂n/∂input written as a formula} for a scalar node, e.g. "1 − tanh²(add2)" or "w1".
+
+    For a product the factor is the *other* operand; in a ``dot`` the partner read from its edges
+    (a plain number where the partner was one). An op without a formula here keeps ``∂c/∂a``.
+    """
+    c = _name(g, n.id)
+    names = [_name(g, e.src) for e in ins]
+    a, b = names[0], names[-1]  # the formulas' first and second input (one input: both are it)
+    op = n.op
+    partners = _dot_partners(g, ins) if op == "dot" else None
+    out = {}
+    for k, e in enumerate(ins):
+        if op in _FACTORS and (len(ins) <= 2 or op == "sum"):
+            factor = _FACTORS[op](a, b, c, e.index)
+        elif op.startswith("**") and len(ins) == 1:  # a constant exponent: n·aⁿ⁻¹
+            n_text = op[2:].removesuffix(".0")
+            lower = f"{float(n_text) - 1:g}"
+            factor = f"{n_text}·{a}" if lower == "1" else f"{n_text}·{a}**{lower}"
+        elif partners is not None:
+            factor = partners[k]
+        else:
+            factor = f"∂{c}/∂{names[k]}"
+        out[e.index] = f"({factor})" if " " in factor else factor
+    return out
+
+
+def _dot_partners(g, ins):
+    """For each edge of a ``dot`` node, the name of what it was multiplied by (see ``_dot_pairs``)."""
+    partners, i = [], 0
+    while i < len(ins):
+        a = g.node(ins[i].src)
+        if i + 1 < len(ins):
+            b = g.node(ins[i + 1].src)
+            if ins[i].local_grad == b.value and ins[i + 1].local_grad == a.value:
+                partners += [_name(g, b.id), _name(g, a.id)]
+                i += 2
+                continue
+        partners.append(short(ins[i].local_grad))
+        i += 1
+    return partners
 
 
 def _tensor_contributions(g, n, ins) -> dict:

@@ -2,6 +2,8 @@
 to its gradient — for scalar graphs (exactly) and recorded tensor graphs (against torch too)."""
 
 import json
+import math
+import re
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from glassgrad import Value, explain
 from glassgrad.explain.parse import evaluate
 from glassgrad.explain.style import short
 from glassgrad.explain.trace import Step, format_array, trace
+from glassgrad.explain.trace import _name as trace_name
 from glassgrad.scalar.nn import MLP, mse
 
 torch = pytest.importorskip("torch")
@@ -67,9 +70,9 @@ def test_a_product_and_a_fan_out_read_as_written():
     steps = check_scalar_trace(L)
     texts = [s.text for s in steps]
     assert "c = a · b = 2.0000 · -3.0000 = -6.0000" in texts
-    assert "∂L/∂a = ∂L/∂L · ∂L/∂a = 1.0000 · 1.0000 = 1.0000" in texts  # a's first path: L = … + a
+    assert "∂L/∂a = ∂L/∂L · 1 = 1.0000 · 1.0000 = 1.0000" in texts  # a's first path: L = … + a
     acc = [s for s in steps if s.accumulates]
-    assert acc[0].text.startswith("∂L/∂a += ∂L/∂c · ∂c/∂a = 1.5000 · -3.0000 = -4.5000")
+    assert acc[0].text.startswith("∂L/∂a += ∂L/∂c · b = 1.5000 · -3.0000 = -4.5000")
     assert len(acc) == 1 and acc[0].target == next(n.id for n in explain.graph(L).nodes if n.ref is a)
     assert acc[0].text.startswith("∂L/∂a += ") and "running total -3.5000" in acc[0].text
     assert a.grad == -3.5
@@ -95,7 +98,8 @@ def test_neuron_and_mlp_traces_use_unique_names():
     dot = next(s for s in steps if s.phase == "forward" and "dot" in s.formula.split("=")[0])
     assert "neuron0.w0·0.5000" in dot.text
     targets = [s.text.split(" ")[0] for s in steps if s.phase == "backward"][1:]
-    assert "∂mse/∂neuron0.w1" in targets and "∂mse/∂neuron3.w1" in targets
+    assert "∂f/∂neuron0.w1" in targets and "∂f/∂neuron3.w1" in targets  # the output is "out": ∂f/∂…
+    assert not any("∂mse" in s.text for s in steps)
 
 
 _UNARY = ["tanh", "sigmoid", "relu", "exp"]
@@ -238,3 +242,81 @@ def test_big_tensors_are_summarised():
     text = format_array(a)
     assert text.startswith("tensor(10, 10)") and "mean 49.5000" in text and "max 99.0000" in text
     assert format_array(np.array([1.0, -2.0])) == "[1.0000, -2.0000]"
+
+
+# ---- the chain-rule text: the local factor by its formula and value; the output is "out" ----
+
+def test_the_local_factor_is_written_as_its_formula_then_its_value():
+    """Issue 14: "∂f/∂add2 = ∂f/∂f · ∂f/∂add2" repeated the symbol; now the factor's formula shows."""
+    o = evaluate("tanh(x1*w1 + x2*w2 + b)", {"x1": 2, "x2": 0, "w1": -3, "w2": 1, "b": 6.88})
+    o.backward()
+    texts = [s.text for s in trace(o)]
+    local = 1 - math.tanh(2 * -3 + 0 * 1 + 6.88) ** 2  # tanh′, by hand
+    assert f"∂f/∂add2 = ∂f/∂out · (1 − tanh²(add2)) = 1.0000 · {short(local)} = {short(local)}" in texts
+    assert f"∂f/∂x1 = ∂f/∂mul1 · w1 = {short(local)} · -3.0000 = {short(-3 * local)}" in texts
+    assert f"∂f/∂w1 = ∂f/∂mul1 · x1 = {short(local)} · 2.0000 = {short(2 * local)}" in texts
+    for s in trace(o)[1:]:  # no step repeats its own symbol as the factor
+        if s.phase == "backward" and s.inputs:
+            lhs = s.text.split(" = ")[0].split(" += ")[0]
+            assert lhs not in s.text[len(lhs):], s.text
+
+
+def _as_parse_text(factor: str) -> str | None:
+    """A factor formula in the parser's syntax (None for "1 if a > 0 else …", which it cannot read)."""
+    if " if " in factor:
+        return None
+    text = factor.replace("·", "*").replace("−", "-").replace("tanh²(", "tanh2(").replace("²", "**2")
+    text = text.replace("σ(", "sigmoid(").replace("ln(", "log(")
+    text = re.sub(r"tanh2\(([^)]*)\)", r"tanh(\1)**2", text)
+    return re.sub(r"sign\(([^)]*)\)", r"(\1/abs(\1))", text)
+
+
+def test_every_factor_formula_evaluates_to_the_recorded_local_derivative():
+    """The formula is not decoration: read back by the parser at the graph's values, it gives the very
+    number the Value recorded, for every kind of scalar operation."""
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    terms = [x / w, w / x, x ** w, x ** 3, x ** 0.5, x ** -2, x.sigmoid(), x.exp(), x.log(), x.sqrt(),
+             (w - x * x).abs(), x.tanh(), -x, x - w, glassgrad.scalar.value.dot([x, w], [w, x]),
+             glassgrad.scalar.value.sum_values([x, w, x])]
+    for i, t in enumerate(terms):
+        t.label = f"t{i}"
+    y = glassgrad.scalar.value.sum_values(terms)
+    y.label = "y"
+    y.backward()
+    g = explain.graph(y)
+    values = {trace_name(g, n.id): n.value for n in g.nodes}
+    checked = 0
+    for s in trace(y):
+        if s.phase != "backward" or not s.inputs:
+            continue
+        assert s.factor and s.factor in s.text
+        text = _as_parse_text(s.factor[1:-1] if s.factor.startswith("(") else s.factor)
+        if text is None:
+            continue
+        used = {k: v for k, v in values.items() if re.fullmatch(r"[A-Za-z_]\w*", k)}
+        assert evaluate(text, used).data == pytest.approx(s.numbers["local"], rel=1e-12), s.text
+        checked += 1
+    assert checked >= 25
+
+
+def test_an_unlabelled_output_is_out_never_its_op():
+    """Issue 14: an unlabelled output was named after its op ("∂tanh/∂tanh")."""
+    x = Value(1.0, label="x")
+    y = (x * 2).tanh()
+    y.backward()
+    texts = [s.text for s in trace(y)]
+    assert texts[1].startswith("out = tanh(mul)") and texts[2].startswith("∂f/∂out = 1.0000")
+    assert not any("∂tanh" in t for t in texts)
+    labelled = (x * 2).tanh()
+    labelled.label = "L"
+    labelled.backward()
+    texts = [s.text for s in trace(labelled)]
+    assert texts[1].startswith("L = tanh(mul)") and texts[2].startswith("∂L/∂L = ")
+    t = glassgrad.tensor([0.5, -1.0], requires_grad=True)
+    with explain.record():
+        z = (t * 2).tanh().sum()
+    z.backward(retain_graph=True)
+    texts = [s.text for s in trace(z)]
+    assert any(s.startswith("out = sum(tanh)") for s in texts)
+    assert "∂f/∂out = 1.0000   (backward starts at the output)" in texts
+    assert not any("∂sum" in s for s in texts)
