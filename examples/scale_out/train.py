@@ -16,7 +16,7 @@ Checkpoints carry the model, optimizer and scheduler state and the step: ``--sav
 (``torch.save`` is ``glassgrad.save``: JSON and ``.npy``, never pickle) is read under PyTorch with
 ``glassgrad.interop.load_into_torch``; that is the hand-over of docs/scale-out.md.
 
-The last line printed is ``final loss <full-data loss after the last step>``; with ``--log`` each
+The last line printed is ``final loss <full-data loss after the last step>``; with ``--print-steps`` each
 step's loss on its global batch is printed too. Only process 0 prints and saves.
 """
 
@@ -67,7 +67,7 @@ def parse_args():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--save", help="write a checkpoint here after the last step")
     p.add_argument("--resume", help="continue from this checkpoint")
-    p.add_argument("--log", action="store_true", help="print every step's loss")
+    p.add_argument("--print-steps", action="store_true", help="print every step's loss")
     return p.parse_args()
 
 
@@ -139,7 +139,7 @@ def main():
             optimizer.step()
             scheduler.step()
             step += 1
-            if args.log:
+            if args.print_steps:
                 shown = loss.detach().clone()
                 if distributed:  # the loss over the global batch: the mean of the processes' means
                     dist.all_reduce(shown)
