@@ -13,6 +13,7 @@ import functools
 import importlib.util
 import io
 import math
+import os
 import re
 import subprocess
 import sys
@@ -364,3 +365,22 @@ def test_each_pages_python_blocks_run(page, capsys):
         if "import torch" in block and not importlib.util.find_spec("torch"):
             continue
         exec(compile(block, f"{page.name} block {i}", "exec"), {"__name__": "docs"})
+
+
+def test_a_lesson_says_where_its_pictures_go():
+    pytest.importorskip("matplotlib")
+    done = subprocess.run([sys.executable, str(LESSONS / "01_derivative.py"), "--quick"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    folder = re.search(r"\(pictures go to (\S+); --out DIR", done.stdout).group(1)
+    assert (Path(folder) / "01_error_vs_h.png").is_file()
+    assert f"(picture: {Path(folder) / '01_error_vs_h.png'})" in done.stdout
+
+
+def test_a_twin_without_pytorch_says_how_to_install_it(tmp_path):
+    blocker = tmp_path / "torch.py"  # a `torch` that fails to import, first on the path
+    blocker.write_text("raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, str(LESSONS / "03_neuron_torch.py")], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode != 0 and "pip install -e '.[dev]'" in done.stderr

@@ -4,11 +4,14 @@ Every leaf is a float64 tensor with requires_grad=True (PyTorch's counterpart of
 ``o.backward()`` each holds ∂o/∂leaf in ``.grad``. It prints the numbers 03_neuron.py prints.
 
 Run: python examples/lessons/03_neuron_torch.py
+Needs PyTorch: `pip install -e ".[dev]"` installs its CPU build beside glassgrad.
 """
 
 from __future__ import annotations
 
-import torch
+from _lesson import require_torch
+
+torch = require_torch()
 
 X1, X2, W1, W2, B = 2.0, 0.0, -3.0, 1.0, 6.8813735870195432
 

@@ -5,6 +5,7 @@ The initial weights are drawn exactly as ``glassgrad.scalar.MLP(3, [4, 4, 1], se
 losses. In PyTorch a layer of neurons is one ``nn.Linear`` and the update is ``torch.optim.SGD``.
 
 Run: python examples/lessons/05_training_loop_torch.py [--quick]
+Needs PyTorch: `pip install -e ".[dev]"` installs its CPU build beside glassgrad.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from __future__ import annotations
 import argparse
 import random
 
-import torch
-from torch import nn
+from _lesson import require_torch
+
+torch = require_torch()
+nn = torch.nn
 
 XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
 YS = [1.0, -1.0, -1.0, 1.0]

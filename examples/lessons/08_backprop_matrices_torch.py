@@ -4,13 +4,16 @@ The batch, targets and weights come from the same numpy Generator as in 08_backp
 PyTorch's ``.grad`` must equal the hand-written ∂E/∂W = Gᵀ·X, ∂E/∂b = Σₙ G, ∂E/∂X = G·W there.
 
 Run: python examples/lessons/08_backprop_matrices_torch.py
+Needs PyTorch: `pip install -e ".[dev]"` installs its CPU build beside glassgrad.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
+from _lesson import require_torch
+
+torch = require_torch()
+F = torch.nn.functional
 
 
 def problem():

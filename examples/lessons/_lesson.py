@@ -10,6 +10,8 @@ temporary folder unless you name one).
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import os
 import tempfile
 
@@ -58,11 +60,26 @@ def save(fig) -> str | None:
 
 
 def run(main, description: str) -> dict:
-    """The script form of a lesson: parse ``--quick`` and ``--out``, then call ``main``."""
+    """The script form of a lesson: parse ``--quick`` and ``--out``, say where pictures will go, then
+    call ``main``."""
     parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer steps (as the tests run it)")
     parser.add_argument("--out", default=None, help="folder for the PNG pictures (default: a new temporary one)")
     args = parser.parse_args()
     out = args.out or tempfile.mkdtemp(prefix="glassgrad-lesson-")
     os.makedirs(out, exist_ok=True)
+    if importlib.util.find_spec("matplotlib") is None:
+        print("(no pictures: matplotlib is missing; pip install -e '.[viz]' adds it)")
+    elif args.out is None:
+        print(f"(pictures go to {out}; --out DIR puts them in a folder of your choice)")
     return main(quick=args.quick, out=out)
+
+
+def require_torch():
+    """PyTorch, for a lesson's twin, or a one-line way to get it: glassgrad's dev extra installs
+    PyTorch's CPU build (``pip install -e '.[dev]'``)."""
+    try:
+        return importlib.import_module("torch")
+    except ModuleNotFoundError:
+        raise SystemExit("This is a PyTorch twin: it needs PyTorch. Install it with glassgrad's dev extra, "
+                         "pip install -e '.[dev]' (PyTorch's CPU build), or pip install torch.") from None
