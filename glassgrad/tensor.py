@@ -28,6 +28,7 @@ __all__ = ["Tensor", "RemovableHandle", "Size", "device", "to_array"]
 # Tensors (e.g. a backward formula run with create_graph=True) records a graph. See __array_ufunc__.
 NUMPY_DISPATCH: dict = {}
 _engine_backward = None  # glassgrad.autograd.engine.backward, set on the first backward()
+_new = object.__new__
 
 
 class Tensor:
@@ -77,7 +78,7 @@ class Tensor:
     @classmethod
     def _wrap(cls, array: np.ndarray, requires_grad: bool = False, grad_fn=None) -> "Tensor":
         """Make a Tensor around an existing array without copying (the engine's fast path)."""
-        t = cls.__new__(cls)
+        t = _new(cls)  # object.__new__ bound once: cls.__new__ looks it up on every op
         t._init(array, requires_grad, grad_fn)
         return t
 
@@ -170,9 +171,10 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self._array.dtype.kind not in "iub" or self._array.size != 1:
+        a = self._array
+        if a.dtype.kind not in "iub" or a.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.item())
+        return int(a.item())  # (data[i:i + 64] for i in a tensor calls this twice a slice)
 
     def __iter__(self):
         if self._array.ndim == 0:

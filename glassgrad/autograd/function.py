@@ -302,6 +302,9 @@ class Function:
             _share_storage(result, args[0])
         if len(edges) == len(args):  # every argument needs a gradient (the common case): entry i is argument i
             node.next_functions = tuple(edges)
+        elif len(args) == 2 and cls.numbers_are_inputs and needs[0] and (type(args[1]) is float
+                                                                          or type(args[1]) is int):
+            node.next_functions = (edges[0], _NO_EDGE)  # x * 1.5, x - 0.5: what _record_edges would give
         else:
             _record_edges(node, args, needs, cls.numbers_are_inputs)
         node._shape = out.shape

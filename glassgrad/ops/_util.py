@@ -35,8 +35,9 @@ def unbroadcast(g, shape: tuple):
 def promote(a, b):
     """Cast two operands (arrays or Python numbers) to the dtype PyTorch gives their result."""
     if type(a) is np.ndarray:
-        if type(b) is np.ndarray and a.dtype == b.dtype or type(b) is float and a.dtype.kind == "f":
-            return a, b  # the common cases, answered without result_type: same dtype; x * 0.5
+        if type(b) is np.ndarray and a.dtype == b.dtype or type(b) is float and a.dtype.kind == "f" \
+                or type(b) is int and a.dtype.kind in "iu":
+            return a, b  # the common cases, answered without result_type: same dtype; x * 0.5; i + 64
         dtype = result_type(a, b)
     elif type(b) is np.ndarray:
         dtype = result_type(b, a)

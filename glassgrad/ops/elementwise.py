@@ -74,7 +74,8 @@ class Add(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote(a, b)
-        ctx.shapes = (_shape(a), _shape(b))
+        if ctx.needs_input_grad:  # () when nothing is recorded: no shapes for a backward that won't run
+            ctx.shapes = (_shape(a), _shape(b))
         return a + b
 
     @staticmethod
@@ -112,7 +113,8 @@ class Sub(Primitive):
         if (a.dtype if type(a) is np.ndarray else np.asarray(a).dtype).kind == "b":
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
-        ctx.shapes = (_shape(a), _shape(b))
+        if ctx.needs_input_grad:
+            ctx.shapes = (_shape(a), _shape(b))
         return a - b
 
     @staticmethod
