@@ -25,7 +25,7 @@ from glassgrad.explain.graph import Graph, GroupBox
 from glassgrad.explain.render import graph_steps
 from glassgrad.explain.render_svg import NO_GRADS, to_svg
 
-__all__ = ["to_html", "notebook_html", "json_ready"]
+__all__ = ["to_html", "notebook_html", "frame_height", "json_ready"]
 
 _STATIC = Path(__file__).parent / "static"
 _MAX_GROUP_VIEWS = 30  # beyond this many groups, a click opens everything (keeps the file small)
@@ -152,11 +152,16 @@ def notebook_html(g: Graph) -> str:
     output width (~960 px): the controls, plus the drawing scaled to that width (at most 100%).
     """
     page = to_html(g, start="end")
-    width, height = _drawing_size(g)
-    scale = min(1.0, 920.0 / max(width, 1.0))
-    frame = int(min(260 + height * scale + 120, 1400))
-    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{frame}px;'
+    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{frame_height(g)}px;'
             f'border:1px solid #e2e8f0;border-radius:8px" sandbox="allow-scripts"></iframe>')
+
+
+def frame_height(g: Graph, width: float = 960.0) -> int:
+    """How tall an iframe holding ``to_html(g)`` should be at about ``width`` px: the controls, plus the
+    drawing fitted to that width (at most 100%), plus the details box."""
+    w, h = _drawing_size(g)
+    scale = min(1.0, (width - 40.0) / max(w, 1.0))
+    return int(min(260 + h * scale + 120, 1400))
 
 
 def _drawing_size(g: Graph) -> tuple:

@@ -31,6 +31,7 @@ from glassgrad import nn
 from glassgrad.datasets import moons
 from glassgrad.explain.gradcheck_report import agg_figure, gradcheck_report
 from glassgrad.explain.graph import graph, record
+from glassgrad.explain.render_html import frame_height
 from glassgrad.explain.step import step
 from glassgrad.explain.style import short
 from glassgrad.utils.data import DataLoader, TensorDataset
@@ -60,10 +61,9 @@ class DemoRun:
 
 
 def snapshot_epochs(epochs: int, count: int = 9) -> list:
-    """Which epochs get a decision-boundary picture: 0 (untrained), the end, and a spread between,
-    denser early on (where the boundary moves most)."""
-    raw = np.unique(np.round(np.geomspace(1, epochs, num=max(count - 1, 1))).astype(int))
-    return [0] + [int(e) for e in raw if 1 <= e <= epochs]
+    """Which epochs get a decision-boundary picture: 0 (untrained), the end, and evenly spaced epochs
+    between, so that the slider's positions map evenly to epochs."""
+    return [int(e) for e in np.unique(np.round(np.linspace(0, epochs, num=max(count, 2))).astype(int))]
 
 
 def _model(hidden: int):
@@ -190,18 +190,19 @@ def curves_png(run: DemoRun) -> bytes:
 # ---- the sample graph and the gradient check ----
 
 
-def sample_graph_html(run: DemoRun, index: int = 0) -> str:
-    """One sample through the trained model, recorded, backward, drawn with explain's player."""
+def sample_graph_html(run: DemoRun, index: int = 0) -> tuple:
+    """One sample through the trained model, recorded, backward, drawn with explain's player:
+    (the page, the height its frame needs)."""
     x = glassgrad.tensor(run.X[index:index + 1], dtype=glassgrad.float32)
     y = glassgrad.tensor(run.y[index:index + 1, None], dtype=glassgrad.float32)
     with record(run.model):
         loss = nn.BCEWithLogitsLoss()(run.model(x), y)
     loss.backward(retain_graph=True)  # the trace asks each rule for its contributions
     g = graph(loss, model=run.model)
-    page = g.to_html(title=f"sample {index}: x = ({run.X[index, 0]:.3f}, {run.X[index, 1]:.3f}), "
+    page = g.to_html(title=f"data point #{index}: x = ({run.X[index, 0]:.3f}, {run.X[index, 1]:.3f}), "
                            f"label {int(run.y[index])}")
     run.model.zero_grad()  # this backward was for the picture only
-    return page
+    return page, frame_height(g)
 
 
 def gradient_check(run: DemoRun, samples: int = 8):
@@ -228,9 +229,16 @@ section { background: white; border: 1px solid #e2e8f0; border-radius: 10px; pad
           margin: 1.2em 0; overflow-x: auto; }
 h1 { margin: 0.6em 0 0.2em; } h2 { margin-top: 0.2em; }
 .summary span { display: inline-block; margin-right: 1.5em; }
-.boundary img { display: block; max-width: 100%; }
+img { max-width: 100%; height: auto; }
+.boundary img { display: block; }
 .boundary img[hidden] { display: none; }
-.gg-frame { width: 100%; height: 760px; border: 1px solid #e2e8f0; border-radius: 8px; }
+.gg-frame { width: 100%; border: 1px solid #e2e8f0; border-radius: 8px; }
+.gg-step svg { max-width: 100%; height: auto; }
+.gg-scroll { overflow-x: auto; }
+.gg-scroll.gg-overflows { box-shadow: inset -14px 0 10px -10px #64748b66; }
+.gg-scroll-cue { display: none; color: #64748b; font-size: 0.8em; }
+.gg-overflows + .gg-scroll-cue { display: block; }
+@media (max-width: 600px) { main { padding: 0.5em 0.6em 2em; } section { padding: 0.8em 0.8em; } }
 .gradcheck table, .gg-step table { border-collapse: collapse; font-size: 0.85em; }
 .gradcheck td, .gradcheck th { border: 1px solid #e2e8f0; padding: 2px 8px; text-align: right; }
 """
@@ -246,12 +254,26 @@ _SLIDER_JS = """
   }
   slider.addEventListener('input', function () { show(Number(slider.value)); });
   show(Number(slider.value));
+  // a table or drawing wider than a phone scrolls inside its box, with a shadow and a word saying so
+  function cue() {
+    document.querySelectorAll('.gg-scroll').forEach(function (box) {
+      box.classList.toggle('gg-overflows', box.scrollWidth > box.clientWidth + 1);
+    });
+  }
+  window.addEventListener('resize', cue);
+  cue();
 })();
 """
 
 
 def _e(s) -> str:
     return html.escape(str(s), quote=True)
+
+
+def _index_of(X: np.ndarray, row) -> int:
+    """Which training point a batch row is (the loader shuffled; the batch holds float32 copies)."""
+    hits = np.flatnonzero((X.astype(np.float32) == np.asarray(row, np.float32)).all(axis=1))
+    return int(hits[0])
 
 
 def write_report(run: DemoRun, path, *, sample: int = 0) -> str:
@@ -262,7 +284,8 @@ def write_report(run: DemoRun, path, *, sample: int = 0) -> str:
         f"src='{_uri(boundary_png(run, s, 'untrained' if e == 0 else f'after epoch {e}'))}'>"
         for k, (e, s) in enumerate(run.snapshots))
     last = len(run.snapshots) - 1
-    player = sample_graph_html(run, sample)
+    player, player_height = sample_graph_html(run, sample)
+    first = _index_of(run.X, run.first_step.x[0])
     check = gradient_check(run)
     epochs, final_loss, acc = run.history[-1]
     h = run.hidden
@@ -285,21 +308,23 @@ def write_report(run: DemoRun, path, *, sample: int = 0) -> str:
 <section id="curves"><h2>2. Loss and accuracy</h2>
 <img alt="loss and accuracy curves" src="{_uri(curves_png(run))}"></section>
 
-<section id="graph"><h2>3. One sample's computation graph, step by step</h2>
-<p>Sample {sample} through the trained network: every node's value and gradient. Use the player's
-buttons or the arrow keys to walk forward through the operations, then backward through the chain rule.</p>
-<iframe class="gg-frame" title="computation graph player" sandbox="allow-scripts"
+<section id="graph"><h2>3. One data point's computation graph, step by step</h2>
+<p>Data point #{sample} of the training set through the trained network: every node's value and
+gradient. Use the player's buttons or the arrow keys to walk forward through the operations, then
+backward through the chain rule.</p>
+<iframe class="gg-frame" title="computation graph player" sandbox="allow-scripts" style="height:{player_height}px"
 srcdoc="{html.escape(player, quote=True)}"></iframe></section>
 
 <section id="step"><h2>4. The first training step, every number</h2>
-<p>The first mini-batch ({run.first_step.x.shape[0]} samples; the diagram shows sample 0), before any
-learning: each layer's weighted sums and activations, the loss, every gradient, and each update.</p>
-{run.first_step.to_html()}</section>
+<p>The first mini-batch ({run.first_step.x.shape[0]} samples, shuffled; the diagram follows its first
+sample, data point #{first} of the training set), before any learning: each layer's weighted sums and
+activations, the loss, every gradient, and each update.</p>
+<div class="gg-scroll">{run.first_step.to_html()}</div><p class="gg-scroll-cue">→ scroll sideways for the rest</p></section>
 
 <section id="gradcheck"><h2>5. Gradient check</h2>
 <p>backward's gradient of the loss (on {min(8, len(run.X))} samples, float64) against central differences, for every
 parameter; the plot shows why the step h must be neither too big (truncation) nor too small (round-off).</p>
-{check.to_html()}</section>
+<div class="gg-scroll">{check.to_html()}</div><p class="gg-scroll-cue">→ scroll sideways for the rest</p></section>
 <footer>made with glassgrad — everything in this page is in this one file.</footer>
 </main>
 <script>{_SLIDER_JS}</script>

@@ -56,3 +56,35 @@ def test_report_in_chromium(report, browser):
         assert errors == []
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_report_fits_the_width_and_names_its_samples(report, browser, size):
+    path, run = report
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        page.goto(path.as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= size[0]  # never sideways
+        # every picture fits its section
+        too_wide = page.evaluate("""() => [...document.querySelectorAll('section img, section iframe')]
+            .filter(e => e.getBoundingClientRect().right > e.closest('section').getBoundingClientRect().right + 1)
+            .map(e => e.alt || e.title)""")
+        assert too_wide == []
+        # whatever is wider than its box scrolls inside it and says so
+        for box in page.locator(".gg-scroll").all():
+            overflows = box.evaluate("b => b.scrollWidth > b.clientWidth + 1")
+            assert overflows == box.evaluate("b => b.classList.contains('gg-overflows')")
+            cue = box.evaluate("b => getComputedStyle(b.nextElementSibling).display")
+            assert (cue != "none") == overflows
+        # sections 3 and 4 say which data point each one follows, and they are different words
+        graph_text = page.locator("#graph p").first.inner_text()
+        step_text = page.locator("#step p").first.inner_text()
+        assert "Data point #0 of the training set" in graph_text
+        first = step_text.split("data point #")[1].split()[0]
+        row = run.first_step.x[0]
+        assert abs(run.X[int(first)] - row).max() < 1e-6
+        # the player's frame is as tall as its content needs, not a fixed 760 px
+        height = page.evaluate("document.querySelector('iframe.gg-frame').getBoundingClientRect().height")
+        assert 300 < height < 1400
+    finally:
+        page.close()
