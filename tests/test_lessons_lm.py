@@ -193,6 +193,76 @@ def test_12_pytorch_draws_the_same_start_and_the_same_first_minibatch():
     assert losses[0] == pytest.approx(losses[1], rel=1e-6)
 
 
+# ---- 13. a network's health ----
+
+def test_13_bad_start_saturates_kaiming_and_batch_norm_do_not():
+    r, _ = run_lesson("13_health")
+    bad, kaiming, norm = r["N(0, 1)"], r["Kaiming"], r["batch norm"]
+    assert bad["first_loss"] > 3 * math.log(27)
+    assert kaiming["first_loss"] == pytest.approx(math.log(27), abs=0.1)   # last layer × 0.1: near uniform
+    assert all(row[4] > 50 for row in bad["rows"])                          # saturated %
+    assert all(row[4] < 15 for row in kaiming["rows"][1:])
+    assert all(row[4] < 5 for row in norm["rows"])
+    # Kaiming keeps the gradient's size steady through the depth; N(0, 1) lets it grow tenfold
+    k_grads, b_grads = [row[6] for row in kaiming["rows"]], [row[6] for row in bad["rows"]]
+    assert max(k_grads) / min(k_grads) < 1.5 and b_grads[0] / b_grads[-1] > 10
+    assert kaiming["dev"] < norm["dev"] < bad["dev"]
+    steps = len(next(iter(kaiming["ratios"].values())))
+    for start in r.values():
+        assert all(len(v) == steps for v in start["ratios"].values())
+    middle = [v[-1] for name, v in kaiming["ratios"].items() if name not in ("0.weight", "10.weight")]
+    assert all(1e-4 < v < 1e-1 for v in middle)
+
+
+@pytest.mark.parametrize("start", ["N(0, 1)", "batch norm"])
+def test_13_health_numbers_equal_the_same_network_in_pytorch(start):
+    """The lesson's first step rebuilt in PyTorch (same seed: same weights, same minibatch); each tanh
+    layer's std, saturated fraction and gradient std computed there by hand."""
+    torch = pytest.importorskip("torch")
+    lesson = load("13_health")
+    r, _ = run_lesson("13_health")
+    ours = lesson.build(start)
+    torch.manual_seed(lesson.SEED)
+    theirs = torch.nn.Sequential(*[_torch_twin(torch, m) for m in ours])
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
+    words = lesson.load_names()
+    import random
+
+    random.Random(42).shuffle(words)
+    stoi = {c: i for i, c in enumerate(["."] + sorted(set("".join(words))))}
+    X, Y = lesson.build_dataset(words[:int(0.8 * len(words))], stoi)
+    ix = torch.randint(0, X.shape[0], (lesson.BATCH,), generator=torch.Generator().manual_seed(lesson.SEED))
+    x, y = torch.from_numpy(X.numpy())[ix], torch.from_numpy(Y.numpy())[ix]
+    outputs = []
+
+    def keep(module, args, out):
+        out.retain_grad()
+        outputs.append(out)
+
+    for m in theirs:
+        if isinstance(m, torch.nn.Tanh):
+            m.register_forward_hook(keep)
+    loss = torch.nn.functional.cross_entropy(theirs(x), y)
+    loss.backward()
+    assert r[start]["first_loss"] == pytest.approx(loss.item(), rel=1e-5)
+    for row, a in zip(r[start]["rows"], outputs):
+        assert row[3] == pytest.approx(a.std().item(), rel=1e-4)
+        assert row[4] == pytest.approx(100 * (a.abs() > 0.97).double().mean().item(), abs=1e-9)
+        assert row[6] == pytest.approx(a.grad.std().item(), rel=1e-3)
+
+
+def _torch_twin(torch, m):
+    """The PyTorch module of the same kind and shape as glassgrad's module ``m``."""
+    kind = type(m).__name__
+    if kind == "Embedding":
+        return torch.nn.Embedding(m.num_embeddings, m.embedding_dim)
+    if kind == "Linear":
+        return torch.nn.Linear(m.in_features, m.out_features, bias=m.bias is not None)
+    if kind == "BatchNorm1d":
+        return torch.nn.BatchNorm1d(m.num_features)
+    return getattr(torch.nn, kind)()
+
+
 # ---- the pages ----
 
 def _numbers_match(expected: str, actual: str) -> bool:

@@ -118,7 +118,8 @@ class Health:
 
     def table(self) -> str:
         """The rows as an aligned text table (``nan`` where nothing was seen, or no saturation applies)."""
-        cells = [[str(r[0]), r[1], *(_fmt(v) for v in r[2:])] for r in self.rows()]
+        cells = [[str(r[0]), r[1], _fmt(r[2]), _fmt(r[3]), _percent(r[4]), _fmt(r[5]), _fmt(r[6])]
+                 for r in self.rows()]
         widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(self.HEADERS)]
         lines = ["  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in enumerate(zip(self.HEADERS, widths)))]
         for c in cells:
@@ -139,7 +140,7 @@ class Health:
         for r in self.rows():
             sat = r[4]
             t.add_row(str(r[0]), r[1], *(_fmt(v) for v in r[2:4]),
-                      f"[red]{_fmt(sat)}[/red]" if sat > 5 else _fmt(sat), *(_fmt(v) for v in r[5:]))
+                      f"[red]{_percent(sat)}[/red]" if sat > 5 else _percent(sat), *(_fmt(v) for v in r[5:]))
         return t
 
     def figure(self):
@@ -184,8 +185,8 @@ class Health:
     def _repr_html_(self) -> str:
         """Jupyter's inline display: the table, then the figure as SVG (just the table without matplotlib)."""
         head = "".join(f"<th>{html.escape(h)}</th>" for h in self.HEADERS)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(v) if isinstance(v, float) else str(v))}</td>"
-                                        for v in r) + "</tr>" for r in self.rows())
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(_percent(v) if i == 4 else _fmt(v) if i > 1 else str(v))}"
+                                        f"</td>" for i, v in enumerate(r)) + "</tr>" for r in self.rows())
         page = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         try:
             return page + self.to_svg()
@@ -249,3 +250,7 @@ def _numpy(t) -> np.ndarray:
 
 def _fmt(v: float) -> str:
     return "nan" if v != v else f"{v:+.4f}" if abs(v) >= 1e-3 or v == 0 else f"{v:+.2e}"
+
+
+def _percent(v: float) -> str:
+    return "nan" if v != v else f"{v:.1f}"
