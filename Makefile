@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench screens clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks
+
+# Screenshots of the report, the explain player and the studio at 1280x800 and 390x844.
+screens: $(VENV)/.dev-installed
+	bash scripts/browser-deps.sh
+	$(BIN)/python scripts/screens.py --out glassgrad-demo/screens
 
 clean:
 	rm -rf $(VENV) glassgrad-demo .pytest_cache
