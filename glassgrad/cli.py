@@ -18,6 +18,7 @@ This file sits on top of the package: it reads every part and no part reads it.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import webbrowser
@@ -221,13 +222,65 @@ def add_explain(subparsers) -> None:
         "sqrt abs leaky_relu; never eval), build it from Values at the point given by --at, run "
         "backward, and print the node table and every chain-rule step.",
     )
-    p.add_argument("expression", help='e.g. "tanh(x1*w1 + x2*w2 + b)"')
+    p.add_argument("expression", help='e.g. "tanh(x1*w1 + x2*w2 + b)"; one that starts with "-" works too')
     p.add_argument("--at", default="", metavar="NAME=NUMBER,...",
                    help="the variables' values, e.g. x1=2,w1=-3")
     p.add_argument("--svg", metavar="FILE", help="write the graph as SVG")
     p.add_argument("--html", metavar="FILE", help="write a self-contained page with a step-through player")
     p.add_argument("--dot", metavar="FILE", help="write the graph as graphviz DOT text")
     p.set_defaults(run=run_explain)
+
+
+EXPLAIN_OPTIONS = ("--at", "--svg", "--html", "--dot", "--help")  # each but --help takes a value
+
+
+def expression_after_dashes(argv: list) -> list:
+    """``explain -x --at x=1`` -> ``explain --at x=1 -- -x``: an expression that starts with "-".
+
+    argparse reads any word that starts with "-" as an option, so ``-x`` or ``-tanh(x)`` would be refused
+    as unknown options. A word in the expression's place that is not one of explain's own options (nor
+    an abbreviation of one, nor ``-h``) moves after a ``--``, where argparse reads it as the expression.
+    """
+    if not argv or argv[0] != "explain" or "--" in argv:
+        return argv
+    kept, moved, expects_value = [argv[0]], [], False
+    for word in argv[1:]:
+        if expects_value or not word.startswith("-") or word in ("-", "-h"):
+            kept.append(word)
+            expects_value = False
+            continue
+        name = word.split("=", 1)[0]
+        known = [o for o in EXPLAIN_OPTIONS if o.startswith(name)] if name.startswith("--") else []
+        if known:
+            kept.append(word)
+            expects_value = "=" not in word and "--help" not in known
+        else:
+            moved.append(word)
+    return kept + ["--"] + moved if moved else argv
+
+
+def _unwritable(path: str) -> str | None:
+    """Why ``path`` cannot be written as an output file, or None when it looks writable."""
+    if os.path.isdir(path):
+        return "it is a folder, not a file"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"its folder {folder} does not exist"
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return "it is not writable"
+    if not os.path.exists(path) and not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {folder} is not writable"
+    return None
+
+
+def _first_non_finite(steps):
+    """(position from 1, step) of the first forward and of the first backward step whose number is inf
+    or nan (None where there is none): where a non-finite result first appeared."""
+    found = {"forward": None, "backward": None}
+    for k, s in enumerate(steps, 1):
+        if found[s.phase] is None and isinstance(s.result, float) and not math.isfinite(s.result):
+            found[s.phase] = (k, s)
+    return found["forward"], found["backward"]
 
 
 def run_explain(args) -> int:
@@ -242,6 +295,13 @@ def run_explain(args) -> int:
     except ImportError:  # without rich (the viz extra) the same text is printed plain
         rich = None
 
+    outputs = [(flag, path) for flag, path in (("--svg", args.svg), ("--html", args.html),
+                                               ("--dot", args.dot)) if path]
+    for flag, path in outputs:  # before any work: a bad path must not cost a whole run
+        problem = _unwritable(path)
+        if problem:
+            print(f"glassgrad explain: cannot write {flag} {path}: {problem}", file=sys.stderr)
+            return 2
     try:
         values = parse_assignments(args.at)
         if not values:  # no --at: say which values are needed rather than "unknown name"
@@ -254,8 +314,12 @@ def run_explain(args) -> int:
     except ExpressionError as e:
         print(f"glassgrad explain: {e}", file=sys.stderr)
         return 2
+    unused = [name for name in values if name not in expr.names]
+    if unused:
+        print(f"glassgrad explain: warning: --at gives {', '.join(unused)}, which the expression does "
+              "not use", file=sys.stderr)
     if root.parents and not root.label:
-        root.label = "f"  # so the steps read ∂f/∂x
+        root.label = "out"  # the output's name; the steps then read ∂f/∂out, ∂f/∂x
     root.backward()
     g = graph(root)
     steps = trace(g)
@@ -263,12 +327,19 @@ def run_explain(args) -> int:
         _print_plain(g, steps)
     else:
         _print_rich(g, steps, rich.console.Console(), rich.table.Table, RICH)
-    for path, text in ((args.svg, g.to_svg), (args.html, lambda: g.to_html(steps=steps)),
-                       (args.dot, g.to_dot)):
-        if path:
+    for k, step in filter(None, _first_non_finite(steps)):
+        what = "a value" if step.phase == "forward" else "a gradient"
+        print(f"glassgrad explain: warning: {what} is {step.result} (not a finite number); it first "
+              f"appears at step {k}: {step.text}", file=sys.stderr)
+    drawings = {"--svg": g.to_svg, "--html": lambda: g.to_html(steps=steps), "--dot": g.to_dot}
+    for flag, path in outputs:
+        try:
             with open(path, "w", encoding="utf-8") as f:
-                f.write(text())
-            print(f"wrote {path}")
+                f.write(drawings[flag]())
+        except OSError as e:
+            print(f"glassgrad explain: cannot write {flag} {path}: {e.strerror or e}", file=sys.stderr)
+            return 2
+        print(f"wrote {path}")
     return 0
 
 
@@ -362,7 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(expression_after_dashes(sys.argv[1:] if argv is None else list(argv)))
     if not getattr(args, "run", None):
         parser.print_help()
         return 2

@@ -20,7 +20,7 @@ def test_explain_prints_the_table_and_the_steps_and_writes_files(tmp_path, capsy
     assert main(EXAMPLE + ["--svg", str(svg), "--html", str(html), "--dot", str(dot)]) == 0
     out = capsys.readouterr().out
     for text in ("0.7064", "mul1 = x1 · w1 = 2.0000 · -3.0000 = -6.0000",
-                 "∂f/∂x1 = ∂f/∂mul1 · ∂mul1/∂x1 = 0.5010 · -3.0000 = -1.5029"):
+                 "∂f/∂x1 = ∂f/∂mul1 · w1 = 0.5010 · -3.0000 = -1.5029"):
         assert text in out
     root = ET.fromstring(svg.read_text())
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
