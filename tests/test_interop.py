@@ -168,3 +168,23 @@ def test_glassgrad_import_does_not_import_torch():
     code = "import sys, glassgrad, glassgrad.interop, glassgrad.serialization; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def test_state_dict_converters_reach_into_nested_dicts_and_lists():
+    from collections import Counter
+    sd = {"state": {0: {"step": gg.tensor(3.0), "history": [gg.ones(2, dtype=gg.float64)]}},
+          "milestones": Counter({3: 1, 8: 2}), "groups": [{"betas": (0.9, 0.999), "params": [0]}]}
+    t = interop.to_torch_state_dict(sd)
+    assert isinstance(t["state"][0]["step"], torch.Tensor) and t["state"][0]["step"].item() == 3.0
+    assert t["state"][0]["history"][0].dtype == torch.float64
+    assert type(t["milestones"]) is Counter and t["milestones"] == sd["milestones"]
+    assert t["groups"] == sd["groups"]
+    back = interop.from_torch_state_dict(t)
+    assert isinstance(back["state"][0]["history"][0], gg.Tensor)
+    assert back["state"][0]["history"][0].dtype == gg.float64
+
+
+def test_load_into_torch_moves_tensors_to_map_location(tmp_path):
+    gg.save({"w": gg.ones(2), "n": 3}, tmp_path / "c")
+    loaded = interop.load_into_torch(tmp_path / "c", map_location="meta")
+    assert loaded["n"] == 3 and loaded["w"].device.type == "meta" and loaded["w"].shape == (2,)
