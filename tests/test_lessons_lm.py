@@ -263,6 +263,51 @@ def _torch_twin(torch, m):
     return getattr(torch.nn, kind)()
 
 
+# ---- 15. attention ----
+
+def test_15_weights_by_hand_and_the_library_agree():
+    r, _ = run_lesson("15_attention")
+    q, k, v, w = r["q"].astype(np.float64), r["k"].astype(np.float64), r["v"], r["weights"]
+    size, hs = q.shape
+    scores = q @ k.T / math.sqrt(hs)
+    scores[np.triu_indices(size, 1)] = -np.inf
+    expected = np.exp(scores - scores.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    np.testing.assert_allclose(w, expected, rtol=1e-5, atol=1e-7)
+    assert np.all(w[np.triu_indices(size, 1)] == 0) and np.allclose(w.sum(1), 1)
+    np.testing.assert_allclose(r["mixed"], w @ v, rtol=1e-5, atol=1e-6)
+    assert r["library_gap"] < 1e-6 and r["mean_gap"] < 1e-6
+    assert r["raw_std"] / r["scaled_std"] == pytest.approx(math.sqrt(hs), rel=1e-5)
+    assert 0.5 < r["scaled_std"] < 2
+
+
+def test_15_pytorch_draws_the_same_sequence_and_attends_the_same_way():
+    torch = pytest.importorskip("torch")
+    lesson = load("15_attention")
+    r, _ = run_lesson("15_attention")
+    torch.manual_seed(lesson.SEED)
+    x = torch.randn(lesson.T, lesson.C)
+    Wq, Wk, Wv = (torch.randn(lesson.C, lesson.HEAD) / math.sqrt(lesson.C) for _ in range(3))
+    np.testing.assert_allclose((x @ Wq).numpy(), r["q"], rtol=1e-6, atol=1e-7)
+    q, k, v = (torch.from_numpy(r[n]) for n in "qkv")
+    theirs = torch.nn.functional.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=True)[0]
+    np.testing.assert_allclose(theirs.numpy(), r["mixed"], rtol=1e-5, atol=1e-6)
+
+
+def test_15_the_head_learns_to_look_one_back():
+    r, _ = run_lesson("15_attention")
+    lesson = load("15_attention")
+    assert r["losses"][0] == pytest.approx(math.log(lesson.VOCAB), abs=0.3)   # a guess among 10 digits
+    assert r["losses"][-1] < 0.05 and r["accuracy"] > 0.95
+    learned = r["learned"]
+    assert all(learned[i, i - 1] > 0.9 for i in range(1, lesson.BLOCK))
+    np.testing.assert_allclose(r["back"], [learned[i, i - 1] for i in range(1, lesson.BLOCK)], rtol=1e-6)
+    assert r["strongest"] == [0] + list(range(lesson.BLOCK - 1))
+    last = learned[-1][learned[-1] > 0]
+    assert r["entropy_last"] == pytest.approx(-(last * np.log(last)).sum(), rel=1e-4, abs=1e-6)
+    assert r["entropy_last"] < 0.5 < math.log(lesson.BLOCK)
+
+
 # ---- the pages ----
 
 def _numbers_match(expected: str, actual: str) -> bool:

@@ -31,7 +31,7 @@ class AttentionMap:
     """Attention weights of shape (heads, T, T) and the tokens that label their rows and columns."""
     weights: np.ndarray
     tokens: list[str]
-    title: str = "attention"
+    title: str | list[str] = "attention"   # one for all heads, or one per head
 
     @property
     def entropy(self) -> np.ndarray:
@@ -39,7 +39,7 @@ class AttentionMap:
         w = self.weights
         with np.errstate(divide="ignore", invalid="ignore"):
             terms = np.where(w > 0, w * np.log(np.where(w > 0, w, 1.0)), 0.0)
-        return -terms.sum(axis=-1)
+        return 0.0 - terms.sum(axis=-1)   # 0.0 − 0.0 is +0.0, never −0.0
 
     @property
     def strongest(self) -> np.ndarray:
@@ -68,7 +68,10 @@ class AttentionMap:
         axes = np.atleast_1d(fig.subplots(1, heads))
         for h, ax in enumerate(axes):
             image = ax.imshow(self.weights[h], vmin=0.0, vmax=1.0, cmap="viridis")
-            ax.set_title(f"{self.title}, head {h}" if heads > 1 else self.title, fontsize=9)
+            if isinstance(self.title, str):
+                ax.set_title(f"{self.title}, head {h}" if heads > 1 else self.title, fontsize=9)
+            else:
+                ax.set_title(self.title[h], fontsize=9)
             ax.set_xticks(range(size), self.tokens, fontsize=7)
             ax.set_yticks(range(size), self.tokens, fontsize=7)
             ax.set_xlabel("key")
@@ -96,7 +99,8 @@ class AttentionMap:
 def attention(weights, tokens=None, *, batch: int = 0, title: str = "attention") -> AttentionMap:
     """An AttentionMap of ``weights`` (T, T), (heads, T, T) or (batch, heads, T, T); see the module doc.
 
-    ``tokens`` label the T positions (default "0", "1", ...); ``batch`` picks the example of a 4-d input.
+    ``tokens`` label the T positions (default "0", "1", ...); ``batch`` picks the example of a 4-d input;
+    ``title`` is one title for every head, or a list with one per head.
     """
     if hasattr(weights, "detach"):
         weights = weights.detach()
@@ -121,4 +125,6 @@ def attention(weights, tokens=None, *, batch: int = 0, title: str = "attention")
     tokens = [str(i) for i in range(size)] if tokens is None else [str(t) for t in tokens]
     if len(tokens) != size:
         raise ValueError(f"attention(): {len(tokens)} tokens for {size} positions")
-    return AttentionMap(w, tokens, title)
+    if not isinstance(title, str) and len(title) != w.shape[0]:
+        raise ValueError(f"attention(): {len(title)} titles for {w.shape[0]} heads")
+    return AttentionMap(w, tokens, title if isinstance(title, str) else [str(t) for t in title])

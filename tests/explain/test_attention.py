@@ -48,7 +48,9 @@ def test_token_count_and_batch_are_checked():
 
 def test_draws_png_svg_and_html(tmp_path):
     pytest.importorskip("matplotlib")
-    a = attention(np.stack([CAUSAL_UNIFORM, np.eye(3)]))
+    a = attention(np.stack([CAUSAL_UNIFORM, np.eye(3)]), title=["mean", "self"])
     a.save(tmp_path / "a.png")
+    with pytest.raises(ValueError, match="1 titles for 2 heads"):
+        attention(np.stack([CAUSAL_UNIFORM, np.eye(3)]), title=["mean"])
     assert (tmp_path / "a.png").stat().st_size > 1000
     assert "<svg" in a._repr_html_()
