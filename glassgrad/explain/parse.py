@@ -330,8 +330,8 @@ def parse(text: str, names: Iterable[str] | None = None) -> Expression:
             msg = "the expression ends too soon"
         raise ExpressionError(f"syntax error: {msg}", text, column) from None
     except (RecursionError, MemoryError):  # CPython's own parser gave up: too deep for its stack
-        raise ExpressionError(f"the expression is nested too deeply to parse (more than {MAX_DEPTH} "
-                              "levels of brackets, signs, powers or calls)") from None
+        raise ExpressionError("the expression is too deeply nested (brackets, signs, powers, calls) or its "
+                              "chain of operators too long for Python's parser") from None
     except (ValueError, OverflowError) as e:
         raise ExpressionError(f"the expression could not be parsed ({type(e).__name__})") from None
     return Expression(text, tree, _check_tree(text, tree, name_set))
