@@ -39,7 +39,6 @@ import numpy as np
 import glassgrad.nn as gnn
 import glassgrad.optim as goptim
 from glassgrad import dtypes, serialization
-from glassgrad.optim import lr_scheduler as glr_scheduler
 from glassgrad.tensor import Tensor
 
 __all__ = ["to_torch", "from_torch", "to_torch_state_dict", "from_torch_state_dict", "load_into_torch",
