@@ -11,6 +11,11 @@ Memory: each library alone in a fresh subprocess that runs two steps; the number
 memory (VmHWM from /proc/self/status, the same quantity as ru_maxrss, which Linux would carry over from
 this parent process) minus its resident memory before the model was built, so the import of each
 library (torch's is larger) does not count. Goal: ≤ 1.0× PyTorch for time and for memory.
+Floor: the step's convolution matmuls alone, in numpy, at im2col's shapes (forward W @ cols, backward
+G @ colsᵀ and, for the second convolution, Wᵀ @ G), one sample at a time times the batch: no copies,
+no pooling, no graph — what numpy's BLAS allows a numpy library at best. floor/pytorch above 1.0 means
+numpy's sgemm alone is slower than PyTorch's whole step (its oneDNN convolutions use the CPU's widest
+vector units; this machine pins OpenBLAS to its Haswell, AVX2 kernels).
 Run with ``python -m benchmarks cnn``.
 """
 
@@ -49,6 +54,26 @@ def make_step(lib, c: int, batch: int):
         F.cross_entropy(model(x), y).backward()
         opt.step()
     return step
+
+
+def gemm_floor(c: int, batch: int) -> float:
+    """CPU seconds of the step's im2col matmuls alone (see the module docstring): the best of 5 rounds."""
+    rng = np.random.default_rng(0)
+
+    def arrays(cin, cout, pixels):
+        return (rng.standard_normal((cout, cin * 9), dtype=np.float32),
+                rng.standard_normal((cin * 9, pixels), dtype=np.float32),
+                rng.standard_normal((cout, pixels), dtype=np.float32))
+
+    (w1, cols1, g1), (w2, cols2, g2) = arrays(c, 2 * c, 28 * 28), arrays(2 * c, 4 * c, 14 * 14)
+
+    def one_sample():
+        w1 @ cols1, w2 @ cols2  # forward
+        g1 @ cols1.T, g2 @ cols2.T  # ∂L/∂W of both convolutions
+        w2.T @ g2  # ∂L/∂input of the second (the first one's input needs no gradient)
+
+    (_, cpu), = best_wall_cpu([lambda: [one_sample() for _ in range(8)]], 5)
+    return cpu / 8 * batch
 
 
 def best_wall_cpu(fns, repeat: int) -> list[tuple[float, float]]:
@@ -109,7 +134,8 @@ def main() -> None:
     print(f"numpy {np.__version__}, torch {torch.__version__} (threads: {torch.get_num_threads()}); "
           f"numpy's OpenBLAS kernels: {openblas_kernels()}")
     print(f"{'C':>3s} {'batch':>5s} {'glassgrad ms':>13s} {'pytorch ms':>11s} {'wall':>6s} {'cpu':>6s} "
-          f"{'glassgrad MB':>13s} {'pytorch MB':>11s} {'mem':>6s}   goal ≤ 1.0")
+          f"{'glassgrad MB':>13s} {'pytorch MB':>11s} {'mem':>6s}   goal ≤ 1.0   {'floor ms':>9s} "
+          f"{'floor/pytorch':>13s}")
     for c, batch in CONFIGS:
         work = c * c * batch  # the convolutions' cost grows as C²·N: fewer rounds for the big ones
         repeat = 15 if work <= 32 * 32 * 32 else 5 if work <= 64 * 64 * 32 else 3
@@ -118,5 +144,7 @@ def main() -> None:
         del steps
         gm, tm = peak_mb("glassgrad", c, batch), peak_mb("torch", c, batch)
         met = "met" if max(gw / tw, gc / tc, gm / tm) <= 1.0 else "NOT met"
+        floor = gemm_floor(c, batch)
         print(f"{c:3d} {batch:5d} {gw * 1e3:13.1f} {tw * 1e3:11.1f} {gw / tw:5.2f}x {gc / tc:5.2f}x "
-              f"{gm:13.0f} {tm:11.0f} {gm / tm:5.2f}x   {met}", flush=True)
+              f"{gm:13.0f} {tm:11.0f} {gm / tm:5.2f}x   {met:10s} {floor * 1e3:9.1f} {floor / tc:12.2f}x",
+              flush=True)
