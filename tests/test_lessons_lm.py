@@ -263,6 +263,39 @@ def _torch_twin(torch, m):
     return getattr(torch.nn, kind)()
 
 
+# ---- 14. backprop by hand, in tensors ----
+
+def test_14_every_hand_written_gradient_equals_autograd():
+    r, _ = run_lesson("14_backprop_by_hand")
+    assert len(r["diffs"]) == 26
+    for name, diff in r["diffs"].items():
+        assert diff < 1e-14, name                     # float64: equal up to rounding
+    assert r["fused_ce"] < 1e-14 and r["fused_bn"] < 1e-14
+    assert r["dlogit_maxes"] < 1e-15                 # subtracting the max changes no probability
+
+
+def test_14_hand_written_gradients_equal_pytorchs_autograd():
+    """The same minibatch and weights through PyTorch's own batch norm formula and cross_entropy."""
+    torch = pytest.importorskip("torch")
+    r, _ = run_lesson("14_backprop_by_hand")
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in r["params"].items()}
+    X, Y = torch.from_numpy(r["Xb"]), torch.from_numpy(r["Yb"])
+    hprebn = p["C"][X].view(len(X), -1) @ p["W1"] + p["b1"]
+    normalised = (hprebn - hprebn.mean(0)) / torch.sqrt(hprebn.var(0, unbiased=True) + 1e-5)
+    h = torch.tanh(p["bngain"] * normalised + p["bnbias"])
+    loss = torch.nn.functional.cross_entropy(h @ p["W2"] + p["b2"], Y)
+    loss.backward()
+    assert r["loss"] == pytest.approx(loss.item(), rel=1e-12)
+    for name, value in p.items():
+        np.testing.assert_allclose(r["hand"][name], value.grad.numpy(), rtol=1e-9, atol=1e-14, err_msg=name)
+
+
+def test_14_hand_written_gradients_alone_train_the_network():
+    r, _ = run_lesson("14_backprop_by_hand")
+    assert len(r["losses"]) == r["steps"]
+    assert r["first"] > r["last"] + 0.4 and r["last"] < math.log(27)
+
+
 # ---- 15. attention ----
 
 def test_15_weights_by_hand_and_the_library_agree():
