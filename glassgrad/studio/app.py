@@ -50,7 +50,7 @@ __all__ = ["create_app", "STATIC", "CLIENT_HEADER"]
 STATIC = Path(__file__).parent / "static"
 ALLOWED_HOSTS = {"127.0.0.1", "localhost", "testserver"}  # testserver: starlette's TestClient
 MAX_STEPS_PER_REQUEST = 1000
-CLIENT_HEADER = "x-glassgrad-studio"  # a custom header: a cross-site form cannot send it, a script can
+CLIENT_HEADER = "X-Glassgrad-Studio"  # a custom header: a cross-site form cannot send it, a script can
 SAFE_METHODS = ("GET", "HEAD")  # the only methods that change nothing
 DEFAULT_PORTS = {"http": 80, "https": 443}
 ASCII_INTEGER = re.compile(r"[0-9]{1,12}")
@@ -412,7 +412,7 @@ def _refusal(scope) -> tuple[int, str] | None:
                      "may send commands")
     if scope["type"] == "websocket" or scope["method"] in SAFE_METHODS:
         return None
-    if origin is None and CLIENT_HEADER.encode() not in headers:
+    if origin is None and CLIENT_HEADER.lower().encode() not in headers:
         return 403, f"a request without Origin must send the {CLIENT_HEADER} header (any value)"
     content_type = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
     if content_type != "application/json":
