@@ -230,8 +230,8 @@ def _scalar_forward(g, n, ins, max_terms: int):
     if op == "dot":
         pairs = _dot_pairs(g, ins, n.value)
         if pairs is not None:
-            terms_sym = [f"{a}·{b}" for a, b, _, _ in pairs]
-            terms_num = [f"{x}·{y}" for _, _, x, y in pairs]
+            terms_sym = [f"{a}·{b}" for a, b, _, _, _ in pairs]
+            terms_num = [f"{x}·{y}" for _, _, x, y, _ in pairs]
             return (f"{out} = {_ellipsis(terms_sym, ' + ', max_terms)}",
                     _ellipsis(terms_num, " + ", max_terms))
     if op == "sum":
@@ -251,8 +251,9 @@ def _dot_pairs(g, ins, value):
 
     A dot's parents are its Value operands; a plain-number operand is not a parent, and its number is
     the other operand's local derivative. Two Values multiplied together appear as two neighbouring
-    edges, each one's local derivative being the other's value. Returns (name, name, num, num) per
-    product, or None if the reading does not add up to the node's value (then the generic form is used).
+    edges, each one's local derivative being the other's value. Returns (name, name, num, num, edges)
+    per product (``edges``: 2 for two Values, 1 for a Value and a number), or None if the reading does
+    not add up to the node's value (then the generic form is used).
     """
     pairs, i = [], 0
     while i < len(ins):
@@ -260,17 +261,17 @@ def _dot_pairs(g, ins, value):
         if i + 1 < len(ins):
             b = g.node(ins[i + 1].src)
             if ins[i].local_grad == b.value and ins[i + 1].local_grad == a.value:
-                pairs.append((_name(g, a.id), _name(g, b.id), short(a.value), short(b.value),
+                pairs.append((_name(g, a.id), _name(g, b.id), short(a.value), short(b.value), 2,
                               a.value * b.value))
                 i += 2
                 continue
         c = ins[i].local_grad
-        pairs.append((_name(g, a.id), short(c), short(a.value), short(c), a.value * c))
+        pairs.append((_name(g, a.id), short(c), short(a.value), short(c), 1, a.value * c))
         i += 1
-    total = sum(p[4] for p in pairs)
+    total = sum(p[5] for p in pairs)
     if abs(total - value) > 1e-9 * max(1.0, abs(value)):
         return None
-    return [p[:4] for p in pairs]
+    return [p[:5] for p in pairs]
 
 
 def _backward(g):
@@ -361,7 +362,7 @@ def _local_factors(g, n, ins) -> dict:
     names = [_name(g, e.src) for e in ins]
     a, b = names[0], names[-1]  # the formulas' first and second input (one input: both are it)
     op = n.op
-    partners = _dot_partners(g, ins) if op == "dot" else None
+    partners = _dot_partners(g, ins, n.value) if op == "dot" else None
     out = {}
     for k, e in enumerate(ins):
         if op in _FACTORS and (len(ins) <= 2 or op == "sum"):
@@ -378,19 +379,15 @@ def _local_factors(g, n, ins) -> dict:
     return out
 
 
-def _dot_partners(g, ins):
-    """For each edge of a ``dot`` node, the name of what it was multiplied by (see ``_dot_pairs``)."""
-    partners, i = [], 0
-    while i < len(ins):
-        a = g.node(ins[i].src)
-        if i + 1 < len(ins):
-            b = g.node(ins[i + 1].src)
-            if ins[i].local_grad == b.value and ins[i + 1].local_grad == a.value:
-                partners += [_name(g, b.id), _name(g, a.id)]
-                i += 2
-                continue
-        partners.append(short(ins[i].local_grad))
-        i += 1
+def _dot_partners(g, ins, value):
+    """For each edge of a ``dot`` node, what it was multiplied by: the partner's name, or the number
+    (as ``_dot_pairs`` reads them); None when the reading does not add up."""
+    pairs = _dot_pairs(g, ins, value)
+    if pairs is None:
+        return None
+    partners = []
+    for a, b, _, _, edges in pairs:
+        partners += [b, a] if edges == 2 else [b]
     return partners
 
 
