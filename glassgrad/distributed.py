@@ -13,8 +13,8 @@ __all__ = ["is_available", "is_initialized", "is_torchelastic_launched", "init_p
            "broadcast", "all_gather"]
 
 NO_DISTRIBUTED = ("glassgrad runs in one process on the CPU and has no torch.distributed: to train on "
-                  "several processes or GPUs, move the model to PyTorch with glassgrad.interop.to_torch(model) "
-                  "and train it there.")
+                  "several processes or GPUs, move the model (and optimizer) to PyTorch with "
+                  "glassgrad.interop.to_torch(model, optimizer) and train it there (docs/scale-out.md).")
 _NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call "
                     "init_process_group.")
 
