@@ -19,7 +19,7 @@ from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.ops._util import torch_keywords, unbroadcast
 from glassgrad.ops.unary import clone
-from glassgrad.ops.reduce import _array, _axes, _count, _expand_back
+from glassgrad.ops.reduce import _array, _axes, _column_sum, _count, _expand_back
 from glassgrad.ops.shape import Expand, SqueezeDim, T, Transpose, UnsafeView, Unsqueeze, _reshape
 from glassgrad.tensor import Tensor
 
@@ -108,7 +108,7 @@ class Addmm(Primitive):
         need_b, need_x, need_w = ctx.needs_input_grad
         grad_b = None
         if need_b:
-            grad_b = np.sum(g, axis=0) if len(ctx.bias_shape) == 1 else unbroadcast(g, ctx.bias_shape)
+            grad_b = _column_sum(g) if len(ctx.bias_shape) == 1 else unbroadcast(g, ctx.bias_shape)
         return grad_b, g @ w if need_x else None, _outer_sum(g, x) if need_w else None
 
 

@@ -131,7 +131,8 @@ def _column_sum(g: np.ndarray) -> np.ndarray:
     """``g.sum(axis=0)`` of a matrix (a linear layer's bias gradient) as one matrix-vector product
     with ones: BLAS's gemv is ~4× faster than numpy's reduction over 1024 rows. Sequential float
     sums in another order: the last bits may differ."""
-    if g.ndim != 2 or g.size < _FAST_FROM or g.dtype.kind != "f" or g.dtype.itemsize < 4:
+    if not isinstance(g, np.ndarray) or g.ndim != 2 or g.size < _FAST_FROM or g.dtype.kind != "f" \
+            or g.dtype.itemsize < 4:  # (create_graph's backward passes Tensors: the plain sum records)
         return np.sum(g, axis=0)
     return np.ones(g.shape[0], g.dtype) @ g
 

@@ -72,8 +72,11 @@ class LogSoftmax(Primitive):
 
     @staticmethod
     def forward(ctx, x, axis):
-        shifted = x - x.max(axis=axis, keepdims=True)
-        y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        if _is_last(x, axis):
+            y = _log_softmax_last(x)
+        else:
+            shifted = x - x.max(axis=axis, keepdims=True)
+            y = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(y)
         ctx.axis = axis
         return y
@@ -81,7 +84,19 @@ class LogSoftmax(Primitive):
     @staticmethod
     def backward(ctx, g):
         y, = ctx.saved_tensors
+        if isinstance(g, np.ndarray) and _is_last(y, ctx.axis):  # arrays (not create_graph's Tensors)
+            grad = np.exp(y)  # g − e^y·Σg in this one buffer
+            grad *= _row_sum(g)
+            return np.subtract(g, grad, out=grad), None
         return g - np.exp(y) * np.sum(g, axis=ctx.axis, keepdims=True), None
+
+
+def _log_softmax_last(x):
+    """log_softmax along the last axis (a classifier's logits) with the row max and row sum of
+    reduce.py, the result written over the shifted scores."""
+    y = np.subtract(x, _row_max(x))
+    y -= np.log(_row_sum(np.exp(y)))
+    return y
 
 
 def _softmax_input(name: str, input, dim, dtype):  # noqa: A002
