@@ -99,14 +99,29 @@ _NR = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806
        0.37409196, 1.00002368)
 
 
+_CHUNK = 65536  # float32 values per slice: three 256 KiB buffers, which stay in the L2 cache
+
+
 def _normal_cdf_float32(x: np.ndarray) -> np.ndarray:
-    """Φ(x) in float32 from NR's erfc fit: about 30 float32 passes over three buffers, ~15× faster than
-    the float64 path (which masks three ranges and converts to float64 and back). Every step writes
-    into z, t or p: a fresh array of this size costs a page fault per 4 KiB on first touch."""
+    """Φ(x) in float32, ``_CHUNK`` values at a time: on a GPT block's MLP (2¹⁸ values and more) the 30
+    passes of ``_normal_cdf_chunk`` then reread cached slices instead of whole arrays from memory
+    (~10% faster, the very same numbers)."""
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty_like(flat)
+    for start in range(0, flat.size, _CHUNK):
+        _normal_cdf_chunk(flat[start:start + _CHUNK], out[start:start + _CHUNK])
+    return out.reshape(x.shape)
+
+
+def _normal_cdf_chunk(x: np.ndarray, out: np.ndarray) -> None:
+    """out = Φ(x) in float32 from NR's erfc fit: about 30 float32 passes over three buffers (out is
+    one), ~15× faster than the float64 path (which masks three ranges and converts to float64 and
+    back). Every step writes into z, t or p: a fresh array per step would cost page faults."""
     f32 = np.float32
     z = np.abs(x)
     z *= f32(1 / math.sqrt(2))
-    t = z * f32(0.5)
+    t = out
+    np.multiply(z, f32(0.5), out=t)
     t += f32(1)
     np.reciprocal(t, out=t)  # t = 1/(1 + z/2)
     p = t * f32(_NR[0])
@@ -128,7 +143,6 @@ def _normal_cdf_float32(x: np.ndarray) -> np.ndarray:
     np.subtract(f32(1), b, out=b)
     t *= b
     t += p
-    return t
 
 
 def normal_cdf(x: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The fast paths for big tensors (issue 13) against PyTorch: softmax, log_softmax / cross_entropy and
-layer_norm along the last axis, and the linear layer's bias gradient. They start at 4096 elements
-(reduce._FAST_FROM), so these tensors are GPT-block sized; the small-tensor tests elsewhere keep
-covering the plain paths."""
+layer_norm along the last axis, the linear layer's bias gradient (from 4096 elements:
+reduce._FAST_FROM), and GELU's normal CDF in slices (nn/_erf.py). These tensors are GPT-block sized;
+the small-tensor tests elsewhere keep covering the plain paths."""
 
 import numpy as np
 import pytest
@@ -9,6 +9,7 @@ import torch
 
 import glassgrad
 import glassgrad.nn.functional as F
+from glassgrad.nn._erf import _normal_cdf_chunk, normal_cdf
 from glassgrad.ops.reduce import _FAST_FROM, _column_sum, _row_max, _row_sum
 
 rng = np.random.default_rng(0)
@@ -127,3 +128,14 @@ def test_row_helpers_match_numpy():
     np.testing.assert_allclose(_row_sum(y), y.sum(axis=-1, keepdims=True), rtol=1e-14)
     np.testing.assert_allclose(_column_sum(y), y.sum(axis=0), rtol=1e-14)
     assert _row_sum(y.astype(np.float32)).dtype == np.float32 and _column_sum(y).shape == (64,)
+
+
+def test_normal_cdf_in_slices_equals_one_pass_over_the_whole_array():
+    x = (rng.standard_normal((3, 70001)) * 3).astype(np.float32)  # several slices and a ragged end
+    whole = np.empty(x.size, np.float32)
+    _normal_cdf_chunk(x.reshape(-1), whole)
+    np.testing.assert_array_equal(normal_cdf(x), whole.reshape(x.shape))
+    np.testing.assert_array_equal(normal_cdf(x.T), whole.reshape(x.shape).T)  # not C-contiguous
+    np.testing.assert_allclose(normal_cdf(x), 0.5 * torch.special.erfc(torch.tensor(-x.astype(np.float64))
+                                                                        / np.sqrt(2)).numpy(),
+                               rtol=1e-6, atol=1e-7)
