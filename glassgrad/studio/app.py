@@ -320,6 +320,8 @@ async def stream(websocket: WebSocket):
     await websocket.send_text(layout)
     await websocket.send_text(snap)
     session.watch(listener)
+    if session.closed:  # closed to make room while this page was connecting: tell it, as the others were
+        websocket.app.state.close_listeners(session)
 
     async def send():
         while True:

@@ -66,7 +66,10 @@ def _number(name, value, lo, hi, *, lo_open=False):
     # bool is an int in Python, but `"lr": true` is a mistake, not the number 1
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits: JSON allows it, a float cannot hold it
+        raise ValidationError(f"{name} must be a finite number, got an integer too large for a float") from None
     if not math.isfinite(value):
         raise ValidationError(f"{name} must be a finite number, got {value}")
     if value < lo or value > hi or (lo_open and value == lo):
