@@ -270,9 +270,13 @@ class Function:
         if not GRAD_MODE.enabled:
             return _forward_only(cls, [a._array if isinstance(a, Tensor) else a for a in args], args)
         # One pass over the inputs (separate comprehensions cost ~0.4 µs more an op): their arrays, which
-        # need a gradient and, for those, the edge to their node; a view whose base was changed in place
-        # since reads the base's new history first (Tensor.grad_fn's test, written out).
+        # need a gradient, and each one's next_functions entry: the edge to its node; (None, 0) for a
+        # tensor that needs no gradient, or a number where PyTorch wraps it in a tensor (x * 2); None for
+        # an argument that is no input of the derivative (an index or a mask, an option such as dim).
+        # A view whose base was changed in place since reads the base's new history first.
+        numbers = cls.numbers_are_inputs
         needs, arrays, edges = [], [], []
+        requires = False
         for a in args:
             if isinstance(a, Tensor):
                 if a._base is not None and a._seen_base is not False \
@@ -280,15 +284,18 @@ class Function:
                     a._refresh_view()
                 arrays.append(a._array)
                 if a._requires_grad:
+                    requires = True
                     needs.append(True)
                     fn = a._grad_fn
                     edges.append((fn if fn is not None else accumulator(a), 0))
                 else:
                     needs.append(False)
+                    edges.append(_NO_EDGE if numbers or a._array.dtype.kind == "f" else None)
             else:
                 needs.append(False)
                 arrays.append(a)
-        if not edges:
+                edges.append(_NO_EDGE if numbers and isinstance(a, (int, float)) else None)
+        if not requires:
             return _forward_only(cls, arrays, args)
         node = cls._node_class()
         node.needs_input_grad = tuple(needs)
@@ -300,13 +307,10 @@ class Function:
         result = Tensor._wrap(out, True, node)
         if cls.is_view:
             _share_storage(result, args[0])
-        if len(edges) == len(args):  # every argument needs a gradient (the common case): entry i is argument i
+        if None in edges:
+            _drop_missing_edges(node, edges)
+        else:  # entry i is argument i (the common case)
             node.next_functions = tuple(edges)
-        elif len(args) == 2 and cls.numbers_are_inputs and needs[0] and (type(args[1]) is float
-                                                                          or type(args[1]) is int):
-            node.next_functions = (edges[0], _NO_EDGE)  # x * 1.5, x - 0.5: what _record_edges would give
-        else:
-            _record_edges(node, args, needs, cls.numbers_are_inputs)
         node._shape = out.shape
         node._dtype = out.dtype
         if node._saved:
@@ -360,32 +364,33 @@ def _forward_only(cls, arrays: list, args: tuple) -> Tensor:
 
 
 def _apply_function(cls, args: tuple) -> Tensor:
-    """``apply`` for a user-defined Function: forward sees Tensors (and runs under no_grad)."""
+    """``apply`` for a user-defined Function: forward sees Tensors (and runs under no_grad); every tensor
+    argument is a next_functions entry, as in PyTorch."""
     if GRAD_MODE.enabled:
         for a in args:  # a stale view reads its base's new history first, as in apply
             if isinstance(a, Tensor) and a._base is not None and a._seen_base is not False \
                     and a._seen_base is not a._base._grad_fn:
                 a._refresh_view()
-        needs = [isinstance(a, Tensor) and a._requires_grad for a in args]
-    else:
-        needs = _NOTHING
+    needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
     node = cls._node_class()
-    node.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+    node.needs_input_grad = needs
     with no_grad():
         out = cls.forward(node, *args)
     if not isinstance(out, Tensor):
         raise TypeError(f"{cls.__name__}.forward must return a Tensor (glassgrad Functions have "
                         f"one output), got {type(out).__name__}")
-    if True not in needs:
+    if not GRAD_MODE.enabled or True not in needs:
         return out
     result = Tensor._wrap(out._array, True, node)
     if cls.is_view:
         _share_storage(result, args[0])
-    if False not in needs:
-        node.next_functions = tuple((a._grad_fn if a._grad_fn is not None else accumulator(a), 0)
-                                    for a in args)
+    edges = [((a._grad_fn if a._grad_fn is not None else accumulator(a)), 0) if need else
+             _NO_EDGE if isinstance(a, Tensor) or cls.numbers_are_inputs and isinstance(a, (int, float))
+             else None for a, need in zip(args, needs)]
+    if None in edges:
+        _drop_missing_edges(node, edges)
     else:
-        _record_edges(node, args, needs, cls.numbers_are_inputs, primitive=False)
+        node.next_functions = tuple(edges)
     node._shape = result._array.shape
     node._dtype = result._array.dtype
     if node._saved:
@@ -396,26 +401,13 @@ def _apply_function(cls, args: tuple) -> Tensor:
     return result
 
 
-def _record_edges(node: BackwardNode, args: tuple, needs: list, numbers: bool, primitive: bool = True) -> None:
-    """next_functions when some arguments need no gradient: a ``(None, 0)`` entry for a tensor that
-    needs none (and, with ``numbers_are_inputs``, for a number), nothing for an index or a mask, and
-    ``_positions`` when the entries and the arguments don't line up."""
-    nexts, positions = [], []
-    for i, a in enumerate(args):
-        if needs[i]:
-            fn = a._grad_fn
-            nexts.append((fn if fn is not None else accumulator(a), 0))
-        elif isinstance(a, Tensor):
-            if primitive and not numbers and a._array.dtype.kind != "f":
-                continue  # an index or a mask: no input of the derivative
-            nexts.append(_NO_EDGE)
-        elif numbers and isinstance(a, (int, float)):
-            nexts.append(_NO_EDGE)
-        else:
-            continue
-        positions.append(i)
-    node.next_functions = tuple(nexts)
-    if positions and positions[-1] != len(positions) - 1:  # entries and arguments don't line up
+def _drop_missing_edges(node: BackwardNode, edges: list) -> None:
+    """next_functions without the arguments that have no entry (None), and ``_positions`` when the
+    entries and the arguments no longer line up (an index before a tensor: ``x.index_select(0, i)``
+    lines up, ``gather(x, 0, i)`` does not)."""
+    positions = [i for i, e in enumerate(edges) if e is not None]
+    node.next_functions = tuple(edges[i] for i in positions)
+    if positions and positions[-1] != len(positions) - 1:
         node._positions = tuple(positions)
 
 

@@ -57,7 +57,9 @@ def _shape(a) -> tuple:
 def _grad_if_needed(g, shape: tuple, needed: bool):
     """unbroadcast(g, shape) for an operand that needs a gradient; None for one that doesn't (x + 2, or a
     constant tensor): the number's gradient would be a sum over every axis that nobody reads."""
-    return unbroadcast(g, shape) if needed else None
+    if not needed:
+        return None
+    return g if g.shape == shape else unbroadcast(g, shape)  # (the test first saves a call: shapes mostly match)
 
 
 def _check_int_division(b) -> None:

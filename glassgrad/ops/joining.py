@@ -40,7 +40,8 @@ class Slice(Primitive):
 
     @staticmethod
     def forward(ctx, x, key):
-        ctx.shape, ctx.key = x.shape, key
+        if ctx.needs_input_grad:  # () when nothing is recorded (data[i:i + 64]): nothing to keep
+            ctx.shape, ctx.key = x.shape, key
         out = x[key]
         if type(out) is not np.ndarray:  # all-int keys give a numpy scalar; `...` keeps it a 0-d view
             out = x[key + (Ellipsis,)]
