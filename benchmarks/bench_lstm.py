@@ -3,8 +3,9 @@
 Model: nn.LSTM(32, 128) over a sequence of 32 steps, batch 16, then the last output through
 nn.Linear(128, 10) and cross_entropy; one step = forward, backward (through time) and Adam.
 The numpy floor does the same step with no autograd at all: the LSTM forward and its backward through
-time written out by hand (numpy_lstm_step below), and the same Adam update — what any numpy library
-could reach at best.
+time written out by hand (numpy_lstm_step below, the textbook loops), and the same Adam update.
+glassgrad's LSTM layer is one node whose numpy is a tuned form of those loops (nn/rnn.py, LSTMLayer),
+so glassgrad can come in at or under this floor; the rest is the matmuls, which numpy's BLAS sets.
 
 Time: the three take turns in one process (bench_cnn.best_wall_cpu); the best of several rounds as wall
 time and as CPU time (process_time, less sensitive to a busy machine). Goal: glassgrad ≤ 1.0× PyTorch.

@@ -132,7 +132,7 @@ class LSTMLayer(Primitive):
                                        create_graph=True, allow_unused=True))
             return tuple(next(grads) if need else None for need in needs) + (None,)
         x, _, _, w_ih, w_hh, _, _, gates, hs, cs, tanh_cs = ctx.saved_tensors
-        need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b = ctx.needs_input_grad[:6]
+        need_x, need_h0, need_c0, need_w_ih, need_w_hh, need_b_ih, need_b_hh = ctx.needs_input_grad[:7]
         steps, batch, hidden = tanh_cs.shape
         grad_h = grad[steps - 1::-1] if ctx.reverse else grad[:steps]  # in the order the steps ran
         x = x[::-1] if ctx.reverse else x
@@ -165,9 +165,9 @@ class LSTMLayer(Primitive):
             grad_x = grad_x[::-1]
         grad_w_ih = dz.T @ x.reshape(steps * batch, -1) if need_w_ih else None
         grad_w_hh = dz.T @ hs[:-1].reshape(steps * batch, hidden) if need_w_hh else None
-        grad_b = dz.sum(0) if need_b else None
+        grad_b = dz.sum(0) if need_b_ih or need_b_hh else None  # the same for both biases
         return (grad_x, dh_step if need_h0 else None, dc if need_c0 else None, grad_w_ih, grad_w_hh,
-                grad_b, None if grad_b is None else grad_b.copy(), None)
+                grad_b if need_b_ih else None, grad_b.copy() if need_b_hh else None, None)
 
 
 def _lstm_layer_unrolled(x, h, c, w_ih, w_hh, b_ih, b_hh, reverse):
