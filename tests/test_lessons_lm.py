@@ -14,6 +14,7 @@ import importlib.util
 import io
 import math
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -339,6 +340,15 @@ def test_15_the_head_learns_to_look_one_back():
     last = learned[-1][learned[-1] > 0]
     assert r["entropy_last"] == pytest.approx(-(last * np.log(last)).sum(), rel=1e-4, abs=1e-6)
     assert r["entropy_last"] < 0.5 < math.log(lesson.BLOCK)
+
+
+def test_15_runs_as_a_script_and_draws_its_heatmaps(tmp_path):
+    pytest.importorskip("matplotlib")
+    done = subprocess.run([sys.executable, str(LESSONS / "15_attention.py"), "--quick", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    for name in ("15_attention_mechanics.png", "15_attention_learned.png"):
+        assert (tmp_path / name).stat().st_size > 1000
 
 
 # ---- the pages ----
