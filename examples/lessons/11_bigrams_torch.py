@@ -1,11 +1,12 @@
 """Lesson 11's twin — the same bigram model, counted and learned, in PyTorch.
 
-The code is lesson 11's line for line with ``import torch`` in place of ``import glassgrad as torch``:
+The code is lesson 11's line for line with PyTorch as ``torch`` in place of ``import glassgrad as torch``:
 the same names, the same counts, and — glassgrad's random numbers being PyTorch's — the same samples
 from ``torch.Generator().manual_seed(2147483647)`` and the same losses, step by step, to float32
 rounding. It draws nothing.
 
 Run: python examples/lessons/11_bigrams_torch.py [--quick]
+Needs PyTorch: `pip install -e ".[dev]"` installs its CPU build beside glassgrad.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import names
 
-import torch
-import torch.nn.functional as F
+from _lesson import require_torch, run, table
 
-from _lesson import run, table
+torch = require_torch()
+F = torch.nn.functional
 
 SEED, LR, REGULARISATION = 2147483647, 50.0, 0.01
 
