@@ -4,8 +4,8 @@ Each case runs twice, each time in a fresh subprocess whose environment has none
 OPENBLAS_NUM_THREADS, MKL_NUM_THREADS (``python -m benchmarks`` sets them to 1 for the other benchmarks):
     default   what ``import glassgrad`` gives a user who sets nothing
     1 thread  after ``glassgrad.set_num_threads(1)``
-Three runs of each, taking turns, best of each. Cases: two small training steps (an MLP, the CNN of bench_cnn at C = 8, batch 32) and one big matmul
-with its backward. Time: best of several rounds, wall and CPU (CPU counts every thread, so a pool that
+Three runs of each, taking turns, best of each. Cases: two small training steps (an MLP, the CNN of
+bench_cnn at C = 8, batch 32) and one big matmul with its backward. Time: best of several rounds, wall and CPU (CPU counts every thread, so a pool that
 spins shows up there). Goal: default ≤ 1 thread on the small work (ratio ≤ 1.0); big work may gain.
 Run with ``python -m benchmarks threads``.
 """
