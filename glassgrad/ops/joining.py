@@ -215,9 +215,26 @@ def _cat_checked(tensors, dim: int):
 concat = concatenate = cat
 
 
+def _all_alike(tensors) -> bool:
+    """A list or tuple of Tensors of one shape and dtype: stack's common case (get_batch stacks 16 slices
+    of 64), answered in one pass instead of stack's three (type, shape, then dtype)."""
+    if type(tensors) is not list and type(tensors) is not tuple or not tensors:
+        return False
+    first = tensors[0]
+    if not isinstance(first, Tensor):
+        return False
+    shape, dtype = first._array.shape, first._array.dtype
+    for x in tensors:
+        if not isinstance(x, Tensor) or x._array.shape != shape or x._array.dtype != dtype:
+            return False
+    return True
+
+
 @torch_keywords(out="cat")
 def stack(tensors, dim: int = 0):
     """Join equal-shaped tensors along a new dimension ``dim``."""
+    if _all_alike(tensors):
+        return Stack.apply(*tensors, _dim_incl_end(dim, tensors[0]._array.ndim))
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
