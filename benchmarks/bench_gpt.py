@@ -11,8 +11,8 @@ counts other people's work. The goal is glassgrad ≤ 1.0× PyTorch. Run with ``
 
 The *numpy floor* row is the same step written by hand in numpy (forward, backward and AdamW, no
 graph, no checks, weights stored pre-transposed): what is left of glassgrad's time above it is
-glassgrad's own overhead. It uses glassgrad's float32 normal CDF and embedding sum, so it measures the
-engine around those kernels, not a different GELU.
+glassgrad's own overhead. It uses glassgrad's float32 normal CDF, embedding sum and row/column sums and
+row max (ops/reduce.py), so it measures the engine around those kernels, not different kernels.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import torch  # noqa: E402
 import glassgrad  # noqa: E402
 from glassgrad.nn._erf import normal_cdf  # noqa: E402
 from glassgrad.nn.functional_shape import _sum_rows_by_index  # noqa: E402
+from glassgrad.ops.reduce import _column_sum, _row_max, _row_sum  # noqa: E402
 
 VOCAB, BLOCK, BATCH = 65, 64, 16
 
@@ -94,19 +95,20 @@ def train_step(lib, n_embd: int, seed: int = 0):
 
 # --- the numpy floor ------------------------------------------------------------------------------
 def _ln(x, w, b, eps=1e-5):
-    mu = x.mean(-1, keepdims=True)
-    xc = x - mu
-    rstd = 1.0 / np.sqrt((xc * xc).mean(-1, keepdims=True) + eps)
+    n = x.shape[-1]
+    xc = x - _row_sum(x) / n
+    rstd = 1.0 / np.sqrt(_row_sum(xc * xc) / n + eps)
     xhat = xc * rstd
     return xhat * w + b, (xhat, rstd, w)
 
 
 def _ln_back(g, cache, grads, name):
     xhat, rstd, w = cache
-    grads[name + ".weight"] = (g * xhat).sum((0, 1))
-    grads[name + ".bias"] = g.sum((0, 1))
+    n = g.shape[-1]
+    grads[name + ".weight"] = _column_sum((g * xhat).reshape(-1, n))
+    grads[name + ".bias"] = _column_sum(g.reshape(-1, n))
     gx = g * w
-    return rstd * (gx - gx.mean(-1, keepdims=True) - xhat * (gx * xhat).mean(-1, keepdims=True))
+    return rstd * (gx - _row_sum(gx) / n - xhat * (_row_sum(gx * xhat) / n))
 
 
 def numpy_step(model, n_head: int = 4, seed: int = 0):
@@ -130,8 +132,8 @@ def numpy_step(model, n_head: int = 4, seed: int = 0):
         q, k, v = qkv.reshape(B, T, 3, H, D).transpose(2, 0, 3, 1, 4)
         att = (q @ k.swapaxes(-1, -2)) * (1.0 / math.sqrt(D))
         att[..., mask] = -np.inf
-        att = np.exp(att - att.max(-1, keepdims=True))
-        att /= att.sum(-1, keepdims=True)
+        att = np.exp(att - _row_max(att))
+        att /= _row_sum(att)
         y = (att @ v).transpose(0, 2, 1, 3).reshape(B, T, C)
         x1 = x0 + y @ P["block.proj.weight"] + P["block.proj.bias"]
         h2, c2 = _ln(x1, P["block.ln2.weight"], P["block.ln2.bias"])
@@ -141,29 +143,30 @@ def numpy_step(model, n_head: int = 4, seed: int = 0):
         x2 = x1 + act @ P["block.out.weight"] + P["block.out.bias"]
         h3, c3 = _ln(x2, P["ln_f.weight"], P["ln_f.bias"])
         logits = h3.reshape(N, C) @ P["head.weight"] + P["head.bias"]
-        logits -= logits.max(1, keepdims=True)
+        logits -= _row_max(logits)
         probs = np.exp(logits)
-        probs /= probs.sum(1, keepdims=True)
+        probs /= _row_sum(probs)
         loss = -np.log(probs[np.arange(N), targets.reshape(-1)]).mean()
         # backward
         probs[np.arange(N), targets.reshape(-1)] -= 1
         probs /= N
-        G["head.weight"], G["head.bias"] = h3.reshape(N, C).T @ probs, probs.sum(0)
+        G["head.weight"], G["head.bias"] = h3.reshape(N, C).T @ probs, _column_sum(probs)
         dx2 = _ln_back((probs @ P["head.weight"].T).reshape(B, T, C), c3, G, "ln_f")
         G["block.out.weight"] = act.reshape(N, -1).T @ dx2.reshape(N, C)
-        G["block.out.bias"] = dx2.sum((0, 1))
+        G["block.out.bias"] = _column_sum(dx2.reshape(N, C))
         df = (dx2 @ P["block.out.weight"].T) * (cdf + f * np.exp(-0.5 * f * f) * (1 / math.sqrt(2 * math.pi)))
-        G["block.fc.weight"], G["block.fc.bias"] = h2.reshape(N, C).T @ df.reshape(N, -1), df.sum((0, 1))
+        G["block.fc.weight"] = h2.reshape(N, C).T @ df.reshape(N, -1)
+        G["block.fc.bias"] = _column_sum(df.reshape(N, -1))
         dx1 = dx2 + _ln_back(df @ P["block.fc.weight"].T, c2, G, "block.ln2")
         G["block.proj.weight"] = y.reshape(N, C).T @ dx1.reshape(N, C)
-        G["block.proj.bias"] = dx1.sum((0, 1))
+        G["block.proj.bias"] = _column_sum(dx1.reshape(N, C))
         dy = (dx1 @ P["block.proj.weight"].T).reshape(B, T, H, D).transpose(0, 2, 1, 3)
         datt, dv = dy @ v.swapaxes(-1, -2), att.swapaxes(-1, -2) @ dy
-        ds = att * (datt - (datt * att).sum(-1, keepdims=True)) * (1.0 / math.sqrt(D))
+        ds = att * (datt - _row_sum(datt * att)) * (1.0 / math.sqrt(D))
         dq, dk = ds @ k, ds.swapaxes(-1, -2) @ q
         dqkv = np.stack([dq, dk, dv]).transpose(1, 3, 0, 2, 4).reshape(B, T, 3 * C)
         G["block.qkv.weight"] = h1.reshape(N, C).T @ dqkv.reshape(N, -1)
-        G["block.qkv.bias"] = dqkv.sum((0, 1))
+        G["block.qkv.bias"] = _column_sum(dqkv.reshape(N, -1))
         dx0 = dx1 + _ln_back(dqkv @ P["block.qkv.weight"].T, c1, G, "block.ln1")
         G["tok.weight"] = _sum_rows_by_index(idx.reshape(-1), dx0.reshape(N, C), VOCAB)
         G["pos.weight"] = dx0.sum(0)
