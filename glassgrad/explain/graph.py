@@ -292,7 +292,7 @@ def _from_value(root, model) -> Graph:
                 formulas[v.op] = _scalar_formula(v.op)
         else:
             derived = _number_label(v.data)
-        nodes.append(Node(nid, v.label or derived, v.op, "op" if v.parents else "leaf", v.data,
+        nodes.append(Node(nid, v.label or ("out" if v is root and v.parents else derived), v.op, "op" if v.parents else "leaf", v.data,
                           v.grad if has_grads else None, None, None, None,
                           formulas.get(v.op, "") if v.op else "", v))
         for i, (p, local) in enumerate(zip(v.parents, v.local_grads)):
@@ -444,6 +444,8 @@ def _from_tensor(root, model) -> Graph:
         op = _op_name(n.name())
         seen[op] = seen.get(op, 0) + 1
         label = op if counts[op] == 1 else f"{op}{seen[op]}"
+        if n is root.grad_fn:
+            label = "out"  # the output is "out", never named after its op (as trace.py says it)
         kept = _recorded(n)
         if kept is not None:
             value, grad, scope = kept.value, kept.grad, kept.scope

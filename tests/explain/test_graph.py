@@ -234,7 +234,7 @@ def test_record_groups_tensor_ops_by_module():
     by_label = {n.label: n for n in g.nodes}
     assert by_label["0.weight"].group == "0" and by_label["2.bias"].group == "2"
     assert by_label["addmm1"].group == "0" and by_label["tanh"].group == "1"  # Linear records addmm
-    assert by_label["sum"].group is None
+    assert by_label["out"].group is None and by_label["out"].op == "sum"  # the output is "out"
     np.testing.assert_array_equal(by_label["0.weight"].grad, model[0].weight.grad.numpy())
     # without model=, leaves join the module all their users ran in
     g2 = explain.graph(out)

@@ -24,6 +24,8 @@
     zoomIn: q("zoom-in"), zoomOut: q("zoom-out"), zoomFit: q("zoom-fit"), zoomLevel: q("zoom-level")
   };
   var pos = 0, timer = null, predict = false, revealed = false;
+  var rootLabel = nodes[data.graph.root].label;
+  var rootName = rootLabel === "out" ? "f" : rootLabel;  // the text says ∂f/∂x for an unlabelled output
   var view = document.querySelector(".gg-view:not([hidden])");
   var panel = document.querySelector(".gg-graph");
   var zoom = 1, fitted = true;  // the drawing's scale; fitted: follows the panel's width
@@ -156,7 +158,7 @@
     ui.formula.textContent = hide ? text.slice(0, text.lastIndexOf("=") + 1) + " ?" : text;
     ui.rule.textContent = step.math || "";
     var who = nodes[step.target] ? nodes[step.target].label : step.target;
-    ui.ask.textContent = step.phase === "forward" ? "value of " + who + " =" : "∂" + nodes[data.graph.root].label + "/∂" + who + " so far =";
+    ui.ask.textContent = step.phase === "forward" ? "value of " + who + " =" : "∂" + rootName + "/∂" + who + " so far =";
     ui.box.hidden = !predict;
     ui.input.disabled = ui.reveal.disabled = !isNumber(step.result) || revealed;
     if (!isNumber(step.result) && predict) ui.verdict.textContent = "(no single number to predict here)";
