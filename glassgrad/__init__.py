@@ -23,8 +23,8 @@ reading order).
 """
 
 from glassgrad import autograd  # noqa: F401  (as torch.autograd; loads the tensor too)
-from glassgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
-                                          set_grad_enabled)
+from glassgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                                          is_inference_mode_enabled, no_grad, set_grad_enabled)
 from glassgrad.dtypes import (bfloat16, bool, double, dtype, float, float16, float32, float64,  # noqa: A004
                               get_default_dtype, half, int, int8, int16, int32, int64, long,
                               set_default_dtype, short, uint8)
