@@ -33,6 +33,9 @@ _ABSENT = Tensor._wrap(np.zeros(0, np.float32))
 _NONE = _ABSENT._array  # what forward receives in its place
 
 
+_ROW_DTYPES = (np.float32, np.float64)  # _layer_norm_last's; float16 keeps numpy's mean (float32 sums)
+
+
 def _given(t):
     return _ABSENT if t is None else t
 
@@ -59,7 +62,7 @@ class NativeLayerNorm(Primitive):
         axes = tuple(range(x.ndim - k, x.ndim))
         ctx.axes, ctx.batch_axes = axes, tuple(range(x.ndim - k))
         ctx.w_shape = x.shape[x.ndim - k:]
-        if k == 1 and x.size:
+        if k == 1 and x.size and x.dtype in _ROW_DTYPES:
             y, xhat, rstd = _layer_norm_last(x, w, b, eps)
             ctx.save_for_backward(xhat, rstd, w)
             return y
@@ -76,7 +79,7 @@ class NativeLayerNorm(Primitive):
     @staticmethod
     def backward(ctx, g):
         xhat, rstd, w = ctx.saved_tensors
-        if len(ctx.axes) == 1 and g.size:
+        if len(ctx.axes) == 1 and g.size and xhat.dtype in _ROW_DTYPES:
             return (*_layer_norm_last_backward(ctx, g, xhat, rstd, w), None, None)
         grad_x = None
         if ctx.needs_input_grad[0]:
