@@ -16,8 +16,8 @@ The copies in and out of the window layout loop over the kernel offsets (i, j) �
 copies — never over pixels or samples. (Winograd's F(2×2, 3×3), 2.25× fewer multiplications for a
 3×3 stride-1 convolution, measured 1.04–2.4× slower forward + backward in numpy at the CNN benchmark's
 shapes: its tile transforms are strided passes over the data, and its 16 products have only C rows.)
-Pooling (pool.py) uses the same windows: a max (whose gradient
-goes to the first maximum of each window, as PyTorch's does) or a mean.
+Pooling (pool.py) uses the same windows: a max (whose gradient goes to the first maximum of each
+window, as PyTorch's does) or a mean.
 
 Shapes follow PyTorch: inputs are (N, C, H, W) or unbatched (C, H, W); 1-d forms (N, C, L) reuse the 2-d
 code with H = 1. Options (stride, padding, dilation, kernel_size) are an int or a tuple, and the error
