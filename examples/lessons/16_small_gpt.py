@@ -126,8 +126,36 @@ def sample(lib, model, config, itos, start, count, generator):
 
 
 def loss_table(losses, first):
-    marks = sorted({*range(min(first, len(losses))), *range(0, len(losses), max(1, len(losses) // 5)), len(losses) - 1})
-    return table(["step", "loss"], [(i, losses[i]) for i in marks], ["d", ".6f"])
+    """The first ``first`` steps, then every fifth of the way, and the last."""
+    marks = {*range(min(first, len(losses))), *range(0, len(losses), max(1, len(losses) // 5)), len(losses) - 1}
+    return table(["step", "loss"], [(i, losses[i]) for i in sorted(marks)], ["d", ".6f"])
+
+
+def hand_over(model, optimizer, data, config, itos, generator):
+    """The model and its AdamW to PyTorch with ``to_torch``; one new batch scored on both sides, then
+    ``config["more"]`` steps of training and a sample in PyTorch."""
+    import torch as pytorch                               # the real one, for the second half
+
+    twin, twin_optimizer = to_torch(model, optimizer)     # the weights, and AdamW's moments and step count
+    x, y = get_batch(torch, data, config["block"], config["batch"], generator)
+    with torch.no_grad():
+        ours = F.cross_entropy(gpt(model, x, config["heads"]).view(-1, len(itos)), y.view(-1)).item()
+    with pytorch.no_grad():
+        theirs = pytorch.nn.functional.cross_entropy(
+            gpt(twin, pytorch.from_numpy(x.numpy()), config["heads"]).view(-1, len(itos)),
+            pytorch.from_numpy(y.numpy()).view(-1)).item()
+    step = next(iter(twin_optimizer.state.values()))["step"].item()
+    print(f"to_torch: {type(twin).__module__}.{type(twin).__name__} and {type(twin_optimizer).__name__} at step "
+          f"{step:.0f}; a new batch's loss: glassgrad {ours:.6f}, PyTorch {theirs:.6f}")
+    twin_generator = pytorch.Generator().manual_seed(SEED + 1)
+    more = train(pytorch, twin, twin_optimizer, pytorch.from_numpy(data.numpy()), config, config["more"],
+                 twin_generator)
+    print(f"{config['more']} more steps in PyTorch: loss {more[0]:.4f} → {more[-1]:.4f} "
+          f"(mean of the first five {sum(more[:5]) / 5:.4f}, of the last five {sum(more[-5:]) / 5:.4f})")
+    later = sample(pytorch, twin, config, itos, "The ", 60 if config is QUICK else 300, twin_generator)
+    print(f"sampled in PyTorch: {later!r}")
+    return {"handover_glassgrad": ours, "handover_pytorch": theirs, "more": more, "later": later,
+            "twin": twin, "model": model}
 
 
 def main(quick: bool = False, out=None) -> dict:
@@ -149,37 +177,17 @@ def main(quick: bool = False, out=None) -> dict:
     print(f"sampled after {config['steps']} steps: {after!r}")
     result = {"chars": len(text), "vocab": len(itos), "parameters": parameters, "losses": losses,
               "before": before, "after": after, "config": config}
-
     if importlib.util.find_spec("torch") is None:
         print("(the handover needs PyTorch: pip install -e '.[dev]' installs its CPU build)")
-        return result
-    import torch as pytorch                               # the real one, for the second half
-
-    twin, twin_optimizer = to_torch(model, optimizer)     # the weights and AdamW's moments and step count
-    x, y = get_batch(torch, data, config["block"], config["batch"], generator)
-    with torch.no_grad():
-        ours = F.cross_entropy(gpt(model, x, config["heads"]).view(-1, len(itos)), y.view(-1)).item()
-    with pytorch.no_grad():
-        theirs = pytorch.nn.functional.cross_entropy(
-            gpt(twin, pytorch.from_numpy(x.numpy()), config["heads"]).view(-1, len(itos)),
-            pytorch.from_numpy(y.numpy()).view(-1)).item()
-    print(f"to_torch: {type(twin).__module__}.{type(twin).__name__} and {type(twin_optimizer).__name__} at step "
-          f"{twin_optimizer.state[twin_optimizer.param_groups[0]['params'][0]]['step'].item():.0f}; "
-          f"a new batch's loss: glassgrad {ours:.6f}, PyTorch {theirs:.6f}")
-    twin_data = pytorch.from_numpy(data.numpy())
-    twin_generator = pytorch.Generator().manual_seed(SEED + 1)
-    more = train(pytorch, twin, twin_optimizer, twin_data, config, config["more"], twin_generator)
-    print(f"{config['more']} more steps in PyTorch: loss {more[0]:.4f} → {more[-1]:.4f} "
-          f"(mean of the first five {sum(more[:5]) / 5:.4f}, of the last five {sum(more[-5:]) / 5:.4f})")
-    later = sample(pytorch, twin, config, itos, "The ", 60 if quick else 300, twin_generator)
-    print(f"sampled in PyTorch: {later!r}")
-    result.update({"handover_glassgrad": ours, "handover_pytorch": theirs, "more": more, "later": later,
-                   "twin": twin, "model": model})
+    else:
+        result.update(hand_over(model, optimizer, data, config, itos, generator))
 
     fig, ax = figure(out, "16_small_gpt.png", size=(7, 4))
     if fig is not None:
         ax.plot(range(len(losses)), losses, label="glassgrad")
-        ax.plot(range(len(losses), len(losses) + len(more)), more, label="PyTorch, after to_torch")
+        if "more" in result:
+            ax.plot(range(len(losses), len(losses) + len(result["more"])), result["more"],
+                    label="PyTorch, after to_torch")
         ax.axhline(math.log(len(itos)), color="k", linestyle="--", label=f"ln {len(itos)}: a uniform guess")
         ax.set_xlabel("step")
         ax.set_ylabel("loss")

@@ -102,8 +102,9 @@ def sample(lib, model, config, itos, start, count, generator):
 
 
 def loss_table(losses, first):
-    marks = sorted({*range(min(first, len(losses))), *range(0, len(losses), max(1, len(losses) // 5)), len(losses) - 1})
-    return table(["step", "loss"], [(i, losses[i]) for i in marks], ["d", ".6f"])
+    """The first ``first`` steps, then every fifth of the way, and the last."""
+    marks = {*range(min(first, len(losses))), *range(0, len(losses), max(1, len(losses) // 5)), len(losses) - 1}
+    return table(["step", "loss"], [(i, losses[i]) for i in sorted(marks)], ["d", ".6f"])
 
 
 def main(quick: bool = False, out=None) -> dict:
@@ -125,7 +126,6 @@ def main(quick: bool = False, out=None) -> dict:
     print(f"sampled after {config['steps']} steps: {after!r}")
     result = {"chars": len(text), "vocab": len(itos), "parameters": parameters, "losses": losses,
               "before": before, "after": after, "config": config}
-
     return result
 
 
