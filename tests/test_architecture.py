@@ -132,6 +132,8 @@ LAYERS = {
     # PART IV — seeing it: reads the engines, which never import it (the package's own reading order)
     "glassgrad.explain.graph": 100,
     "glassgrad.explain.style": 101,
+    "glassgrad.explain.health": 101,       # per-layer statistics through module hooks; imports no engine module
+    "glassgrad.explain.attention": 101,    # attention weights drawn per head; imports no engine module
     "glassgrad.explain.trace": 102,
     "glassgrad.explain.layout": 103,
     "glassgrad.explain.render_svg": 104,

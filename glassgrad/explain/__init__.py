@@ -13,7 +13,9 @@ Reading order (each file imports only files before it in this list):
 7. ``step_render.py``, ``step.py`` — one training step, every number (the drawing first: step.py's
    ``TrainingStep`` uses it for its methods);
 8. ``parse.py`` — an expression typed on the command line, evaluated into Values;
-9. ``report.py`` — the ``glassgrad demo`` report, which uses all of the above.
+9. ``report.py`` — the ``glassgrad demo`` report, which uses all of the above;
+10. ``health.py``, ``attention.py`` — instruments for any ``nn.Module`` (glassgrad or PyTorch): per-layer
+    activation and gradient statistics and update-to-data ratios; attention weights drawn per head.
 
     from glassgrad import Value
     from glassgrad import explain
@@ -36,10 +38,13 @@ from glassgrad.explain import render, render_html, render_svg
 from glassgrad.explain.gradcheck_report import GradcheckVisual, gradcheck_report
 from glassgrad.explain.step import TrainingStep, step
 from glassgrad.explain.parse import ExpressionError, evaluate
+from glassgrad.explain.health import Health, health
+from glassgrad.explain.attention import AttentionMap, attention
 
 for _module in (render_svg, render, render_html):
     for _name, _method in _module.GRAPH_METHODS.items():
         setattr(Graph, _name, _method)
 
-__all__ = ["graph", "record", "trace", "gradcheck_report", "step", "evaluate", "Graph", "Node", "Edge",
-           "GroupBox", "Step", "TrainingStep", "GradcheckVisual", "ExpressionError"]
+__all__ = ["graph", "record", "trace", "gradcheck_report", "step", "evaluate", "health", "attention", "Graph",
+           "Node", "Edge", "GroupBox", "Step", "TrainingStep", "GradcheckVisual", "ExpressionError", "Health",
+           "AttentionMap"]
