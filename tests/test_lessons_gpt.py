@@ -164,7 +164,8 @@ def test_16_one_step_after_to_torch_is_the_step_glassgrad_would_have_taken():
 def test_16_without_pytorch_the_lesson_trains_and_says_how_to_get_the_handover(monkeypatch):
     lesson = load("16_small_gpt")
     real = importlib.util.find_spec
-    monkeypatch.setattr(lesson.importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    monkeypatch.setattr(lesson.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torch" else real(name, *a))
     monkeypatch.setitem(lesson.QUICK, "steps", 4)
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
