@@ -1,5 +1,9 @@
 """glassgrad.threads: set_num_threads / get_num_threads limit numpy's BLAS pool, with PyTorch's errors."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -77,3 +81,21 @@ def test_without_threadpoolctl_set_says_what_to_install(monkeypatch):
         threads.set_num_threads(1)
     with pytest.raises(RuntimeError, match="positive integer"):  # a bad argument is still named first
         threads.set_num_threads(0)
+
+
+_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _threads_in_fresh_process(**env_vars):
+    env = {k: v for k, v in os.environ.items() if k not in _VARS}
+    env.update(env_vars)
+    out = subprocess.run([sys.executable, "-c", "import glassgrad; print(glassgrad.get_num_threads())"],
+                         env=env, capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1])
+
+
+def test_default_is_one_blas_thread_unless_the_user_chose():
+    pytest.importorskip("threadpoolctl")
+    assert _threads_in_fresh_process() == 1
+    assert _threads_in_fresh_process(OPENBLAS_NUM_THREADS="2") == 2
+    assert _threads_in_fresh_process(OMP_NUM_THREADS="2") == 2

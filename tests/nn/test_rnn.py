@@ -322,3 +322,40 @@ def test_errors_are_torchs():
         nn.RNN(3, 4)(glassgrad.zeros(5, 2, 3, dtype=glassgrad.float64))
     with pytest.raises(ValueError, match="LSTMCell: Expected input to be 1D or 2D, got 3D instead"):
         nn.LSTMCell(3, 4)(glassgrad.zeros(1, 2, 3))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_second_derivatives_match_torch(bias, bidirectional):
+    """The LSTM layer is one node; with create_graph its backward is differentiable again."""
+    g_model, t_model = twins("lstm", seed=3, bias=bias, bidirectional=bidirectional)
+    x = np.random.default_rng(4).standard_normal((T, B, IN))
+    gx, tx = pair(x)
+    grads = []
+    for model, xx, lib in ((g_model, gx, glassgrad), (t_model, tx, torch)):
+        out, _ = model(xx)
+        loss = loss_of([out], lib)
+        (dx,) = lib.autograd.grad(loss, xx, create_graph=True)
+        (dx * dx).sum().backward()
+        grads.append(xx.grad)
+    close(grads[0], grads[1], 1e-9)
+    compare_grads(g_model, t_model, 1e-9)
+
+
+@pytest.mark.parametrize("frozen", ["bias_ih_l0", "bias_hh_l0"])
+def test_lstm_with_one_bias_frozen_matches_torch(frozen):
+    g_model, t_model = twins("lstm", seed=5, num_layers=2, bidirectional=True)
+    for model in (g_model, t_model):
+        dict(model.named_parameters())[frozen].requires_grad_(False)
+    x = np.random.default_rng(6).standard_normal((T, B, IN))
+    gx, tx = pair(x)
+    for model, xx, lib in ((g_model, gx, glassgrad), (t_model, tx, torch)):
+        out, (h, c) = model(xx)
+        loss_of([out, h, c], lib).backward()
+    close(gx.grad, tx.grad, 1e-9)
+    t_params = {n: p for n, p in t_model.named_parameters() if p.requires_grad}
+    for name, p in g_model.named_parameters():
+        if name in t_params:
+            close(p.grad, t_params[name].grad, 1e-9)
+        else:
+            assert p.grad is None
