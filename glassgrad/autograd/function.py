@@ -403,12 +403,12 @@ def _apply_function(cls, args: tuple) -> Tensor:
 
 def _drop_missing_edges(node: BackwardNode, edges: list) -> None:
     """next_functions without the arguments that have no entry (None), and ``_positions`` when the
-    entries and the arguments no longer line up (an index before a tensor: ``x.index_select(0, i)``
-    lines up, ``gather(x, 0, i)`` does not)."""
-    positions = [i for i, e in enumerate(edges) if e is not None]
-    node.next_functions = tuple(edges[i] for i in positions)
-    if positions and positions[-1] != len(positions) - 1:
-        node._positions = tuple(positions)
+    entries and the arguments no longer line up: options after the tensors (``sum(x, dim)``) keep them
+    in line, a mask before them (``where(condition, x, y)``) does not."""
+    kept = [e for e in edges if e is not None]
+    node.next_functions = tuple(kept)
+    if None in edges[:len(kept)]:
+        node._positions = tuple(i for i, e in enumerate(edges) if e is not None)
 
 
 def _record_saved(node: BackwardNode, args: tuple, result: Tensor) -> None:
