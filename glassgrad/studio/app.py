@@ -4,7 +4,7 @@ Read this after ``sessions.py``, ``stepview.py`` and ``codegen.py``, whose work 
 runs it. The page (``static/``) talks to the server in two ways:
 
 - HTTP, for commands and questions: make a session, change its configuration, play, pause, step, reset,
-  look at one sample step by step, read the generated code. Each answer is JSON; a bad request is a 4xx
+  set the training speed, look at one sample step by step, read the generated code. Each answer is JSON; a bad request is a 4xx
   whose body is ``{"error": "<what is wrong>"}``, never a traceback.
 - A WebSocket per session, for what changes by itself while training: the layout once (data points,
   the network's shape), then a small state message up to 20 times a second (loss, accuracy, weights, the
@@ -31,6 +31,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -40,10 +42,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from glassgrad.studio import codegen, stepview
-from glassgrad.studio.config import (CLASSES, DEFAULTS, LOSSES_FOR, MAX_BODY_BYTES, MAX_LAYERS, MAX_NEURONS,
-                                     MAX_SESSIONS, OPTIONS, ValidationError, kind_of, validate_config)
+from glassgrad.studio.config import (CLASSES, DEFAULTS, FEATURES, LOSSES_FOR, MAX_BODY_BYTES, MAX_LAYERS,
+                                     MAX_NEURONS, MAX_SESSIONS, MAX_SPEED, OPTIONS, ValidationError,
+                                     features_for, kind_of, validate_config)
 from glassgrad.studio.sessions import SessionsFull, SessionStore
-from glassgrad.studio.trainer import ENGINE_LOCK, Run, Worker
+from glassgrad.studio.trainer import ENGINE_LOCK, Run, Worker, make_data
 
 __all__ = ["create_app", "STATIC", "CLIENT_HEADER"]
 
@@ -155,8 +158,29 @@ async def index(request: Request):
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
 
+def _previews() -> dict:
+    """Each data set at the default noise and seed, rounded: the page draws them as small thumbnails."""
+    previews = {}
+    for name in OPTIONS["dataset"]:
+        X, y = make_data({**DEFAULTS, "dataset": name})  # noise and seed only: no validation needed
+        if X.shape[1] == 1:  # regression: (x, y) with y scaled into the picture like a second coordinate
+            X = np.stack([X[:, 0], y / np.abs(y).max()], axis=1)
+            y = np.zeros(len(y), dtype=np.int64)
+        previews[name] = {"x": np.round(X, 2).tolist(), "y": [int(v) for v in y]}
+    return previews
+
+
+_PREVIEWS: dict = {}
+
+
 async def options(request: Request):
+    if not _PREVIEWS:
+        _PREVIEWS.update(await asyncio.to_thread(_previews))
     return _json({
+        "features": {name: list(features_for(name)) for name in OPTIONS["dataset"]},
+        "feature_names": list(FEATURES),
+        "previews": _PREVIEWS,
+        "max_speed": MAX_SPEED,
         "options": OPTIONS, "defaults": DEFAULTS, "losses_for": LOSSES_FOR, "classes": CLASSES,
         "kinds": {name: kind_of(name) for name in OPTIONS["dataset"]},
         "limits": {"layers": MAX_LAYERS, "neurons": MAX_NEURONS, "noise": [0, 0.5], "split": [0.1, 0.9],
@@ -188,7 +212,8 @@ def _locked(fn, *args):
 async def get_session(request: Request):
     session = _session(request)
     layout, state = await asyncio.to_thread(_locked, lambda: (session.run.layout(), session.run.snapshot()))
-    return _json({"session": session.id, "running": session.running, "layout": layout, "state": state})
+    return _json({"session": session.id, "running": session.running, "speed": session.speed,
+                  "layout": layout, "state": state})
 
 
 async def rebuild(request: Request, session, config) -> dict:
@@ -223,9 +248,30 @@ async def reset(request: Request):
 async def play(request: Request):
     session = _session(request)
     _only(await _body(request), ())
+    session.next_step_at = None  # at a set speed, the first step is due now
     session.running = True
     request.app.state.worker.wake.set()
     return _json({"running": True})
+
+
+async def speed(request: Request):
+    """``{"steps_per_second": n}`` trains at most n steps a second while playing (1 to MAX_SPEED);
+    ``null`` trains as fast as the worker can. Takes effect at once, playing or not."""
+    session = _session(request)
+    data = await _body(request)
+    _only(data, ("steps_per_second",))
+    if "steps_per_second" not in data:
+        raise BadRequest("send steps_per_second: a number of steps per second, or null for full speed")
+    value = data["steps_per_second"]
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise BadRequest(f"steps_per_second must be a number or null, got {type(value).__name__}")
+        if not 1 <= value <= MAX_SPEED:
+            raise BadRequest(f"steps_per_second must be between 1 and {MAX_SPEED} (or null), got {value:g}")
+        value = float(value)
+    session.speed = value
+    session.next_step_at = None
+    return _json({"steps_per_second": value})
 
 
 async def pause(request: Request):
@@ -265,6 +311,7 @@ async def state(request: Request):
         W, b = run.weights(exact=True)
         return {"session": session.id, "running": session.running, "config": run.config,
                 "version": run.version, "step": run.step, "epoch": run.epoch, "weights": W, "biases": b,
+                "speed": session.speed, "next_batch": run.next_batch(),
                 "metrics": run.evaluate(), "history": run.history,
                 "n_train": run.n_train, "n_test": len(run.X) - run.n_train}
 
@@ -284,8 +331,8 @@ async def neuron(request: Request):
     try:
         svg = await asyncio.to_thread(stepview.neuron_svg, run, split, index, unit[:40])
     except KeyError:
-        raise BadRequest(f"no neuron {unit[:40]!r} in this network (names look like 'layer0.neuron1')",
-                         404) from None
+        raise BadRequest(f"no neuron {unit[:40]!r} in this network (names look like 'layer1.neuron0': "
+                         "layer 1 is the one whose weights are W1, neuron 0 its first row)", 404) from None
     return _json({"unit": unit, "svg": svg})
 
 
@@ -485,6 +532,7 @@ def create_app(store: SessionStore | None = None) -> Starlette:
         Route(f"/api/session/{sid}/play", play, methods=["POST"]),
         Route(f"/api/session/{sid}/pause", pause, methods=["POST"]),
         Route(f"/api/session/{sid}/step", step, methods=["POST"]),
+        Route(f"/api/session/{sid}/speed", speed, methods=["POST"]),
         Route(f"/api/session/{sid}/reset", reset, methods=["POST"]),
         Route(f"/api/session/{sid}/state", state),
         Route(f"/api/session/{sid}/sample", sample),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 
 from glassgrad import datasets
-from glassgrad.studio.config import CLASSES, kind_of
+from glassgrad.studio.config import CLASSES, FEATURES, features_for, kind_of
 
 __all__ = ["glassgrad_code", "pytorch_code"]
 
@@ -48,6 +48,10 @@ def _data_lines(c: dict) -> list[str]:
             "X, y = X[order], y[order]",
         ]
     lines += ["X = X - X.mean(axis=0)  # centred ...", "X = X / np.abs(X).max()  # ... and scaled into [-1, 1]"]
+    features = c["features"]
+    if features != list(features_for(name))[: 1 if name == "quadratic" else 2]:  # not just the raw columns
+        columns = ", ".join(FEATURES[f][0] for f in features)
+        lines.append(f"X = np.stack([{columns}], axis=1)  # the input features: {', '.join(features)}")
     return lines
 
 
@@ -76,7 +80,7 @@ def _targets(c: dict) -> tuple[list[str], str]:
 
 def _body(c: dict, steps: int) -> list[str]:
     kind = kind_of(c["dataset"])
-    nin = 1 if kind == "regression" else 2
+    nin = len(c["features"])
     nout = CLASSES[c["dataset"]] if kind == "multiclass" else 1
     sizes = [nin] + list(c["hidden"]) + [nout]
     make, fn = _targets(c)
@@ -155,7 +159,8 @@ def _n_train(c: dict) -> int:
 
 def _summary(c: dict) -> str:
     shape = " → ".join(str(s) for s in c["hidden"]) or "no hidden layer"
-    return (f'"""The glassgrad studio\'s network: {c["dataset"]}, hidden layers {shape}, {c["activation"]}, '
+    return (f'"""The glassgrad studio\'s network: {c["dataset"]} (inputs {", ".join(c["features"])}), '
+            f'hidden layers {shape}, {c["activation"]}, '
             f'{c["loss"]} loss,\n{c["optimizer"]} at lr={c["lr"]!r}, batches of {c["batch_size"]}, '
             f'regularisation {c["regularization"]}."""')
 

@@ -3,7 +3,9 @@
 Read this first in ``studio/``: it imports nothing of glassgrad's, and every other studio module reads its
 tables. ``OPTIONS`` lists the choices the page offers, ``DEFAULTS`` a complete configuration, ``CLASSES``
 and ``kind_of`` what each data set asks of the network (how many outputs, which losses fit), and the
-``MAX_*`` caps bound every session's size. Next comes ``trainer.py``, which trains one configuration.
+``MAX_*`` caps bound every session's size, and ``FEATURES`` the inputs the network may be given (the
+Playground's x₁², x₂², x₁·x₂, sin x₁, sin x₂ beside x₁ and x₂). Next comes ``trainer.py``, which trains one
+configuration.
 
 Everything that arrives from the page passes through ``validate_config`` first: every field is checked
 for its name, its type and its range, so that the trainer never sees a value it was not built for. A bad
@@ -16,13 +18,27 @@ import math
 
 __all__ = [
     "ValidationError", "OPTIONS", "DEFAULTS", "CLASSES", "LOSSES_FOR", "kind_of", "validate_config",
-    "MAX_SESSIONS", "MAX_LAYERS", "MAX_NEURONS", "MAX_BODY_BYTES",
+    "MAX_SESSIONS", "MAX_LAYERS", "MAX_NEURONS", "MAX_BODY_BYTES", "FEATURES", "features_for", "MAX_SPEED",
 ]
 
 MAX_SESSIONS = 8
 MAX_LAYERS = 6
 MAX_NEURONS = 8
 MAX_BODY_BYTES = 16_384  # the largest request body the server reads (a config is a few hundred bytes)
+MAX_SPEED = 1000  # the training-speed control's largest finite choice, in steps per second
+
+# The input features: each name, the numpy expression on the data's columns X (written out as is by
+# codegen.py, computed as is by trainer.py), and the raw columns it reads. The order here is the order of
+# the network's inputs, whatever order a request lists them in.
+FEATURES = {
+    "x1": ("X[:, 0]", (0,)),
+    "x2": ("X[:, 1]", (1,)),
+    "x1^2": ("X[:, 0] ** 2", (0,)),
+    "x2^2": ("X[:, 1] ** 2", (1,)),
+    "x1*x2": ("X[:, 0] * X[:, 1]", (0, 1)),
+    "sin(x1)": ("np.sin(X[:, 0])", (0,)),
+    "sin(x2)": ("np.sin(X[:, 1])", (1,)),
+}
 
 CLASSIFICATION = ("moons", "circles", "xor", "spiral", "blobs")
 REGRESSION = ("quadratic",)
@@ -55,6 +71,7 @@ DEFAULTS = {
     "regularization": "none",
     "reg_rate": 0.001,
     "seed": 0,
+    "features": ["x1", "x2"],
 }
 
 
@@ -105,6 +122,26 @@ def _hidden(value):
     return [_integer(f"hidden[{i}]", n, 1, MAX_NEURONS) for i, n in enumerate(value)]
 
 
+def features_for(dataset: str) -> tuple:
+    """The features a data set can give: all seven for the 2-D sets, x1's three for the 1-D regression."""
+    columns = 1 if dataset in REGRESSION else 2
+    return tuple(name for name, (_, uses) in FEATURES.items() if max(uses) < columns)
+
+
+def _features(value, dataset):
+    """The chosen features in FEATURES' order. On 1-D data the x2 ones are dropped (there is no x2), so
+    switching from moons to quadratic keeps x1's choices; at least one feature must remain."""
+    if not isinstance(value, list):
+        raise ValidationError(f"features must be a list of feature names, got {type(value).__name__}")
+    for name in value:
+        _choice("feature", name, tuple(FEATURES))
+    chosen = [name for name in features_for(dataset) if name in value]
+    if not chosen:
+        raise ValidationError(f"choose at least one input feature the {dataset} data has: "
+                              f"{', '.join(features_for(dataset))}")
+    return chosen
+
+
 def kind_of(dataset: str) -> str:
     """'regression', 'classification' (two classes) or 'multiclass'."""
     if dataset in REGRESSION:
@@ -139,6 +176,7 @@ def validate_config(payload, base: dict | None = None) -> dict:
         "reg_rate": _number("reg_rate", merged["reg_rate"], 0.0, 1.0),
         "seed": _integer("seed", merged["seed"], 0, 2**31 - 1),
     }
+    config["features"] = _features(merged["features"], config["dataset"])
     kind = kind_of(config["dataset"])
     if config["loss"] not in LOSSES_FOR[kind]:
         raise ValidationError(

@@ -46,6 +46,8 @@ class Session:
         self.client = client
         self.run = Run(config)
         self.running = False
+        self.speed = None  # steps per second while playing; None: as fast as the worker can
+        self.next_step_at = None  # at a set speed, when the next step is due (time.monotonic)
         self.listeners: set = set()  # (event loop, asyncio.Queue) pairs, one per open WebSocket
         self._clock = clock
         self.last_active = clock()

@@ -3,8 +3,15 @@
 The studio trains with tensors (Part III), where a layer is one matrix product and the numbers of a single
 neuron are out of sight. To show them, this module copies the network's current weights into a scalar
 ``MLP`` (``glassgrad.scalar``, Part I) and runs ONE sample through it: forward, the loss, ``backward()``,
-and the update ``w ← w − lr·∂L/∂w`` that plain gradient descent would make. ``glassgrad.explain`` reads that
-Value graph: ``explain.trace`` narrates it step by step, and ``explain.graph(...).to_svg()`` draws a neuron
+and the update the session's own optimizer would make with that gradient. For that last step a copy of the
+optimizer (the same class, its state loaded from ``state_dict()``: momentum buffers, Adam's moments and
+step count) is handed copies of the parameters and the sample's gradients, and steps; the update shown is
+before − after, so SGD with momentum, Adam and RMSprop show what they really do, not ``lr·∂L/∂w``.
+
+Names: layer ℓ is the layer whose weights are ``Wℓ`` and bias ``bℓ`` (1-based, the output layer last);
+its neuron j is row j of ``Wℓ`` (0-based, as PyTorch indexes ``weight[j, i]``). So ``layer1.neuron0``
+owns ``W1[0, :]`` and ``b1[0]``. (``glassgrad.explain`` numbers a scalar MLP's layers from 0; ``_ours``
+translates its group names.) ``glassgrad.explain`` reads the Value graph: ``explain.trace`` narrates it step by step, and ``explain.graph(...).to_svg()`` draws a neuron
 opened into its operations. Nothing here computes a derivative of its own; it reads what ``backward()``
 left on the Values.
 
@@ -14,14 +21,43 @@ Read this after ``trainer.py`` (it reads a ``Run``'s weights under its ``ENGINE_
 
 from __future__ import annotations
 
-from glassgrad import explain
+import re
+
+import numpy as np
+
+import glassgrad
+from glassgrad import explain, nn
 from glassgrad.explain import style
 from glassgrad.scalar import MLP, Value, hinge, l2_penalty, mae, mse, sum_values
 from glassgrad.studio.trainer import ENGINE_LOCK
 
-__all__ = ["Sample", "sample_step", "neuron_svg"]
+__all__ = ["Sample", "sample_step", "neuron_svg", "unit_name"]
 
 MAX_STEPS = 4000  # a 6 × 8 network has about 1,500 chain-rule steps; this only guards the message size
+UPDATE_RULES = {
+    "sgd": "w ← w − lr·∂L/∂w",
+    "momentum": "v ← 0.9·v + ∂L/∂w;  w ← w − lr·v",
+    "adam": "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − lr·m̂/(√v̂ + ε)",
+    "rmsprop": "v ← αv + (1−α)g²;  w ← w − lr·g/(√v + ε)",
+}
+_EXPLAIN_NAME = re.compile(r"\blayer(\d+)\.neuron(\d+)\b")
+
+
+def unit_name(layer: int, neuron: int) -> str:
+    """A neuron's name; ``layer`` 1-based (the layer of ``W{layer}``), ``neuron`` 0-based (its row)."""
+    return f"layer{layer}.neuron{neuron}"
+
+
+def _ours(text: str) -> str:
+    """explain's 0-based ``layer0.neuron1`` names in ``text``, renamed to ours (``layer1.neuron1``)."""
+    return _EXPLAIN_NAME.sub(lambda m: unit_name(int(m.group(1)) + 1, int(m.group(2))), text)
+
+
+def _theirs(name: str) -> str:
+    m = _EXPLAIN_NAME.fullmatch(name)
+    if m is None or int(m.group(1)) < 1:
+        raise KeyError(name)
+    return f"layer{int(m.group(1)) - 1}.neuron{m.group(2)}"
 
 
 class Sample:
@@ -30,9 +66,10 @@ class Sample:
     def __init__(self, run, split: str, index: int):
         with ENGINE_LOCK:  # the worker updates the weights in place: copy them in one piece
             weights, biases = run.weights(exact=True)
-            x = [float(v) for v in run.X[index if split == "train" else run.n_train + index]]
+            x = [float(v) for v in run.inputs[index if split == "train" else run.n_train + index]]
             target = run.y[index if split == "train" else run.n_train + index]
             config = dict(run.config)
+            self._optimizer_copy(run)
         self.split, self.index, self.config = split, index, config
         self.kind, self.classes = run.kind, run.classes
         self.lr = config["lr"]
@@ -43,7 +80,7 @@ class Sample:
                 for i, w in enumerate(neuron.w):
                     w.data, w.label = W[j][i], f"W{li + 1}[{j},{i}]"
                 neuron.b.data, neuron.b.label = b[j], f"b{li + 1}[{j}]"
-        self.inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]
+        self.inputs = [Value(v, label=name) for v, name in zip(x, config["features"])]
         self.target = float(target)
         # forward, one neuron at a time (so each neuron's pre-activation z and output a can be shown)
         self.units = []  # (name, layer index, neuron index, neuron, z, a)
@@ -53,7 +90,7 @@ class Sample:
             for j, neuron in enumerate(layer.neurons):
                 a = neuron(h)
                 z = a if a.op == "+" else a.parents[0]  # dot(w, x) + b, then the activation, if any
-                self.units.append((f"layer{li}.neuron{j}", li, j, neuron, z, a))
+                self.units.append((unit_name(li + 1, j), li, j, neuron, z, a))
                 outs.append(a)
             h = outs
         self.scores = h
@@ -63,6 +100,33 @@ class Sample:
         self.loss = self.data_loss + penalty if penalty is not None else self.data_loss
         self.loss.label = "L"
         self.loss.backward()
+        self.after = self._real_update()
+
+    def _optimizer_copy(self, run):
+        """A copy of the run's optimizer over float64 copies of its parameters (call under ENGINE_LOCK)."""
+        self.params = [nn.Parameter(glassgrad.tensor(p._array.astype(np.float64)))
+                       for p in run.model.parameters()]
+        self.optimizer = type(run.optimizer)(self.params, lr=run.config["lr"])
+        self.optimizer.load_state_dict(run.optimizer.state_dict())  # copies the state, casts it
+
+    def _real_update(self) -> dict:
+        """Each parameter Value -> its value after the copied optimizer's step with this sample's gradient."""
+        scalars = []  # in model.parameters() order: each Linear's weight (row by row), then its bias
+        for layer in self.mlp.layers:
+            scalars.append([[w for w in n.w] for n in layer.neurons])
+            scalars.append([n.b for n in layer.neurons])
+        with ENGINE_LOCK:
+            for p, values in zip(self.params, scalars):
+                grad = np.array([[v.grad for v in row] for row in values] if isinstance(values[0], list)
+                                else [v.grad for v in values], dtype=np.float64)
+                p.grad = glassgrad.tensor(grad)
+            self.optimizer.step()
+        after = {}
+        for p, values in zip(self.params, scalars):
+            flat = [v for row in values for v in row] if isinstance(values[0], list) else values
+            for v, new in zip(flat, p._array.ravel().tolist()):
+                after[id(v)] = new
+        return after
 
     def _loss(self, s):
         """The same loss the tensor training uses, for one sample, as Value operations."""
@@ -100,17 +164,20 @@ class Sample:
 
     def to_dict(self) -> dict:
         g = self.graph()
-        unit_of = {n.id: (n.group or ("input" if n.ref in self.inputs else "loss")) for n in g.nodes}
+        unit_of = {n.id: (_ours(n.group) if n.group else ("input" if n.ref in self.inputs else "loss"))
+                   for n in g.nodes}
         steps = self._steps(g, unit_of)
         units = []
         for name, li, j, neuron, z, a in self.units:
             units.append({
                 "id": name, "layer": li, "index": j,
                 "z": z.data, "a": a.data, "grad_z": z.grad, "grad_a": a.grad,
-                "params": [_param(p, self.lr) for p in list(neuron.w) + [neuron.b]],
+                "params": [self._param(p) for p in list(neuron.w) + [neuron.b]],
             })
         return {
             "split": self.split, "index": self.index, "lr": self.lr,
+            "optimizer": self.config["optimizer"], "update_rule": UPDATE_RULES[self.config["optimizer"]],
+            "features": list(self.config["features"]),
             "x": [v.data for v in self.inputs],
             "x_grad": [v.grad for v in self.inputs],
             "target": self.target,
@@ -133,22 +200,25 @@ class Sample:
                 unit = unit_of.get(node, "loss")
                 if phase == "forward" and unit == "loss":
                     phase = "loss"
-                out.append({"phase": phase, "unit": unit, "node": node, "text": st.text or str(st),
-                            "formula": st.math or st.formula})
+                out.append({"phase": phase, "unit": unit, "node": node, "text": _ours(st.text or str(st)),
+                            "formula": _ours(st.math or st.formula or "")})
         else:  # explain.trace not available: the same two sweeps read straight from the graph model
             out = _plain_trace(g, unit_of)
         for name, li, j, neuron, z, a in self.units:
             for p in list(neuron.w) + [neuron.b]:
-                after = p.data - self.lr * p.grad
+                after = self.after[id(p)]
+                if self.config["optimizer"] == "sgd":
+                    how = f"{self.lr:g} · {style.short(p.grad)}"
+                else:
+                    how = f"{style.short(p.data - after)}  ({self.config['optimizer']}'s step for ∂L/∂w = {style.short(p.grad)})"
                 out.append({"phase": "update", "unit": name, "node": p.label,
-                            "formula": "w ← w − lr·∂L/∂w",
-                            "text": f"{p.label} ← {style.short(p.data)} − {self.lr:g} · {style.short(p.grad)}"
-                                    f" = {style.short(after)}"})
+                            "formula": UPDATE_RULES[self.config["optimizer"]],
+                            "text": f"{p.label} ← {style.short(p.data)} − {how} = {style.short(after)}"})
         return out
 
-
-def _param(p, lr):
-    return {"name": p.label, "value": p.data, "grad": p.grad, "after": p.data - lr * p.grad}
+    def _param(self, p):
+        after = self.after[id(p)]
+        return {"name": p.label, "value": p.data, "grad": p.grad, "update": p.data - after, "after": after}
 
 
 def _label(n):
@@ -191,4 +261,5 @@ def neuron_svg(run, split: str, index: int, unit: str) -> str:
     names = {u[0] for u in sample.units}
     if unit not in names:
         raise KeyError(unit)
-    return sample.graph().to_svg(collapse=True, expanded=[unit], frame=unit)
+    theirs = _theirs(unit)
+    return _ours(sample.graph().to_svg(collapse=True, expanded=[theirs], frame=theirs))

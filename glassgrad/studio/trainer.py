@@ -3,14 +3,14 @@
 Read this after ``config.py`` (the choices a run is built from) and before ``sessions.py`` (which gives
 each browser tab a ``Run``). A ``Run`` is an ordinary glassgrad training loop taken apart so that it can
 stop after any step: the data (``glassgrad.datasets``), an ``nn.Sequential`` of ``Linear`` layers and
-activations, an optimizer from ``glassgrad.optim``, and a batch order drawn from the run's *own*
+activations fed the chosen input features (``make_inputs``), an optimizer from ``glassgrad.optim``, and a batch order drawn from the run's *own*
 ``glassgrad.Generator`` — so the same seed gives the same run, whatever other tabs do. ``codegen.py``
 writes this very loop out as a script; with the same seed the script reproduces the studio's numbers.
 
 glassgrad keeps two things process-wide: the grad mode (``no_grad``) and the default random generator.
 Two sessions training on two threads at once could switch each other's grad mode mid-step. So every use
 of the engine holds ``ENGINE_LOCK``, and one worker thread takes the sessions' training in turn, a short
-chunk of steps each (``Worker``). The web server's event loop never trains: it only hands requests to
+chunk of steps each (``Worker``), as fast as it can or at the speed the page asks for (steps per second). The web server's event loop never trains: it only hands requests to
 the worker or to a thread (``asyncio.to_thread``) and streams what comes back.
 """
 
@@ -31,7 +31,7 @@ from glassgrad.nn import functional as F
 from glassgrad.nn import init
 from glassgrad.studio.config import CLASSES, kind_of
 
-__all__ = ["ENGINE_LOCK", "Run", "Worker", "make_data", "EXTENT"]
+__all__ = ["ENGINE_LOCK", "Run", "Worker", "make_data", "make_inputs", "EXTENT"]
 
 ENGINE_LOCK = threading.RLock()  # held by whoever runs glassgrad (see the module docstring)
 
@@ -45,6 +45,16 @@ SEND_EVERY = 0.05  # at most 20 updates a second per session
 
 _VERSIONS = itertools.count(1)  # each Run's number: the page drops updates from a run it has replaced
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU}
+# the same expressions as config.FEATURES' text (codegen.py writes that text into the scripts)
+FEATURE_FUNCTIONS = {
+    "x1": lambda X: X[:, 0],
+    "x2": lambda X: X[:, 1],
+    "x1^2": lambda X: X[:, 0] ** 2,
+    "x2^2": lambda X: X[:, 1] ** 2,
+    "x1*x2": lambda X: X[:, 0] * X[:, 1],
+    "sin(x1)": lambda X: np.sin(X[:, 0]),
+    "sin(x2)": lambda X: np.sin(X[:, 1]),
+}
 
 
 def make_data(config: dict):
@@ -75,6 +85,11 @@ def make_data(config: dict):
     return X, y
 
 
+def make_inputs(X: np.ndarray, features) -> np.ndarray:
+    """The network's inputs: one column per chosen feature of the raw columns X (x1, x2)."""
+    return np.stack([FEATURE_FUNCTIONS[name](X) for name in features], axis=1)
+
+
 def _b64(values01: np.ndarray) -> str:
     """Numbers in [0, 1] as base64 bytes 0..255: a 48 × 48 grid is 3 kB of JSON instead of 20."""
     q = np.clip(np.rint(values01 * 255.0), 0, 255).astype(np.uint8)
@@ -96,7 +111,9 @@ class Run:
         X, y = make_data(config)
         n_train = int(round(len(X) * config["split"]))
         self.X, self.y, self.n_train = X, y, n_train
-        self.nin = X.shape[1]
+        self.dims = X.shape[1]  # the data's own columns: 2 (the plane) or 1 (regression's x)
+        self.inputs = make_inputs(X, config["features"])  # what the network is fed
+        self.nin = self.inputs.shape[1]
         self.nout = self.classes if self.kind == "multiclass" else 1
         self.step = 0
         self.epoch = 0
@@ -142,7 +159,7 @@ class Run:
             "adam": lambda: optim.Adam(params, lr=lr),
             "rmsprop": lambda: optim.RMSprop(params, lr=lr),
         }[c["optimizer"]]()
-        X = self.X.astype(np.float32)
+        X = self.inputs.astype(np.float32)
         self.X_train = glassgrad.tensor(X[: self.n_train])
         self.X_test = glassgrad.tensor(X[self.n_train:])
         self.t_train = self._targets(self.y[: self.n_train])
@@ -239,7 +256,7 @@ class Run:
         }
 
     def grid_points(self):
-        if self.nin == 1:
+        if self.dims == 1:
             return np.linspace(-EXTENT, EXTENT, CURVE_POINTS)[:, None]
         ticks = np.linspace(-EXTENT, EXTENT, GRID)
         gx, gy = np.meshgrid(ticks, ticks[::-1])  # row 0 is the top of the picture (largest x2)
@@ -249,7 +266,7 @@ class Run:
         """Every layer's output over ``points``: after each hidden layer's activation, then the scores."""
         outs = []
         with glassgrad.no_grad():
-            h = glassgrad.tensor(points.astype(np.float32))
+            h = glassgrad.tensor(make_inputs(points, self.config["features"]).astype(np.float32))
             for module in self.model:
                 h = module(h)
                 if not isinstance(module, nn.Linear) or self.config["activation"] == "linear":
@@ -264,7 +281,7 @@ class Run:
         outs = self.neuron_outputs(points)
         scores = outs[-1]
         thumbs = []
-        if self.nin == 1:  # regression: curves, not pictures
+        if self.dims == 1:  # regression: curves, not pictures
             every = CURVE_POINTS // 24
             for layer in outs:
                 thumbs.append([_round(layer[::every, j], 4) for j in range(layer.shape[1])])
@@ -298,6 +315,12 @@ class Run:
                         "data": _b64(top)}
         return {"boundary": boundary, "thumbs": thumbs}
 
+    def next_batch(self) -> list[int]:
+        """The training indices the next step will use (a new epoch's are not drawn yet: [])."""
+        if self.perm is None or self.start >= self.n_train:
+            return []
+        return [int(i) for i in self.perm[self.start: self.start + self.config["batch_size"]]._array]
+
     def weights(self, exact: bool = False):
         conv = (lambda a: a.astype(float).tolist()) if exact else _round
         return ([conv(lin.weight._array) for lin in self.linears],
@@ -315,8 +338,9 @@ class Run:
             "classes": self.classes,
             "sizes": [self.nin] + list(self.config["hidden"]) + [self.nout],
             "extent": EXTENT,
-            "grid": GRID if self.nin == 2 else CURVE_POINTS,
-            "thumb": GRID // THUMB_EVERY if self.nin == 2 else 24,
+            "features": list(self.config["features"]),
+            "grid": GRID if self.dims == 2 else CURVE_POINTS,
+            "thumb": GRID // THUMB_EVERY if self.dims == 2 else 24,
             "n_train": self.n_train,
             "points": {"x": _round(self.X, 6), "y": self.y.tolist()},
             "history": [list(h) for h in self.history],
@@ -390,12 +414,15 @@ class Worker(threading.Thread):
 
     def _serve(self, session) -> bool:
         trained = False
-        if session.running:
+        due = self._due(session) if session.running else 0
+        if due:
             with ENGINE_LOCK:
                 run = session.run
                 deadline = time.perf_counter() + CHUNK_SECONDS
-                while time.perf_counter() < deadline and not run.diverged:
+                done = 0
+                while done < due and time.perf_counter() < deadline and not run.diverged:
                     run.train_step()
+                    done += 1
                 if run.diverged:
                     session.running = False
                 session.dirty = True
@@ -408,3 +435,18 @@ class Worker(threading.Thread):
             session.last_sent = now
             self.publish(session, text)
         return trained
+
+    @staticmethod
+    def _due(session) -> float:
+        """How many steps to train now: as many as fit in a chunk at full speed (``speed`` None), else
+        those whose time has come at ``speed`` steps per second (often 0: then the worker waits)."""
+        if session.speed is None:
+            return math.inf
+        now = time.monotonic()
+        if session.next_step_at is None or now - session.next_step_at > 0.5:
+            session.next_step_at = now  # just started, or fell behind: count again from now
+        due = 0
+        while session.next_step_at <= now:
+            session.next_step_at += 1.0 / session.speed
+            due += 1
+        return due

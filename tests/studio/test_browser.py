@@ -93,9 +93,9 @@ def test_step_view_shows_the_engines_numbers(page, server, scalar_mlp_from_weigh
     page.select_option(by("sv-split"), "test")
     page.fill(by("sv-index"), "5")
     page.click(by("sv-load"))
-    page.wait_for_selector(by("sv-unit-layer0.neuron0"))
+    page.wait_for_selector(by("sv-unit-layer1.neuron0"))
     # before the backward pass no gradient is shown
-    assert page.get_attribute(by("sv-unit-layer0.neuron0"), "data-grad") is None
+    assert page.get_attribute(by("sv-unit-layer1.neuron0"), "data-grad") is None
     page.click(by("sv-next"))
     assert page.text_content(by("sv-phase")) == "forward"
     assert re.search(r"= -?\d+\.\d{4}$", page.text_content(by("sv-text")))
@@ -112,7 +112,7 @@ def test_step_view_shows_the_engines_numbers(page, server, scalar_mlp_from_weigh
     units = []
     for li, layer in enumerate(mlp.layers):
         outs = [n(h) for n in layer.neurons]
-        units += [(f"layer{li}.neuron{j}", a) for j, a in enumerate(outs)]
+        units += [(f"layer{li + 1}.neuron{j}", a) for j, a in enumerate(outs)]
         h = outs
     loss = (h[0] - t) ** 2
     loss.backward()
@@ -124,7 +124,7 @@ def test_step_view_shows_the_engines_numbers(page, server, scalar_mlp_from_weigh
         assert f"a = {a.data:.4f}" in text and f"∂L/∂a = {a.grad:.4f}" in text
     assert float(page.get_attribute(by("sv-loss"), "data-value")) == pytest.approx(loss.data, rel=1e-12)
     # the neuron's parameters: gradients and updates
-    page.click(by("sv-unit-layer1.neuron1"))
+    page.click(by("sv-unit-layer2.neuron1"))
     neuron = mlp.layers[1].neurons[1]
     for name, p in zip(["W2[1,0]", "W2[1,1]", "W2[1,2]", "b2[1]"], list(neuron.w) + [neuron.b]):
         row = by(f"sv-param-{name}")

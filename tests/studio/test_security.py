@@ -161,7 +161,7 @@ def test_query_integers_are_ascii_digits_or_400(client, text):
     sid = new_session(client)
     for path, name in ((f"/api/session/{sid}/sample", "index"), (f"/api/session/{sid}/neuron", "index"),
                        (f"/api/session/{sid}/code", "steps")):
-        r = client.get(path, params={name: text, "unit": "layer0.neuron0"})
+        r = client.get(path, params={name: text, "unit": "layer1.neuron0"})
         assert r.status_code == 400, (path, text, r.text)
         assert r.json()["error"].startswith(f"{name} must be an integer written with the digits 0-9"), r.text
 
@@ -239,7 +239,7 @@ QUERY_VALUES = {
     "index": BAD_INTEGERS + ["0", "1", "139", "140", "007"],
     "steps": BAD_INTEGERS + ["0", "1", "100000", "100001"],
     "split": ["train", "train", "test", "valid"] + HOSTILE_TEXT,
-    "unit": ["layer0.neuron0", "layer0.neuron0", "layer9.neuron9", "output.neuron0"] + HOSTILE_TEXT,
+    "unit": ["layer1.neuron0", "layer0.neuron0", "layer9.neuron9", "output.neuron0"] + HOSTILE_TEXT,
 }
 BODIES = [b"", b"{}", b"null", b"[]", b'{"config": {}}', b'{"steps": 1e999}', b'{"steps": -1}',
           b'{"steps": "5"}', b'{"hidden": [1, 2, 3, 4, 5, 6, 7]}', b'{"lr": NaN}', b'{"dataset": null}',

@@ -318,12 +318,15 @@ def test_sample_checks_its_query(client, query, status, words):
 
 def test_neuron_graph_is_the_explain_svg(client):
     sid = new_session(client, hidden=[2])
-    r = client.get(f"/api/session/{sid}/neuron?split=train&index=1&unit=layer0.neuron1")
+    r = client.get(f"/api/session/{sid}/neuron?split=train&index=1&unit=layer1.neuron1")
     assert r.status_code == 200
     svg = r.json()["svg"]
     assert svg.startswith("<svg") and 'data-engine="scalar"' in svg and "W1[1,0]" in svg
-    r = client.get(f"/api/session/{sid}/neuron?split=train&index=1&unit=layer5.neuron0")
-    assert r.status_code == 404 and "no neuron" in r.json()["error"]
+    # one naming scheme: layer 1 is W1's, so its neurons are layer1.*, never explain's 0-based layer0.*
+    assert "layer1.neuron1" in svg and "layer0." not in svg
+    for unit in ("layer5.neuron0", "layer0.neuron1"):
+        r = client.get(f"/api/session/{sid}/neuron?split=train&index=1&unit={unit}")
+        assert r.status_code == 404 and "no neuron" in r.json()["error"] and "layer1.neuron0" in r.json()["error"]
 
 
 # ---- the code view ----
@@ -335,6 +338,9 @@ def test_neuron_graph_is_the_explain_svg(client):
      "reg_rate": 0.001, "hidden": [5, 3], "batch_size": 17},
     {"dataset": "quadratic", "loss": "mae", "activation": "leaky_relu", "optimizer": "momentum", "lr": 0.05,
      "regularization": "l2", "reg_rate": 0.01, "noise": 0.3},
+    {"dataset": "circles", "features": ["x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"], "optimizer": "adam",
+     "lr": 0.03},
+    {"dataset": "quadratic", "loss": "mse", "features": ["x1", "x1^2", "sin(x1)"], "hidden": [3]},
 ])
 def test_the_glassgrad_code_reproduces_the_session(client, config):
     sid = new_session(client, **config)
