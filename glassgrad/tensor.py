@@ -19,6 +19,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad._format import format_tensor
+from glassgrad._html import tensor_card
 from glassgrad.devices import device
 from glassgrad.autograd.grad_mode import GRAD_MODE
 
@@ -394,6 +395,16 @@ class Tensor:
     # --- printing ------------------------------------------------------------------------------------
     def __repr__(self) -> str:
         return format_tensor(self)
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: shape, dtype, where it came from, its numbers (up to 64) or a heatmap,
+        and its gradient in red. Plain ``repr`` stays PyTorch's."""
+        if getattr(self, "is_sparse", False):
+            return None  # Jupyter falls back to the text repr
+        grad = self.grad._array if self.grad is not None else None
+        grad_fn = self.grad_fn.name() if self.grad_fn is not None else None
+        return tensor_card(self._array, grad, dtype=self._array.dtype.name, requires_grad=self.requires_grad,
+                           grad_fn=grad_fn)
 
     def __format__(self, spec: str) -> str:
         if self._array.ndim == 0:

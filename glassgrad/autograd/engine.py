@@ -309,7 +309,10 @@ def _roots(tensors: list, grad_tensors, create_graph: bool):
                                "grad_fn")
         if g is None:
             if t._array.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+                raise RuntimeError("grad can be implicitly created only for scalar outputs\n(help: this "
+                                   f"output has shape {tuple(t._array.shape)}: reduce it to one number "
+                                   "first, e.g. out.sum().backward() or a loss, or pass gradient= a "
+                                   "tensor of that shape)")
             # ∂L/∂L = 1 (np.array is a C call; np.ones, Python-level, costs ~1 µs more)
             g = np.array(1, t._array.dtype) if t._array.ndim == 0 else np.ones(t._array.shape, t._array.dtype)
         elif isinstance(g, Tensor):

@@ -26,7 +26,7 @@ from glassgrad.nn._erf import normal_cdf as _normal_cdf
 from glassgrad.ops import elementwise as _ew
 from glassgrad.ops import unary as _unary
 from glassgrad.ops._util import to_float
-from glassgrad.ops.linalg import Addmm, MmTransposed, SqueezeResult
+from glassgrad.ops.linalg import Addmm, MmTransposed, SqueezeResult, dtype_help
 from glassgrad.ops.shape import UnsafeView, Unsqueeze, _reshape
 from glassgrad.ops.softmax import log_softmax as _log_softmax, softmax as _softmax
 from glassgrad.tensor import Tensor
@@ -68,11 +68,13 @@ def linear(input, weight, bias=None):  # noqa: A002
     if xs[-1] != ws[1]:
         rows = int(np.prod(xs[:-1])) if len(xs) > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xs[-1]} and "
-                           f"{ws[1]}x{ws[0]})")
+                           f"{ws[1]}x{ws[0]})\n(help: the input's last dimension is {xs[-1]}, but this "
+                           f"layer's weight expects in_features = {ws[1]})")
     if input._array.dtype != weight._array.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{TORCH_NAMES[input._array.dtype.name]} and "
-                           f"{TORCH_NAMES[weight._array.dtype.name]}")
+                           f"{TORCH_NAMES[weight._array.dtype.name]}"
+                           + dtype_help(input._array.dtype, weight._array.dtype))
     if input._array.ndim == 2:  # a batch of rows: one addmm (mm without a bias), as PyTorch
         return MmTransposed.apply(input, weight) if bias is None else Addmm.apply(bias, input, weight)
     return _linear_reshaped(input, weight, bias)

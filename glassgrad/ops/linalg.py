@@ -158,7 +158,7 @@ def _check_operands(name: str, a, b) -> None:
             raise TypeError(f"{name}(): argument '{arg}' must be Tensor, not {type(t).__name__}")
     if a._array.dtype != b._array.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(a._array)} != "
-                           f"{_c_name(b._array)}")
+                           f"{_c_name(b._array)}" + dtype_help(a._array.dtype, b._array.dtype))
     if a._array.dtype == np.bool_:
         raise NotImplementedError('"addmm_impl_cpu_" not implemented for \'Bool\'')
 
@@ -166,6 +166,22 @@ def _check_operands(name: str, a, b) -> None:
 def _mat(shape: tuple) -> str:
     rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
     return f"{rows}x{shape[-1]}"
+
+
+# One line of help after PyTorch's own text, for the errors a learner meets first. PyTorch's words stay
+# first and unchanged, so code that matches them still does.
+
+def shapes_help(columns: int, rows: int) -> str:
+    return (f"\n(help: the first matrix has {columns} columns and the second {rows} rows; they must be equal "
+            "— check which dimension is which, or transpose one with .T)")
+
+
+def dtype_help(a, b) -> str:
+    names = {np.dtype(np.float64): "float64", np.dtype(np.float32): "float32"}
+    if {np.dtype(a), np.dtype(b)} == set(names):
+        return ("\n(help: one side is float64, the other float32: numpy arrays become float64 tensors; call "
+                ".float() on the float64 one, or .double() on the model)")
+    return f"\n(help: make both {np.dtype(b).name} with .to(), e.g. x.to(torch.{np.dtype(b).name}))"
 
 
 @torch_keywords(out="same")
@@ -195,7 +211,8 @@ def matmul(input, other):  # noqa: A002
             raise RuntimeError(f"size mismatch, got input ({_mat(sa)[:-len(str(sa[-1])) - 1]}), mat "
                                f"({_mat(sa)}), vec ({sb[0]})")
         if nb == 2:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_mat(sa)} and {_mat(sb)})")
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_mat(sa)} and {_mat(sb)})"
+                               + shapes_help(sa[-1], k_b))
     if nb > 2 and na > 1:  # batched: the batch dims must broadcast first
         _broadcast_batch(sa[:-2], sb[:-2])
     if sa[-1] != k_b:
@@ -320,7 +337,7 @@ def mm(input, mat2):  # noqa: A002
     sa, sb = input._array.shape, mat2._array.shape
     if sa[1] != sb[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and "
-                           f"{sb[0]}x{sb[1]})")
+                           f"{sb[0]}x{sb[1]})" + shapes_help(sa[1], sb[0]))
     return Mm.apply(input, mat2)
 
 
