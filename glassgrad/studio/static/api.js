@@ -26,6 +26,8 @@ async function call(method, path, body) {
 export const api = {
   options: () => call("GET", "/api/options"),
   create: (config) => call("POST", "/api/session", { config }),
+  session: (sid) => call("GET", `/api/session/${sid}`),
+  speed: (sid, stepsPerSecond) => call("POST", `/api/session/${sid}/speed`, { steps_per_second: stepsPerSecond }),
   config: (sid, config) => call("POST", `/api/session/${sid}/config`, config),
   play: (sid) => call("POST", `/api/session/${sid}/play`),
   pause: (sid) => call("POST", `/api/session/${sid}/pause`),

@@ -1,9 +1,11 @@
 // The studio page: reads the configuration from the address bar, asks the server for a session, wires
-// the controls, and draws what the WebSocket streams. The whole state lives in the URL's query string.
+// the controls, and draws what the WebSocket streams. The configuration lives in the URL's query string;
+// the tab's session and its step count live in sessionStorage, so a reload comes back to the same run
+// (the live session if the server still has it, else a new one trained again to the same step).
 
 import { api, openStream } from "./api.js";
-import { drawBoundary, drawCurves, pickPoint } from "./plots.js";
-import { NetworkView } from "./network.js";
+import { axisTicks, drawBoundary, drawCurves, drawPreview, drawThumb, featureCurve, featureThumb, pickPoint } from "./plots.js";
+import { FEATURE_LABELS, NetworkView } from "./network.js";
 import { StepView } from "./stepview.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -17,10 +19,11 @@ const LABELS = {
   tanh: "tanh", sigmoid: "sigmoid", linear: "linear (none)",
 };
 const NUMBERS = ["noise", "split", "lr", "batch_size", "reg_rate", "seed"];
+const SAVED = "glassgrad-studio"; // sessionStorage key: {sid, step, config}
 
 const app = {
   options: null, sid: null, layout: null, state: null, history: [], config: null, stream: null,
-  running: false,
+  running: false, hover: null, speed: null,
 };
 
 function showError(message) {
@@ -43,6 +46,7 @@ function configFromURL() {
     if (!q.has(key)) continue;
     const raw = q.get(key);
     if (key === "hidden") config.hidden = raw === "" ? [] : raw.split(",").map(Number);
+    else if (key === "features") config.features = raw === "" ? [] : raw.split(",");
     else if (NUMBERS.includes(key)) config[key] = Number(raw);
     else config[key] = raw;
   }
@@ -52,6 +56,7 @@ function configFromURL() {
 function writeURL(config) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(config)) q.set(k, Array.isArray(v) ? v.join(",") : String(v));
+  if (app.speed !== null) q.set("speed", String(app.speed));
   history.replaceState(null, "", `${location.pathname}?${q.toString()}`);
 }
 
@@ -85,6 +90,59 @@ function setControls(config, kind) {
   $("split-value").textContent = `${Math.round(config.split * 100)}%`;
   $("batch-size").value = config.batch_size;
   $("seed").value = config.seed;
+  document.querySelectorAll(".thumb").forEach((t) => t.classList.toggle("on", t.dataset.name === config.dataset));
+  buildFeatures(config, kind);
+}
+
+// The data sets as small pictures; a click chooses one, as the select does.
+function buildThumbs() {
+  const box = $("dataset-thumbs");
+  for (const name of app.options.options.dataset) {
+    const b = document.createElement("button");
+    b.className = "thumb";
+    b.dataset.name = name;
+    b.setAttribute("data-testid", `thumb-${name}`);
+    b.title = LABELS[name] || name;
+    const c = document.createElement("canvas");
+    c.width = 56;
+    c.height = 56;
+    b.appendChild(c);
+    drawPreview(c, app.options.previews[name]);
+    b.onclick = () => {
+      $("dataset").value = name;
+      $("dataset").dispatchEvent(new Event("change"));
+    };
+    box.appendChild(b);
+  }
+}
+
+// The input features, each drawn as its picture over the plane; a click turns it on or off.
+function buildFeatures(config, kind) {
+  const box = $("features");
+  box.innerHTML = "";
+  const n = 16, extent = app.layout ? app.layout.extent : 1.25;
+  for (const name of app.options.features[config.dataset]) {
+    const on = config.features.includes(name);
+    const b = document.createElement("button");
+    b.className = on ? "feature on" : "feature";
+    b.setAttribute("data-testid", `feature-${name}`);
+    b.setAttribute("aria-pressed", String(on));
+    b.title = on ? "click to take this input away" : "click to give the network this input";
+    const c = document.createElement("canvas");
+    c.width = 32;
+    c.height = 32;
+    b.appendChild(c);
+    const label = document.createElement("span");
+    label.textContent = FEATURE_LABELS[name] || name;
+    b.appendChild(label);
+    drawThumb(c, kind === "regression" ? featureCurve(name, 24, extent) : featureThumb(name, n, extent), n);
+    b.onclick = () => {
+      const chosen = on ? config.features.filter((f) => f !== name) : [...config.features, name];
+      if (chosen.length === 0) return showError("The network needs at least one input: turn another on first.");
+      changeConfig({ features: chosen });
+    };
+    box.appendChild(b);
+  }
 }
 
 function wireControls() {
@@ -94,6 +152,9 @@ function wireControls() {
     const allowed = app.options.losses_for[app.options.kinds[name]];
     const patch = { dataset: name };
     if (!allowed.includes(app.config.loss)) patch.loss = allowed[0];
+    // from 1-D data (x1 only) to the plane: give back x2 as well
+    if (app.options.kinds[name] !== "regression" && app.config.features.every((f) => !f.includes("x2")))
+      patch.features = [...app.config.features, "x2"];
     send(patch);
   };
   $("activation").onchange = (e) => send({ activation: e.target.value });
@@ -127,6 +188,14 @@ function wireControls() {
     if (r) {
       applyLayout(r.layout);
       applyState(r.state);
+    }
+  };
+  $("speed").onchange = async (e) => {
+    const value = e.target.value === "max" ? null : Number(e.target.value);
+    const r = await guard(api.speed(app.sid, value));
+    if (r) {
+      app.speed = r.steps_per_second;
+      writeURL(app.config);
     }
   };
   $("show-test").onchange = () => drawOutput();
@@ -181,10 +250,13 @@ async function changeConfig(patch) {
 
 function applyLayout(layout) {
   app.layout = layout;
+  app.hover = null;
   app.config = layout.config;
   app.history = layout.history.slice();
   setControls(layout.config, layout.kind);
   writeURL(layout.config);
+  save();
+  drawAxes(layout);
   app.network.build(layout);
   app.stepView.setCounts(layout);
   if (!document.getElementById("codeview").hidden) loadCode();
@@ -195,6 +267,7 @@ function applyState(state) {
   if (!app.layout || state.version !== app.layout.version) return; // from a run since replaced
   app.state = state;
   $("epoch").textContent = String(state.step);
+  save();
   $("epoch-fraction").textContent = state.epoch_fraction.toFixed(2);
   $("loss").textContent = state.train_loss === null ? "NaN" : fmtNumber(state.train_loss);
   $("test-loss").textContent = fmtNumber(state.test_loss);
@@ -213,9 +286,53 @@ function applyState(state) {
   drawOutput();
 }
 
+// What this tab must remember to come back to the same run after a reload.
+function save() {
+  if (!app.sid || !app.layout) return;
+  const step = app.state && app.state.version === app.layout.version ? app.state.step : 0;
+  sessionStorage.setItem(SAVED, JSON.stringify({ sid: app.sid, step, config: app.config }));
+}
+
+function drawAxes(layout) {
+  const t = axisTicks(layout);
+  const put = (box, ticks, name, horizontal) => {
+    box.innerHTML = "";
+    for (const [v, at] of ticks) {
+      const s = document.createElement("span");
+      s.textContent = String(v);
+      s.style[horizontal ? "left" : "top"] = `${(at * 100).toFixed(2)}%`;
+      box.appendChild(s);
+    }
+    const n = document.createElement("b");
+    n.textContent = name;
+    box.appendChild(n);
+  };
+  put($("axis-x"), t.x, t.xName, true);
+  put($("axis-y"), t.y, t.yName, false);
+}
+
 function drawOutput() {
   if (!app.layout) return;
-  drawBoundary($("boundary"), app.layout, app.state, { showTest: $("show-test").checked, picked: app.stepView.pickedPoint() });
+  const h = app.hover;
+  if (h && app.state && app.state.thumbs) {
+    // a hovered neuron (or input): its picture, large, where the output is
+    const canvas = $("boundary");
+    if (h.l === 0) {
+      const name = app.layout.features[h.j];
+      const n = app.layout.thumb;
+      drawThumb(canvas, app.layout.kind === "regression" ? featureCurve(name, n, app.layout.extent)
+        : featureThumb(name, n, app.layout.extent), n);
+      $("plot-caption").textContent = `input ${FEATURE_LABELS[name] || name} over the input plane`;
+    } else {
+      drawThumb(canvas, app.state.thumbs[h.l - 1][h.j], app.layout.thumb);
+      $("plot-caption").textContent = `layer${h.l}.neuron${h.j} over the input plane (hovered)`;
+    }
+    canvas.dataset.showing = h.l === 0 ? `input-${h.j}` : `layer${h.l}.neuron${h.j}`;
+  } else {
+    $("plot-caption").textContent = "the network's output over the input plane";
+    $("boundary").dataset.showing = "output";
+    drawBoundary($("boundary"), app.layout, app.state, { showTest: $("show-test").checked, picked: app.stepView.pickedPoint() });
+  }
   drawCurves($("loss-curve"), app.history, "loss");
   drawCurves($("acc-curve"), app.history, "accuracy");
 }
@@ -241,6 +358,10 @@ async function main() {
   app.network = new NetworkView($("network"), {
     limits: app.options.limits,
     onHidden: (hidden) => changeConfig({ hidden }),
+    onHover: (l, j) => {
+      app.hover = l === null ? null : { l, j };
+      drawOutput();
+    },
     onNeuron: (unit) => {
       document.querySelector('[data-tab="stepview"]').click();
       if (app.stepView.data) app.stepView.openNeuron(unit);
@@ -249,21 +370,54 @@ async function main() {
   });
   app.stepView = new StepView(document.getElementById("stepview"), () => app.sid);
   wireControls();
+  buildThumbs();
   setRunning(false);
-  let created;
-  try {
-    created = await api.create(configFromURL());
-  } catch (e) {
-    showError(`The address holds a setting the studio cannot use (${e.message}); starting from the defaults.`);
-    created = await api.create({});
+  const wanted = configFromURL();
+  const speed = new URLSearchParams(location.search).get("speed");
+  const saved = JSON.parse(sessionStorage.getItem(SAVED) || "null");
+  let attached = null;
+  if (saved && saved.sid && sameConfig(saved.config, wanted)) {
+    try {
+      attached = await api.session(saved.sid); // the server still has this tab's session: go on with it
+    } catch (e) {
+      attached = null; // closed (or the server restarted): build it again below
+    }
+  }
+  let created = attached;
+  if (!created) {
+    try {
+      created = await api.create(wanted);
+    } catch (e) {
+      showError(`The address holds a setting the studio cannot use (${e.message}); starting from the defaults.`);
+      created = await api.create({});
+    }
   }
   app.sid = created.session;
   document.body.dataset.session = app.sid; // for scripts and tests that talk to the server beside the page
   applyLayout(created.layout);
+  if (attached) {
+    applyState(attached.state);
+    setRunning(attached.running);
+  } else if (saved && saved.step > 0 && sameConfig(saved.config, created.layout.config)) {
+    // a new session for the same configuration: train it again to where this tab was (same seed, same run)
+    let state = null;
+    for (let left = saved.step; left > 0; left -= 1000) state = (await api.step(app.sid, Math.min(1000, left))).state;
+    applyState(state);
+  }
+  if (speed !== null && speed !== "max" && Number(speed) >= 1) {
+    $("speed").value = speed;
+    $("speed").dispatchEvent(new Event("change"));
+  }
   app.stream = openStream(app.sid, onMessage, (status) => {
     $("status").textContent = status;
     $("status").className = `status ${status}`;
   });
+}
+
+// Does the configuration `config` (complete) agree with every field `wanted` (from the address) names?
+function sameConfig(config, wanted) {
+  if (!config) return false;
+  return Object.entries(wanted).every(([k, v]) => JSON.stringify(config[k]) === JSON.stringify(v));
 }
 
 main().catch((e) => showError(`The studio could not start: ${e.message}`));

@@ -1,13 +1,20 @@
 // The network view: a column per layer, each neuron a small picture of what it computes over the input
 // plane, and every weight an edge whose colour is its sign (blue +, orange −) and whose width its size.
+// Names: layer ℓ is the layer whose weights are Wℓ (1-based); its neuron j is row j of Wℓ (0-based), so
+// "layer1.neuron0" owns W1[0,:] and b1[0], as in the step view and the server's API.
 
-import { COLORS, drawThumb, rgb } from "./plots.js";
+import { COLORS, drawThumb, featureCurve, featureThumb, rgb } from "./plots.js";
+
+export const FEATURE_LABELS = {
+  x1: "x₁", x2: "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin(x1)": "sin x₁", "sin(x2)": "sin x₂",
+};
 
 const SVG = "http://www.w3.org/2000/svg";
 const NODE = 44; // a neuron's box, px
 const ROW = 58; // vertical distance between neurons
 const COL = 124; // horizontal distance between layers
 const TOP = 58; // room for the layer headers
+const LEFT = 44; // room for the inputs' labels
 
 function el(tag, attrs = {}, parent = null, ns = null) {
   const e = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
@@ -20,8 +27,9 @@ function el(tag, attrs = {}, parent = null, ns = null) {
 }
 
 export class NetworkView {
-  constructor(root, { onHidden, onNeuron, limits }) {
+  constructor(root, { onHidden, onNeuron, onHover, limits }) {
     this.root = root;
+    this.onHover = onHover || (() => {});
     this.onHidden = onHidden;
     this.onNeuron = onNeuron;
     this.limits = limits;
@@ -36,7 +44,7 @@ export class NetworkView {
     const hidden = sizes.slice(1, -1);
     this.root.innerHTML = "";
     const height = TOP + Math.max(...sizes) * ROW + 6;
-    const width = (sizes.length - 1) * COL + NODE + 40;
+    const width = LEFT + (sizes.length - 1) * COL + NODE + 24;
     const box = el("div", { class: "net-box" }, this.root);
     box.style.width = `${width}px`;
     box.style.height = `${height}px`;
@@ -53,7 +61,7 @@ export class NetworkView {
     this.root.insertBefore(bar, box);
 
     const svg = el("svg", { width, height, class: "net-edges" }, box, SVG);
-    const pos = (l, j) => [20 + l * COL, TOP + j * ROW + (Math.max(...sizes) - sizes[l]) * ROW / 2];
+    const pos = (l, j) => [LEFT + l * COL, TOP + j * ROW + (Math.max(...sizes) - sizes[l]) * ROW / 2];
     this.pos = pos;
 
     // edges first, so the neurons sit on top of them
@@ -81,15 +89,17 @@ export class NetworkView {
     // headers: per hidden layer, + and − for its neurons
     sizes.forEach((n, l) => {
       const head = el("div", { class: "layer-head" }, box);
-      head.style.left = `${20 + l * COL - 30}px`;
+      head.style.left = `${LEFT + l * COL - 30}px`;
       head.style.width = `${NODE + 60}px`;
-      if (l === 0) head.textContent = layout.kind === "regression" ? "input x" : "inputs";
-      else if (l === sizes.length - 1) head.textContent = n === 1 ? "output" : `${n} outputs`;
-      else {
+      if (l === 0) head.textContent = "inputs";
+      else if (l === sizes.length - 1) {
+        el("div", { text: `layer ${l}` }, head);
+        el("div", { class: "muted", text: n === 1 ? "output" : `${n} outputs` }, head);
+      } else {
         const k = l - 1;
         const minus = el("button", { class: "tiny", title: "one neuron fewer", text: "−", "data-testid": `remove-neuron-${k}` }, head);
         const plus = el("button", { class: "tiny", title: "one neuron more", text: "+", "data-testid": `add-neuron-${k}` }, head);
-        el("div", { class: "muted", text: `${n} neuron${n === 1 ? "" : "s"}` }, head);
+        el("div", { class: "muted", text: `layer ${l}: ${n}` }, head);
         minus.disabled = n <= 1;
         plus.disabled = n >= this.limits.neurons;
         minus.onclick = () => this.onHidden(hidden.map((h, i) => (i === k ? h - 1 : h)));
@@ -108,37 +118,24 @@ export class NetworkView {
         node.style.top = `${y}px`;
         const canvas = el("canvas", { width: 48, height: 48 }, node);
         if (l === 0) {
-          const label = layout.kind === "regression" ? "x" : `x${j + 1}`;
-          el("span", { class: "node-label", text: label }, node);
-          this.drawInput(canvas, j);
+          const name = layout.features[j];
+          el("span", { class: "node-label", text: FEATURE_LABELS[name] || name }, node);
+          node.dataset.feature = name;
+          drawThumb(canvas, layout.kind === "regression" ? featureCurve(name, layout.thumb, layout.extent)
+            : featureThumb(name, layout.thumb, layout.extent), layout.thumb);
         } else {
-          const id = `layer${l - 1}.neuron${j}`;
+          const id = `layer${l}.neuron${j}`;
           node.dataset.unit = id;
-          node.title = `${id} — click to see it in the step view`;
+          node.setAttribute("data-testid", `neuron-${id}`);
+          node.title = `${id} (row ${j} of W${l}) — click to see it in the step view`;
           node.onclick = () => this.onNeuron(id);
           column.push(canvas);
         }
+        node.onmouseenter = () => this.onHover(l, j);
+        node.onmouseleave = () => this.onHover(null, null);
       }
       if (l > 0) this.canvases.push(column);
     });
-  }
-
-  drawInput(canvas, j) {
-    // what an input "computes" over the plane: x1 grows left to right, x2 bottom to top
-    const n = this.layout.thumb;
-    if (this.layout.kind === "regression") {
-      drawThumb(canvas, Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1)), n);
-      return;
-    }
-    const bytes = new Uint8Array(n * n);
-    for (let r = 0; r < n; r++)
-      for (let c = 0; c < n; c++) {
-        const v = j === 0 ? -1 + (2 * c) / (n - 1) : 1 - (2 * r) / (n - 1);
-        bytes[r * n + c] = Math.round((v + 1) * 127.5);
-      }
-    let s = "";
-    bytes.forEach((b) => (s += String.fromCharCode(b)));
-    drawThumb(canvas, { scale: 1, data: btoa(s) }, n);
   }
 
   // New numbers: edge widths and colours from the weights, thumbnails from the neurons' outputs.

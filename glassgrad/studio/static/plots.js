@@ -217,3 +217,58 @@ export function drawCurves(canvas, history, which) {
   });
   ctx.setLineDash([]);
 }
+
+// ---- the Playground's extras: feature pictures, data set thumbnails, numeric axes ----
+
+// An input feature over the plane as thumbnail bytes (row 0 the top, x2 largest), as the server sends a
+// neuron's: values scaled into -1..1 by their largest size. The same expressions as config.FEATURES.
+const FEATURE_FUNCTIONS = {
+  x1: (a) => a, x2: (a, b) => b, "x1^2": (a) => a * a, "x2^2": (a, b) => b * b,
+  "x1*x2": (a, b) => a * b, "sin(x1)": (a) => Math.sin(a), "sin(x2)": (a, b) => Math.sin(b),
+};
+
+export function featureThumb(name, n, extent) {
+  const f = FEATURE_FUNCTIONS[name];
+  const values = [];
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++) {
+      const a = -extent + (2 * extent * c) / (n - 1), b = extent - (2 * extent * r) / (n - 1);
+      values.push(f(a, b));
+    }
+  const m = Math.max(1e-9, ...values.map(Math.abs));
+  let s = "";
+  values.forEach((v) => (s += String.fromCharCode(Math.round((v / m + 1) * 127.5))));
+  return { scale: m, data: btoa(s) };
+}
+
+// The same for 1-D data: the feature as a curve over x.
+export function featureCurve(name, n, extent) {
+  const f = FEATURE_FUNCTIONS[name];
+  return Array.from({ length: n }, (_, i) => f(-extent + (2 * extent * i) / (n - 1), 0));
+}
+
+// A data set's thumbnail: its points, coloured by class, on white.
+export function drawPreview(canvas, preview) {
+  const ctx = canvas.getContext("2d");
+  const W = canvas.width, H = canvas.height;
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, W, H);
+  preview.x.forEach((p, i) => {
+    ctx.beginPath();
+    ctx.arc(((p[0] + 1.1) / 2.2) * W, H - ((p[1] + 1.1) / 2.2) * H, 1.6, 0, 2 * Math.PI);
+    ctx.fillStyle = rgb(CLASS_RGB[preview.y[i] % 3]);
+    ctx.fill();
+  });
+}
+
+// Tick values and their positions (0..1 from the left, or from the top) for the output plot's axes.
+export function axisTicks(layout) {
+  const E = layout.extent;
+  const along = [-1, -0.5, 0, 0.5, 1].map((v) => [v, (v + E) / (2 * E)]);
+  if (layout.kind !== "regression") return { x: along, y: along.map(([v, t]) => [v, 1 - t]), xName: "x1", yName: "x2" };
+  const lim = Math.max(2.5, ...layout.points.y.map(Math.abs)) * 1.1;
+  const step = lim > 4 ? 2 : 1;
+  const ys = [];
+  for (let v = -Math.floor(lim / step) * step; v <= lim; v += step) ys.push([v, 0.5 - v / lim / 2]);
+  return { x: along, y: ys, xName: "x", yName: "y" };
+}

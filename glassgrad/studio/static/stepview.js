@@ -39,6 +39,7 @@ export class StepView {
     this.$("sv-next").onclick = () => this.go(this.cur + 1);
     this.$("sv-last").onclick = () => this.go(this.data ? this.data.steps.length : 0);
     this.$("sv-play").onclick = () => this.togglePlay();
+    this.$("sv-close").onclick = () => this.closeNeuron();
     this.$("sv-random").onclick = () => {
       const n = this.$("sv-split").value === "train" ? this.nTrain : this.nTest;
       this.$("sv-index").value = Math.floor(Math.random() * Math.max(1, n));
@@ -98,7 +99,6 @@ export class StepView {
     this.data.steps.forEach((s, k) => {
       if (!(s.phase in this.phaseStart)) this.phaseStart[s.phase] = k;
     });
-    this.selected = this.data.units.length ? this.data.units[0].id : null;
     this.drawDiagram();
     this.go(0);
     this.root.dispatchEvent(new CustomEvent("picked", { bubbles: true }));
@@ -139,7 +139,8 @@ export class StepView {
     this.root.querySelectorAll("[data-phase]").forEach((chip) => {
       chip.classList.toggle("on", step !== null && chip.dataset.phase === step.phase);
     });
-    if (step && step.unit.startsWith("layer")) this.selected = step.unit;
+    // an open neuron panel follows the step's neuron; it opens only when a neuron is clicked
+    if (step && step.unit.startsWith("layer") && this.selected !== null) this.selected = step.unit;
     this.reveal(step);
   }
 
@@ -197,7 +198,7 @@ export class StepView {
     );
     this.$("sv-summary").textContent =
       `sample ${d.split} #${d.index}: x = (${d.x.map(fmt).join(", ")}), target ${fmt(d.target)}; ` +
-      `loss L = ${fmt(d.loss)}; update with lr = ${d.lr}`;
+      `loss L = ${fmt(d.loss)}; update: ${d.optimizer} at lr = ${d.lr}, ${d.update_rule}`;
   }
 
   reveal(step) {
@@ -229,10 +230,11 @@ export class StepView {
     const table = this.$("sv-params");
     table.innerHTML = "";
     const u = this.data.units.find((v) => v.id === this.selected);
+    this.$("sv-side").hidden = !u;
     if (!u) return;
     this.$("sv-unit-name").textContent = u.id;
     const head = el("tr", {}, el("thead", {}, table));
-    ["parameter", "value", "∂L/∂w", "after update"].forEach((t) => el("th", { text: t }, head));
+    ["parameter", "value", "∂L/∂w", "− update", "after"].forEach((t) => el("th", { text: t }, head));
     const body = el("tbody", {}, table);
     const zRow = el("tr", { class: "zrow" }, body);
     const fwd = this.done("forward", u.id), bwd = this.done("backward", u.id);
@@ -240,16 +242,28 @@ export class StepView {
     el("td", { class: "num value", text: fwd ? fmt(u.z) : "?" }, zRow);
     el("td", { class: "num grad", text: bwd ? fmt(u.grad_z) : "" }, zRow);
     el("td", {}, zRow);
+    el("td", {}, zRow);
     u.params.forEach((p) => {
       const tr = el("tr", { "data-testid": `sv-param-${p.name}` }, body);
       const updated = this.done("update", u.id);
       el("td", { text: p.name }, tr);
       el("td", { class: "num value", text: fmt(p.value) }, tr);
       el("td", { class: "num grad", text: bwd ? fmt(p.grad) : "" }, tr);
+      el("td", { class: "num", text: updated ? fmt(p.update) : "" }, tr);
       el("td", { class: "num", text: updated ? fmt(p.after) : "" }, tr);
       if (bwd) tr.dataset.grad = String(p.grad);
-      if (updated) tr.dataset.after = String(p.after);
+      if (updated) {
+        tr.dataset.after = String(p.after);
+        tr.dataset.update = String(p.update);
+      }
     });
+  }
+
+  closeNeuron() {
+    this.selected = null;
+    this.renderParams();
+    this.$("sv-graph").innerHTML = "";
+    this.$("sv-graph-title").textContent = "";
   }
 
   async openNeuron(unit) {
