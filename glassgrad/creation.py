@@ -225,12 +225,110 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     return _new(np.arange(start, end, step).astype(dtypes.to_dtype(dtype).numpy), requires_grad)
 
 
+# --- linspace, to PyTorch's last bit ------------------------------------------------------------------
+# PyTorch's CPU kernel (aten/src/ATen/native/cpu/RangeFactoriesKernel.cpp) works in the tensor's dtype:
+# step = (end - start) / (steps - 1), then the first half is start + step·i and the second half
+# end - step·(steps - 1 - i), so both ends are exact. The compiler fuses each multiply and add into one
+# fma (rounded once), which numpy does not have; the three helpers below compute it exactly.
+def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple:
+    """s = fl(a + b) and the error e, with s + e == a + b exactly (Knuth)."""
+    s = a + b
+    b_part = s - a
+    return s, (a - (s - b_part)) + (b - b_part)
+
+
+def _add_round_to_odd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b rounded to odd: of the two float64s around the exact sum, the one whose last bit is 1 (a
+    sum rounded to odd can be rounded again, to fewer bits, without a double-rounding error)."""
+    s, e = _two_sum(a, b)
+    inexact_and_even = (e != 0) & (s.view(np.int64) & 1 == 0) & np.isfinite(s)
+    return np.where(inexact_and_even, np.nextafter(s, np.where(e > 0, np.inf, -np.inf)), s)
+
+
+def _two_product(a: np.ndarray, b: np.ndarray) -> tuple:
+    """p = fl(a·b) and the error e, with p + e == a·b exactly (Dekker, halves split by Veltkamp)."""
+    def split(x):
+        c = 134217729.0 * x  # 2**27 + 1
+        high = c - (c - x)
+        return high, x - high
+    p = a * b
+    a_high, a_low = split(a)
+    b_high, b_low = split(b)
+    return p, ((a_high * b_high - p) + a_high * b_low + a_low * b_high) + a_low * b_low
+
+
+def fma(a, b, c, dtype) -> np.ndarray:
+    """a·b + c rounded once to ``dtype`` (float32 or float64), elementwise, as C's fma.
+
+    float32: a·b is exact in float64 (24 + 24 bits), the sum rounded to odd in float64 then to float32.
+    float64: Boldo & Melquiond (2008): a·b = p + e exactly, c + p = s + t exactly, and s + (t + e
+    rounded to odd) rounded once. Where a step overflows, the plain a·b + c stands in."""
+    dtype = np.dtype(dtype)
+    a, b, c = (np.asarray(x, np.float64) for x in (a, b, c))
+    with np.errstate(all="ignore"):
+        if dtype == np.float32:
+            fused = _add_round_to_odd(a * b, c).astype(np.float32)
+        else:
+            p, e = _two_product(a, b)
+            s, t = _two_sum(c, p)
+            low = _add_round_to_odd(t, e)
+            fused = np.where(low == 0, s, s + low)  # s alone keeps the sign of an exact zero
+        plain = (a * b + c).astype(dtype)
+    return np.where(np.isfinite(fused), fused, plain).astype(dtype)
+
+
+def _scalar(value, name: str):
+    """linspace's start or end: a number or a 0-d tensor."""
+    if isinstance(value, Tensor):
+        if value._array.ndim != 0:
+            raise RuntimeError(f"linspace only supports 0-dimensional start and end tensors, but got {name} "
+                               f"with {value._array.ndim} dimension(s).")
+        return value._array.item()
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"linspace(): argument '{name}' must be a number or a 0-d Tensor, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+def _linspace_values(start, end, steps: int, dtype: np.dtype) -> np.ndarray:
+    """PyTorch's linspace kernel: in ``dtype`` for floats, through float64 for integers."""
+    if steps <= 1:
+        return np.full(steps, start, dtype)
+    i = np.arange(steps)
+    from_end = i >= steps // 2
+    k = np.where(from_end, steps - 1 - i, i)               # the distance to the nearer end, in steps
+    if dtype == np.float16:                                # c10::Half: each operation rounded to half
+        s, e = np.float16(start), np.float16(end)
+        step = (e - s) / np.float16(steps - 1)
+        kh = k.astype(np.float16)
+        return np.where(from_end, e - step * kh, s + step * kh).astype(np.float16)
+    if dtype.kind == "f":
+        s, e = dtype.type(start), dtype.type(end)
+        with np.errstate(over="ignore", invalid="ignore"):
+            step = (e - s) / dtype.type(steps - 1)
+        kf = k.astype(dtype)
+        return np.where(from_end, fma(-step, kf, e, dtype), fma(step, kf, s, dtype))
+    s, e = builtins.int(start), builtins.int(end)          # integers: truncated, the step a float64
+    step = (float(e) - float(s)) / (steps - 1)
+    kf = k.astype(np.float64)
+    values = np.where(from_end, fma(-step, kf, float(e), np.float64), fma(step, kf, float(s), np.float64))
+    return np.trunc(values).astype(dtype)
+
+
 @_factory_out("linspace")
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` numbers from ``start`` to ``end``, both included, evenly spaced; the same bits as
+    PyTorch's CPU kernel (the first half counted up from start, the second down from end)."""
     _check_device(device)
+    start, end = _scalar(start, "start"), _scalar(end, "end")
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, builtins.bool):
+        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    return _new(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+    np_dtype = _float_dtype(dtype)
+    if np_dtype.kind == "b":
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    return _new(_linspace_values(start, end, builtins.int(steps), np_dtype), requires_grad)
 
 
 @_factory_out("eye")
