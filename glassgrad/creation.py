@@ -41,6 +41,33 @@ def _new(array: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
+# --- the profiler's hook for ops that are no Function.apply ------------------------------------------
+# A factory makes its tensor without an autograd Function, and an in-place fill (x.normal_()) writes into
+# one, so Function.apply's profiler hook (autograd/function.py) never sees them. While a profile is open
+# (glassgrad.autograd.profiler) ``_call_profiler`` is a callable ``fn(name, run, args)`` that times
+# ``run()`` as the event ``name`` and returns its result; otherwise None, which costs one test.
+_call_profiler = None
+
+
+def set_call_profiler(fn) -> None:
+    """Install (or with None, remove) the callable that every ``profiled`` op hands its call to."""
+    global _call_profiler
+    _call_profiler = fn
+
+
+def profiled(name: str):
+    """Decorator: a profile shows each call of the op as one event named ``name`` (``"aten::zeros"``)."""
+    def decorate(op):
+        @functools.wraps(op)
+        def call(*args, **kwargs):
+            if _call_profiler is None:
+                return op(*args, **kwargs)
+            return _call_profiler(name, lambda: op(*args, **kwargs), args)
+        return call
+    return decorate
+
+
+@profiled("aten::lift_fresh")
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
            ) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, numbers, numpy arrays or tensors)."""
@@ -51,6 +78,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
     return _new(array, requires_grad)
 
 
+@profiled("aten::lift_fresh")
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a numpy array or tensor when no conversion is needed."""
     _check_device(device, copying=True)
@@ -59,6 +87,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return _new(to_array(data, dtype), False)
 
 
+@profiled("aten::lift_fresh")
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array``: changing one changes the other."""
     if not isinstance(array, np.ndarray):
@@ -154,7 +183,7 @@ def _factory_out(name: str):
                 raise RuntimeError(f"aten::{name}(): functions with out=... arguments don't support "
                                    "automatic differentiation, but one of the arguments requires grad.")
             return write_out(out, make(*args, **kwargs)._array, name)
-        return factory
+        return profiled(f"aten::{name}")(factory)
     return decorate
 
 
@@ -194,18 +223,22 @@ def _like(t: Tensor, dtype, device=None) -> np.dtype:
     return dtypes.to_dtype(dtype).numpy if dtype is not None else t._array.dtype
 
 
+@profiled("aten::zeros_like")
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
     return _new(np.zeros(input._array.shape, _like(input, dtype, device)), requires_grad)
 
 
+@profiled("aten::ones_like")
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
     return _new(np.ones(input._array.shape, _like(input, dtype, device)), requires_grad)
 
 
+@profiled("aten::empty_like")
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
     return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@profiled("aten::full_like")
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False  # noqa: A002
               ) -> Tensor:
     return _new(np.full(input._array.shape, fill_value, _like(input, dtype, device)), requires_grad)
@@ -392,6 +425,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     return _new(values, requires_grad)
 
 
+@profiled("aten::randperm")
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A random permutation of 0..n-1, by PyTorch's Fisher–Yates shuffle."""
     _check_device(device)
@@ -407,14 +441,17 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     return _new(perm.astype(dtype), requires_grad)
 
 
+@profiled("aten::rand_like")
 def rand_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
     return rand(*input.shape, dtype=dtype or input.dtype, device="cpu", requires_grad=requires_grad)
 
 
+@profiled("aten::randn_like")
 def randn_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
     return randn(*input.shape, dtype=dtype or input.dtype, device="cpu", requires_grad=requires_grad)
 
 
+@profiled("aten::randint_like")
 def randint_like(input: Tensor, low, high=None, *, dtype=None) -> Tensor:  # noqa: A002
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device="cpu")
 
@@ -455,6 +492,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     return _new(np.asarray(sample, out_dtype), requires_grad)
 
 
+@profiled("aten::bernoulli")
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
     """1 with probability ``input`` (or the number ``p``), else 0, elementwise, in input's dtype."""
     probs = input._array
@@ -465,6 +503,7 @@ def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:  # noqa: A002
                                            sampling.Blank(probs.shape, probs.dtype), probs if p is None else p))
 
 
+@profiled("aten::multinomial")
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
                 generator=None) -> Tensor:
     """Indices drawn with probabilities proportional to the rows of ``input`` (1-d or 2-d)."""
@@ -489,6 +528,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
 
 
 # --- Tensor.new_*: a new tensor with this tensor's dtype (and device) ---------------------------------
+@profiled("aten::lift_fresh")
 def new_tensor(self, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``x.new_tensor(data)``: ``tensor(data)`` in x's dtype unless ``dtype`` says otherwise."""
     if isinstance(data, Tensor):
@@ -498,24 +538,28 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad: bool = Fal
     return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
 
+@profiled("aten::new_zeros")
 def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``x.new_zeros(2, 3)``: zeros of that shape in x's dtype."""
     return zeros(_shape(sizes, size, "new_zeros"), dtype=dtype or self.dtype, device=device,
                  requires_grad=requires_grad)
 
 
+@profiled("aten::new_ones")
 def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``x.new_ones(2, 3)``: ones of that shape in x's dtype."""
     return ones(_shape(sizes, size, "new_ones"), dtype=dtype or self.dtype, device=device,
                 requires_grad=requires_grad)
 
 
+@profiled("aten::new_empty")
 def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``x.new_empty(2, 3)``: uninitialised in PyTorch, zeros here (as ``empty``)."""
     return empty(_shape(sizes, size, "new_empty"), dtype=dtype or self.dtype, device=device,
                  requires_grad=requires_grad)
 
 
+@profiled("aten::new_full")
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``x.new_full(size, v)``: ``v`` everywhere, in x's dtype (a float fill is truncated for ints)."""
     return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)

@@ -44,6 +44,7 @@ import threading
 import time
 
 from glassgrad.autograd.function import set_op_profiler
+from glassgrad.creation import set_call_profiler
 from glassgrad.tensor import Tensor
 
 __all__ = ["profile", "record_function", "EventList", "FunctionEvent", "FunctionEventAvg", "emit_nvtx",
@@ -337,10 +338,12 @@ class profile:  # noqa: N801 — PyTorch's name
         self._recording = True
         _ACTIVE[0] = self
         set_op_profiler(self._hook)
+        set_call_profiler(self._time_call)
 
     def _stop(self) -> None:
         """End recording; the events become ``function_events``."""
         set_op_profiler(None)
+        set_call_profiler(None)
         _ACTIVE[0] = None
         self._recording = False
         now = self._now()
@@ -382,6 +385,26 @@ class profile:  # noqa: N801 — PyTorch's name
             set_op_profiler(self._hook)
         if result.grad_fn is not None:  # the op recorded a node: time its backward too
             self._watch_node(result.grad_fn, result)
+        return result
+
+    def _time_call(self, name, run, args):
+        """A factory or an in-place fill while profiling (``creation.profiled``): one event for the whole
+        call; what it runs inside (an op's ``apply``, another factory) is part of it, not rows of its own,
+        as PyTorch shows ``aten::normal_`` and not the kernel behind it."""
+        event = self._begin(name, [_shape_of(a) for a in args] if self.record_shapes else None)
+        target = args[0] if args and isinstance(args[0], Tensor) else None
+        node_before = target.grad_fn if target is not None else None
+        set_op_profiler(None)
+        set_call_profiler(None)
+        try:
+            result = run()
+        finally:
+            self._end(event)
+            set_op_profiler(self._hook)
+            set_call_profiler(self._time_call)
+        node = result.grad_fn if isinstance(result, Tensor) else None
+        if node is not None and node is not node_before:  # an in-place op recorded a node
+            self._watch_node(node, result)
         return result
 
     def _watch_node(self, node, output) -> None:

@@ -99,6 +99,7 @@ def _float_only(self: Tensor, message: str, error=NotImplementedError) -> None:
         raise error(message.format(dtype=_SCALAR_NAMES.get(name, name)))
 
 
+@creation.profiled("aten::normal_")
 def normal_(self, mean=0, std=1, *, generator=None):
     """Fill with samples of N(mean, std²)."""
     _float_only(self, "\"normal_kernel_cpu\" not implemented for '{dtype}'")
@@ -107,6 +108,7 @@ def normal_(self, mean=0, std=1, *, generator=None):
     return _write(self, Normal, sampling.normal(_gen(generator), self._array, mean, std))
 
 
+@creation.profiled("aten::uniform_")
 def uniform_(self, a=0, b=1, *, generator=None):
     """Fill with samples of the uniform distribution on [a, b) (PyTorch names them ``from``, ``to``)."""
     _float_only(self, "\"check_uniform_bounds\" not implemented for '{dtype}'")
@@ -115,6 +117,7 @@ def uniform_(self, a=0, b=1, *, generator=None):
     return _write(self, Uniform, sampling.uniform(_gen(generator), self._array, a, b))
 
 
+@creation.profiled("aten::exponential_")
 def exponential_(self, lambd=1, *, generator=None):
     """Fill with samples of the exponential distribution, density λe^(-λx) for x ≥ 0."""
     _float_only(self, "Exponential distribution is a continuous probability distribution. dtype must "
@@ -124,12 +127,14 @@ def exponential_(self, lambd=1, *, generator=None):
     return _write(self, Exponential, sampling.exponential(_gen(generator), self._array, lambd))
 
 
+@creation.profiled("aten::bernoulli_")
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability ``p`` (a number, or a tensor broadcast to this shape), else 0."""
     probs = p._array if isinstance(p, Tensor) else p
     return _write(self, Bernoulli, sampling.bernoulli(_gen(generator), self._array, probs))
 
 
+@creation.profiled("aten::random_")
 def random_(self, from_=0, to=None, *, generator=None):
     """Fill with integers drawn uniformly from [from, to): ``random_(to)`` is [0, to), and ``random_()``
     every integer the dtype represents exactly."""
@@ -144,6 +149,7 @@ def random_(self, from_=0, to=None, *, generator=None):
     return _write(self, Random, sampling.random_from_to(_gen(generator), self._array, int(from_), int(to)))
 
 
+@creation.profiled("aten::cauchy_")
 def cauchy_(self, median=0, sigma=1, *, generator=None):
     """Fill with samples of the Cauchy distribution: median + σ·tan(π(u - ½)), u uniform."""
     _float_only(self, "Cauchy distribution is a continuous probability distribution. dtype must be a "
@@ -151,12 +157,14 @@ def cauchy_(self, median=0, sigma=1, *, generator=None):
     return _write(self, Cauchy, sampling.cauchy(_gen(generator), self._array, median, sigma))
 
 
+@creation.profiled("aten::log_normal_")
 def log_normal_(self, mean=1, std=2, *, generator=None):
     """Fill with exp of samples of N(mean, std²)."""
     _float_only(self, "\"log_normal_cpu\" not implemented for '{dtype}'")
     return _write(self, LogNormal, sampling.log_normal(_gen(generator), self._array, mean, std))
 
 
+@creation.profiled("aten::geometric_")
 def geometric_(self, p, *, generator=None):
     """Fill with the number of Bernoulli(p) trials up to and including the first success (1, 2, ...)."""
     if not 0 < p < 1:
