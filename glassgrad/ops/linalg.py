@@ -108,7 +108,7 @@ class Addmm(Primitive):
         need_b, need_x, need_w = ctx.needs_input_grad
         grad_b = None
         if need_b:
-            grad_b = _column_sum(g) if len(ctx.bias_shape) == 1 else unbroadcast(g, ctx.bias_shape)
+            grad_b = _bias_sum(g) if len(ctx.bias_shape) == 1 else unbroadcast(g, ctx.bias_shape)
         return grad_b, g @ w if need_x else None, _outer_sum(g, x) if need_w else None
 
 
@@ -129,6 +129,15 @@ class MmTransposed(Primitive):
         x, w = ctx.saved_tensors
         need_x, need_w = ctx.needs_input_grad
         return g @ w if need_x else None, _outer_sum(g, x) if need_w else None
+
+
+def _bias_sum(g):
+    """g summed over its rows, the bias gradient of a linear layer. With a batch of one row the sum is
+    that row plus +0.0 (a sum starts from +0.0, so −0.0 turns into +0.0 as in np.sum and PyTorch):
+    ~0.4 µs instead of the reduction's ~1.7 µs at 256 columns."""
+    if type(g) is np.ndarray and g.ndim == 2 and g.shape[0] == 1:
+        return g[0] + 0.0
+    return _column_sum(g)
 
 
 def _outer_sum(g, x):
