@@ -80,7 +80,17 @@ class Tensor:
     def _wrap(cls, array: np.ndarray, requires_grad: bool = False, grad_fn=None) -> "Tensor":
         """Make a Tensor around an existing array without copying (the engine's fast path)."""
         t = _new(cls)  # object.__new__ bound once: cls.__new__ looks it up on every op
-        t._init(array, requires_grad, grad_fn)
+        # _init's fields, set here rather than through a call to it (one Python frame less on every op)
+        t._array = array
+        t._requires_grad = requires_grad
+        t._grad = None
+        t._grad_fn = grad_fn
+        t._vc = [0]
+        t._base = None
+        t._seen_base = False
+        t._hooks = None
+        t._retains_grad = False
+        t._accumulator = None
         return t
 
     # --- storage, shape and type ----------------------------------------------------------------
@@ -181,7 +191,9 @@ class Tensor:
         if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         if self._requires_grad and GRAD_MODE.enabled:
-            return (self[i] for i in range(self._array.shape[0]))  # each row recorded (SelectBackward0)
+            # each row recorded, as PyTorch's iter(self.unbind(0)): UnbindBackward0 (unbind is attached by
+            # ops/joining.py: this file sits below the ops)
+            return iter(self.unbind(0))
         return self._rows()
 
     def _rows(self):

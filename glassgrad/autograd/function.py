@@ -39,6 +39,7 @@ __all__ = ["Function", "Primitive", "Node", "BackwardNode", "AccumulateGrad", "F
            "call_backward", "on_node_created", "set_op_profiler"]
 
 _OUTPUT = object()  # marks "this saved array is the node's own output"
+_OUTPUT_ONLY = (_OUTPUT,)
 
 # Observers of new backward nodes: ``fn(node, output_tensor)`` runs for every node ``apply`` records.
 # Empty by default (then it costs one truth test per op); ``glassgrad.explain.record()`` uses it to keep
@@ -267,58 +268,15 @@ class Function:
             return _op_profiler(cls, args)
         if not cls.on_arrays:
             return _apply_function(cls, args)
-        if not GRAD_MODE.enabled:
-            return _forward_only(cls, [a._array if isinstance(a, Tensor) else a for a in args], args)
-        # One pass over the inputs (separate comprehensions cost ~0.4 µs more an op): their arrays, which
-        # need a gradient, and each one's next_functions entry: the edge to its node; (None, 0) for a
-        # tensor that needs no gradient, or a number where PyTorch wraps it in a tensor (x * 2); None for
-        # an argument that is no input of the derivative (an index or a mask, an option such as dim).
-        # A view whose base was changed in place since reads the base's new history first.
-        numbers = cls.numbers_are_inputs
-        needs, arrays, edges = [], [], []
-        requires = False
-        for a in args:
-            if isinstance(a, Tensor):
-                if a._base is not None and a._seen_base is not False \
-                        and a._seen_base is not a._base._grad_fn:
-                    a._refresh_view()
-                arrays.append(a._array)
-                if a._requires_grad:
-                    requires = True
-                    needs.append(True)
-                    fn = a._grad_fn
-                    edges.append((fn if fn is not None else accumulator(a), 0))
-                else:
-                    needs.append(False)
-                    edges.append(_NO_EDGE if numbers or a._array.dtype.kind == "f" else None)
-            else:
-                needs.append(False)
-                arrays.append(a)
-                edges.append(_NO_EDGE if numbers and isinstance(a, (int, float)) else None)
-        if not requires:
-            return _forward_only(cls, arrays, args)
-        node = cls._node_class()
-        node.needs_input_grad = tuple(needs)
-        out = cls.forward(node, *arrays)
-        if type(out) is not np.ndarray:  # a numpy scalar (a full reduction): make it a 0-d array
-            scalar, out = out, np.asarray(out)
-            if node._saved:  # and keep "forward saved its output" true for the new object
-                node._saved = tuple(out if s is scalar else s for s in node._saved)
-        result = Tensor._wrap(out, True, node)
-        if cls.is_view:
-            _share_storage(result, args[0])
-        if None in edges:
-            _drop_missing_edges(node, edges)
-        else:  # entry i is argument i (the common case)
-            node.next_functions = tuple(edges)
-        node._shape = out.shape
-        node._dtype = out.dtype
-        if node._saved:
-            _record_saved(node, args, result)
-        if NODE_CREATED:
-            for fn in list(NODE_CREATED.values()):
-                fn(node, result)
-        return result
+        if GRAD_MODE.enabled:  # record only when an input requires grad (the first one found decides)
+            for a in args:
+                if isinstance(a, Tensor):
+                    if a._base is not None and a._seen_base is not False \
+                            and a._seen_base is not a._base._grad_fn:
+                        a._refresh_view()  # a view whose base was changed in place reads its new history
+                    if a._requires_grad:
+                        return _record(cls, args)
+        return _forward_only(cls, args)
 
     numbers_are_inputs = False  # see Primitive
 
@@ -342,6 +300,7 @@ class Primitive(Function):
 
 _NOTHING: list = []
 _NO_EDGE = (None, 0)
+_NEEDED = (True,)  # needs_input_grad of a one-input node
 
 
 def _share_storage(view: Tensor, base: Tensor) -> None:
@@ -354,12 +313,68 @@ def _share_storage(view: Tensor, base: Tensor) -> None:
         view._seen_base = view._base._grad_fn
 
 
-def _forward_only(cls, arrays: list, args: tuple) -> Tensor:
+def _forward_only(cls, args: tuple) -> Tensor:
     """A primitive's forward with nothing to record (no_grad, or no input requires grad)."""
-    out = cls.forward(NO_CONTEXT, *arrays)
+    out = cls.forward(NO_CONTEXT, *[a._array if isinstance(a, Tensor) else a for a in args])
     result = Tensor._wrap(out if type(out) is np.ndarray else np.asarray(out))
     if cls.is_view:
         _share_storage(result, args[0])
+    return result
+
+
+def _record(cls, args: tuple) -> Tensor:
+    """A primitive's forward that records its backward node (grad is on and an input requires grad)."""
+    if len(args) == 1:  # one tensor that requires grad (exp, sigmoid, sum() ...): no lists to build
+        a = args[0]
+        fn = a._grad_fn
+        needs, arrays, edges = _NEEDED, (a._array,), ((fn if fn is not None else accumulator(a), 0),)
+    else:
+        # One pass over the inputs (separate comprehensions cost ~0.4 µs more an op): their arrays,
+        # which need a gradient, and each one's next_functions entry: the edge to its node; (None, 0)
+        # for a tensor that needs no gradient, or a number where PyTorch wraps it in a tensor (x * 2);
+        # None for an argument that is no input of the derivative (an index or a mask, an option such
+        # as dim).
+        numbers = cls.numbers_are_inputs
+        needs, arrays, edges = [], [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                if a._base is not None and a._seen_base is not False \
+                        and a._seen_base is not a._base._grad_fn:
+                    a._refresh_view()
+                arrays.append(a._array)
+                if a._requires_grad:
+                    needs.append(True)
+                    fn = a._grad_fn
+                    edges.append((fn if fn is not None else accumulator(a), 0))
+                else:
+                    needs.append(False)
+                    edges.append(_NO_EDGE if numbers or a._array.dtype.kind == "f" else None)
+            else:
+                needs.append(False)
+                arrays.append(a)
+                edges.append(_NO_EDGE if numbers and isinstance(a, (int, float)) else None)
+        needs = tuple(needs)
+    node = cls._node_class()
+    node.needs_input_grad = needs
+    out = cls.forward(node, *arrays)
+    if type(out) is not np.ndarray:  # a numpy scalar (a full reduction): make it a 0-d array
+        scalar, out = out, np.asarray(out)
+        if node._saved:  # and keep "forward saved its output" true for the new object
+            node._saved = tuple(out if s is scalar else s for s in node._saved)
+    result = Tensor._wrap(out, True, node)
+    if cls.is_view:
+        _share_storage(result, args[0])
+    if None in edges:
+        _drop_missing_edges(node, edges)
+    else:  # entry i is argument i (the common case)
+        node.next_functions = tuple(edges)
+    node._shape = out.shape
+    node._dtype = out.dtype
+    if node._saved:
+        _record_saved(node, args, result)
+    if NODE_CREATED:
+        for fn in list(NODE_CREATED.values()):
+            fn(node, result)
     return result
 
 
@@ -417,8 +432,13 @@ def _record_saved(node: BackwardNode, args: tuple, result: Tensor) -> None:
     create_graph uses the tensors. Numbers and None (a gradient that isn't needed) are skipped at once,
     and ``_versions`` lists only the values that can change, so ``saved_tensors`` has nothing else to test."""
     out = result._array
+    saved = node._saved
+    if len(saved) == 1 and saved[0] is out:  # only its own output (exp, tanh, sigmoid, relu): no loop
+        node._sources = _OUTPUT_ONLY
+        node._versions = ((result._vc, 0, 0),)  # a new tensor is at version 0
+        return
     sources, versions = [], []
-    for i, s in enumerate(node._saved):
+    for i, s in enumerate(saved):
         source = counter = None
         if s is out:
             source, counter = _OUTPUT, result._vc
