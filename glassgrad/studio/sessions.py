@@ -2,7 +2,8 @@
 
 Read this after ``config.py`` (the choices and their checks) and ``trainer.py`` (which trains one
 session), and before ``app.py`` (which routes requests to sessions). A session holds a configuration that
-``config.validate_config`` has already passed, the ``trainer.Run`` built from it, and the pages listening.
+``config.validate_config`` has already passed, the ``trainer.Run`` built from it, whether it plays and at
+what speed (steps per second, or None for as fast as the worker can), and the pages listening.
 
 The store keeps at most ``MAX_SESSIONS`` sessions, and at most ``per_client`` of them for one client (the
 address a request comes from). Making one more may close an *idle* session to make room, never one in

@@ -32,8 +32,10 @@ function showError(message) {
   box.hidden = !message;
 }
 
+// At most 7 characters, so the header's fixed boxes always hold them: 0.1234, 12.34, 7.12e-4.
 function fmtNumber(x) {
   if (x === null || x === undefined) return "–";
+  if (x !== 0 && (Math.abs(x) < 0.001 || Math.abs(x) >= 10000)) return x.toExponential(2);
   return String(Number(x.toPrecision(4)));
 }
 

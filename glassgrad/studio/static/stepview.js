@@ -179,7 +179,7 @@ export class StepView {
     };
     // edges under the nodes
     const edges = el("g", {}, svg, SVG);
-    d.x.forEach((_, i) => node(`x${i}`, 0, i, d.x.length, d.x.length === 1 ? "x" : `x${i + 1}`, `sv-input-${i}`, null));
+    d.x.forEach((_, i) => node(`x${i}`, 0, i, d.x.length, `input ${d.features[i]}`, `sv-input-${i}`, null));
     layers.forEach((units, l) =>
       units.forEach((u, j) => node(u.id, l + 1, j, units.length, `${u.id}`, `sv-unit-${u.id}`, u.id)),
     );
@@ -218,8 +218,9 @@ export class StepView {
     };
     d.x.forEach((v, i) => {
       setNode(`x${i}`, v, d.x_grad[i], true, this.done("backward", "input"));
-      this.nodes[`x${i}`].val.textContent = `x = ${fmt(v)}`;
-      if (this.done("backward", "input")) this.nodes[`x${i}`].grad.textContent = `∂L/∂x = ${fmt(d.x_grad[i])}`;
+      const name = d.features[i];
+      this.nodes[`x${i}`].val.textContent = `${name} = ${fmt(v)}`;
+      if (this.done("backward", "input")) this.nodes[`x${i}`].grad.textContent = `∂L/∂${name} = ${fmt(d.x_grad[i])}`;
     });
     d.units.forEach((u) => setNode(u.id, u.a, u.grad_a, this.done("forward", u.id), this.done("backward", u.id)));
     setNode("loss", d.loss, 1, this.done("loss", "loss"), this.done("backward", "loss") || this.done("backward", d.units.at(-1).id));
