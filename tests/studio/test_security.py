@@ -230,7 +230,8 @@ def test_a_client_at_its_cap_closes_only_its_own_idle_sessions():
 PATHS = ["/", "/api/options", "/api/session", "/api/session/{sid}", "/api/session/{sid}/config",
          "/api/session/{sid}/play", "/api/session/{sid}/pause", "/api/session/{sid}/step",
          "/api/session/{sid}/reset", "/api/session/{sid}/state", "/api/session/{sid}/sample",
-         "/api/session/{sid}/neuron", "/api/session/{sid}/code", "/api/session/nope/state",
+         "/api/session/{sid}/neuron", "/api/session/{sid}/code", "/api/session/{sid}/speed",
+         "/api/session/nope/state",
          "/api/session/%00/state", "/api/session/{sid}/state/..", "/static/api.js", "/static/../app.py",
          "/api/session/" + "x" * 2000]
 METHODS = ["GET"] * 6 + ["POST"] * 5 + ["PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]
@@ -245,7 +246,9 @@ BODIES = [b"", b"{}", b"null", b"[]", b'{"config": {}}', b'{"steps": 1e999}', b'
           b'{"steps": "5"}', b'{"hidden": [1, 2, 3, 4, 5, 6, 7]}', b'{"lr": NaN}', b'{"dataset": null}',
           b"\xff\xfe", b"[" * 3000, b'{"config": {"hidden": [' + b"9" * 400 + b"]}}", b"x" * 20_000,
           b'{"a": 1, "a": 2}', b'{"config": {"seed": 1e308}}', b'{"batch_size": true}', b'{"lr": 1' + b"0" * 400 + b"}",
-          b'{"config": {"noise": -1' + b"0" * 400 + b"}}"]
+          b'{"config": {"noise": -1' + b"0" * 400 + b"}}", b'{"steps_per_second": 1e999}',
+          b'{"steps_per_second": null}', b'{"steps_per_second": 0.5}', b'{"steps_per_second": [1]}',
+          b'{"features": ["x1", {}]}', b'{"features": []}', b'{"features": "x1"}', b'{"config": {"features": [null]}}']
 HEADER_VALUES = {
     "Origin": [None, "http://127.0.0.1:{port}", "http://localhost:{port}", "http://evil.example", "null",
                "http://127.0.0.1", "http://[::1", "http://127.0.0.1:{port}/x"],
