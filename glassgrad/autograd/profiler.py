@@ -16,6 +16,9 @@ How it sees the ops, through hooks the engine offers and nothing else:
 - ``function.set_op_profiler`` hands each ``apply`` to ``profile._time_op``, which opens an event, runs
   the op (with the hook cleared, so the op is not timed twice) and closes the event. With no profile
   open, that hook costs ``apply`` one test of a global.
+- ``creation.set_call_profiler`` does the same for what is no ``Function.apply``: a function decorated
+  ``@creation.profiled("aten::zeros")`` (the factories, ``tensor`` as ``aten::lift_fresh``, the in-place
+  random fills ``normal_``, ``uniform_``, ...) is one event under that name, what it runs inside included.
 - the node an op records (its output's ``grad_fn``) gets a pre-hook and a hook (``Node.register_prehook``,
   ``register_hook``): the backward pass then opens ``autograd::engine::evaluate_function: MulBackward0`` and ``MulBackward0`` (PyTorch's two
   rows for one node) before the node's backward runs and closes them after.
@@ -26,8 +29,12 @@ snake_case: ``MaxPool2DWithIndicesBackward0`` -> ``aten::max_pool2d_with_indices
 in ``_ATEN``). That is best effort: where PyTorch would call a different aten op, or run several (a
 ``Linear`` is ``aten::linear`` -> ``aten::addmm`` there, glassgrad's primitives here), the rows differ.
 A custom Function is one row under its class name; the ops inside its forward count as its own time.
-Not recorded: what does not go through ``Function.apply`` (tensor creation, in-place updates done
-directly on the array, leaf accumulation), and the backward of nodes recorded before the profile opened.
+PyTorch shows a factory's own steps as rows under it (``aten::zeros`` over ``aten::empty`` and
+``aten::zero_``); glassgrad makes the array in one numpy call, so it has the outer row only. Not recorded:
+in-place arithmetic (``add_``, ``mul_``, ``zero_``, ``copy_``: rows of the out-of-place op, ``aten::add``,
+when they run a Function, none otherwise), the optimizer's updates (numpy on the arrays), leaf
+accumulation (``torch::autograd::AccumulateGrad``), views PyTorch records (``aten::view``, ``aten::t``),
+and the backward of nodes recorded before the profile opened. docs/compatibility.md lists them.
 
 Times are wall-clock ``time.perf_counter_ns`` on the calling thread. ``use_cuda``, ``use_device``,
 ``with_flops``, ``profile_memory``, ``with_stack`` and ``with_modules`` are accepted and record nothing
