@@ -36,7 +36,7 @@ from glassgrad.autograd.grad_mode import GRAD_MODE, no_grad, set_grad_enabled
 from glassgrad.tensor import RemovableHandle, Tensor
 
 __all__ = ["Function", "Primitive", "Node", "BackwardNode", "AccumulateGrad", "FunctionCtx",
-           "call_backward", "on_node_created", "set_op_profiler"]
+           "call_backward", "on_node_created", "set_op_profiler", "profiling"]
 
 _OUTPUT = object()  # marks "this saved array is the node's own output"
 _OUTPUT_ONLY = (_OUTPUT,)
@@ -57,6 +57,11 @@ def set_op_profiler(fn) -> None:
     """Install (or with None, remove) the callable every ``Function.apply`` hands its call to."""
     global _op_profiler
     _op_profiler = fn
+
+
+def profiling() -> bool:
+    """True while a profile is open: an op that takes a shortcut around ``apply`` must not, to be timed."""
+    return _op_profiler is not None
 
 
 def on_node_created(fn) -> RemovableHandle:
@@ -315,7 +320,12 @@ def _share_storage(view: Tensor, base: Tensor) -> None:
 
 def _forward_only(cls, args: tuple) -> Tensor:
     """A primitive's forward with nothing to record (no_grad, or no input requires grad)."""
-    out = cls.forward(NO_CONTEXT, *[a._array if isinstance(a, Tensor) else a for a in args])
+    if len(args) == 2:  # a + b, x[key]: unpacked by hand, ~0.1 µs less than the comprehension below
+        a, b = args
+        out = cls.forward(NO_CONTEXT, a._array if isinstance(a, Tensor) else a,
+                          b._array if isinstance(b, Tensor) else b)
+    else:
+        out = cls.forward(NO_CONTEXT, *[a._array if isinstance(a, Tensor) else a for a in args])
     result = Tensor._wrap(out if type(out) is np.ndarray else np.asarray(out))
     if cls.is_view:
         _share_storage(result, args[0])

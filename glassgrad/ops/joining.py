@@ -118,6 +118,10 @@ class Stack(Primitive):
     def forward(ctx, *args):
         *arrays, dim = args
         ctx.lead = (slice(None),) * dim
+        shape = arrays[0].shape
+        if dim < len(shape):  # np.stack is Python around this: join along dim, then split that axis in
+            # two (n, size): the same numbers, ~3 µs less for get_batch's 16 slices
+            return np.concatenate(arrays, axis=dim).reshape(shape[:dim] + (len(arrays),) + shape[dim:])
         return np.stack(arrays, axis=dim)
 
     @staticmethod
