@@ -73,3 +73,30 @@ def test_no_grad_arithmetic_on_0d_int_tensors_keeps_dtype_and_indexes():
         j = i + 64
         assert j.dtype == M.int64 and j.ndim == 0 and j.grad_fn is None, M
         assert data[i:j].tolist() == list(range(9, 73)), M
+
+
+def test_0d_int_plus_python_int_matches_pytorch_at_the_edges():
+    for M in (glassgrad, torch):
+        top = M.tensor([2 ** 63 - 1])[0]
+        assert (top + 1).item() == -2 ** 63, M  # wraps around, as PyTorch's int64
+        assert (5 + M.tensor(3)).dtype == M.int64 and (5 + M.tensor(3)).item() == 8, M
+        assert (M.tensor(3, dtype=M.int32) + 1).dtype == M.int32, M
+        assert (M.tensor(3) + True).item() == 4, M
+
+
+def test_0d_int_plus_python_int_is_timed_while_profiling():
+    with glassgrad.autograd.profiler.profile() as prof:
+        glassgrad.tensor(3) + 64
+    assert [e.name for e in prof.function_events if e.name.startswith("aten::add")] == ["aten::add"]
+
+
+def test_stack_along_each_axis_matches_pytorch():
+    rng = np.random.default_rng(1)
+    for shape in [(), (3,), (2, 3), (2, 3, 4)]:
+        arrays = [rng.standard_normal(shape) for _ in range(3)]
+        for dim in range(-len(shape) - 1, len(shape) + 1):
+            ours = glassgrad.stack([glassgrad.tensor(a, requires_grad=True) for a in arrays], dim)
+            theirs = torch.stack([torch.tensor(a) for a in arrays], dim)
+            assert ours.shape == tuple(theirs.shape)
+            np.testing.assert_array_equal(ours.detach().numpy(), theirs.numpy())
+            ours.backward(glassgrad.ones_like(ours))  # every input gets its slice back
