@@ -22,7 +22,7 @@ import numpy as np
 from glassgrad import creation, sampling
 from glassgrad.autograd.function import NO_CONTEXT, Primitive
 from glassgrad.dtypes import TORCH_NAMES
-from glassgrad.nn._erf import normal_cdf as _normal_cdf
+from glassgrad.nn._erf import gelu_with_slope
 from glassgrad.ops import elementwise as _ew
 from glassgrad.ops import unary as _unary
 from glassgrad.ops._util import to_float
@@ -216,7 +216,6 @@ def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 class Gelu(Primitive):
@@ -234,25 +233,19 @@ class Gelu(Primitive):
             ctx.save_for_backward(x, t)
             ctx.approximate = "tanh"
             return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
-        cdf = _normal_cdf(x)  # float32 in, float32 throughout (see nn/_erf.py)
-        ctx.save_for_backward(x, cdf)
+        y, ctx.slope = gelu_with_slope(x, slope=any(ctx.needs_input_grad))  # float32 throughout
+        ctx.save_for_backward(x)  # only so that backward fails if x is changed in place, as PyTorch's
         ctx.approximate = "none"
-        return (x * cdf).astype(x.dtype, copy=False)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        x, aux = ctx.saved_tensors
-        if ctx.approximate == "tanh":
-            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return g * (0.5 * (1 + aux) + 0.5 * x * (1 - aux * aux) * du), None
-        slope = x * x  # Φ(x) + x·φ(x), in one buffer (a new array per step costs page faults)
-        slope *= -0.5
-        np.exp(slope, out=slope)
-        slope *= x
-        slope *= _INV_SQRT_2PI
-        slope += aux
-        slope *= g
-        return slope, None
+        saved = ctx.saved_tensors  # (reading them checks that x was not changed in place since)
+        if ctx.approximate == "none":  # Φ(x) + x·φ(x), made in forward with Φ (see nn/_erf.py)
+            return g * ctx.slope, None
+        x, t = saved
+        du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du), None
 
 
 def gelu(input, approximate: str = "none"):  # noqa: A002

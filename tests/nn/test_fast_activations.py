@@ -126,3 +126,44 @@ def test_inplace_variants_still_match(name):
     h_t.sum().backward()
     np.testing.assert_allclose(h.detach().numpy(), h_t.detach().numpy(), rtol=2e-6)
     np.testing.assert_allclose(x.grad.numpy(), x_t.grad.numpy(), rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64], ids=["float16", "float32", "float64"])
+def test_gelu_slope_made_in_forward_matches_pytorch(dtype):
+    """Exact GELU computes its slope with Φ, slice by slice (nn/_erf.py's gelu_with_slope): more than
+    one slice, a transposed (not contiguous) input, and the special values at both ends."""
+    rng = np.random.default_rng(2)
+    body = rng.standard_normal((300, 500)) * 3
+    body[0, :len(SPECIAL)] = SPECIAL
+    body[-1, -len(SPECIAL):] = SPECIAL
+    data = body.astype(dtype).T  # 150 000 values > the 65 536 of a slice
+    upstream = rng.standard_normal(data.shape).astype(dtype)
+    with np.errstate(all="ignore"):
+        x = glassgrad.tensor(data, requires_grad=True)
+        y = F.gelu(x)
+        y.backward(glassgrad.tensor(upstream))
+    x_t = torch.tensor(data.astype(np.float64), requires_grad=True)
+    y_t = TF.gelu(x_t)
+    y_t.backward(torch.tensor(upstream.astype(np.float64)))
+    assert y.dtype == x.grad.dtype == glassgrad.tensor(data).dtype
+    rtol, atol = {np.float16: (2e-3, 1e-4), np.float32: (1e-5, 1e-7), np.float64: (1e-12, 1e-15)}[dtype]
+    _check(y.detach().numpy().astype(np.float64), y_t.detach().numpy(), rtol, atol)
+    _check(x.grad.numpy().astype(np.float64), x_t.grad.numpy(), rtol * 4, atol * 4)
+
+
+def test_gelu_backward_after_changing_its_input_in_place_fails_as_in_pytorch():
+    for lib in (glassgrad, torch):
+        x = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+        h = x * 1.0
+        y = lib.nn.functional.gelu(h)
+        h.add_(1.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_gelu_without_grad_makes_no_slope():
+    x = glassgrad.tensor(np.linspace(-3, 3, 7, dtype=np.float32))
+    with glassgrad.no_grad():
+        y = F.gelu(x)
+    exact = TF.gelu(torch.tensor(x.numpy(), dtype=torch.float64)).numpy()  # (float32 PyTorch: 1e-4 off)
+    np.testing.assert_allclose(y.numpy(), exact, rtol=1e-6, atol=1e-7)
