@@ -229,7 +229,7 @@ def graph(root, *, group: bool | None = None, max_nodes: int = 60, model=None) -
 
     ``group``: fold groups (modules, neurons) into single boxes when drawing. The default, None, folds
     only past ``max_nodes`` nodes. ``model``: a scalar ``MLP``/``Layer``/``Neuron`` names each node's
-    neuron ("layer0.neuron1"); an ``nn.Module`` names leaf tensors by parameter ("0.weight") and puts
+    neuron ("layer1.neuron0": layer ℓ holds the weights Wℓ, counted from 1; neuron j is row j, from 0); an ``nn.Module`` names leaf tensors by parameter ("0.weight") and puts
     each parameter in its module's group. Tensor ops get their module from ``record(model)``.
     """
     if isinstance(root, Value):
@@ -318,7 +318,7 @@ def _neuron_units(g: Graph, order, model) -> list:
         for li, layer in enumerate(layers):
             neurons = layer.neurons if hasattr(layer, "neurons") else layer
             for j, n in enumerate(neurons):
-                units.append((f"layer{li}.neuron{j}", list(n.w) + [n.b], n.b,
+                units.append((f"layer{li + 1}.neuron{j}", list(n.w) + [n.b], n.b,
                               _ACT_OPS.get(n.activation)))
         return units
     # No model: recognise a Neuron's pattern, dot(w, x) + b, with b a leaf labelled "b".

@@ -162,7 +162,7 @@ def _scalar_step(model, x, y, loss_fn, lr: float) -> TrainingStep:
         neurons = layer.neurons
         W = np.array([[w.data for w in n.w] for n in neurons])  # already updated: the "after" values
         layers.append(LayerStep(
-            f"layer{li}", _SCALAR_ACT[neurons[0].activation],
+            f"layer{li + 1}", _SCALAR_ACT[neurons[0].activation],
             np.array([[v.data if isinstance(v, Value) else float(v) for v in inputs]]),
             np.zeros_like(W), np.zeros(len(neurons)),
             np.array([[z.data for z in zs]]), np.array([[a.data for a in acts]]),
@@ -171,8 +171,8 @@ def _scalar_step(model, x, y, loss_fn, lr: float) -> TrainingStep:
             W, np.array([n.b.data for n in neurons])))
         for j, n in enumerate(neurons):
             for i, w in enumerate(n.w):
-                updates.append(ParamUpdate(f"layer{li}.neuron{j}.w{i}", None, w.grad, w.data))
-            updates.append(ParamUpdate(f"layer{li}.neuron{j}.b", None, n.b.grad, n.b.data))
+                updates.append(ParamUpdate(f"layer{li + 1}.neuron{j}.w{i}", None, w.grad, w.data))
+            updates.append(ParamUpdate(f"layer{li + 1}.neuron{j}.b", None, n.b.grad, n.b.data))
     for u, b in zip(updates, before):  # parameters() lists them in this same order
         u.before = b
     _fill_before(layers, updates)  # the weights the forward pass used

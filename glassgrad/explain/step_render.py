@@ -172,7 +172,7 @@ def _p(v) -> str:
 
 
 def title(lay) -> str:
-    """"layer0" for a scalar MLP's layer; "layer 0" for the Sequential's module named "0"."""
+    """"layer1" for a scalar MLP's layer (the one holding W1); "layer 0" for the Sequential's module named "0"."""
     return lay.name if lay.name.startswith("layer") else f"layer {lay.name}"
 
 

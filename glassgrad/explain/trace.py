@@ -151,7 +151,7 @@ def _output_label(g) -> str:
 
 def _name(g, nid: str) -> str:
     """The node's label, made unique: a label shared by several nodes (every neuron has a "w0" and a
-    "b") gets its group ("layer0.neuron1.w0") or, failing that, its id ("w0_n3")."""
+    "b") gets its group ("layer1.neuron0.w0") or, failing that, its id ("w0_n3")."""
     names = getattr(g, "_trace_names", None)
     if names is None:
         labels = {n.id: n.label for n in g.nodes}

@@ -10,8 +10,7 @@ before − after, so SGD with momentum, Adam and RMSprop show what they really d
 
 Names: layer ℓ is the layer whose weights are ``Wℓ`` and bias ``bℓ`` (1-based, the output layer last);
 its neuron j is row j of ``Wℓ`` (0-based, as PyTorch indexes ``weight[j, i]``). So ``layer1.neuron0``
-owns ``W1[0, :]`` and ``b1[0]``. (``glassgrad.explain`` numbers a scalar MLP's layers from 0; ``_ours``
-translates its group names.) ``glassgrad.explain`` reads the Value graph: ``explain.trace`` narrates it step by step, and ``explain.graph(...).to_svg()`` draws a neuron
+owns ``W1[0, :]`` and ``b1[0]``; ``glassgrad.explain`` names a scalar MLP's neurons the same way. ``glassgrad.explain`` reads the Value graph: ``explain.trace`` narrates it step by step, and ``explain.graph(...).to_svg()`` draws a neuron
 opened into its operations. Nothing here computes a derivative of its own; it reads what ``backward()``
 left on the Values.
 
@@ -21,7 +20,6 @@ Read this after ``trainer.py`` (it reads a ``Run``'s weights under its ``ENGINE_
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 
@@ -40,24 +38,12 @@ UPDATE_RULES = {
     "adam": "m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − lr·m̂/(√v̂ + ε)",
     "rmsprop": "v ← αv + (1−α)g²;  w ← w − lr·g/(√v + ε)",
 }
-_EXPLAIN_NAME = re.compile(r"\blayer(\d+)\.neuron(\d+)\b")
 
 
 def unit_name(layer: int, neuron: int) -> str:
     """A neuron's name; ``layer`` 1-based (the layer of ``W{layer}``), ``neuron`` 0-based (its row)."""
     return f"layer{layer}.neuron{neuron}"
 
-
-def _ours(text: str) -> str:
-    """explain's 0-based ``layer0.neuron1`` names in ``text``, renamed to ours (``layer1.neuron1``)."""
-    return _EXPLAIN_NAME.sub(lambda m: unit_name(int(m.group(1)) + 1, int(m.group(2))), text)
-
-
-def _theirs(name: str) -> str:
-    m = _EXPLAIN_NAME.fullmatch(name)
-    if m is None or int(m.group(1)) < 1:
-        raise KeyError(name)
-    return f"layer{int(m.group(1)) - 1}.neuron{m.group(2)}"
 
 
 class Sample:
@@ -164,7 +150,7 @@ class Sample:
 
     def to_dict(self) -> dict:
         g = self.graph()
-        unit_of = {n.id: (_ours(n.group) if n.group else ("input" if n.ref in self.inputs else "loss"))
+        unit_of = {n.id: (n.group if n.group else ("input" if n.ref in self.inputs else "loss"))
                    for n in g.nodes}
         steps = self._steps(g, unit_of)
         units = []
@@ -200,8 +186,8 @@ class Sample:
                 unit = unit_of.get(node, "loss")
                 if phase == "forward" and unit == "loss":
                     phase = "loss"
-                out.append({"phase": phase, "unit": unit, "node": node, "text": _ours(st.text or str(st)),
-                            "formula": _ours(st.math or st.formula or "")})
+                out.append({"phase": phase, "unit": unit, "node": node, "text": st.text or str(st),
+                            "formula": st.math or st.formula or ""})
         else:  # explain.trace not available: the same two sweeps read straight from the graph model
             out = _plain_trace(g, unit_of)
         for name, li, j, neuron, z, a in self.units:
@@ -261,5 +247,4 @@ def neuron_svg(run, split: str, index: int, unit: str) -> str:
     names = {u[0] for u in sample.units}
     if unit not in names:
         raise KeyError(unit)
-    theirs = _theirs(unit)
-    return _ours(sample.graph().to_svg(collapse=True, expanded=[theirs], frame=theirs))
+    return sample.graph().to_svg(collapse=True, expanded=[unit], frame=unit)

@@ -178,7 +178,7 @@ def test_neuron_groups(scalar_mlp_loss):
     by_ref = {id(n.ref): n for n in g.nodes}
     for li, layer in enumerate(m.layers):
         for j, neuron in enumerate(layer.neurons):
-            name = f"layer{li}.neuron{j}"
+            name = f"layer{li + 1}.neuron{j}"  # layer ℓ holds Wℓ, from 1
             members = {id(g.node(k).ref) for k in groups[name]}
             # its parameters, and per sample: the dot node, the +b node, and (hidden layers) the ReLU
             assert {id(p) for p in neuron.parameters()} <= members
@@ -208,8 +208,8 @@ def test_view_folds_groups_into_boxes(scalar_mlp_loss):
     assert len(boxes) == 9 and sum(len(b.members) for b in boxes) == len(g.nodes) - 1
     ids = {it.id for it in items}
     assert all(s in ids and d in ids for s, d, _ in edges)
-    items2, _ = g.view(expanded={"layer0.neuron0"})
-    assert len(items2) == len(items) - 1 + len(g.groups()["layer0.neuron0"])
+    items2, _ = g.view(expanded={"layer1.neuron0"})
+    assert len(items2) == len(items) - 1 + len(g.groups()["layer1.neuron0"])
     full, full_edges = g.view(collapse=False)
     assert [n.id for n in full] == [n.id for n in g.nodes] and len(full_edges) == len(g.edges)
 

@@ -112,10 +112,10 @@ def test_groups_expand_and_collapse(browser, scalar_mlp_loss):
         _t(page, "next").click()
     active = _active(page)
     assert len(active) == 1 and active[0].startswith("g")  # the step's node is inside a folded neuron
-    page.locator('.gg-view:not([hidden]) .gg-group[data-group="layer0.neuron0"]').click()
+    page.locator('.gg-view:not([hidden]) .gg-group[data-group="layer1.neuron0"]').click()
     assert re.fullmatch(r"g\d+", visible())
     n_nodes = page.locator(".gg-view:not([hidden]) .gg-node").count()
-    assert n_nodes == 1 + len(g.groups()["layer0.neuron0"])
+    assert n_nodes == 1 + len(g.groups()["layer1.neuron0"])
     page.locator(".gg-view:not([hidden]) .gg-frame-label").click()
     assert visible() == "collapsed"
     _t(page, "expand-all").click()
