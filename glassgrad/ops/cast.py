@@ -22,6 +22,7 @@ __all__ = ["to_arguments"]
 class Cast(Primitive):
     """out = x converted to another dtype;  ∂out/∂x = 1 (the gradient converted back)"""
 
+    one_tensor_input = True  # the other arguments are options (see Function)
     node_name = "ToCopyBackward0"  # PyTorch's .to() runs aten::_to_copy
 
     @staticmethod

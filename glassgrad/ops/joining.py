@@ -36,6 +36,7 @@ class Slice(Primitive):
     it is g:  grad_x = zeros(x.shape);  grad_x[key] = g.
     """
 
+    one_tensor_input = True  # the other arguments are options (see Function)
     is_view = True
 
     @staticmethod
@@ -137,6 +138,8 @@ class Repeat(Primitive):
     Each input element appears once per tile, so its gradient is the sum over the tiles: view g as
     (r0, s0, r1, s1, ...) and sum the r axes.
     """
+
+    one_tensor_input = True  # the other arguments are options (see Function)
 
     @staticmethod
     def forward(ctx, x, reps):

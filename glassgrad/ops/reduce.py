@@ -156,6 +156,8 @@ return_types = types.SimpleNamespace(**{name: _return_type(name)
 class Sum(Primitive):
     """out = Σ x over the axes;  ∂out/∂xᵢ = 1, so grad_x = upstream broadcast back to x's shape"""
 
+    one_tensor_input = True  # the other arguments are options (see Function)
+
     @staticmethod
     def forward(ctx, x, axes, keepdim, dtype):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
@@ -176,6 +178,8 @@ class SumDim(Sum):
 
 class Mean(Primitive):
     """out = (1/n) Σ x over the axes;  ∂out/∂xᵢ = 1/n"""
+
+    one_tensor_input = True  # the other arguments are options (see Function)
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -228,6 +232,7 @@ class Prod(Primitive):
     is computed directly: (product of everything before i)·(product of everything after i).
     """
 
+    one_tensor_input = True  # the other arguments are options (see Function)
 
     @staticmethod
     def forward(ctx, x, axis, keepdim, dtype):
@@ -484,6 +489,7 @@ class LogSumExp(Primitive):
     """out = log Σ eˣ, computed as m + log Σ e^(x - m) with m = max x (no overflow);
     ∂out/∂xᵢ = e^(xᵢ - out): the softmax of x"""
 
+    one_tensor_input = True  # the other arguments are options (see Function)
     node_name = "LogsumexpBackward0"
 
     @staticmethod

@@ -57,6 +57,7 @@ def _dim_incl_end(dim: int, ndim: int) -> int:
 class Reshape(Primitive):
     """out = x with a new shape (same elements, same order);  grad_x = g reshaped back"""
 
+    one_tensor_input = True  # the other arguments are options (see Function)
     node_name = "ViewBackward0"
     is_view = True
 
@@ -109,6 +110,7 @@ class View(Reshape):
 class Permute(Primitive):
     """out = x with its axes reordered;  grad_x = g with the inverse order"""
 
+    one_tensor_input = True  # the other arguments are options (see Function)
     is_view = True
 
     @staticmethod
@@ -132,6 +134,7 @@ class T(Permute):  # x.t(): TBackward0
 class Expand(Primitive):
     """out = x broadcast to a bigger shape (no copy);  grad_x = g summed over the copies"""
 
+    one_tensor_input = True  # the other arguments are options (see Function)
     is_view = True
 
     @staticmethod
@@ -147,6 +150,8 @@ class Expand(Primitive):
 class Flip(Primitive):
     """out = x reversed along ``dims`` (a copy, as in PyTorch);  grad_x = g flipped back"""
 
+    one_tensor_input = True  # the other arguments are options (see Function)
+
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
@@ -159,6 +164,8 @@ class Flip(Primitive):
 
 class Roll(Primitive):
     """out = x shifted cyclically by ``shifts`` along ``dims``;  grad_x = g shifted back"""
+
+    one_tensor_input = True  # the other arguments are options (see Function)
 
     @staticmethod
     def forward(ctx, x, shifts, dims):

@@ -392,6 +392,8 @@ class Trunc(_Piecewise):
 class Round(Primitive):
     """out = x rounded (half to even) to ``decimals``;  ∂out/∂x = 0"""
 
+    one_tensor_input = True  # the other arguments are options (see Function)
+
     @staticmethod
     def forward(ctx, x, decimals):
         return np.round(x, decimals)
