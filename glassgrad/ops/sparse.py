@@ -1,5 +1,6 @@
-"""Sparse COO tensors: ``torch.sparse_coo_tensor``, ``to_sparse`` / ``to_dense``, ``coalesce`` and
-sparse @ dense, as graph networks (GCN, GAT) use them.
+"""Sparse COO tensors: ``torch.sparse_coo_tensor``, ``to_sparse`` / ``to_dense``, ``coalesce``,
+sparse @ dense and sparse @ sparse, ``torch.sparse.sum`` over dims and ``x[i]``, as graph networks (GCN,
+GAT) use them.
 
 Part III, after linalg. A sparse COO tensor keeps only its nonzero entries: ``indices``, an int64 array
 of shape (sparse dims, nnz) whose column k is the position of entry k, and ``values``, a Tensor whose
@@ -11,7 +12,12 @@ values with the indices as constants. For S @ D with S's entries vₖ at (rₖ, 
 
     out[r, :] = Σ_{k: rₖ = r} vₖ · D[cₖ, :];   grad_vₖ = g[rₖ, :] · D[cₖ, :],   grad_D[c, :] = Σ_{k: cₖ = c} vₖ · g[rₖ, :]
 
-so the gradient w.r.t. S lives on S's own pattern (PyTorch's sparse gradient), and grad_D = Sᵀ g.
+so the gradient w.r.t. S lives on S's own pattern (PyTorch's sparse gradient), and grad_D = Sᵀ g. The
+same holds for A @ B of two sparse matrices (each pair of entries that meet adds vₐ·v_b to one output
+entry), for a sum over dims (entries that agree on the dims kept add into one) and for x[i] (the entries
+whose coordinate is i). Where PyTorch's gradient is dense — it reaches positions that hold no entry (the
+sum(dim) and @ of sparse tensors) — glassgrad cannot hold it and raises, naming the sparse form that
+works; where PyTorch has no backward at all (x[i] with a sparse result) it raises PyTorch's error.
 
 Dense operations PyTorch refuses on a sparse tensor are refused here too: the tensor's ``_array`` is
 only its shape and dtype, and any numpy call on it raises PyTorch's "Could not run 'aten::...'".
@@ -20,6 +26,7 @@ only its shape and dtype, and any numpy call on it raises PyTorch's "Could not r
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -30,7 +37,7 @@ from glassgrad.ops.indexing import IndexBackward
 from glassgrad.ops.joining import cat
 from glassgrad.tensor import Tensor, to_array
 
-__all__ = ["layout", "strided", "sparse_coo", "SparseTensor", "sparse_coo_tensor", "mm", "spmm"]
+__all__ = ["layout", "strided", "sparse_coo", "SparseTensor", "sparse_coo_tensor", "mm", "spmm", "sparse_sum"]
 
 _DEFAULT_DTYPES = ("float32", "int64", "bool")
 
@@ -157,6 +164,111 @@ class SparseMm(SparseAddmm):
     node_name = "MmBackward0"
 
 
+class SparseSparseMatmul(Primitive):
+    """out = A @ B, both sparse: each pair of entries that meet (A's column = B's row) adds vₐ·v_b to its
+    output position (``inverse`` numbers the positions);  grad_vₐ[i] = Σ_{pairs (i, j)} g[pos]·v_b[j],
+    grad_v_b[j] = Σ_{pairs (i, j)} g[pos]·vₐ[i]: (g Bᵀ) and (Aᵀ g) read on each operand's own pattern"""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, va, vb, ia, ib, inverse, n):
+        ctx.save_for_backward(va, vb)
+        ctx.ia, ctx.ib, ctx.inverse = ia, ib, inverse
+        out = np.zeros(n, np.result_type(va, vb))
+        np.add.at(out, inverse, va[ia] * vb[ib])
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        va, vb = ctx.saved_tensors
+        g_pairs = g[ctx.inverse]
+        grad_a, grad_b = np.zeros_like(va), np.zeros_like(vb)
+        np.add.at(grad_a, ctx.ia, g_pairs * vb[ctx.ib])
+        np.add.at(grad_b, ctx.ib, g_pairs * va[ctx.ia])
+        return grad_a, grad_b, None, None, None, None
+
+
+class SparseSparseMm(SparseSparseMatmul):
+    """sparse @ sparse through ``@`` / torch.mm: the same product; PyTorch's MmBackward0 then gives A the
+    gradient g Bᵀ at *every* position, which a gradient kept on A's pattern cannot hold, so we refuse."""
+
+    node_name = "MmBackward0"
+
+    @staticmethod
+    def backward(ctx, g):
+        raise NotImplementedError(
+            "glassgrad: the gradient of sparse @ sparse through torch.mm or @ is g @ B.T at every position "
+            "in PyTorch, not only where A has entries; glassgrad keeps a sparse tensor's gradient on its "
+            "own entries. Use torch.sparse.mm(a, b): its gradient is exactly that, in both libraries.")
+
+
+class SparseSum(Primitive):
+    """out[u] = Σ_{k: inverse[k] = u} values[k], each value first summed over the dense ``axes``, then
+    reshaped to ``shape``;  grad_values[k] = g[inverse[k]] broadcast back over those axes"""
+
+    node_name = "SparseSumBackward0"
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, v, inverse, n, axes, shape, dense_out):
+        ctx.v_shape, ctx.inverse, ctx.axes, ctx.dense_out = v.shape, inverse, axes, dense_out
+        summed = v.sum(axis=axes, dtype=v.dtype)
+        ctx.out_shape = out_shape = (n,) + summed.shape[1:]
+        out = np.zeros(out_shape, v.dtype)
+        np.add.at(out, inverse, summed)
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        g = np.expand_dims(g.reshape(ctx.out_shape), ctx.axes)[ctx.inverse]
+        return np.broadcast_to(g, ctx.v_shape).copy(), None, None, None, None, None
+
+
+class SparseSumDim(SparseSum):
+    """``x.sum(dim)`` of a sparse x: SparseSum's numbers; PyTorch's SumBackward1 then expands the
+    gradient to x's shape, which it refuses for a sparse result and spreads over every position (not only
+    x's entries) for a dense one; we refuse both, pointing at torch.sparse.sum."""
+
+    node_name = "SumBackward1"
+
+    @staticmethod
+    def backward(ctx, g):
+        if not ctx.dense_out:
+            raise RuntimeError("expand is unsupported for Sparse tensors")
+        raise NotImplementedError("glassgrad: the gradient of sum(dim) of a sparse tensor is dense in "
+                                  "PyTorch (every position, not only the entries); use torch.sparse.sum(x, "
+                                  "dim), whose gradient stays on x's entries")
+
+
+class SparseSelect(Primitive):
+    """x[i, ...] of a sparse x: the entries at ``mask`` (those whose fixed coordinates match), each value
+    indexed by ``value_index`` on its dense dims; with every sparse dim fixed the result is dense, the sum
+    of those entries.  grad_values[mask] = g (a dense result), 0 elsewhere"""
+
+    node_name = "SelectBackward0"
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, v, mask, value_index, dense_out):
+        ctx.v_shape, ctx.mask, ctx.value_index, ctx.dense_out = v.shape, mask, value_index, dense_out
+        picked = v[mask][(slice(None),) + value_index]
+        return picked.sum(axis=0, dtype=v.dtype) if dense_out else picked
+
+    @staticmethod
+    def backward(ctx, g):
+        if not ctx.dense_out:  # a sparse gradient: PyTorch has no select_backward for it
+            raise _not_for("SparseCPU", "select_backward")
+        if not ctx.mask.any():
+            raise NotImplementedError("glassgrad: this element of the sparse tensor has no entry, and "
+                                      "PyTorch's gradient (dense) would put a 1 where glassgrad keeps none")
+        picked = np.zeros((int(ctx.mask.sum()),) + ctx.v_shape[1:], g.dtype)
+        picked[(slice(None),) + ctx.value_index] = g
+        grad = np.zeros(ctx.v_shape, g.dtype)
+        grad[ctx.mask] = picked
+        return grad, None, None, None
+
+
 # --- the tensor ----------------------------------------------------------------------------------
 class SparseTensor(Tensor):
     """A Tensor with ``layout == sparse_coo``: int64 ``indices`` (sparse dims × nnz) and ``values``.
@@ -254,10 +366,19 @@ class SparseTensor(Tensor):
         self._vals.grad = None if value is None else value.coalesce()._vals
 
     def sum(self, dim=None, keepdim=False, dtype=None):
-        if dim is not None:
-            raise NotImplementedError("glassgrad: sum over a dim of a sparse tensor is not supported; "
-                                      "call .to_dense() first")
-        return self._vals.sum(dtype=dtype)
+        """Every entry summed (a dense 0-d tensor), or over ``dim`` (sparse while a sparse dim is left;
+        its gradient is refused, as PyTorch's: use torch.sparse.sum for one)."""
+        if dim is None:
+            return self._vals.sum(dtype=dtype)
+        return sparse_sum(self, dim, dtype, keepdim, SparseSumDim)
+
+    def select(self, dim: int, index: int):
+        """The slice at ``index`` along ``dim``: sparse while a sparse dim is left, else dense."""
+        dim = _dim(dim, self._array.ndim)
+        if not -self._array.shape[dim] <= index < self._array.shape[dim]:
+            raise IndexError(f"select(): index {index} out of range for tensor of size "
+                             f"{list(self._array.shape)} at dimension {dim}")
+        return self[(slice(None),) * dim + (index,)]
 
     # arithmetic: with numbers, and with sparse tensors of the same shape
     def __mul__(self, other):
@@ -293,6 +414,12 @@ class SparseTensor(Tensor):
         return other - self.to_dense()
 
     def __matmul__(self, other):
+        if getattr(other, "is_sparse", False):
+            if other._array.ndim == 1:  # PyTorch's matmul takes a view of the vector, then a batch
+                raise _not_for("SparseCPU", "as_strided")
+            if other._array.ndim > 2:
+                raise RuntimeError("expand is unsupported for Sparse tensors")
+            return _sparse_sparse_mm(self, other, SparseSparseMm)
         return _mm(self, other, SparseMm)
 
     def __rmatmul__(self, other):  # D @ S = (Sᵀ @ Dᵀ)ᵀ
@@ -314,8 +441,7 @@ class SparseTensor(Tensor):
         raise RuntimeError("reshape is not implemented for sparse tensors")
 
     def __getitem__(self, index):
-        raise NotImplementedError("glassgrad: indexing a sparse tensor is not supported; call .to_dense() "
-                                  "first")
+        return _getitem(self, index)
 
     def __repr__(self) -> str:
         return _format_sparse(self)
@@ -327,6 +453,91 @@ def _sparse(indices: np.ndarray, values: Tensor, shape: tuple, coalesced: bool =
     s._init(_Dense(shape, values._array.dtype), values._requires_grad, values.grad_fn)
     s._idx, s._vals, s._coalesced = indices, values, coalesced
     return s
+
+
+def _dim(dim, ndim: int) -> int:
+    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int or a tuple of ints, not {type(dim).__name__}")
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but "
+                         f"got {dim})")
+    return int(dim) % ndim
+
+
+def _positions(indices: np.ndarray, sizes: tuple) -> np.ndarray:
+    """Each entry's position as one number (row-major), so that equal positions are equal numbers."""
+    if not indices.shape[1]:
+        return np.zeros(0, np.int64)
+    return np.ravel_multi_index(tuple(indices), sizes)
+
+
+def sparse_sum(s: SparseTensor, dim, dtype=None, keepdim: bool = False, primitive=SparseSum) -> Tensor:
+    """``torch.sparse.sum(s, dim)`` (and ``s.sum(dim)`` with ``SparseSumDim``): the entries that agree on
+    the dims kept are added into one (so the result is coalesced); the values are summed over the dense
+    dims in ``dim``. With every sparse dim summed the result is a dense tensor."""
+    ndim, sparse_dims = s._array.ndim, s.sparse_dim()
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    dims = [_dim(d, ndim) for d in dims]
+    for d in dims:
+        if dims.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    values = s._vals if dtype is None else s._vals.to(dtype)
+    shape = s._array.shape
+    kept = [d for d in range(sparse_dims) if d not in dims]
+    axes = tuple(d - sparse_dims + 1 for d in dims if d >= sparse_dims)
+    if not kept:  # every sparse dim summed: a dense result
+        shape_out = tuple(1 if d in dims else shape[d] for d in range(ndim) if keepdim or d not in dims)
+        return primitive.apply(values, np.zeros(s._nnz(), np.int64), 1, axes, shape_out, True)
+    sizes = [shape[d] for d in kept]
+    unique, inverse = np.unique(_positions(s._idx[kept], tuple(sizes)), return_inverse=True)
+    indices = np.array(np.unravel_index(unique, tuple(sizes)), np.int64).reshape(len(kept), -1)
+    dense_shape = [shape[d] for d in range(sparse_dims, ndim) if d not in dims]
+    if keepdim:  # PyTorch unsqueezes each summed dim back: a sparse dim (index 0) while it can be one
+        for d in sorted(dims):
+            if d <= len(sizes):
+                indices = np.insert(indices, d, 0, axis=0)
+                sizes.insert(d, 1)
+            else:
+                dense_shape.insert(d - len(sizes), 1)
+    summed = primitive.apply(values, inverse.reshape(-1), len(unique), axes,
+                             (len(unique),) + tuple(dense_shape), False)
+    return _sparse(indices, summed, tuple(sizes + dense_shape), not keepdim)
+
+
+def _getitem(s: SparseTensor, index):
+    """``s[i]``, ``s[i, j]``, ``s[:, j]``: whole dims (``:``) and single positions only, as PyTorch."""
+    index = index if isinstance(index, tuple) else (index,)
+    ndim, sparse_dims, shape = s._array.ndim, s.sparse_dim(), s._array.shape
+    if len(index) > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    fixed = {}
+    for d, i in enumerate(index):
+        if isinstance(i, slice) and i == slice(None):
+            continue
+        if isinstance(i, slice):
+            raise _not_for("SparseCPU", "as_strided")
+        if isinstance(i, (Tensor, list, np.ndarray)):
+            raise _not_for("SparseCPU", "index.Tensor")
+        if i is Ellipsis:
+            raise NotImplementedError("Cannot access storage of SparseTensorImpl")
+        if not isinstance(i, numbers.Integral) or isinstance(i, bool):
+            raise NotImplementedError(f"glassgrad: indexing a sparse tensor with {i!r} is not supported; "
+                                      "call .to_dense() first")
+        if not -shape[d] <= i < shape[d]:
+            raise IndexError(f"index {i} is out of bounds for dimension {d} with size {shape[d]}")
+        fixed[d] = int(i) % shape[d]
+    if not fixed:
+        raise NotImplementedError("Cannot access storage of SparseTensorImpl")
+    mask = np.ones(s._nnz(), bool)
+    for d in (d for d in fixed if d < sparse_dims):
+        mask &= s._idx[d] == fixed[d]
+    value_index = tuple(fixed.get(d, slice(None)) for d in range(sparse_dims, ndim))
+    kept = [d for d in range(sparse_dims) if d not in fixed]
+    values = SparseSelect.apply(s._vals, mask, value_index, not kept)
+    if not kept:
+        return values
+    dense_shape = tuple(shape[d] for d in range(sparse_dims, ndim) if d not in fixed)
+    return _sparse(s._idx[kept][:, mask], values, tuple(shape[d] for d in kept) + dense_shape, s._coalesced)
 
 
 for _name in ("float", "double", "half", "long", "int", "short", "bool", "byte", "char"):
@@ -414,8 +625,6 @@ def _mm(s: SparseTensor, d, primitive) -> Tensor:
     """Sparse (n×m) @ dense (m×p) -> dense (n×p)."""
     if not isinstance(d, Tensor):
         raise TypeError(f"mm(): argument 'mat2' must be Tensor, not {type(d).__name__}")
-    if d.is_sparse:
-        raise NotImplementedError("glassgrad: sparse @ sparse is not supported; call .to_dense() on one")
     if s._array.ndim != 2 or s.dense_dim():
         raise NotImplementedError("glassgrad: only a 2-D sparse matrix multiplies a dense one")
     if d._array.ndim != 2:
@@ -430,10 +639,43 @@ def _mm(s: SparseTensor, d, primitive) -> Tensor:
     return primitive.apply(s._vals, d, rows, cols, s._array.shape[0])
 
 
+def _sparse_sparse_mm(a: SparseTensor, b: SparseTensor, primitive) -> SparseTensor:
+    """Sparse (n×m) @ sparse (m×p) -> sparse (n×p), coalesced: every entry of A meets the entries of B
+    in the row A's column names (B coalesced keeps them together, so two searches find them)."""
+    for name, x in (("mat1", a), ("mat2", b)):
+        if x._array.ndim != 2:
+            raise RuntimeError(f"Expected {name}_.dim() == 2 to be true, but got false.  (Could this error "
+                               "message be improved?  If so, please report an enhancement request to "
+                               "PyTorch.)")
+        if x.dense_dim():
+            raise NotImplementedError("glassgrad: sparse @ sparse needs two sparse matrices without dense dims")
+    if a._array.dtype != b._array.dtype:
+        raise RuntimeError(f"mat1 dtype {dtypes.TORCH_NAMES[a._array.dtype.name]} does not match mat2 dtype "
+                           f"{dtypes.TORCH_NAMES[b._array.dtype.name]}")
+    (n, m), (m2, p) = a._array.shape, b._array.shape
+    if m != m2:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{m} and {m2}x{p})")
+    a, b = a.coalesce(), b.coalesce()
+    a_rows, a_cols = a._idx
+    b_rows, b_cols = b._idx
+    first, last = np.searchsorted(b_rows, a_cols, "left"), np.searchsorted(b_rows, a_cols, "right")
+    counts = last - first
+    ia = np.repeat(np.arange(a._nnz()), counts)                       # the pairs (ia[t], ib[t]) that meet
+    ib = np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+    keys = a_rows[ia] * p + b_cols[ib]
+    unique, inverse = np.unique(keys, return_inverse=True)
+    indices = np.array([unique // max(p, 1), unique % max(p, 1)], np.int64).reshape(2, -1)
+    values = primitive.apply(a._vals, b._vals, ia, ib, inverse.reshape(-1), len(unique))
+    return _sparse(indices, values, (n, p), True)
+
+
 def mm(mat1, mat2) -> Tensor:
-    """``torch.sparse.mm``: sparse @ dense; the sparse operand's gradient stays on its pattern."""
+    """``torch.sparse.mm``: sparse @ dense, or sparse @ sparse (a sparse result); a sparse operand's
+    gradient stays on its pattern."""
     if not mat1.is_sparse:
         return mat1 @ mat2
+    if getattr(mat2, "is_sparse", False):
+        return _sparse_sparse_mm(mat1, mat2, SparseSparseMatmul)
     return _mm(mat1, mat2, SparseAddmm)
 
 
