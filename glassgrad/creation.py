@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 import numbers
 import warnings
 
@@ -27,8 +28,8 @@ from glassgrad.tensor import Size, Tensor, to_array
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
-    "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange", "linspace", "eye",
-    "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
+    "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange", "linspace", "logspace",
+    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
     "ByteTensor", "BoolTensor", "write_out", "refuse_out_with_grad",
 ]
@@ -362,6 +363,33 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     if np_dtype.kind == "b":
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     return _new(_linspace_values(start, end, builtins.int(steps), np_dtype), requires_grad)
+
+
+@_factory_out("logspace")
+def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    """``base`` to the powers of ``linspace(start, end, steps)``: PyTorch's kernel computes the exponents
+    in float64 (the first half from start, the second from end, no fused multiply-add there) and C's
+    ``pow``, then rounds once to the dtype; ``math.pow`` is that same ``pow``."""
+    _check_device(device)
+    start, end = _scalar(start, "start"), _scalar(end, "end")
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, builtins.bool):
+        raise TypeError(f"logspace(): argument 'steps' must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    np_dtype = _float_dtype(dtype)
+    if np_dtype.kind == "b":
+        raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
+    if steps == 1:
+        return _new(np.full(1, math.pow(base, float(start)), np_dtype), requires_grad)
+    s, e = np_dtype.type(start), np_dtype.type(end)       # the ends in the dtype, their difference too
+    step = float(e - s) / (steps - 1)
+    half = steps // 2
+    powers = [math.pow(base, float(s) + step * i) if i < half else
+              math.pow(base, float(e) - step * (steps - i - 1)) for i in builtins.range(steps)]
+    values = np.array(powers, np.float64)
+    return _new(np.trunc(values).astype(np_dtype) if np_dtype.kind in "iu" else values.astype(np_dtype),
+                requires_grad)
 
 
 @_factory_out("eye")

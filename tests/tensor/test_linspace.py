@@ -111,3 +111,43 @@ def test_a_tensor_end_with_dimensions_is_refused_as_torch():
     with pytest.raises(RuntimeError) as ours:
         gg.linspace(gg.tensor([0.0, 1.0]), 1.0, 3)
     assert str(ours.value) == str(theirs.value)
+
+
+# --- logspace: base ** (the exponents in float64, from both ends), C's pow, rounded once -------------
+# (glassgrad.logspace once the top level exports it; creation.logspace until then)
+from glassgrad.creation import logspace  # noqa: E402
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_logspace_is_bit_identical(dtype):
+    rng = np.random.default_rng(12)
+    cases = [(0, 3, 4, 10.0), (-2, 2, 9, 10.0), (0, 10, 11, 2.0), (1, -1, 50, 0.5), (0.1, 0.7, 97, np.e),
+             (-5, 5, 1001, 3.0), (2.5, 2.5, 3, 10.0)]
+    cases += [(float(a), float(b), int(n), float(base)) for a, b, n, base in zip(
+        rng.uniform(-6, 6, 150), rng.uniform(-6, 6, 150), rng.integers(2, 300, 150), rng.uniform(0.1, 12, 150))]
+    for start, end, steps, base in cases:
+        ours = logspace(start, end, steps, base, dtype=getattr(gg, dtype)).numpy()
+        theirs = torch.logspace(start, end, steps, base=base, dtype=getattr(torch, dtype)).numpy()
+        assert_same_bits(ours, theirs)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "int64", "int32"])
+def test_logspace_half_and_integer_dtypes_match(dtype):
+    for start, end, steps in [(0, 3, 4), (0.5, 2.5, 5), (-1, 2, 7), (0, 4, 9), (3, 0, 4)]:
+        ours = logspace(start, end, steps, dtype=getattr(gg, dtype)).numpy()
+        theirs = torch.logspace(start, end, steps, dtype=getattr(torch, dtype)).numpy()
+        np.testing.assert_array_equal(ours, theirs)
+        assert ours.dtype == theirs.dtype
+
+
+def test_logspace_steps_zero_and_one_errors_and_out():
+    assert logspace(2, 5, 1).tolist() == torch.logspace(2, 5, 1).tolist()
+    assert logspace(2, 5, 0).shape == (0,)
+    out = gg.empty(4, dtype=gg.float64)
+    assert logspace(0, 3, 4, out=out) is out
+    assert_same_bits(out.numpy(), torch.logspace(0, 3, 4, dtype=torch.float64).numpy())
+    for call, error in [(lambda lib: lib(0, 1, -1), RuntimeError), (lambda lib: lib(0, 1, 2.0), TypeError)]:
+        with pytest.raises(error):
+            call(torch.logspace)
+        with pytest.raises(error):
+            call(logspace)
