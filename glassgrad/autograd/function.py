@@ -346,6 +346,11 @@ def _record(cls, args: tuple) -> Tensor:
             (True,) + (False,) * (len(args) - 1)
         arrays = (a._array, *args[1:])
         edges = ((fn if fn is not None else accumulator(a), 0),)  # options are no inputs: one entry
+    elif len(args) == 2 and (type(args[1]) is float or type(args[1]) is int):  # x * 1.5, x - 0.5: no lists
+        a, number = args  # (the tensor is the one that requires grad: apply found one)
+        fn = a._grad_fn
+        needs, arrays = _FIRST_NEEDED[2], (a._array, number)
+        edges = ((fn if fn is not None else accumulator(a), 0), _NO_EDGE if cls.numbers_are_inputs else None)
     else:
         # One pass over the inputs (separate comprehensions cost ~0.4 µs more an op): their arrays,
         # which need a gradient, and each one's next_functions entry: the edge to its node; (None, 0)
