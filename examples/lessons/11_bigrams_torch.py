@@ -12,28 +12,14 @@ Needs PyTorch: `pip install -e ".[dev]"` installs its CPU build beside glassgrad
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
-
-import names
 
 from _lesson import require_torch, run, table
+from _names import load_names
 
 torch = require_torch()
 F = torch.nn.functional
 
 SEED, LR, REGULARISATION = 2147483647, 50.0, 0.01
-
-
-def load_names() -> list[str]:
-    """Every first name in the census lists of the ``names`` package: lower case, letters a–z, sorted."""
-    folder = Path(names.__file__).parent
-    words = set()
-    for file in ("dist.female.first", "dist.male.first"):
-        for line in (folder / file).read_text().splitlines():
-            word = line.split()[0].lower() if line.strip() else ""
-            if word.isascii() and word.isalpha():
-                words.add(word)
-    return sorted(words)
 
 
 def bigrams(words, stoi):

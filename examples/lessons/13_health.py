@@ -29,9 +29,6 @@ from __future__ import annotations
 
 import os
 import random
-from pathlib import Path
-
-import names
 
 import glassgrad as torch
 import glassgrad.nn.functional as F
@@ -39,31 +36,14 @@ from glassgrad import nn
 from glassgrad.explain.health import health
 
 from _lesson import run, table
+from _names import contexts, load_names
 
 SEED, BLOCK, EMBED, HIDDEN, DEPTH, BATCH, LR = 42, 3, 10, 100, 4, 32, 0.1
 
 
-def load_names() -> list[str]:
-    """Every first name in the census lists of the ``names`` package: lower case, letters a–z, sorted."""
-    folder = Path(names.__file__).parent
-    words = set()
-    for file in ("dist.female.first", "dist.male.first"):
-        for line in (folder / file).read_text().splitlines():
-            word = line.split()[0].lower() if line.strip() else ""
-            if word.isascii() and word.isalpha():
-                words.add(word)
-    return sorted(words)
-
-
 def build_dataset(words, stoi):
     """X: each position's previous BLOCK characters (padded with "."); Y: the character that follows."""
-    X, Y = [], []
-    for w in words:
-        context = [0] * BLOCK
-        for ch in w + ".":
-            X.append(context)
-            Y.append(stoi[ch])
-            context = context[1:] + [stoi[ch]]
+    X, Y = contexts(words, stoi, BLOCK)
     return torch.tensor(X), torch.tensor(Y)
 
 
