@@ -39,7 +39,9 @@ def _binary(op: str, fn, input, other, *options):  # noqa: A002
     """Shared entry of binary ops: check the operands and their shapes, then apply ``fn``."""
     if type(input) is not Tensor:  # (the type tests skip operand()'s checks for the common operands)
         input = operand(input, "input")
-    if type(other) is not Tensor and type(other) is not float and type(other) is not int:
+    if type(other) is float or type(other) is int:  # x * 1.5: nothing to check
+        return fn.apply(input, other, *options)
+    if type(other) is not Tensor:
         other = operand(other)
     if isinstance(input, Tensor) and isinstance(other, Tensor) and input._array.shape != other._array.shape:
         check_broadcast(op, input._array, other._array)  # (._array.shape: .shape makes a Size object)
@@ -52,6 +54,11 @@ def _shape(a) -> tuple:
     if type(a) is np.ndarray:
         return a.shape
     return () if type(a) is float or type(a) is int else np.shape(a)
+
+
+def _shapes(a, b) -> tuple:
+    """(_shape(a), _shape(b)) in one call: the shapes a binary op's backward unbroadcasts to."""
+    return (a.shape if type(a) is np.ndarray else _shape(a), b.shape if type(b) is np.ndarray else _shape(b))
 
 
 def _grad_if_needed(g, shape: tuple, needed: bool):
@@ -77,7 +84,7 @@ class Add(Primitive):
     def forward(ctx, a, b):
         a, b = promote(a, b)
         if ctx.needs_input_grad:  # () when nothing is recorded: no shapes for a backward that won't run
-            ctx.shapes = (_shape(a), _shape(b))
+            ctx.shapes = _shapes(a, b)
         return a + b
 
     @staticmethod
@@ -116,7 +123,7 @@ class Sub(Primitive):
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
         if ctx.needs_input_grad:
-            ctx.shapes = (_shape(a), _shape(b))
+            ctx.shapes = _shapes(a, b)
         return a - b
 
     @staticmethod
@@ -169,7 +176,7 @@ class Mul(Primitive):
         a, b = promote(a, b)
         needs = ctx.needs_input_grad
         if needs:  # keep only what a gradient needs, as PyTorch: a later in-place write to the other is fine
-            ctx.shapes = (_shape(a), _shape(b))
+            ctx.shapes = _shapes(a, b)
             ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
         return a * b
 
