@@ -8,10 +8,6 @@ compared with a fresh run, and the pages' code blocks are executed, so the docs 
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import importlib.util
-import io
 import math
 import os
 import re
@@ -22,31 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ROOT / "examples" / "lessons"
-DOCS = ROOT / "docs" / "lessons"
-sys.path.insert(0, str(LESSONS))  # the lessons import their shared helper, _lesson.py
-
-
-def load(stem: str):
-    """Import examples/lessons/<stem>.py as a module (its name starts with a digit, so not by import)."""
-    spec = importlib.util.spec_from_file_location(f"lesson_{stem}", LESSONS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_lesson(stem: str, quick: bool = True):
-    """(the dict main returns, what it printed); each lesson runs once per mode for the whole file."""
-    return _run_lesson(stem, bool(quick))
-
-
-@functools.lru_cache(maxsize=None)
-def _run_lesson(stem: str, quick: bool):
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        result = load(stem).main(quick=quick)
-    return result, buffer.getvalue()
+from lesson_runner import DOCS, LESSONS, check_page_output, load, run_lesson, run_python_blocks
 
 
 def test_every_lesson_is_here_and_has_main():
@@ -315,28 +287,7 @@ def test_a_lesson_runs_as_a_script_and_draws(tmp_path):
     assert (tmp_path / "01_error_vs_h.png").stat().st_size > 1000
 
 
-def _numbers_match(expected: str, actual: str) -> bool:
-    """Same words; numbers equal to 6 significant digits (or both tiny: last-bit differences are noise)."""
-    e, a = expected.split(), actual.split()
-    if len(e) != len(a):
-        return False
-    for x, y in zip(e, a):
-        if x == y:
-            continue
-        try:
-            fx, fy = float(x.strip("[],();")), float(y.strip("[],();"))
-        except ValueError:
-            return False
-        if not math.isclose(fx, fy, rel_tol=1e-6, abs_tol=1e-12):
-            return False
-    return True
-
-
 PAGES = [p for p in sorted(DOCS.glob("[0-9][0-9]-*.md")) if int(p.name[:2]) <= 10]  # 11–16: their own files
-
-
-def _page(stem):
-    return DOCS / f"{stem[:2]}-{stem[3:].replace('_', '-')}.md"
 
 
 @pytest.mark.parametrize("stem", [p.stem for p in sorted(LESSONS.glob("[0-9][0-9]_*.py"))
@@ -345,26 +296,14 @@ def test_each_page_shows_the_output_of_a_real_run(stem):
     """The ```text blocks after "## What it prints" are what the lesson (then its twin) prints when run."""
     if stem.startswith("09"):
         pytest.importorskip("mlxtend")
-    twin = LESSONS / f"{stem}_torch.py"
-    if stem.startswith("10") or twin.exists():
+    if stem.startswith("10") or (LESSONS / f"{stem}_torch.py").exists():
         pytest.importorskip("torch")
-    section = _page(stem).read_text().split("## What it prints", 1)[1].split("\n## ", 1)[0]
-    shown = re.findall(r"```text\n(.*?)```", section, flags=re.S)
-    quick = "--quick" in section.split("```")[0]
-    runs = [(stem, quick)] + ([(twin.stem, False)] if twin.exists() else [])
-    assert len(shown) == len(runs)
-    for text, (name, mode) in zip(shown, runs):
-        printed = run_lesson(name, mode)[1]
-        assert _numbers_match(text, printed), f"{_page(stem).name} no longer shows what {name} prints:\n{printed}"
+    check_page_output(stem)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
 def test_each_pages_python_blocks_run(page, capsys):
-    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
-    for i, block in enumerate(blocks):
-        if "import torch" in block and not importlib.util.find_spec("torch"):
-            continue
-        exec(compile(block, f"{page.name} block {i}", "exec"), {"__name__": "docs"})
+    run_python_blocks(page)
 
 
 def test_a_lesson_says_where_its_pictures_go():

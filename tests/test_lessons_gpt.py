@@ -11,13 +11,9 @@ compared with it, and the page's code runs.
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib.util
 import io
 import math
-import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,27 +21,9 @@ import pytest
 import glassgrad
 from glassgrad.interop import to_torch
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ROOT / "examples" / "lessons"
-PAGE = ROOT / "docs" / "lessons" / "16-small-gpt.md"
-sys.path.insert(0, str(LESSONS))  # the lessons import their shared helper, _lesson.py
+from lesson_runner import LESSONS, check_page_output, load, page_of, run_lesson, run_python_blocks
 
-
-def load(stem: str):
-    """Import examples/lessons/<stem>.py as a module (its name starts with a digit, so not by import)."""
-    spec = importlib.util.spec_from_file_location(f"lesson_{stem}", LESSONS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@functools.lru_cache(maxsize=None)
-def run_lesson(stem: str, quick: bool = True):
-    """(the dict main returns, what it printed); each lesson runs once per mode for the whole file."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        result = load(stem).main(quick=quick)
-    return result, buffer.getvalue()
+PAGE = page_of("16_small_gpt")
 
 
 def story() -> str:
@@ -176,40 +154,15 @@ def test_16_without_pytorch_the_lesson_trains_and_says_how_to_get_the_handover(m
 
 # ---- the page ----
 
-def _numbers_match(expected: str, actual: str) -> bool:
-    """Same words; numbers equal to 6 significant digits (or both tiny: last-bit differences are noise)."""
-    e, a = expected.split(), actual.split()
-    if len(e) != len(a):
-        return False
-    for x, y in zip(e, a):
-        if x == y:
-            continue
-        try:
-            fx, fy = float(x.strip("[],();'")), float(y.strip("[],();'"))
-        except ValueError:
-            return False
-        if not math.isclose(fx, fy, rel_tol=1e-6, abs_tol=1e-12):
-            return False
-    return True
-
-
 def test_16_page_shows_the_output_of_a_real_run():
     """The ```text blocks after "## What it prints": the lesson's quick run, then its twin's."""
     pytest.importorskip("torch")
-    section = PAGE.read_text().split("## What it prints", 1)[1].split("\n## ", 1)[0]
-    assert "--quick" in section.split("```")[0]
-    shown = re.findall(r"```text\n(.*?)```", section, flags=re.S)
-    assert len(shown) == 2
-    for text, stem in zip(shown, ("16_small_gpt", "16_small_gpt_torch")):
-        printed = run_lesson(stem)[1]
-        assert _numbers_match(text, printed), f"{PAGE.name} no longer shows what {stem} prints:\n{printed}"
+    check_page_output("16_small_gpt", twin_same_mode=True)
 
 
 def test_16_page_python_blocks_run(capsys):
     pytest.importorskip("torch")
-    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.S)
-    assert blocks
-    for i, block in enumerate(blocks):
-        exec(compile(block, f"{PAGE.name} block {i}", "exec"), {"__name__": "docs"})
+    assert "```python" in PAGE.read_text()
+    run_python_blocks(PAGE)
     ours, theirs = map(float, capsys.readouterr().out.split()[-2:])
     assert ours == pytest.approx(theirs, rel=1e-5)     # the page's own handover agrees

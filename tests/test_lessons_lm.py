@@ -8,10 +8,6 @@ docs/lessons/ shows what its lesson prints; a fresh run is compared with it, and
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import importlib.util
-import io
 import math
 import re
 import subprocess
@@ -21,29 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ROOT / "examples" / "lessons"
-DOCS = ROOT / "docs" / "lessons"
-sys.path.insert(0, str(LESSONS))  # the lessons import their shared helper, _lesson.py
+from lesson_runner import LESSONS, check_page_output, load, page_of, run_lesson, run_python_blocks
 
 pytest.importorskip("names", reason="the language-model lessons read the census names of the `names` package")
-
-
-def load(stem: str):
-    """Import examples/lessons/<stem>.py as a module (its name starts with a digit, so not by import)."""
-    spec = importlib.util.spec_from_file_location(f"lesson_{stem}", LESSONS / f"{stem}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@functools.lru_cache(maxsize=None)
-def run_lesson(stem: str, quick: bool = True):
-    """(the dict main returns, what it printed); each lesson runs once per mode for the whole file."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        result = load(stem).main(quick=quick)
-    return result, buffer.getvalue()
 
 
 def census_names() -> list[str]:
@@ -353,51 +329,17 @@ def test_15_runs_as_a_script_and_draws_its_heatmaps(tmp_path):
 
 # ---- the pages ----
 
-def _numbers_match(expected: str, actual: str) -> bool:
-    """Same words; numbers equal to 6 significant digits (or both tiny: last-bit differences are noise)."""
-    e, a = expected.split(), actual.split()
-    if len(e) != len(a):
-        return False
-    for x, y in zip(e, a):
-        if x == y:
-            continue
-        try:
-            fx, fy = float(x.strip("[],();'")), float(y.strip("[],();'"))
-        except ValueError:
-            return False
-        if not math.isclose(fx, fy, rel_tol=1e-6, abs_tol=1e-12):
-            return False
-    return True
-
-
-def _page(stem):
-    return DOCS / f"{stem[:2]}-{stem[3:].replace('_', '-')}.md"
-
-
 LM_LESSONS = ["11_bigrams", "12_embeddings_mlp", "13_health", "14_backprop_by_hand", "15_attention"]
-LM_PAGES = [_page(stem) for stem in LM_LESSONS]
+LM_PAGES = [page_of(stem) for stem in LM_LESSONS]
 
 
 @pytest.mark.parametrize("stem", LM_LESSONS)
 def test_each_page_shows_the_output_of_a_real_run(stem):
-    """The ```text blocks after "## What it prints" are what the lesson (then its twin) prints when run."""
-    twin = LESSONS / f"{stem}_torch.py"
-    if twin.exists():
+    if (LESSONS / f"{stem}_torch.py").exists():
         pytest.importorskip("torch")
-    section = _page(stem).read_text().split("## What it prints", 1)[1].split("\n## ", 1)[0]
-    shown = re.findall(r"```text\n(.*?)```", section, flags=re.S)
-    quick = "--quick" in section.split("```")[0]
-    runs = [(stem, quick)] + ([(twin.stem, quick)] if twin.exists() else [])
-    assert len(shown) == len(runs)
-    for text, (name, mode) in zip(shown, runs):
-        printed = run_lesson(name, mode)[1]
-        assert _numbers_match(text, printed), f"{_page(stem).name} no longer shows what {name} prints:\n{printed}"
+    check_page_output(stem, twin_same_mode=True)
 
 
 @pytest.mark.parametrize("page", LM_PAGES, ids=[p.stem for p in LM_PAGES])
 def test_each_pages_python_blocks_run(page, capsys):
-    blocks = re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
-    for i, block in enumerate(blocks):
-        if "import torch" in block and not importlib.util.find_spec("torch"):
-            continue
-        exec(compile(block, f"{page.name} block {i}", "exec"), {"__name__": "docs"})
+    run_python_blocks(page)
