@@ -312,7 +312,7 @@ async def state(request: Request):
         return {"session": session.id, "running": session.running, "config": run.config,
                 "version": run.version, "step": run.step, "epoch": run.epoch, "weights": W, "biases": b,
                 "speed": session.speed, "next_batch": run.next_batch(),
-                "metrics": run.evaluate(), "history": run.history,
+                "metrics": run.evaluate(), "history": run.history, "health": run.health_report(exact=True),
                 "n_train": run.n_train, "n_test": len(run.X) - run.n_train}
 
     return _json(await asyncio.to_thread(_locked, read))

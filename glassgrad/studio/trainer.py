@@ -7,6 +7,13 @@ activations fed the chosen input features (``make_inputs``), an optimizer from `
 ``glassgrad.Generator`` — so the same seed gives the same run, whatever other tabs do. ``codegen.py``
 writes this very loop out as a script; with the same seed the script reproduces the studio's numbers.
 
+The health panel watches the same loop with ``glassgrad.explain.health``, cheaply: every
+``HEALTH_EVERY``-th step (steps 1, 11, 21, ...) the instrument's hooks go on the model for that one step —
+the training batch's forward and backward, then ``h.step()`` after ``optimizer.step()`` — and come off
+again, so the evaluations and pictures between them are never counted. What they saw is kept as plain
+numbers (``health_report``): each layer's activation and gradient statistics from the latest watched step,
+and a bounded history of each weight matrix's update-to-data ratio.
+
 glassgrad keeps two things process-wide: the grad mode (``no_grad``) and the default random generator.
 Two sessions training on two threads at once could switch each other's grad mode mid-step. So every use
 of the engine holds ``ENGINE_LOCK``, and one worker thread takes the sessions' training in turn, a short
@@ -26,7 +33,7 @@ import time
 import numpy as np
 
 import glassgrad
-from glassgrad import creation, datasets, nn, optim
+from glassgrad import creation, datasets, explain, nn, optim
 from glassgrad.nn import functional as F
 from glassgrad.nn import init
 from glassgrad.studio.config import CLASSES, kind_of
@@ -42,6 +49,9 @@ CURVE_POINTS = 96  # regression: the fitted curve's samples
 MAX_HISTORY = 400  # loss-curve points kept per session; older ones are thinned, never dropped
 CHUNK_SECONDS = 0.02  # how long the worker trains one session before turning to the next
 SEND_EVERY = 0.05  # at most 20 updates a second per session
+HEALTH_EVERY = 10  # explain.health watches steps 1, 11, 21, ...: about 4% more time than not watching
+HEALTH_BINS = 20  # bins of each layer's activation and gradient histograms
+HEALTH_HISTORY = 100  # update-to-data ratio points kept per session; thinned as the loss history
 
 _VERSIONS = itertools.count(1)  # each Run's number: the page drops updates from a run it has replaced
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU}
@@ -123,6 +133,9 @@ class Run:
         self.history_every = 1
         self.last_batch_loss = None
         self.diverged = False
+        self.health = None  # the latest watched step: (step, explain.health's Health)
+        self.ratio_history = []  # (step, {weight label: update-to-data ratio}) at watched steps
+        self.ratio_every = HEALTH_EVERY  # steps between kept ratio points; doubles when thinned
         with ENGINE_LOCK:
             self.version = next(_VERSIONS)
             self._build()
@@ -151,6 +164,13 @@ class Run:
                 layers.append(ACTIVATIONS[c["activation"]]())
         layers.append(self.linears[-1])
         self.model = nn.Sequential(*layers)
+        # one naming scheme: layer ℓ is the Linear whose weights are Wℓ, and the activation after it
+        self.layer_labels, self.weight_labels, ell = {}, {}, 0
+        for name, module in self.model.named_children():
+            if isinstance(module, nn.Linear):
+                ell += 1
+                self.weight_labels[f"{name}.weight"] = f"W{ell}"
+            self.layer_labels[name] = (f"layer{ell}", type(module).__name__)
         lr = c["lr"]
         params = self.model.parameters()
         self.optimizer = {
@@ -210,6 +230,30 @@ class Run:
             self.start = 0
         idx = self.perm[self.start: self.start + self.config["batch_size"]]
         self.start += self.config["batch_size"]
+        watch = explain.health(self.model, bins=HEALTH_BINS) if self.step % HEALTH_EVERY == 0 else None
+        try:
+            loss = self._loss_and_gradients(idx)
+        except ValueError as e:
+            # np.histogram refuses inf and NaN: a diverging network is not watched; train the step unwatched
+            if watch is None or "finite" not in str(e):
+                raise
+            watch.remove()
+            watch = None
+            loss = self._loss_and_gradients(idx)
+        self.optimizer.step()
+        self.step += 1
+        if watch is not None:
+            self._record_health(watch, watch.step())
+            watch.remove()
+        self.last_batch_loss = loss.item()
+        if not math.isfinite(self.last_batch_loss):
+            self.diverged = True
+        if self.step % self.history_every == 0:
+            self.metrics = self.evaluate()
+            self._record()
+
+    def _loss_and_gradients(self, idx):
+        """Forward the batch ``idx``, the loss (with the penalty), and backward into fresh gradients."""
         out = self.model(self.X_train[idx])
         loss = self.data_loss(out, self.t_train[idx])
         reg = self.penalty()
@@ -217,14 +261,16 @@ class Run:
             loss = loss + reg
         self.optimizer.zero_grad()
         loss.backward()
-        self.optimizer.step()
-        self.step += 1
-        self.last_batch_loss = loss.item()
-        if not math.isfinite(self.last_batch_loss):
-            self.diverged = True
-        if self.step % self.history_every == 0:
-            self.metrics = self.evaluate()
-            self._record()
+        return loss
+
+    def _record_health(self, watch, ratios: dict):
+        """Keep what ``explain.health`` saw at this step, and its ratios every ``ratio_every`` steps."""
+        self.health = (self.step, watch)
+        if (self.step - 1) % self.ratio_every == 0:
+            self.ratio_history.append((self.step, {self.weight_labels[k]: v for k, v in ratios.items()}))
+            if len(self.ratio_history) > HEALTH_HISTORY:  # keep every other point, record half as often
+                self.ratio_history = self.ratio_history[::2]
+                self.ratio_every *= 2
 
     def _record(self):
         m = self.metrics
@@ -326,6 +372,35 @@ class Run:
         return ([conv(lin.weight._array) for lin in self.linears],
                 [conv(lin.bias._array) for lin in self.linears])
 
+    def health_report(self, exact: bool = False) -> dict:
+        """The health panel's numbers: explain.health's per-layer statistics at the latest watched step
+        (``step``; None before the first), and the update-to-data ratio history, one column per weight.
+
+        A layer's ``activation`` and ``gradient`` are {mean, std, saturated (tanh layers; else None),
+        counts, lo, hi}: the histogram's ``counts`` over equal bins from ``lo`` to ``hi``. ``ratios`` rows
+        are [step, ratio of W1, ratio of W2, ...], ratio = std(W_new − W_old) / std(W_new) for that one
+        step. Numbers JSON cannot hold (NaN, infinity) are None.
+        """
+        num = (lambda v: _finite(float(v))) if exact else (lambda v: _finite(float(f"{v:.4g}")))
+        step, watch = self.health if self.health is not None else (None, None)
+
+        def stats(s):
+            if s is None:
+                return None
+            return {"mean": num(s.mean), "std": num(s.std),
+                    "saturated": None if s.saturated is None else num(s.saturated),
+                    "counts": [int(c) for c in s.counts], "lo": num(s.edges[0]), "hi": num(s.edges[-1])}
+
+        layers = []
+        for name, (layer, kind) in self.layer_labels.items():
+            seen = watch.layers[name] if watch is not None else None
+            layers.append({"name": name, "label": f"{layer} {kind}", "kind": kind,
+                           "activation": stats(seen.activation) if seen else None,
+                           "gradient": stats(seen.gradient) if seen else None})
+        weights = list(self.weight_labels.values())
+        return {"step": step, "every": HEALTH_EVERY, "layers": layers, "weights": weights,
+                "ratios": [[s] + [num(r[w]) for w in weights] for s, r in self.ratio_history]}
+
     # ---- messages for the page ----
 
     def layout(self) -> dict:
@@ -364,6 +439,7 @@ class Run:
             "weights": W,
             "biases": b,
             "history_point": list(self.history[-1]) if self.history else None,
+            "health": self.health_report(),
         }
         msg.update(self.pictures())
         return msg

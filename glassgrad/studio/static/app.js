@@ -7,6 +7,7 @@ import { api, openStream } from "./api.js";
 import { axisTicks, drawBoundary, drawCurves, drawPreview, drawThumb, featureCurve, featureThumb, pickPoint } from "./plots.js";
 import { FEATURE_LABELS, NetworkView } from "./network.js";
 import { StepView } from "./stepview.js";
+import { HealthView } from "./health.js";
 
 const $ = (id) => document.querySelector(`[data-testid="${id}"]`);
 const LRS = [0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
@@ -285,6 +286,7 @@ function applyState(state) {
     if (app.history.length > 1500) app.history = app.history.filter((_, i) => i % 2 === 0 || i === app.history.length - 1);
   }
   app.network.update(state);
+  app.health.update(state.health);
   drawOutput();
 }
 
@@ -371,6 +373,7 @@ async function main() {
     },
   });
   app.stepView = new StepView(document.getElementById("stepview"), () => app.sid);
+  app.health = new HealthView($("health"));
   wireControls();
   buildThumbs();
   setRunning(false);
