@@ -29,6 +29,14 @@ __all__ = ["backward", "grad", "run_backward"]
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
              inputs=None) -> None:
     """Accumulate into ``.grad`` of every leaf the ``tensors`` depend on (``torch.autograd.backward``)."""
+    if grad_tensors is None and inputs is None and not create_graph and type(tensors) is list \
+            and len(tensors) == 1 and _is_scalar_root(tensors[0]):  # loss.backward(): ~1 µs less
+        t = tensors[0]
+        root = t.grad_fn  # (the property: a view changed in place since reads its new history first)
+        if root is None:
+            root = accumulator(t)
+        run_backward([root], [_ones(t._array)], bool(retain_graph), False, None, accumulate=True)
+        return
     tensors = _as_list(tensors)
     roots, grads = _roots(tensors, grad_tensors, create_graph)
     capture = None
@@ -295,6 +303,17 @@ def _node_of(t: Tensor):
     return None
 
 
+def _is_scalar_root(t) -> bool:
+    """``loss.backward()``'s case: one tensor of one number that requires grad (no checks to report)."""
+    return isinstance(t, Tensor) and t._requires_grad and t._array.size == 1
+
+
+def _ones(array: np.ndarray) -> np.ndarray:
+    """∂L/∂L = 1 in the root's shape and dtype (np.array is a C call; np.ones, Python-level, costs ~1 µs
+    more)."""
+    return np.array(1, array.dtype) if array.ndim == 0 else np.ones(array.shape, array.dtype)
+
+
 def _roots(tensors: list, grad_tensors, create_graph: bool):
     """The starting nodes and ∂L/∂root for each (ones for a scalar root when none is given)."""
     grad_tensors = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(tensors)
@@ -313,8 +332,7 @@ def _roots(tensors: list, grad_tensors, create_graph: bool):
                                    f"output has shape {tuple(t._array.shape)}: reduce it to one number "
                                    "first, e.g. out.sum().backward() or a loss, or pass gradient= a "
                                    "tensor of that shape)")
-            # ∂L/∂L = 1 (np.array is a C call; np.ones, Python-level, costs ~1 µs more)
-            g = np.array(1, t._array.dtype) if t._array.ndim == 0 else np.ones(t._array.shape, t._array.dtype)
+            g = _ones(t._array)
         elif isinstance(g, Tensor):
             if g.shape != t.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
