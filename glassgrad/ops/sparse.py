@@ -628,7 +628,7 @@ def _mm(s: SparseTensor, d, primitive) -> Tensor:
     if s._array.ndim != 2 or s.dense_dim():
         raise NotImplementedError("glassgrad: only a 2-D sparse matrix multiplies a dense one")
     if d._array.ndim != 2:
-        raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     if s._array.dtype != d._array.dtype:
         raise RuntimeError(f"expected scalar type {dtypes.TORCH_NAMES[s._array.dtype.name]} but found "
                            f"{dtypes.TORCH_NAMES[d._array.dtype.name]}")
@@ -648,7 +648,8 @@ def _sparse_sparse_mm(a: SparseTensor, b: SparseTensor, primitive) -> SparseTens
                                "message be improved?  If so, please report an enhancement request to "
                                "PyTorch.)")
         if x.dense_dim():
-            raise NotImplementedError("glassgrad: sparse @ sparse needs two sparse matrices without dense dims")
+            raise NotImplementedError("glassgrad: sparse @ sparse needs two sparse matrices without "
+                                      "dense dims")
     if a._array.dtype != b._array.dtype:
         raise RuntimeError(f"mat1 dtype {dtypes.TORCH_NAMES[a._array.dtype.name]} does not match mat2 dtype "
                            f"{dtypes.TORCH_NAMES[b._array.dtype.name]}")
