@@ -1,5 +1,5 @@
 // The health panel: glassgrad.explain.health watching the studio's own network, live.
-// The server watches one training step in every `every` (trainer.py: HEALTH_EVERY) and sends, with each
+// The server watches one training step in `every` (10 at first, doubling on long runs: trainer.py) and sends, with each
 // state, `health`: per layer the activation and gradient statistics of that step (mean, std, histogram,
 // and for tanh layers the fraction saturated, |a| > 0.97), and each weight matrix's update-to-data ratio
 // std(ΔW) / std(W) over the steps watched. Drawn here: one row per layer (its activation histogram in
@@ -161,7 +161,7 @@ export class HealthView {
     if (this.shape !== JSON.stringify(health.layers.map((l) => l.label))) this.build(health);
     this.caption.textContent = health.step === null
       ? `explain.health watches one training step in ${health.every}: press play or step`
-      : `step ${health.step} (one step in ${health.every} is watched)`;
+      : `step ${health.step} (one step in ${health.every} is watched now)`;
     health.layers.forEach((layer, i) => {
       const c = this.cells[i];
       for (const part of [c.act, c.grad]) {
