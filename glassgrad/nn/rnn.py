@@ -139,12 +139,22 @@ class LSTMLayer(Primitive):
         gates4 = gates.reshape(steps, batch, 4, hidden)
         i, f, g, o = (gates4[:, :, k] for k in range(4))
         # ∂z_t / ∂c_t for the i, f, g rows, and ∂z_t / ∂h_t for the o rows, for all steps at once
+        # (one work array for the factors: a new (T, B, H) temporary per factor is fresh memory each
+        # step, and its page faults cost more than the arithmetic)
         slopes = np.empty_like(gates4)
-        np.multiply(g * i, 1 - i, out=slopes[:, :, 0])
-        np.multiply(cs[:-1] * f, 1 - f, out=slopes[:, :, 1])
-        np.multiply(i, 1 - g * g, out=slopes[:, :, 2])
-        np.multiply(tanh_cs * o, 1 - o, out=slopes[:, :, 3])
-        c_slope = o * (1 - tanh_cs * tanh_cs)  # ∂h_t/∂c_t
+        s_i, s_f, s_g, s_o = (slopes[:, :, k] for k in range(4))
+        work = np.empty_like(tanh_cs)
+        np.multiply(g, i, out=s_i)
+        s_i *= np.subtract(1, i, out=work)                   # g·i(1 − i)
+        np.multiply(cs[:-1], f, out=s_f)
+        s_f *= np.subtract(1, f, out=work)                   # c_{t−1}·f(1 − f)
+        np.subtract(1, np.multiply(g, g, out=work), out=work)
+        np.multiply(i, work, out=s_g)                        # i(1 − g²)
+        np.multiply(tanh_cs, o, out=s_o)
+        s_o *= np.subtract(1, o, out=work)                   # tanh(c_t)·o(1 − o)
+        c_slope = np.multiply(tanh_cs, tanh_cs)              # ∂h_t/∂c_t = o(1 − tanh²c_t)
+        np.subtract(1, c_slope, out=c_slope)
+        c_slope *= o
         dz = np.empty_like(gates4)
         dh = np.empty((batch, hidden), dtype=grad.dtype)
         dc = grad[steps].copy()
