@@ -521,7 +521,7 @@ METHOD_ONLY = ["view", "expand", "expand_as", "repeat", "add_", "sub_", "mul_", 
                "log_normal_", "geometric_", "unsqueeze_", "squeeze_", "t_", "transpose_", "cos_", "tan_",
                "asin_", "atan2_", "log1p_", "reciprocal_"]
 FUNCTION_ONLY = ["einsum", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty",
-                 "zeros_like", "ones_like", "full_like", "empty_like", "arange", "linspace", "eye", "rand",
+                 "zeros_like", "ones_like", "full_like", "empty_like", "arange", "linspace", "logspace", "eye", "rand",
                  "randn", "randint", "randperm", "manual_seed", "meshgrid"]
 BOTH_FORMS += ["bitwise_xor", "bitwise_and", "bitwise_or", "bitwise_not"]  # functions and Tensor methods
 

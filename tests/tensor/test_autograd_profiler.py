@@ -130,14 +130,15 @@ def test_key_averages_group_by_input_shape_and_table_options():
         for n in (2, 2, 3):
             glassgrad.ones(n) * 2
     plain = prof.key_averages()
-    assert [(r.key, r.count) for r in plain] == [("aten::mul", 3)]
+    assert [(r.key, r.count) for r in plain] == [("aten::ones", 3), ("aten::mul", 3)]
     grouped = prof.key_averages(group_by_input_shape=True)
-    assert sorted((r.input_shapes, r.count) for r in grouped) == [([[2], []], 2), ([[3], []], 1)]
+    assert sorted((r.input_shapes, r.count) for r in grouped if r.key == "aten::mul") == [([[2], []], 2),
+                                                                                        ([[3], []], 1)]
     assert "Input Shapes" in grouped.table() and "Input Shapes" not in plain.table()
-    assert sum(r.cpu_time_total for r in grouped) == pytest.approx(plain[0].cpu_time_total)
+    assert sum(r.cpu_time_total for r in grouped if r.key == "aten::mul") == pytest.approx(plain[1].cpu_time_total)
     assert "Input Shapes" in str(prof)  # every event, with its shapes
     table = prof.function_events.table(sort_by="cpu_time_total", row_limit=2)
-    assert len([line for line in table.splitlines() if "aten::mul" in line]) == 2
+    assert len([line for line in table.splitlines() if "aten::" in line]) == 2  # two rows of six
     times = sorted((e.cpu_time_total for e in prof.function_events), reverse=True)
     assert prof.function_events.table(sort_by="cpu_time_total", row_limit=1).count(
         profiler._format_time(times[0])) >= 1
@@ -212,4 +213,4 @@ def test_schedule_records_only_active_steps():
         for step in range(6):
             glassgrad.ones(1) * step
             prof.step()
-    assert saved == [["aten::mul", "aten::mul"]]
+    assert saved == [["aten::ones", "aten::mul", "aten::ones", "aten::mul"]]
