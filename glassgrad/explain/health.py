@@ -50,7 +50,8 @@ class Stats:
         if values.size == 0:
             raise ValueError("health: a layer produced an empty tensor; there is nothing to summarise")
         std = float(values.std(ddof=1)) if values.size > 1 else math.nan
-        counts, edges = np.histogram(values, bins=bins)
+        finite = values[np.isfinite(values)]  # a diverging layer still gets its histogram (of what is finite)
+        counts, edges = np.histogram(finite, bins=bins, range=None if finite.size else (0.0, 1.0))
         sat = None if saturation is None else float(np.mean(np.abs(values) > saturation))
         return cls(float(values.mean()), std, counts, edges, sat)
 
@@ -89,8 +90,11 @@ class Health:
                 continue
             data = _numpy(p)
             if name in self._previous:
-                scale = data.std(ddof=1)
-                ratio = float((data - self._previous[name]).std(ddof=1) / scale) if scale > 0 else math.inf
+                scale = data.std(ddof=1) if data.size > 1 else 0.0
+                if data.size < 2:  # a 1×1 weight has no spread to compare with
+                    ratio = math.nan
+                else:
+                    ratio = float((data - self._previous[name]).std(ddof=1) / scale) if scale > 0 else math.inf
                 self.ratios.setdefault(name, []).append(ratio)
                 now[name] = ratio
             self._previous[name] = data.copy()

@@ -234,15 +234,7 @@ class Run:
         idx = self.perm[self.start: self.start + self.config["batch_size"]]
         self.start += self.config["batch_size"]
         watch = explain.health(self.model, bins=HEALTH_BINS) if self.step % self.health_every == 0 else None
-        try:
-            loss = self._loss_and_gradients(idx)
-        except ValueError as e:
-            # np.histogram refuses inf and NaN: a diverging network is not watched; train the step unwatched
-            if watch is None or "finite" not in str(e):
-                raise
-            watch.remove()
-            watch = None
-            loss = self._loss_and_gradients(idx)
+        loss = self._loss_and_gradients(idx)
         self.optimizer.step()
         self.step += 1
         if watch is not None:

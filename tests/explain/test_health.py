@@ -123,3 +123,18 @@ def test_renders_table_rich_html_png_and_svg(tmp_path):
     console = rich.Console(record=True, width=120)
     console.print(h)
     assert "act std" in console.export_text()
+
+
+def test_a_diverging_layer_is_still_summarised():
+    """inf and nan in a layer's output: the hook must not stop training (that is when the learner needs
+    the instrument); the histogram counts the finite values and the mean says the truth (nan)."""
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    h = health(model)
+    with glassgrad.no_grad():
+        model[0].weight[0, 0] = float("inf")
+    x = glassgrad.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])
+    model(x).sum().backward()
+    stats = next(iter(h.layers.values())).activation  # the first Linear's output
+    assert stats.counts.sum() == 6  # 9 outputs, 3 of them ±inf
+    assert not np.isfinite(stats.mean)
+    h.remove()
