@@ -183,9 +183,11 @@ class Tensor:
 
     def __index__(self) -> int:
         a = self._array
+        if not a.ndim and a.dtype.kind in "iu":  # a 0-d integer (data[i:i + 64] calls this twice a slice)
+            return a.item()  # already a Python int
         if a.dtype.kind not in "iub" or a.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(a.item())  # (data[i:i + 64] for i in a tensor calls this twice a slice)
+        return int(a.item())
 
     def __iter__(self):
         if self._array.ndim == 0:
