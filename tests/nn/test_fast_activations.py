@@ -167,3 +167,16 @@ def test_gelu_without_grad_makes_no_slope():
         y = F.gelu(x)
     exact = TF.gelu(torch.tensor(x.numpy(), dtype=torch.float64)).numpy()  # (float32 PyTorch: 1e-4 off)
     np.testing.assert_allclose(y.numpy(), exact, rtol=1e-6, atol=1e-7)
+
+
+def test_elu_second_derivative_matches_pytorch():
+    """With create_graph the backward gets Tensors and takes the plain np.where formula (recorded)."""
+    data = np.array([-1.5, -0.2, 0.3, 2.0, -4.0], np.float64)
+    grads = []
+    for lib in (glassgrad, torch):
+        x = lib.tensor(data, requires_grad=True)
+        g, = lib.autograd.grad(lib.nn.functional.elu(x, 0.7).sum(), x, create_graph=True)
+        gg, = lib.autograd.grad((g * g).sum(), x)
+        grads.append((g.detach().numpy(), gg.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-12)
+    np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-12)
