@@ -20,7 +20,7 @@ import zlib
 import numpy as np
 
 __all__ = ["VALUE", "GRAD", "LOCAL", "ACTIVE", "MUTED", "as_rows", "downsample", "heat", "png_base64",
-           "value_card", "tensor_card", "module_card", "MAX_LISTED", "MAX_COLUMNS"]
+           "value_card", "tensor_card", "module_card", "optimizer_card", "MAX_LISTED", "MAX_COLUMNS"]
 
 VALUE = "#2563eb"   # values (forward): blue
 GRAD = "#dc2626"    # gradients (backward): red
@@ -186,5 +186,22 @@ def module_card(name: str, rows: list, total: int, trainable: int) -> str:
                    f'{_e(child)}{": " if child else ""}<b>{_e(desc)}</b></td>'
                    f'<td style="padding:1px 8px;color:{MUTED};text-align:right">{subtree:,}</td>'
                    f'<td style="padding:1px 8px">{shapes}</td></tr>')
+    out.append("</table>")
+    return f'<div class="gg-card" style="{_CARD}">{"".join(out)}</div>'
+
+
+def optimizer_card(name: str, groups: list, steps: int | None, state_names: list) -> str:
+    """An optimizer: each parameter group's settings and size, how many steps it has taken, and what
+    it keeps per parameter (momentum buffers, Adam's moments, ...). ``groups``: (settings dict,
+    number of tensors, number of numbers)."""
+    out = [f'<div style="font-weight:600">{_e(name)} <span style="color:{MUTED}">'
+           f'{"no step yet" if not steps else f"{steps:,} step" + ("s" if steps != 1 else "")}'
+           f'{", keeps " + ", ".join(_e(s) for s in state_names) + " per parameter" if state_names else ""}'
+           f'</span></div><table style="border-collapse:collapse;margin-top:4px">']
+    for i, (settings, tensors, numbers) in enumerate(groups):
+        shown = ", ".join(f"{_e(k)}={_e(v)}" for k, v in settings.items())
+        out.append(f'<tr><td style="padding:1px 8px;white-space:nowrap">group {i}</td>'
+                   f'<td style="padding:1px 8px;color:{MUTED};text-align:right">{tensors} tensors, {numbers:,} numbers</td>'
+                   f'<td style="padding:1px 8px">{shown}</td></tr>')
     out.append("</table>")
     return f'<div class="gg-card" style="{_CARD}">{"".join(out)}</div>'

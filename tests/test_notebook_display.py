@@ -82,3 +82,23 @@ def test_notebook_outputs_in_a_fresh_kernel():
     nodes = re.search(r'<g class="gg-nodes">(.*?)</g></svg>', page, re.S).group(1)
     assert "?" not in re.sub(r"<[^>]+>", "", nodes)  # the first frame is the finished graph
     assert '"start": "end"' in page
+
+
+def test_optimizer_card_shows_groups_steps_and_state():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1))
+    opt = glassgrad.optim.SGD([{"params": model[0].parameters()},
+                               {"params": model[1].parameters(), "lr": 0.5}], lr=0.1, momentum=0.9)
+    card = html.unescape(opt._repr_html_())
+    assert "no step yet" in card and "2 tensors, 16 numbers" in card and "2 tensors, 5 numbers" in card
+    assert "lr=0.1" in card and "lr=0.5" in card and "momentum=0.9" in card
+    for _ in range(3):
+        opt.zero_grad()
+        model(glassgrad.ones(2, 3)).sum().backward()
+        opt.step()
+    card = html.unescape(opt._repr_html_())
+    assert "keeps momentum_buffer per parameter" in card
+    adam = glassgrad.optim.Adam(model.parameters())
+    model(glassgrad.ones(2, 3)).sum().backward()
+    adam.step()
+    assert "1 step, keeps exp_avg, exp_avg_sq per parameter" in html.unescape(adam._repr_html_())
+    assert repr(opt).startswith("SGD (\nParameter Group 0")  # plain repr: PyTorch's

@@ -28,6 +28,7 @@ from itertools import chain
 import numpy as np
 
 from glassgrad import dtypes
+from glassgrad._html import optimizer_card
 from glassgrad.autograd.grad_mode import GRAD_MODE, enable_grad
 from glassgrad.tensor import Tensor
 
@@ -190,6 +191,16 @@ class Optimizer:
                 p_state = self.state.get(p, {})
                 if "step" in p_state and not isinstance(p_state["step"], Tensor):
                     p_state["step"] = _scalar_state(float(p_state["step"]))
+
+    def _repr_html_(self) -> str:
+        """What a notebook shows: each group's settings and size, the steps taken, and the state kept per
+        parameter. Plain ``repr`` stays PyTorch's."""
+        groups = [({k: v for k, v in sorted(g.items()) if k != "params"}, len(g["params"]),
+                   sum(p.numel() for p in g["params"])) for g in self.param_groups]
+        states = [s for s in self.state.values() if s]
+        names = sorted({k for s in states for k in s if k != "step"})
+        steps = max((int(s["step"]) for s in states if "step" in s), default=None)
+        return optimizer_card(self.__class__.__name__, groups, steps, names)
 
     def __repr__(self) -> str:
         text = self.__class__.__name__ + " ("
