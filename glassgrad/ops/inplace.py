@@ -24,6 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from glassgrad.autograd.function import Primitive
+from glassgrad.creation import profiled
 from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.ops._util import operand, unbroadcast
 from glassgrad.ops.elementwise import add, div, lerp, mul, pow, remainder, sub
@@ -47,7 +48,7 @@ def inplace(fn):
         return self._apply_inplace(fn(self, *args, **kwargs))
     method.__name__ = fn.__name__ + "_"
     method.__doc__ = f"In-place ``{fn.__name__}``: changes this tensor and returns it."
-    return method
+    return profiled(f"aten::{method.__name__}")(method)
 
 
 def _any_requires_grad(args: tuple, kwargs: dict) -> bool:
@@ -249,6 +250,7 @@ def _records(self: Tensor, value=None) -> bool:
             and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)))
 
 
+@profiled("aten::zero_")
 def zero_(self):
     """Set every element to zero, in place."""
     self._check_inplace()
@@ -259,6 +261,7 @@ def zero_(self):
     return self
 
 
+@profiled("aten::fill_")
 def fill_(self, value):
     """Set every element to ``value`` (a number or a one-element tensor), in place."""
     self._check_inplace()
@@ -273,6 +276,7 @@ def fill_(self, value):
     return self
 
 
+@profiled("aten::copy_")
 def copy_(self, src, non_blocking: bool = False):
     """Copy ``src``'s numbers (broadcast to this shape, cast to this dtype) into this tensor."""
     src = operand(src, "src")

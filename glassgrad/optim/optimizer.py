@@ -30,6 +30,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad._html import optimizer_card
 from glassgrad.autograd.grad_mode import GRAD_MODE, enable_grad
+from glassgrad.autograd.profiler import record_function
 from glassgrad.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -49,14 +50,16 @@ _LABELS = {"lr": "learning rate", "eps": "epsilon value"}
 
 
 def _use_no_grad(step):
-    """Run ``step`` with graph recording off; a ``closure`` it calls turns recording back on itself."""
+    """Run ``step`` with graph recording off; a ``closure`` it calls turns recording back on itself.
+    A profile shows the step as PyTorch's range ``Optimizer.step#SGD.step``."""
 
     @functools.wraps(step)
     def wrapper(self, closure=None):
         previous = GRAD_MODE.enabled
         GRAD_MODE.enabled = False
         try:
-            return step(self, closure)
+            with record_function(f"Optimizer.step#{type(self).__name__}.step"):
+                return step(self, closure)
         finally:
             GRAD_MODE.enabled = previous
 
@@ -277,20 +280,21 @@ class Optimizer:
         ``set_to_none=True`` (the default) sets ``.grad = None``: a parameter that gets no gradient in
         the next backward is then skipped by ``step`` rather than updated with a zero gradient.
         """
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = p._grad
-                if g is None:
-                    continue
-                if set_to_none:
-                    p._grad = None
-                else:
-                    if g.grad_fn is not None:
-                        g.detach_()
+        with record_function(f"Optimizer.zero_grad#{type(self).__name__}.zero_grad"):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    g = p._grad
+                    if g is None:
+                        continue
+                    if set_to_none:
+                        p._grad = None
                     else:
-                        g._requires_grad = False
-                    g._array.fill(0)
-                    g._vc[0] += 1
+                        if g.grad_fn is not None:
+                            g.detach_()
+                        else:
+                            g._requires_grad = False
+                        g._array.fill(0)
+                        g._vc[0] += 1
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; ``closure`` re-evaluates the loss (optional)."""

@@ -157,7 +157,6 @@ INPLACE = ["w.add_(1.0)", "w.mul_(2.0)", "w.sub_(w)", "w.div_(2.0)", "w.zero_()"
            "w.copy_(w)", "w.relu_()", "w.clamp_(0, 1)"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs @profiled on ops/inplace.py's methods (issue 11 helper's report)")
 @pytest.mark.parametrize("statement", INPLACE)
 def test_in_place_arithmetic_is_a_row_named_as_pytorchs(statement):
     ours, _ = top_level(glassgrad, statement)
@@ -165,7 +164,6 @@ def test_in_place_arithmetic_is_a_row_named_as_pytorchs(statement):
     assert ours == theirs
 
 
-@pytest.mark.xfail(strict=True, reason="needs record_function in optim/optimizer.py (issue 11 helper's report)")
 def test_the_optimizers_step_and_zero_grad_are_pytorchs_ranges():
     ours, theirs = training_step(glassgrad), training_step(torch)
     assert {"Optimizer.step#SGD.step", "Optimizer.zero_grad#SGD.zero_grad"} <= ours <= theirs
