@@ -20,18 +20,17 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
 
 import glassgrad  # noqa: E402
 from glassgrad import explain, nn, optim  # noqa: E402
 from glassgrad.nn import functional as F  # noqa: E402
-from glassgrad.studio import app as studio_app  # noqa: E402
 from glassgrad.studio import trainer  # noqa: E402
 from glassgrad.studio.config import DEFAULTS  # noqa: E402
 from glassgrad.studio.trainer import Run, make_data, make_inputs  # noqa: E402
 
+from studio_client import new_session, script_client  # noqa: E402
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-SCRIPT = {"X-Glassgrad-Studio": "1"}
 # lr 3 for 200 steps: tanh units saturate (neither none nor all of them), so the fraction is a real check
 CONFIG = {"lr": 3.0, "hidden": [4, 4]}
 WARMUP = 200  # then step 201 is a watched one (1, 11, 21, ...)
@@ -39,14 +38,8 @@ WARMUP = 200  # then step 201 is a watched one (1, 11, 21, ...)
 
 @pytest.fixture
 def client():
-    with TestClient(studio_app.create_app(), raise_server_exceptions=False, headers=SCRIPT) as c:
+    with script_client() as c:
         yield c
-
-
-def new_session(client, **config):
-    r = client.post("/api/session", json={"config": config})
-    assert r.status_code == 201, r.text
-    return r.json()["session"]
 
 
 def step(client, sid, n):

@@ -12,25 +12,16 @@ import pytest
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
-
-from glassgrad.studio import app as studio_app  # noqa: E402
 from glassgrad.studio.config import FEATURES, ValidationError, validate_config  # noqa: E402
 from glassgrad.studio.trainer import Run, make_data, make_inputs  # noqa: E402
 
-SCRIPT = {"X-Glassgrad-Studio": "1"}
+from studio_client import new_session, script_client  # noqa: E402
 
 
 @pytest.fixture
 def client():
-    with TestClient(studio_app.create_app(), raise_server_exceptions=False, headers=SCRIPT) as c:
+    with script_client() as c:
         yield c
-
-
-def new_session(client, **config):
-    r = client.post("/api/session", json={"config": config})
-    assert r.status_code == 201, r.text
-    return r.json()["session"]
 
 
 # ---- input features ----

@@ -24,7 +24,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from starlette.websockets import WebSocketDisconnect  # noqa: E402
 
 from glassgrad.cli import main  # noqa: E402
-from glassgrad.scalar import MLP, Value  # noqa: E402
+from glassgrad.scalar import Value  # noqa: E402
 from glassgrad.studio import app as studio_app  # noqa: E402
 from glassgrad.studio import codegen, trainer  # noqa: E402
 from glassgrad.studio.config import DEFAULTS, validate_config  # noqa: E402
@@ -32,20 +32,13 @@ from glassgrad.studio.server import running, serve  # noqa: E402
 from glassgrad.studio.sessions import SessionStore  # noqa: E402
 from glassgrad.studio.trainer import Run  # noqa: E402
 
-
-SCRIPT = {"X-Glassgrad-Studio": "1"}  # what a script sends instead of the page's Origin
+from studio_client import SCRIPT, new_session, script_client  # noqa: E402
 
 
 @pytest.fixture
 def client():
-    with TestClient(studio_app.create_app(), raise_server_exceptions=False, headers=SCRIPT) as c:
+    with script_client() as c:
         yield c
-
-
-def new_session(client, **config):
-    r = client.post("/api/session", json={"config": config})
-    assert r.status_code == 201, r.text
-    return r.json()["session"]
 
 
 def wait_until(predicate, timeout=20.0):
