@@ -122,6 +122,15 @@ def value_card(label: str, op: str, data: float, grad: float, n_parents: int) ->
             f'<div style="color:{GRAD}">grad {_e(repr(float(grad)))}</div></div>')
 
 
+def thin(x: np.ndarray, most: int = 1_000_000) -> np.ndarray:
+    """A strided view of ``x`` with at most about ``most`` elements, the same along each axis, so a
+    card never copies or converts a huge tensor (a view: no memory is allocated)."""
+    if x.size <= most or x.ndim == 0:
+        return x
+    per_axis = most ** (1.0 / x.ndim)
+    return x[tuple(slice(None, None, max(1, int(np.ceil(n / per_axis)))) for n in x.shape)]
+
+
 def _numbers(x: np.ndarray, colour: str) -> str:
     """A tensor's numbers as an HTML table, or a heatmap image with its scale."""
     if x.size == 0:
@@ -138,7 +147,7 @@ def _numbers(x: np.ndarray, colour: str) -> str:
                 k += 1
             out.append("<tr>" + "".join(cells) + "</tr>")
         return f'<table style="border-collapse:collapse;color:{colour}">{"".join(out)}</table>'
-    grid = downsample(as_rows(x))
+    grid = downsample(as_rows(thin(x)))
     lo, hi, rgb = heat(grid, colour)
     r, c = grid.shape
     side = max(2, min(10, 256 // c, 160 // r))
@@ -150,13 +159,16 @@ def _numbers(x: np.ndarray, colour: str) -> str:
 
 
 def _stats(x: np.ndarray) -> str:
+    """Mean, min and max of the finite numbers; of an evenly strided sample when the tensor is huge."""
     if x.size == 0 or x.dtype.kind not in "biuf":
         return ""
-    f = x.astype(np.float64, copy=False)
+    sample = thin(x)
+    f = sample.astype(np.float64).reshape(-1)
     finite = f[np.isfinite(f)]
     if finite.size == 0:
         return "no finite numbers"
-    return f"mean {finite.mean():.4g}, min {finite.min():.4g}, max {finite.max():.4g}"
+    of = "" if sample.size == x.size else f" (of {sample.size:,} sampled)"
+    return f"mean {finite.mean():.4g}, min {finite.min():.4g}, max {finite.max():.4g}{of}"
 
 
 def tensor_card(x: np.ndarray, grad, *, dtype: str, requires_grad: bool, grad_fn: str | None) -> str:
