@@ -176,13 +176,29 @@ def from_torch_state_dict(state_dict) -> OrderedDict:
 
 
 def _copy_weights(source, twin, state_dict) -> None:
-    # assign=True keeps each tensor's dtype (a float64 model stays float64); requires_grad is copied
-    # parameter by parameter, since load_state_dict(assign=True) takes it from the twin's own.
+    # assign=True keeps each tensor's dtype (a float64 model stays float64). Then, by name: a parameter
+    # the source shares between places (tied weights: an embedding and the output layer) becomes one
+    # parameter in the twin too, and requires_grad is copied, since load_state_dict(assign=True) takes
+    # it from the twin's own.
     twin.load_state_dict(state_dict, strict=True, assign=True)
-    for (name, p), (_, q) in zip(source.named_parameters(), twin.named_parameters()):
-        q.requires_grad_(p.requires_grad)
+    first_name: dict = {}
+    twin_parameters = dict(twin.named_parameters(remove_duplicate=False))
+    for name, p in source.named_parameters(remove_duplicate=False):
+        shared = first_name.setdefault(id(p), name)
+        if shared != name:
+            owner, _, leaf = name.rpartition(".")
+            setattr(_submodule(twin, owner), leaf, twin_parameters[shared])
+        twin_parameters[shared].requires_grad_(p.requires_grad)
     for m, t in zip(source.modules(), twin.modules()):  # each module's own mode (train() would recurse)
         t.training = m.training
+
+
+def _submodule(module, dotted: str):
+    """The submodule at a dotted path ("" is the module itself), walking attributes as both libraries
+    name them ("0.attn" is module's child "0", then its child "attn")."""
+    for part in filter(None, dotted.split(".")):
+        module = getattr(module, part)
+    return module
 
 
 def to_torch(module, optimizer=None, scheduler=None):

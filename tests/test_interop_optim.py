@@ -264,3 +264,35 @@ def test_a_pytorch_checkpoint_comes_back_to_glassgrad(tmp_path):
     assert_same_weights(weights(twin), weights(model), rtol=0)
     np.testing.assert_array_equal(twin_optimizer.state[twin[0].weight]["momentum_buffer"].numpy(),
                                   optimizer.state[model[0].weight]["momentum_buffer"].numpy())
+
+
+@pytest.mark.parametrize("direction", ["to_torch", "from_torch"])
+def test_tied_weights_stay_tied_and_frozen_parameters_stay_frozen(direction):
+    """An embedding shared with the output layer stays one parameter in the twin (so the optimizer's
+    state for it is one state), a frozen bias stays frozen, and training continues exactly."""
+    def tied(lib):
+        lib.manual_seed(0)
+        m = lib.nn.Sequential(lib.nn.Embedding(10, 4), lib.nn.Linear(4, 4), lib.nn.Linear(4, 10)).double()
+        m[2].weight = m[0].weight
+        m[1].bias.requires_grad_(False)
+        return m
+
+    def steps(lib, model, opt, n):
+        x = lib.tensor([1, 2, 3, 7])
+        for _ in range(n):
+            opt.zero_grad()
+            (model(x) ** 2).mean().backward()
+            opt.step()
+
+    src_lib, dst_lib = (gg, torch) if direction == "to_torch" else (torch, gg)
+    model = tied(src_lib)
+    opt = src_lib.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=0.05)
+    steps(src_lib, model, opt, 3)
+    twin, twin_opt = getattr(interop, direction)(model, opt)
+    assert twin[2].weight is twin[0].weight and not twin[1].bias.requires_grad
+    assert len(list(twin.parameters())) == len(list(model.parameters())) == 4
+    steps(dst_lib, twin, twin_opt, 3)
+    steps(src_lib, model, opt, 3)  # the uninterrupted run
+    for (name, p), (_, q) in zip(model.state_dict().items(), twin.state_dict().items()):
+        np.testing.assert_allclose(np.asarray(q.detach().numpy()), np.asarray(p.detach().numpy()),
+                                   rtol=1e-9, atol=1e-12, err_msg=name)
