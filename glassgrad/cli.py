@@ -223,8 +223,8 @@ def add_explain(subparsers) -> None:
         "backward, and print the node table and every chain-rule step.",
     )
     p.add_argument("expression", help='e.g. "tanh(x1*w1 + x2*w2 + b)"; one that starts with "-" works too')
-    p.add_argument("--at", default="", metavar="NAME=NUMBER,...",
-                   help="the variables' values, e.g. x1=2,w1=-3")
+    p.add_argument("--at", action="append", default=[], metavar="NAME=NUMBER,...",
+                   help="the variables' values, e.g. x1=2,w1=-3 (repeat --at to add more)")
     p.add_argument("--svg", metavar="FILE", help="write the graph as SVG")
     p.add_argument("--html", metavar="FILE", help="write a self-contained page with a step-through player")
     p.add_argument("--dot", metavar="FILE", help="write the graph as graphviz DOT text")
@@ -303,7 +303,7 @@ def run_explain(args) -> int:
             print(f"glassgrad explain: cannot write {flag} {path}: {problem}", file=sys.stderr)
             return 2
     try:
-        values = parse_assignments(args.at)
+        values = parse_assignments(",".join(args.at))  # repeated --at options add up
         if not values:  # no --at: say which values are needed rather than "unknown name"
             needed = parse(args.expression).names
             if needed:

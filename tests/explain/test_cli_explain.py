@@ -169,3 +169,13 @@ def test_a_sum_of_1000_terms_is_explained(plain, capsys):
     assert steps[998] == f"out = add998 + x = {1.5 * 999:.4f} + 1.5000 = {1.5 * 1000:.4f}"
     assert steps[-1].endswith("(running total 1000.0000)")
     assert len(steps) == 999 + 1 + 2 * 999  # 999 additions; the seed; two edges each
+
+
+def test_repeated_at_options_add_up(plain, capsys):
+    """``--at x=2 --at y=3`` gives both values (the second --at must not silently drop the first);
+    a name given in two of them is refused as twice."""
+    assert main(["explain", "x*y", "--at", "x=2", "--at", "y=3"]) == 0
+    steps = _steps(capsys.readouterr().out)
+    assert steps[0] == "out = x · y = 2.0000 · 3.0000 = 6.0000"
+    assert main(["explain", "x*y", "--at", "x=2", "--at", "x=3,y=1"]) == 2
+    assert "x is given twice in --at" in capsys.readouterr().err
