@@ -33,6 +33,7 @@ big-endian file loads on a little-endian machine with its bytes swapped in place
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import math
@@ -111,6 +112,8 @@ def _save_atomically(path: str, manifest: bytes, arrays: list) -> None:
     directory = os.path.dirname(target)
     if not os.path.isdir(directory):
         raise RuntimeError(f"Parent directory {os.path.dirname(path)} does not exist.")  # torch's words
+    if os.path.isdir(target):  # before any work, naming the path given (not the temporary file)
+        raise IsADirectoryError(errno.EISDIR, "save: the path is a directory, not a file", path)
     temp, fh = _create_temp_beside(target)
     try:
         with fh:

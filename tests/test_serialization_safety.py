@@ -354,3 +354,12 @@ if __name__ == "__main__":  # a longer fuzzing run by hand: python tests/test_se
     rng = random.Random()
     for i in range(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000):
         load_or_refuse(fuzz_case(rng))
+
+
+def test_saving_to_a_directory_is_refused_before_any_work(tmp_path):
+    """The error names the path given (not a temporary file), and nothing is written beside it."""
+    before = sorted(p.name for p in tmp_path.parent.iterdir())
+    with pytest.raises(IsADirectoryError, match="is a directory") as info:
+        gg.save(gg.ones(2), tmp_path)
+    assert info.value.filename == str(tmp_path)
+    assert sorted(p.name for p in tmp_path.parent.iterdir()) == before
