@@ -193,7 +193,8 @@ def module_card(name: str, rows: list, total: int, trainable: int) -> str:
            '<table style="border-collapse:collapse;margin-top:4px">']
     for depth, child, desc, params, subtree in rows:
         pad = 12 * depth
-        shapes = ", ".join(f'{_e(p)} <span style="color:{VALUE}">{_e(tuple(s))}</span>' for p, s, _ in params)
+        shapes = ", ".join(f'{_e(p)} <span style="color:{VALUE}">{_e(s if isinstance(s, str) else tuple(s))}</span>'
+                           for p, s, _ in params)
         out.append(f'<tr><td style="padding:1px 8px 1px {pad + 2}px;white-space:nowrap">'
                    f'{_e(child)}{": " if child else ""}<b>{_e(desc)}</b></td>'
                    f'<td style="padding:1px 8px;color:{MUTED};text-align:right">{subtree:,}</td>'

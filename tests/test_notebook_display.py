@@ -106,3 +106,11 @@ def test_optimizer_card_shows_groups_steps_and_state():
     adam.step()
     assert "1 step, keeps exp_avg, exp_avg_sq per parameter" in html.unescape(adam._repr_html_())
     assert repr(opt).startswith("SGD (\nParameter Group 0")  # plain repr: PyTorch's
+
+
+def test_module_card_of_a_lazy_module_before_and_after_its_first_forward():
+    model = nn.Sequential(nn.LazyLinear(4), nn.ReLU())
+    card = html.unescape(model._repr_html_())
+    assert "0 parameters" in card and "uninitialized" in card
+    model(glassgrad.ones(2, 3))
+    assert "16 parameters" in html.unescape(model._repr_html_())  # 3·4 + 4

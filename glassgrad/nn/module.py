@@ -21,7 +21,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad._html import module_card
 from glassgrad.autograd.grad_mode import no_grad
-from glassgrad.nn.parameter import Parameter
+from glassgrad.nn.parameter import Parameter, UninitializedTensorMixin
 from glassgrad.ops.cast import to_arguments
 from glassgrad.tensor import RemovableHandle, Tensor
 
@@ -538,14 +538,20 @@ class Module:
     def _repr_html_(self) -> str:
         """What a notebook shows: the module tree, each module's settings, its parameters' shapes and
         how many numbers each subtree holds. Plain ``repr`` stays PyTorch's."""
+        def size(p) -> int:  # a lazy module's parameter has no shape until its first forward
+            return 0 if isinstance(p, UninitializedTensorMixin) else p.numel()
+
+        def shape(p):
+            return "uninitialized" if isinstance(p, UninitializedTensorMixin) else p.shape
+
         rows = []
         for name, module in self.named_modules():
             depth = name.count(".") + 1 if name else 0
-            own = [(p_name, p.shape, p.numel()) for p_name, p in module.named_parameters(recurse=False)]
-            subtree = sum(p.numel() for p in module.parameters())
+            own = [(p_name, shape(p), size(p)) for p_name, p in module.named_parameters(recurse=False)]
+            subtree = sum(size(p) for p in module.parameters())
             extra = module.extra_repr().replace("\n", ", ")
             rows.append((depth, name.rpartition(".")[2], f"{module._get_name()}({extra})", own, subtree))
         params = list(self.parameters())
-        total = sum(p.numel() for p in params)
-        trainable = sum(p.numel() for p in params if p.requires_grad)
+        total = sum(size(p) for p in params)
+        trainable = sum(size(p) for p in params if p.requires_grad)
         return module_card(self._get_name(), rows, total, trainable)
