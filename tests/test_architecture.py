@@ -133,7 +133,7 @@ LAYERS = {
     "glassgrad.explain.graph": 100,
     "glassgrad.explain.style": 101,
     "glassgrad.explain.health": 101,       # per-layer statistics through module hooks; imports no engine module
-    "glassgrad.explain.attention": 101,    # attention weights drawn per head; imports no engine module
+    "glassgrad.explain.attention": 101,    # attention weights drawn per head; shares health.py's Drawing
     "glassgrad.explain.trace": 102,
     "glassgrad.explain.layout": 103,
     "glassgrad.explain.render_svg": 104,

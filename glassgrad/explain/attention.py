@@ -20,14 +20,15 @@ engine module.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
 
+from glassgrad.explain.health import Drawing
+
 
 @dataclass
-class AttentionMap:
+class AttentionMap(Drawing):
     """Attention weights of shape (heads, T, T) and the tokens that label their rows and columns."""
     weights: np.ndarray
     tokens: list[str]
@@ -78,16 +79,6 @@ class AttentionMap:
             ax.set_ylabel("query")
         fig.colorbar(image, ax=list(axes), shrink=0.8)
         return fig
-
-    def save(self, path) -> str:
-        """Draw ``figure()`` into ``path``; its suffix (.png, .svg, .pdf) picks the format."""
-        self.figure().savefig(path, dpi=100)
-        return str(path)
-
-    def to_svg(self) -> str:
-        buffer = io.StringIO()
-        self.figure().savefig(buffer, format="svg")
-        return buffer.getvalue()
 
     def _repr_html_(self) -> str:
         try:

@@ -35,6 +35,22 @@ import numpy as np
 SATURATION = 0.97   # |tanh| above this: derivative 1 − a² below 0.06
 
 
+class Drawing:
+    """What the instruments (``Health`` here, ``AttentionMap`` in attention.py) share: ``save`` and
+    ``to_svg``, both from the instrument's own ``figure()`` (matplotlib)."""
+
+    def save(self, path) -> str:
+        """Draw ``figure()`` into ``path``; its suffix (.png, .svg, .pdf) picks the format."""
+        self.figure().savefig(path, dpi=100)
+        return str(path)
+
+    def to_svg(self) -> str:
+        """The figure as SVG text."""
+        buffer = io.StringIO()
+        self.figure().savefig(buffer, format="svg")
+        return buffer.getvalue()
+
+
 @dataclass
 class Stats:
     """Summary of one tensor: mean, std (Bessel-corrected, as ``Tensor.std()``), histogram, saturation."""
@@ -66,7 +82,7 @@ class Layer:
 
 
 @dataclass
-class Health:
+class Health(Drawing):
     """Statistics collected by ``health(model)``; see the module docstring for what each number means."""
     model: object
     layers: dict[str, Layer]
@@ -174,17 +190,6 @@ class Health:
         ax_r.set_xlabel("step")
         fig.tight_layout()
         return fig
-
-    def save(self, path) -> str:
-        """Draw ``figure()`` into ``path``; its suffix (.png, .svg, .pdf) picks the format."""
-        self.figure().savefig(path, dpi=100)
-        return str(path)
-
-    def to_svg(self) -> str:
-        """The figure as SVG text."""
-        buffer = io.StringIO()
-        self.figure().savefig(buffer, format="svg")
-        return buffer.getvalue()
 
     def _repr_html_(self) -> str:
         """Jupyter's inline display: the table, then the figure as SVG (just the table without matplotlib)."""
