@@ -31,9 +31,11 @@ from glassgrad.explain import style
 from glassgrad.explain.graph import Graph, GroupBox
 from glassgrad.explain.layout import layered_layout
 
-__all__ = ["to_svg", "NO_GRADS", "value_attr", "summary", "node_size"]
+__all__ = ["to_svg", "NO_GRADS", "NOT_RECORDED", "value_attr", "summary", "node_size"]
 
 NO_GRADS = "no gradients yet: call backward()"
+NOT_RECORDED = ("intermediate values were not recorded: run the forward pass inside "
+                "`with explain.record(model):` to see them")
 _MAX_LISTED = MAX_LISTED  # tensors up to this many numbers list them all in data-value
 _CHAR = 7.3  # px a character, monospace at 12 px
 _SMALL_CHAR = 6.1  # px a character, monospace at 10 px (the numbers in a tensor's table)
@@ -111,7 +113,9 @@ def to_svg(g: Graph, *, collapse: bool | None = None, expanded=None, direction: 
                       80.0 if tensor else 62.0))
              for it in items}
     note = not g.has_grads
-    top = (26.0 if note else 0.0) + (22.0 if frame is not None else 0.0)
+    # a tensor graph read without explain.record(): say how to see its intermediate values
+    hint = tensor and any(n.kind == "op" and n.value is None for n in g.nodes)
+    top = (26.0 if note else 0.0) + (22.0 if hint else 0.0) + (22.0 if frame is not None else 0.0)
     lay = layered_layout([it.id for it in items], [(s, d) for s, d, _ in vedges], size=sizes,
                          direction=direction, top=top, layer_gap=80.0 if not tensor else 70.0)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay.width:.0f}" height="{lay.height:.0f}" '
@@ -123,6 +127,9 @@ def to_svg(g: Graph, *, collapse: bool | None = None, expanded=None, direction: 
            f'fill="{style.EDGE}"/></marker>{_scales(id_prefix)}</defs>']
     if note:
         out.append(f'<text class="gg-note" x="16" y="18">{NO_GRADS}</text>')
+    if hint:
+        out.append(f'<text class="gg-meta" data-testid="record-hint" x="16" y="{18 + (26 if note else 0)}">'
+                   f'{escape(NOT_RECORDED)}</text>')
     if frame is not None:
         out.append(_frame(g, lay, frame))
     out.append('<g class="gg-edges">')

@@ -16,7 +16,7 @@ import glassgrad
 from glassgrad import Value
 from glassgrad import explain
 from glassgrad.explain import style
-from glassgrad.explain.render_svg import NO_GRADS
+from glassgrad.explain.render_svg import NO_GRADS, NOT_RECORDED
 from glassgrad.scalar import MLP, mse
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -350,3 +350,15 @@ def test_big_tensor_is_a_heatmap_with_its_scale():
         assert px[lo].tolist() == [255, 255, 255] and px[hi].tolist() == target  # white → colour
         texts = [t.text for t in pics[cls].iter(SVG + "text")]
         assert texts == [f"{values.min():.3g}", f"{values.max():.3g}"]  # the scale's two ends
+
+
+def test_an_unrecorded_tensor_graph_says_how_to_record_it():
+    w = glassgrad.randn(3, 2, requires_grad=True)
+    x = glassgrad.randn(4, 3)
+    loss = (x @ w).relu().mean()
+    loss.backward()
+    assert NOT_RECORDED.replace("`", "") in "".join(ET.fromstring(explain.graph(loss).to_svg()).itertext()).replace("`", "")
+    with explain.record():
+        loss = (x @ w).relu().mean()
+    loss.backward()
+    assert "not recorded" not in explain.graph(loss).to_svg()
