@@ -68,13 +68,20 @@ class Tensor:
     def grad_fn(self):
         """The node that made this tensor (None for a leaf). A view made before its base was changed in
         place reads the base's new history first, as PyTorch regenerates it."""
-        if self._base is not None and self._seen_base is not False and self._seen_base is not self._base._grad_fn:
+        if self._base is not None and self._is_stale_view():
             self._refresh_view()
         return self._grad_fn
 
     @grad_fn.setter
     def grad_fn(self, node) -> None:
         self._grad_fn = node
+
+    def _is_stale_view(self) -> bool:
+        """For a view (``_base`` set): made while grad was on, and its base was changed in place since,
+        so its history must be regenerated (``_refresh_view``, attached by ops/inplace.py) before it is
+        read or used. The one test of it, for ``grad_fn`` here and for every op's inputs in apply."""
+        seen = self._seen_base
+        return seen is not False and seen is not self._base._grad_fn
 
     @classmethod
     def _wrap(cls, array: np.ndarray, requires_grad: bool = False, grad_fn=None) -> "Tensor":

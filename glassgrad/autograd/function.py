@@ -276,8 +276,7 @@ class Function:
         if GRAD_MODE.enabled:  # record only when an input requires grad (the first one found decides)
             for a in args:
                 if isinstance(a, Tensor):
-                    if a._base is not None and a._seen_base is not False \
-                            and a._seen_base is not a._base._grad_fn:
+                    if a._base is not None and a._is_stale_view():
                         a._refresh_view()  # a view whose base was changed in place reads its new history
                     if a._requires_grad:
                         return _record(cls, args)
@@ -361,8 +360,7 @@ def _record(cls, args: tuple) -> Tensor:
         needs, arrays, edges = [], [], []
         for a in args:
             if isinstance(a, Tensor):
-                if a._base is not None and a._seen_base is not False \
-                        and a._seen_base is not a._base._grad_fn:
+                if a._base is not None and a._is_stale_view():
                     a._refresh_view()
                 arrays.append(a._array)
                 if a._requires_grad:
@@ -406,8 +404,7 @@ def _apply_function(cls, args: tuple) -> Tensor:
     argument is a next_functions entry, as in PyTorch."""
     if GRAD_MODE.enabled:
         for a in args:  # a stale view reads its base's new history first, as in apply
-            if isinstance(a, Tensor) and a._base is not None and a._seen_base is not False \
-                    and a._seen_base is not a._base._grad_fn:
+            if isinstance(a, Tensor) and a._base is not None and a._is_stale_view():
                 a._refresh_view()
     needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
     node = cls._node_class()
