@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 
 from glassgrad import dtypes, sampling
+from glassgrad.normal_kernels import fma32, fma64
 from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.devices import check_device_available, default_device
 from glassgrad.tensor import Size, Tensor, to_array
@@ -263,52 +264,11 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
 # PyTorch's CPU kernel (aten/src/ATen/native/cpu/RangeFactoriesKernel.cpp) works in the tensor's dtype:
 # step = (end - start) / (steps - 1), then the first half is start + step·i and the second half
 # end - step·(steps - 1 - i), so both ends are exact. The compiler fuses each multiply and add into one
-# fma (rounded once), which numpy does not have; the three helpers below compute it exactly.
-def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple:
-    """s = fl(a + b) and the error e, with s + e == a + b exactly (Knuth)."""
-    s = a + b
-    b_part = s - a
-    return s, (a - (s - b_part)) + (b - b_part)
-
-
-def _add_round_to_odd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a + b rounded to odd: of the two float64s around the exact sum, the one whose last bit is 1 (a
-    sum rounded to odd can be rounded again, to fewer bits, without a double-rounding error)."""
-    s, e = _two_sum(a, b)
-    inexact_and_even = (e != 0) & (s.view(np.int64) & 1 == 0) & np.isfinite(s)
-    return np.where(inexact_and_even, np.nextafter(s, np.where(e > 0, np.inf, -np.inf)), s)
-
-
-def _two_product(a: np.ndarray, b: np.ndarray) -> tuple:
-    """p = fl(a·b) and the error e, with p + e == a·b exactly (Dekker, halves split by Veltkamp)."""
-    def split(x):
-        c = 134217729.0 * x  # 2**27 + 1
-        high = c - (c - x)
-        return high, x - high
-    p = a * b
-    a_high, a_low = split(a)
-    b_high, b_low = split(b)
-    return p, ((a_high * b_high - p) + a_high * b_low + a_low * b_high) + a_low * b_low
-
-
+# fma (rounded once), which numpy does not have: normal_kernels' exact fma32/fma64 compute it (the same
+# ones that replay PyTorch's normal kernels).
 def fma(a, b, c, dtype) -> np.ndarray:
-    """a·b + c rounded once to ``dtype`` (float32 or float64), elementwise, as C's fma.
-
-    float32: a·b is exact in float64 (24 + 24 bits), the sum rounded to odd in float64 then to float32.
-    float64: Boldo & Melquiond (2008): a·b = p + e exactly, c + p = s + t exactly, and s + (t + e
-    rounded to odd) rounded once. Where a step overflows, the plain a·b + c stands in."""
-    dtype = np.dtype(dtype)
-    a, b, c = (np.asarray(x, np.float64) for x in (a, b, c))
-    with np.errstate(all="ignore"):
-        if dtype == np.float32:
-            fused = _add_round_to_odd(a * b, c).astype(np.float32)
-        else:
-            p, e = _two_product(a, b)
-            s, t = _two_sum(c, p)
-            low = _add_round_to_odd(t, e)
-            fused = np.where(low == 0, s, s + low)  # s alone keeps the sign of an exact zero
-        plain = (a * b + c).astype(dtype)
-    return np.where(np.isfinite(fused), fused, plain).astype(dtype)
+    """a·b + c rounded once to ``dtype`` (float32 or float64), elementwise, as C's fma."""
+    return fma32(a, b, c) if np.dtype(dtype) == np.float32 else fma64(a, b, c)
 
 
 def _scalar(value, name: str):

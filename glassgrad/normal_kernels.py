@@ -69,7 +69,7 @@ def _two_product(a, b):
 def _round_to_odd(s, e):
     """s rounded to nearest with e its error → s rounded to odd: inexact results get an odd last bit.
     A sum rounded to odd and then to fewer bits (≥ 2 fewer) rounds as the exact sum would."""
-    inexact_even = (e != 0) & ((s.view(np.int64) & 1) == 0)
+    inexact_even = (e != 0) & ((s.view(np.int64) & 1) == 0) & np.isfinite(s)  # (±inf, nan: as they are)
     if inexact_even.any():
         s = np.where(inexact_even, np.nextafter(s, np.where(e > 0, np.inf, -np.inf)), s)
     return s
@@ -82,8 +82,9 @@ def fma64(a, b, c) -> np.ndarray:
     s, se = _two_sum(p, c)
     w, we = _two_sum(pe, se)
     with np.errstate(invalid="ignore", over="ignore"):
-        out = s + _round_to_odd(w, we)
-    plain = a * b + c
+        low = _round_to_odd(w, we)
+        out = np.where(low == 0, s, s + low)  # s alone keeps the sign of an exact zero (-0.0 + 0.0 is +0.0)
+        plain = a * b + c  # where a step overflows, the plain a·b + c stands in
     return np.where(np.isfinite(out), out, plain)
 
 
@@ -91,8 +92,12 @@ def fma32(a, b, c) -> np.ndarray:
     """a·b + c rounded once to float32: the float32 product is exact in float64, the sum is rounded to
     odd there, then to float32."""
     p = np.asarray(a, F32).astype(F64) * np.asarray(b, F32).astype(F64)
-    s, e = _two_sum(p, np.asarray(c, F32).astype(F64))
-    return _round_to_odd(s, e).astype(F32)
+    c = np.asarray(c, F32).astype(F64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        s, e = _two_sum(p, c)
+        out = _round_to_odd(s, e).astype(F32)
+        plain = (p + c).astype(F32)  # an infinite or nan operand: the plain sum stands in
+    return np.where(np.isfinite(out), out, plain)
 
 
 def libm(function, values: np.ndarray) -> np.ndarray:

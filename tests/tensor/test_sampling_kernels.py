@@ -140,3 +140,16 @@ def test_state_bytes_after_seeding_are_pytorchs():
         ours = gg_random.Generator().manual_seed(seed).get_state().numpy()
         theirs = torch.Generator().manual_seed(seed).get_state().numpy()
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("fma, dtype", [(normal_kernels.fma32, np.float32), (normal_kernels.fma64, np.float64)])
+def test_fma_keeps_signed_zeros_and_non_finite_operands(fma, dtype):
+    """C's fma: an exact zero keeps the sign IEEE gives it (-0·1 + -0 is -0), and inf/nan pass through
+    (rounding to odd must not step an infinity down to the largest finite number)."""
+    a = np.array([-0.0, 0.0, np.inf, -np.inf, np.nan, 1.0], dtype)
+    b = np.array([1.0, 1.0, 1.0, 2.0, 1.0, np.inf], dtype)
+    c = np.array([-0.0, -0.0, 1.0, 1.0, 1.0, 1.0], dtype)
+    got = fma(a, b, c)
+    want = np.array([-0.0, 0.0, np.inf, -np.inf, np.nan, np.inf], dtype)
+    np.testing.assert_array_equal(got, want)
+    assert np.signbit(got[:2]).tolist() == [True, False] and got.dtype == dtype
