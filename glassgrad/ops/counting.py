@@ -8,15 +8,14 @@ function is a numpy call with PyTorch's arguments, defaults, dtypes and checks i
 
 from __future__ import annotations
 
-import builtins
 import collections
-import fractions
 import numbers
 
 import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
+from glassgrad.creation import _linspace_values
 from glassgrad.ops.reduce import return_types
 from glassgrad.tensor import Tensor
 
@@ -100,16 +99,10 @@ def _check_float(name: str, a: np.ndarray) -> None:
 
 
 def _bin_edges(lo: float, hi: float, bins: int, dtype: np.dtype) -> np.ndarray:
-    """``bins + 1`` equal-width edges from lo to hi, computed as PyTorch's linspace does so that a value
-    on an edge falls in the same bin: the step in the input's dtype, the first half of the edges
-    lo + step·i and the second hi - step·(bins - i), each rounded once (a fused multiply-add; exact
-    fractions stand in for it here)."""
-    lo, hi = dtype.type(lo), dtype.type(hi)
-    with np.errstate(over="ignore", invalid="ignore"):
-        step = fractions.Fraction(float((hi - lo) / dtype.type(bins)))
-    start, end, half = fractions.Fraction(float(lo)), fractions.Fraction(float(hi)), (bins + 1) // 2
-    return np.array([float(start + step * i if i < half else end - step * (bins - i))
-                     for i in builtins.range(bins + 1)], dtype=dtype)
+    """``bins + 1`` equal-width edges from lo to hi, computed as PyTorch's linspace does (creation.py:
+    the step in the input's dtype, each edge one fused multiply-add from its nearer end), so that a value
+    on an edge falls in the same bin."""
+    return _linspace_values(lo, hi, bins + 1, dtype)
 
 
 def _count(a: np.ndarray, edges: np.ndarray, weights=None, density: bool = False) -> np.ndarray:
