@@ -271,15 +271,15 @@ def fma(a, b, c, dtype) -> np.ndarray:
     return fma32(a, b, c) if np.dtype(dtype) == np.float32 else fma64(a, b, c)
 
 
-def _scalar(value, name: str):
-    """linspace's start or end: a number or a 0-d tensor."""
+def _scalar(value, name: str, function: str):
+    """linspace's or logspace's start or end: a number or a 0-d tensor."""
     if isinstance(value, Tensor):
         if value._array.ndim != 0:
-            raise RuntimeError(f"linspace only supports 0-dimensional start and end tensors, but got {name} "
-                               f"with {value._array.ndim} dimension(s).")
+            raise RuntimeError(f"{function} only supports 0-dimensional start and end tensors, but got "
+                               f"{name} with {value._array.ndim} dimension(s).")
         return value._array.item()
     if not isinstance(value, numbers.Real):
-        raise TypeError(f"linspace(): argument '{name}' must be a number or a 0-d Tensor, not "
+        raise TypeError(f"{function}(): argument '{name}' must be a number or a 0-d Tensor, not "
                         f"{type(value).__name__}")
     return value
 
@@ -309,20 +309,26 @@ def _linspace_values(start, end, steps: int, dtype: np.dtype) -> np.ndarray:
     return np.trunc(values).astype(dtype)
 
 
-@_factory_out("linspace")
-def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """``steps`` numbers from ``start`` to ``end``, both included, evenly spaced; the same bits as
-    PyTorch's CPU kernel (the first half counted up from start, the second down from end)."""
+def _spaced_arguments(name: str, start, end, steps, dtype, device) -> tuple:
+    """linspace's and logspace's checks, PyTorch's errors: (start, end, steps, numpy dtype)."""
     _check_device(device)
-    start, end = _scalar(start, "start"), _scalar(end, "end")
+    start, end = _scalar(start, "start", name), _scalar(end, "end", name)
     if not isinstance(steps, numbers.Integral) or isinstance(steps, builtins.bool):
-        raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
+        raise TypeError(f"{name}(): argument 'steps' must be int, not {type(steps).__name__}")
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = _float_dtype(dtype)
     if np_dtype.kind == "b":
-        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
-    return _new(_linspace_values(start, end, builtins.int(steps), np_dtype), requires_grad)
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Bool'")
+    return start, end, builtins.int(steps), np_dtype
+
+
+@_factory_out("linspace")
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` numbers from ``start`` to ``end``, both included, evenly spaced; the same bits as
+    PyTorch's CPU kernel (the first half counted up from start, the second down from end)."""
+    start, end, steps, np_dtype = _spaced_arguments("linspace", start, end, steps, dtype, device)
+    return _new(_linspace_values(start, end, steps, np_dtype), requires_grad)
 
 
 @_factory_out("logspace")
@@ -331,15 +337,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
     """``base`` to the powers of ``linspace(start, end, steps)``: PyTorch's kernel computes the exponents
     in float64 (the first half from start, the second from end, no fused multiply-add there) and C's
     ``pow``, then rounds once to the dtype; ``math.pow`` is that same ``pow``."""
-    _check_device(device)
-    start, end = _scalar(start, "start"), _scalar(end, "end")
-    if not isinstance(steps, numbers.Integral) or isinstance(steps, builtins.bool):
-        raise TypeError(f"logspace(): argument 'steps' must be int, not {type(steps).__name__}")
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    np_dtype = _float_dtype(dtype)
-    if np_dtype.kind == "b":
-        raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
+    start, end, steps, np_dtype = _spaced_arguments("logspace", start, end, steps, dtype, device)
     if steps == 1:
         return _new(np.full(1, math.pow(base, float(start)), np_dtype), requires_grad)
     s, e = np_dtype.type(start), np_dtype.type(end)       # the ends in the dtype, their difference too

@@ -151,3 +151,14 @@ def test_logspace_steps_zero_and_one_errors_and_out():
             call(torch.logspace)
         with pytest.raises(error):
             call(logspace)
+
+
+@pytest.mark.parametrize("name", ["linspace", "logspace"])
+def test_a_bad_end_names_the_function_it_was_given_to(name):
+    with pytest.raises(RuntimeError) as ours:
+        getattr(gg, name)(gg.ones(2), 1, 3)
+    with pytest.raises(RuntimeError) as theirs:
+        getattr(torch, name)(torch.ones(2), 1, 3)
+    assert str(ours.value) == str(theirs.value)
+    with pytest.raises(TypeError, match=rf"^{name}\(\): argument 'start'"):
+        getattr(gg, name)("a", 1, 3)
