@@ -31,7 +31,7 @@ from glassgrad.explain import style
 from glassgrad.explain.graph import Graph, GroupBox
 from glassgrad.explain.layout import layered_layout
 
-__all__ = ["to_svg", "NO_GRADS", "NOT_RECORDED", "value_attr", "summary", "node_size"]
+__all__ = ["to_svg", "NO_GRADS", "NOT_RECORDED", "value_attr", "summary"]
 
 NO_GRADS = "no gradients yet: call backward()"
 NOT_RECORDED = ("intermediate values were not recorded: run the forward pass inside "
@@ -108,7 +108,10 @@ def to_svg(g: Graph, *, collapse: bool | None = None, expanded=None, direction: 
     """
     items, vedges = g.view(expanded=expanded, collapse=collapse)
     tensor = g.engine == "tensor"
-    sizes = {it.id: (node_size(g, it, tensor, id_prefix) if not isinstance(it, GroupBox) else
+    # each node's text lines and pictures, made once: they size its box, then are drawn in it
+    parts = {it.id: (_lines(g, it, tensor), _pictures(g, it, tensor, id_prefix))
+             for it in items if not isinstance(it, GroupBox)}
+    sizes = {it.id: (_node_size(*parts[it.id], tensor) if not isinstance(it, GroupBox) else
                      (max(240.0 if tensor else 150.0, 16.0 + _CHAR * min(len(it.label), 40)),
                       80.0 if tensor else 62.0))
              for it in items}
@@ -142,7 +145,7 @@ def to_svg(g: Graph, *, collapse: bool | None = None, expanded=None, direction: 
         if isinstance(it, GroupBox):
             out.append(_group(it, box))
         else:
-            out.append(_node(g, it, box, tensor, id_prefix))
+            out.append(_node(g, it, box, tensor, *parts[it.id]))
     out.append("</g></svg>")
     return "\n".join(out)
 
@@ -300,19 +303,15 @@ def _pictures(g: Graph, n, tensor: bool, id_prefix: str) -> dict:
     return out
 
 
-def node_size(g: Graph, n, tensor: bool, id_prefix: str = "gg") -> tuple:
+def _node_size(lines: list, pics: dict, tensor: bool) -> tuple:
     """(width, height) of a node's box: room for every line of text and every picture."""
-    lines = _lines(g, n, tensor)
-    pics = _pictures(g, n, tensor, id_prefix)
     base_w, base_h = (240.0, 80.0) if tensor else (150.0, 62.0)
     w = max([base_w] + [16.0 + _text_width(t) for _, t in lines] + [16.0 + p.w for p in pics.values()])
     h = max(base_h, 14.0 + 15.0 * len(lines) + sum(p.h + 4.0 for p in pics.values()))
     return w, h
 
 
-def _node(g: Graph, n, box, tensor: bool, id_prefix: str) -> str:
-    lines = _lines(g, n, tensor)
-    pics = _pictures(g, n, tensor, id_prefix)
+def _node(g: Graph, n, box, tensor: bool, lines: list, pics: dict) -> str:
     body, y = [], box.y + 17.0
     for cls, text in lines:
         body.append(f'<text class="{cls}" x="{box.x + 8:.1f}" y="{y:.1f}">{text}</text>')
