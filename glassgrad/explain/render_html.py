@@ -152,24 +152,18 @@ def notebook_html(g: Graph) -> str:
     output width (~960 px): the controls, plus the drawing scaled to that width (at most 100%).
     """
     page = to_html(g, start="end")
-    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{frame_height(g)}px;'
+    return (f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{frame_height(page)}px;'
             f'border:1px solid #e2e8f0;border-radius:8px" sandbox="allow-scripts"></iframe>')
 
 
-def frame_height(g: Graph, width: float = 960.0) -> int:
-    """How tall an iframe holding ``to_html(g)`` should be at about ``width`` px: the controls, plus the
-    drawing fitted to that width (at most 100%), plus the details box."""
-    w, h = _drawing_size(g)
+def frame_height(page: str, width: float = 960.0) -> int:
+    """How tall an iframe holding ``page`` (a ``to_html`` page) should be at about ``width`` px: the
+    controls, plus the drawing fitted to that width (at most 100%), plus the details box. The drawing's
+    size is its first view's own viewBox, read from the page (nothing is drawn twice)."""
+    box = page[page.index('viewBox="') + 9:].split('"')[0].split()
+    w, h = float(box[2]), float(box[3])
     scale = min(1.0, (width - 40.0) / max(w, 1.0))
     return int(min(260 + h * scale + 120, 1400))
-
-
-def _drawing_size(g: Graph) -> tuple:
-    """(width, height) of the first view's drawing, read from its SVG's own viewBox."""
-    svg = _views(g, "LR")[0][1]
-    head = svg[:svg.index(">")]
-    box = head[head.index('viewBox="') + 9:].split('"')[0].split()
-    return float(box[2]), float(box[3])
 
 
 # Graph's methods from this file, attached by explain/__init__.py: ``g.to_html()``, and the player in

@@ -202,7 +202,7 @@ def sample_graph_html(run: DemoRun, index: int = 0) -> tuple:
     page = g.to_html(title=f"data point #{index}: x = ({run.X[index, 0]:.3f}, {run.X[index, 1]:.3f}), "
                            f"label {int(run.y[index])}")
     run.model.zero_grad()  # this backward was for the picture only
-    return page, frame_height(g)
+    return page, frame_height(page)
 
 
 def gradient_check(run: DemoRun, samples: int = 8):
