@@ -187,6 +187,22 @@ def _scalar_output(outputs: tuple, is_tuple: bool, fn_name: str) -> None:
 
 # --- the products ----------------------------------------------------------------------------------
 
+def _last_backward(of: tuple, wrt: tuple, v: tuple, like: tuple, strict: bool, create_graph: bool,
+                   stage: str) -> tuple:
+    """The products' final backward pass, ``v``-weighted gradients of ``of`` with respect to ``wrt``,
+    recorded only if asked (or if grad mode is on outside); zeros (or strict's error) shaped like ``like``
+    where a gradient is None."""
+    with set_grad_enabled(create_graph or is_grad_enabled()):
+        return _zeros_where_none(_grads(of, wrt, v, create_graph), like, strict, create_graph, stage)
+
+
+def _answer(outputs: tuple, outputs_tuple: bool, products: tuple, products_tuple: bool,
+            create_graph: bool) -> tuple:
+    """``(func(inputs), the products)``, each a Tensor or a tuple as the caller gave them."""
+    return (_unpack(_finish(outputs, create_graph), outputs_tuple),
+            _unpack(_finish(products, create_graph), products_tuple))
+
+
 def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(inputs), vᵀ·J)``: the vector-Jacobian product, shaped like the inputs.
 
@@ -197,11 +213,8 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         inputs = _fresh(inputs, create_graph, need_graph=True)
         outputs_tuple, outputs = _call(func, inputs, "vjp", strict)
         v = _take_v(v, outputs, outputs_tuple, "vjp", create_graph, _V_NONE_OUTPUT)
-    with set_grad_enabled(create_graph or is_grad_enabled()):
-        products = _zeros_where_none(_grads(outputs, inputs, v, create_graph), inputs, strict, create_graph,
-                                     "back")
-    return (_unpack(_finish(outputs, create_graph), outputs_tuple),
-            _unpack(_finish(products, create_graph), inputs_tuple))
+    products = _last_backward(outputs, inputs, v, inputs, strict, create_graph, "back")
+    return _answer(outputs, outputs_tuple, products, inputs_tuple, create_graph)
 
 
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -218,11 +231,8 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         u = tuple(zeros_like(out, requires_grad=True) for out in outputs)
         transposed = _grads(outputs, inputs, u, create_graph=True)  # Jᵀu, a graph in u
         _require_grad(transposed, "grad_inputs", strict)
-    with set_grad_enabled(create_graph or is_grad_enabled()):
-        products = _zeros_where_none(_grads(transposed, u, v, create_graph), outputs, strict, create_graph,
-                                     "back_trick")
-    return (_unpack(_finish(outputs, create_graph), outputs_tuple),
-            _unpack(_finish(products, create_graph), outputs_tuple))
+    products = _last_backward(transposed, u, v, outputs, strict, create_graph, "back_trick")
+    return _answer(outputs, outputs_tuple, products, outputs_tuple, create_graph)
 
 
 def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -235,11 +245,8 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         _scalar_output(outputs, outputs_tuple, "vhp")
         gradient = _grads(outputs, inputs, create_graph=True)
         _require_grad(gradient, "jacobian", strict)
-    with set_grad_enabled(create_graph or is_grad_enabled()):
-        products = _zeros_where_none(_grads(gradient, inputs, v, create_graph), inputs, strict, create_graph,
-                                     "double_back")
-    return (_unpack(_finish(outputs, create_graph), outputs_tuple),
-            _unpack(_finish(products, create_graph), inputs_tuple))
+    products = _last_backward(gradient, inputs, v, inputs, strict, create_graph, "double_back")
+    return _answer(outputs, outputs_tuple, products, inputs_tuple, create_graph)
 
 
 def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
@@ -260,11 +267,8 @@ def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         u = tuple(zeros_like(t, requires_grad=True) for t in inputs)
         transposed = _grads(gradient, inputs, u, create_graph=True)
         _require_grad(gradient, "hessian", strict)  # sic: PyTorch checks the gradient again here
-    with set_grad_enabled(create_graph or is_grad_enabled()):
-        products = _zeros_where_none(_grads(transposed, u, v, create_graph), inputs, strict, create_graph,
-                                     "double_back_trick")
-    return (_unpack(_finish(outputs, create_graph), outputs_tuple),
-            _unpack(_finish(products, create_graph), inputs_tuple))
+    products = _last_backward(transposed, u, v, inputs, strict, create_graph, "double_back_trick")
+    return _answer(outputs, outputs_tuple, products, inputs_tuple, create_graph)
 
 
 # --- whole matrices --------------------------------------------------------------------------------
