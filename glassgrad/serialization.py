@@ -38,7 +38,10 @@ import io
 import json
 import math
 import os
+import pickle  # only for its UnpicklingError, the exception PyTorch's refusals raise
 import re
+import sys
+import types
 import secrets
 import stat
 import struct
@@ -49,7 +52,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from glassgrad import dtypes
+from glassgrad import devices, dtypes
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
 from glassgrad.optim.optimizer import Optimizer
@@ -173,6 +176,7 @@ class _Encoder:
         self.entries: list[dict] = []
         self._seen: dict[int, int] = {}  # id(tensor) -> index, so a shared tensor is stored once
         self._keep: list = []            # keep saved objects alive so their ids stay unique
+        self._objects: dict[int, int] = {}  # id(module or plain object) -> its id in the manifest
 
     def _array(self, obj, array: np.ndarray, entry: dict) -> dict:
         key = id(obj)
@@ -217,17 +221,34 @@ class _Encoder:
             return [self.encode(v) for v in obj]
         if type(obj) is tuple:
             return {"$type": "tuple", "items": [self.encode(v) for v in obj]}
-        if isinstance(obj, (Module, Optimizer)):
-            # torch.save pickles the whole object (its class is found again by name at load time);
-            # glassgrad never pickles, so it stores the numbers and the program rebuilds the object.
-            kind = "nn.Module" if isinstance(obj, Module) else "optimizer"
-            raise TypeError(f"glassgrad.save can't store a whole {kind} ({type(obj).__name__}): saving "
-                            "the object itself needs pickle, which glassgrad never uses. Save its "
-                            "state_dict instead: glassgrad.save(obj.state_dict(), f), and to load, "
-                            "build the object again and call obj.load_state_dict(glassgrad.load(f))")
+        if type(obj) in (set, frozenset):
+            return {"$type": "set", "frozen": type(obj) is frozenset, "items": [self.encode(v) for v in obj]}
+        if isinstance(obj, devices.device):
+            return {"$type": "device", "name": str(obj)}
+        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+            return _global_name(obj)
+        if isinstance(obj, Optimizer):
+            raise TypeError(f"glassgrad.save can't store a whole optimizer ({type(obj).__name__}); save "
+                            "its state_dict instead: glassgrad.save(optimizer.state_dict(), f), and to "
+                            "load, build the optimizer again and call optimizer.load_state_dict(...)")
+        if isinstance(obj, Module) or _is_plain_object(obj):
+            return self._object(obj)
         raise TypeError(f"glassgrad.save can't store a {type(obj).__name__}: it saves tensors, numpy "
-                        "arrays, dicts, lists, tuples, numbers, strings, None, dtypes and Size (no "
-                        "arbitrary objects: that would need pickle)")
+                        "arrays, dicts, lists, tuples, sets, numbers, strings, None, dtypes, devices, Size, "
+                        "and whole nn.Modules (and plain objects they hold) as their class's name plus "
+                        "their attributes; nothing that would need pickle")
+
+    def _object(self, obj) -> dict:
+        """A whole module (or a plain object it holds, say a config dataclass): its class by name and its
+        attributes (``__dict__``), as pickle records it, so loading can rebuild it without running its
+        ``__init__``. An object reached twice is stored once; the second time as a reference."""
+        key = id(obj)
+        if key in self._objects:
+            return {"$type": "ref", "id": self._objects[key]}
+        self._objects[key] = len(self._objects)
+        self._keep.append(obj)
+        return {"$type": "object", "id": self._objects[key], "class": _global_name(type(obj)),
+                "state": self.encode(dict(vars(obj)))}
 
     def _key(self, k):
         if k is None or isinstance(k, (bool, int, float, str)) or type(k) is tuple:
@@ -235,16 +256,41 @@ class _Encoder:
         raise TypeError(f"glassgrad.save can't store a dict key of type {type(k).__name__}")
 
 
-# --- PyTorch's allow-list for weights_only unpickling ------------------------------------------------
-# torch.load(weights_only=True) refuses any class not on an allow-list; programs add their own classes
-# with these. glassgrad never unpickles, so no class is ever looked up: the list is kept (so
-# get_safe_globals answers as PyTorch's does) and changes nothing about what load accepts.
+def _global_name(obj) -> dict:
+    """A class or function as pickle names it: the module it lives in and its qualified name. Local
+    classes and lambdas have no such name, so they can't be saved (PyTorch can't pickle them either)."""
+    module, name = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if not isinstance(module, str) or not isinstance(name, str) or "<" in name:
+        raise TypeError(f"glassgrad.save can't store {obj!r}: only classes and functions defined at the top "
+                        "level of a module can be saved, by name (a lambda or a class defined inside a "
+                        "function has none)")
+    return {"$type": "global", "module": module, "name": name}
+
+
+def _is_plain_object(obj) -> bool:
+    """An instance of an ordinary Python class: all its state in ``__dict__``, no ``__slots__``, and no
+    custom pickling (``__reduce__``, ``__getstate__``, ``__setstate__``) that saving by ``__dict__`` would
+    get wrong."""
+    cls = type(obj)
+    if not hasattr(obj, "__dict__") or cls.__module__ == "builtins" or isinstance(obj, type):
+        return False
+    if any("__slots__" in vars(k) for k in cls.__mro__[:-1]):
+        return False
+    return all(getattr(cls, name, None) is getattr(object, name, None)
+               for name in ("__reduce__", "__reduce_ex__", "__setstate__", "__getstate__"))
+
+
+# --- PyTorch's allow-list for weights_only loading ---------------------------------------------------
+# A whole module is saved as its class's name and its attributes. torch.load(weights_only=True), the
+# default, refuses a class or function that is not on an allow-list; a program adds its own with these.
+# glassgrad keeps the same list and the same rule. The list holds the objects themselves, so a name in
+# a file is matched against names of objects the program handed over: nothing is looked up or imported.
 _SAFE_GLOBALS: list = []
 
 
 def add_safe_globals(safe_globals: list) -> None:
-    """Add classes/functions to the ``weights_only`` allow-list. Recorded only: glassgrad never
-    unpickles, so a load never needs it."""
+    """Allow ``torch.load(weights_only=True)`` to rebuild these classes (and refer to these functions).
+    An entry may also be ``(obj, "module.Name")``, naming it as the file names it."""
     _SAFE_GLOBALS.extend(safe_globals)
 
 
@@ -259,10 +305,7 @@ def clear_safe_globals() -> None:
 
 
 class safe_globals:  # noqa: N801 -- PyTorch's name for this context manager
-    """``with safe_globals([cls, ...]):`` — the allow-list extended inside the block, as PyTorch's.
-
-    Accepted so real programs run; it has no effect on ``load``, which never unpickles anything.
-    """
+    """``with safe_globals([cls, ...]):`` — the allow-list extended inside the block, as PyTorch's."""
 
     def __init__(self, safe_globals: list) -> None:
         self.safe_globals = safe_globals
@@ -275,16 +318,50 @@ class safe_globals:  # noqa: N801 -- PyTorch's name for this context manager
         _SAFE_GLOBALS[:] = self._saved
 
 
+def _allowed_by_name() -> dict:
+    """The allow-list as {"module.Qualname": object}."""
+    named = {}
+    for entry in _SAFE_GLOBALS:
+        if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], str):
+            named[entry[1]] = entry[0]
+        elif hasattr(entry, "__module__") and hasattr(entry, "__qualname__"):
+            named[f"{entry.__module__}.{entry.__qualname__}"] = entry
+    return named
+
+
+def _weights_only_refusal(name: str) -> pickle.UnpicklingError:
+    """PyTorch's words (2.13) when weights_only=True meets a class that is not allowed."""
+    return pickle.UnpicklingError(
+        "Weights only load failed. This file can still be loaded, to do so you have two options, do those "
+        "steps only if you trust the source of the checkpoint. \n\t(1) In PyTorch 2.6, we changed the "
+        "default value of the `weights_only` argument in `torch.load` from `False` to `True`. Re-running "
+        "`torch.load` with `weights_only` set to `False` will likely succeed, but it can result in arbitrary "
+        "code execution. Do it only if you got the file from a trusted source.\n\t(2) Alternatively, to "
+        "load with `weights_only=True` please check the recommended steps in the following error message."
+        f"\n\tWeightsUnpickler error: Unsupported global: GLOBAL {name} was not an allowed global by "
+        f"default. Please use `torch.serialization.add_safe_globals([{name}])` or the "
+        f"`torch.serialization.safe_globals([{name}])` context manager to allowlist this global if you "
+        "trust this class/function.\n\nCheck the documentation of torch.load to learn more about types "
+        "accepted by default with weights_only https://pytorch.org/docs/stable/generated/torch.load.html."
+        "\n(help: glassgrad never runs anything from a file, even with weights_only=False: a class is found by "
+        "name among the modules your program has already imported, and rebuilt from its saved attributes)")
+
+
 # --- loading -----------------------------------------------------------------------------------------
 def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None = None,
          mmap: bool | None = None, max_bytes: int | None = None, **pickle_load_args):
     """Read an object written by ``glassgrad.save`` from ``f`` (a path or a binary file object).
 
-    PyTorch's arguments are accepted: ``map_location`` may name the CPU (glassgrad has no other device),
-    ``weights_only`` and ``mmap`` change nothing (nothing is ever unpickled, so every load is as safe as
-    PyTorch's ``weights_only=True``, and arrays are read into memory). ``weights_only=False`` does not
-    bring back PyTorch's pickled whole models: ``glassgrad.save(model)`` refuses a Module and asks for
-    ``model.state_dict()``, which loads back with ``model.load_state_dict``.
+    PyTorch's arguments are accepted: ``map_location`` may name the CPU (glassgrad has no other device);
+    ``mmap`` changes nothing (arrays are read into memory).
+
+    A whole module saved with ``glassgrad.save(model, f)`` comes back as PyTorch's does: by default
+    (``weights_only=True``) only if its classes are on the allow-list (``add_safe_globals``,
+    ``with safe_globals([...])``), otherwise ``pickle.UnpicklingError`` with PyTorch's words; with
+    ``weights_only=False``, any ``nn.Module`` class the program has already imported. Either way nothing in
+    the file runs: classes are never imported, ``__init__`` is never called (the object is made with
+    ``object.__new__`` and given its saved attributes), and a function is only referred to if it is
+    allowed, is glassgrad's, or lives in the same module as one of the file's module classes.
 
     ``max_bytes`` (glassgrad's own) caps how many bytes the archive's entries may expand to; by default
     8x the file's size plus 1 MiB. A file that isn't a valid glassgrad checkpoint, or that would expand
@@ -298,13 +375,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
             raise TypeError(f"load: max_bytes must be an int or None, got {type(max_bytes).__name__}")
         if max_bytes < 0:
             raise ValueError(f"load: max_bytes must be non-negative, got {max_bytes}")
+    trust = weights_only is False
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
-            return _load(fh, max_bytes)
+            return _load(fh, max_bytes, trust)
     if hasattr(f, "read"):
         if not (hasattr(f, "seek") and f.seekable()):
             f = io.BytesIO(f.read())
-        return _load(f, max_bytes)
+        return _load(f, max_bytes, trust)
     raise TypeError(f"load: f must be a path or a binary file object, got {type(f).__name__}")
 
 
@@ -321,7 +399,7 @@ _CORRUPT = (ValueError, TypeError, KeyError, IndexError, OverflowError, NotImple
             OSError, zlib.error, struct.error, zipfile.BadZipFile, zipfile.LargeZipFile)
 
 
-def _load(fh, max_bytes: int | None):
+def _load(fh, max_bytes: int | None, trust: bool):
     start = fh.tell()
     size = fh.seek(0, io.SEEK_END) - start
     fh.seek(start)
@@ -335,7 +413,7 @@ def _load(fh, max_bytes: int | None):
     else:
         budget = _Budget(max_bytes, "max_bytes")
     try:
-        return _read_archive(fh, budget)
+        return _read_archive(fh, budget, trust)
     except _CORRUPT as e:
         raise UnsafeOrCorruptFile(f"not a valid glassgrad checkpoint (corrupt or truncated: "
                                   f"{type(e).__name__}: {e})") from None
@@ -348,7 +426,7 @@ class _Budget:
         self.limit, self.source = limit, source
 
 
-def _read_archive(fh, budget: _Budget):
+def _read_archive(fh, budget: _Budget, trust: bool):
     try:
         zf = zipfile.ZipFile(fh)
     except _CORRUPT as e:
@@ -357,7 +435,7 @@ def _read_archive(fh, budget: _Budget):
     with zf:
         infos = _check_entries(zf, fh, budget)
         manifest = _read_manifest(zf, infos)
-        reader = _Decoder(zf, infos, manifest["tensors"])
+        reader = _Decoder(zf, infos, manifest["tensors"], trust)
         try:
             return reader.decode(manifest["object"])
         except RecursionError:
@@ -457,9 +535,13 @@ def _bad(why: str):
 class _Decoder:
     """JSON structure -> Python objects; tensors read lazily from their .npy entry, each at most once."""
 
-    def __init__(self, zf: zipfile.ZipFile, infos: dict, entries: list) -> None:
+    def __init__(self, zf: zipfile.ZipFile, infos: dict, entries: list, trust: bool = False) -> None:
         self.zf, self.infos, self.entries = zf, infos, entries
         self.loaded: dict[int, object] = {}
+        self.trust = trust                  # weights_only=False: Module classes found among sys.modules
+        self.allowed = _allowed_by_name()   # the allow-list, by the names files use
+        self.objects: dict[int, object] = {}  # manifest id -> the rebuilt object (for "ref" nodes)
+        self.home_modules: set[str] = set()   # modules of the file's Module classes: their functions may be named
 
     def decode(self, node):
         if node is None or isinstance(node, (bool, str, int)):
@@ -509,7 +591,94 @@ class _Decoder:
             if not all(type(s) is int and s >= 0 for s in items):
                 _bad("a Size holding something other than non-negative ints")
             return Size(items)
+        if kind == "set":
+            _fields(node, "frozen", "items")
+            if node["frozen"] is True and not self.trust and "builtins.frozenset" not in self.allowed:
+                raise _weights_only_refusal("frozenset")  # PyTorch allows set by default, not frozenset
+            items = [self.decode(v) for v in _list(node["items"])]
+            try:
+                return frozenset(items) if node["frozen"] is True else set(items)
+            except TypeError:
+                _bad("a set holding an unhashable item")
+        if kind == "device":
+            _fields(node, "name")
+            if not isinstance(node["name"], str):
+                _bad("a device name that is not a string")
+            try:
+                return devices.device(node["name"])
+            except (RuntimeError, TypeError) as e:
+                _bad(f"device {node['name']!r}: {e}")
+        if kind == "global":
+            return self.global_(node, want_class=False)
+        if kind == "object":
+            return self.object_(node)
+        if kind == "ref":
+            _fields(node, "id")
+            if type(node["id"]) is not int or node["id"] not in self.objects:
+                _bad(f"a reference to object {node['id']!r}, which comes later or not at all")
+            return self.objects[node["id"]]
         _bad(f"unknown $type {kind!r}")
+
+    def object_(self, node: dict):
+        """A whole module (or plain object): made without ``__init__``, then given its attributes."""
+        _fields(node, "id", "class", "state")
+        if type(node["id"]) is not int or node["id"] in self.objects:
+            _bad(f"object id {node['id']!r} is not a new integer")
+        if not isinstance(node["class"], dict) or node["class"].get("$type") != "global":
+            _bad("an object whose class is not a class name")
+        cls = self.global_(node["class"], want_class=True)
+        try:
+            obj = object.__new__(cls)
+        except TypeError as e:
+            _bad(f"{cls.__qualname__} can't be rebuilt from its attributes: {e}")
+        self.objects[node["id"]] = obj  # before its state, so a module that refers to itself loads
+        state = self.decode(node["state"])
+        if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+            _bad(f"the attributes of a {cls.__qualname__} are not a dict of names")
+        vars(obj).update(state)  # straight into __dict__: no __setattr__ of the class runs
+        return obj
+
+    def global_(self, node: dict, want_class: bool):
+        """The class or function a file names, if it may be used: on the allow-list (always), or with
+        ``weights_only=False`` an ``nn.Module`` class (or plain class) from a module already imported, or a
+        function of glassgrad or of a module that one of the file's module classes comes from. Nothing is
+        ever imported."""
+        _fields(node, "module", "name")
+        module, name = node["module"], node["name"]
+        if not isinstance(module, str) or not isinstance(name, str):
+            _bad("a class or function name that is not a string")
+        full = f"{module}.{name}"
+        if full in self.allowed:
+            obj = self.allowed[full]
+        elif not self.trust:
+            raise _weights_only_refusal(full)
+        else:
+            obj = _find(module, name)
+            if not self._may_use(obj, module):
+                raise pickle.UnpicklingError(
+                    f"glassgrad.load refuses {full}: with weights_only=False a file may name nn.Module "
+                    "classes (and plain classes), and functions of glassgrad or of a module that defines one "
+                    "of its module classes; add it with torch.serialization.add_safe_globals([...]) if you "
+                    "trust it")
+        if want_class:
+            if not isinstance(obj, type) or issubclass(obj, type):
+                _bad(f"{full} is not a class")
+            if issubclass(obj, Module):
+                self.home_modules.add(module)
+        return obj
+
+    def _may_use(self, obj, module: str) -> bool:
+        """weights_only=False's rule. A class with ``__del__`` is never rebuilt: its finalizer would run
+        on attributes the file chose (a classic pickle gadget)."""
+        own = module == "glassgrad" or module.startswith("glassgrad.") or module in self.home_modules
+        if isinstance(obj, type):
+            if issubclass(obj, type) or any("__del__" in vars(k) for k in obj.__mro__):
+                return False
+            if issubclass(obj, Module):
+                return True
+            return own and all(getattr(obj, n, None) is getattr(object, n, None)
+                               for n in ("__reduce__", "__reduce_ex__", "__setstate__", "__new__"))
+        return own and isinstance(obj, (types.FunctionType, types.BuiltinFunctionType))
 
     def tensor(self, index):
         if type(index) is not int or not 0 <= index < len(self.entries):
@@ -556,6 +725,23 @@ class _Decoder:
         if kind == "parameter":
             return Parameter(Tensor._wrap(array), requires_grad=entry["requires_grad"])
         return Tensor._wrap(array, requires_grad=entry["requires_grad"])
+
+
+def _find(module: str, name: str):
+    """``module.name`` among the modules already imported; never imports anything."""
+    found = sys.modules.get(module)
+    if found is None:
+        raise pickle.UnpicklingError(f"glassgrad.load: the file names {module}.{name}, but module {module!r} "
+                                     "has not been imported; import it first (glassgrad never imports a "
+                                     "module a file names)")
+    for part in name.split("."):
+        if part.startswith("__") or not part.isidentifier():
+            _bad(f"the name {module}.{name}")
+        found = getattr(found, part, None)
+        if found is None:
+            raise pickle.UnpicklingError(f"glassgrad.load: module {module!r} has no {name!r} (the file "
+                                         f"names {module}.{name})")
+    return found
 
 
 def _fields(node: dict, *names: str) -> None:

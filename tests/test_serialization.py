@@ -150,7 +150,7 @@ def test_file_objects_and_unseekable_streams(tmp_path):
 
 
 def test_unsupported_values_and_arguments():
-    for bad in [{1, 2}, object(), 1 + 2j, {"k": lambda: 0}, np.array([1 + 1j]), np.array(["s"])]:
+    for bad in [object(), 1 + 2j, {"k": lambda: 0}, np.array([1 + 1j]), np.array(["s"])]:
         with pytest.raises(TypeError, match="can't store"):
             save(bad, io.BytesIO())
     with pytest.raises(TypeError, match="dict key"):
@@ -383,21 +383,18 @@ def test_real_torch_checkpoint_is_refused_and_never_runs(torch_checkpoints, zipp
     assert not marker.exists()
 
 
-def test_whole_module_or_optimizer_is_refused_with_the_state_dict_recipe(tmp_path):
-    # torch.save(model) pickles the object; glassgrad never pickles, and says what to save instead
+def test_a_whole_optimizer_is_refused_with_the_state_dict_recipe(tmp_path):
+    # whole modules save (tests/test_serialization_modules.py); an optimizer's state holds defaultdicts
+    # keyed by tensors, so glassgrad asks for its state_dict, which loads back exactly
     model = gg.nn.Sequential(gg.nn.Linear(2, 2))
     opt = gg.optim.SGD(model.parameters(), lr=0.1)
-    for obj, kind in ((model, "nn.Module (Sequential)"), (opt, "optimizer (SGD)")):
-        with pytest.raises(TypeError, match=r"can't store a whole " + kind.replace("(", r"\(").replace(")", r"\)")
-                           + r".*state_dict\(\).*load_state_dict"):
+    for obj in (opt, {"optimizer": opt}):
+        with pytest.raises(TypeError, match=r"can't store a whole optimizer \(SGD\).*state_dict\(\)"):
             save(obj, tmp_path / "m.pt")
-    with pytest.raises(TypeError, match="whole nn.Module"):  # nested in a dict too
-        save({"model": model}, tmp_path / "m.pt")
-    # the recipe works, weights_only=False changing nothing
-    save(model.state_dict(), tmp_path / "m.pt")
-    again = gg.nn.Sequential(gg.nn.Linear(2, 2))
-    again.load_state_dict(load(tmp_path / "m.pt", weights_only=False))
-    assert all(gg.equal(a, b) for a, b in zip(model.parameters(), again.parameters()))
+    save(opt.state_dict(), tmp_path / "o.pt")
+    again = gg.optim.SGD(model.parameters(), lr=0.5)
+    again.load_state_dict(load(tmp_path / "o.pt"))
+    assert again.param_groups[0]["lr"] == 0.1
 
 
 def test_safe_globals_is_kept_as_pytorch_keeps_it_and_changes_nothing(tmp_path):
