@@ -22,6 +22,7 @@ Also here: ``fma32``/``fma64``, a·b + c rounded once, as the compiled kernels c
 from __future__ import annotations
 
 import functools
+import fractions
 import math
 import platform
 
@@ -75,17 +76,33 @@ def _round_to_odd(s, e):
     return s
 
 
-def fma64(a, b, c) -> np.ndarray:
-    """a·b + c rounded once to float64 (C's fma)."""
-    a, b, c = (np.asarray(v, F64) for v in (a, b, c))
+def _fma64_pieces(a, b, c):
+    """s + low == a·b + c, s rounded to nearest and low the rest rounded to odd."""
     p, pe = _two_product(a, b)
     s, se = _two_sum(p, c)
     w, we = _two_sum(pe, se)
-    with np.errstate(invalid="ignore", over="ignore"):
-        low = _round_to_odd(w, we)
+    return s, _round_to_odd(w, we)
+
+
+def fma64(a, b, c) -> np.ndarray:
+    """a·b + c rounded once to float64 (C's fma)."""
+    a, b, c = (np.asarray(v, F64) for v in (a, b, c))
+    with np.errstate(invalid="ignore", over="ignore", under="ignore"):
+        s, low = _fma64_pieces(a, b, c)
         out = np.where(low == 0, s, s + low)  # s alone keeps the sign of an exact zero (-0.0 + 0.0 is +0.0)
         plain = a * b + c  # where a step overflows, the plain a·b + c stands in
-    return np.where(np.isfinite(out), out, plain)
+        out = np.where(np.isfinite(out), out, plain)
+        # Below 2^-960 Dekker's split loses the product's error among the subnormals: there (never in
+        # practice, but it must still round once) the exact sum in fractions, rounded by Python's float()
+        tiny = (np.abs(a * b) < 2.0 ** -960) & (a != 0) & (b != 0) & np.isfinite(c)
+    if tiny.any():
+        out = np.array(out)
+        a, b, c = np.broadcast_arrays(a, b, c)
+        for i in np.argwhere(tiny):
+            i = tuple(i)
+            exact = fractions.Fraction(a[i]) * fractions.Fraction(b[i]) + fractions.Fraction(c[i])
+            out[i] = float(exact) if exact else a[i] * b[i] + c[i]  # an exact zero: the sign C gives it
+    return out
 
 
 def fma32(a, b, c) -> np.ndarray:
