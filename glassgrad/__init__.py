@@ -84,6 +84,8 @@ from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
 from glassgrad.ops.sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided
 from glassgrad import functional, linalg, nn, optim, sparse, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
 from glassgrad import profiler  # noqa: F401  (as torch.profiler)
+from glassgrad import func  # noqa: F401  (as torch.func: grad, vmap, jacrev, functional_call ...)
+from glassgrad.func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)
 from glassgrad.threads import get_num_threads, set_num_threads  # noqa: F401
 # torch.autograd.functional / .profiler (the top-level name `functional` is torch.functional's)
 from glassgrad.autograd import functional as _autograd_functional, profiler as _autograd_profiler  # noqa: F401

@@ -3,6 +3,6 @@
 Part III, after ``nn`` and ``optim``: how samples reach the model (``utils/data/``).
 """
 
-from glassgrad.utils import data  # noqa: F401
+from glassgrad.utils import benchmark, data  # noqa: F401
 
-__all__ = ["data"]
+__all__ = ["benchmark", "data"]
