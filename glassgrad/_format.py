@@ -65,11 +65,15 @@ def format_array(array: np.ndarray, prefix: str = "tensor(") -> str:
 
 def format_tensor(t) -> str:
     array = t._array
-    body = format_array(array)
-    extras = []
-    if array.size == 0 and array.ndim > 1:
-        extras.append(f"size={tuple(array.shape)}")
-    if array.dtype.name not in _DEFAULT_DTYPES or array.size == 0 and array.dtype.name != "float32":
+    if t.is_meta:  # PyTorch's form for a tensor without numbers
+        body, extras = "...", ["device='meta'", f"size={tuple(array.shape)}"]
+        show_dtype = array.dtype.name != "float32"
+    else:
+        body, extras = format_array(array), []
+        if array.size == 0 and array.ndim > 1:
+            extras.append(f"size={tuple(array.shape)}")
+        show_dtype = array.dtype.name not in _DEFAULT_DTYPES or array.size == 0 and array.dtype.name != "float32"
+    if show_dtype:
         extras.append(f"dtype={dtypes.SHOWN_AS}.{array.dtype.name}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")

@@ -25,6 +25,7 @@ from glassgrad import dtypes, sampling
 from glassgrad.normal_kernels import fma32, fma64
 from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.devices import check_device_available, default_device
+from glassgrad.meta import meta_array
 from glassgrad.tensor import Size, Tensor, to_array
 
 __all__ = [
@@ -36,8 +37,9 @@ __all__ = [
 ]
 
 
-def _new(array: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._wrap(array)
+def _new(array: np.ndarray, requires_grad: bool, meta: bool = False) -> Tensor:
+    """The new tensor; with ``meta`` its numbers are dropped (the meta device keeps shape and dtype)."""
+    t = Tensor._wrap(meta_array(array.shape, array.dtype) if meta else array)
     if requires_grad:
         t.requires_grad_(True)  # checks the dtype is floating point
     return t
@@ -73,20 +75,22 @@ def profiled(name: str):
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False
            ) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, numbers, numpy arrays or tensors)."""
-    _check_device(device, copying=True)
+    meta = _check_device(device, copying=True)
     array = to_array(data, dtype)
-    if array is data or (isinstance(data, Tensor) and array is data._array) or not array.flags.owndata:
+    if not meta and (array is data or (isinstance(data, Tensor) and array is data._array)
+                     or not array.flags.owndata):
         array = array.copy()
-    return _new(array, requires_grad)
+    return _new(array, requires_grad, meta)
 
 
 @profiled("aten::lift_fresh")
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a numpy array or tensor when no conversion is needed."""
-    _check_device(device, copying=True)
-    if isinstance(data, Tensor) and (dtype is None or dtypes.to_dtype(dtype) == data.dtype):
+    meta = _check_device(device, copying=True)
+    if isinstance(data, Tensor) and (dtype is None or dtypes.to_dtype(dtype) == data.dtype) \
+            and data.is_meta == meta:
         return data
-    return _new(to_array(data, dtype), False)
+    return _new(to_array(data, dtype), False, meta)
 
 
 @profiled("aten::lift_fresh")
@@ -98,14 +102,16 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
-def _check_device(device, copying: bool = False) -> None:
+def _check_device(device, copying: bool = False) -> bool:
     """A factory's ``device=``: None means the default device (``set_default_device``, ``with device``).
-    Any device but the CPU raises what PyTorch built without it raises (devices.py)."""
+    True for the meta device (shape and dtype, no numbers: the factory makes none); any other device but
+    the CPU raises what PyTorch built without it raises (devices.py)."""
     if device is None:
         device = default_device()
         if device is None:
-            return
+            return False
     check_device_available(device, copying)
+    return device == "meta" or getattr(device, "type", None) == "meta"
 
 
 def _shape(size, keyword=None, name: str = "zeros") -> tuple:
@@ -191,48 +197,52 @@ def _factory_out(name: str):
 
 @_factory_out("zeros")
 def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    _check_device(device)
-    return _new(np.zeros(_shape(sizes, size, "zeros"), _float_dtype(dtype)), requires_grad)
+    return _filled(0, _shape(sizes, size, "zeros"), _float_dtype(dtype), device, requires_grad)
 
 
 @_factory_out("ones")
 def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    _check_device(device)
-    return _new(np.ones(_shape(sizes, size, "ones"), _float_dtype(dtype)), requires_grad)
+    return _filled(1, _shape(sizes, size, "ones"), _float_dtype(dtype), device, requires_grad)
 
 
 @_factory_out("empty")
 def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uninitialised in PyTorch; zeros here (reading garbage memory teaches nothing)."""
-    _check_device(device)
-    return _new(np.zeros(_shape(sizes, size, "empty"), _float_dtype(dtype)), requires_grad)
+    return _filled(0, _shape(sizes, size, "empty"), _float_dtype(dtype), device, requires_grad)
 
 
 @_factory_out("full")
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    _check_device(device)
     if dtype is None:  # PyTorch infers the dtype from the fill value
         dtype = (dtypes.bool if isinstance(fill_value, builtins.bool) else
                  dtypes.int64 if isinstance(fill_value, numbers.Integral) else None)
-    return _new(np.full(_shape((size,)), fill_value, _float_dtype(dtype)), requires_grad)
+    return _filled(fill_value, _shape((size,)), _float_dtype(dtype), device, requires_grad)
 
 
-def _like(t: Tensor, dtype, device=None) -> np.dtype:
-    if device is not None:  # without device=, the input's device (the CPU), not the default device
-        check_device_available(device)
+def _filled(value, shape: tuple, dtype: np.dtype, device, requires_grad: bool) -> Tensor:
+    """zeros, ones, empty and full: ``value`` everywhere, or no numbers at all on the meta device (so
+    ``zeros(2**40, device="meta")`` allocates nothing)."""
+    if _check_device(device):
+        return _new(meta_array(shape, dtype), requires_grad, meta=True)
+    return _new(np.full(shape, value, dtype), requires_grad)
+
+
+def _like(t: Tensor, dtype, device=None) -> tuple[np.dtype, object]:
+    """The dtype and device of a ``*_like`` result: the input's, unless told (not the default device)."""
     if not isinstance(t, Tensor):
         raise TypeError(f"expected a Tensor, got {type(t).__name__}")
-    return dtypes.to_dtype(dtype).numpy if dtype is not None else t._array.dtype
+    return (dtypes.to_dtype(dtype).numpy if dtype is not None else t._array.dtype,
+            t.device if device is None else device)
 
 
 @profiled("aten::zeros_like")
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return _new(np.zeros(input._array.shape, _like(input, dtype, device)), requires_grad)
+    return _filled(0, input._array.shape, *_like(input, dtype, device), requires_grad)
 
 
 @profiled("aten::ones_like")
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return _new(np.ones(input._array.shape, _like(input, dtype, device)), requires_grad)
+    return _filled(1, input._array.shape, *_like(input, dtype, device), requires_grad)
 
 
 @profiled("aten::empty_like")
@@ -243,13 +253,13 @@ def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
 @profiled("aten::full_like")
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False  # noqa: A002
               ) -> Tensor:
-    return _new(np.full(input._array.shape, fill_value, _like(input, dtype, device)), requires_grad)
+    return _filled(fill_value, input._array.shape, *_like(input, dtype, device), requires_grad)
 
 
 @_factory_out("arange")
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``arange(5)`` is 0..4; integers unless any of start/end/step is a float."""
-    _check_device(device)
+    meta = _check_device(device)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -257,7 +267,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     if dtype is None:
         is_int = builtins.all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.get_default_dtype()
-    return _new(np.arange(start, end, step).astype(dtypes.to_dtype(dtype).numpy), requires_grad)
+    return _new(np.arange(start, end, step).astype(dtypes.to_dtype(dtype).numpy), requires_grad, meta)
 
 
 # --- linspace, to PyTorch's last bit ------------------------------------------------------------------
@@ -352,8 +362,8 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
 
 @_factory_out("eye")
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    _check_device(device)
-    return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+    meta = _check_device(device)
+    return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, meta)
 
 
 # --- random numbers ----------------------------------------------------------------------------------
@@ -376,9 +386,11 @@ def _random_target(name: str, shape: tuple, dtype) -> sampling.Blank:
 def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False
          ) -> Tensor:
     """Uniform on [0, 1): the low 24 bits of one 32-bit word per float32 (53 of two words per float64)."""
-    _check_device(device)
+    meta = _check_device(device)
     gen = sampling.generator_or_default(generator)
     target = _random_target("rand", _shape(sizes, size, "rand"), dtype)
+    if meta:  # no numbers drawn: the generator does not move, as in PyTorch
+        return _new(meta_array(target.shape, target.dtype), requires_grad, meta)
     return _new(sampling.uniform(gen, target), requires_grad)
 
 
@@ -386,9 +398,11 @@ def rand(*sizes, size=None, generator=None, dtype=None, device=None, requires_gr
 def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False
           ) -> Tensor:
     """Standard normal, by Box–Muller: pairs of uniforms become pairs of normals (sampling.normal)."""
-    _check_device(device)
+    meta = _check_device(device)
     gen = sampling.generator_or_default(generator)
     target = _random_target("randn", _shape(sizes, size, "randn"), dtype)
+    if meta:
+        return _new(meta_array(target.shape, target.dtype), requires_grad, meta)
     return _new(sampling.normal(gen, target), requires_grad)
 
 
@@ -396,7 +410,7 @@ def randn(*sizes, size=None, generator=None, dtype=None, device=None, requires_g
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad: bool = False) -> Tensor:
     """Integers in [low, high): ``randint(10, (3,))`` or ``randint(2, 10, (3,))``."""
-    _check_device(device)
+    meta = _check_device(device)
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint() missing required argument 'size' (a tuple of ints)")
@@ -406,6 +420,8 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     target = sampling.Blank(_shape((size,)), dtypes.to_dtype(dtype).numpy if dtype is not None else np.int64)
+    if meta:
+        return _new(meta_array(target.shape, target.dtype), requires_grad, meta)
     values = sampling.random_from_to(sampling.generator_or_default(generator), target, builtins.int(low),
                                      builtins.int(high))
     return _new(values, requires_grad)
@@ -414,7 +430,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 @profiled("aten::randperm")
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A random permutation of 0..n-1, by PyTorch's Fisher–Yates shuffle."""
-    _check_device(device)
+    meta = _check_device(device)
     if not isinstance(n, numbers.Integral) or isinstance(n, builtins.bool):
         raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
     if n < 0:
@@ -423,23 +439,25 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     if dtype.kind == "f" and n > 2 ** (np.finfo(dtype).nmant + 1):
         raise RuntimeError(f"n cannot be greater than {2 ** (np.finfo(dtype).nmant + 1)} for "
                            f"{dtypes.TORCH_NAMES.get(dtype.name, dtype.name)} type.")
+    if meta:
+        return _new(meta_array((builtins.int(n),), dtype), requires_grad, meta)
     perm = sampling.randperm(sampling.generator_or_default(generator), builtins.int(n))
     return _new(perm.astype(dtype), requires_grad)
 
 
 @profiled("aten::rand_like")
 def rand_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return rand(*input.shape, dtype=dtype or input.dtype, device="cpu", requires_grad=requires_grad)
+    return rand(*input.shape, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
 
 
 @profiled("aten::randn_like")
 def randn_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return randn(*input.shape, dtype=dtype or input.dtype, device="cpu", requires_grad=requires_grad)
+    return randn(*input.shape, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
 
 
 @profiled("aten::randint_like")
 def randint_like(input: Tensor, low, high=None, *, dtype=None) -> Tensor:  # noqa: A002
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device="cpu")
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=input.device)
 
 
 def _check_std(std) -> None:
@@ -521,34 +539,34 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad: bool = Fal
         warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach()"
                       ".clone() or sourceTensor.detach().clone().requires_grad_(True), rather than "
                       "tensor.new_tensor(sourceTensor).", UserWarning, stacklevel=2)
-    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return tensor(data, dtype=dtype or self.dtype, device=self.device if device is None else device, requires_grad=requires_grad)
 
 
 @profiled("aten::new_zeros")
 def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``x.new_zeros(2, 3)``: zeros of that shape in x's dtype."""
-    return zeros(_shape(sizes, size, "new_zeros"), dtype=dtype or self.dtype, device=device,
+    return zeros(_shape(sizes, size, "new_zeros"), dtype=dtype or self.dtype, device=self.device if device is None else device,
                  requires_grad=requires_grad)
 
 
 @profiled("aten::new_ones")
 def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``x.new_ones(2, 3)``: ones of that shape in x's dtype."""
-    return ones(_shape(sizes, size, "new_ones"), dtype=dtype or self.dtype, device=device,
+    return ones(_shape(sizes, size, "new_ones"), dtype=dtype or self.dtype, device=self.device if device is None else device,
                 requires_grad=requires_grad)
 
 
 @profiled("aten::new_empty")
 def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``x.new_empty(2, 3)``: uninitialised in PyTorch, zeros here (as ``empty``)."""
-    return empty(_shape(sizes, size, "new_empty"), dtype=dtype or self.dtype, device=device,
+    return empty(_shape(sizes, size, "new_empty"), dtype=dtype or self.dtype, device=self.device if device is None else device,
                  requires_grad=requires_grad)
 
 
 @profiled("aten::new_full")
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``x.new_full(size, v)``: ``v`` everywhere, in x's dtype (a float fill is truncated for ints)."""
-    return full(size, fill_value, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+    return full(size, fill_value, dtype=dtype or self.dtype, device=self.device if device is None else device, requires_grad=requires_grad)
 
 
 # creation sits above tensor.py, so it attaches its Tensor methods itself (as ops/__init__ does for ops)

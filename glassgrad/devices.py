@@ -1,7 +1,8 @@
 """Where a tensor lives: ``torch.device``, the default device, and what happens on a device glassgrad lacks.
 
 Part III, read beside ``tensor.py`` (which imports ``device`` from here). glassgrad computes with numpy
-on the CPU, so every tensor lives on ``cpu``. PyTorch programs still *name* other devices
+on the CPU, so every tensor lives on ``cpu`` (or on ``meta``: a shape and a dtype without numbers,
+meta.py). PyTorch programs still *name* other devices
 (``device = "cuda" if torch.cuda.is_available() else "cpu"``), so this module behaves exactly as a
 CPU-only build of PyTorch does on a machine without a GPU:
 
@@ -11,8 +12,8 @@ CPU-only build of PyTorch does on a machine without a GPU:
 - ``set_default_device`` and ``with device(...):`` choose where factory functions put new tensors
   when no ``device=`` is given; naming ``cuda`` there is allowed, the factories then refuse.
 
-The one device glassgrad names but refuses differently from PyTorch is ``meta`` (shapes without
-numbers): glassgrad's tensors always hold their numbers, so using it raises NotImplementedError.
+``meta`` works as in PyTorch: ``zeros(2**40, device="meta")`` and ``with device("meta"): Net()`` make
+tensors that know their shape and dtype and hold no numbers (meta.py).
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def check_device_available(d, copying: bool = False) -> None:
     """Raise what PyTorch built for the CPU only raises when a tensor is put on device ``d``.
 
     ``cpu`` (any index) passes. CUDA: ``AssertionError: Torch not compiled with CUDA enabled``; MPS and
-    the others: PyTorch's RuntimeError/NotImplementedError; ``meta``: glassgrad has no shape-only tensors."""
+    the others: PyTorch's RuntimeError/NotImplementedError. ``meta`` passes: it exists (meta.py)."""
     if d == "cpu" or d is _CPU:  # the common case, without parsing
         return
     if isinstance(d, int) and not isinstance(d, bool):
@@ -182,9 +183,7 @@ def check_device_available(d, copying: bool = False) -> None:
     if kind in _NOT_COMPILED:
         raise AssertionError(_NOT_COMPILED[kind])
     if kind == "meta":
-        raise NotImplementedError("glassgrad has no meta device: its tensors always hold their numbers "
-                                  "(numpy arrays on the CPU). Build the model on 'cpu', or use PyTorch "
-                                  "(glassgrad.interop.to_torch) for shape-only tensors.")
+        return
     if kind in _BACKEND_NAMES and (kind == "lazy" or not copying):
         raise NotImplementedError(
             f"Could not run 'aten::empty.memory_format' with arguments from the '{_BACKEND_NAMES[kind]}' "

@@ -21,6 +21,7 @@ from glassgrad import dtypes
 from glassgrad._format import format_tensor
 from glassgrad._html import tensor_card
 from glassgrad.devices import device
+from glassgrad.meta import MetaArray
 from glassgrad.autograd.grad_mode import GRAD_MODE
 
 __all__ = ["Tensor", "RemovableHandle", "Size", "device", "to_array"]
@@ -131,7 +132,12 @@ class Tensor:
 
     @property
     def device(self) -> "device":
-        return _CPU
+        return _META if type(self._array) is MetaArray else _CPU
+
+    @property
+    def is_meta(self) -> bool:
+        """True for a tensor on the ``meta`` device: a shape and a dtype, no numbers (meta.py)."""
+        return type(self._array) is MetaArray
 
     @property
     def is_cuda(self) -> bool:
@@ -164,6 +170,9 @@ class Tensor:
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying array (shared memory, as in PyTorch). Refused while grad is recorded."""
+        if type(self._array) is MetaArray:
+            raise TypeError("can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy the "
+                            "tensor to host memory first.")
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
@@ -178,6 +187,8 @@ class Tensor:
         return self._array.shape[0]
 
     def __bool__(self) -> bool:
+        if type(self._array) is MetaArray:
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         if self._array.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._array.reshape(()))
@@ -510,6 +521,7 @@ class Size(tuple):
 
 # The device class lives in devices.py (where a tensor lives, and the default device).
 _CPU = device("cpu")
+_META = device("meta")
 
 
 class RemovableHandle:

@@ -66,6 +66,7 @@ LAYERS = {
     # PART III — the tensor engine
     "glassgrad._format": 19,              # how a Tensor prints
     "glassgrad.devices": 19.5,            # torch.device and the default device; tensor.py imports it
+    "glassgrad.meta": 19.6,               # the meta device: numpy arrays with a shape and no numbers
     "glassgrad.tensor": 20,
     "glassgrad.random": 20.5,             # the generator: PyTorch's mt19937 (its state is a uint8 tensor)
     "glassgrad.normal_kernels": 20.55,    # numpy-only: PyTorch's normal kernels replayed, exact fma

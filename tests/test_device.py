@@ -367,15 +367,6 @@ def test_autocast_on_cpu_changes_no_dtype_and_says_so_once(monkeypatch):
         glassgrad.autocast(device_type=glassgrad.device("cpu"))
 
 
-def test_meta_device_is_named_but_not_computed():
-    """A deliberate difference: PyTorch makes shape-only tensors on 'meta'; glassgrad's always hold numbers."""
-    assert repr(glassgrad.device("meta")) == "device(type='meta')"
-    with pytest.raises(NotImplementedError, match="no meta device"):
-        glassgrad.zeros(2, device="meta")
-    with pytest.raises(NotImplementedError, match="no meta device"):
-        glassgrad.ones(2).to("meta")
-
-
 def test_distributed_is_absent_and_says_where_to_go():
     """A deliberate difference: PyTorch's CPU build has torch.distributed (is_available() True)."""
     assert glassgrad.distributed.is_available() is False

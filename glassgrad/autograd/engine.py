@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassgrad.meta import MetaArray, meta_array
 from glassgrad.autograd.function import AccumulateGrad, accumulator, call_backward, wrong_count
 from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.dtypes import from_numpy_dtype
@@ -200,7 +201,7 @@ def _check(node, i: int, child, g, create_graph: bool):
     else:
         if isinstance(g, Tensor):
             g = g._array
-        elif type(g) is not np.ndarray:
+        elif not isinstance(g, np.ndarray):  # (a MetaArray stays one)
             g = np.asarray(g)
         shape, dtype = g.shape, g.dtype
     if shape != child._shape:
@@ -310,7 +311,9 @@ def _is_scalar_root(t) -> bool:
 
 def _ones(array: np.ndarray) -> np.ndarray:
     """∂L/∂L = 1 in the root's shape and dtype (np.array is a C call; np.ones, Python-level, costs ~1 µs
-    more)."""
+    more). A meta root (glassgrad/meta.py) starts a backward without numbers."""
+    if type(array) is MetaArray:
+        return meta_array(array.shape, array.dtype)
     return np.array(1, array.dtype) if array.ndim == 0 else np.ones(array.shape, array.dtype)
 
 

@@ -12,15 +12,19 @@ module runs its forward pre-hooks, ``forward`` and its forward hooks.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 import numpy as np
 
-from glassgrad import dtypes
+from glassgrad import devices, dtypes
 from glassgrad._html import module_card
 from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.creation import empty_like
 from glassgrad.nn.parameter import Parameter, UninitializedTensorMixin
 from glassgrad.ops.cast import to_arguments
 from glassgrad.tensor import RemovableHandle, Tensor
@@ -55,12 +59,35 @@ def _addindent(text: str, spaces: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
+def _made_on_device(init):
+    """``init`` run inside ``with device(...)`` when its ``device=`` argument is given (by name or place)."""
+    place = list(inspect.signature(init).parameters).index("device")  # counting self
+
+    @functools.wraps(init)
+    def made(self, *args, **kwargs):
+        where = kwargs.get("device", args[place - 1] if len(args) >= place else None)
+        if where is None:
+            return init(self, *args, **kwargs)
+        with devices.device(where):
+            return init(self, *args, **kwargs)
+    return made
+
+
 class Module:
     """Base class for all neural-network modules. Subclass it, assign layers in ``__init__``, write
     ``forward``; call the instance (``model(x)``), not ``forward``, so hooks run."""
 
     training: bool
     _version = 1
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """glassgrad's layers take PyTorch's ``device=`` (``nn.Linear(2, 3, device="meta")``): their
+        ``__init__`` then runs with that device as the default, so every parameter it makes lands there."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and cls.__module__.startswith("glassgrad.") \
+                and "device" in inspect.signature(init).parameters:
+            cls.__init__ = _made_on_device(init)
 
     def __init__(self, *args, **kwargs) -> None:
         if args or kwargs:
@@ -394,7 +421,9 @@ class Module:
 
     def to(self, *args, **kwargs) -> "Module":
         """``to(dtype)`` casts floating-point parameters and buffers; ``to("cpu")`` is a no-op."""
-        dtype = to_arguments(args, kwargs, "to() received an invalid combination of arguments:")
+        dtype, to_meta = to_arguments(args, kwargs, "to() received an invalid combination of arguments:")
+        if to_meta is not None:  # to("meta") drops every number; to("cpu") from meta has none to copy
+            self._apply(lambda t: t.to("meta" if to_meta else "cpu"))
         if dtype is None:
             return self
         dtype = dtypes.to_dtype(dtype)
@@ -402,6 +431,13 @@ class Module:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
                             f"desired dtype={dtype}")
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
+
+    def to_empty(self, *, device, recurse: bool = True) -> "Module":
+        """Give every parameter and buffer new, uninitialised storage on ``device`` (zeros here, as
+        ``empty``): how a model built on the meta device gets numbers to load or initialise."""
+        if not recurse:
+            raise NotImplementedError("to_empty(recurse=False) is not supported by glassgrad")
+        return self._apply(lambda t: empty_like(t, device=device))
 
     def float(self) -> "Module":
         return self.to(dtypes.float32)
@@ -466,6 +502,18 @@ class Module:
             if value.shape != param.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {value.shape} "
                                   f"from checkpoint, the shape in current model is {param.shape}.")
+                continue
+            if param.is_meta and not value.is_meta and not assign:
+                warnings.warn(f"for {key}: copying from a non-meta parameter in the checkpoint to a meta "
+                              "parameter in the current model, which is a no-op. (Did you mean to pass "
+                              "`assign=True` to assign items in the state dictionary to their corresponding "
+                              "key in the module instead of copying them in place?)", UserWarning, stacklevel=3)
+                continue
+            if value.is_meta and not param.is_meta:
+                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model '
+                                  f"are {param.shape} and whose dimensions in the checkpoint are "
+                                  f"{value.shape}, an exception occurred : ('Cannot copy out of meta tensor; "
+                                  "no data!',).")
                 continue
             if assign:
                 if name in self._parameters:

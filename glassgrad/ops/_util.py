@@ -39,20 +39,22 @@ def promote(a, b):
                 or type(b) is int and a.dtype.kind in "iu":
             return a, b  # the common cases, answered without result_type: same dtype; x * 0.5; i + 64
         dtype = result_type(a, b)
-    elif type(b) is np.ndarray:
+    elif isinstance(b, np.ndarray):
         dtype = result_type(b, a)
+    elif isinstance(a, np.ndarray):  # an ndarray subclass: a meta array (meta.py)
+        dtype = result_type(a, b)
     else:
         raise TypeError(f"expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
-    if type(a) is np.ndarray and a.dtype != dtype:
+    if isinstance(a, np.ndarray) and a.dtype != dtype:
         a = a.astype(dtype)
-    if type(b) is np.ndarray and b.dtype != dtype:
+    if isinstance(b, np.ndarray) and b.dtype != dtype:
         b = b.astype(dtype)
     return a, b
 
 
 def to_float(a):
     """Integer and bool arrays become the default float dtype (true division, exp, log ...)."""
-    if type(a) is np.ndarray and a.dtype.kind != "f":
+    if isinstance(a, np.ndarray) and a.dtype.kind != "f":
         return a.astype(get_default_dtype().numpy)
     return a
 

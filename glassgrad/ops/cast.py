@@ -3,7 +3,8 @@
 
 Part III, ops/ reading order: _util, elementwise, unary, **cast**, compare, inplace, then reduce and
 the rest (ops/__init__.py lists them all). glassgrad runs on the CPU only, so ``.to()`` is
-about dtypes: any other device raises what PyTorch built for the CPU only raises (devices.py).
+about dtypes, and about the meta device (shapes without numbers, meta.py): any other device raises
+what PyTorch built for the CPU only raises (devices.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.devices import accelerator_unavailable, check_device_available, device
+from glassgrad.meta import meta_array
 from glassgrad.ops.unary import clone
 from glassgrad.tensor import Tensor
 
@@ -36,7 +38,9 @@ class Cast(Primitive):
 
 
 def to_arguments(args: tuple, kwargs: dict, unknown_message: str, ignored: tuple = ()):
-    """The dtype that ``.to(...)`` asks for (None if none), for tensors and modules alike.
+    """The dtype that ``.to(...)`` asks for (None if none) and whether it asks for the meta device
+    (True), for another device (False: the CPU, the only other one glassgrad has) or for none (None), for
+    tensors and modules alike.
 
     ``to(dtype)``, ``to("cpu")``, ``to(device=..., dtype=...)``, ``to(other_tensor)``; any device but
     the CPU raises PyTorch's error for a build without it. Unknown keywords raise TypeError with ``unknown_message`` and their names."""
@@ -54,21 +58,36 @@ def to_arguments(args: tuple, kwargs: dict, unknown_message: str, ignored: tuple
             device_arg = a
         elif a is not None:
             dtype = a
-    if device_arg is not None:
-        check_device_available(device_arg, copying=True)
-    return dtype
+    if device_arg is None:
+        return dtype, None
+    check_device_available(device_arg, copying=True)
+    return dtype, device(device_arg).type == "meta"
 
 
 def to(self, *args, copy: bool = False, **kwargs):
     """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(other_tensor)``; returns self when nothing changes
     (unless ``copy=True``)."""
-    dtype = to_arguments(args, kwargs, "to() got unexpected keyword arguments")
+    dtype, to_meta = to_arguments(args, kwargs, "to() got unexpected keyword arguments")
     target = self._array.dtype if dtype is None else dtypes.to_dtype(dtype).numpy
+    if to_meta is not None and to_meta != self.is_meta:
+        return _to_meta(self, target) if to_meta else _cpu(self)
     if target == self._array.dtype and not copy:
         return self
     if self._requires_grad and target.kind != "f":
         return Tensor._wrap(self._array.astype(target))  # integer results are not differentiable
     return Cast.apply(self, target)
+
+
+def _to_meta(self, dtype: np.dtype):
+    """``x.to("meta")``: a tensor of x's shape without numbers (meta.py)."""
+    return Tensor._wrap(meta_array(self._array.shape, dtype), requires_grad=self._requires_grad)
+
+
+def _cpu(self, memory_format=None):
+    """``x.cpu()``: x itself (every tensor with numbers is on the CPU); a meta tensor has none to copy."""
+    if self.is_meta:
+        raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+    return self
 
 
 def _caster(dtype):
@@ -107,14 +126,14 @@ def _get_device(self) -> int:
     return -1
 
 
-# Where a tensor lives, asked PyTorch's ways: every glassgrad tensor is on the CPU.
-_ON_THE_CPU = {"is_cpu": property(lambda self: True), "get_device": _get_device}
+# Where a tensor lives, asked PyTorch's ways: every glassgrad tensor is on the CPU, or on meta (no numbers).
+_ON_THE_CPU = {"is_cpu": property(lambda self: not self.is_meta), "get_device": _get_device}
 _ON_THE_CPU.update({f"is_{kind}": property(lambda self: False)
-                    for kind in ("xpu", "mps", "meta", "ipu", "xla", "maia", "mtia", "vulkan", "mkldnn")})
+                    for kind in ("xpu", "mps", "ipu", "xla", "maia", "mtia", "vulkan", "mkldnn")})
 
 TENSOR_METHODS = {
     **_ON_THE_CPU,
-    "to": to, "type_as": type_as, "type": _type, "cpu": lambda self: self, "cuda": _cuda,
+    "to": to, "type_as": type_as, "type": _type, "cpu": _cpu, "cuda": _cuda,
     "contiguous": contiguous,
     "float": _caster(dtypes.float32), "double": _caster(dtypes.float64), "half": _caster(dtypes.float16),
     "long": _caster(dtypes.int64), "int": _caster(dtypes.int32), "short": _caster(dtypes.int16),

@@ -124,6 +124,14 @@ class Conv2d(Primitive):
         return out
 
     @staticmethod
+    def meta_output(x, w, b, stride, pads, dilation, shape4):
+        """On the meta device (glassgrad/meta.py): the output's shape and dtype, nothing computed, so
+        ``conv(torch.rand(1024, 3, 2**16, 2**16, device="meta"))`` answers at once."""
+        o, c, kh, kw = shape4[1]
+        geo = _ConvGeometry(shape4[0], (kh, kw), stride, pads, dilation)
+        return (shape4[2] if len(shape4) == 3 else (geo.n, o, geo.oh, geo.ow)), np.result_type(x, w)
+
+    @staticmethod
     def backward(ctx, g):
         x, cols, w2 = ctx.saved_tensors
         in_shape, w_shape, geo = ctx.geometry
