@@ -76,8 +76,8 @@ from glassgrad.ops.counting import unique, bincount, histc, histogram
 from glassgrad.ops.indexing import (index_select, index_add, index_fill, masked_fill,
                                     masked_select, take, nonzero, argwhere)
 from glassgrad.ops.repeating import repeat_interleave, meshgrid
-from glassgrad.ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, norm
-from glassgrad.ops.decompositions import det, svd, cross
+from glassgrad.ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, norm, dist
+from glassgrad.ops.decompositions import det, svd, cross, matrix_exp
 from glassgrad.ops.conv import conv2d, conv1d
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)

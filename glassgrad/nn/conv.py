@@ -30,6 +30,15 @@ def _ntuple(value, n: int) -> tuple:
     return tuple(value)
 
 
+def _weight_and_bias(module) -> tuple:
+    """The layer's weight and bias: straight from ``_parameters`` (fast), or as attributes when a
+    parametrization or pruning has moved them out of it."""
+    p = module._parameters
+    weight = p["weight"] if "weight" in p else module.weight
+    bias = p["bias"] if "bias" in p else module.bias
+    return weight, bias
+
+
 class _ConvNd(Module):
     """What the convolutions share: argument checks, parameters, initialisation, repr."""
 
@@ -98,12 +107,11 @@ class _ConvNd(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):  # noqa: A002
-        p = self._parameters
+        weight, bias = _weight_and_bias(self)
         if self.padding_mode != "zeros":
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return self._conv(input, p["weight"], p["bias"], self.stride, 0, self.dilation, self.groups)
-        return self._conv(input, p["weight"], p["bias"], self.stride, self.padding, self.dilation,
-                          self.groups)
+            return self._conv(input, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return self._conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         n = self._dims
@@ -180,7 +188,7 @@ class ConvTranspose2d(_ConvNd):
         return tuple(output_size[d] - min_sizes[d] for d in range(n))
 
     def forward(self, input, output_size=None):  # noqa: A002
-        p = self._parameters
+        weight, bias = _weight_and_bias(self)
         output_padding = self._output_padding(input, output_size)
-        return conv_transpose2d(input, p["weight"], p["bias"], self.stride, self.padding, output_padding,
+        return conv_transpose2d(input, weight, bias, self.stride, self.padding, output_padding,
                                 self.groups, self.dilation)

@@ -56,7 +56,10 @@ class Linear(Module):
 
     def forward(self, input):  # noqa: A002
         p = self._parameters  # direct lookups: this runs once per layer per step
-        return F.linear(input, p["weight"], p["bias"])
+        # a parametrized or pruned weight is not in _parameters but an attribute: read it as one
+        weight = p["weight"] if "weight" in p else self.weight
+        bias = p["bias"] if "bias" in p else self.bias
+        return F.linear(input, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -21,7 +21,7 @@ from glassgrad.ops._util import unbroadcast
 from glassgrad.ops.reduce import return_types
 from glassgrad.tensor import Tensor
 
-__all__ = ["det", "svd", "linalg_svd", "svdvals", "cross", "linalg_cross"]
+__all__ = ["det", "svd", "linalg_svd", "svdvals", "cross", "linalg_cross", "solve", "matrix_exp", "eigvalsh"]
 
 _SCALAR_NAMES = {"i": "Long", "u": "Byte", "b": "Bool"}
 
@@ -267,4 +267,113 @@ def cross(input, other, dim=None):  # noqa: A002
     return linalg_cross(input, other, dim=dim)
 
 
-TENSOR_METHODS = {"det": det, "svd": svd, "cross": cross}
+# --- solving A X = B ----------------------------------------------------------------------------------
+class LinalgSolve(Primitive):
+    """X = A⁻¹ B (batched: B's columns are right-hand sides)
+
+    grad_B = A⁻ᵀ g (the same solve, transposed);  grad_A = -grad_B Xᵀ."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        try:
+            x = np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
+        ctx.a, ctx.x, ctx.shapes = a, x, (a.shape, b.shape)
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        grad_b = np.linalg.solve(np.swapaxes(ctx.a, -1, -2), g)
+        grad_a = -grad_b @ np.swapaxes(ctx.x, -1, -2)
+        return unbroadcast(grad_a, ctx.shapes[0]), unbroadcast(grad_b, ctx.shapes[1])
+
+
+def solve(A, B, *, left: bool = True):  # noqa: N803
+    """``torch.linalg.solve``: X with A X = B; B is a vector (or a batch of vectors) when its shape is
+    A's without the last dimension, else a (batch of) matrices of right-hand sides."""
+    _check_matrices("solve", A._array, square=True)
+    if not left:
+        raise NotImplementedError("glassgrad's linalg.solve solves A X = B only (left=True)")
+    b = B._array
+    vector = b.ndim == 1 or (b.ndim == A._array.ndim - 1 and b.shape == A._array.shape[:-1])
+    if vector:
+        return LinalgSolve.apply(A, B.unsqueeze(-1)).squeeze(-1)
+    return LinalgSolve.apply(A, B)
+
+
+# --- the matrix exponential ---------------------------------------------------------------------------
+def _expm(a: np.ndarray) -> np.ndarray:
+    """exp(A) = Σ Aᵏ/k!: halve A until its norm is under ½, sum 18 terms, then square back."""
+    norm = np.abs(a).sum(axis=-2).max() if a.size else 0.0
+    halvings = max(0, int(np.ceil(np.log2(norm / 0.5)))) if norm > 0.5 else 0
+    a = a / 2.0 ** halvings
+    term = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape).copy()
+    total = term.copy()
+    for k in range(1, 19):
+        term = term @ a / k
+        total = total + term
+    for _ in range(halvings):
+        total = total @ total
+    return total
+
+
+class MatrixExp(Primitive):
+    """Y = exp(A)
+
+    grad_A = the top-right block of exp([[Aᵀ, g], [0, Aᵀ]]) (the derivative of exp along g, taken
+    transposed: Mathias' block-matrix identity)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return _expm(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        n = ctx.a.shape[-1]
+        at = np.swapaxes(ctx.a, -1, -2)
+        block = np.zeros(ctx.a.shape[:-2] + (2 * n, 2 * n), dtype=ctx.a.dtype)
+        block[..., :n, :n], block[..., n:, n:], block[..., :n, n:] = at, at, g
+        return (_expm(block)[..., :n, n:],)
+
+
+def matrix_exp(A):  # noqa: N803
+    """``torch.matrix_exp`` / ``torch.linalg.matrix_exp``: the exponential of (a batch of) square matrices."""
+    _check_matrices("matrix_exp", A._array, square=True)
+    return MatrixExp.apply(A)
+
+
+# --- eigenvalues of a symmetric matrix ----------------------------------------------------------------
+class LinalgEigvalsh(Primitive):
+    """λ = the eigenvalues of the symmetric A (ascending), A = V diag(λ) Vᵀ
+
+    grad_A = V diag(g) Vᵀ (each λᵢ = vᵢᵀ A vᵢ changes by vᵢᵀ dA vᵢ)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        values, ctx.vectors = np.linalg.eigh(a, UPLO=uplo)
+        return values
+
+    @staticmethod
+    def backward(ctx, g):
+        v = ctx.vectors
+        return (v * g[..., None, :]) @ np.swapaxes(v, -1, -2), None
+
+
+def eigvalsh(A, UPLO: str = "L"):  # noqa: N803
+    """``torch.linalg.eigvalsh``: the eigenvalues of (a batch of) symmetric matrices, ascending; only the
+    ``UPLO`` ('L' lower or 'U' upper) triangle is read."""
+    _check_matrices("eigvalsh", A._array, square=True)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return LinalgEigvalsh.apply(A, UPLO)
+
+
+TENSOR_METHODS = {"det": det, "svd": svd, "cross": cross, "matrix_exp": matrix_exp}

@@ -23,7 +23,7 @@ from glassgrad.ops.reduce import _array, _axes, _column_sum, _count, _expand_bac
 from glassgrad.ops.shape import Expand, SqueezeDim, T, Transpose, UnsafeView, Unsqueeze, _reshape
 from glassgrad.tensor import Tensor
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "norm"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "norm", "dist"]
 
 
 class Mm(Primitive):
@@ -610,6 +610,11 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):  # noqa: 
     return VectorNorm.apply(input, p, axes, keepdim)
 
 
+def dist(input, other, p=2):  # noqa: A002
+    """The p-norm of ``input - other`` (broadcast): ``torch.dist``, a distance between two tensors."""
+    return norm(input - other, p)
+
+
 @torch_keywords(out="same")
 def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
     """``torch.linalg.vector_norm``: the ``ord``-norm of the elements over ``dim`` (all by default)."""
@@ -638,7 +643,8 @@ def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):  #
 TENSOR_METHODS = {"matmul": matmul, "__matmul__": matmul.__wrapped__,  # a @ b: no keywords to read
                   "__rmatmul__": lambda self, other: matmul(
                       Tensor._wrap(other) if isinstance(other, np.ndarray) else other, self),
-                  "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": outer, "norm": norm}
+                  "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer, "ger": outer, "norm": norm,
+                  "dist": dist}
 
 NUMPY = {np.matmul: lambda a, b: matmul(*(Tensor._wrap(x) if isinstance(x, np.ndarray) else x
                                           for x in (a, b))),
