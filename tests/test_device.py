@@ -376,12 +376,9 @@ def test_distributed_is_absent_and_says_where_to_go():
         glassgrad.nn.parallel.DistributedDataParallel(glassgrad.nn.Linear(2, 2))
 
 
-@pytest.mark.parametrize("call", [lambda: glassgrad.jit.trace(glassgrad.nn.Linear(2, 2), glassgrad.ones(1, 2)),
-                                  lambda: glassgrad.jit.script(glassgrad.nn.Linear(2, 2)),
-                                  lambda: glassgrad.jit.load("model.pt"),
-                                  lambda: glassgrad.onnx.export(glassgrad.nn.Linear(2, 2), glassgrad.ones(1, 2),
+@pytest.mark.parametrize("call", [lambda: glassgrad.onnx.export(glassgrad.nn.Linear(2, 2), glassgrad.ones(1, 2),
                                                                 "m.onnx")])
-def test_jit_and_onnx_say_what_is_missing(call):
+def test_onnx_says_what_is_missing(call):
     with pytest.raises(NotImplementedError, match="glassgrad"):
         call()
 
