@@ -71,7 +71,7 @@ from glassgrad.ops.inplace_functions import (abs_, acos_, acosh_, arccos_, arcco
                                              negative_, reciprocal_, relu_, round_, rsqrt_, sigmoid_, sin_,
                                              sinh_, sqrt_, square_, tan_, tanh_, trunc_, zero_)
 from glassgrad.ops.gather_scatter import (gather, scatter, scatter_add, take_along_dim, sort,
-                                          argsort, msort, topk)
+                                          argsort, msort, topk, kthvalue)
 from glassgrad.ops.counting import unique, bincount, histc, histogram
 from glassgrad.ops.indexing import (index_select, index_add, index_fill, masked_fill,
                                     masked_select, take, nonzero, argwhere)

@@ -22,7 +22,7 @@ from glassgrad.ops.reduce import return_types
 from glassgrad.ops.shape import Expand, Reshape
 from glassgrad.tensor import Tensor
 
-__all__ = ["gather", "scatter", "scatter_add", "take_along_dim", "sort", "argsort", "msort", "topk"]
+__all__ = ["gather", "scatter", "scatter_add", "take_along_dim", "sort", "argsort", "msort", "topk", "kthvalue"]
 
 
 def _grid(index: np.ndarray, dim: int) -> tuple:
@@ -251,7 +251,7 @@ def scatter(input, dim: int, index, src=None, value=None, *, reduce=None):  # no
 
 
 # --- sorting -----------------------------------------------------------------------------------------
-_sort_result, _topk_result = return_types.sort, return_types.topk
+_sort_result, _topk_result, _kthvalue_result = return_types.sort, return_types.topk, return_types.kthvalue
 
 
 def _argsort(a: np.ndarray, d: int, descending: bool) -> np.ndarray:
@@ -298,10 +298,27 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
     return _topk_result(Topk.apply(input, d, order), Tensor._wrap(order))
 
 
+@torch_keywords
+def kthvalue(input, k: int, dim: int = -1, keepdim: bool = False):  # noqa: A002
+    """The k-th smallest element along ``dim`` (k counts from 1) and its index: topk's k smallest, the
+    last of them; its value is differentiable."""
+    a = input._array
+    d = input._dim(dim)
+    if not 1 <= k <= (a.shape[d] if a.ndim else 1):
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+    if a.ndim == 0:
+        return _kthvalue_result(input.clone(), Tensor._wrap(np.zeros((), np.int64)))
+    order = _argsort(a, d, False)[(slice(None),) * d + (slice(k - 1, k),)]
+    values, indices = Topk.apply(input, d, order), Tensor._wrap(order)
+    if not keepdim:
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return _kthvalue_result(values, indices)
+
+
 TENSOR_METHODS = {
     "gather": gather, "take_along_dim": take_along_dim, "scatter": scatter,
     "scatter_add": scatter_add, "scatter_": _inplace(scatter), "scatter_add_": _inplace(scatter_add),
-    "sort": sort, "argsort": argsort, "msort": msort, "topk": topk,
+    "sort": sort, "argsort": argsort, "msort": msort, "topk": topk, "kthvalue": kthvalue,
 }
 
 # numpy -> glassgrad, so backward formulas written in numpy also run on Tensors (create_graph=True)

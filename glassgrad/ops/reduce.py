@@ -149,7 +149,7 @@ def _return_type(name: str):
 
 
 return_types = types.SimpleNamespace(**{name: _return_type(name)
-                                        for name in ("max", "min", "median", "sort", "topk")})
+                                        for name in ("max", "min", "median", "sort", "topk", "kthvalue")})
 
 
 # --- sum and mean ------------------------------------------------------------------------------------
