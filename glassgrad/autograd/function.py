@@ -28,6 +28,7 @@ too: that is how second derivatives work.
 
 from __future__ import annotations
 
+import functools
 import weakref
 
 import numpy as np
@@ -37,7 +38,7 @@ from glassgrad.meta import SEEN as META_SEEN, MetaArray, as_meta, meta_array
 from glassgrad.tensor import RemovableHandle, Tensor
 
 __all__ = ["Function", "Primitive", "Node", "BackwardNode", "AccumulateGrad", "FunctionCtx",
-           "call_backward", "on_node_created", "set_op_profiler", "profiling"]
+           "call_backward", "on_node_created", "set_op_profiler", "profiling", "once_differentiable"]
 
 _OUTPUT = object()  # marks "this saved array is the node's own output"
 _OUTPUT_ONLY = (_OUTPUT,)
@@ -533,9 +534,22 @@ def call_backward(node: BackwardNode, g, create_graph: bool) -> tuple:
             grads = fn.backward(node, g if isinstance(g, Tensor) else Tensor._wrap(g))
     if not isinstance(grads, tuple):
         grads = (grads,)
-    if len(grads) != len(node.needs_input_grad):
+    expected = len(node.needs_input_grad)
+    if len(grads) > expected and all(g is None for g in grads[expected:]):
+        grads = grads[:expected]  # PyTorch ignores extra trailing Nones (forward's defaulted arguments)
+    if len(grads) != expected:
         wrong_count(node, grads)
     return grads
+
+
+def once_differentiable(backward):
+    """``@once_differentiable`` on a custom Function's backward: its steps are not themselves recorded
+    (it runs under no_grad), as ``torch.autograd.function.once_differentiable``."""
+    @functools.wraps(backward)
+    def wrapper(ctx, *grad_outputs):
+        with no_grad():
+            return backward(ctx, *grad_outputs)
+    return wrapper
 
 
 def wrong_count(node: BackwardNode, grads) -> None:

@@ -537,3 +537,64 @@ def test_grad_mode_is_per_thread():
     ours, theirs = both(run)
     assert ours == theirs == {"evaluating thread": False, "training thread": True, "grad": [2.0] * 3,
                               "new thread": True}
+
+
+def _scaled_square(lib, extra_nones: int, decorate):
+    """A custom Function with a defaulted option, whose backward returns trailing Nones."""
+    class ScaledSquare(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, scale=2.0):
+            ctx.save_for_backward(x)
+            ctx.scale = scale
+            return x * x * scale
+
+        @staticmethod
+        @decorate(lib)
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return (g * 2 * x * ctx.scale,) + (None,) * extra_nones
+    return ScaledSquare
+
+
+@pytest.mark.parametrize("extra_nones", [1, 2, 3])
+def test_custom_backward_may_return_extra_trailing_nones_as_in_pytorch(extra_nones):
+    # forward(x) was called without `scale`: PyTorch ignores the trailing Nones beyond the inputs given
+    results = []
+    for lib in (glassgrad, torch):
+        x = lib.tensor([1.0, -3.0], requires_grad=True)
+        _scaled_square(lib, extra_nones, lambda lib: lambda f: f).apply(x).sum().backward()
+        results.append(x.grad.tolist())
+    assert results[0] == results[1] == [4.0, -12.0]
+
+
+def test_an_extra_gradient_that_is_not_none_is_an_error_as_in_pytorch():
+    class TooMany(glassgrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+    x = glassgrad.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+        TooMany.apply(x).sum().backward()
+
+
+def test_once_differentiable_runs_backward_without_recording():
+    seen = []
+
+    def recording(lib):
+        def decorate(backward):
+            def checked(ctx, g):
+                out = backward(ctx, g)
+                seen.append((lib.__name__, out[0].requires_grad))
+                return out
+            return lib.autograd.function.once_differentiable(checked)
+        return decorate
+    for lib in (glassgrad, torch):
+        x = lib.tensor([1.0, -3.0], requires_grad=True)
+        y = _scaled_square(lib, 1, recording).apply(x).sum()
+        (gx,) = lib.autograd.grad(y, x, create_graph=True)
+        assert gx.tolist() == [4.0, -12.0]
+    assert seen == [("glassgrad", False), ("torch", False)]
