@@ -199,8 +199,8 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Prunes ``amount`` entries chosen at random."""
+class _Unstructured(BasePruningMethod):
+    """Prunes the ``amount`` entries that ``pick`` ranks first (anywhere in the tensor)."""
 
     PRUNING_TYPE = "unstructured"
 
@@ -214,33 +214,28 @@ class RandomUnstructured(BasePruningMethod):
         _validate_pruning_amount(nparams_toprune, tensor_size)
         mask = default_mask.clone()
         if nparams_toprune != 0:
-            chosen = creation.rand_like(t).view(-1).topk(k=nparams_toprune).indices
-            mask.view(-1)[chosen] = 0
+            mask.view(-1)[self.pick(t, nparams_toprune)] = 0
         return mask
+
+
+class RandomUnstructured(_Unstructured):
+    """Prunes ``amount`` entries chosen at random."""
+
+    @staticmethod
+    def pick(t, k):
+        return creation.rand_like(t).view(-1).topk(k=k).indices
 
     @classmethod
     def apply(cls, module, name, amount):  # noqa: D102
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_Unstructured):
     """Prunes the ``amount`` entries of smallest absolute value."""
 
-    PRUNING_TYPE = "unstructured"
-
-    def __init__(self, amount) -> None:
-        _validate_pruning_amount_init(amount)
-        self.amount = amount
-
-    def compute_mask(self, t, default_mask):
-        tensor_size = t.nelement()
-        nparams_toprune = _compute_nparams_toprune(self.amount, tensor_size)
-        _validate_pruning_amount(nparams_toprune, tensor_size)
-        mask = default_mask.clone()
-        if nparams_toprune != 0:
-            smallest = t.abs().view(-1).topk(k=nparams_toprune, largest=False).indices
-            mask.view(-1)[smallest] = 0
-        return mask
+    @staticmethod
+    def pick(t, k):
+        return t.abs().view(-1).topk(k=k, largest=False).indices
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):  # noqa: D102
