@@ -128,8 +128,9 @@ def _conv_run(lib, x, w, g, stride, padding, dtype):
 ])
 def test_conv2d_float32_as_accurate_as_pytorch_on_resnet_shapes(n, c, size, o, k, stride, padding):
     """Root-mean-square error against PyTorch's float64, glassgrad's float32 vs PyTorch's float32. The
-    summation orders differ (OpenBLAS's sgemm vs oneDNN), so the bound is a small factor: today 0.2-1.4.
-    ∂L/∂x on the 2x2 and 1x1 maps was 1.7x and 2.2x while Wᵀ @ G summed all O channels in one chain."""
+    summation orders differ (OpenBLAS's sgemm vs oneDNN), so the bound is a small factor: today 0.17-1.18.
+    While conv2d's matmuls summed in one chain it was 1.2-1.4 for the output on 7x7 and 4x4 maps and
+    1.7 and 2.2 for ∂L/∂x on the 2x2 and 1x1 maps."""
     rs = np.random.RandomState(size)
     x = np.maximum(rs.randn(n, c, size, size), 0).astype(np.float32)  # ReLU outputs, as a ResNet feeds
     w = (rs.randn(o, c, k, k) * np.sqrt(2.0 / (c * k * k))).astype(np.float32)
@@ -142,4 +143,4 @@ def test_conv2d_float32_as_accurate_as_pytorch_on_resnet_shapes(n, c, size, o, k
         scale = np.abs(ref[key]).max()
         err_ours = np.sqrt(np.mean((ours[key] - ref[key]) ** 2)) / scale
         err_theirs = np.sqrt(np.mean((theirs[key] - ref[key]) ** 2)) / scale
-        assert err_ours <= 1.5 * err_theirs + 1e-9, f"{key}: glassgrad {err_ours:.2e}, PyTorch {err_theirs:.2e}"
+        assert err_ours <= 1.3 * err_theirs + 1e-9, f"{key}: glassgrad {err_ours:.2e}, PyTorch {err_theirs:.2e}"

@@ -45,8 +45,9 @@ _NO_BIAS = Tensor._wrap(np.zeros(0, np.float32))
 # small enough to stay in cache, large enough for full-speed matmuls.
 _SLICE_BYTES = 1 << 20
 
-# ∂L/∂cols = Wᵀ @ G sums over the output channels, in blocks of this many (see _transposed_product).
-_SUM_BLOCK = 64
+# conv2d's matmuls sum their inner dimension in blocks (see _matmul_in_blocks): forward's W @ cols over
+# C·kh·kw in blocks of 128, backward's Wᵀ @ G over the output channels in blocks of 64.
+_FORWARD_BLOCK, _BACKWARD_BLOCK = 128, 64
 
 
 # --- argument handling ---------------------------------------------------------------------------------
@@ -98,6 +99,8 @@ class Conv2d(Primitive):
     (Keeping every slice's cols when all of them are small — under 32 MB — measured slower, not
     faster: 1.15–1.5× the CNN step at C = 8 and 32, the fresh memory for each slice costing more than
     the copies it saves.)
+    W @ cols and Wᵀ @ G add up their inner dimension in blocks (_matmul_in_blocks): as accurate in float32
+    as PyTorch's convolution, where one long BLAS chain was up to 2x less.
     """
 
     node_name = "ConvolutionBackward0"  # PyTorch's one node for every convolution
@@ -114,7 +117,7 @@ class Conv2d(Primitive):
         out = np.empty((geo.n, o, geo.oh, geo.ow), dtype=np.result_type(x, w))
         for part in geo.parts():
             cols = geo.im2col(x[part])  # (C·kh·kw, n·OH·OW): every window of these samples a column
-            prod = w2 @ cols  # the slice in one matmul
+            prod = _matmul_in_blocks(w2, cols, _FORWARD_BLOCK)  # the slice's product
             if b is not _NO_BIAS._array:
                 prod += b.reshape(o, 1)
             out[part] = geo.grid_to_output(prod, o)
@@ -149,7 +152,7 @@ class Conv2d(Primitive):
             if need_w:
                 grad_w += g2 @ (geo.im2col(x[part]) if cols is None else cols).T
             if need_x:
-                grad_x[part] = geo.col2im(_transposed_product(w2, g2))
+                grad_x[part] = geo.col2im(_matmul_in_blocks(w2.T, g2, _BACKWARD_BLOCK))
         grad_b = g.sum(axis=(0, 2, 3)) if need_b else None
         if need_x:
             grad_x = grad_x.reshape(in_shape)
@@ -158,19 +161,22 @@ class Conv2d(Primitive):
         return grad_x, grad_w, grad_b, None, None, None, None
 
 
-def _transposed_product(w2, g2):
-    """w2ᵀ @ g2, summed over the rows (output channels) in blocks of _SUM_BLOCK: Σ_b w2[b]ᵀ @ g2[b].
+def _matmul_in_blocks(a, b, block):
+    """a @ b with the inner dimension summed in blocks: Σ_k a[:, k:k+block] @ b[k:k+block].
 
-    OpenBLAS's sgemm adds all O products of an element in one float32 chain; PyTorch's convolution adds
-    them in blocks. At O = 256 and 512 (a ResNet's last layers, whose 2x2 and 1x1 maps make most of
-    ∂L/∂x one such sum) the single chain was 1.7-2.2x farther from float64 (rms) than PyTorch's; blocks
-    of 64 are 0.4-1.2x PyTorch's (tests/test_drift_resnet.py). The cost, one more small product and add
-    per block, did not show in a ResNet-18 step (600 ms either way; ≤ 10% of a lone conv backward).
+    OpenBLAS's sgemm adds all K products of an element in one float32 chain, PyTorch's convolution in
+    blocks, and the long chain's rounding error grows with K. Measured against float64 (rms, ResNet-18's
+    shapes), one chain was 1.2-1.4x PyTorch's error for out = W @ cols and 1.7-2.2x for ∂L/∂cols = Wᵀ @ G
+    at O = 256 and 512 on 2x2 and 1x1 maps (where most of ∂L/∂x is one such sum); the blocks bring both
+    to 0.45-1.2x (tests/test_drift_resnet.py). Smaller forward blocks were worse on 1x1 maps, where a
+    block of (c, i, j) rows holds only block/9 non-padding products and the many partial sums then add
+    up in one chain of their own. The cost, one more small product and add per block on a slice's
+    cache-sized cols: 0-5% of the CNN benchmark's step (CPU time, C = 32 and 64), ~3% of a ResNet-18
+    step, about the noise of the shared machine it was measured on.
     """
-    o = w2.shape[0]
-    out = w2[:_SUM_BLOCK].T @ g2[:_SUM_BLOCK]
-    for start in range(_SUM_BLOCK, o, _SUM_BLOCK):
-        out += w2[start:start + _SUM_BLOCK].T @ g2[start:start + _SUM_BLOCK]
+    out = a[:, :block] @ b[:block]
+    for start in range(block, a.shape[1], block):
+        out += a[:, start:start + block] @ b[start:start + block]
     return out
 
 
