@@ -338,7 +338,7 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
     """``steps`` numbers from ``start`` to ``end``, both included, evenly spaced; the same bits as
     PyTorch's CPU kernel (the first half counted up from start, the second down from end)."""
     start, end, steps, np_dtype = _spaced_arguments("linspace", start, end, steps, dtype, device)
-    return _new(_linspace_values(start, end, steps, np_dtype), requires_grad)
+    return _new(_linspace_values(start, end, steps, np_dtype), requires_grad, _check_device(device))
 
 
 @_factory_out("logspace")
@@ -483,6 +483,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         if size is None:
             raise TypeError("normal() missing required argument 'size' when mean and std are numbers")
         target = _random_target("randn", _shape((size,)), dtype)
+        if _check_device(device):
+            return _new(meta_array(target.shape, target.dtype), requires_grad, meta=True)
         return _new(sampling.normal(gen, target, mean, std), requires_grad)
     m = mean._array if isinstance(mean, Tensor) else None
     s = std._array if isinstance(std, Tensor) else None

@@ -57,6 +57,8 @@ class MetaArray(np.ndarray):
         return _on_zeros(getattr(ufunc, method), inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        if func in _DATA_DEPENDENT:
+            raise _NO_NONZERO
         if func is np.copyto:
             if isinstance(args[0], MetaArray):  # copying into a meta array: nothing to copy
                 return None
@@ -81,6 +83,9 @@ class MetaArray(np.ndarray):
     flatten = ravel
 
     def __getitem__(self, index):
+        keys = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(k, np.ndarray) and k.dtype == bool for k in keys):
+            raise _NO_NONZERO  # how many elements a mask picks depends on numbers a meta tensor lacks
         return _as_meta(np.asarray(self.view(np.ndarray)[_plain(index)]))
 
     def __setitem__(self, index, value):
@@ -115,6 +120,15 @@ class MetaArray(np.ndarray):
     __str__ = __repr__
 
 
+# PyTorch's words when a result's shape depends on the numbers (a boolean mask, nonzero)
+_NO_NONZERO = NotImplementedError(
+    "The register_meta function for torch.nonzero() raises unimplemented by default, as a correct "
+    "data-independent implementation does not exist. This implementation returns a fake value, assuming all "
+    "elements of the tensor are non-zero. To enable this registration, please set "
+    "'torch.fx.experimental._config.meta_nonzero_assume_all_nonzero' to True.")
+_DATA_DEPENDENT = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract}
+
+
 def meta_array(shape, dtype) -> MetaArray:
     """A ``MetaArray`` of this shape and dtype: a stride-0 view of one zero (8 bytes, any shape)."""
     SEEN[0] = True
@@ -126,12 +140,12 @@ def is_meta(array) -> bool:
 
 
 def as_meta(x):
-    """x's arrays (x may be an array, a number, or a tuple or list of them) as meta arrays."""
-    return _as_meta(np.asarray(x) if isinstance(x, np.generic) else x)
+    """x's arrays (x may be an array, a numpy number, or a tuple or list of them) as meta arrays."""
+    return _as_meta(x)
 
 
 def _as_meta(x):
-    if isinstance(x, np.ndarray):
+    if isinstance(x, (np.ndarray, np.generic)):
         return meta_array(x.shape, x.dtype)
     if isinstance(x, (tuple, list)):
         return type(x)(_as_meta(v) for v in x)

@@ -44,7 +44,7 @@ class Slice(Primitive):
         if ctx.needs_input_grad:  # () when nothing is recorded (data[i:i + 64]): nothing to keep
             ctx.shape, ctx.key = x.shape, key
         out = x[key]
-        if type(out) is not np.ndarray:  # all-int keys give a numpy scalar; `...` keeps it a 0-d view
+        if not isinstance(out, np.ndarray):  # all-int keys give a numpy scalar; `...` keeps it a 0-d view
             out = x[key + (Ellipsis,)]
         return out
 

@@ -14,6 +14,8 @@ while grad is on, as for every in-place op.
 
 from __future__ import annotations
 
+import functools
+
 import numbers
 
 import numpy as np
@@ -71,6 +73,15 @@ class Geometric(_Fill):
     pass
 
 
+def _nothing_on_meta(fill):
+    """A fill of a meta tensor (shape, no numbers: glassgrad/meta.py) draws nothing and leaves the
+    generator where it was, as PyTorch's: ``nn.Linear(2**16, 2**16, device="meta")`` costs nothing."""
+    @functools.wraps(fill)
+    def fill_unless_meta(self, *args, **kwargs):
+        return self if self.is_meta else fill(self, *args, **kwargs)
+    return fill_unless_meta
+
+
 def _gen(generator):
     return sampling.generator_or_default(generator)
 
@@ -100,6 +111,7 @@ def _float_only(self: Tensor, message: str, error=NotImplementedError) -> None:
 
 
 @creation.profiled("aten::normal_")
+@_nothing_on_meta
 def normal_(self, mean=0, std=1, *, generator=None):
     """Fill with samples of N(mean, std²)."""
     _float_only(self, "\"normal_kernel_cpu\" not implemented for '{dtype}'")
@@ -109,6 +121,7 @@ def normal_(self, mean=0, std=1, *, generator=None):
 
 
 @creation.profiled("aten::uniform_")
+@_nothing_on_meta
 def uniform_(self, a=0, b=1, *, generator=None):
     """Fill with samples of the uniform distribution on [a, b) (PyTorch names them ``from``, ``to``)."""
     _float_only(self, "\"check_uniform_bounds\" not implemented for '{dtype}'")
@@ -118,6 +131,7 @@ def uniform_(self, a=0, b=1, *, generator=None):
 
 
 @creation.profiled("aten::exponential_")
+@_nothing_on_meta
 def exponential_(self, lambd=1, *, generator=None):
     """Fill with samples of the exponential distribution, density λe^(-λx) for x ≥ 0."""
     _float_only(self, "Exponential distribution is a continuous probability distribution. dtype must "
@@ -128,6 +142,7 @@ def exponential_(self, lambd=1, *, generator=None):
 
 
 @creation.profiled("aten::bernoulli_")
+@_nothing_on_meta
 def bernoulli_(self, p=0.5, *, generator=None):
     """Fill with 1 with probability ``p`` (a number, or a tensor broadcast to this shape), else 0."""
     probs = p._array if isinstance(p, Tensor) else p
@@ -135,6 +150,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
 
 
 @creation.profiled("aten::random_")
+@_nothing_on_meta
 def random_(self, from_=0, to=None, *, generator=None):
     """Fill with integers drawn uniformly from [from, to): ``random_(to)`` is [0, to), and ``random_()``
     every integer the dtype represents exactly."""
@@ -150,6 +166,7 @@ def random_(self, from_=0, to=None, *, generator=None):
 
 
 @creation.profiled("aten::cauchy_")
+@_nothing_on_meta
 def cauchy_(self, median=0, sigma=1, *, generator=None):
     """Fill with samples of the Cauchy distribution: median + σ·tan(π(u - ½)), u uniform."""
     _float_only(self, "Cauchy distribution is a continuous probability distribution. dtype must be a "
@@ -158,6 +175,7 @@ def cauchy_(self, median=0, sigma=1, *, generator=None):
 
 
 @creation.profiled("aten::log_normal_")
+@_nothing_on_meta
 def log_normal_(self, mean=1, std=2, *, generator=None):
     """Fill with exp of samples of N(mean, std²)."""
     _float_only(self, "\"log_normal_cpu\" not implemented for '{dtype}'")
@@ -165,6 +183,7 @@ def log_normal_(self, mean=1, std=2, *, generator=None):
 
 
 @creation.profiled("aten::geometric_")
+@_nothing_on_meta
 def geometric_(self, p, *, generator=None):
     """Fill with the number of Bernoulli(p) trials up to and including the first success (1, 2, ...)."""
     if not 0 < p < 1:
