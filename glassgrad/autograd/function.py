@@ -33,6 +33,7 @@ import weakref
 
 import numpy as np
 
+from glassgrad.autograd import saved_tensors as saved
 from glassgrad.autograd.grad_mode import GRAD_MODE, no_grad, set_grad_enabled
 from glassgrad.meta import SEEN as META_SEEN, MetaArray, as_meta, meta_array
 from glassgrad.tensor import RemovableHandle, Tensor
@@ -135,6 +136,7 @@ class BackwardNode(Node):
     _freed = False
     _diff_mode = False
     _positions = None   # argument index of each next_functions entry, when they are not 0, 1, 2, ...
+    _packed = False     # True once a saved_tensors_hooks pack hook replaced some saved values
     materialize_grads = True
 
     def save_for_backward(self, *values) -> None:
@@ -160,6 +162,9 @@ class BackwardNode(Node):
                     "out of place (x = x + 1 instead of x += 1), or clone() it before changing it.")
         if self._diff_mode:
             return tuple(self._as_tensor(i) for i in range(len(self._saved)))
+        if self._packed:  # through the unpack hooks (saved_tensors.py), every time they are read
+            as_array = self.function.on_arrays
+            return tuple(saved.unpack(s, as_array) for s in self._saved)
         return self._saved
 
     saved_variables = saved_tensors
@@ -167,6 +172,8 @@ class BackwardNode(Node):
     def _as_tensor(self, i: int) -> Tensor:
         """Saved value ``i`` as a Tensor connected to the graph (for create_graph=True)."""
         source, value = self._sources[i], self._saved[i]
+        if type(value) is saved.Packed:
+            return saved.unpack(value, as_array=False)
         if isinstance(source, Tensor):
             return source
         if source is _OUTPUT:  # a new tensor object that is this node's output, graph and all
@@ -174,6 +181,17 @@ class BackwardNode(Node):
         if isinstance(value, np.ndarray):  # an intermediate array: a constant for the new graph
             return Tensor._wrap(value)
         return value  # a Tensor, or a Python number
+
+    def __getattr__(self, name: str):
+        """``_saved_self``, ``_saved_result``, ``_raw_saved_other`` ...: a saved value by PyTorch's name
+        (saved_tensors.py). Only names no attribute has reach here, so other lookups cost nothing."""
+        if name.startswith(("_saved_", "_raw_saved_")):
+            return saved.saved_attribute(self, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def save_for_forward(self, *tensors) -> None:
+        """Keep tensors for a custom Function's ``jvp`` (forward_ad.py), read back as ``saved_tensors``."""
+        self._forward_saved = tensors
 
     def mark_non_differentiable(self, *tensors) -> None:
         """Accepted for PyTorch compatibility; glassgrad Functions have one output."""
@@ -430,6 +448,8 @@ def _record(cls, args: tuple) -> Tensor:
     node._dtype = out.dtype
     if node._saved:
         _record_saved(node, args, result)
+        if saved.HOOKS:
+            saved.pack_saved(node)
     if NODE_CREATED:
         for fn in list(NODE_CREATED.values()):
             fn(node, result)
@@ -467,6 +487,8 @@ def _apply_function(cls, args: tuple) -> Tensor:
     node._dtype = result._array.dtype
     if node._saved:
         _record_saved(node, args, result)
+        if saved.HOOKS:
+            saved.pack_saved(node)
     if NODE_CREATED:
         for fn in list(NODE_CREATED.values()):
             fn(node, result)

@@ -1,0 +1,164 @@
+"""Saved tensors: what a backward node keeps for its backward, seen by name and packed by hooks.
+
+Part III, read after function.py. An operation saves what its backward will need (``a * b`` saves ``a``
+and ``b``; ``exp(a)`` saves its own result). PyTorch lets a program look at them on the node —
+``y.grad_fn._saved_self``, ``_saved_other``, ``_saved_result``, named after the operation's arguments —
+and decide how they are kept, with a pair of hooks:
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = a * b          # pack(a), pack(b) run now; the node keeps what pack returned
+    y.sum().backward()     # unpack(that) runs when backward reads them, and must give a Tensor back
+
+The hooks nest (the innermost pair wins) and apply to custom Functions' ``save_for_backward`` too. pack
+runs as the operation does, under no_grad; unpack runs each time the saved tensor is read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.tensor import Tensor
+
+__all__ = ["HOOKS", "DISABLED", "Packed", "pack_saved", "unpack", "saved_attribute", "SavedTensor"]
+
+# The stack of (pack_hook, unpack_hook) pairs in force, innermost last (graph.saved_tensors_hooks pushes).
+HOOKS: list = []
+DISABLED: list = []  # error messages of the disable_saved_tensors_hooks in force
+
+# The argument names PyTorch gives a node's saved values, by node name, in forward's argument order.
+# Anything not listed takes ("self", "other"): unary ops and the binary arithmetic ones.
+ARGUMENT_NAMES = {
+    "PowBackward0": ("self", "exponent"),
+    "PowBackward1": ("self", "exponent"),
+    "PowBackward2": ("self", "exponent"),
+    "MmBackward0": ("self", "mat2"),
+    "BmmBackward0": ("self", "mat2"),
+    "MvBackward0": ("self", "vec"),
+    "AddmmBackward0": ("self", "mat1", "mat2"),
+    "WhereBackward0": ("condition", "self", "other"),
+    "LerpBackward1": ("self", "end", "weight"),
+}
+
+
+class Packed:
+    """A saved value as its pack hook returned it, with the unpack hook that turns it back."""
+
+    __slots__ = ("value", "unpack_hook")
+
+    def __init__(self, value, unpack_hook) -> None:
+        self.value = value
+        self.unpack_hook = unpack_hook
+
+
+def _as_saved_tensor(node, i: int):
+    """Saved value ``i`` as the Tensor PyTorch hands to a pack hook (None for a number or None)."""
+    value, source = node._saved[i], node._sources[i] if i < len(node._sources) else None
+    if isinstance(source, Tensor):
+        return source  # an input: the tensor itself, as PyTorch's ``_saved_self is a``
+    if source is not None:  # the output: a new tensor object on this node, the same numbers
+        return Tensor._wrap(value._array if isinstance(value, Tensor) else value, True, node)
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor._wrap(value)  # an intermediate array the backward needs
+    return None
+
+
+def pack_saved(node) -> None:
+    """Run the innermost pack hook on each tensor ``node`` saved; keep what it returns instead."""
+    pack_hook, unpack_hook = HOOKS[-1]
+    saved = list(node._saved)
+    with no_grad():
+        for i in range(len(saved)):
+            tensor = _as_saved_tensor(node, i)
+            if tensor is not None:
+                saved[i] = Packed(pack_hook(tensor), unpack_hook)
+    node._saved = tuple(saved)
+    node._packed = True
+
+
+def unpack(value, as_array: bool):
+    """A Packed value back through its unpack hook: a Tensor (or its array, for a primitive)."""
+    if type(value) is not Packed:
+        return value
+    tensor = value.unpack_hook(value.value)
+    if not isinstance(tensor, Tensor):
+        raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got result of "
+                        f"type {type(tensor).__name__}")
+    return tensor._array if as_array else tensor
+
+
+def _index_of(node, name: str):
+    """The index in ``node._saved`` of the saved value PyTorch calls ``_saved_<name>``, or None."""
+    from_output = [i for i, s in enumerate(node._sources) if s is not None and not isinstance(s, Tensor)]
+    if name == "result":
+        return from_output[0] if from_output else None
+    names = ARGUMENT_NAMES.get(node.name(), ("self", "other"))
+    if name not in names:
+        return None
+    wanted = names.index(name)
+    positions = node.input_positions()
+    for i, source in enumerate(node._sources):
+        if isinstance(source, Tensor):  # an input: find its argument by the edge it made
+            edge = source._grad_fn if source._grad_fn is not None else (
+                source._accumulator() if source._accumulator is not None else None)
+            for k, (child, _) in enumerate(node.next_functions):
+                if positions[k] == wanted and child is edge:
+                    return i
+    # otherwise forward saved in argument order (a number such as pow's exponent, a constant input)
+    if wanted < len(node._saved) and wanted not in from_output:
+        return wanted
+    return None
+
+
+def saved_attribute(node, attribute: str):
+    """``node._saved_<name>`` / ``node._raw_saved_<name>``; AttributeError when the node has none."""
+    raw = attribute.startswith("_raw_saved_")
+    if not node.function.on_arrays:  # a custom Function's node has saved_tensors, no names
+        raise AttributeError(f"'{node.name()}' object has no attribute '{attribute}'")
+    name = attribute[len("_raw_saved_" if raw else "_saved_"):]
+    i = _index_of(node, name) if node._saved or node._freed else None
+    if i is None and not node._freed:
+        raise AttributeError(f"'{node.name()}' object has no attribute '{attribute}'")
+    if raw:
+        return SavedTensor(node, i)
+    node.saved_tensors  # the freed and in-place checks, in PyTorch's words
+    value = node._saved[i]
+    if type(value) is Packed:
+        return unpack(value, as_array=False)
+    source = node._sources[i]
+    if isinstance(source, Tensor):
+        return source
+    if source is not None:  # the node's own output: a new tensor object on this node, as PyTorch's
+        return Tensor._wrap(value._array if isinstance(value, Tensor) else value, True, node)
+    if isinstance(value, np.ndarray):
+        return Tensor._wrap(value)
+    return value
+
+
+class SavedTensor:
+    """``node._raw_saved_<name>``: one saved value, whose own pack/unpack hooks can be set."""
+
+    def __init__(self, node, index) -> None:
+        self._node = node
+        self._index = index
+
+    def register_hooks(self, pack_hook, unpack_hook) -> None:
+        """Pack this saved tensor now with ``pack_hook``; backward will read it through ``unpack_hook``."""
+        node, i = self._node, self._index
+        if node._freed or i is None:
+            raise RuntimeError("Trying to backward through the graph a second time (or directly access "
+                               "saved tensors after they have already been freed).")
+        value = node._saved[i]
+        if type(value) is Packed:
+            raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have already been "
+                               "set. Hint: only one pair of hooks is allowed at a time.")
+        tensor = _as_saved_tensor(node, i)
+        with no_grad():
+            packed = Packed(pack_hook(tensor), unpack_hook)
+        saved = list(node._saved)
+        saved[i] = packed
+        node._saved = tuple(saved)
+        node._packed = True
+
