@@ -146,6 +146,15 @@ class BackwardNode(Node):
     @property
     def saved_tensors(self) -> tuple:
         """What forward saved, after checking nothing was freed or modified in place since."""
+        self._check_saved()
+        if self._diff_mode:
+            return tuple(self._as_tensor(i) for i in range(len(self._saved)))
+        if self._packed:  # through the unpack hooks (saved_tensors.py), every time they are read
+            return saved.unpack_all(self)
+        return self._saved
+
+    def _check_saved(self) -> None:
+        """PyTorch's errors for saved values that were freed, or changed in place since they were saved."""
         if self._freed:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -160,12 +169,6 @@ class BackwardNode(Node):
                     f"inplace operation: [{_describe(self._saved[i])}], which is saved by {self.name()}, "
                     f"is at version {counter[0]}; expected version {version} instead. Hint: compute it "
                     "out of place (x = x + 1 instead of x += 1), or clone() it before changing it.")
-        if self._diff_mode:
-            return tuple(self._as_tensor(i) for i in range(len(self._saved)))
-        if self._packed:  # through the unpack hooks (saved_tensors.py), every time they are read
-            as_array = self.function.on_arrays
-            return tuple(saved.unpack(s, as_array) for s in self._saved)
-        return self._saved
 
     saved_variables = saved_tensors
 

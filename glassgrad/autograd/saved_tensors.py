@@ -20,7 +20,8 @@ import numpy as np
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.tensor import Tensor
 
-__all__ = ["HOOKS", "DISABLED", "Packed", "pack_saved", "unpack", "saved_attribute", "SavedTensor"]
+__all__ = ["HOOKS", "DISABLED", "Packed", "pack_saved", "unpack", "unpack_all", "saved_attribute",
+           "SavedTensor"]
 
 # The stack of (pack_hook, unpack_hook) pairs in force, innermost last (graph.saved_tensors_hooks pushes).
 HOOKS: list = []
@@ -39,6 +40,10 @@ ARGUMENT_NAMES = {
     "WhereBackward0": ("condition", "self", "other"),
     "LerpBackward1": ("self", "end", "weight"),
 }
+
+# Nodes whose saved values PyTorch packs and unpacks last argument first (its formulas for self's
+# gradient, which read ``other``, come first); the others go in forward's argument order.
+OTHER_FIRST = {"MulBackward0", "DivBackward0"}
 
 
 class Packed:
@@ -69,8 +74,9 @@ def pack_saved(node) -> None:
     """Run the innermost pack hook on each tensor ``node`` saved; keep what it returns instead."""
     pack_hook, unpack_hook = HOOKS[-1]
     saved = list(node._saved)
+    order = range(len(saved)) if node.name() not in OTHER_FIRST else range(len(saved) - 1, -1, -1)
     with no_grad():
-        for i in range(len(saved)):
+        for i in order:
             tensor = _as_saved_tensor(node, i)
             if tensor is not None:
                 saved[i] = Packed(pack_hook(tensor), unpack_hook)
@@ -87,6 +93,14 @@ def unpack(value, as_array: bool):
         raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got result of "
                         f"type {type(tensor).__name__}")
     return tensor._array if as_array else tensor
+
+
+def unpack_all(node) -> tuple:
+    """Every saved value of ``node`` back through its unpack hook, in PyTorch's order."""
+    as_array, values = node.function.on_arrays, node._saved
+    if node.name() not in OTHER_FIRST:
+        return tuple(unpack(v, as_array) for v in values)
+    return tuple(reversed([unpack(v, as_array) for v in reversed(values)]))
 
 
 def _index_of(node, name: str):
@@ -123,7 +137,7 @@ def saved_attribute(node, attribute: str):
         raise AttributeError(f"'{node.name()}' object has no attribute '{attribute}'")
     if raw:
         return SavedTensor(node, i)
-    node.saved_tensors  # the freed and in-place checks, in PyTorch's words
+    node._check_saved()  # the freed and in-place errors, in PyTorch's words
     value = node._saved[i]
     if type(value) is Packed:
         return unpack(value, as_array=False)
