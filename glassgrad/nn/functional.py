@@ -39,6 +39,8 @@ from glassgrad.nn.functional_norm import batch_norm, layer_norm, normalize  # no
 from glassgrad.nn.functional_shape import embedding, one_hot, pad  # noqa: F401
 from glassgrad.nn.functional_attention import scaled_dot_product_attention  # noqa: F401
 from glassgrad.nn.functional_grid import affine_grid, grid_sample  # noqa: F401
+from glassgrad.nn.functional_interpolate import (interpolate, upsample, upsample_bilinear,  # noqa: F401
+                                                 upsample_nearest)
 
 from glassgrad.ops.conv import conv1d, conv2d, conv_transpose2d  # noqa: F401
 from glassgrad.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401

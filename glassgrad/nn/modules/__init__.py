@@ -21,12 +21,14 @@ from glassgrad.nn.modules import pooling  # noqa: F401
 from glassgrad.nn.modules import rnn  # noqa: F401
 from glassgrad.nn.modules import sparse  # noqa: F401
 from glassgrad.nn.modules import transformer  # noqa: F401
+from glassgrad.nn.modules import upsampling  # noqa: F401
 from glassgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6,
                                              SiLU, Sigmoid, Softmax, Softmin, Softplus, Tanh,
                                              MultiheadAttention)
 from glassgrad.nn.modules.batchnorm import LazyBatchNorm1d, LazyBatchNorm2d, BatchNorm1d, BatchNorm2d
 from glassgrad.nn.modules.container import ModuleDict, ModuleList, ParameterList, Sequential
 from glassgrad.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d, LazyConv1d, LazyConv2d
+from glassgrad.nn.modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from glassgrad.nn.modules.dropout import Dropout, Dropout1d, Dropout2d
 from glassgrad.nn.modules.flatten import Flatten, Unflatten
 from glassgrad.nn.modules.linear import (LazyLinear, Bilinear, Identity, Linear,
@@ -54,5 +56,5 @@ __all__ = [
     "RNNBase", "RNNCell", "RNNCellBase", "Embedding", "Transformer", "TransformerDecoder",
     "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "activation", "batchnorm",
     "container", "conv", "dropout", "flatten", "linear", "loss", "module", "normalization", "pooling",
-    "rnn", "sparse", "transformer",
+    "rnn", "sparse", "transformer", "upsampling", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
 ]
