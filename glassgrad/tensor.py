@@ -149,6 +149,53 @@ class Tensor:
     def element_size(self) -> int:
         return self._array.itemsize
 
+    def stride(self, dim: int | None = None):
+        """How many elements apart neighbours along each dimension lie in memory (a tuple), or along one.
+
+        Row-major ``(2, 3)`` is ``(3, 1)``; a transpose swaps them, a slice ``[:, ::2]`` doubles one, an
+        ``expand``ed dimension is 0 (every index reads the same element). numpy counts bytes: divided by
+        the element size. A meta tensor has no memory: PyTorch reports row-major strides for it.
+        """
+        array = self._array
+        if type(array) is MetaArray or any(s < 0 for s in array.strides) or not any(array.strides):
+            # no memory (meta), numpy's reversed view where PyTorch's flip made a row-major copy, or
+            # numpy's all-zero strides of an empty (or one-element) array
+            strides = _row_major_strides(array.shape)
+        else:
+            strides = _unsqueezed_strides(array.shape, [s // array.itemsize for s in array.strides])
+        if dim is None:
+            return strides
+        if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+            raise TypeError(f"stride(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+        if not strides:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return strides[self._dim(dim)]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        """True when the elements lie in row-major order with no gaps (PyTorch's rule: dimensions of
+        size 1 don't count, and a tensor with no elements is contiguous)."""
+        shape, strides = self._array.shape, self.stride()
+        if self._array.size == 0:
+            return True
+        expected = 1
+        for n, s in zip(reversed(shape), reversed(strides)):
+            if n != 1:
+                if s != expected:
+                    return False
+                expected *= n
+        return True
+
+    def storage_offset(self) -> int:
+        """Where this tensor's first element lies in the memory it shares, counted in elements."""
+        array = self._array
+        if type(array) is MetaArray:
+            return 0
+        root = array
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        return offset // array.itemsize if offset >= 0 else 0
+
     def _dim(self, dim: int) -> int:
         """Normalise a possibly negative dimension; IndexError in PyTorch's words when out of range."""
         n = max(self._array.ndim, 1)
@@ -493,6 +540,24 @@ def _legacy_array(args: tuple, dtype) -> np.ndarray:
     if isinstance(data, numbers.Number):
         raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
     return to_array(data, np_dtype)
+
+
+def _row_major_strides(shape: tuple) -> tuple:
+    """The strides, in elements, of a row-major tensor of this shape (PyTorch's contiguous strides)."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _unsqueezed_strides(shape: tuple, strides: list) -> tuple:
+    """numpy gives a new dimension of size 1 (``x[None]``, ``unsqueeze``) stride 0; PyTorch gives it the
+    stride it would have in a row-major layout of the dimensions after it: the next one's size × stride."""
+    for d in range(len(shape) - 1, -1, -1):
+        if shape[d] == 1 and strides[d] == 0:
+            strides[d] = shape[d + 1] * strides[d + 1] if d + 1 < len(shape) else 1
+    return tuple(strides)
 
 
 def _contains_tensor(seq) -> bool:
