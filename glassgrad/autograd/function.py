@@ -39,7 +39,8 @@ from glassgrad.meta import SEEN as META_SEEN, MetaArray, as_meta, meta_array
 from glassgrad.tensor import RemovableHandle, Tensor
 
 __all__ = ["Function", "Primitive", "Node", "BackwardNode", "AccumulateGrad", "FunctionCtx",
-           "call_backward", "on_node_created", "set_op_profiler", "profiling", "once_differentiable"]
+           "call_backward", "on_node_created", "set_op_profiler", "set_forward_ad", "profiling",
+           "once_differentiable"]
 
 _OUTPUT = object()  # marks "this saved array is the node's own output"
 _OUTPUT_ONLY = (_OUTPUT,)
@@ -54,6 +55,17 @@ NODE_CREATED: dict = {}
 # ``fn(cls, args)`` that times the op and returns its result. ``apply`` tests it first and hands the call
 # over; ``fn`` clears it while the op runs (so the op is not timed twice) and restores it after.
 _op_profiler = None
+
+
+# forward_ad.py's hook: None, or ``fn(cls, ctx, args, out)`` giving a custom Function's output its
+# tangent (a new dual tensor) inside a dual level when the Function has a ``jvp``; None from it: run as usual.
+_forward_ad = None
+
+
+def set_forward_ad(fn) -> None:
+    """Install the callable that runs custom Functions' ``jvp`` (forward_ad.py sets it on import)."""
+    global _forward_ad
+    _forward_ad = fn
 
 
 def set_op_profiler(fn) -> None:
@@ -289,6 +301,12 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """The output's tangent from the inputs' tangents, for forward-mode AD (forward_ad.py)."""
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use "
+                                  "it with forward mode AD.")
+
     @classmethod
     def apply(cls, *args):
         """Run forward; if grad is enabled and an input requires grad, record a backward node."""
@@ -474,6 +492,10 @@ def _apply_function(cls, args: tuple) -> Tensor:
     if not isinstance(out, Tensor):
         raise TypeError(f"{cls.__name__}.forward must return a Tensor (glassgrad Functions have "
                         f"one output), got {type(out).__name__}")
+    if _forward_ad is not None and cls.jvp is not Function.jvp:
+        dual = _forward_ad(cls, node, args, out)
+        if dual is not None:
+            return dual
     if not GRAD_MODE.enabled or True not in needs:
         return out
     result = Tensor._wrap(out._array, True, node)

@@ -25,7 +25,7 @@ from glassgrad.autograd.engine import grad
 from glassgrad.tensor import Tensor
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "get_numerical_jacobian",
-           "get_analytical_jacobian", "jacobian_column"]
+           "get_analytical_jacobian", "jacobian_column", "set_forward_jacobian"]
 
 
 class GradcheckError(RuntimeError):
@@ -137,6 +137,17 @@ def _mismatch(o: int, i: int, x: Tensor, out_shape, numerical: np.ndarray, analy
                 f"(atol={atol}, rtol={rtol}),\nnumerical:{numerical}\nanalytical:{analytical}\n")
 
 
+# ``J[i][o]`` by forward-mode AD, one JVP per input element: set by forward_ad.py when it is imported
+# (it is built on the ops, which sit above this file).
+FORWARD_JACOBIAN = None
+
+
+def set_forward_jacobian(fn) -> None:
+    """Install forward-mode AD's Jacobian (forward_ad.py calls this when it is imported)."""
+    global FORWARD_JACOBIAN
+    FORWARD_JACOBIAN = fn
+
+
 def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               raise_exception: bool = True, nondet_tol: float = 0.0, check_undefined_grad: bool = True,
               check_grad_dtypes: bool = False, check_batched_grad: bool = False,
@@ -152,13 +163,13 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     Inputs should be float64: in float32, ε = 1e-6 is below the rounding error and the check is noise
     (a warning says so, as PyTorch's does).
 
-    ``fast_mode`` is accepted and runs the full check (which is stricter); forward-mode AD and batched
+    ``check_forward_ad=True`` also checks the Jacobian forward-mode AD gives (forward_ad.py, one JVP per
+    input element). ``fast_mode`` is accepted and runs the full check (which is stricter); batched
     gradients don't exist in glassgrad, so asking for them raises NotImplementedError.
     """
-    if check_forward_ad or check_batched_grad or check_batched_forward_grad:
-        raise NotImplementedError("glassgrad has no forward-mode AD or batched (vmap) gradients: "
-                                  "check_forward_ad, check_batched_grad and check_batched_forward_grad "
-                                  "must be False")
+    if check_batched_grad or check_batched_forward_grad:
+        raise NotImplementedError("glassgrad has no batched (vmap) gradients: check_batched_grad and "
+                                  "check_batched_forward_grad must be False")
     inputs = _as_tuple(inputs)
     diff_inputs = [(i, x) for i, x in enumerate(inputs) if isinstance(x, Tensor) and x._requires_grad]
     if not diff_inputs:
@@ -169,6 +180,14 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point "
                           "or complex. This check will likely fail if all the inputs are not of double "
                           "precision floating point or complex. ", UserWarning, stacklevel=2)
+    if check_forward_ad:
+        if FORWARD_JACOBIAN is None:
+            raise RuntimeError("gradcheck(check_forward_ad=True) uses forward-mode AD: import "
+                               "glassgrad.autograd.forward_ad first")
+        checked = _compare(func, inputs, diff_inputs, FORWARD_JACOBIAN(func, inputs), eps, atol, rtol,
+                           raise_exception)
+        if checked is not True or not check_backward_ad:
+            return checked
     if not check_backward_ad:
         return True
 
@@ -193,6 +212,11 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
                     return _fail(f"Gradient has dtype mismatch: input {i} has dtype {x.dtype} but its "
                                  f"gradient has dtype {g.dtype}", raise_exception)
 
+    return _compare(func, inputs, diff_inputs, analytical, eps, atol, rtol, raise_exception)
+
+
+def _compare(func, inputs, diff_inputs, analytical, eps, atol, rtol, raise_exception) -> bool:
+    """The Jacobians ``analytical[i][o]`` (by backward, or forward-mode AD) against central differences."""
     numerical = get_numerical_jacobian(func, inputs, eps)
     out_shapes = [o._array.shape for o in _differentiable_outputs(_as_tuple(func(*inputs)))]
     for (i, x), per_input_n, per_input_a in zip(diff_inputs, numerical, analytical):
