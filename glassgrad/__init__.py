@@ -85,6 +85,7 @@ from glassgrad.ops.sparse import layout, sparse_coo, sparse_coo_tensor, spmm, st
 from glassgrad import functional, linalg, nn, optim, sparse, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
 from glassgrad import profiler  # noqa: F401  (as torch.profiler)
 from glassgrad import func  # noqa: F401  (as torch.func: grad, vmap, jacrev, functional_call ...)
+from glassgrad import distributions  # noqa: F401  (as torch.distributions: Categorical, Normal, Bernoulli)
 from glassgrad.func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)
 from glassgrad.threads import get_num_threads, set_num_threads  # noqa: F401
 # torch.autograd.functional / .profiler (the top-level name `functional` is torch.functional's)

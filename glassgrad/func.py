@@ -71,6 +71,18 @@ def _track(t: Tensor) -> Tensor:
     return t.view_as(t) if t.requires_grad else t.detach().requires_grad_(True)
 
 
+def _require_tensors(tree) -> None:
+    """PyTorch's error for an argument to differentiate that is not a tensor (or a nest of tensors)."""
+    if isinstance(tree, (tuple, list)):
+        for item in tree:
+            _require_tensors(item)
+    elif isinstance(tree, dict):
+        for item in tree.values():
+            _require_tensors(item)
+    elif not isinstance(tree, Tensor):
+        raise ValueError(f"Thing passed to transform API must be Tensor, got {type(tree)}")
+
+
 def _argnums_tuple(argnums, count: int, name: str) -> tuple:
     nums = argnums if isinstance(argnums, tuple) else (argnums,)
     for n in nums:
@@ -158,15 +170,23 @@ def vjp(func, *primals, has_aux: bool = False):
 
 
 def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False):
-    """``(func(*primals), J·tangents)`` by the double-backward trick (``autograd.functional.jvp``)."""
+    """``(func(*primals), J·tangents)`` by the double-backward trick (``autograd.functional.jvp``).
+
+    ``primals`` and ``tangents`` are tuples whose items may be tensors or nests of them (a dict of
+    parameters): the nests are flattened to their tensors and ``func`` gets them back nested."""
     if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be "
                            "valid to call f(*primals).")
     if has_aux:
         raise NotImplementedError("glassgrad's func.jvp has no has_aux=True")
-    keep_graph = is_grad_enabled() and any(x.requires_grad for x in primals)
-    output, product = _functional.jvp(lambda *xs: func(*xs), primals, tangents, create_graph=keep_graph,
-                                      strict=strict)
+    _require_tensors(primals)
+    flat_primals, flat_tangents = _leaves(primals), _leaves(tangents)
+    if len(flat_primals) != len(flat_tangents):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
+                           "structure.")
+    keep_graph = is_grad_enabled() and any(x.requires_grad for x in flat_primals)
+    output, product = _functional.jvp(lambda *xs: func(*_refill(primals, iter(xs))), tuple(flat_primals),
+                                      tuple(flat_tangents), create_graph=keep_graph, strict=strict)
     return output, product
 
 
@@ -174,36 +194,37 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
 def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None):
     """The Jacobian of ``func`` with respect to ``args[argnums]``: shape output.shape + input.shape.
 
-    One backward pass per output element (``chunk_size`` changes nothing here)."""
+    An argument may be a nest of tensors (a dict of parameters): its Jacobian is then the same nest, one
+    block per tensor; an output that is a nest gives a nest of those. One backward pass per output
+    element (``chunk_size`` changes nothing here)."""
     def wrapper(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "jacrev")
         for n in nums:
-            if not isinstance(args[n], Tensor):
-                raise NotImplementedError("glassgrad's jacrev differentiates with respect to Tensor arguments, "
-                                          f"not {type(args[n]).__name__}")
-        keep_graph = is_grad_enabled() and any(args[n].requires_grad for n in nums)
+            _require_tensors(args[n])
+        keep_graph = is_grad_enabled() and any(x.requires_grad for n in nums for x in _leaves(args[n]))
         with enable_grad():
             args = list(args)
             for n in nums:
-                args[n] = _track(args[n])
+                args[n] = _map(_track, args[n])
             output = func(*args, **kwargs)
             aux = None
             if has_aux:
                 output, aux = output
-            inputs = [args[n] for n in nums]
-            outputs = output if isinstance(output, tuple) else (output,)
-            blocks = []
-            for out in outputs:
+            inputs = [x for n in nums for x in _leaves(args[n])]
+
+            def jacobian_of(out: Tensor):
                 rows = [[] for _ in inputs]
                 flat = out.reshape(-1)
                 for k in range(out.nelement()):
                     for j, g in enumerate(_gradients([flat[k]], inputs, None, keep_graph)):
                         rows[j].append(g)
-                blocks.append(tuple(stack(r).view(tuple(out.shape) + tuple(x.shape)) if r
-                                    else zeros(tuple(out.shape) + tuple(x.shape), dtype=x.dtype)
-                                    for r, x in zip(rows, inputs)))
-        blocks = [b if isinstance(argnums, tuple) else b[0] for b in blocks]
-        answer = tuple(blocks) if isinstance(output, tuple) else blocks[0]
+                blocks = iter([stack(r).view(tuple(out.shape) + tuple(x.shape)) if r
+                               else zeros(tuple(out.shape) + tuple(x.shape), dtype=x.dtype)
+                               for r, x in zip(rows, inputs)])
+                per_argument = tuple(_refill(args[n], blocks) for n in nums)
+                return per_argument if isinstance(argnums, tuple) else per_argument[0]
+
+            answer = _map(jacobian_of, output)
         return (answer, aux) if has_aux else answer
     return wrapper
 
