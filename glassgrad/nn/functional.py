@@ -35,7 +35,8 @@ from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (
                                           binary_cross_entropy_with_logits, cosine_embedding_loss,
                                           cross_entropy,
                                           huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
-from glassgrad.nn.functional_norm import batch_norm, layer_norm, normalize  # noqa: F401
+from glassgrad.nn.functional_norm import (batch_norm, group_norm, instance_norm, layer_norm,  # noqa: F401
+                                          local_response_norm, normalize, rms_norm)
 from glassgrad.nn.functional_shape import embedding, one_hot, pad  # noqa: F401
 from glassgrad.nn.functional_attention import scaled_dot_product_attention  # noqa: F401
 from glassgrad.nn.functional_grid import affine_grid, grid_sample  # noqa: F401

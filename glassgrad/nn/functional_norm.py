@@ -1,4 +1,5 @@
-"""Normalisation functions: ``batch_norm``, ``layer_norm``, ``normalize`` (as ``torch.nn.functional``).
+"""Normalisation functions: ``batch_norm``, ``layer_norm``, ``group_norm``, ``instance_norm``, ``rms_norm``,
+``local_response_norm``, ``normalize`` (as ``torch.nn.functional``).
 
 Part III, nn chapter. Batch and layer normalisation are one formula over different axes:
 
@@ -10,7 +11,11 @@ and their backward is the classic three-term result (m = number of elements aver
     ∂L/∂γ = Σ ∂L/∂y·x̂,   ∂L/∂β = Σ ∂L/∂y          (sums over the other axes)
 
 batch_norm averages over the batch (and spatial) axes per channel; layer_norm over the last
-dimensions of each sample. In eval mode batch_norm uses its running statistics, constants.
+dimensions of each sample; group_norm over each group of channels (and the spatial axes) of each
+sample, with γ and β per channel; instance_norm is batch_norm of each sample on its own (PyTorch views
+(N, C, …) as (1, N·C, …)). In eval mode batch_norm uses its running statistics, constants. rms_norm
+divides by the root mean square without centring, and local_response_norm by a sum of squares over
+neighbouring channels; both are compositions of existing ops, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -21,11 +26,14 @@ from glassgrad.autograd.function import Primitive
 from glassgrad.ops import elementwise as _ew
 from glassgrad.ops import unary as _unary
 from glassgrad.ops.linalg import norm
-from glassgrad.ops.reduce import _column_sum, _row_sum
-from glassgrad.ops.shape import expand
+from glassgrad.ops.pool import avg_pool2d
+from glassgrad.ops.reduce import _column_sum, _row_sum, mean as _mean
+from glassgrad.ops.shape import expand, reshape
+from glassgrad.nn.functional_shape import pad
 from glassgrad.tensor import Tensor
 
-__all__ = ["batch_norm", "layer_norm", "normalize"]
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm", "local_response_norm",
+           "normalize"]
 
 # PyTorch's normalisation nodes always have three inputs (input, weight, bias), None for an affine
 # parameter left out: this empty tensor stands in for it, so next_functions has PyTorch's length.
@@ -225,6 +233,109 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         running_mean._vc[0] += 1
         running_var._vc[0] += 1
     return out
+
+
+class NativeGroupNorm(Primitive):
+    """Group normalisation: each sample's channels in G groups, each group (with its spatial axes)
+    normalised as one layer (see the module docstring), then γ and β per channel."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, w, b, groups, eps):
+        n, c = x.shape[:2]
+        xg = x.reshape(n, groups, -1)
+        mean = xg.mean(axis=-1, keepdims=True)
+        xc = xg - mean
+        rstd = 1.0 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + eps)
+        xhat = (xc * rstd).reshape(x.shape)
+        bshape = (1, c) + (1,) * (x.ndim - 2)
+        y = xhat * w.reshape(bshape) if w is not _NONE else xhat.copy()
+        if b is not _NONE:
+            y += b.reshape(bshape)
+        ctx.save_for_backward(xhat, rstd, w)
+        ctx.groups, ctx.bshape, ctx.w_shape = groups, bshape, (c,)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, rstd, w = ctx.saved_tensors
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            gxh = g * w.reshape(ctx.bshape) if w is not _NONE else g
+            n = g.shape[0]
+            grad_x = _normalized_grad(gxh.reshape(n, ctx.groups, -1), xhat.reshape(n, ctx.groups, -1), rstd,
+                                      -1).reshape(g.shape)
+        axes = (0,) + tuple(range(2, g.ndim))
+        return (grad_x, *_affine_grads(ctx, g, xhat, axes), None, None)
+
+
+def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):  # noqa: A002
+    """Normalise each of ``num_groups`` groups of channels of each sample; see ``GroupNorm``."""
+    shape = input._array.shape
+    if input._array.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input._array.ndim}")
+    if shape[1] % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got "
+                           f"input of shape {list(shape)} and num_groups={num_groups}")
+    for t in (weight, bias):
+        if t is not None and t.numel() != shape[1]:
+            raise RuntimeError(f"Expected weight to be a vector of size equal to the number of channels in "
+                               f"input, but got weight of shape {list(t.shape)} and input of shape {list(shape)}")
+    return NativeGroupNorm.apply(input, _given(weight), _given(bias), num_groups, eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
+                  use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):
+    """Normalise each channel of each sample over its spatial axes: PyTorch's way, batch_norm of the
+    input viewed as (1, N·C, …), the per-channel settings repeated N times."""
+    shape = input._array.shape
+    n, c = shape[0], shape[1]
+    repeat = [None if t is None else t.repeat(n) for t in (weight, bias, running_mean, running_var)]
+    folded = reshape(input, (1, n * c) + shape[2:])
+    out = batch_norm(folded, repeat[2], repeat[3], repeat[0], repeat[1], use_input_stats, momentum, eps)
+    if running_mean is not None and use_input_stats:  # the average of the N updated copies, as PyTorch
+        for stats, updated in ((running_mean, repeat[2]), (running_var, repeat[3])):
+            stats._array[...] = updated._array.reshape(n, c).mean(axis=0)
+            stats._vc[0] += 1
+    return reshape(out, shape)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps: float | None = None):  # noqa: A002
+    """x / √(mean(x²) + ε) over the last dimensions, times γ: PyTorch's composite (ε defaults to the
+    dtype's machine epsilon)."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    shape = input._array.shape
+    if not normalized_shape or shape[len(shape) - len(normalized_shape):] != normalized_shape:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*{', '.join(str(s) for s in normalized_shape)}], but got input of size"
+                           f"{list(shape)}")  # (PyTorch's rms_norm writes "[*4]", without layer_norm's comma)
+    if eps is None:
+        eps = float(np.finfo(input._array.dtype).eps)
+    dims = tuple(range(-len(normalized_shape), 0))
+    mean_square = _mean(_ew.mul(input, input), dims, keepdim=True)
+    out = _ew.mul(input, _unary.rsqrt(_ew.add(mean_square, eps)))
+    return out if weight is None else _ew.mul(out, weight)
+
+
+def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):  # noqa: A002
+    """x / (k + α·mean of x² over the ``size`` neighbouring channels)^β: PyTorch's composite, its 3-d
+    average pool over channels done as a 2-d pool of the (N, 1, C, rest) view (the same average)."""
+    dim = input._array.ndim
+    if dim < 3:
+        raise ValueError("Expected 3D or higher dimensionality                          input (got "
+                         f"{dim} dimensions)")  # PyTorch's words, with the gap its source leaves
+    if input._array.size == 0:
+        return input
+    from_shape = input._array.shape
+    div = _ew.mul(input, input)
+    div = reshape(div, (from_shape[0], 1, from_shape[1], -1))
+    div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+    div = reshape(avg_pool2d(div, (size, 1), stride=1), from_shape)
+    div = _ew.pow(_ew.add(_ew.mul(div, alpha), k), beta)
+    return _ew.div(input, div)
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):  # noqa: A002

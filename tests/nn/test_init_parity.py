@@ -77,6 +77,12 @@ LAYERS = {
     "BatchNorm2d(affine=False)": lambda nn: nn.BatchNorm2d(4, affine=False),
     "LayerNorm": lambda nn: nn.LayerNorm(4),
     "LayerNorm((3, 4), bias=False)": lambda nn: nn.LayerNorm((3, 4), bias=False),
+    "BatchNorm3d": lambda nn: nn.BatchNorm3d(3),
+    "GroupNorm": lambda nn: nn.GroupNorm(2, 4),
+    "InstanceNorm1d(affine)": lambda nn: nn.InstanceNorm1d(3, affine=True),
+    "InstanceNorm2d(affine, track_running_stats)": lambda nn: nn.InstanceNorm2d(3, affine=True, track_running_stats=True),
+    "InstanceNorm3d(affine)": lambda nn: nn.InstanceNorm3d(2, affine=True),
+    "RMSNorm": lambda nn: nn.RMSNorm((2, 3)),
     "RNN": lambda nn: nn.RNN(3, 4),
     "RNN(2 layers, bidirectional)": lambda nn: nn.RNN(3, 4, num_layers=2, bidirectional=True),
     "RNN(relu, bias=False)": lambda nn: nn.RNN(3, 4, nonlinearity="relu", bias=False),
@@ -146,7 +152,9 @@ def test_every_parametrised_layer_is_covered():
 # the smallest arguments that build each nn class; a class not listed here is built with no arguments
 LAYER_ARGUMENTS = {
     "Linear": (2, 2), "Bilinear": (2, 2, 2), "Conv1d": (1, 1, 1), "Conv2d": (1, 1, 1), "ConvTranspose2d": (1, 1, 1),
-    "Embedding": (2, 2), "BatchNorm1d": (2,), "BatchNorm2d": (2,), "LayerNorm": (2,), "RNN": (2, 2),
+    "Embedding": (2, 2), "BatchNorm1d": (2,), "BatchNorm2d": (2,), "LayerNorm": (2,),
+    "BatchNorm3d": (2,), "GroupNorm": (1, 2), "InstanceNorm1d": (2,), "InstanceNorm2d": (2,), "InstanceNorm3d": (2,),
+    "RMSNorm": (2,), "LocalResponseNorm": (2,), "RNN": (2, 2),
     "LSTM": (2, 2), "GRU": (2, 2), "RNNCell": (2, 2), "LSTMCell": (2, 2), "GRUCell": (2, 2),
     "MultiheadAttention": (2, 1), "TransformerEncoderLayer": (2, 1), "TransformerDecoderLayer": (2, 1),
     "Transformer": (2, 1, 1, 1, 2), "LazyLinear": (2,), "LazyConv1d": (1, 1), "LazyConv2d": (1, 1),

@@ -13,6 +13,7 @@ from glassgrad.nn.modules import container  # noqa: F401
 from glassgrad.nn.modules import conv  # noqa: F401
 from glassgrad.nn.modules import dropout  # noqa: F401
 from glassgrad.nn.modules import flatten  # noqa: F401
+from glassgrad.nn.modules import instancenorm  # noqa: F401
 from glassgrad.nn.modules import linear  # noqa: F401
 from glassgrad.nn.modules import loss  # noqa: F401
 from glassgrad.nn.modules import module  # noqa: F401
@@ -25,7 +26,8 @@ from glassgrad.nn.modules import upsampling  # noqa: F401
 from glassgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6,
                                              SiLU, Sigmoid, Softmax, Softmin, Softplus, Tanh,
                                              MultiheadAttention)
-from glassgrad.nn.modules.batchnorm import LazyBatchNorm1d, LazyBatchNorm2d, BatchNorm1d, BatchNorm2d
+from glassgrad.nn.modules.batchnorm import LazyBatchNorm1d, LazyBatchNorm2d, BatchNorm1d, BatchNorm2d, BatchNorm3d
+from glassgrad.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from glassgrad.nn.modules.container import ModuleDict, ModuleList, ParameterList, Sequential
 from glassgrad.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d, LazyConv1d, LazyConv2d
 from glassgrad.nn.modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
@@ -36,7 +38,7 @@ from glassgrad.nn.modules.linear import (LazyLinear, Bilinear, Identity, Linear,
 from glassgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
                                        HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from glassgrad.nn.modules.module import Module
-from glassgrad.nn.modules.normalization import LayerNorm
+from glassgrad.nn.modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from glassgrad.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
                                           MaxPool1d, MaxPool2d)
 from glassgrad.nn.modules.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
@@ -57,4 +59,6 @@ __all__ = [
     "TransformerDecoderLayer", "TransformerEncoder", "TransformerEncoderLayer", "activation", "batchnorm",
     "container", "conv", "dropout", "flatten", "linear", "loss", "module", "normalization", "pooling",
     "rnn", "sparse", "transformer", "upsampling", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
+    "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "GroupNorm", "LocalResponseNorm", "RMSNorm",
+    "instancenorm",
 ]

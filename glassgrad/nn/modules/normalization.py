@@ -6,6 +6,6 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 
 from __future__ import annotations
 
-from glassgrad.nn.normalization import LayerNorm
+from glassgrad.nn.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 
-__all__ = ["LayerNorm"]
+__all__ = ["GroupNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm"]
