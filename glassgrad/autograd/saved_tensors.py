@@ -82,6 +82,8 @@ def pack_saved(node) -> None:
                 saved[i] = Packed(pack_hook(tensor), unpack_hook)
     node._saved = tuple(saved)
     node._packed = True
+    # as PyTorch: what was packed is the hook's business, so an in-place change since is not checked
+    node._versions = [v for v in node._versions if type(saved[v[2]]) is not Packed]
 
 
 def unpack(value, as_array: bool):
@@ -175,4 +177,5 @@ class SavedTensor:
         saved[i] = packed
         node._saved = tuple(saved)
         node._packed = True
+        node._versions = [v for v in node._versions if v[2] != i]
 
