@@ -25,8 +25,8 @@ reading order).
 from glassgrad import autograd  # noqa: F401  (as torch.autograd; loads the tensor too)
 from glassgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                           is_inference_mode_enabled, no_grad, set_grad_enabled)
-from glassgrad.dtypes import (bfloat16, bool, double, dtype, float, float16, float32, float64,  # noqa: A004
-                              get_default_dtype, half, int, int8, int16, int32, int64, long,
+from glassgrad.dtypes import (bfloat16, bool, double, dtype, finfo, float, float16, float32, float64,  # noqa: A004
+                              get_default_dtype, iinfo, half, int, int8, int16, int32, int64, long,
                               set_default_dtype, short, uint8)
 from glassgrad.tensor import Size, Tensor, device
 from glassgrad.devices import get_default_device, set_default_device
@@ -59,7 +59,8 @@ from glassgrad.ops.cumulative import cumsum
 from glassgrad.ops.softmax import softmax, log_softmax
 from glassgrad.ops.shape import (reshape, view, flatten, ravel, unflatten, squeeze, unsqueeze,
                                  permute, transpose, swapaxes, swapdims, t, adjoint, expand, expand_as,
-                                 broadcast_to, flip, fliplr, flipud, roll, movedim, moveaxis, tril, triu,
+                                 broadcast_to, broadcast_shapes, broadcast_tensors, flip, fliplr, flipud, roll, movedim,
+                                 moveaxis, tril, triu,
                                  diagonal, diag)
 from glassgrad.ops.joining import (cat, concat, concatenate, stack, hstack, vstack, dstack,
                                    column_stack, split, tensor_split, chunk, unbind, select, narrow,

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.creation import bernoulli, multinomial, normal
 from glassgrad.creation import tensor as _tensor
-from glassgrad.dtypes import get_default_dtype, long
+from glassgrad.dtypes import finfo, get_default_dtype, long
 from glassgrad.nn import functional as F
+from glassgrad.ops.shape import broadcast_tensors
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "kl_divergence"]
@@ -38,16 +37,6 @@ __all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "kl_divergence"
 
 def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else _tensor(x, dtype=get_default_dtype())
-
-
-def broadcast_tensors(*tensors: Tensor) -> tuple:
-    """The tensors expanded to their common broadcast shape (views, as ``torch.broadcast_tensors``)."""
-    shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
-    return tuple(t.expand(shape) for t in tensors)
-
-
-def _eps(dtype) -> float:
-    return float(np.finfo(dtype.numpy).eps)
 
 
 def _size(sample_shape) -> Size:
@@ -193,7 +182,7 @@ class Categorical(Distribution):
             self.probs = F.softmax(self.logits, dim=-1)
             return self.probs
         if name == "logits":
-            eps = _eps(self.probs.dtype)
+            eps = finfo(self.probs.dtype).eps
             self.logits = self.probs.clamp(min=eps, max=1 - eps).log()
             return self.logits
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
@@ -235,7 +224,7 @@ class Categorical(Distribution):
         return log_pmf.gather(-1, value).squeeze(-1)
 
     def entropy(self) -> Tensor:
-        logits = self.logits.clamp(min=float(np.finfo(self.logits.dtype.numpy).min))
+        logits = self.logits.clamp(min=finfo(self.logits.dtype).min)
         return -(logits * self.probs).sum(-1)
 
 
@@ -265,7 +254,7 @@ class Bernoulli(Distribution):
             self.probs = self.logits.sigmoid()
             return self.probs
         if name == "logits":
-            eps = _eps(self.probs.dtype)
+            eps = finfo(self.probs.dtype).eps
             p = self.probs.clamp(min=eps, max=1 - eps)
             self.logits = p.log() - (-p).log1p()
             return self.logits

@@ -13,6 +13,7 @@ import numpy as np
 __all__ = [
     "dtype", "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
     "short", "int32", "int", "int64", "long", "bool", "bfloat16", "get_default_dtype", "set_default_dtype",
+    "finfo", "iinfo",
 ]
 
 
@@ -116,6 +117,55 @@ def from_numpy_dtype(np_dtype) -> dtype:
         raise TypeError(
             f"can't convert numpy array of type {np_dtype}: glassgrad supports "
             f"{', '.join(d.name for d in _ALL)}") from None
+
+
+class finfo:  # noqa: N801 - PyTorch's name
+    """The limits of a floating-point dtype, as ``torch.finfo(torch.float32).eps``: numpy's numbers."""
+
+    def __init__(self, type=None) -> None:  # noqa: A002 - PyTorch's argument name
+        d = _default[0] if type is None else type
+        if not isinstance(d, dtype):
+            raise TypeError(f"finfo(): argument 'type' (position 1) must be torch.dtype, not {_type_name(d)}")
+        if not d.is_floating_point or d.name == "bool":
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
+        info = np.finfo(d.numpy) if d.numpy is not None else None
+        if info is None:  # bfloat16: 8 exponent bits as float32, 7 mantissa bits
+            self.bits, self.eps, self.max, self.min = 16, 2.0 ** -7, 3.3895313892515355e+38, -3.3895313892515355e+38
+            self.tiny = self.smallest_normal = 1.1754943508222875e-38
+            self.resolution = 0.01
+        else:
+            self.bits, self.eps = info.bits, builtins_float(info.eps)
+            self.max, self.min = builtins_float(info.max), builtins_float(info.min)
+            self.tiny = self.smallest_normal = builtins_float(info.smallest_normal)
+            self.resolution = 10.0 ** -info.precision
+        self.dtype = d.name
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:  # noqa: N801 - PyTorch's name
+    """The limits of an integer dtype, as ``torch.iinfo(torch.int64).max``."""
+
+    def __init__(self, type) -> None:  # noqa: A002 - PyTorch's argument name
+        if not isinstance(type, dtype):
+            raise TypeError(f"iinfo(): argument 'type' (position 1) must be torch.dtype, not {_type_name(type)}")
+        if type.is_floating_point or type.numpy is None:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                            "'torch.iinfo'")
+        info = np.iinfo(type.numpy) if type.name != "bool" else None
+        self.bits = 8 if info is None else info.bits
+        self.min, self.max = (0, 1) if info is None else (builtins_int(info.min), builtins_int(info.max))
+        self.dtype = type.name
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+def _type_name(x) -> str:
+    return type(x).__name__
 
 
 import builtins as _builtins  # noqa: E402  (after the names above shadow float/int/bool)

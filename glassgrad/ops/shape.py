@@ -19,11 +19,12 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.ops._util import normalize_dims, torch_keywords, unbroadcast
-from glassgrad.tensor import Tensor
+from glassgrad.tensor import Size, Tensor
 
 __all__ = [
     "reshape", "view", "flatten", "ravel", "unflatten", "squeeze", "unsqueeze", "permute", "transpose",
-    "swapaxes", "swapdims", "t", "adjoint", "expand", "expand_as", "broadcast_to", "flip", "fliplr",
+    "swapaxes", "swapdims", "t", "adjoint", "expand", "expand_as", "broadcast_to", "broadcast_shapes",
+    "broadcast_tensors", "flip", "fliplr",
     "flipud", "roll", "movedim", "moveaxis", "tril", "triu", "diagonal", "diag",
 ]
 
@@ -471,6 +472,38 @@ def expand_as(input, other):  # noqa: A002
 
 def broadcast_to(input, size):  # noqa: A002
     return expand(input, size)
+
+
+def broadcast_shapes(*shapes) -> Size:
+    """The shape the given shapes broadcast to: right-aligned, each dimension equal or 1."""
+    result: list = []
+    for index, shape in enumerate(shapes):
+        shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+        if len(shape) > len(result):
+            result = [1] * (len(shape) - len(result)) + result
+        for k in range(1, len(shape) + 1):
+            if shape[-k] != 1 and result[-k] not in (1, shape[-k]):
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {shape[-k]} at -{k}! Mismatching "
+                                   f"argument at index {index} had {shape}; but expected shape should be "
+                                   f"broadcastable to {result}")
+            if shape[-k] != 1:
+                result[-k] = shape[-k]
+    return Size(result)
+
+
+def broadcast_tensors(*tensors):
+    """Every tensor expanded (a view, no copy) to the shape they broadcast to together."""
+    result: tuple = ()
+    for t in tensors:
+        shape = tuple(t._array.shape)
+        width = max(len(shape), len(result))
+        a, b = (1,) * (width - len(result)) + result, (1,) * (width - len(shape)) + shape
+        for dim, (x, y) in enumerate(zip(a, b)):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                                   f"non-singleton dimension {dim}")
+        result = tuple(x if y == 1 else y for x, y in zip(a, b))
+    return tuple(expand(t, result) for t in tensors)
 
 
 # --- reversing, rolling, triangles, diagonals -----------------------------------------------------
