@@ -1,18 +1,26 @@
 """Loss layers: ``MSELoss``, ``L1Loss``, ``SmoothL1Loss``, ``HuberLoss``, ``CrossEntropyLoss``,
-``NLLLoss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``CosineEmbeddingLoss``, as in ``torch.nn``.
+``NLLLoss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``CosineEmbeddingLoss``, ``KLDivLoss``,
+``PoissonNLLLoss``, ``GaussianNLLLoss``, ``MarginRankingLoss``, ``HingeEmbeddingLoss``,
+``SoftMarginLoss``, ``MultiLabelSoftMarginLoss``, ``MultiMarginLoss``, ``TripletMarginLoss``, as in
+``torch.nn``.
 
 Part III, nn chapter. Each holds its options (``reduction``, ``weight`` ...) and calls the function
-in ``functional_loss.py``, where the loss and its derivative are written out. Class weights are
+in ``functional_loss.py`` (``functional_likelihood_loss.py``, ``functional_margin_loss.py``), where
+the loss and its derivative are written out. Class weights are
 registered as buffers, so they appear in ``state_dict`` as in PyTorch.
 """
 
 from __future__ import annotations
 
+from glassgrad.nn import functional_likelihood_loss as FLL
 from glassgrad.nn import functional_loss as FL
+from glassgrad.nn import functional_margin_loss as FML
 from glassgrad.nn.module import Module
 
 __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss", "CosineEmbeddingLoss"]
+           "BCEWithLogitsLoss", "CosineEmbeddingLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+           "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
+           "MultiMarginLoss", "TripletMarginLoss"]
 
 
 class _Loss(Module):
@@ -126,3 +134,115 @@ class CosineEmbeddingLoss(_Loss):
     def forward(self, input1, input2, target):
         return FL.cosine_embedding_loss(input1, input2, target, margin=self.margin,
                                         reduction=self.reduction)
+
+
+class KLDivLoss(_Loss):
+    """KL divergence t·(log t − x) of log-probabilities x from target probabilities t (log t when
+    ``log_target``); use reduction="batchmean" for the true KL per sample."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 log_target: bool = False) -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):  # noqa: A002
+        return FLL.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """Negative log-likelihood of counts t under a Poisson rate: eˣ − t·x for x = log rate."""
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8,
+                 reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return FLL.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
+                                    eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """Negative log-likelihood of t under N(x, var): ½(log var + (x − t)²/var)."""
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(None, None, reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):  # noqa: A002
+        return FLL.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                     reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """max(0, −y·(x1 − x2) + margin): rank x1 above x2 (y = 1) or below (y = −1)."""
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return FML.margin_ranking_loss(input1, input2, target, margin=self.margin,
+                                       reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    """x for similar pairs (y = 1), max(0, margin − x) for dissimilar ones (y = −1); x a distance."""
+
+    def __init__(self, margin: float = 1.0, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input, target):  # noqa: A002
+        return FML.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """log(1 + e^(−y·x)) for labels ±1: two-class logistic loss."""
+
+    def forward(self, input, target):  # noqa: A002
+        return FML.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """One sigmoid yes/no per class, averaged over the classes: multi-label classification."""
+
+    def forward(self, input, target):  # noqa: A002
+        return FML.multilabel_soft_margin_loss(input, target, weight=self.weight,
+                                               reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    """The multi-class hinge loss: wrong classes should score ``margin`` below the right one."""
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight=None, size_average=None, reduce=None,
+                 reduction: str = "mean") -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got "
+                             f"{weight.dim()}D instead")
+        self.p, self.margin = p, margin
+
+    def forward(self, input, target):  # noqa: A002
+        return FML.multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
+                                     reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """max(0, d(anchor, positive) − d(anchor, negative) + margin), d the p-norm distance."""
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                 size_average=None, reduce=None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} "
+                             "instead")
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return FML.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
+                                       eps=self.eps, swap=self.swap, reduction=self.reduction)

@@ -7,9 +7,14 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 from __future__ import annotations
 
 from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
-                               HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss, _Loss, _WeightedLoss)
+                               GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                               MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                               NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss,
+                               TripletMarginLoss, _Loss, _WeightedLoss)
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss",
-    "MSELoss", "NLLLoss", "SmoothL1Loss", "_Loss", "_WeightedLoss",
+    "MSELoss", "NLLLoss", "SmoothL1Loss", "_Loss", "_WeightedLoss", "KLDivLoss", "PoissonNLLLoss",
+    "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss",
 ]
