@@ -20,7 +20,8 @@ Pooling (pool.py) uses the same windows: a max (whose gradient goes to the first
 window, as PyTorch's does) or a mean.
 
 Shapes follow PyTorch: inputs are (N, C, H, W) or unbatched (C, H, W); 1-d forms (N, C, L) reuse the 2-d
-code with H = 1. Options (stride, padding, dilation, kernel_size) are an int or a tuple, and the error
+code with H = 1. A grouped convolution (``groups=G``: ResNeXt, depthwise) is G independent convolutions
+side by side — group g's C/G input channels to its O/G output channels — each through the same im2col. Options (stride, padding, dilation, kernel_size) are an int or a tuple, and the error
 for a bad argument is PyTorch's own.
 """
 
@@ -88,6 +89,10 @@ def _window(a: np.ndarray, i0: int, j0: int, oh: int, ow: int, sh: int, sw: int)
 class Conv2d(Primitive):
     """out[n,o,y,x] = b[o] + Σ_(c,i,j) W[o,c,i,j] · x_pad[n, c, y·s_h + i·d_h, x·s_w + j·d_w]
 
+    With G groups, W is (O, C/G, kh, kw) and output channel o reads only its group's input channels:
+    c runs over g·C/G ... (g+1)·C/G − 1 for g = o // (O/G). Forward and backward below then run once per
+    group on those channels (G = 1: the whole tensors).
+
     Backward, with G = ∂L/∂out and cols the im2col matrix of forward:
     ∂L/∂W = G @ colsᵀ;  ∂L/∂b = Σ_(n,y,x) G;  ∂L/∂x = col2im(Wᵀ @ G) (each window's gradient added back
     where the window was read, then the padding cut off).
@@ -107,58 +112,65 @@ class Conv2d(Primitive):
     differentiable_backward = False  # im2col/col2im write into arrays in place
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, pads, dilation, shape4):
+    def forward(ctx, x, w, b, stride, pads, dilation, shape4, groups=1):
         x_in, w_shape = x, w.shape
         x = x.reshape(shape4[0])
         w = w.reshape(shape4[1])
-        o, c, kh, kw = w.shape
-        geo = _ConvGeometry(x.shape, (kh, kw), stride, pads, dilation)
+        o, c, kh, kw = w.shape  # c: input channels per group
+        og = o // groups  # output channels per group
+        geo = _ConvGeometry((x.shape[0], c) + x.shape[2:], (kh, kw), stride, pads, dilation)
         w2 = w.reshape(o, c * kh * kw)
         out = np.empty((geo.n, o, geo.oh, geo.ow), dtype=np.result_type(x, w))
-        for part in geo.parts():
-            cols = geo.im2col(x[part])  # (C·kh·kw, n·OH·OW): every window of these samples a column
-            prod = _matmul_in_blocks(w2, cols, _FORWARD_BLOCK)  # the slice's product
-            if b is not _NO_BIAS._array:
-                prod += b.reshape(o, 1)
-            out[part] = geo.grid_to_output(prod, o)
+        for g in range(groups):
+            xg, wg = x[:, g * c:(g + 1) * c], w2[g * og:(g + 1) * og]
+            for part in geo.parts():
+                cols = geo.im2col(xg[part])  # (C·kh·kw, n·OH·OW): every window of these samples a column
+                prod = _matmul_in_blocks(wg, cols, _FORWARD_BLOCK)  # the slice's product
+                if b is not _NO_BIAS._array:
+                    prod += b[g * og:(g + 1) * og].reshape(og, 1)
+                out[part, g * og:(g + 1) * og] = geo.grid_to_output(prod, og)
         if ctx.needs_input_grad:
-            whole = part == slice(None)  # one slice: its cols is all of them, keep it
+            whole = part == slice(None) and groups == 1  # one slice: its cols is all of them, keep it
             ctx.save_for_backward(x_in, cols if whole and ctx.needs_input_grad[1] else None, w2)
-            ctx.geometry = (x_in.shape, w_shape, geo)
+            ctx.geometry = (x_in.shape, w_shape, geo, groups)
         if len(shape4) == 3:  # an unbatched or 1-d call: give back the shape it asked for
             out = out.reshape(shape4[2])
         return out
 
     @staticmethod
-    def meta_output(x, w, b, stride, pads, dilation, shape4):
+    def meta_output(x, w, b, stride, pads, dilation, shape4, groups=1):
         """On the meta device (glassgrad/meta.py): the output's shape and dtype, nothing computed, so
         ``conv(torch.rand(1024, 3, 2**16, 2**16, device="meta"))`` answers at once."""
         o, c, kh, kw = shape4[1]
-        geo = _ConvGeometry(shape4[0], (kh, kw), stride, pads, dilation)
+        geo = _ConvGeometry((shape4[0][0], c) + tuple(shape4[0][2:]), (kh, kw), stride, pads, dilation)
         return (shape4[2] if len(shape4) == 3 else (geo.n, o, geo.oh, geo.ow)), np.result_type(x, w)
 
     @staticmethod
     def backward(ctx, g):
         x, cols, w2 = ctx.saved_tensors
-        in_shape, w_shape, geo = ctx.geometry
+        in_shape, w_shape, geo, groups = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        o = w2.shape[0]
-        x = x.reshape(geo.n, geo.c, geo.h, geo.w)
+        o, c = w2.shape[0], geo.c  # c: input channels per group
+        og = o // groups
+        x = x.reshape(geo.n, c * groups, geo.h, geo.w)
         g = g.reshape(geo.n, o, geo.oh, geo.ow)
         grad_x = np.empty(x.shape, dtype=g.dtype) if need_x else None
         grad_w = np.zeros(w2.shape, dtype=g.dtype) if need_w else None
-        for part in geo.parts():
-            g2 = geo.output_to_grid(g[part], o)  # G as (O, n·OH·OW), matching cols
-            if need_w:
-                grad_w += g2 @ (geo.im2col(x[part]) if cols is None else cols).T
-            if need_x:
-                grad_x[part] = geo.col2im(_matmul_in_blocks(w2.T, g2, _BACKWARD_BLOCK))
+        for k in range(groups):
+            xk, wk, ck, ok = x[:, k * c:(k + 1) * c], w2[k * og:(k + 1) * og], slice(k * c, (k + 1) * c), \
+                slice(k * og, (k + 1) * og)
+            for part in geo.parts():
+                g2 = geo.output_to_grid(g[part, ok], og)  # G as (O, n·OH·OW), matching cols
+                if need_w:
+                    grad_w[ok] += g2 @ (geo.im2col(xk[part]) if cols is None else cols).T
+                if need_x:
+                    grad_x[part, ck] = geo.col2im(_matmul_in_blocks(wk.T, g2, _BACKWARD_BLOCK))
         grad_b = g.sum(axis=(0, 2, 3)) if need_b else None
         if need_x:
             grad_x = grad_x.reshape(in_shape)
         if need_w:
             grad_w = grad_w.reshape(w_shape)
-        return grad_x, grad_w, grad_b, None, None, None, None
+        return grad_x, grad_w, grad_b, None, None, None, None, None
 
 
 def _matmul_in_blocks(a, b, block):
@@ -297,13 +309,17 @@ def _check_conv(name: str, input, weight, bias, dims: int, groups):
             names = {"float64": "double", "float32": "float", "float16": "half"}
             raise RuntimeError(f"Input type ({names.get(x.dtype.name, x.dtype.name)}) and bias type "
                                f"({names.get(b.dtype.name, b.dtype.name)}) should be the same")
-    if groups != 1:
-        if not isinstance(groups, numbers.Integral) or groups <= 0:
-            raise RuntimeError("non-positive groups is not supported")
-        raise NotImplementedError(f"{name}: groups={groups} is not supported by glassgrad (groups=1 only)")
-    if shape[1] != w.shape[1]:
-        raise RuntimeError(f"Given groups=1, weight of size {_shape(w)}, expected input{list(shape)} to "
-                           f"have {w.shape[1]} channels, but got {shape[1]} channels instead")
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got groups="
+                        f"{type(groups).__name__}, but expected int groups = 1")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if w.shape[0] % groups != 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size [{_shape(w)}] instead")
+    if shape[1] != w.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {_shape(w)}, expected input{list(shape)} to "
+                           f"have {w.shape[1] * groups} channels, but got {shape[1]} channels instead")
     return batched, shape
 
 
@@ -355,14 +371,15 @@ def _conv(name: str, input, weight, bias, stride, padding, dilation, groups, dim
     out_spatial = [(p - e) // s + 1 for p, e, s in zip(padded, effective, stride[-dims:])]
     out_shape = (shape[0], weight._array.shape[0]) + tuple(out_spatial)
     shape4 = (x4, w4) if dims == 2 else (x4, w4, out_shape)
-    out = Conv2d.apply(input, weight, _NO_BIAS if bias is None else bias, stride, pads, dilation, shape4)
+    out = Conv2d.apply(input, weight, _NO_BIAS if bias is None else bias, stride, pads, dilation, shape4,
+                       int(groups))
     return out if batched else SqueezeDim.apply(out, out_shape[1:])
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """2-d cross-correlation, as ``torch.nn.functional.conv2d``.
 
-    input (N, C, H, W) or (C, H, W); weight (O, C, kH, kW); bias (O,) or None. padding is an int, a pair,
+    input (N, C, H, W) or (C, H, W); weight (O, C/groups, kH, kW); bias (O,) or None. padding is an int, a pair,
     ``"valid"`` (none) or ``"same"`` (output as large as the input; stride must be 1). Output size per
     axis: ⌊(H + 2p − d·(k − 1) − 1) / s⌋ + 1. The math and the gradients: see the Conv2d Function.
     """

@@ -200,8 +200,14 @@ def test_conv_errors_pytorch_words():
         conv2d(glassgrad.ones(2, 3, 5, 5), glassgrad.ones(8, 3, 3))
     with pytest.raises(TypeError, match="argument 'weight'"):
         conv2d(glassgrad.ones(2, 3, 5, 5), [1.0])
-    with pytest.raises(NotImplementedError, match="groups=2"):
-        conv2d(glassgrad.ones(2, 4, 5, 5), glassgrad.ones(8, 2, 3, 3), groups=2)
+    with pytest.raises(RuntimeError, match=r"Given groups=2, weight of size \[8, 2, 3, 3\], expected "
+                                           r"input\[2, 3, 5, 5\] to have 4 channels, but got 3 channels"):
+        conv2d(glassgrad.ones(2, 3, 5, 5), glassgrad.ones(8, 2, 3, 3), groups=2)
+    with pytest.raises(RuntimeError, match=r"Given groups=2, expected weight to be divisible by 2 at "
+                                           r"dimension 0, but got weight of size \[\[3, 2, 3, 3\]\] instead"):
+        conv2d(glassgrad.ones(2, 4, 5, 5), glassgrad.ones(3, 2, 3, 3), groups=2)
+    with pytest.raises(RuntimeError, match="non-positive groups is not supported"):
+        conv2d(glassgrad.ones(2, 4, 5, 5), glassgrad.ones(4, 4, 3, 3), groups=0)
 
 
 # --- the layers ----------------------------------------------------------------------------------------
@@ -212,6 +218,8 @@ LAYERS = [
     ("Conv2d", (3, 4, (2, 3)), dict(padding="same", dilation=(2, 1), padding_mode="circular")),
     ("Conv2d", (3, 4, 3), dict(padding="valid", padding_mode="replicate")),
     ("Conv2d", (4, 4, 3), dict(groups=2)),
+    ("Conv2d", (4, 8, 3), dict(groups=4, stride=2, padding=1)),  # depthwise, two outputs per channel
+    ("Conv1d", (6, 9, 3), dict(groups=3, padding=1)),
     ("Conv1d", (2, 4, 3), dict(stride=2, padding=1)),
     ("Conv1d", (2, 4, 4), dict(padding="same", padding_mode="reflect")),
 ]
@@ -229,8 +237,6 @@ def test_layer_repr_attributes_and_forward_match_torch(cls, args, kwargs):
     assert list(g._reversed_padding_repeated_twice) == list(t._reversed_padding_repeated_twice)
     assert [k for k, _ in g.named_parameters()] == [k for k, _ in t.named_parameters()]
     assert tuple(g.weight.shape) == tuple(t.weight.shape)
-    if g.groups != 1:
-        return
     g.double()
     t.double()
     with glassgrad.no_grad():
