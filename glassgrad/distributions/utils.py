@@ -1,0 +1,385 @@
+"""``glassgrad.distributions.utils`` — what every distribution shares: broadcasting its parameters,
+probabilities ⇄ logits, a property computed once, and the special functions the densities need
+(log Γ, ψ = d log Γ, ψ′, and the lower-triangular Cholesky factor), each a Primitive with its derivative.
+
+The first file of ``glassgrad/distributions/`` (as ``torch/distributions/utils.py``): the others import it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from glassgrad.autograd.function import Primitive
+from glassgrad.creation import tensor as _tensor
+from glassgrad.dtypes import get_default_dtype
+from glassgrad.nn import functional as F
+from glassgrad.tensor import Size, Tensor
+
+__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits",
+           "lgamma", "digamma", "cholesky", "tril_solve"]
+
+
+def as_size(shape) -> Size:
+    return shape if isinstance(shape, Size) else Size(shape)
+
+
+def broadcast_all(*values) -> tuple:
+    """Each value (a Tensor or a number) as a Tensor of the common broadcast shape (numbers take the
+    tensors' dtype, or the default one), as ``torch.distributions.utils.broadcast_all``."""
+    if not all(isinstance(v, (Tensor, int, float)) for v in values):
+        raise ValueError("Input arguments must all be instances of numbers.Number, torch.Tensor or objects "
+                         "implementing __torch_function__.")
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    dtype = tensors[0].dtype if tensors else get_default_dtype()
+    values = [v if isinstance(v, Tensor) else _tensor(float(v), dtype=dtype) for v in values]
+    shape = np.broadcast_shapes(*(tuple(v.shape) for v in values))
+    return tuple(v.expand(shape) for v in values)
+
+
+def finfo_eps(dtype) -> float:
+    return float(np.finfo(dtype.numpy).eps)
+
+
+def finfo_tiny(dtype) -> float:
+    return float(np.finfo(dtype.numpy).tiny)
+
+
+def clamp_probs(probs: Tensor) -> Tensor:
+    """probs kept inside [eps, 1 − eps], so that log p and log(1 − p) stay finite."""
+    eps = finfo_eps(probs.dtype)
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
+    """sigmoid(logits) for one event, softmax over the last dimension for K events."""
+    return logits.sigmoid() if is_binary else F.softmax(logits, dim=-1)
+
+
+def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
+    """log(p / (1 − p)) for one event, log p for K events (p clamped away from 0 and 1 first)."""
+    p = clamp_probs(probs)
+    return p.log() - (-p).log1p() if is_binary else p.log()
+
+
+class lazy_property:  # noqa: N801  (PyTorch's name)
+    """A property computed on first use and then stored on the instance (so ``probs`` made from
+    ``logits`` is computed once, and ``'probs' in d.__dict__`` tells which one was given)."""
+
+    def __init__(self, wrapped):
+        self.wrapped = wrapped
+        self.__doc__ = wrapped.__doc__
+
+    def __get__(self, instance, obj_type=None):
+        if instance is None:
+            return self
+        value = self.wrapped(instance)
+        setattr(instance, self.wrapped.__name__, value)
+        return value
+
+
+# ---- special functions --------------------------------------------------------------------------------
+
+_lgamma_each = np.vectorize(math.lgamma, otypes=[np.float64])
+
+
+def _digamma_array(x: np.ndarray) -> np.ndarray:
+    """ψ(x): the recurrence ψ(x) = ψ(x + 1) − 1/x up to x ≥ 6, then the asymptotic series; the
+    reflection ψ(1 − x) − ψ(x) = π·cot(πx) for x < 0.5; poles (0, −1, ...) give nan as PyTorch's −inf/nan."""
+    x = np.asarray(x, dtype=np.float64)
+    reflect = x < 0.5
+    z = np.where(reflect, 1.0 - x, x)
+    acc = np.zeros_like(z)
+    while True:
+        small = z < 6
+        if not small.any():
+            break
+        acc = acc - np.where(small, 1.0 / np.where(small, z, 1.0), 0.0)
+        z = np.where(small, z + 1, z)
+    inv2 = 1.0 / (z * z)
+    series = (np.log(z) - 0.5 / z - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (
+        1 / 240 - inv2 / 132)))))
+    out = acc + series
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(reflect, out - np.pi / np.tan(np.pi * x), out)
+        out = np.where((x < 0) & (x == np.floor(x)), np.nan, out)
+        out = np.where(x == 0, -np.inf, out)
+    return out
+
+
+def _trigamma_array(x: np.ndarray) -> np.ndarray:
+    """ψ′(x): ψ′(x) = ψ′(x + 1) + 1/x² up to x ≥ 6, then 1/z + 1/(2z²) + 1/(6z³) − 1/(30z⁵) + ...;
+    the reflection ψ′(1 − x) + ψ′(x) = π²/sin²(πx) for x < 0.5."""
+    x = np.asarray(x, dtype=np.float64)
+    reflect = x < 0.5
+    z = np.where(reflect, 1.0 - x, x)
+    acc = np.zeros_like(z)
+    while True:
+        small = z < 6
+        if not small.any():
+            break
+        zz = np.where(small, z, 1.0)
+        acc = acc + np.where(small, 1.0 / (zz * zz), 0.0)
+        z = np.where(small, z + 1, z)
+    inv2 = 1.0 / (z * z)
+    series = 1 / z + inv2 / 2 + inv2 / z * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
+    out = acc + series
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(reflect, np.pi ** 2 / np.sin(np.pi * x) ** 2 - out, out)
+    return out
+
+
+def _like(values: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return values.astype(x.dtype if np.issubdtype(x.dtype, np.floating) else np.float32, copy=False)
+
+
+class LGamma(Primitive):
+    """out = log|Γ(x)|;  ∂out/∂x = ψ(x)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _like(_lgamma_each(np.asarray(x, dtype=np.float64)) if np.size(x) else
+                     np.zeros(np.shape(x)), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * digamma(x)
+
+
+class Digamma(Primitive):
+    """out = ψ(x) = Γ′(x)/Γ(x);  ∂out/∂x = ψ′(x) (the trigamma function)"""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _like(_digamma_array(x), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * _like(_trigamma_array(np.asarray(x)), np.asarray(x))
+
+
+def lgamma(x: Tensor) -> Tensor:
+    """log|Γ(x)| elementwise (torch.lgamma)."""
+    return LGamma.apply(x)
+
+
+def digamma(x):
+    """ψ(x) elementwise (torch.digamma); on a Tensor it records its derivative ψ′."""
+    return Digamma.apply(x) if isinstance(x, Tensor) else _like(_digamma_array(x), np.asarray(x))
+
+
+class Cholesky(Primitive):
+    """L = cholesky(A), A = L·Lᵀ (A symmetric positive definite, batched over leading dimensions);
+    grad_A = ½·(S + Sᵀ) with S = L⁻ᵀ·Φ(Lᵀ·grad_L)·L⁻¹, Φ taking the lower triangle with its diagonal halved
+    (Murray 2016)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            low = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise ValueError("linalg.cholesky: The factorization could not be completed because the input is "
+                             "not positive-definite.") from None
+        ctx.save_for_backward(low)
+        return low
+
+    @staticmethod
+    def backward(ctx, g):
+        low, = ctx.saved_tensors
+        low, g = np.asarray(low), np.asarray(g)
+        phi = np.tril(np.swapaxes(low, -1, -2) @ g)
+        phi = phi - 0.5 * np.eye(low.shape[-1], dtype=low.dtype) * phi
+        inv = np.linalg.inv(low)
+        s = np.swapaxes(inv, -1, -2) @ phi @ inv
+        return 0.5 * (s + np.swapaxes(s, -1, -2))
+
+
+def cholesky(a: Tensor) -> Tensor:
+    """The lower-triangular L with L·Lᵀ = a (torch.linalg.cholesky)."""
+    return Cholesky.apply(a)
+
+
+class TrilSolve(Primitive):
+    """X = L⁻¹·B for lower-triangular L (batched, broadcast);
+    grad_B = L⁻ᵀ·G,  grad_L = −tril(grad_B·Xᵀ)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, low, b):
+        shape = np.broadcast_shapes(low.shape[:-2], b.shape[:-2])
+        low_b = np.broadcast_to(low, shape + low.shape[-2:])
+        b_b = np.broadcast_to(b, shape + b.shape[-2:])
+        x = np.linalg.solve(low_b, b_b)
+        ctx.save_for_backward(low, x)
+        ctx.shapes = (low.shape, b.shape)
+        return x.astype(np.result_type(low.dtype, b.dtype), copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        low, x = ctx.saved_tensors
+        low, x, g = np.asarray(low), np.asarray(x), np.asarray(g)
+        shape = np.broadcast_shapes(low.shape[:-2], g.shape[:-2])
+        grad_b = np.linalg.solve(np.broadcast_to(np.swapaxes(low, -1, -2), shape + low.shape[-2:]), g)
+        grad_low = -np.tril(grad_b @ np.swapaxes(x, -1, -2))
+        low_shape, b_shape = ctx.shapes
+        return _sum_to(grad_low, low_shape), _sum_to(grad_b, b_shape)
+
+
+def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
+    while a.ndim > len(shape):
+        a = a.sum(0)
+    for axis, n in enumerate(shape):
+        if n == 1 and a.shape[axis] != 1:
+            a = a.sum(axis, keepdims=True)
+    return a
+
+
+def tril_solve(low: Tensor, b: Tensor) -> Tensor:
+    """L⁻¹·B for lower-triangular L (torch.linalg.solve_triangular(L, B, upper=False))."""
+    return TrilSolve.apply(low, b)
+
+
+_erf_each = np.vectorize(math.erf, otypes=[np.float64])
+
+
+class Erf(Primitive):
+    """out = erf(x) = 2/√π ∫₀ˣ e^(−t²) dt;  ∂out/∂x = 2/√π · e^(−x²)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _like(_erf_each(np.asarray(x, dtype=np.float64)) if np.size(x) else np.zeros(np.shape(x)), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)
+
+
+def _erfinv_array(y: np.ndarray) -> np.ndarray:
+    """erf⁻¹(y): Giles' single-precision start, then Newton steps on erf(x) − y = 0 in float64."""
+    y = np.asarray(y, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = -np.log((1.0 - y) * (1.0 + y))
+        x = np.where(w < 5, np.sqrt(np.pi) / 2 * (y + np.pi / 12 * y ** 3 + 7 * np.pi ** 2 / 480 * y ** 5),
+                     np.sign(y) * np.sqrt(np.maximum(w - np.log(np.maximum(w, 1e-300)), 0)))
+        for _ in range(60):
+            err = _erf_each(x) - y if np.size(x) else x
+            step = err / (2 / np.sqrt(np.pi) * np.exp(-x * x))
+            x = x - np.where(np.isfinite(step), step, 0)
+        x = np.where(y == 1, np.inf, np.where(y == -1, -np.inf, x))
+        return np.where(np.abs(y) > 1, np.nan, x)
+
+
+class Erfinv(Primitive):
+    """out = erf⁻¹(y);  ∂out/∂y = √π/2 · e^(out²)"""
+
+    @staticmethod
+    def forward(ctx, y):
+        out = _like(_erfinv_array(y), y)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        out, = ctx.saved_tensors
+        return g * (math.sqrt(math.pi) / 2) * np.exp(out * out)
+
+
+def erf(x: Tensor) -> Tensor:
+    return Erf.apply(x)
+
+
+def erfinv(x: Tensor) -> Tensor:
+    return Erfinv.apply(x)
+
+
+def xlogy(x, y: Tensor) -> Tensor:
+    """x·log y, 0 where x = 0 (torch.xlogy); y is set to 1 there so no 0·(−∞) reaches the gradient."""
+    if not isinstance(x, Tensor):
+        return x * y.log() if x != 0 else y.new_zeros(y.shape)
+    zero = x == 0
+    return x * y.masked_fill(zero, 1.0).log() if bool(zero.any()) else x * y.log()
+
+
+# ---- the gamma sampler and its implicit derivative ----------------------------------------------------
+
+def standard_gamma_array(alpha: np.ndarray, normal_draws, uniform_draws) -> np.ndarray:
+    """Gamma(α, 1) draws by Marsaglia & Tsang (2000): d = α − ⅓, c = 1/√(9d); x ~ N(0, 1), v = (1 + c·x)³,
+    accept d·v when log u < x²/2 + d − d·v + d·log v; for α < 1, Gamma(α + 1)·u^(1/α). ``normal_draws(n)``
+    and ``uniform_draws(n)`` give float64 arrays from glassgrad's generator, so ``manual_seed`` repeats them."""
+    alpha = np.asarray(alpha, dtype=np.float64)
+    flat = alpha.reshape(-1)
+    boosted = np.where(flat < 1, flat + 1, flat)
+    d = boosted - 1 / 3
+    c = 1 / np.sqrt(9 * d)
+    out = np.empty_like(flat)
+    todo = np.arange(flat.size)
+    while todo.size:
+        x = normal_draws(todo.size)
+        u = uniform_draws(todo.size)
+        v = (1 + c[todo] * x) ** 3
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ok = (v > 0) & (np.log(u) < 0.5 * x * x + d[todo] - d[todo] * v + d[todo] * np.log(v))
+        out[todo[ok]] = d[todo[ok]] * v[ok]
+        todo = todo[~ok]
+    small = flat < 1
+    if small.any():
+        u = uniform_draws(int(small.sum()))
+        out[small] = out[small] * u ** (1 / flat[small])
+    return out.reshape(alpha.shape)
+
+
+def _regularized_gamma_p(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """P(a, x) = γ(a, x)/Γ(a): the series Σ xⁿ/(a(a+1)...(a+n)) below x < a + 1, the continued fraction
+    (modified Lentz) for Q = 1 − P above (Numerical Recipes §6.2)."""
+    a, x = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(x, np.float64))
+    log_front = a * np.log(np.maximum(x, 1e-300)) - x - _lgamma_each(a)
+    # series
+    term = 1 / a
+    total = term.copy()
+    ap = a.copy()
+    for _ in range(500):
+        ap = ap + 1
+        term = term * x / ap
+        total = total + term
+    series = total * np.exp(log_front)
+    # continued fraction
+    tiny = 1e-300
+    b = x + 1 - a
+    cc = 1 / tiny
+    dd = 1 / np.where(b == 0, tiny, b)
+    h = dd.copy()
+    for i in range(1, 300):
+        an = -i * (i - a)
+        b = b + 2
+        dd = an * dd + b
+        dd = np.where(np.abs(dd) < tiny, tiny, dd)
+        cc = b + an / cc
+        cc = np.where(np.abs(cc) < tiny, tiny, cc)
+        dd = 1 / dd
+        h = h * dd * cc
+    fraction = 1 - np.exp(log_front) * h
+    return np.where(x <= 0, 0.0, np.where(x < a + 1, series, fraction))
+
+
+def standard_gamma_grad_array(alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """dx/dα of a Gamma(α, 1) draw x, holding its quantile F(x; α) fixed (implicit reparametrisation,
+    Figurnov et al. 2018): dx/dα = −(∂F/∂α)/(∂F/∂x), ∂F/∂x = x^(α−1)e^(−x)/Γ(α), ∂F/∂α by central
+    differences of the regularised incomplete gamma P(α, x)."""
+    alpha = np.asarray(alpha, np.float64)
+    x = np.asarray(x, np.float64)
+    h = 1e-5 * np.maximum(alpha, 1e-3)
+    df_dalpha = (_regularized_gamma_p(alpha + h, x) - _regularized_gamma_p(alpha - h, x)) / (2 * h)
+    log_pdf = (alpha - 1) * np.log(x) - x - _lgamma_each(alpha)
+    return -df_dalpha / np.exp(log_pdf)
