@@ -27,6 +27,7 @@ from collections import namedtuple
 import numpy as np
 
 from glassgrad.autograd import function
+from glassgrad.autograd.function import AccumulateGrad
 from glassgrad.autograd.engine import grad
 from glassgrad.autograd.grad_mode import enable_grad, no_grad
 from glassgrad.autograd.gradcheck import _as_tuple, _differentiable_outputs, set_forward_jacobian
@@ -116,8 +117,32 @@ def unpack_dual(tensor, *, level=None) -> UnpackedDualTensor:
     duals = _LEVELS[-1].duals
     for dual, primal, _, tangent in duals:
         if dual is tensor:
-            return UnpackedDualTensor(primal, tangent)
-    return UnpackedDualTensor(tensor, _tangent(tensor, duals))
+            return UnpackedDualTensor(_primal_view(primal, primal._requires_grad), tangent)
+    seeds = {id(seed) for _, _, seed, _ in duals}
+    return UnpackedDualTensor(_primal_view(tensor, _reaches_a_leaf(tensor, seeds)), _tangent(tensor, duals))
+
+
+def _primal_view(tensor: Tensor, differentiable: bool) -> Tensor:
+    """The primal as PyTorch gives it: a view of the tensor, recorded for backward only when the tensor
+    needs gradients for a reason other than its tangent."""
+    with enable_grad() if differentiable else no_grad():
+        return tensor.view_as(tensor)
+
+
+def _reaches_a_leaf(tensor: Tensor, seeds: set) -> bool:
+    """Whether the tensor's graph reaches a leaf that requires grad and is not a dual level's seed."""
+    if tensor.grad_fn is None:
+        return tensor._requires_grad and id(tensor) not in seeds
+    stack, seen = [tensor.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if type(node) is AccumulateGrad and id(node.variable) not in seeds:
+            return True
+        stack.extend(child for child, _ in node.next_functions)
+    return False
 
 
 def _tangent(tensor: Tensor, duals: list):

@@ -143,3 +143,18 @@ def test_gradcheck_checks_forward_ad(T, F):
     assert not T.autograd.gradcheck(Wrong.apply, (x,), check_forward_ad=True, check_backward_ad=False,
                                     raise_exception=False)
     assert T.autograd.gradcheck(lambda v: (v.sin() * v).sum(0), (x,), check_forward_ad=True)
+
+
+def _primal_flags(T, F):
+    with F.dual_level():
+        p = T.randn(3, requires_grad=True)
+        d = F.make_dual(p, T.randn(3))
+        o = d * 2
+        q = F.make_dual(T.randn(3), T.randn(3)) * 2
+        return (F.unpack_dual(d).primal.requires_grad, F.unpack_dual(d).primal is p,
+                F.unpack_dual(o).primal.requires_grad, F.unpack_dual(o).primal._base is o,
+                F.unpack_dual(q).primal.requires_grad, F.unpack_dual(q).primal is q)
+
+
+def test_primal_is_a_view_that_needs_grad_only_for_reverse_mode():
+    assert _primal_flags(glassgrad, fwAD) == _primal_flags(torch, torch_fwAD)
