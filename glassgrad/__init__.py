@@ -82,6 +82,7 @@ from glassgrad.ops.decompositions import det, svd, cross, matrix_exp
 from glassgrad.ops.conv import conv2d, conv1d
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)
+from glassgrad.nn.functional_distance import cdist, cosine_similarity, pairwise_distance
 from glassgrad.ops.sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided
 from glassgrad import functional, linalg, nn, optim, sparse, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
 from glassgrad import profiler  # noqa: F401  (as torch.profiler)
