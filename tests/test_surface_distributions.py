@@ -420,3 +420,38 @@ def test_enumerate_support_and_one_hot_draws():
                  (D.OneHotCategorical(logits=gg.zeros(2, 3)), TD.OneHotCategorical(logits=torch.zeros(2, 3)))]:
         for expand in (True, False):
             close(g.enumerate_support(expand), t.enumerate_support(expand), 0)
+
+
+def test_gamma_cdf_and_grad_fn_names_match_pytorch():
+    a, x = gg.tensor([2.0, 0.5, 10.0], dtype=gg.float64), gg.tensor([1.5, 0.2, 12.0], dtype=gg.float64,
+                                                                     requires_grad=True)
+    ta, tx = torch.tensor(a.numpy()), torch.tensor(x.detach().numpy(), requires_grad=True)
+    y, ty = D.Gamma(a, 2.0).cdf(x), TD.Gamma(ta, 2.0).cdf(tx)
+    y.sum().backward()
+    ty.sum().backward()
+    close(y, ty, 1e-10)
+    close(x.grad, tx.grad, 1e-10)
+    assert y.grad_fn.name() == ty.grad_fn.name()
+    conc = gg.tensor([2.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="igamma: input"):
+        D.Gamma(conc, 1.0).cdf(gg.tensor([1.0])).backward()
+
+    leaf, t_leaf = pair([1.5, 2.5], "float64")
+    cov = np.array([[2.0, 0.3], [0.3, 1.0]])
+    for make in [lambda m, v: m.Gamma(v, 1.0).log_prob(v.detach() if hasattr(v, "detach") else v),
+                 lambda m, v: m.Gamma(v, 1.0).entropy(),
+                 lambda m, v: m.Normal(0.0, v).cdf(v.detach()),
+                 lambda m, v: m.Normal(0.0, 1.0).icdf(v / 3)]:
+        assert make(D, leaf).grad_fn.name() == make(TD, t_leaf).grad_fn.name()
+    g_cov, t_cov = pair(cov, "float64")
+    g_l = D.MultivariateNormal(gg.zeros(2, dtype=gg.float64), g_cov)._unbroadcasted_scale_tril
+    t_l = TD.MultivariateNormal(torch.zeros(2, dtype=torch.float64), t_cov)._unbroadcasted_scale_tril
+    assert g_l.grad_fn.name() == t_l.grad_fn.name()
+    gg.manual_seed(0)
+    torch.manual_seed(0)
+    assert D.Gamma(leaf, 1.0).rsample().grad_fn.name() == TD.Gamma(t_leaf, 1.0).rsample().grad_fn.name()
+
+
+def test_sample_n_warns_as_pytorch():
+    with pytest.warns(FutureWarning, match="sample_n"):
+        D.Normal(0.0, 1.0).sample_n(2)

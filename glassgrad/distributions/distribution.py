@@ -8,6 +8,8 @@ Shapes: a distribution holds one distribution per entry of ``batch_shape``, each
 
 from __future__ import annotations
 
+import warnings
+
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.distributions import constraints
 from glassgrad.distributions.utils import as_size, lazy_property
@@ -98,6 +100,7 @@ class Distribution:
 
     def sample_n(self, n: int) -> Tensor:
         """``sample((n,))`` (deprecated in PyTorch, still used)."""
+        warnings.warn("`sample_n(n)` will be deprecated. Use `sample((n,))` instead.", FutureWarning, stacklevel=2)
         return self.sample(Size((n,)))
 
     def log_prob(self, value: Tensor) -> Tensor:

@@ -9,7 +9,7 @@ from glassgrad.autograd.function import Primitive
 from glassgrad.creation import rand, randn
 from glassgrad.distributions import constraints
 from glassgrad.distributions.distribution import Distribution
-from glassgrad.distributions.utils import (broadcast_all, digamma, finfo_tiny, lgamma, standard_gamma_array,
+from glassgrad.distributions.utils import (broadcast_all, digamma, finfo_tiny, gammainc, lgamma, standard_gamma_array,
                                            standard_gamma_grad_array, xlogy)
 from glassgrad.dtypes import float64
 from glassgrad.tensor import Size, Tensor
@@ -100,3 +100,8 @@ class Gamma(Distribution):
     def entropy(self):
         return (self.concentration - self.rate.log() + lgamma(self.concentration)
                 + (1.0 - self.concentration) * digamma(self.concentration))
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)

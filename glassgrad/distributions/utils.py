@@ -137,6 +137,8 @@ def _like(values: np.ndarray, x: np.ndarray) -> np.ndarray:
 class LGamma(Primitive):
     """out = log|Γ(x)|;  ∂out/∂x = ψ(x)"""
 
+    node_name = "LgammaBackward0"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -181,6 +183,7 @@ class Cholesky(Primitive):
     (Murray 2016)."""
 
     differentiable_backward = False
+    node_name = "LinalgCholeskyExBackward0"
 
     @staticmethod
     def forward(ctx, a):
@@ -213,6 +216,7 @@ class TrilSolve(Primitive):
     grad_B = L⁻ᵀ·G,  grad_L = −tril(grad_B·Xᵀ)."""
 
     differentiable_backward = False
+    node_name = "LinalgSolveTriangularBackward0"
 
     @staticmethod
     def forward(ctx, low, b):
@@ -383,3 +387,31 @@ def standard_gamma_grad_array(alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
     df_dalpha = (_regularized_gamma_p(alpha + h, x) - _regularized_gamma_p(alpha - h, x)) / (2 * h)
     log_pdf = (alpha - 1) * np.log(x) - x - _lgamma_each(alpha)
     return -df_dalpha / np.exp(log_pdf)
+
+
+class Igamma(Primitive):
+    """out = P(a, x) = γ(a, x)/Γ(a), the regularised lower incomplete gamma (torch.special.gammainc);
+    ∂out/∂x = x^(a−1)·e^(−x)/Γ(a); ∂out/∂a is not implemented (as in PyTorch)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, x):
+        ctx.save_for_backward(a, x)
+        dtype = np.result_type(a, x)
+        return _regularized_gamma_p(a, x).astype(dtype if np.issubdtype(dtype, np.floating) else np.float32)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'igamma: input' is not implemented.")
+        a, x = (np.asarray(t) for t in ctx.saved_tensors)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pdf = np.exp((a - 1) * np.log(x) - x - _lgamma_each(np.broadcast_to(a, np.broadcast_shapes(
+                a.shape, x.shape))))
+        return None, _sum_to(np.asarray(g) * pdf, x.shape).astype(x.dtype)
+
+
+def gammainc(a: Tensor, x: Tensor) -> Tensor:
+    """P(a, x), the regularised lower incomplete gamma function."""
+    return Igamma.apply(a, x)
