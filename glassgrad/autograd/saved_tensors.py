@@ -27,9 +27,11 @@ __all__ = ["HOOKS", "DISABLED", "Packed", "pack_saved", "unpack", "unpack_all", 
 HOOKS: list = []
 DISABLED: list = []  # error messages of the disable_saved_tensors_hooks in force
 
-# The argument names PyTorch gives a node's saved values, by node name, in forward's argument order.
-# Anything not listed takes ("self", "other"): unary ops and the binary arithmetic ones.
+# The argument names PyTorch gives a node's saved values, in forward's argument order, by the name of
+# glassgrad's Function (first) or of the node. Anything not listed takes ("self", "other"): unary ops
+# and the binary arithmetic ones.
 ARGUMENT_NAMES = {
+    "MmTransposed": ("self", "mat2"),       # F.linear(x, w): PyTorch's mm(x, w.t())
     "PowBackward0": ("self", "exponent"),
     "PowBackward1": ("self", "exponent"),
     "PowBackward2": ("self", "exponent"),
@@ -39,7 +41,26 @@ ARGUMENT_NAMES = {
     "AddmmBackward0": ("self", "mat1", "mat2"),
     "WhereBackward0": ("condition", "self", "other"),
     "LerpBackward1": ("self", "end", "weight"),
+    "ClampBackward1": ("self", "min", "max"),
 }
+
+# Saved values PyTorch keeps transposed where glassgrad keeps the tensor itself (linear's weight):
+# Function name -> the saved name.
+TRANSPOSED = {"MmTransposed": "mat2", "Addmm": "mat2"}
+
+# Options PyTorch saves on the node that glassgrad's forward keeps as a ctx attribute instead:
+# node name -> {PyTorch's saved name: the ctx attribute}.
+OPTIONS = {
+    "SoftmaxBackward0": {"dim": "axis"},
+    "LogSoftmaxBackward0": {"dim": "axis"},
+    "GeluBackward0": {"approximate": "approximate"},
+    "LerpBackward0": {"weight": "weight"},
+    "WhereBackward0": {"condition": "cond"},
+}
+
+# Options that are always the same for the glassgrad Function that makes the node: Function name -> them.
+CONSTANTS = {"Addmm": {"alpha": 1, "beta": 1}}
+
 
 # Nodes whose saved values PyTorch packs and unpacks last argument first (its formulas for self's
 # gradient, which read ``other``, come first); the others go in forward's argument order.
@@ -110,7 +131,7 @@ def _index_of(node, name: str):
     from_output = [i for i, s in enumerate(node._sources) if s is not None and not isinstance(s, Tensor)]
     if name == "result":
         return from_output[0] if from_output else None
-    names = ARGUMENT_NAMES.get(node.name(), ("self", "other"))
+    names = ARGUMENT_NAMES.get(node.function.__name__) or ARGUMENT_NAMES.get(node.name(), ("self", "other"))
     if name not in names:
         return None
     wanted = names.index(name)
@@ -134,6 +155,13 @@ def saved_attribute(node, attribute: str):
     if not node.function.on_arrays:  # a custom Function's node has saved_tensors, no names
         raise AttributeError(f"'{node.name()}' object has no attribute '{attribute}'")
     name = attribute[len("_raw_saved_" if raw else "_saved_"):]
+    constants = CONSTANTS.get(node.function.__name__)
+    if constants is not None and name in constants and not raw:
+        return constants[name]
+    option = OPTIONS.get(node.name(), {}).get(name)
+    if option is not None and option in node.__dict__ and not raw:
+        value = node.__dict__[option]
+        return Tensor._wrap(value) if isinstance(value, np.ndarray) else value
     i = _index_of(node, name) if node._saved or node._freed else None
     if i is None and not node._freed:
         raise AttributeError(f"'{node.name()}' object has no attribute '{attribute}'")
@@ -145,11 +173,11 @@ def saved_attribute(node, attribute: str):
         return unpack(value, as_array=False)
     source = node._sources[i]
     if isinstance(source, Tensor):
-        return source
+        return source.t() if TRANSPOSED.get(node.function.__name__) == name else source
     if source is not None:  # the node's own output: a new tensor object on this node, as PyTorch's
         return Tensor._wrap(value._array if isinstance(value, Tensor) else value, True, node)
-    if isinstance(value, np.ndarray):
-        return Tensor._wrap(value)
+    if isinstance(value, np.ndarray) or node.function.numbers_are_inputs and isinstance(value, (int, float)):
+        return Tensor._wrap(np.asarray(value))  # an array, or a number PyTorch wraps in a tensor (x * 2)
     return value
 
 

@@ -214,3 +214,37 @@ def test_packed_tensor_changed_in_place_is_not_checked(T):
     b.add_(1)
     y.sum().backward()
     assert T.allclose(a.grad, old.cos())
+
+
+NAMED_OPS = {
+    "mul": lambda T, a, b: a * b, "div": lambda T, a, b: a / b, "mm": lambda T, a, b: a @ b.T,
+    "exp": lambda T, a, b: a.exp(), "sin": lambda T, a, b: a.sin(), "tanh": lambda T, a, b: a.tanh(),
+    "sigmoid": lambda T, a, b: a.sigmoid(), "relu": lambda T, a, b: a.relu(),
+    "log": lambda T, a, b: (a.abs() + 1).log(), "sqrt": lambda T, a, b: (a.abs() + 1).sqrt(),
+    "pow number": lambda T, a, b: a ** 2, "mul number": lambda T, a, b: a * 2,
+    "mul float": lambda T, a, b: a * 2.5, "maximum": lambda T, a, b: T.maximum(a, b),
+    "where": lambda T, a, b: T.where(a > 0, a, b), "softmax": lambda T, a, b: T.softmax(a, 1),
+    "log_softmax": lambda T, a, b: T.log_softmax(a, 1), "linear": lambda T, a, b: T.nn.functional.linear(a, b),
+    "linear with bias": lambda T, a, b: T.nn.functional.linear(a, b, b[:, 0]), "abs": lambda T, a, b: a.abs(),
+    "clamp": lambda T, a, b: a.clamp(-0.5, 0.5), "gelu": lambda T, a, b: T.nn.functional.gelu(a),
+    "lerp": lambda T, a, b: T.lerp(a, b, 0.3), "rsqrt": lambda T, a, b: (a.abs() + 1).rsqrt(),
+}
+
+
+@pytest.mark.parametrize("name", NAMED_OPS)
+def test_every_saved_name_pytorch_shows_has_its_value(name):
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    theirs = NAMED_OPS[name](torch, torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)).grad_fn
+    ours = NAMED_OPS[name](glassgrad, glassgrad.tensor(x, requires_grad=True),
+                           glassgrad.tensor(y, requires_grad=True)).grad_fn
+    assert ours.name() == theirs.name()
+    names = [n for n in dir(theirs) if n.startswith("_saved_") and not n.endswith(("_sizes", "_strides"))]
+    for attribute in names:
+        expected, got = getattr(theirs, attribute), getattr(ours, attribute)
+        if isinstance(expected, torch.Tensor):
+            assert isinstance(got, glassgrad.Tensor), attribute
+            np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), err_msg=attribute)
+            assert got.dtype.name == str(expected.dtype).split(".")[1], attribute
+        elif attribute != "_saved_dim":  # PyTorch shows a negative dim as its uint64 wrap-around
+            assert got == expected, attribute
