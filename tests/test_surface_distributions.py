@@ -455,3 +455,67 @@ def test_gamma_cdf_and_grad_fn_names_match_pytorch():
 def test_sample_n_warns_as_pytorch():
     with pytest.warns(FutureWarning, match="sample_n"):
         D.Normal(0.0, 1.0).sample_n(2)
+
+
+
+def _outcome(make, module, lib):
+    try:
+        out = make(module, lib)
+    except Exception as e:  # noqa: BLE001  (the error itself is what is compared)
+        return f"{type(e).__name__}: {e}".replace("glassgrad.", "torch.")
+    if isinstance(out, str):
+        return out
+    return np.asarray(out.detach().numpy() if hasattr(out, "detach") else out)
+
+
+@pytest.mark.parametrize("label, make", [
+    ("cat logprob batch", lambda m, T: m.Categorical(logits=T.tensor([[0., 1., 2.], [1., 1., 0.]])).log_prob(T.tensor([[0, 2], [1, 1], [2, 0]]))),
+    ("cat float value", lambda m, T: m.Categorical(logits=T.zeros(3)).log_prob(T.tensor(1.))),
+    ("bern scalar", lambda m, T: m.Bernoulli(0.3).log_prob(T.tensor(1.))),
+    ("bern scalar entropy", lambda m, T: m.Bernoulli(0.3).entropy()),
+    ("normal numbers logprob", lambda m, T: m.Normal(0., 2.).log_prob(T.tensor([0.5, 1.]))),
+    ("normal batch shape", lambda m, T: T.tensor(list(m.Normal(T.zeros(3, 1), T.ones(4)).batch_shape))),
+    ("normal rsample numbers", lambda m, T: (T.manual_seed(0), m.Normal(0., 2.).rsample((2, 2)))[1]),
+    ("uniform outside", lambda m, T: m.Uniform(0., 1., validate_args=False).log_prob(T.tensor([1.5, 0.5]))),
+    ("uniform validate", lambda m, T: m.Uniform(0., 1.).log_prob(T.tensor([1.5, 0.5]))),
+    ("mvn batched value", lambda m, T: m.MultivariateNormal(T.zeros(2, 3), T.eye(3)).log_prob(T.ones(5, 2, 3))),
+    ("mvn bad shape", lambda m, T: m.MultivariateNormal(T.zeros(3), T.eye(3)).log_prob(T.ones(2))),
+    ("mvn not pd", lambda m, T: m.MultivariateNormal(T.zeros(2), T.tensor([[1., 2.], [2., 1.]]))),
+    ("mvn cov matrix", lambda m, T: m.MultivariateNormal(T.zeros(2), scale_tril=T.tensor([[1., 0.], [0.5, 2.]])).covariance_matrix),
+    ("mvn precision", lambda m, T: m.MultivariateNormal(T.zeros(2), scale_tril=T.tensor([[1., 0.], [0.5, 2.]])).precision_matrix),
+    ("indep kl", lambda m, T: m.kl_divergence(m.Independent(m.Normal(T.zeros(2, 3), 1.), 1), m.Independent(m.Normal(T.ones(2, 3), 2.), 1))),
+    ("onehot sample", lambda m, T: (T.manual_seed(0), m.OneHotCategorical(probs=T.tensor([0.2, 0.3, 0.5])).sample((4,)))[1]),
+    ("beta numbers", lambda m, T: m.Beta(2., 3.).log_prob(T.tensor(0.3))),
+    ("dirichlet mode", lambda m, T: m.Dirichlet(T.tensor([[0.5, 0.7, 0.9], [2., 3., 4.]])).mode),
+    ("binomial tensor n", lambda m, T: m.Binomial(T.tensor([3., 5.]), probs=T.tensor([0.2, 0.6])).log_prob(T.tensor([1., 5.]))),
+    ("binomial bad value", lambda m, T: m.Binomial(3, probs=T.tensor([0.2])).log_prob(T.tensor([4.]))),
+    ("poisson zero", lambda m, T: m.Poisson(T.tensor([0., 2.])).log_prob(T.tensor([0., 0.]))),
+    ("lognormal mean", lambda m, T: m.LogNormal(T.tensor([0.3]), T.tensor([0.5])).mean),
+    ("lognormal sample", lambda m, T: (T.manual_seed(2), m.LogNormal(0., 1.).sample((3,)))[1]),
+    ("exp float arg", lambda m, T: m.Exponential(2.).log_prob(T.tensor(0.5))),
+    ("perplexity", lambda m, T: m.Categorical(logits=T.tensor([0., 1.])).perplexity()),
+    ("gamma numbers sample shape", lambda m, T: T.tensor(list(m.Gamma(2., 1.).sample((3,)).shape))),
+    ("relaxed sample", lambda m, T: (T.manual_seed(0), m.RelaxedOneHotCategorical(T.tensor(0.5), probs=T.tensor([0.2, 0.8])).sample())[1]),
+    ("transformed sample", lambda m, T: (T.manual_seed(0), m.TransformedDistribution(m.Normal(0., 1.), [m.transforms.TanhTransform(cache_size=1)]).rsample((3,)))[1]),
+    ("cat probs no norm", lambda m, T: m.Categorical(probs=T.tensor([1., 3.])).probs),
+    ("cat mean", lambda m, T: m.Categorical(probs=T.tensor([1., 3.])).mean),
+    ("cat support repr", lambda m, T: repr(m.Categorical(probs=T.tensor([1., 3.])).support)),
+    ("independent support", lambda m, T: repr(m.Independent(m.Normal(T.zeros(2), 1.), 1).support)),
+    ("normal dtype64 from numbers", lambda m, T: m.Normal(T.zeros(2, dtype=T.float64), 1.).scale),
+    ("normal int loc", lambda m, T: m.Normal(0, 1).log_prob(T.tensor(0.3))),
+    ("nan param", lambda m, T: m.Normal(T.tensor([float('nan')]), 1.)),
+    ("logits 2 kinds", lambda m, T: m.Bernoulli(probs=T.tensor([0., 1.])).logits),
+    ("cat entropy zero prob", lambda m, T: m.Categorical(probs=T.tensor([0., 1.])).entropy()),
+    ("kl bern edge", lambda m, T: m.kl_divergence(m.Bernoulli(probs=T.tensor([0., 1., .5])), m.Bernoulli(probs=T.tensor([.5, .5, 1.])))),
+    ("kl uniform", lambda m, T: m.kl_divergence(m.Uniform(T.tensor([0., -1.]), T.tensor([1., 3.])), m.Uniform(T.tensor([-1., 0.]), T.tensor([2., 2.])))),
+    ("sample_shape int", lambda m, T: T.tensor(list(m.Normal(0., 1.).sample(T.Size([2])).shape))),
+])
+def test_edge_cases_match_pytorch(label, make):
+    """The same expression on both libraries: equal values (nan where PyTorch has nan), or the same error."""
+    ours, theirs = _outcome(make, D, gg), _outcome(make, TD, torch)
+    if isinstance(theirs, str):
+        assert ours == theirs
+    else:
+        assert not isinstance(ours, str), ours
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6, equal_nan=True)
