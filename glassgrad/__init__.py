@@ -79,14 +79,22 @@ from glassgrad.ops.indexing import (index_select, index_add, index_fill, masked_
 from glassgrad.ops.repeating import repeat_interleave, meshgrid
 from glassgrad.ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, norm, dist
 from glassgrad.ops.decompositions import det, svd, cross, matrix_exp
-from glassgrad.ops.conv import conv2d, conv1d
+from glassgrad.ops.conv import conv2d, conv1d, conv_transpose1d, conv_transpose2d
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)
 from glassgrad.nn.functional_distance import cdist, cosine_similarity, pairwise_distance
 from glassgrad.ops.sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided
+from glassgrad.ops.special_math import (copysign, digamma, erf, erfc, erfinv, frexp, heaviside, hypot, i0,
+                                        ldexp, lgamma, logaddexp, logaddexp2, logit, nan_to_num, nanmean,
+                                        nansum, polygamma, sinc, xlogy)
+from glassgrad.ops.statistics import cummax, cummin, logcumsumexp, mode, nanquantile, quantile, renorm
+from glassgrad.ops.building import (as_strided, block_diag, bucketize, cartesian_prod, combinations, diag_embed,
+                                    diagflat, dsplit, hsplit, isin, kron, narrow_copy, rot90, row_stack,
+                                    searchsorted, tensordot, tril_indices, triu_indices, unique_consecutive, vsplit)
 from glassgrad import functional, linalg, nn, optim, sparse, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
 from glassgrad import profiler  # noqa: F401  (as torch.profiler)
 from glassgrad import func  # noqa: F401  (as torch.func: grad, vmap, jacrev, functional_call ...)
+from glassgrad import special  # noqa: F401  (as torch.special: erf, expit, gammaln, ndtr ...)
 from glassgrad import distributions  # noqa: F401  (as torch.distributions: Categorical, Normal, Bernoulli)
 from glassgrad.func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)
 from glassgrad.threads import get_num_threads, set_num_threads  # noqa: F401

@@ -6,6 +6,7 @@ Part III. Read the files in this order; each imports only the files before it:
     elementwise     arithmetic (+ - * / // % **), maximum, minimum, where, lerp: the pattern to learn
     unary           math of one tensor: exp, log, sqrt, sin/cos/tan, activations, rounding, clamp
     trigonometry    sinh, cosh, asin, acos, atan (and arc* aliases), atan2
+    special_math    lgamma, digamma, erf, erfinv, logaddexp, hypot, xlogy, nan_to_num, nansum ...
     cast            .to(), .float(), .type() ...
     compare         == < > ..., logical_*, isnan, allclose: bool results, no gradient
     inplace         add_, mul_, +=, zero_, fill_, copy_
@@ -21,6 +22,8 @@ Part III. Read the files in this order; each imports only the files before it:
     gather_scatter  gather, scatter, sort, topk
     counting        unique, bincount, histc, histogram
     linalg          matmul, einsum, norms
+    statistics      cummax, cummin, logcumsumexp, quantile, nanquantile, mode, renorm
+    building        tensordot, kron, block_diag, diag_embed, rot90, hsplit, unfold, searchsorted, isin ...
     decompositions  det, svd, cross
     conv, pool      conv1d/2d, max/avg/adaptive pooling
     random          normal_, uniform_, bernoulli_ ...: random fills in place
@@ -33,14 +36,15 @@ Each family's ``NUMPY`` table maps numpy functions to the same ops, for ``Tensor
 
 from __future__ import annotations
 
-from glassgrad.ops import (cast, compare, conv, counting, cumulative, decompositions, elementwise,
+from glassgrad.ops import (building, cast, compare, conv, counting, cumulative, decompositions, elementwise,
                            gather_scatter, indexing, inplace, inplace_functions, joining, linalg, pool,
-                           random, reduce, repeating, shape, softmax, sparse, trigonometry, unary, variance)
+                           random, reduce, repeating, shape, softmax, sparse, special_math, statistics,
+                           trigonometry, unary, variance)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
-FAMILIES = (elementwise, unary, trigonometry, cast, compare, inplace, reduce, variance, cumulative, softmax,
-            shape, inplace_functions, joining, indexing, repeating, gather_scatter, counting, linalg,
-            decompositions, conv, pool, random, sparse)
+FAMILIES = (elementwise, unary, trigonometry, special_math, cast, compare, inplace, reduce, variance, cumulative,
+            softmax, shape, inplace_functions, joining, indexing, repeating, gather_scatter, counting, linalg,
+            statistics, building, decompositions, conv, pool, random, sparse)
 
 for _family in FAMILIES:
     for _method, _fn in getattr(_family, "TENSOR_METHODS", {}).items():
