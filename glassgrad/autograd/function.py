@@ -187,8 +187,13 @@ class BackwardNode(Node):
     def _as_tensor(self, i: int) -> Tensor:
         """Saved value ``i`` as a Tensor connected to the graph (for create_graph=True)."""
         source, value = self._sources[i], self._saved[i]
-        if type(value) is saved.Packed:
-            return saved.unpack(value, as_array=False)
+        if type(value) is saved.Packed:  # unpack's numbers, on the saved tensor's place in the graph
+            unpacked = saved.unpack(value, as_array=False)
+            if unpacked is source or not (source is _OUTPUT or isinstance(source, Tensor)
+                                          and source._requires_grad):
+                return unpacked
+            node = self if source is _OUTPUT else source._grad_fn or accumulator(source)
+            return Tensor._wrap(unpacked._array, True, node)
         if isinstance(source, Tensor):
             return source
         if source is _OUTPUT:  # a new tensor object that is this node's output, graph and all

@@ -248,3 +248,17 @@ def test_every_saved_name_pytorch_shows_has_its_value(name):
             assert got.dtype.name == str(expected.dtype).split(".")[1], attribute
         elif attribute != "_saved_dim":  # PyTorch shows a negative dim as its uint64 wrap-around
             assert got == expected, attribute
+
+
+def _second_derivative_through_hooks(T):
+    x = T.tensor([0.5, 1.5, -2.0], requires_grad=True, dtype=T.float64)
+    with T.autograd.graph.saved_tensors_hooks(lambda t: t * 2, lambda t: t / 2):
+        y = (x ** 3).exp() * x
+        g, = T.autograd.grad(y.sum(), x, create_graph=True)
+    g.sum().backward()
+    return g.detach().numpy(), x.grad.numpy()
+
+
+def test_create_graph_reads_unpacked_tensors_in_their_place_in_the_graph():
+    for ours, theirs in zip(_second_derivative_through_hooks(glassgrad), _second_derivative_through_hooks(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
