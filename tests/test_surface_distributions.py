@@ -78,6 +78,22 @@ CASES = {
                             lambda m, loc, s: m.TransformedDistribution(m.Normal(loc, s), [
                                 m.transforms.AffineTransform(0.5, 2.0), m.transforms.SigmoidTransform()]),
                             RNG.uniform(0.1, 0.9, size=(3,))),
+    "Cauchy": ([RNG.normal(size=(3,)), RNG.uniform(0.5, 2, size=(3,))],
+               lambda m, loc, s: m.Cauchy(loc, s), RNG.normal(size=(3,))),
+    "Gumbel": ([RNG.normal(size=(3,)), RNG.uniform(0.5, 2, size=(3,))],
+               lambda m, loc, s: m.Gumbel(loc, s), RNG.normal(size=(3,))),
+    "HalfNormal": ([RNG.uniform(0.5, 2, size=(3,))], lambda m, s: m.HalfNormal(s), RNG.uniform(0.1, 2, size=(3,))),
+    "Chi2": ([RNG.uniform(1, 5, size=(3,))], lambda m, df: m.Chi2(df), RNG.uniform(0.2, 4, size=(3,))),
+    "StudentT": ([RNG.uniform(2.5, 6, size=(3,)), RNG.normal(size=(3,)), RNG.uniform(0.5, 2, size=(3,))],
+                 lambda m, df, loc, s: m.StudentT(df, loc, s), RNG.normal(size=(3,))),
+    "Geometric": ([RNG.uniform(0.2, 0.8, size=(3,))], lambda m, p: m.Geometric(p), np.array([0.0, 2, 5])),
+    "Multinomial": ([RNG.uniform(0.1, 1, size=(2, 3))], lambda m, p: m.Multinomial(4, probs=p),
+                    np.array([[1.0, 2, 1], [0, 0, 4]])),
+    "MixtureSameFamily": ([RNG.normal(size=(2, 3)), RNG.normal(size=(2, 3)), RNG.uniform(0.5, 2, size=(2, 3))],
+                          lambda m, lg, loc, s: m.MixtureSameFamily(m.Categorical(logits=lg), m.Normal(loc, s)),
+                          RNG.normal(size=(2,))),
+    "MixtureOfMVN": ([RNG.normal(size=(2,)), RNG.normal(size=(2, 3))], lambda m, lg, loc: m.MixtureSameFamily(
+        m.Categorical(logits=lg), m.Independent(m.Normal(loc, loc * 0 + 0.7), 1)), RNG.normal(size=(4, 3))),
 }
 
 PROPERTIES = ("mean", "variance", "stddev", "mode")
@@ -139,7 +155,8 @@ def test_entropy_and_moments_match_pytorch(name, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("name", ["Normal", "Laplace", "Exponential", "Uniform", "LogNormal"])
+@pytest.mark.parametrize("name", ["Normal", "Laplace", "Exponential", "Uniform", "LogNormal", "Cauchy",
+                                  "HalfNormal"])
 def test_cdf_icdf_match_pytorch(name, dtype):
     g, t, g_params, t_params, value = build(name, dtype)
     tol = DTYPES[dtype][2]
@@ -158,7 +175,8 @@ def test_cdf_icdf_match_pytorch(name, dtype):
 SAME_DRAWS = ["Normal", "Laplace", "Exponential", "Uniform", "LogNormal", "Bernoulli", "BernoulliLogits",
               "Categorical", "CategoricalLogits", "OneHotCategorical", "MVNCov", "MVNTril", "MVNPrecision",
               "IndependentNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical", "TanhNormal",
-              "AffineSigmoidNormal"]
+              "AffineSigmoidNormal", "Cauchy", "Gumbel", "HalfNormal", "Geometric", "Multinomial",
+              "MixtureSameFamily", "MixtureOfMVN"]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -205,6 +223,8 @@ def test_gamma_rsample_gradient_is_pytorchs_implicit_gradient_at_the_same_draw()
     ("Poisson", (3.5,), lambda r: (r, r)),
     ("Poisson", (70.0,), lambda r: (r, r)),
     ("Binomial", (10, 0.3), lambda n, p: (n * p, n * p * (1 - p))),
+    ("Chi2", (3.0,), lambda df: (df, 2 * df)),
+    ("StudentT", (9.0,), lambda df: (0.0, df / (df - 2))),
 ])
 def test_own_samplers_match_in_distribution(name, params, moments):
     """Where PyTorch's sampler is one glassgrad does not replay, the draws' mean and variance agree with the
@@ -239,6 +259,7 @@ KL_PAIRS = [
     ("Beta", "Beta"), ("Dirichlet", "Dirichlet"), ("Poisson", "Poisson"), ("Bernoulli", "Bernoulli"),
     ("Categorical", "Categorical"), ("OneHotCategorical", "OneHotCategorical"), ("MVNCov", "MVNTril"),
     ("MVNPrecision", "MVNCov"), ("IndependentNormal", "IndependentNormal"), ("Binomial", "Binomial"),
+    ("LogNormal", "LogNormal"), ("Chi2", "Chi2"),
 ]
 
 
@@ -247,7 +268,7 @@ KL_PAIRS = [
 def test_kl_divergence_matches_pytorch(p_name, q_name, dtype):
     gp, tp, gp_params, tp_params, _ = build(p_name, dtype)
     q_params = [np.asarray(v) for v in CASES[q_name][0]]
-    if q_name in ("Normal", "Laplace", "IndependentNormal"):
+    if q_name in ("Normal", "Laplace", "IndependentNormal", "LogNormal"):
         q_params = [q_params[0] + 0.3, q_params[1] * 1.2]
     elif q_name == p_name:
         q_params = [v * 1.1 if v.ndim else v for v in q_params]

@@ -24,28 +24,36 @@ from glassgrad.distributions.bernoulli import Bernoulli
 from glassgrad.distributions.beta import Beta
 from glassgrad.distributions.binomial import Binomial
 from glassgrad.distributions.categorical import Categorical
+from glassgrad.distributions.cauchy import Cauchy
+from glassgrad.distributions.chi2 import Chi2
 from glassgrad.distributions.dirichlet import Dirichlet
 from glassgrad.distributions.distribution import Distribution
 from glassgrad.distributions.exponential import Exponential
 from glassgrad.distributions.gamma import Gamma
+from glassgrad.distributions.geometric import Geometric
+from glassgrad.distributions.gumbel import Gumbel
+from glassgrad.distributions.half_normal import HalfNormal
 from glassgrad.distributions.independent import Independent
 from glassgrad.distributions.kl import kl_divergence, register_kl
 from glassgrad.distributions.laplace import Laplace
 from glassgrad.distributions.log_normal import LogNormal
+from glassgrad.distributions.mixture_same_family import MixtureSameFamily
+from glassgrad.distributions.multinomial import Multinomial
 from glassgrad.distributions.multivariate_normal import MultivariateNormal
 from glassgrad.distributions.normal import Normal
 from glassgrad.distributions.one_hot_categorical import OneHotCategorical
 from glassgrad.distributions.poisson import Poisson
+from glassgrad.distributions.studentT import StudentT
 from glassgrad.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
 from glassgrad.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
 from glassgrad.distributions.transformed_distribution import TransformedDistribution
-from glassgrad.distributions.transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
+from glassgrad.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
                                                 TanhTransform, Transform)
 from glassgrad.distributions.uniform import Uniform
 
-__all__ = ["AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "ComposeTransform", "Dirichlet",
-           "Distribution", "ExpRelaxedCategorical", "ExpTransform", "Exponential", "Gamma", "Independent",
-           "Laplace", "LogNormal", "LogitRelaxedBernoulli", "MultivariateNormal", "Normal", "OneHotCategorical",
-           "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "TanhTransform",
+__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform", "Dirichlet",
+           "Distribution", "ExpRelaxedCategorical", "ExpTransform", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal", "Independent",
+           "Laplace", "LogNormal", "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical",
+           "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "StudentT", "TanhTransform",
            "Transform", "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl",
            "transforms"]

@@ -10,7 +10,7 @@ from glassgrad.distributions.utils import finfo_eps, finfo_tiny
 from glassgrad.nn import functional as F
 from glassgrad.tensor import Tensor
 
-__all__ = ["AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransform", "TanhTransform",
+__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransform", "TanhTransform",
            "Transform"]
 
 
@@ -66,6 +66,11 @@ class Transform:
 
     def log_abs_det_jacobian(self, x, y):
         raise NotImplementedError
+
+    def __eq__(self, other) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
 
     def forward_shape(self, shape):
         return shape
@@ -155,6 +160,11 @@ class ExpTransform(Transform):
 
     codomain = constraints.positive
 
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ExpTransform)
+
+    __hash__ = object.__hash__
+
     def _call(self, x):
         return x.exp()
 
@@ -190,6 +200,19 @@ class AffineTransform(Transform):
             return 1 if float(self.scale) > 0 else -1 if float(self.scale) < 0 else 0
         return self.scale.sign()
 
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, AffineTransform):
+            return False
+        for mine, theirs in ((self.loc, other.loc), (self.scale, other.scale)):
+            if isinstance(mine, (int, float)) and isinstance(theirs, (int, float)):
+                if mine != theirs:
+                    return False
+            elif not bool((mine == theirs).all()):
+                return False
+        return True
+
+    __hash__ = object.__hash__
+
     def _call(self, x):
         return self.loc + self.scale * x
 
@@ -215,6 +238,11 @@ class SigmoidTransform(Transform):
 
     codomain = constraints.unit_interval
 
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SigmoidTransform)
+
+    __hash__ = object.__hash__
+
     def _call(self, x):
         return x.sigmoid().clamp(min=finfo_tiny(x.dtype), max=1.0 - finfo_eps(x.dtype))
 
@@ -231,6 +259,11 @@ class TanhTransform(Transform):
 
     codomain = constraints.interval(-1.0, 1.0)
 
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TanhTransform)
+
+    __hash__ = object.__hash__
+
     def _call(self, x):
         return x.tanh()
 
@@ -239,3 +272,21 @@ class TanhTransform(Transform):
 
     def log_abs_det_jacobian(self, x, y):
         return 2.0 * (math.log(2.0) - x - F.softplus(-2.0 * x))
+
+
+class AbsTransform(Transform):
+    """y = |x| (not injective: its ``inv`` returns the positive root, which HalfNormal relies on)."""
+
+    bijective = False
+    codomain = constraints.positive
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, AbsTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        return x.abs()
+
+    def _inverse(self, y):
+        return y
