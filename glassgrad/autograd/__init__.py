@@ -2,7 +2,10 @@
 
 Part III. Read ``grad_mode.py`` (whether operations record), then ``function.py`` (a recorded operation
 and its backward node), then ``engine.py`` (the chain rule over the whole graph), then ``gradcheck.py``
-(the engine's derivatives against central differences).
+(the engine's derivatives against central differences). Then the extras: ``saved_tensors.py`` (what a
+node saved, by PyTorch's names, and the hooks of ``graph.saved_tensors_hooks``), ``functional.py``
+(Jacobian products) and ``forward_ad.py`` (forward-mode AD, built on the ops, so imported on its own as
+``torch.autograd.forward_ad`` is).
 
 ``grad_mode`` comes first on purpose: ``glassgrad/tensor.py`` reads the grad mode, and importing any
 module of this package runs this file, so the grad modes must exist before ``function.py`` (which builds
