@@ -4,8 +4,8 @@ Part III. Read ``grad_mode.py`` (whether operations record), then ``function.py`
 and its backward node), then ``engine.py`` (the chain rule over the whole graph), then ``gradcheck.py``
 (the engine's derivatives against central differences). Then the extras: ``saved_tensors.py`` (what a
 node saved, by PyTorch's names, and the hooks of ``graph.saved_tensors_hooks``), ``functional.py``
-(Jacobian products) and ``forward_ad.py`` (forward-mode AD, built on the ops, so imported on its own as
-``torch.autograd.forward_ad`` is).
+(Jacobian products) and ``forward_ad.py`` (forward-mode AD; it is built on the ops, which sit above this
+package, so ``import glassgrad.autograd.forward_ad`` loads it).
 
 ``grad_mode`` comes first on purpose: ``glassgrad/tensor.py`` reads the grad mode, and importing any
 module of this package runs this file, so the grad modes must exist before ``function.py`` (which builds
