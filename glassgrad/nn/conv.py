@@ -17,9 +17,9 @@ from glassgrad.nn import functional as F  # F.pad: the padding modes other than 
 from glassgrad.nn import init
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
-from glassgrad.ops.conv import conv1d, conv2d, conv_transpose2d
+from glassgrad.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -191,4 +191,17 @@ class ConvTranspose2d(_ConvNd):
         weight, bias = _weight_and_bias(self)
         output_padding = self._output_padding(input, output_size)
         return conv_transpose2d(input, weight, bias, self.stride, self.padding, output_padding,
+                                self.groups, self.dilation)
+
+
+class ConvTranspose1d(ConvTranspose2d):
+    """1-d transposed convolution over (N, C_in, L) or (C_in, L), W of shape (C_in, C_out, k): the 2-d
+    one over a height of 1. Output length (L − 1)·s − 2p + d·(k − 1) + output_padding + 1."""
+
+    _dims = 1
+
+    def forward(self, input, output_size=None):  # noqa: A002
+        weight, bias = _weight_and_bias(self)
+        output_padding = self._output_padding(input, output_size)
+        return conv_transpose1d(input, weight, bias, self.stride, self.padding, output_padding,
                                 self.groups, self.dilation)

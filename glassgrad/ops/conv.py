@@ -36,7 +36,7 @@ from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.ops.shape import SqueezeDim, Unsqueeze
 from glassgrad.tensor import Tensor
 
-__all__ = ["conv2d", "conv1d", "conv_transpose2d"]
+__all__ = ["conv2d", "conv1d", "conv_transpose2d", "conv_transpose1d"]
 
 # A convolution without a bias still has three inputs in PyTorch's graph (its next_functions end with
 # None): this empty tensor stands in for the bias that was left out.
@@ -447,32 +447,49 @@ class ConvTranspose2d(Primitive):
         return grad_x, grad_w, grad_b, None, None, None, None
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
-                     groups=1, dilation=1):
-    """2-d transposed convolution ("deconvolution"), as ``torch.nn.functional.conv_transpose2d``.
+class ConvTranspose1d(ConvTranspose2d):
+    """conv_transpose2d over a height of 1: x (N, C_in, L) read as (N, C_in, 1, L) and W (C_in, C_out, k)
+    as (C_in, C_out, 1, k); the same math and gradients, PyTorch's one node."""
 
-    input (N, C_in, H, W) or (C_in, H, W); weight (C_in, C_out, kH, kW); bias (C_out,) or None. Output
-    size per axis: (H − 1)·s − 2p + d·(k − 1) + output_padding + 1 — conv2d with the same options maps
-    that size back to H. The math and the gradients: see the ConvTranspose2d Function.
-    """
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pads, dilation, out_shape):
+        out = ConvTranspose2d.forward(ctx, x[:, :, None, :], w[:, :, None, :], b, stride, pads, dilation,
+                                      out_shape)
+        return out[:, :, 0, :]
+
+    @staticmethod
+    def backward(ctx, g):
+        grad_x, grad_w, grad_b, *rest = ConvTranspose2d.backward(ctx, g[:, :, None, :])
+        return (None if grad_x is None else grad_x[:, :, 0, :],
+                None if grad_w is None else grad_w[:, :, 0, :], grad_b, *rest)
+
+
+def _conv_transpose(name: str, input, weight, bias, stride, padding, output_padding, groups,  # noqa: A002
+                    dilation, dims: int):
+    """conv_transpose1d/2d: check everything as PyTorch does, then call the Function (1-d: the 2-d
+    one over a height of 1)."""
     for arg, t, pos in (("input", input, 1), ("weight", weight, 2)):
         if not isinstance(t, Tensor):
-            raise TypeError(f"conv_transpose2d(): argument '{arg}' (position {pos}) must be Tensor, not "
+            raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
                             f"{type(t).__name__}")
     x, w = input._array, weight._array
-    if x.ndim not in (3, 4):
-        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got "
-                           f"input of size: {_shape(x)}")
-    if w.ndim != 4:
+    if x.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {name}, "
+                           f"but got input of size: {_shape(x)}")
+    if w.ndim < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    if w.ndim != dims + 2:
         raise RuntimeError(f"weight should have at least three dimensions, but got weight of size "
                            f"{_shape(w)}")
     if x.dtype != w.dtype:
         raise RuntimeError(f"Input type (torch.{TORCH_NAMES.get(x.dtype.name)}Tensor) and weight type "
                            f"(torch.{TORCH_NAMES.get(w.dtype.name)}Tensor) should be the same")
     if groups != 1:
-        raise NotImplementedError(f"conv_transpose2d: groups={groups} is not supported by glassgrad "
+        raise NotImplementedError(f"{name}: groups={groups} is not supported by glassgrad "
                                   "(groups=1 only)")
-    batched = x.ndim == 4
+    batched = x.ndim == dims + 2
     shape = x.shape if batched else (1,) + x.shape
     if shape[1] != w.shape[0]:
         raise RuntimeError(f"Given transposed=1, weight of size {_shape(w)}, expected input{list(shape)} "
@@ -481,35 +498,62 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise RuntimeError(f"Given transposed=1, weight of size {_shape(w)}, expected bias to be "
                            f"1-dimensional with {w.shape[1]} elements, but got bias of size "
                            f"{_shape(bias._array)} instead")
-    stride = _tuple(stride, 2, "stride")
-    padding = _tuple(padding, 2, "padding")
-    output_padding = _tuple(output_padding, 2, "output_padding")
-    dilation = _tuple(dilation, 2, "dilation")
+    stride = _tuple(stride, dims, "stride")
+    padding = _tuple(padding, dims, "padding")
+    output_padding = _tuple(output_padding, dims, "output_padding")
+    dilation = _tuple(dilation, dims, "dilation")
     if min(stride) <= 0:
         raise RuntimeError("non-positive stride is not supported")
     if min(dilation) <= 0:
         raise RuntimeError("non-positive dilation is not supported")
     if min(padding) < 0:
         raise RuntimeError("negative padding is not supported")
+    if dims == 1:  # the 2-d geometry with a height of 1
+        stride, padding, output_padding, dilation = ((1,) + stride, (0,) + padding, (0,) + output_padding,
+                                                     (1,) + dilation)
     if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation)):
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
                            f"output_padding_height: {output_padding[0]} output_padding_width: "
                            f"{output_padding[1]} stride_height: {stride[0]} stride_width: {stride[1]} "
                            f"dilation_height: {dilation[0]} dilation_width: {dilation[1]}")
-    kernel = w.shape[2:]
+    kernel = w.shape[2:] if dims == 2 else (1,) + w.shape[2:]
+    spatial = shape[2:] if dims == 2 else (1,) + shape[2:]
     out_hw = tuple((size - 1) * s - 2 * p + d * (k - 1) + op + 1
-                   for size, s, p, d, k, op in zip(shape[2:], stride, padding, dilation, kernel,
+                   for size, s, p, d, k, op in zip(spatial, stride, padding, dilation, kernel,
                                                    output_padding))
     if min(out_hw) <= 0:
-        raise RuntimeError(f"Given input size per channel: ({shape[2]} x {shape[3]}). Calculated output "
+        raise RuntimeError(f"Given input size per channel: ({spatial[0]} x {spatial[1]}). Calculated output "
                            f"size per channel: ({out_hw[0]} x {out_hw[1]}). Output size is too small")
     if not batched:
         input = Unsqueeze.apply(input, shape)  # noqa: A001
     out_shape = (shape[0], w.shape[1]) + out_hw
     pads = (padding[0], padding[0], padding[1], padding[1])
-    out = ConvTranspose2d.apply(input, weight, _NO_BIAS if bias is None else bias, stride, pads,
-                                dilation, out_shape)
-    return out if batched else SqueezeDim.apply(out, out_shape[1:])
+    function = ConvTranspose2d if dims == 2 else ConvTranspose1d
+    out = function.apply(input, weight, _NO_BIAS if bias is None else bias, stride, pads, dilation,
+                         out_shape)
+    final = out_shape[1:] if dims == 2 else out_shape[1:2] + out_hw[1:]
+    return out if batched else SqueezeDim.apply(out, final)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
+                     groups=1, dilation=1):
+    """2-d transposed convolution ("deconvolution"), as ``torch.nn.functional.conv_transpose2d``.
+
+    input (N, C_in, H, W) or (C_in, H, W); weight (C_in, C_out, kH, kW); bias (C_out,) or None. Output
+    size per axis: (H − 1)·s − 2p + d·(k − 1) + output_padding + 1 — conv2d with the same options maps
+    that size back to H. The math and the gradients: see the ConvTranspose2d Function.
+    """
+    return _conv_transpose("conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 2)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
+                     groups=1, dilation=1):
+    """1-d transposed convolution over (N, C_in, L) or (C_in, L), weight (C_in, C_out, k), as
+    ``torch.nn.functional.conv_transpose1d``: conv_transpose2d over a height of 1. Output length
+    (L − 1)·s − 2p + d·(k − 1) + output_padding + 1."""
+    return _conv_transpose("conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups,
+                           dilation, 1)
 
 
 TENSOR_METHODS: dict = {}
