@@ -47,6 +47,15 @@ from glassgrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, Laz
                              LazyModuleMixin)
 from glassgrad.nn import parallel  # noqa: F401  (torch.nn.parallel)
 from glassgrad.nn.parallel import DataParallel
+from glassgrad.nn.activation import (CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid, PReLU, RReLU,
+                                     SELU, Softmax2d, Softshrink, Softsign, Tanhshrink, Threshold)
+from glassgrad.nn.dropout import AlphaDropout, Dropout3d, FeatureAlphaDropout
+from glassgrad.nn.container import ParameterDict
+from glassgrad.nn.padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,
+                                  ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
+                                  ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d,
+                                  ZeroPad3d)
+from glassgrad.nn.pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from glassgrad.nn import modules  # noqa: F401,E402  (torch.nn.modules.linear.Linear ...: PyTorch's paths)
 
 __all__ = [
@@ -65,4 +74,10 @@ __all__ = [
     "parallel", "DataParallel", "modules", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "BatchNorm3d", "GroupNorm", "InstanceNorm1d",
     "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm",
+    "PReLU", "SELU", "CELU", "GLU", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softsign", "Tanhshrink",
+    "Softshrink", "Hardshrink", "Threshold", "Softmax2d", "RReLU", "Dropout3d", "AlphaDropout",
+    "FeatureAlphaDropout", "ParameterDict", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d",
+    "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
+    "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",
+    "CircularPad3d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
 ]

@@ -1,5 +1,8 @@
 """Activation layers: ``ReLU``, ``LeakyReLU``, ``ELU``, ``GELU``, ``SiLU``, ``Tanh``, ``Sigmoid``,
-``Softmax``, ``LogSoftmax``, ``Softplus``, ``Mish``, ``Hardtanh``, ``ReLU6`` (as ``torch.nn``).
+``Softmax``, ``LogSoftmax``, ``Softplus``, ``Mish``, ``Hardtanh``, ``ReLU6``, and (their functions in
+``functional_activation.py``) ``PReLU``, ``SELU``, ``CELU``, ``GLU``, ``Hardswish``, ``Hardsigmoid``,
+``LogSigmoid``, ``Softsign``, ``Tanhshrink``, ``Softshrink``, ``Hardshrink``, ``Threshold``,
+``Softmax2d``, ``RReLU`` (as ``torch.nn``).
 
 Part III, nn chapter. Each is a Module with no parameters that calls its function in
 ``nn.functional``, where the derivative is written next to the forward formula.
@@ -7,11 +10,15 @@ Part III, nn chapter. Each is a Module with no parameters that calls its functio
 
 from __future__ import annotations
 
+from glassgrad import creation
 from glassgrad.nn import functional as F
 from glassgrad.nn.module import Module
+from glassgrad.nn.parameter import Parameter
 
 __all__ = ["ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax", "LogSoftmax",
-           "Softmin", "Softplus", "Mish", "Hardtanh", "ReLU6"]
+           "Softmin", "Softplus", "Mish", "Hardtanh", "ReLU6", "PReLU", "SELU", "CELU", "GLU", "Hardswish",
+           "Hardsigmoid", "LogSigmoid", "Softsign", "Tanhshrink", "Softshrink", "Hardshrink", "Threshold",
+           "Softmax2d", "RReLU"]
 
 
 class ReLU(Module):
@@ -187,3 +194,173 @@ class Softmin(_SoftmaxBase):
     """softmax(−x) along ``dim``"""
 
     _fn = staticmethod(F.softmin)
+
+
+class Softmax2d(Module):
+    """softmax over the channels at each position of (N, C, H, W) or (C, H, W) input (dim −3)"""
+
+    def forward(self, input):  # noqa: A002
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
+        return F.softmax(input, -3, _stacklevel=5)
+
+
+class PReLU(Module):
+    """max(0, x) + a·min(0, x), the slope a learned: one for all channels, or one per channel
+    (``num_parameters`` = C, read along dim 1); each starts at ``init``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
+        self.num_parameters = num_parameters
+        super().__init__()
+        self.init = init
+        self.weight = Parameter(creation.empty(num_parameters, dtype=dtype, device=device))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        self.weight.data.fill_(self.init)
+
+    def forward(self, input):  # noqa: A002
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class _InplaceOnly(Module):
+    """A function with no setting but ``inplace`` (printed only when True)."""
+
+    _fn = None
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class SELU(_InplaceOnly):
+    """λ·(max(0, x) + min(0, α(eˣ − 1))), λ ≈ 1.0507, α ≈ 1.6733"""
+
+    _fn = staticmethod(F.selu)
+
+
+class Hardswish(_InplaceOnly):
+    """x·relu6(x + 3)/6"""
+
+    _fn = staticmethod(F.hardswish)
+
+    def extra_repr(self) -> str:  # PyTorch prints nothing, inplace or not
+        return ""
+
+
+class Hardsigmoid(Hardswish):
+    """relu6(x + 3)/6"""
+
+    _fn = staticmethod(F.hardsigmoid)
+
+
+class CELU(Module):
+    """max(0, x) + min(0, α(e^(x/α) − 1))"""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class GLU(Module):
+    """a·σ(b), a and b the two halves of the input along ``dim``"""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):  # noqa: A002
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSigmoid(Module):
+    """log(1/(1 + e⁻ˣ))"""
+
+    def forward(self, input):  # noqa: A002
+        return F.logsigmoid(input)
+
+
+class Softsign(Module):
+    """x/(1 + |x|)"""
+
+    def forward(self, input):  # noqa: A002
+        return F.softsign(input)
+
+
+class Tanhshrink(Module):
+    """x − tanh x"""
+
+    def forward(self, input):  # noqa: A002
+        return F.tanhshrink(input)
+
+
+class Softshrink(Module):
+    """x − λ above λ, x + λ below −λ, 0 between"""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):  # noqa: A002
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    """x where |x| > λ, 0 elsewhere"""
+
+    def forward(self, input):  # noqa: A002
+        return F.hardshrink(input, self.lambd)
+
+
+class Threshold(Module):
+    """x where x > threshold, else ``value``"""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+
+
+class RReLU(Module):
+    """x if x ≥ 0 else r·x: r ~ U[lower, upper) per element while training, (lower + upper)/2 in eval"""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")

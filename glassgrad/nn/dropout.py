@@ -1,4 +1,5 @@
-"""``Dropout``, ``Dropout1d``, ``Dropout2d``, as in ``torch.nn``.
+"""``Dropout``, ``Dropout1d``, ``Dropout2d``, ``Dropout3d``, ``AlphaDropout``, ``FeatureAlphaDropout``,
+as in ``torch.nn``.
 
 Part III, nn chapter. In training mode each element (or whole channel) is zeroed with probability
 p and the survivors are scaled by 1/(1 − p); in eval mode (``model.eval()``) the layer is the identity.
@@ -10,7 +11,7 @@ from __future__ import annotations
 from glassgrad.nn import functional as F
 from glassgrad.nn.module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -44,3 +45,24 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input):  # noqa: A002
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole 3-D feature maps of (N, C, D, H, W) input while training."""
+
+    def forward(self, input):  # noqa: A002
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for SELU networks: keeps the activations' mean 0 and variance 1 while training."""
+
+    def forward(self, input):  # noqa: A002
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels while training."""
+
+    def forward(self, input):  # noqa: A002
+        return F.feature_alpha_dropout(input, self.p, self.training)

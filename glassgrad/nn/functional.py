@@ -38,6 +38,12 @@ from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (
 from glassgrad.nn.functional_norm import (batch_norm, group_norm, instance_norm, layer_norm,  # noqa: F401
                                           local_response_norm, normalize, rms_norm)
 from glassgrad.nn.functional_shape import embedding, one_hot, pad  # noqa: F401
+from glassgrad.nn.functional_activation import (celu, celu_, glu, gumbel_softmax, hardshrink,  # noqa: F401
+                                                hardsigmoid, hardswish, logsigmoid, prelu, rrelu, rrelu_,
+                                                selu, selu_, softshrink, softsign, tanhshrink, threshold,
+                                                threshold_)
+from glassgrad.nn.pixelshuffle import (channel_shuffle, native_channel_shuffle,  # noqa: F401
+                                       pixel_shuffle, pixel_unshuffle)
 from glassgrad.nn.functional_attention import scaled_dot_product_attention  # noqa: F401
 from glassgrad.nn.functional_grid import affine_grid, grid_sample  # noqa: F401
 from glassgrad.nn.functional_interpolate import (interpolate, upsample, upsample_bilinear,  # noqa: F401
@@ -432,3 +438,57 @@ def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
                       "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
                       "please switch to using dropout1d instead.", stacklevel=2)
     return _feature_dropout(input, p, training, inplace, None, "dropout2d")
+
+
+def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+    """Zero whole channels (3-D feature maps) of (N, C, D, H, W) or unbatched (C, D, H, W) input.
+
+    Unbatched input gets a batch dim of 1 and loses it after, as in PyTorch (grad_fn SqueezeBackward1)."""
+    _check_tensor("dropout3d", input)
+    if input.dim() not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.dim()}-D input to dropout3d, which is deprecated and will "
+                      "result in an error in a future release. To retain the behavior and silence this warning, "
+                      "please use dropout instead. Note that dropout3d exists to provide channel-wise dropout on "
+                      "inputs with 3 spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 4D or 5D inputs).", stacklevel=2)
+    if input.dim() == 5:
+        return _feature_dropout(input, p, training, inplace, None, "dropout3d")
+    out = _feature_dropout(input.unsqueeze(0), p, training, False, None, "dropout3d").squeeze(0)
+    return _maybe_inplace(input, out, inplace)  # (a new view even in eval mode, as PyTorch's)
+
+
+# --- alpha dropout: dropout that keeps SELU's mean 0 and variance 1 ------------------------------------------
+# A dropped unit is set to SELU's negative saturation value −λα (≈ −1.7581) instead of 0, then an affine map
+# a·x + b restores mean 0 and variance 1: a = 1/√((α'²p + 1)(1 − p)), b = a·α'·p for kept units and
+# −a·α'(1 − p) for dropped ones (α' = λα). So y = x·(a·m) + b(m), m ~ Bernoulli(1 − p); grad_x = g·a·m.
+_ALPHA_PRIME = 1.7580993408473766
+
+
+def _alpha_dropout(input, p, training, inplace, feature: bool, name: str):  # noqa: A002
+    _check_tensor(name, input)
+    _check_p(p)
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if feature and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    dtype = input._array.dtype
+    if p == 1.0:
+        return _maybe_inplace(input, _ew.mul(input, Tensor._wrap(np.zeros((), dtype))), inplace)
+    shape = input._array.shape
+    mask_shape = shape[:2] + (1,) * (len(shape) - 2) if feature else shape
+    noise = sampling.bernoulli_scalar(sampling.default_generator, sampling.Blank(mask_shape, dtype), 1.0 - p)
+    a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
+    b = (noise - dtype.type(1)) * dtype.type(_ALPHA_PRIME * a) + dtype.type(_ALPHA_PRIME * a * p)
+    noise = noise * dtype.type(a)
+    out = _ew.add(_ew.mul(input, Tensor._wrap(noise)), Tensor._wrap(b.astype(dtype, copy=False)))
+    return _maybe_inplace(input, out, inplace)
+
+
+def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):  # noqa: A002
+    """Dropout for SELU networks: dropped units become −λα, then an affine map keeps mean and variance."""
+    return _alpha_dropout(input, p, training, inplace, False, "alpha_dropout")
+
+
+def feature_alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):  # noqa: A002
+    """Alpha dropout of whole channels (dim 1)."""
+    return _alpha_dropout(input, p, training, inplace, True, "feature_alpha_dropout")

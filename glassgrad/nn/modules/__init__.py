@@ -18,6 +18,8 @@ from glassgrad.nn.modules import linear  # noqa: F401
 from glassgrad.nn.modules import loss  # noqa: F401
 from glassgrad.nn.modules import module  # noqa: F401
 from glassgrad.nn.modules import normalization  # noqa: F401
+from glassgrad.nn.modules import padding  # noqa: F401
+from glassgrad.nn.modules import pixelshuffle  # noqa: F401
 from glassgrad.nn.modules import pooling  # noqa: F401
 from glassgrad.nn.modules import rnn  # noqa: F401
 from glassgrad.nn.modules import sparse  # noqa: F401

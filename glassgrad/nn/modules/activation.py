@@ -6,11 +6,15 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 
 from __future__ import annotations
 
-from glassgrad.nn.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6, SiLU,
-                                     Sigmoid, Softmax, Softmin, Softplus, Tanh)
+from glassgrad.nn.activation import (CELU, ELU, GELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
+                                     LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU, SELU,
+                                     SiLU, Sigmoid, Softmax, Softmax2d, Softmin, Softplus, Softshrink, Softsign,
+                                     Tanh, Tanhshrink, Threshold)
 from glassgrad.nn.attention import MultiheadAttention
 
 __all__ = [
     "ELU", "GELU", "Hardtanh", "LeakyReLU", "LogSoftmax", "Mish", "ReLU", "ReLU6", "SiLU", "Sigmoid",
-    "Softmax", "Softmin", "Softplus", "Tanh", "MultiheadAttention",
+    "Softmax", "Softmin", "Softplus", "Tanh", "MultiheadAttention", "CELU", "GLU", "Hardshrink", "Hardsigmoid",
+    "Hardswish", "LogSigmoid", "PReLU", "RReLU", "SELU", "Softmax2d", "Softshrink", "Softsign", "Tanhshrink",
+    "Threshold",
 ]

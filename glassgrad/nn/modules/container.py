@@ -6,6 +6,6 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 
 from __future__ import annotations
 
-from glassgrad.nn.container import ModuleDict, ModuleList, ParameterList, Sequential
+from glassgrad.nn.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 
-__all__ = ["ModuleDict", "ModuleList", "ParameterList", "Sequential"]
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]

@@ -6,6 +6,7 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 
 from __future__ import annotations
 
-from glassgrad.nn.dropout import Dropout, Dropout1d, Dropout2d, _DropoutNd
+from glassgrad.nn.dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout,
+                                  _DropoutNd)
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "_DropoutNd"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "_DropoutNd"]
