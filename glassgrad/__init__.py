@@ -83,6 +83,11 @@ from glassgrad.ops.conv import conv2d, conv1d, conv_transpose1d, conv_transpose2
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)
 from glassgrad.nn.functional_distance import cdist, cosine_similarity, pairwise_distance
+from glassgrad.nn.functional_activation import (celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu,  # noqa: F401
+                                                selu_, threshold, threshold_)
+from glassgrad.nn.functional import alpha_dropout, feature_alpha_dropout  # noqa: F401
+from glassgrad.nn.pixelshuffle import (channel_shuffle, native_channel_shuffle, pixel_shuffle,  # noqa: F401
+                                       pixel_unshuffle)
 from glassgrad.ops.sparse import layout, sparse_coo, sparse_coo_tensor, spmm, strided
 from glassgrad.ops.special_math import (copysign, digamma, erf, erfc, erfinv, frexp, heaviside, hypot, i0,
                                         ldexp, lgamma, logaddexp, logaddexp2, logit, nan_to_num, nanmean,
@@ -104,8 +109,9 @@ from glassgrad.serialization import load, save  # noqa: F401
 # The device surface (docs/part3-device.md): PyTorch's answers on a machine without a GPU.
 from glassgrad import accelerator, amp, backends, compiler, cuda, distributed, jit, onnx  # noqa: F401
 from glassgrad.amp import autocast
-from glassgrad.backends import (are_deterministic_algorithms_enabled,
-                                is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms)
+from glassgrad.backends import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                                is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
+                                use_deterministic_algorithms)
 from glassgrad.compiler import compile  # noqa: A004  (torch.compile: returns the model unchanged)
 from glassgrad.scalar.value import Value  # noqa: F401  (Part I)
 

@@ -8,14 +8,23 @@ because programs set them (``torch.backends.cudnn.benchmark = True``) and ask
 ``use_deterministic_algorithms`` (``torch.use_deterministic_algorithms``) lives here beside
 ``cudnn.deterministic``: glassgrad's ops are deterministic already (numpy on one CPU), so the switch is
 remembered and reported, as PyTorch's is, and changes nothing.
+
+``set_float32_matmul_precision`` (``torch.set_float32_matmul_precision("high")``, build-nanogpt calls it)
+lives here too: it lets float32 matmuls run in TensorFloat-32 on a GPU. glassgrad's matmuls are numpy's
+float32 ones whatever the setting; the choice is remembered, read back by
+``get_float32_matmul_precision``, and mirrored into ``backends.cuda.matmul.fp32_precision`` ("tf32" for
+"high" and "medium", "ieee" for "highest") as PyTorch does.
 """
 
 from __future__ import annotations
 
+import warnings
+
 from glassgrad.backends import cuda, cudnn, mps  # noqa: F401  (torch.backends.cuda, .cudnn, .mps)
 
 __all__ = ["cuda", "cudnn", "mps", "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
-           "is_deterministic_algorithms_warn_only_enabled"]
+           "is_deterministic_algorithms_warn_only_enabled", "set_float32_matmul_precision",
+           "get_float32_matmul_precision"]
 
 _deterministic = {"mode": False, "warn_only": False}
 
@@ -35,3 +44,25 @@ def are_deterministic_algorithms_enabled() -> bool:
 
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
     return _deterministic["warn_only"]
+
+
+_matmul_precision = {"fp32": "highest"}
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Choose "highest" (float32), "high" or "medium" (TensorFloat-32 on a GPU); numpy's float32 here either way.
+
+    Anything else is warned about and ignored, as PyTorch does."""
+    if not isinstance(precision, str):
+        raise RuntimeError(f"set_float32_matmul_precision expects a str, but got {type(precision).__name__}")
+    if precision not in ("highest", "high", "medium"):
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _matmul_precision["fp32"] = precision
+    cuda.matmul.fp32_precision = "ieee" if precision == "highest" else "tf32"
+
+
+def get_float32_matmul_precision() -> str:
+    """The precision last set by ``set_float32_matmul_precision`` ("highest" at start)."""
+    return _matmul_precision["fp32"]
