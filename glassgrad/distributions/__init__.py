@@ -43,17 +43,19 @@ from glassgrad.distributions.multivariate_normal import MultivariateNormal
 from glassgrad.distributions.normal import Normal
 from glassgrad.distributions.one_hot_categorical import OneHotCategorical
 from glassgrad.distributions.poisson import Poisson
-from glassgrad.distributions.studentT import StudentT
 from glassgrad.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
 from glassgrad.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
+from glassgrad.distributions.studentT import StudentT
 from glassgrad.distributions.transformed_distribution import TransformedDistribution
-from glassgrad.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
-                                                TanhTransform, Transform)
+from glassgrad.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform,
+                                                ExpTransform, SigmoidTransform, TanhTransform,
+                                                Transform)
 from glassgrad.distributions.uniform import Uniform
 
-__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform", "Dirichlet",
-           "Distribution", "ExpRelaxedCategorical", "ExpTransform", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal", "Independent",
-           "Laplace", "LogNormal", "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal", "OneHotCategorical",
-           "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "StudentT", "TanhTransform",
-           "Transform", "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl",
-           "transforms"]
+__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy",
+           "Chi2", "ComposeTransform", "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform",
+           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal", "Independent", "Laplace", "LogNormal",
+           "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
+           "OneHotCategorical", "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
+           "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "constraints",
+           "kl_divergence", "register_kl", "transforms"]

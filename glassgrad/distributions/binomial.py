@@ -9,8 +9,9 @@ from glassgrad.creation import arange, rand
 from glassgrad.creation import tensor as _tensor
 from glassgrad.distributions import constraints
 from glassgrad.distributions.distribution import Distribution
-from glassgrad.distributions.utils import broadcast_all, lazy_property, lgamma, logits_to_probs, probs_to_logits
+from glassgrad.distributions.utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 from glassgrad.dtypes import float64
+from glassgrad.ops.special_math import lgamma
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["Binomial"]

@@ -9,9 +9,10 @@ import numpy as np
 
 from glassgrad.tensor import Tensor
 
-__all__ = ["Constraint", "Dependent", "boolean", "dependent", "greater_than", "greater_than_eq", "half_open_interval", "independent",
-           "integer_interval", "interval", "less_than", "lower_cholesky", "nonnegative", "nonnegative_integer", "one_hot",
-           "positive", "positive_definite", "real", "real_vector", "simplex", "unit_interval"]
+__all__ = ["Constraint", "Dependent", "boolean", "dependent", "greater_than", "greater_than_eq",
+           "half_open_interval", "independent", "integer_interval", "interval", "less_than", "lower_cholesky",
+           "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite", "real",
+           "real_vector", "simplex", "unit_interval"]
 
 
 class Constraint:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from glassgrad.distributions import constraints
 from glassgrad.distributions.distribution import Distribution
 from glassgrad.distributions.gamma import standard_gamma
-from glassgrad.distributions.utils import digamma, lgamma, xlogy
 from glassgrad.nn import functional as F
+from glassgrad.ops.special_math import digamma, lgamma, xlogy
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["Dirichlet"]

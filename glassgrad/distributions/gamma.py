@@ -9,9 +9,10 @@ from glassgrad.autograd.function import Primitive
 from glassgrad.creation import rand, randn
 from glassgrad.distributions import constraints
 from glassgrad.distributions.distribution import Distribution
-from glassgrad.distributions.utils import (broadcast_all, digamma, finfo_tiny, gammainc, lgamma, standard_gamma_array,
-                                           standard_gamma_grad_array, xlogy)
+from glassgrad.distributions.utils import (broadcast_all, finfo_tiny, gammainc, standard_gamma_array,
+                                           standard_gamma_grad_array)
 from glassgrad.dtypes import float64
+from glassgrad.ops.special_math import digamma, lgamma, xlogy
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["Gamma", "standard_gamma"]

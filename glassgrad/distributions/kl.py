@@ -26,8 +26,9 @@ from glassgrad.distributions.one_hot_categorical import OneHotCategorical
 from glassgrad.distributions.poisson import Poisson
 from glassgrad.distributions.transformed_distribution import TransformedDistribution
 from glassgrad.distributions.uniform import Uniform
-from glassgrad.distributions.utils import digamma, lgamma, tril_solve
+from glassgrad.distributions.utils import tril_solve
 from glassgrad.nn import functional as F
+from glassgrad.ops.special_math import digamma, lgamma
 from glassgrad.tensor import Tensor
 
 __all__ = ["kl_divergence", "register_kl"]

@@ -9,7 +9,8 @@ from glassgrad.distributions import constraints
 from glassgrad.distributions.binomial import Binomial
 from glassgrad.distributions.categorical import Categorical
 from glassgrad.distributions.distribution import Distribution
-from glassgrad.distributions.utils import broadcast_all, lgamma
+from glassgrad.distributions.utils import broadcast_all
+from glassgrad.ops.special_math import lgamma
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["Multinomial"]

@@ -8,7 +8,8 @@ from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.creation import normal as _normal
 from glassgrad.distributions import constraints
 from glassgrad.distributions.distribution import Distribution
-from glassgrad.distributions.utils import broadcast_all, erf, erfinv
+from glassgrad.distributions.utils import broadcast_all
+from glassgrad.ops.special_math import erf, erfinv
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["Normal"]

@@ -9,8 +9,9 @@ from glassgrad.creation import rand
 from glassgrad.creation import tensor as _tensor
 from glassgrad.distributions import constraints
 from glassgrad.distributions.distribution import Distribution
-from glassgrad.distributions.utils import broadcast_all, lgamma, xlogy
+from glassgrad.distributions.utils import broadcast_all
 from glassgrad.dtypes import float64
+from glassgrad.ops.special_math import lgamma, xlogy
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["Poisson", "poisson"]

@@ -9,7 +9,8 @@ from glassgrad.distributions.categorical import Categorical
 from glassgrad.distributions.distribution import Distribution
 from glassgrad.distributions.transformed_distribution import TransformedDistribution
 from glassgrad.distributions.transforms import ExpTransform
-from glassgrad.distributions.utils import broadcast_all, clamp_probs, lgamma
+from glassgrad.distributions.utils import broadcast_all, clamp_probs
+from glassgrad.ops.special_math import lgamma
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["ExpRelaxedCategorical", "RelaxedOneHotCategorical"]

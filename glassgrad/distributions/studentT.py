@@ -8,8 +8,9 @@ import math
 from glassgrad.distributions import constraints
 from glassgrad.distributions.chi2 import Chi2
 from glassgrad.distributions.distribution import Distribution
-from glassgrad.distributions.utils import broadcast_all, digamma, lgamma
+from glassgrad.distributions.utils import broadcast_all
 from glassgrad.ops.elementwise import where
+from glassgrad.ops.special_math import digamma, lgamma
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["StudentT"]

@@ -1,6 +1,8 @@
 """``glassgrad.distributions.utils`` — what every distribution shares: broadcasting its parameters,
-probabilities ⇄ logits, a property computed once, and the special functions the densities need
-(log Γ, ψ = d log Γ, ψ′, and the lower-triangular Cholesky factor), each a Primitive with its derivative.
+probabilities ⇄ logits, a property computed once, and the matrix and special functions the densities
+need beyond ops/special_math.py (lgamma, digamma, erf, erfinv, xlogy live there): the Cholesky factor,
+the triangular solve and the regularised incomplete gamma, each a Primitive with its derivative; and
+the gamma sampler with its implicit derivative.
 
 The first file of ``glassgrad/distributions/`` (as ``torch/distributions/utils.py``): the others import it.
 """
@@ -17,8 +19,8 @@ from glassgrad.dtypes import get_default_dtype
 from glassgrad.nn import functional as F
 from glassgrad.tensor import Size, Tensor
 
-__all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits",
-           "lgamma", "digamma", "cholesky", "tril_solve"]
+__all__ = ["broadcast_all", "cholesky", "clamp_probs", "gammainc", "lazy_property", "logits_to_probs",
+           "probs_to_logits", "tril_solve"]
 
 
 def as_size(shape) -> Size:
@@ -82,99 +84,6 @@ class lazy_property:  # noqa: N801  (PyTorch's name)
 # ---- special functions --------------------------------------------------------------------------------
 
 _lgamma_each = np.vectorize(math.lgamma, otypes=[np.float64])
-
-
-def _digamma_array(x: np.ndarray) -> np.ndarray:
-    """ψ(x): the recurrence ψ(x) = ψ(x + 1) − 1/x up to x ≥ 6, then the asymptotic series; the
-    reflection ψ(1 − x) − ψ(x) = π·cot(πx) for x < 0.5; poles (0, −1, ...) give nan as PyTorch's −inf/nan."""
-    x = np.asarray(x, dtype=np.float64)
-    reflect = x < 0.5
-    z = np.where(reflect, 1.0 - x, x)
-    acc = np.zeros_like(z)
-    while True:
-        small = z < 6
-        if not small.any():
-            break
-        acc = acc - np.where(small, 1.0 / np.where(small, z, 1.0), 0.0)
-        z = np.where(small, z + 1, z)
-    inv2 = 1.0 / (z * z)
-    series = (np.log(z) - 0.5 / z - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (
-        1 / 240 - inv2 / 132)))))
-    out = acc + series
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(reflect, out - np.pi / np.tan(np.pi * x), out)
-        out = np.where((x < 0) & (x == np.floor(x)), np.nan, out)
-        out = np.where(x == 0, -np.inf, out)
-    return out
-
-
-def _trigamma_array(x: np.ndarray) -> np.ndarray:
-    """ψ′(x): ψ′(x) = ψ′(x + 1) + 1/x² up to x ≥ 6, then 1/z + 1/(2z²) + 1/(6z³) − 1/(30z⁵) + ...;
-    the reflection ψ′(1 − x) + ψ′(x) = π²/sin²(πx) for x < 0.5."""
-    x = np.asarray(x, dtype=np.float64)
-    reflect = x < 0.5
-    z = np.where(reflect, 1.0 - x, x)
-    acc = np.zeros_like(z)
-    while True:
-        small = z < 6
-        if not small.any():
-            break
-        zz = np.where(small, z, 1.0)
-        acc = acc + np.where(small, 1.0 / (zz * zz), 0.0)
-        z = np.where(small, z + 1, z)
-    inv2 = 1.0 / (z * z)
-    series = 1 / z + inv2 / 2 + inv2 / z * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
-    out = acc + series
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(reflect, np.pi ** 2 / np.sin(np.pi * x) ** 2 - out, out)
-    return out
-
-
-def _like(values: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return values.astype(x.dtype if np.issubdtype(x.dtype, np.floating) else np.float32, copy=False)
-
-
-class LGamma(Primitive):
-    """out = log|Γ(x)|;  ∂out/∂x = ψ(x)"""
-
-    node_name = "LgammaBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _like(_lgamma_each(np.asarray(x, dtype=np.float64)) if np.size(x) else
-                     np.zeros(np.shape(x)), x)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * digamma(x)
-
-
-class Digamma(Primitive):
-    """out = ψ(x) = Γ′(x)/Γ(x);  ∂out/∂x = ψ′(x) (the trigamma function)"""
-
-    differentiable_backward = False
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _like(_digamma_array(x), x)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * _like(_trigamma_array(np.asarray(x)), np.asarray(x))
-
-
-def lgamma(x: Tensor) -> Tensor:
-    """log|Γ(x)| elementwise (torch.lgamma)."""
-    return LGamma.apply(x)
-
-
-def digamma(x):
-    """ψ(x) elementwise (torch.digamma); on a Tensor it records its derivative ψ′."""
-    return Digamma.apply(x) if isinstance(x, Tensor) else _like(_digamma_array(x), np.asarray(x))
 
 
 class Cholesky(Primitive):
@@ -251,69 +160,6 @@ def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
 def tril_solve(low: Tensor, b: Tensor) -> Tensor:
     """L⁻¹·B for lower-triangular L (torch.linalg.solve_triangular(L, B, upper=False))."""
     return TrilSolve.apply(low, b)
-
-
-_erf_each = np.vectorize(math.erf, otypes=[np.float64])
-
-
-class Erf(Primitive):
-    """out = erf(x) = 2/√π ∫₀ˣ e^(−t²) dt;  ∂out/∂x = 2/√π · e^(−x²)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _like(_erf_each(np.asarray(x, dtype=np.float64)) if np.size(x) else np.zeros(np.shape(x)), x)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * (2 / math.sqrt(math.pi)) * np.exp(-x * x)
-
-
-def _erfinv_array(y: np.ndarray) -> np.ndarray:
-    """erf⁻¹(y): Giles' single-precision start, then Newton steps on erf(x) − y = 0 in float64."""
-    y = np.asarray(y, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = -np.log((1.0 - y) * (1.0 + y))
-        x = np.where(w < 5, np.sqrt(np.pi) / 2 * (y + np.pi / 12 * y ** 3 + 7 * np.pi ** 2 / 480 * y ** 5),
-                     np.sign(y) * np.sqrt(np.maximum(w - np.log(np.maximum(w, 1e-300)), 0)))
-        for _ in range(60):
-            err = _erf_each(x) - y if np.size(x) else x
-            step = err / (2 / np.sqrt(np.pi) * np.exp(-x * x))
-            x = x - np.where(np.isfinite(step), step, 0)
-        x = np.where(y == 1, np.inf, np.where(y == -1, -np.inf, x))
-        return np.where(np.abs(y) > 1, np.nan, x)
-
-
-class Erfinv(Primitive):
-    """out = erf⁻¹(y);  ∂out/∂y = √π/2 · e^(out²)"""
-
-    @staticmethod
-    def forward(ctx, y):
-        out = _like(_erfinv_array(y), y)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        return g * (math.sqrt(math.pi) / 2) * np.exp(out * out)
-
-
-def erf(x: Tensor) -> Tensor:
-    return Erf.apply(x)
-
-
-def erfinv(x: Tensor) -> Tensor:
-    return Erfinv.apply(x)
-
-
-def xlogy(x, y: Tensor) -> Tensor:
-    """x·log y, 0 where x = 0 (torch.xlogy); y is set to 1 there so no 0·(−∞) reaches the gradient."""
-    if not isinstance(x, Tensor):
-        return x * y.log() if x != 0 else y.new_zeros(y.shape)
-    zero = x == 0
-    return x * y.masked_fill(zero, 1.0).log() if bool(zero.any()) else x * y.log()
 
 
 # ---- the gamma sampler and its implicit derivative ----------------------------------------------------
