@@ -171,3 +171,23 @@ ERRORS = [
 @pytest.mark.parametrize("call", ERRORS)
 def test_errors_match_pytorch(call):
     assert _error(gg, call) == _error(torch, call)
+
+
+TOP_LEVEL = [
+    ("selu", ()), ("celu", (0.5,)), ("prelu", "weight"), ("rrelu", ()), ("threshold", (0.2, -1.0)),
+    ("hardshrink", (0.4,)), ("pixel_shuffle", (2,)), ("pixel_unshuffle", (1,)), ("channel_shuffle", (2,)),
+    ("native_channel_shuffle", (2,)), ("alpha_dropout", (0.5, False)), ("feature_alpha_dropout", (0.5, False)),
+]
+
+
+@pytest.mark.parametrize("name, args", TOP_LEVEL)
+def test_top_level_functions_match_pytorch(name, args):
+    outs = []
+    for lib in (gg, torch):
+        x = lib.tensor(X.astype(np.float64), requires_grad=True)
+        extra = (lib.tensor(W),) if args == "weight" else args
+        y = getattr(lib, name)(x, *extra)
+        outs.append((y.detach().numpy(), None if y.grad_fn is None else y.grad_fn.name()))
+    np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-12, atol=1e-14)
+    if name != "native_channel_shuffle":  # (PyTorch's has no backward: its grad_fn is NotImplemented)
+        assert outs[0][1] == outs[1][1]
