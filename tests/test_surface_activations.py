@@ -103,6 +103,23 @@ def test_inplace_writes_into_the_input_like_pytorch(fn):
     np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("fn, args", [("selu", ()), ("celu", (0.8,)), ("hardswish", ()), ("hardsigmoid", ()),
+                                      ("threshold", (0.1, 2.0)), ("rrelu", (0.1, 0.3, True)),
+                                      ("rrelu", (0.1, 0.3, False))])
+def test_inplace_on_an_intermediate_backpropagates_like_pytorch(fn, args):
+    outs = []
+    for lib in (gg, torch):
+        lib.manual_seed(0)
+        x = lib.tensor(X.astype(np.float64), requires_grad=True)
+        h = x * 1
+        y = getattr(lib.nn.functional, fn)(h, *args, inplace=True)
+        (y * lib.tensor(X[::-1].copy())).sum().backward()
+        outs.append((y is h, y.grad_fn.name(), y.detach().numpy(), x.grad.numpy()))
+    assert outs[0][:2] == outs[1][:2]  # the in-place overloads' nodes: EluBackward1, ThresholdBackward1 ...
+    np.testing.assert_allclose(outs[0][2], outs[1][2], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(outs[0][3], outs[1][3], rtol=1e-7, atol=1e-12)
+
+
 @pytest.mark.parametrize("fn", ["selu_", "celu_", "rrelu_"])
 def test_underscore_variants(fn):
     outs = []

@@ -109,10 +109,14 @@ class Selu(Primitive):
         return g * np.where(y > 0, _SELU_SCALE, y + _SELU_ALPHA * _SELU_SCALE)
 
 
+class SeluInplace(Selu):
+    node_name = "EluBackward1"  # PyTorch's node for the in-place overload (elu_)
+
+
 def selu(input, inplace: bool = False):  # noqa: A002
     """scale·(max(0, x) + min(0, α(eˣ − 1))), the self-normalising activation."""
     _check_tensor("selu", input)
-    return _maybe_inplace(input, Selu.apply(input), inplace)
+    return _maybe_inplace(input, (SeluInplace if inplace else Selu).apply(input), inplace)
 
 
 def selu_(input):  # noqa: A002
@@ -128,17 +132,23 @@ class Celu(Primitive):
     differentiable_backward = False  # backward reuses numbers from forward: create_graph can't
 
     @staticmethod
-    def forward(ctx, x, alpha):
+    def forward(ctx, x, alpha, from_result):
         x = to_float(x)
         y = np.where(x > 0, x, np.expm1(np.minimum(x, 0) * (1.0 / alpha)) * alpha).astype(x.dtype, copy=False)
         if ctx.needs_input_grad:
             inv = 1.0 / float(np.float32(alpha))
-            ctx.slope = np.where(x > 0, 1.0, inv * alpha * np.exp(np.minimum(x, 0) * inv)).astype(x.dtype)
+            # celu_ (CeluInplace) writes over x, so PyTorch's formula reads y there: (1/α₃₂)·(y + α)
+            slope = inv * (y + alpha) if from_result else inv * alpha * np.exp(np.minimum(x, 0) * inv)
+            ctx.slope = np.where(x > 0, 1.0, slope).astype(x.dtype)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.slope, None
+        return g * ctx.slope, None, None
+
+
+class CeluInplace(Celu):
+    node_name = "CeluBackward1"  # PyTorch's node for celu_
 
 
 def celu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
@@ -146,7 +156,7 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
     _check_tensor("celu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    return _maybe_inplace(input, Celu.apply(input, alpha), inplace)
+    return _maybe_inplace(input, (CeluInplace if inplace else Celu).apply(input, alpha, inplace), inplace)
 
 
 def celu_(input, alpha: float = 1.0):  # noqa: A002
@@ -192,21 +202,22 @@ def glu(input, dim: int = -1):  # noqa: A002
 
 # --- the hard (piecewise linear) ones, cheap stand-ins for swish and sigmoid ---------------------------------
 class Hardswish(Primitive):
-    """y = x·relu6(x + 3)/6;  dy/dx = 0 if x ≤ −3, x/3 + ½ if −3 < x < 3, 1 if x ≥ 3"""
+    """y = x·relu6(x + 3)/6;  dy/dx = 0 if x ≤ −3, x/3 + ½ if −3 < x < 3, 1 if x ≥ 3
+
+    The slope is made in forward, while x is intact, so ``inplace=True`` is safe (as in PyTorch)."""
 
     differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x):
         x = to_float(x)
-        ctx.save_for_backward(x)
+        if ctx.needs_input_grad:
+            ctx.slope = np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0)).astype(x.dtype, copy=False)
         return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        x, = ctx.saved_tensors
-        slope = np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0)).astype(x.dtype, copy=False)
-        return g * slope
+        return g * ctx.slope
 
 
 def hardswish(input, inplace: bool = False):  # noqa: A002
@@ -223,14 +234,14 @@ class Hardsigmoid(Primitive):
     @staticmethod
     def forward(ctx, x):
         x = to_float(x)
-        ctx.save_for_backward(x)
+        if ctx.needs_input_grad:  # (made now, while x is intact: inplace-safe)
+            ctx.inside = (x > -3) & (x < 3)
         return (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        x, = ctx.saved_tensors
         # PyTorch multiplies by the float32 constant 1.0f/6.0f, in float64 too
-        return g * ((x > -3) & (x < 3)).astype(g.dtype) * g.dtype.type(np.float32(1.0) / np.float32(6.0))
+        return g * ctx.inside.astype(g.dtype) * g.dtype.type(np.float32(1.0) / np.float32(6.0))
 
 
 def hardsigmoid(input, inplace: bool = False):  # noqa: A002
@@ -338,20 +349,25 @@ class Threshold(Primitive):
 
     @staticmethod
     def forward(ctx, x, threshold, value):
-        ctx.save_for_backward(x)
-        ctx.threshold = threshold
-        return np.where(x > threshold, x, value).astype(x.dtype, copy=False)
+        passed = x > threshold
+        if ctx.needs_input_grad:  # (kept now, while x is intact: inplace-safe)
+            ctx.passed = passed
+        return np.where(passed, x, value).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        x, = ctx.saved_tensors
-        return g * (x > ctx.threshold).astype(g.dtype), None, None
+        return g * ctx.passed.astype(g.dtype), None, None
+
+
+class ThresholdInplace(Threshold):
+    node_name = "ThresholdBackward1"  # PyTorch's node for threshold_
 
 
 def threshold(input, threshold, value, inplace: bool = False):  # noqa: A002
     """x where x > threshold, else ``value``."""
     _check_tensor("threshold", input)
-    return _maybe_inplace(input, Threshold.apply(input, threshold, value), inplace)
+    return _maybe_inplace(input, (ThresholdInplace if inplace else Threshold).apply(input, threshold, value),
+                          inplace)
 
 
 _threshold = threshold  # (inside threshold_ the name is its argument)
@@ -391,13 +407,18 @@ class RreluWithNoise(Primitive):
         return g * ctx.slope, None, None, None
 
 
+class RreluWithNoiseInplace(RreluWithNoise):
+    node_name = "RreluWithNoiseBackward1"  # PyTorch's node for rrelu_
+
+
 def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,  # noqa: A002
           inplace: bool = False):
     """Randomized leaky relu: slope r ~ U[lower, upper) for x ≤ 0 while training, (lower + upper)/2 after."""
     _check_tensor("rrelu", input)
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
-    return _maybe_inplace(input, RreluWithNoise.apply(input, lower, upper, training), inplace)
+    op = RreluWithNoiseInplace if inplace else RreluWithNoise
+    return _maybe_inplace(input, op.apply(input, lower, upper, training), inplace)
 
 
 def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):  # noqa: A002
