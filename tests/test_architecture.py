@@ -75,6 +75,7 @@ LAYERS = {
     # "turning data into a Tensor lives here too", so it shares tensor's floor, just above it; that lets
     # every layer above (ops, nn, datasets, utils) build tensors with it.
     "glassgrad.creation": 21,
+    "glassgrad.autograd.saved_tensors": 29.5,  # saved values by PyTorch's names; saved_tensors_hooks' stack
     "glassgrad.autograd.function": 30,    # Function, ctx, BackwardNode
     "glassgrad.autograd.engine": 31,      # the backward walk
     "glassgrad.autograd.graph": 31,       # torch.autograd.graph: the Node type
@@ -109,6 +110,7 @@ LAYERS = {
     "glassgrad.ops.sparse": 57.5,         # sparse COO tensors (torch.sparse_coo_tensor, spmm), on the ops
     "glassgrad.linalg": 59,               # torch.linalg's names, from ops/linalg.py
     "glassgrad.sparse": 59,               # torch.sparse's names, from ops/sparse.py
+    "glassgrad.autograd.forward_ad": 59,       # torch.autograd.forward_ad: dual tensors via the double-backward trick
     "glassgrad.autograd.functional": 59,  # jacobian, hessian, vjp, jvp, hvp, vhp: built on the ops
     "glassgrad.autograd.profiler": 59,    # torch.autograd.profiler.profile: times each recorded op
     "glassgrad.profiler": 59,             # torch.profiler: the same recorder with a schedule
