@@ -33,11 +33,16 @@ from glassgrad.nn.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, G
 from glassgrad.nn.sparse import Embedding
 from glassgrad.nn.flatten import Flatten, Unflatten
 from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
-                               HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+                               GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                               MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                               NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
+from glassgrad.nn.distance import CosineSimilarity, PairwiseDistance
+from glassgrad.nn.fold import Fold, Unfold
 
-from glassgrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
-from glassgrad.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
-                                  MaxPool2d)
+from glassgrad.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from glassgrad.nn.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+                                  AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, AvgPool3d, LPPool1d, LPPool2d,
+                                  MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d, MaxUnpool2d)
 from glassgrad.nn.attention import MultiheadAttention
 from glassgrad.nn.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from glassgrad.nn.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
@@ -72,6 +77,11 @@ __all__ = [
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
     "LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
     "parallel", "DataParallel", "modules", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
+    "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
+    "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss",
+    "CosineSimilarity", "PairwiseDistance", "ConvTranspose1d", "Fold", "Unfold", "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d", "Conv3d", "MaxPool3d",
+    "AvgPool3d", "AdaptiveAvgPool3d",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "BatchNorm3d", "GroupNorm", "InstanceNorm1d",
     "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm",
     "PReLU", "SELU", "CELU", "GLU", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softsign", "Tanhshrink",

@@ -15,11 +15,12 @@ import numbers
 from glassgrad import creation
 from glassgrad.nn import functional as F  # F.pad: the padding modes other than zeros
 from glassgrad.nn import init
+from glassgrad.nn.functional_volume import conv3d
 from glassgrad.nn.module import Module
 from glassgrad.nn.parameter import Parameter
 from glassgrad.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -145,6 +146,14 @@ class Conv1d(_ConvNd):
 
     _dims = 1
     _conv = staticmethod(conv1d)
+
+
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C_in, D, H, W) or (C_in, D, H, W), W of shape (C_out, C_in/groups, kD, kH, kW)
+    (the math: nn/functional_volume.py)."""
+
+    _dims = 3
+    _conv = staticmethod(conv3d)
 
 
 class ConvTranspose2d(_ConvNd):

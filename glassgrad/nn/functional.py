@@ -35,6 +35,15 @@ from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (
                                           binary_cross_entropy_with_logits, cosine_embedding_loss,
                                           cross_entropy,
                                           huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from glassgrad.nn.functional_likelihood_loss import gaussian_nll_loss, kl_div, poisson_nll_loss  # noqa: F401
+from glassgrad.nn.functional_margin_loss import (hinge_embedding_loss, margin_ranking_loss,  # noqa: F401
+                                                 multi_margin_loss, multilabel_soft_margin_loss,
+                                                 soft_margin_loss, triplet_margin_loss)
+from glassgrad.nn.functional_distance import cosine_similarity, pairwise_distance  # noqa: F401
+from glassgrad.nn.functional_fold import fold, unfold  # noqa: F401
+from glassgrad.nn.functional_pool import (adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d,  # noqa: F401
+                                          lp_pool2d, max_unpool1d, max_unpool2d)
+from glassgrad.nn.functional_volume import adaptive_avg_pool3d, avg_pool3d, conv3d, max_pool3d  # noqa: F401
 from glassgrad.nn.functional_norm import (batch_norm, group_norm, instance_norm, layer_norm,  # noqa: F401
                                           local_response_norm, normalize, rms_norm)
 from glassgrad.nn.functional_shape import embedding, one_hot, pad  # noqa: F401
@@ -49,7 +58,7 @@ from glassgrad.nn.functional_grid import affine_grid, grid_sample  # noqa: F401
 from glassgrad.nn.functional_interpolate import (interpolate, upsample, upsample_bilinear,  # noqa: F401
                                                  upsample_nearest)
 
-from glassgrad.ops.conv import conv1d, conv2d, conv_transpose2d  # noqa: F401
+from glassgrad.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from glassgrad.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d,  # noqa: F401
                                 avg_pool2d, max_pool1d, max_pool2d)
 

@@ -1,8 +1,9 @@
 """Pooling layers: ``MaxPool1d/2d``, ``AvgPool1d/2d``, ``AdaptiveAvgPool1d/2d``,
-``AdaptiveMaxPool1d/2d``, ``MaxUnpool1d/2d``, ``LPPool1d/2d``, as in ``torch.nn``.
+``AdaptiveMaxPool1d/2d``, ``MaxUnpool1d/2d``, ``LPPool1d/2d``, ``MaxPool3d``, ``AvgPool3d``,
+``AdaptiveAvgPool3d``, as in ``torch.nn``.
 
 Part III, nn chapter. Each is a Module with no parameters that remembers its options and calls the
-function of the same name in glassgrad/ops/pool.py (or nn/functional_pool.py), where the math and its
+function of the same name in glassgrad/ops/pool.py (or nn/functional_pool.py, nn/functional_volume.py), where the math and its
 gradient are written out.
 """
 
@@ -12,12 +13,14 @@ import numbers
 
 from glassgrad.nn.functional_pool import (adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d, lp_pool2d,
                                           max_unpool1d, max_unpool2d)
+from glassgrad.nn.functional_volume import adaptive_avg_pool3d, avg_pool3d, max_pool3d
 from glassgrad.nn.module import Module
 from glassgrad.ops.pool import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
                                 max_pool1d, max_pool2d)
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d"]
+           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
+           "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -182,6 +185,29 @@ class LPPool1d(LPPool2d):
 
     def forward(self, input):  # noqa: A002
         return lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class MaxPool3d(_MaxPoolNd):
+    """out = max over each kD×kH×kW window of (N, C, D, H, W) or (C, D, H, W)."""
+
+    def forward(self, input):  # noqa: A002
+        return max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+
+class AvgPool3d(AvgPool2d):
+    """out = mean over each kD×kH×kW window (the divisor with padding: see functional_volume.py)."""
+
+    def forward(self, input):  # noqa: A002
+        return avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+    """Average pooling to a fixed (D_out, H_out, W_out); None keeps that input size."""
+
+    def forward(self, input):  # noqa: A002
+        return adaptive_avg_pool3d(input, self.output_size)
 
 
 def _pair(value) -> tuple:

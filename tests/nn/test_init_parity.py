@@ -69,6 +69,9 @@ LAYERS = {
     "Conv2d(depthwise)": lambda nn: nn.Conv2d(4, 8, 5, groups=4, padding=2),
     "ConvTranspose2d": lambda nn: nn.ConvTranspose2d(3, 4, 3),
     "ConvTranspose2d(groups=2)": lambda nn: nn.ConvTranspose2d(4, 6, 3, groups=2, stride=2),
+    "ConvTranspose1d": lambda nn: nn.ConvTranspose1d(3, 4, 3),
+    "Conv3d": lambda nn: nn.Conv3d(3, 4, (3, 2, 2)),
+    "Conv3d(groups=2, bias=False)": lambda nn: nn.Conv3d(4, 6, 2, groups=2, bias=False),
     "Embedding": lambda nn: nn.Embedding(10, 4),
     "Embedding(padding_idx)": lambda nn: nn.Embedding(10, 4, padding_idx=2),
     "Embedding(padding_idx=-1)": lambda nn: nn.Embedding(10, 4, padding_idx=-1),
@@ -160,6 +163,9 @@ LAYER_ARGUMENTS = {
     "Transformer": (2, 1, 1, 1, 2), "LazyLinear": (2,), "LazyConv1d": (1, 1), "LazyConv2d": (1, 1),
     "Unflatten": (1, (1, 1)), "MaxPool1d": (2,), "MaxPool2d": (2,), "AvgPool1d": (2,), "AvgPool2d": (2,),
     "AdaptiveAvgPool1d": (1,), "AdaptiveAvgPool2d": (1,),
+    "ConvTranspose1d": (1, 1, 1), "Conv3d": (1, 1, 1), "Fold": (2, 1), "Unfold": (1,), "AdaptiveMaxPool1d": (1,),
+    "AdaptiveMaxPool2d": (1,), "MaxUnpool1d": (2,), "MaxUnpool2d": (2,), "LPPool1d": (2, 2), "LPPool2d": (2, 2),
+    "MaxPool3d": (2,), "AvgPool3d": (2,), "AdaptiveAvgPool3d": (1,),
 }
 
 

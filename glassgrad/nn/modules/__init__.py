@@ -11,8 +11,10 @@ from glassgrad.nn.modules import activation  # noqa: F401
 from glassgrad.nn.modules import batchnorm  # noqa: F401
 from glassgrad.nn.modules import container  # noqa: F401
 from glassgrad.nn.modules import conv  # noqa: F401
+from glassgrad.nn.modules import distance  # noqa: F401
 from glassgrad.nn.modules import dropout  # noqa: F401
 from glassgrad.nn.modules import flatten  # noqa: F401
+from glassgrad.nn.modules import fold  # noqa: F401
 from glassgrad.nn.modules import instancenorm  # noqa: F401
 from glassgrad.nn.modules import linear  # noqa: F401
 from glassgrad.nn.modules import loss  # noqa: F401
@@ -31,18 +33,26 @@ from glassgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, Log
 from glassgrad.nn.modules.batchnorm import LazyBatchNorm1d, LazyBatchNorm2d, BatchNorm1d, BatchNorm2d, BatchNorm3d
 from glassgrad.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from glassgrad.nn.modules.container import ModuleDict, ModuleList, ParameterList, Sequential
-from glassgrad.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d, LazyConv1d, LazyConv2d
+from glassgrad.nn.modules.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, LazyConv1d,
+                                       LazyConv2d)
 from glassgrad.nn.modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from glassgrad.nn.modules.dropout import Dropout, Dropout1d, Dropout2d
 from glassgrad.nn.modules.flatten import Flatten, Unflatten
 from glassgrad.nn.modules.linear import (LazyLinear, Bilinear, Identity, Linear,
                                          NonDynamicallyQuantizableLinear)
+from glassgrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
+from glassgrad.nn.modules.fold import Fold, Unfold
 from glassgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
-                                       HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+                                       GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
+                                       MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss,
+                                       MultiMarginLoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss,
+                                       SoftMarginLoss, TripletMarginLoss)
 from glassgrad.nn.modules.module import Module
 from glassgrad.nn.modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
-from glassgrad.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
-                                          MaxPool1d, MaxPool2d)
+from glassgrad.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
+                                          AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, AvgPool3d,
+                                          LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d,
+                                          MaxUnpool2d)
 from glassgrad.nn.modules.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
 from glassgrad.nn.modules.sparse import Embedding
 from glassgrad.nn.modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
@@ -62,5 +72,9 @@ __all__ = [
     "container", "conv", "dropout", "flatten", "linear", "loss", "module", "normalization", "pooling",
     "rnn", "sparse", "transformer", "upsampling", "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
     "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "GroupNorm", "LocalResponseNorm", "RMSNorm",
-    "instancenorm",
+    "instancenorm", "distance", "CosineSimilarity", "PairwiseDistance", "KLDivLoss", "PoissonNLLLoss",
+    "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss", "fold", "Fold", "Unfold",
+    "ConvTranspose1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d",
+    "LPPool2d", "Conv3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
 ]
