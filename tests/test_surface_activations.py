@@ -208,3 +208,12 @@ def test_top_level_functions_match_pytorch(name, args):
     np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-12, atol=1e-14)
     if name != "native_channel_shuffle":  # (PyTorch's has no backward: its grad_fn is NotImplemented)
         assert outs[0][1] == outs[1][1]
+
+
+def test_gumbel_softmax_warns_about_eps_like_pytorch():
+    messages = []
+    for lib in (gg, torch):
+        with pytest.warns(UserWarning) as record:
+            lib.nn.functional.gumbel_softmax(lib.zeros(2, 3), eps=1e-5)
+        messages.append(str(record[0].message))
+    assert messages[0] == messages[1]

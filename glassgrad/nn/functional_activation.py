@@ -9,6 +9,8 @@ grad_fn is that of the last op, ``DivBackward0``, ``SubBackward0``, ``SoftmaxBac
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from glassgrad import creation, sampling
@@ -431,6 +433,8 @@ def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-1
     (``exponential_``). ``hard=True``: the one-hot of the argmax in the forward pass, the soft sample's
     gradient in the backward pass (y_hard − y_soft.detach() + y_soft). ``eps`` is unused, as in PyTorch."""
     _check_tensor("gumbel_softmax", logits, "logits")
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     gumbels = -creation.empty_like(logits).exponential_().log()
     y_soft = _softmax((logits + gumbels) / tau, dim)
     if not hard:
