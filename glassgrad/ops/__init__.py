@@ -20,6 +20,7 @@ Part III. Read the files in this order; each imports only the files before it:
     indexing        x[...], index_select, masked_fill, nonzero
     repeating       repeat_interleave, meshgrid
     gather_scatter  gather, scatter, sort, topk
+    index_write     index_copy, index_put, put, scatter_reduce, masked_scatter
     counting        unique, bincount, histc, histogram
     linalg          matmul, einsum, norms
     statistics      cummax, cummin, logcumsumexp, quantile, nanquantile, mode, renorm
@@ -37,14 +38,14 @@ Each family's ``NUMPY`` table maps numpy functions to the same ops, for ``Tensor
 from __future__ import annotations
 
 from glassgrad.ops import (building, cast, compare, conv, counting, cumulative, decompositions, elementwise,
-                           gather_scatter, indexing, inplace, inplace_functions, joining, linalg, pool,
-                           random, reduce, repeating, shape, softmax, sparse, special_math, statistics,
+                           gather_scatter, index_write, indexing, inplace, inplace_functions, joining, linalg,
+                           pool, random, reduce, repeating, shape, softmax, sparse, special_math, statistics,
                            trigonometry, unary, variance)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
 FAMILIES = (elementwise, unary, trigonometry, special_math, cast, compare, inplace, reduce, variance, cumulative,
-            softmax, shape, inplace_functions, joining, indexing, repeating, gather_scatter, counting, linalg,
-            statistics, building, decompositions, conv, pool, random, sparse)
+            softmax, shape, inplace_functions, joining, indexing, repeating, gather_scatter, index_write,
+            counting, linalg, statistics, building, decompositions, conv, pool, random, sparse)
 
 for _family in FAMILIES:
     for _method, _fn in getattr(_family, "TENSOR_METHODS", {}).items():
