@@ -31,6 +31,7 @@ import glassgrad.nn.init
 import glassgrad.nn.utils
 import glassgrad.optim
 import glassgrad.optim.lr_scheduler
+import glassgrad.functorch
 import glassgrad.utils
 import glassgrad.utils.data
 
@@ -49,12 +50,13 @@ MODULES = {
     "torch.optim.lr_scheduler": glassgrad.optim.lr_scheduler,
     "torch.utils": glassgrad.utils,
     "torch.utils.data": glassgrad.utils.data,
+    "functorch": glassgrad.functorch,  # torch.func's old name, shipped beside torch
 }
 
 
 # glassgrad's own parts, which PyTorch doesn't have: ``import torch.explain`` must fail as it would.
 NOT_TORCH = ("explain", "studio", "scalar", "manual", "cli", "as_torch", "datasets", "interop", "graph",
-             "devices", "creation", "dtypes", "tensor", "ops")
+             "devices", "creation", "dtypes", "tensor", "ops", "functorch")
 
 
 class TorchFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):

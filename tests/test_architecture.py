@@ -129,6 +129,7 @@ LAYERS = {
     "glassgrad.distributed": 81,
     "glassgrad.jit": 81,
     "glassgrad.func": 81,                 # torch.func: grad, vjp, jacrev, vmap ... over autograd.functional
+    "glassgrad.functorch": 82,            # functorch (torch.func's old name): func plus make_functional
     "glassgrad.onnx": 81,
     # the PyTorch-shaped top level: Tensor, tensor, zeros, no_grad, save, load, ... plus Value
     "glassgrad": 90,
