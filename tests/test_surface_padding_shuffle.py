@@ -46,9 +46,21 @@ def test_padding_layers_match_pytorch(name, args, shape, dtype):
         assert a[2] == b[2]
 
 
-def test_padding_layers_live_at_pytorchs_path():
+def test_new_layers_live_at_pytorchs_paths():
     assert gg.nn.modules.padding.ReflectionPad2d is gg.nn.ReflectionPad2d
     assert gg.nn.modules.pixelshuffle.PixelShuffle is gg.nn.PixelShuffle
+    names = ["CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "PReLU", "RReLU", "SELU",
+             "Softmax2d", "Softshrink", "Softsign", "Tanhshrink", "Threshold", "ParameterDict", "AlphaDropout",
+             "Dropout3d", "FeatureAlphaDropout", "ZeroPad1d", "ConstantPad3d", "CircularPad2d", "ReplicationPad3d",
+             "PixelShuffle", "PixelUnshuffle", "ChannelShuffle"]
+    for name in names:  # where PyTorch has them (checked), glassgrad has the same class
+        assert hasattr(torch.nn.modules, name)
+        assert getattr(gg.nn.modules, name) is getattr(gg.nn, name)
+    for name in ["PReLU", "SELU", "GLU", "Softmax2d", "RReLU", "Threshold"]:
+        assert hasattr(torch.nn.modules.activation, name) and getattr(gg.nn.modules.activation, name) is getattr(gg.nn, name)
+    for name in ["Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]:
+        assert hasattr(torch.nn.modules.dropout, name) and getattr(gg.nn.modules.dropout, name) is getattr(gg.nn, name)
+    assert gg.nn.modules.container.ParameterDict is gg.nn.ParameterDict is not None
 
 
 @pytest.mark.parametrize("name, shape", [("CircularPad1d", (2, 3, 4, 5)), ("CircularPad2d", (5,)),

@@ -58,6 +58,17 @@ from glassgrad.nn.modules.sparse import Embedding
 from glassgrad.nn.modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                               TransformerEncoder, TransformerEncoderLayer)
 
+from glassgrad.nn.modules.activation import (CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid, PReLU,
+                                             RReLU, SELU, Softmax2d, Softshrink, Softsign, Tanhshrink, Threshold)
+from glassgrad.nn.modules.container import ParameterDict
+from glassgrad.nn.modules.dropout import AlphaDropout, Dropout3d, FeatureAlphaDropout
+from glassgrad.nn.modules.padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
+                                          ConstantPad2d, ConstantPad3d, ReflectionPad1d, ReflectionPad2d,
+                                          ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
+                                          ZeroPad1d, ZeroPad2d, ZeroPad3d)
+from glassgrad.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
+from glassgrad.nn.pixelshuffle import ChannelShuffle
+
 __all__ = [
     "ELU", "GELU", "Hardtanh", "LeakyReLU", "LogSoftmax", "Mish", "ReLU", "ReLU6", "SiLU", "Sigmoid",
     "Softmax", "Softmin", "Softplus", "Tanh", "MultiheadAttention", "LazyBatchNorm1d", "LazyBatchNorm2d",
@@ -77,4 +88,10 @@ __all__ = [
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss", "fold", "Fold", "Unfold",
     "ConvTranspose1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d",
     "LPPool2d", "Conv3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+    "padding", "pixelshuffle", "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "PReLU",
+    "RReLU", "SELU", "Softmax2d", "Softshrink", "Softsign", "Tanhshrink", "Threshold", "ParameterDict",
+    "AlphaDropout", "Dropout3d", "FeatureAlphaDropout", "CircularPad1d", "CircularPad2d", "CircularPad3d",
+    "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
+    "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+    "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
 ]
