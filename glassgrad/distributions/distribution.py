@@ -45,7 +45,8 @@ class Distribution:
                 if param not in self.__dict__ and isinstance(getattr(type(self), param, None), lazy_property):
                     continue  # the parameter not given (probs made from logits) is not checked
                 value = getattr(self, param)
-                valid = constraint.check(value)
+                with no_grad():  # a check is no part of any gradient: record nothing
+                    valid = constraint.check(value)
                 if not bool(valid.all()):
                     raise ValueError(
                         f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) "
@@ -141,7 +142,8 @@ class Distribution:
                 raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: {actual_shape} vs "
                                  f"{Size(expected_shape)}.")
         support = self.support
-        valid = support.check(value)
+        with no_grad():
+            valid = support.check(value)
         if not bool(valid.all()):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to be within the "
