@@ -556,3 +556,19 @@ def test_beta_and_dirichlet_rsample_gradients_are_unbiased():
     gg.manual_seed(1)
     D.Dirichlet(conc).rsample((20000,))[:, 0].mean().backward()
     np.testing.assert_allclose(conc.grad.numpy(), np.array([6.0, -1.0, -1.0]) / 49, rtol=0.08, atol=0.003)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m, T: m.LogNormal(0.0, 1.0), lambda m, T: m.Gumbel(T.zeros(2), 1.0), lambda m, T: m.Chi2(T.tensor([3.0])),
+    lambda m, T: m.StudentT(3.0), lambda m, T: m.HalfNormal(1.0), lambda m, T: m.Cauchy(0.0, 1.0),
+    lambda m, T: m.MixtureSameFamily(m.Categorical(logits=T.zeros(3)), m.Normal(T.zeros(3), T.ones(3))),
+    lambda m, T: m.TransformedDistribution(m.Normal(0.0, 1.0), [m.transforms.TanhTransform()]),
+    lambda m, T: m.Multinomial(3, probs=T.ones(3)), lambda m, T: m.Geometric(T.tensor([0.3])),
+    lambda m, T: m.Beta(1.0, 2.0), lambda m, T: m.Dirichlet(T.ones(3)), lambda m, T: m.Poisson(2.0),
+    lambda m, T: m.Binomial(3, probs=T.tensor(0.2)), lambda m, T: m.Laplace(0.0, 1.0),
+    lambda m, T: m.RelaxedBernoulli(T.tensor(0.5), probs=T.tensor([0.3, 0.2])), lambda m, T: m.Exponential(2.0),
+    lambda m, T: m.transforms.AffineTransform(0.0, 2.0), lambda m, T: m.transforms.ExpTransform().inv,
+    lambda m, T: m.transforms.ComposeTransform([m.transforms.ExpTransform(), m.transforms.TanhTransform()]),
+])
+def test_more_reprs_match_pytorch(make):
+    assert repr(make(D, gg)).replace("glassgrad.", "torch.") == repr(make(TD, torch))
