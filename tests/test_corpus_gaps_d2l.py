@@ -95,3 +95,96 @@ def test_grouped_conv2d_errors_match_pytorch(w_shape, groups):
     with pytest.raises(RuntimeError) as ours:
         glassgrad.nn.functional.conv2d(glassgrad.tensor(x), glassgrad.tensor(w), groups=groups)
     assert str(ours.value) == str(theirs.value)
+
+
+# --- learning-rate schedules the next training scripts use (SGDR, warm-up then decay, ...) --------------
+def _schedules(lib):
+    S = lib.optim.lr_scheduler
+    return {
+        "multiplicative": lambda o: S.MultiplicativeLR(o, lambda e: 0.95),
+        "constant": lambda o: S.ConstantLR(o, 0.5, total_iters=4),
+        "linear": lambda o: S.LinearLR(o, 0.1, 0.9, total_iters=5),
+        "polynomial": lambda o: S.PolynomialLR(o, total_iters=6, power=2),
+        "warm_restarts": lambda o: S.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.001),
+        "warm_restarts_t1": lambda o: S.CosineAnnealingWarmRestarts(o, T_0=4),
+        "sequential": lambda o: S.SequentialLR(o, [S.LinearLR(o, 0.1, total_iters=3), S.ExponentialLR(o, 0.9)],
+                                               milestones=[3]),
+        "sequential3": lambda o: S.SequentialLR(o, [S.ConstantLR(o, 0.1, total_iters=2), S.StepLR(o, 2, 0.5),
+                                                    S.CosineAnnealingLR(o, 4)], milestones=[2, 6]),
+        "chained": lambda o: S.ChainedScheduler([S.ConstantLR(o, 0.5, total_iters=4), S.ExponentialLR(o, 0.9)]),
+    }
+
+
+def _lrs(lib, name, steps=14, epochs=None):
+    params = [lib.zeros(2, requires_grad=True)]
+    opt = lib.optim.SGD([{"params": params}, {"params": [lib.zeros(1, requires_grad=True)], "lr": 0.03}],
+                        lr=0.1, momentum=0.9)
+    sched = _schedules(lib)[name](opt)
+    out = [[g["lr"] for g in opt.param_groups]]
+    for i in range(steps):
+        opt.step()
+        if epochs is None:
+            sched.step()
+        else:
+            sched.step(epochs[i])
+        out.append([g["lr"] for g in opt.param_groups] + list(sched.get_last_lr()))
+    return out, sched
+
+
+@pytest.mark.parametrize("name", list(_schedules(torch)))
+def test_new_lr_schedules_give_pytorchs_rates(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs, _ = _lrs(torch, name)
+        ours, sched = _lrs(glassgrad, name)
+    assert ours == theirs  # the same float operations: equal to the last bit
+    assert type(sched).__name__ in glassgrad.optim.lr_scheduler.__all__
+
+
+def test_warm_restarts_step_with_fractional_epochs_like_pytorch():
+    epochs = [0.5 * i for i in range(1, 15)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs, t = _lrs(torch, "warm_restarts", epochs=epochs)
+        ours, g = _lrs(glassgrad, "warm_restarts", epochs=epochs)
+    assert ours == theirs
+    assert (g.T_cur, g.T_i, g.last_epoch) == (t.T_cur, t.T_i, t.last_epoch)
+
+
+@pytest.mark.parametrize("name", ["sequential", "chained", "linear"])
+def test_new_lr_schedules_state_dict_round_trip_like_pytorch(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = []
+        for lib in (torch, glassgrad):
+            _, first = _lrs(lib, name, steps=4)
+            rates, second = _lrs(lib, name, steps=0)
+            second.load_state_dict(first.state_dict())
+            second.optimizer.param_groups[0]["lr"] = first.optimizer.param_groups[0]["lr"]
+            second.optimizer.param_groups[1]["lr"] = first.optimizer.param_groups[1]["lr"]
+            for _ in range(5):
+                second.optimizer.step()
+                second.step()
+            results.append([g["lr"] for g in second.optimizer.param_groups])
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("make", [
+    lambda S, o: S.ConstantLR(o, factor=1.5),
+    lambda S, o: S.LinearLR(o, start_factor=0),
+    lambda S, o: S.LinearLR(o, end_factor=2),
+    lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=0),
+    lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0),
+    lambda S, o: S.SequentialLR(o, [S.StepLR(o, 2)], milestones=[1]),
+    lambda S, o: S.SequentialLR(o, [], milestones=[]),
+    lambda S, o: S.ChainedScheduler([]),
+    lambda S, o: S.ChainedScheduler([S.ReduceLROnPlateau(o)]),
+])
+def test_new_lr_schedules_errors_like_pytorch(make):
+    errors = []
+    for lib in (torch, glassgrad):
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1)
+        with pytest.raises((ValueError, TypeError)) as info:
+            make(lib.optim.lr_scheduler, opt)
+        errors.append((type(info.value), str(info.value)))
+    assert errors[0] == errors[1]
