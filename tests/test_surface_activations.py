@@ -182,6 +182,18 @@ ERRORS = [
     lambda lib: lib.nn.functional.rrelu(lib.zeros(3), 0.5, 0.1, True),
     lambda lib: lib.nn.functional.selu(3),
     lambda lib: lib.nn.Softmax2d()(lib.zeros(3, 4)),
+    lambda lib: lib.nn.functional.prelu(lib.zeros(2, 3, dtype=lib.float64), lib.zeros(3)),
+    lambda lib: lib.nn.functional.glu(lib.zeros(2, 4), 5),
+] + [  # integer and bool inputs: PyTorch's kernels are for floating dtypes (threshold takes integers)
+    (lambda lib, name=name, dtype=dtype, extra=extra: getattr(lib.nn.functional, name)(
+        lib.arange(-2, 2).reshape(2, 2).to(getattr(lib, dtype)), *extra))
+    for name, extra in [("selu", ()), ("celu", ()), ("glu", ()), ("hardswish", ()), ("hardsigmoid", ()),
+                        ("logsigmoid", ()), ("softshrink", ()), ("hardshrink", ()), ("rrelu", ()),
+                        ("rrelu", (0.1, 0.3, True))]
+    for dtype in ("int64", "bool")
+] + [
+    lambda lib: lib.nn.functional.threshold(lib.zeros(3, dtype=lib.bool), 0, 1),
+    lambda lib: lib.nn.functional.prelu(lib.zeros(2, 3, dtype=lib.int64), lib.zeros(3, dtype=lib.int64)),
 ]
 
 

@@ -36,6 +36,12 @@ def _maybe_inplace(x: Tensor, result: Tensor, inplace: bool) -> Tensor:
     return x._apply_inplace(result) if inplace else result
 
 
+def _check_floating(kernel: str, x: Tensor) -> None:
+    """PyTorch's kernels for these activations exist for floating dtypes only."""
+    if x._array.dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{TORCH_NAMES.get(x._array.dtype.name)}'")
+
+
 # --- prelu: a leaky relu whose slope is learned, one per channel (dim 1) or one for all -------------------
 class Prelu(Primitive):
     """y = x if x > 0 else w·x (w broadcast along the channel dim 1);
@@ -83,6 +89,10 @@ def prelu(input, weight):  # noqa: A002
         if n != channels:
             raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter "
                                f"numbers = {n} and channel size = {channels}.")
+    if input._array.dtype != weight._array.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {TORCH_NAMES.get(input._array.dtype.name)} "
+                           f"and {TORCH_NAMES.get(weight._array.dtype.name)}")
+    _check_floating("prelu_cpu", input)
     return Prelu.apply(input, weight)
 
 
@@ -118,6 +128,7 @@ class SeluInplace(Selu):
 def selu(input, inplace: bool = False):  # noqa: A002
     """scale·(max(0, x) + min(0, α(eˣ − 1))), the self-normalising activation."""
     _check_tensor("selu", input)
+    _check_floating("elu_cpu", input)
     return _maybe_inplace(input, (SeluInplace if inplace else Selu).apply(input), inplace)
 
 
@@ -156,6 +167,7 @@ class CeluInplace(Celu):
 def celu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
     """max(0, x) + min(0, α(e^(x/α) − 1)): elu, continuously differentiable for every α."""
     _check_tensor("celu", input)
+    _check_floating("elu_cpu", input)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     return _maybe_inplace(input, (CeluInplace if inplace else Celu).apply(input, alpha, inplace), inplace)
@@ -191,6 +203,7 @@ class Glu(Primitive):
 def glu(input, dim: int = -1):  # noqa: A002
     """The gated linear unit: first half ⊙ σ(second half), along ``dim``."""
     _check_tensor("glu", input)
+    _check_floating("glu_cpu", input)
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = dim + input.dim() if dim < 0 else dim
@@ -225,6 +238,7 @@ class Hardswish(Primitive):
 def hardswish(input, inplace: bool = False):  # noqa: A002
     """x·relu6(x + 3)/6 (MobileNetV3)."""
     _check_tensor("hardswish", input)
+    _check_floating("hardswish_cpu", input)
     return _maybe_inplace(input, Hardswish.apply(input), inplace)
 
 
@@ -249,6 +263,7 @@ class Hardsigmoid(Primitive):
 def hardsigmoid(input, inplace: bool = False):  # noqa: A002
     """relu6(x + 3)/6."""
     _check_tensor("hardsigmoid", input)
+    _check_floating("hardsigmoid_cpu", input)
     return _maybe_inplace(input, Hardsigmoid.apply(input), inplace)
 
 
@@ -273,6 +288,7 @@ class LogSigmoid(Primitive):
 def logsigmoid(input):  # noqa: A002
     """log(1/(1 + e⁻ˣ)), computed without overflow."""
     _check_tensor("logsigmoid", input)
+    _check_floating("log_sigmoid_cpu", input)
     return LogSigmoid.apply(input)
 
 
@@ -324,16 +340,17 @@ class Hardshrink(Primitive):
 
 
 def _check_lambd(input, lambd) -> None:  # noqa: A002
-    top = np.finfo(input._array.dtype).max if input._array.dtype.kind == "f" else np.finfo(np.float32).max
+    top = np.finfo(input._array.dtype).max
     if not 0 <= lambd <= top:
         raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype "
-                           f"{TORCH_NAMES[input._array.dtype.name].split('.')[-1].capitalize()}, "
+                           f"{TORCH_NAMES[input._array.dtype.name]}, "
                            f"but found {lambd:g}")
 
 
 def softshrink(input, lambd: float = 0.5):  # noqa: A002
     """Shrink x towards 0 by λ (values within λ of 0 become 0)."""
     _check_tensor("softshrink", input)
+    _check_floating("softshrink_check", input)
     _check_lambd(input, lambd)
     return Softshrink.apply(input, lambd)
 
@@ -341,6 +358,7 @@ def softshrink(input, lambd: float = 0.5):  # noqa: A002
 def hardshrink(input, lambd: float = 0.5):  # noqa: A002
     """Zero the values within λ of 0, keep the rest."""
     _check_tensor("hardshrink", input)
+    _check_floating("hardshrink_cpu", input)
     return Hardshrink.apply(input, lambd)
 
 
@@ -368,6 +386,8 @@ class ThresholdInplace(Threshold):
 def threshold(input, threshold, value, inplace: bool = False):  # noqa: A002
     """x where x > threshold, else ``value``."""
     _check_tensor("threshold", input)
+    if input._array.dtype == np.bool_:  # (integers are fine)
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
     return _maybe_inplace(input, (ThresholdInplace if inplace else Threshold).apply(input, threshold, value),
                           inplace)
 
@@ -417,6 +437,7 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
           inplace: bool = False):
     """Randomized leaky relu: slope r ~ U[lower, upper) for x ≤ 0 while training, (lower + upper)/2 after."""
     _check_tensor("rrelu", input)
+    _check_floating("rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu", input)
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     op = RreluWithNoiseInplace if inplace else RreluWithNoise
