@@ -26,6 +26,7 @@ from glassgrad.distributions.binomial import Binomial
 from glassgrad.distributions.categorical import Categorical
 from glassgrad.distributions.cauchy import Cauchy
 from glassgrad.distributions.chi2 import Chi2
+from glassgrad.distributions.constraint_registry import biject_to, transform_to
 from glassgrad.distributions.dirichlet import Dirichlet
 from glassgrad.distributions.distribution import Distribution
 from glassgrad.distributions.exponential import Exponential
@@ -48,14 +49,16 @@ from glassgrad.distributions.relaxed_categorical import ExpRelaxedCategorical, R
 from glassgrad.distributions.studentT import StudentT
 from glassgrad.distributions.transformed_distribution import TransformedDistribution
 from glassgrad.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform,
-                                                ExpTransform, SigmoidTransform, TanhTransform,
-                                                Transform)
+                                                ExpTransform, IndependentTransform, PowerTransform,
+                                                SigmoidTransform, SoftmaxTransform, StickBreakingTransform,
+                                                TanhTransform, Transform)
 from glassgrad.distributions.uniform import Uniform
 
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy",
            "Chi2", "ComposeTransform", "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform",
-           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal", "Independent", "Laplace", "LogNormal",
-           "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
-           "OneHotCategorical", "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
-           "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "constraints",
-           "kl_divergence", "register_kl", "transforms"]
+           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal", "Independent", "IndependentTransform",
+           "Laplace", "LogNormal", "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial",
+           "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "PowerTransform",
+           "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "SoftmaxTransform",
+           "StickBreakingTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution",
+           "Uniform", "biject_to", "constraints", "kl_divergence", "register_kl", "transform_to", "transforms"]

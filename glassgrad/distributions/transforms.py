@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 
 from glassgrad.distributions import constraints
-from glassgrad.distributions.utils import finfo_eps, finfo_tiny
+from glassgrad.distributions.utils import broadcast_all, finfo_eps, finfo_tiny
 from glassgrad.nn import functional as F
 from glassgrad.tensor import Tensor
 
-__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransform", "TanhTransform",
-           "Transform"]
+__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "IndependentTransform",
+           "PowerTransform", "SigmoidTransform", "SoftmaxTransform", "StickBreakingTransform", "TanhTransform",
+           "Transform", "identity_transform"]
 
 
 class Transform:
@@ -290,3 +291,136 @@ class AbsTransform(Transform):
 
     def _inverse(self, y):
         return y
+
+
+def _sum_rightmost(value, dim: int):
+    return value if dim == 0 else value.reshape(tuple(value.shape[:value.dim() - dim]) + (-1,)).sum(-1)
+
+
+class IndependentTransform(Transform):
+    """A transform of single entries applied to whole events: log|det| summed over the last
+    ``reinterpreted_batch_ndims`` dimensions."""
+
+    def __init__(self, base_transform: Transform, reinterpreted_batch_ndims: int, cache_size: int = 0):
+        super().__init__(cache_size=cache_size)
+        self.base_transform = base_transform
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+
+    @property
+    def domain(self):
+        return constraints.independent(self.base_transform.domain, self.reinterpreted_batch_ndims)
+
+    @property
+    def codomain(self):
+        return constraints.independent(self.base_transform.codomain, self.reinterpreted_batch_ndims)
+
+    @property
+    def sign(self):
+        return self.base_transform.sign
+
+    def _call(self, x):
+        return self.base_transform(x)
+
+    def _inverse(self, y):
+        return self.base_transform.inv(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return _sum_rightmost(self.base_transform.log_abs_det_jacobian(x, y), self.reinterpreted_batch_ndims)
+
+    def __repr__(self):
+        return f"IndependentTransform({self.base_transform!r}, {self.reinterpreted_batch_ndims})"
+
+
+class PowerTransform(Transform):
+    """y = x^exponent on x > 0;  log|dy/dx| = log|exponent·y/x|."""
+
+    domain = constraints.positive
+    codomain = constraints.positive
+
+    def __init__(self, exponent, cache_size: int = 0):
+        super().__init__(cache_size=cache_size)
+        (self.exponent,) = broadcast_all(exponent)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, PowerTransform) and bool(self.exponent.eq(other.exponent).all())
+
+    __hash__ = object.__hash__
+
+    @property
+    def sign(self):
+        return self.exponent.sign()
+
+    def _call(self, x):
+        return x.pow(self.exponent)
+
+    def _inverse(self, y):
+        return y.pow(1 / self.exponent)
+
+    def log_abs_det_jacobian(self, x, y):
+        return (self.exponent * y / x).abs().log()
+
+
+class SoftmaxTransform(Transform):
+    """y = softmax(x) over the last dimension (onto the simplex; not injective: ``inv`` is log y)."""
+
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+    bijective = False
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SoftmaxTransform)
+
+    __hash__ = object.__hash__
+
+    def _call(self, x):
+        probs = (x - x.max(-1, True)[0]).exp()
+        return probs / probs.sum(-1, True)
+
+    def _inverse(self, y):
+        return y.log()
+
+
+class StickBreakingTransform(Transform):
+    """Rⁿ → the simplex in Rⁿ⁺¹ by breaking a stick: zᵢ = σ(xᵢ − log(n + 1 − i)), yᵢ = zᵢ·Πⱼ<ᵢ (1 − zⱼ),
+    the last y takes what is left;  log|det| = Σᵢ (−x̃ᵢ + log σ(x̃ᵢ) + log yᵢ), x̃ᵢ = xᵢ − log(n + 1 − i)."""
+
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, StickBreakingTransform)
+
+    __hash__ = object.__hash__
+
+    @staticmethod
+    def _offset(x, n: int):
+        return n + 1 - x.new_ones(n).cumsum(-1)
+
+    def _call(self, x):
+        z = (x - self._offset(x, x.shape[-1]).log()).sigmoid().clamp(min=finfo_tiny(x.dtype),
+                                                                      max=1.0 - finfo_eps(x.dtype))
+        z_cumprod = (-z).log1p().cumsum(-1).exp()  # Πⱼ≤ᵢ (1 − zⱼ) as exp Σ log(1 − zⱼ): glassgrad has no cumprod
+        return F.pad(z, (0, 1), value=1) * F.pad(z_cumprod, (1, 0), value=1)
+
+    def _inverse(self, y):
+        y_crop = y[..., :-1]
+        offset = y.shape[-1] - y.new_ones(y_crop.shape[-1]).cumsum(-1)
+        sf = (1 - y_crop.cumsum(-1)).clamp(min=finfo_tiny(y.dtype))
+        return y_crop.log() - sf.log() + offset.log()
+
+    def log_abs_det_jacobian(self, x, y):
+        x = x - self._offset(x, x.shape[-1]).log()
+        return (-x + F.logsigmoid(x) + y[..., :-1].log()).sum(-1)
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return shape[:-1] + (shape[-1] + 1,)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return shape[:-1] + (shape[-1] - 1,)
+
+
+identity_transform = ComposeTransform([])
