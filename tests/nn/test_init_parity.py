@@ -76,6 +76,8 @@ LAYERS = {
     "Embedding(padding_idx)": lambda nn: nn.Embedding(10, 4, padding_idx=2),
     "Embedding(padding_idx=-1)": lambda nn: nn.Embedding(10, 4, padding_idx=-1),
     "Embedding(max_norm)": lambda nn: nn.Embedding(6, 3, max_norm=1.0),
+    "EmbeddingBag": lambda nn: nn.EmbeddingBag(10, 4),
+    "EmbeddingBag(padding_idx)": lambda nn: nn.EmbeddingBag(10, 4, mode="sum", padding_idx=3),
     "BatchNorm1d": lambda nn: nn.BatchNorm1d(4),
     "BatchNorm2d(affine=False)": lambda nn: nn.BatchNorm2d(4, affine=False),
     "LayerNorm": lambda nn: nn.LayerNorm(4),
@@ -166,6 +168,7 @@ LAYER_ARGUMENTS = {
     "ConvTranspose1d": (1, 1, 1), "Conv3d": (1, 1, 1), "Fold": (2, 1), "Unfold": (1,), "AdaptiveMaxPool1d": (1,),
     "AdaptiveMaxPool2d": (1,), "MaxUnpool1d": (2,), "MaxUnpool2d": (2,), "LPPool1d": (2, 2), "LPPool2d": (2, 2),
     "MaxPool3d": (2,), "AvgPool3d": (2,), "AdaptiveAvgPool3d": (1,),
+    "EmbeddingBag": (2, 2),
 }
 
 

@@ -54,7 +54,7 @@ from glassgrad.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, 
                                           LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d,
                                           MaxUnpool2d)
 from glassgrad.nn.modules.rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
-from glassgrad.nn.modules.sparse import Embedding
+from glassgrad.nn.modules.sparse import Embedding, EmbeddingBag
 from glassgrad.nn.modules.transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                                               TransformerEncoder, TransformerEncoderLayer)
 
@@ -87,7 +87,7 @@ __all__ = [
     "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss", "fold", "Fold", "Unfold",
     "ConvTranspose1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d",
-    "LPPool2d", "Conv3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+    "LPPool2d", "Conv3d", "EmbeddingBag", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
     "padding", "pixelshuffle", "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "PReLU",
     "RReLU", "SELU", "Softmax2d", "Softshrink", "Softsign", "Tanhshrink", "Threshold", "ParameterDict",
     "AlphaDropout", "Dropout3d", "FeatureAlphaDropout", "CircularPad1d", "CircularPad2d", "CircularPad3d",
