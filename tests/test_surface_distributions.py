@@ -94,6 +94,13 @@ CASES = {
                           RNG.normal(size=(2,))),
     "MixtureOfMVN": ([RNG.normal(size=(2,)), RNG.normal(size=(2, 3))], lambda m, lg, loc: m.MixtureSameFamily(
         m.Categorical(logits=lg), m.Independent(m.Normal(loc, loc * 0 + 0.7), 1)), RNG.normal(size=(4, 3))),
+    "HalfCauchy": ([RNG.uniform(0.5, 2, size=(3,))], lambda m, s: m.HalfCauchy(s), RNG.uniform(0.1, 2, size=(3,))),
+    "Pareto": ([RNG.uniform(0.5, 2, size=(3,)), RNG.uniform(2.5, 4, size=(3,))], lambda m, s, a: m.Pareto(s, a),
+               RNG.uniform(2.1, 4, size=(3,))),
+    "Weibull": ([RNG.uniform(0.5, 2, size=(3,)), RNG.uniform(1.5, 3, size=(3,))], lambda m, s, k: m.Weibull(s, k),
+                RNG.uniform(0.1, 3, size=(3,))),
+    "NegativeBinomial": ([RNG.uniform(1, 5, size=(3,)), RNG.normal(size=(3,))],
+                         lambda m, r, lg: m.NegativeBinomial(r, logits=lg), np.array([0.0, 3, 7])),
 }
 
 PROPERTIES = ("mean", "variance", "stddev", "mode")
@@ -156,7 +163,7 @@ def test_entropy_and_moments_match_pytorch(name, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ["Normal", "Laplace", "Exponential", "Uniform", "LogNormal", "Cauchy",
-                                  "HalfNormal"])
+                                  "HalfNormal", "HalfCauchy"])
 def test_cdf_icdf_match_pytorch(name, dtype):
     g, t, g_params, t_params, value = build(name, dtype)
     tol = DTYPES[dtype][2]
@@ -176,7 +183,7 @@ SAME_DRAWS = ["Normal", "Laplace", "Exponential", "Uniform", "LogNormal", "Berno
               "Categorical", "CategoricalLogits", "OneHotCategorical", "MVNCov", "MVNTril", "MVNPrecision",
               "IndependentNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical", "TanhNormal",
               "AffineSigmoidNormal", "Cauchy", "Gumbel", "HalfNormal", "Geometric", "Multinomial",
-              "MixtureSameFamily", "MixtureOfMVN"]
+              "MixtureSameFamily", "MixtureOfMVN", "HalfCauchy", "Pareto", "Weibull"]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -225,14 +232,16 @@ def test_gamma_rsample_gradient_is_pytorchs_implicit_gradient_at_the_same_draw()
     ("Binomial", (10, 0.3), lambda n, p: (n * p, n * p * (1 - p))),
     ("Chi2", (3.0,), lambda df: (df, 2 * df)),
     ("StudentT", (9.0,), lambda df: (0.0, df / (df - 2))),
+    ("NegativeBinomial", (3.0, 0.4), lambda r, p: (r * p / (1 - p), r * p / (1 - p) ** 2)),
 ])
 def test_own_samplers_match_in_distribution(name, params, moments):
     """Where PyTorch's sampler is one glassgrad does not replay, the draws' mean and variance agree with the
     distribution's (standard errors from 20,000 draws), and with PyTorch's own draws."""
     gg.manual_seed(0)
     torch.manual_seed(0)
-    if name == "Binomial":
-        g, t = D.Binomial(params[0], probs=gg.tensor(params[1])), TD.Binomial(params[0], probs=torch.tensor(params[1]))
+    if name in ("Binomial", "NegativeBinomial"):
+        g = getattr(D, name)(params[0], probs=gg.tensor(params[1]))
+        t = getattr(TD, name)(params[0], probs=torch.tensor(params[1]))
     else:
         g = getattr(D, name)(*[gg.tensor(float(p)) for p in params])
         t = getattr(TD, name)(*[torch.tensor(float(p)) for p in params])
@@ -242,7 +251,7 @@ def test_own_samplers_match_in_distribution(name, params, moments):
     for s in (gs, ts):
         assert abs(s.mean() - mean) < 5 * math.sqrt(var / n)
         assert abs(s.var() - var) < 0.08 * var
-    if name in ("Poisson", "Binomial"):
+    if name in ("Poisson", "Binomial", "NegativeBinomial"):
         assert (gs == np.round(gs)).all() and gs.min() >= 0
 
 

@@ -33,6 +33,7 @@ from glassgrad.distributions.exponential import Exponential
 from glassgrad.distributions.gamma import Gamma
 from glassgrad.distributions.geometric import Geometric
 from glassgrad.distributions.gumbel import Gumbel
+from glassgrad.distributions.half_cauchy import HalfCauchy
 from glassgrad.distributions.half_normal import HalfNormal
 from glassgrad.distributions.independent import Independent
 from glassgrad.distributions.kl import kl_divergence, register_kl
@@ -41,8 +42,10 @@ from glassgrad.distributions.log_normal import LogNormal
 from glassgrad.distributions.mixture_same_family import MixtureSameFamily
 from glassgrad.distributions.multinomial import Multinomial
 from glassgrad.distributions.multivariate_normal import MultivariateNormal
+from glassgrad.distributions.negative_binomial import NegativeBinomial
 from glassgrad.distributions.normal import Normal
 from glassgrad.distributions.one_hot_categorical import OneHotCategorical
+from glassgrad.distributions.pareto import Pareto
 from glassgrad.distributions.poisson import Poisson
 from glassgrad.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
 from glassgrad.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
@@ -53,12 +56,14 @@ from glassgrad.distributions.transforms import (AbsTransform, AffineTransform, C
                                                 SigmoidTransform, SoftmaxTransform, StickBreakingTransform,
                                                 TanhTransform, Transform)
 from glassgrad.distributions.uniform import Uniform
+from glassgrad.distributions.weibull import Weibull
 
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy",
            "Chi2", "ComposeTransform", "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform",
-           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal", "Independent", "IndependentTransform",
-           "Laplace", "LogNormal", "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial",
-           "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "PowerTransform",
-           "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "SoftmaxTransform",
-           "StickBreakingTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution",
-           "Uniform", "biject_to", "constraints", "kl_divergence", "register_kl", "transform_to", "transforms"]
+           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent",
+           "IndependentTransform", "Laplace", "LogNormal", "LogitRelaxedBernoulli", "MixtureSameFamily",
+           "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical", "Pareto",
+           "Poisson", "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
+           "SoftmaxTransform", "StickBreakingTransform", "StudentT", "TanhTransform", "Transform",
+           "TransformedDistribution", "Uniform", "Weibull", "biject_to", "constraints", "kl_divergence",
+           "register_kl", "transform_to", "transforms"]
