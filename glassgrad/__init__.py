@@ -100,6 +100,11 @@ from glassgrad import functional, linalg, nn, optim, sparse, utils  # noqa: F401
 from glassgrad import profiler  # noqa: F401  (as torch.profiler)
 from glassgrad import func  # noqa: F401  (as torch.func: grad, vmap, jacrev, functional_call ...)
 from glassgrad import special  # noqa: F401  (as torch.special: erf, expit, gammaln, ndtr ...)
+from glassgrad import testing  # noqa: F401  (as torch.testing: assert_close)
+from glassgrad._format import set_printoptions  # noqa: F401
+from glassgrad.type_queries import (can_cast, get_num_interop_threads, is_complex, is_floating_point,  # noqa: F401
+                                    is_nonzero, is_tensor, numel, promote_types, result_type, set_flush_denormal,
+                                    set_num_interop_threads)
 from glassgrad import distributions  # noqa: F401  (as torch.distributions: Categorical, Normal, Bernoulli)
 from glassgrad.func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)
 from glassgrad.threads import get_num_threads, set_num_threads  # noqa: F401

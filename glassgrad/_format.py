@@ -13,6 +13,27 @@ from glassgrad import dtypes
 
 _DEFAULT_DTYPES = ("float32", "int64", "bool")
 
+# torch.set_printoptions: PyTorch's defaults, and its named profiles
+PRINT_OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
+_PROFILES = {"default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
+             "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},
+             "full": {"precision": 4, "threshold": float("inf"), "edgeitems": 3, "linewidth": 80}}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
+                     sci_mode=None):
+    """How tensors print, as ``torch.set_printoptions``: digits after the point (``precision``), how
+    many elements before a tensor is summarised with "..." (``threshold``) and how many shown at each
+    end then (``edgeitems``), the line width, and ``sci_mode`` (True/False forces scientific notation
+    on/off; None decides per tensor). ``profile`` ("default", "short", "full") sets the first four."""
+    if profile is not None:
+        PRINT_OPTIONS.update(_PROFILES[profile])
+    for name, value in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+                        ("linewidth", linewidth)):
+        if value is not None:
+            PRINT_OPTIONS[name] = value
+    PRINT_OPTIONS["sci_mode"] = sci_mode  # as PyTorch: every call sets it, None by default
+
 
 def _float_formatter(array: np.ndarray):
     """PyTorch's rules (torch/_tensor_str.py): whole numbers print as ``1.``; scientific notation when
@@ -20,15 +41,19 @@ def _float_formatter(array: np.ndarray):
     decimals. Columns are as wide as the widest *finite* number (nan/inf don't widen them)."""
     finite = array[np.isfinite(array)]
     nonzero = np.abs(finite[finite != 0])
-    fmt = "{:.4f}"
+    digits, sci_mode = PRINT_OPTIONS["precision"], PRINT_OPTIONS["sci_mode"]
+    fixed, scientific = f"{{:.{digits}f}}", f"{{:.{digits}e}}"
+    fmt = fixed
     if nonzero.size:
         big, small = nonzero.max(), nonzero.min()
         if np.all(finite == np.round(finite)):  # whole numbers: the same span rule applies
-            fmt = "{:.4e}" if big / small > 1e3 or big > 1e8 else "{:.0f}."
+            fmt = scientific if big / small > 1e3 or big > 1e8 else "{:.0f}."
         elif big / small > 1e3 or big > 1e8 or small < 1e-4:
-            fmt = "{:.4e}"
+            fmt = scientific
     elif finite.size and np.all(finite == 0):
         fmt = "{:.0f}."
+    if sci_mode is not None:
+        fmt = scientific if sci_mode else (fmt if fmt == "{:.0f}." else fixed)
     # The widest number is an extreme one (the largest, or the most negative): no need to format all.
     extremes = (finite.max(), finite.min(), nonzero.min() if nonzero.size else 0) if finite.size else ()
     width = max((len(fmt.format(float(v))) for v in extremes), default=0)
@@ -45,22 +70,35 @@ def _fmt(fmt: str, v) -> str:
 
 def format_array(array: np.ndarray, prefix: str = "tensor(") -> str:
     """The body of the repr: nested brackets, PyTorch's number format, wrapped at 80 columns."""
+    threshold = PRINT_OPTIONS["threshold"]
+    shown = _summarized(array, PRINT_OPTIONS["edgeitems"]) if array.size > threshold else array
     if array.dtype.kind == "f":
-        formatter = {"float_kind": _float_formatter(array)}
+        formatter = {"float_kind": _float_formatter(shown)}
     elif array.dtype.kind == "b":
         width = 5 if not array.all() else 4  # PyTorch pads True to False's width
         formatter = {"bool": lambda v: ("True" if v else "False").rjust(width)}
     else:
-        width = max((len(str(v)) for v in array.ravel()), default=0)
+        width = max((len(str(v)) for v in shown.ravel()), default=0)
         formatter = {"int": lambda v: str(v).rjust(width)}
     if array.ndim == 0:
         return next(iter(formatter.values()))(array.item()).strip()
     if array.size == 0:
         return "[]"
-    threshold = 1000
     text = np.array2string(array, separator=", ", prefix=prefix, formatter=formatter,
-                           max_line_width=80, threshold=threshold, edgeitems=3)
+                           max_line_width=PRINT_OPTIONS["linewidth"],
+                           threshold=threshold if threshold != float("inf") else 2 ** 62,
+                           edgeitems=PRINT_OPTIONS["edgeitems"])
     return text.replace(", ...,", ",  ...,")  # PyTorch's summary ellipsis has two spaces before it
+
+
+def _summarized(array: np.ndarray, edgeitems: int) -> np.ndarray:
+    """The elements a summarised print shows (``edgeitems`` at each end of every long axis): PyTorch picks
+    the number format from these alone."""
+    for axis, n in enumerate(array.shape):
+        if n > 2 * edgeitems:
+            array = np.concatenate([np.take(array, range(edgeitems), axis),
+                                    np.take(array, range(n - edgeitems, n), axis)], axis)
+    return array
 
 
 def format_tensor(t) -> str:
@@ -84,11 +122,12 @@ def format_tensor(t) -> str:
 
 def _add_suffixes(text: str, suffixes: list[str], indent: int) -> str:
     """PyTorch's rule for ``dtype=``/``grad_fn=`` and the like: on the last line after ", " while it fits in
-    80 columns (counting the ", " and the closing parenthesis), else on a line of its own, indented."""
+    the line width (counting the ", " and the closing parenthesis), else on a line of its own, indented."""
+    width = PRINT_OPTIONS["linewidth"]
     parts = [text]
     last_line = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if last_line + len(suffix) + 2 > 80:
+        if last_line + len(suffix) + 2 > width:
             parts.append(",\n" + " " * indent + suffix)
             last_line = indent + len(suffix)
         else:
