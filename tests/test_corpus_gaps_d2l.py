@@ -188,3 +188,35 @@ def test_new_lr_schedules_errors_like_pytorch(make):
             make(lib.optim.lr_scheduler, opt)
         errors.append((type(info.value), str(info.value)))
     assert errors[0] == errors[1]
+
+
+# --- x[i] = value with leading size-1 dimensions (d2l's sequence chapter: preds[i] = model(x) of (1, 1)) ---
+@pytest.mark.parametrize("target_shape, key, value_shape", [
+    ((5,), 2, (1, 1)),
+    ((5,), slice(1, 3), (1, 1, 2)),
+    ((5,), [0, 1], (1, 2)),
+    ((2, 3), 0, (1, 1, 3)),
+    ((1, 3), slice(None), (1, 1, 1, 3)),
+    ((4, 3), (slice(None), 1), (1, 4)),
+])
+def test_setitem_drops_leading_ones_of_the_value_like_pytorch(target_shape, key, value_shape):
+    rng = np.random.default_rng(2)
+    value = rng.standard_normal(value_shape)
+    weights = rng.standard_normal(target_shape)
+    got = []
+    for lib in (torch, glassgrad):
+        v = lib.tensor(value, requires_grad=True)
+        x = lib.zeros(target_shape, dtype=lib.float64, requires_grad=True).clone()
+        x[key] = v * 2
+        (x * lib.tensor(weights)).sum().backward()
+        got.append((x.detach().numpy(), v.grad.numpy()))
+    np.testing.assert_array_equal(got[1][0], got[0][0])
+    np.testing.assert_array_equal(got[1][1], got[0][1])
+
+
+@pytest.mark.parametrize("target_shape, key, value_shape", [((5,), 2, (1, 2)), ((2, 3), 0, (2, 3))])
+def test_setitem_value_that_does_not_fit_is_still_refused(target_shape, key, value_shape):
+    for lib in (torch, glassgrad):
+        x = lib.zeros(target_shape)
+        with pytest.raises(RuntimeError):
+            x[key] = lib.ones(value_shape)

@@ -365,6 +365,11 @@ def setitem(self, key, value) -> None:
             if self._base is not None and value.grad_fn is not None and GRAD_MODE.enabled:
                 record_view(self)
             return
+        if isinstance(v, np.ndarray) and v.ndim and v.shape[0] == 1:
+            # PyTorch drops the value's leading size-1 dimensions before broadcasting it, so
+            # x[i] = model(...) with a (1, 1) output fills the one element x[i] (d2l's sequence chapter)
+            lead = next((k for k, n in enumerate(v.shape) if n != 1), v.ndim)
+            v = v.reshape(v.shape[lead:])
         target[key] = v
     except IndexError as e:
         raise _index_error(self, key, e) from None
