@@ -99,8 +99,7 @@ class Cholesky(Primitive):
         try:
             low = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:
-            raise ValueError("linalg.cholesky: The factorization could not be completed because the input is "
-                             "not positive-definite.") from None
+            raise RuntimeError(_not_positive_definite(np.asarray(a))) from None
         ctx.save_for_backward(low)
         return low
 
@@ -113,6 +112,21 @@ class Cholesky(Primitive):
         inv = np.linalg.inv(low)
         s = np.swapaxes(inv, -1, -2) @ phi @ inv
         return 0.5 * (s + np.swapaxes(s, -1, -2))
+
+
+def _not_positive_definite(a: np.ndarray) -> str:
+    """PyTorch's message: which batch element, and the order of its first leading minor that is not
+    positive-definite."""
+    flat = a.reshape((-1,) + a.shape[-2:])
+    for element, matrix in enumerate(flat):
+        for order in range(1, matrix.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(matrix[:order, :order])
+            except np.linalg.LinAlgError:
+                where = f"(Batch element {element}): " if a.ndim > 2 else ""
+                return (f"linalg.cholesky: {where}The factorization could not be completed because the input is not "
+                        f"positive-definite (the leading minor of order {order} is not positive-definite).")
+    return "linalg.cholesky: The factorization could not be completed because the input is not positive-definite."
 
 
 def cholesky(a: Tensor) -> Tensor:
