@@ -105,7 +105,7 @@ from glassgrad._format import set_printoptions  # noqa: F401
 from glassgrad.type_queries import (can_cast, get_num_interop_threads, is_complex, is_floating_point,  # noqa: F401
                                     is_nonzero, is_tensor, numel, promote_types, result_type, set_flush_denormal,
                                     set_num_interop_threads)
-from glassgrad import distributions  # noqa: F401  (as torch.distributions: Categorical, Normal, Bernoulli)
+from glassgrad import distributions  # noqa: F401  (as torch.distributions: Normal, Categorical, MultivariateNormal, kl_divergence, ...)
 from glassgrad.func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)
 from glassgrad.threads import get_num_threads, set_num_threads  # noqa: F401
 # torch.autograd.functional / .profiler (the top-level name `functional` is torch.functional's)
