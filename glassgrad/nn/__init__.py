@@ -32,7 +32,7 @@ from glassgrad.nn.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, G
                                        InstanceNorm2d, InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm)
 from glassgrad.nn.sparse import Embedding, EmbeddingBag
 from glassgrad.nn.flatten import Flatten, Unflatten
-from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, CTCLoss,
                                GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
                                MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                                NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
@@ -80,7 +80,7 @@ __all__ = [
     "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
     "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss",
     "CosineSimilarity", "PairwiseDistance", "ConvTranspose1d", "Fold", "Unfold", "AdaptiveMaxPool1d",
-    "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d", "Conv3d", "EmbeddingBag", "MaxPool3d",
+    "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d", "Conv3d", "EmbeddingBag", "CTCLoss", "MaxPool3d",
     "AvgPool3d", "AdaptiveAvgPool3d",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "BatchNorm3d", "GroupNorm", "InstanceNorm1d",
     "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm",

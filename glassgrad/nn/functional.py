@@ -45,6 +45,7 @@ from glassgrad.nn.functional_pool import (adaptive_max_pool1d, adaptive_max_pool
                                           lp_pool2d, max_unpool1d, max_unpool2d)
 from glassgrad.nn.functional_volume import adaptive_avg_pool3d, avg_pool3d, conv3d, max_pool3d  # noqa: F401
 from glassgrad.nn.functional_embedding_bag import embedding_bag  # noqa: F401
+from glassgrad.nn.functional_ctc import ctc_loss  # noqa: F401
 from glassgrad.nn.functional_norm import (batch_norm, group_norm, instance_norm, layer_norm,  # noqa: F401
                                           local_response_norm, normalize, rms_norm)
 from glassgrad.nn.functional_shape import embedding, one_hot, pad  # noqa: F401

@@ -1,17 +1,19 @@
 """Loss layers: ``MSELoss``, ``L1Loss``, ``SmoothL1Loss``, ``HuberLoss``, ``CrossEntropyLoss``,
 ``NLLLoss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``CosineEmbeddingLoss``, ``KLDivLoss``,
 ``PoissonNLLLoss``, ``GaussianNLLLoss``, ``MarginRankingLoss``, ``HingeEmbeddingLoss``,
-``SoftMarginLoss``, ``MultiLabelSoftMarginLoss``, ``MultiMarginLoss``, ``TripletMarginLoss``, as in
-``torch.nn``.
+``SoftMarginLoss``, ``MultiLabelSoftMarginLoss``, ``MultiMarginLoss``, ``TripletMarginLoss``,
+``CTCLoss``, as in ``torch.nn``.
 
 Part III, nn chapter. Each holds its options (``reduction``, ``weight`` ...) and calls the function
-in ``functional_loss.py`` (``functional_likelihood_loss.py``, ``functional_margin_loss.py``), where
+in ``functional_loss.py`` (``functional_likelihood_loss.py``, ``functional_margin_loss.py``,
+``functional_ctc.py``), where
 the loss and its derivative are written out. Class weights are
 registered as buffers, so they appear in ``state_dict`` as in PyTorch.
 """
 
 from __future__ import annotations
 
+from glassgrad.nn import functional_ctc as FC
 from glassgrad.nn import functional_likelihood_loss as FLL
 from glassgrad.nn import functional_loss as FL
 from glassgrad.nn import functional_margin_loss as FML
@@ -20,7 +22,7 @@ from glassgrad.nn.module import Module
 __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "CosineEmbeddingLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
            "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-           "MultiMarginLoss", "TripletMarginLoss"]
+           "MultiMarginLoss", "TripletMarginLoss", "CTCLoss"]
 
 
 class _Loss(Module):
@@ -246,3 +248,17 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor, positive, negative):
         return FML.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
                                        eps=self.eps, swap=self.swap, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """−log p(target | log_probs) over every alignment of a target to T steps (speech, handwriting):
+    the forward-backward sum of functional_ctc.py. ``forward(log_probs, targets, input_lengths,
+    target_lengths)``."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return FC.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                           self.zero_infinity)

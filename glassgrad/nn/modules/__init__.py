@@ -42,7 +42,7 @@ from glassgrad.nn.modules.linear import (LazyLinear, Bilinear, Identity, Linear,
                                          NonDynamicallyQuantizableLinear)
 from glassgrad.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from glassgrad.nn.modules.fold import Fold, Unfold
-from glassgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+from glassgrad.nn.modules.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, CTCLoss,
                                        GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
                                        MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss,
                                        MultiMarginLoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss,
@@ -87,7 +87,7 @@ __all__ = [
     "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
     "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss", "fold", "Fold", "Unfold",
     "ConvTranspose1d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d",
-    "LPPool2d", "Conv3d", "EmbeddingBag", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+    "LPPool2d", "Conv3d", "EmbeddingBag", "CTCLoss", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
     "padding", "pixelshuffle", "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "PReLU",
     "RReLU", "SELU", "Softmax2d", "Softshrink", "Softsign", "Tanhshrink", "Threshold", "ParameterDict",
     "AlphaDropout", "Dropout3d", "FeatureAlphaDropout", "CircularPad1d", "CircularPad2d", "CircularPad3d",

@@ -6,7 +6,7 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 
 from __future__ import annotations
 
-from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss,
+from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, CTCLoss,
                                GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
                                MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                                NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss,
@@ -16,5 +16,5 @@ __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss",
     "MSELoss", "NLLLoss", "SmoothL1Loss", "_Loss", "_WeightedLoss", "KLDivLoss", "PoissonNLLLoss",
     "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
-    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss", "CTCLoss",
 ]
