@@ -99,6 +99,10 @@ CASES = {
                RNG.uniform(2.1, 4, size=(3,))),
     "Weibull": ([RNG.uniform(0.5, 2, size=(3,)), RNG.uniform(1.5, 3, size=(3,))], lambda m, s, k: m.Weibull(s, k),
                 RNG.uniform(0.1, 3, size=(3,))),
+    "ContinuousBernoulli": ([RNG.uniform(0.05, 0.95, size=(4,))], lambda m, p: m.ContinuousBernoulli(p),
+                            RNG.uniform(0.05, 0.95, size=(4,))),
+    "ContinuousBernoulliNearHalf": ([np.array([0.4995, 0.5, 0.5004, 0.3])], lambda m, lg: m.ContinuousBernoulli(
+        logits=lg), np.array([0.1, 0.5, 0.9, 0.3])),
     "NegativeBinomial": ([RNG.uniform(1, 5, size=(3,)), RNG.normal(size=(3,))],
                          lambda m, r, lg: m.NegativeBinomial(r, logits=lg), np.array([0.0, 3, 7])),
 }
@@ -163,7 +167,7 @@ def test_entropy_and_moments_match_pytorch(name, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ["Normal", "Laplace", "Exponential", "Uniform", "LogNormal", "Cauchy",
-                                  "HalfNormal", "HalfCauchy"])
+                                  "HalfNormal", "HalfCauchy", "ContinuousBernoulli"])
 def test_cdf_icdf_match_pytorch(name, dtype):
     g, t, g_params, t_params, value = build(name, dtype)
     tol = DTYPES[dtype][2]
@@ -171,6 +175,7 @@ def test_cdf_icdf_match_pytorch(name, dtype):
     g_c, t_c = g.cdf(gv), t.cdf(tv)
     close(g_c, t_c, tol)
     grads_close(g_c, t_c, g_params, t_params, tol * 10)
+    g, t, g_params, t_params, _ = build(name, dtype)  # afresh: a parameter computed in __init__ is used once
     q = RNG.uniform(0.05, 0.95, size=tuple(t.batch_shape))
     gq, tq = pair(q, dtype, grad=False)
     g_i, t_i = g.icdf(gq), t.icdf(tq)
@@ -183,7 +188,8 @@ SAME_DRAWS = ["Normal", "Laplace", "Exponential", "Uniform", "LogNormal", "Berno
               "Categorical", "CategoricalLogits", "OneHotCategorical", "MVNCov", "MVNTril", "MVNPrecision",
               "IndependentNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical", "TanhNormal",
               "AffineSigmoidNormal", "Cauchy", "Gumbel", "HalfNormal", "Geometric", "Multinomial",
-              "MixtureSameFamily", "MixtureOfMVN", "HalfCauchy", "Pareto", "Weibull"]
+              "MixtureSameFamily", "MixtureOfMVN", "HalfCauchy", "Pareto", "Weibull",
+              "ContinuousBernoulli", "ContinuousBernoulliNearHalf"]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
