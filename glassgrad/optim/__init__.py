@@ -8,6 +8,7 @@ turns gradients into parameter changes. Read in this order:
 - ``adam.py``         ``Adam`` / ``AdamW``: steps scaled by running moments of g and g²
 - ``adamax.py``, ``nadam.py``, ``radam.py``  Adam's relatives: ``Adamax``, ``NAdam``, ``RAdam``
 - ``rmsprop.py``      ``RMSprop``;  ``adagrad.py``  ``Adagrad``;  ``adadelta.py``  ``Adadelta``
+- ``rprop.py``        ``Rprop``: a step size per weight, from the gradient's sign;  ``asgd.py``  ``ASGD``
 - ``lbfgs.py``        ``LBFGS``: a quasi-Newton method that calls the closure many times per step
 - ``lr_scheduler.py`` ``StepLR``, ``CosineAnnealingLR``, ``OneCycleLR``, ``ReduceLROnPlateau``, ...
 
@@ -28,12 +29,14 @@ from glassgrad.optim.adadelta import Adadelta
 from glassgrad.optim.adagrad import Adagrad
 from glassgrad.optim.adam import Adam, AdamW
 from glassgrad.optim.adamax import Adamax
+from glassgrad.optim.asgd import ASGD
 from glassgrad.optim.lbfgs import LBFGS
 from glassgrad.optim.nadam import NAdam
 from glassgrad.optim.optimizer import Optimizer
 from glassgrad.optim.radam import RAdam
 from glassgrad.optim.rmsprop import RMSprop
+from glassgrad.optim.rprop import Rprop
 from glassgrad.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-           "RAdam", "LBFGS", "lr_scheduler"]
+           "RAdam", "LBFGS", "Rprop", "ASGD", "lr_scheduler"]
