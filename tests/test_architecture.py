@@ -131,6 +131,8 @@ LAYERS = {
     "glassgrad.func": 81,                 # torch.func: grad, vjp, jacrev, vmap ... over autograd.functional
     "glassgrad.functorch": 82,            # functorch (torch.func's old name): func plus make_functional
     "glassgrad.onnx": 81,
+    "glassgrad.distributions.*": 81,      # torch.distributions: uses nn.functional, ops, creation
+    "glassgrad.distributions": 81,
     # the PyTorch-shaped top level: Tensor, tensor, zeros, no_grad, save, load, ... plus Value
     "glassgrad": 90,
     "glassgrad.as_torch": 91,             # glassgrad registered as `torch`
