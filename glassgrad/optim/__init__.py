@@ -11,6 +11,7 @@ turns gradients into parameter changes. Read in this order:
 - ``rprop.py``        ``Rprop``: a step size per weight, from the gradient's sign;  ``asgd.py``  ``ASGD``
 - ``lbfgs.py``        ``LBFGS``: a quasi-Newton method that calls the closure many times per step
 - ``lr_scheduler.py`` ``StepLR``, ``CosineAnnealingLR``, ``OneCycleLR``, ``ReduceLROnPlateau``, ...
+- ``swa_utils.py``    ``AveragedModel``, ``SWALR``, ``update_bn``: averaging the weights late in training
 
 The usual loop, the same as PyTorch's::
 
@@ -25,6 +26,7 @@ The usual loop, the same as PyTorch's::
 """
 
 from glassgrad.optim import lr_scheduler  # noqa: F401  (optim.lr_scheduler.StepLR, as in PyTorch)
+from glassgrad.optim import swa_utils  # noqa: F401  (optim.swa_utils.AveragedModel, SWALR, update_bn)
 from glassgrad.optim.adadelta import Adadelta
 from glassgrad.optim.adagrad import Adagrad
 from glassgrad.optim.adam import Adam, AdamW
@@ -39,4 +41,4 @@ from glassgrad.optim.rprop import Rprop
 from glassgrad.optim.sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-           "RAdam", "LBFGS", "Rprop", "ASGD", "lr_scheduler"]
+           "RAdam", "LBFGS", "Rprop", "ASGD", "lr_scheduler", "swa_utils"]
