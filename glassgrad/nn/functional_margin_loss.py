@@ -12,8 +12,8 @@ for an exact value; they ask that a score be on the right side of a margin, and 
     triplet_margin:   max(0, d(a, p) − d(a, n) + margin)        anchor nearer the positive
 
 Those PyTorch builds from other ops are compositions of glassgrad's differentiable ops, built the
-same way (so their grad_fn names match); soft_margin, multi_margin and log-sigmoid are ``Primitive``s
-with the derivative beside the value.
+same way (so their grad_fn names match); soft_margin and multi_margin are ``Primitive``s with the
+derivative beside the value.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.nn.functional_activation import logsigmoid
 from glassgrad.nn.functional_distance import _check_broadcast, pairwise_distance
 from glassgrad.nn.functional_loss import _legacy_reduction, _reduce, _reduction, _spread
 from glassgrad.ops._util import unbroadcast
@@ -85,28 +86,13 @@ def soft_margin_loss(input, target, size_average=None, reduce=None,  # noqa: A00
     return SoftMarginLoss.apply(input, target, reduction)
 
 
-class LogSigmoid(Primitive):
-    """log σ(x) = −(max(−x, 0) + log(1 + e^(−|x|))) (no overflow for any x);  ∂/∂x = 1 − σ(x) = σ(−x)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.asarray(-(np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))), x.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        e = np.exp(-np.abs(x))
-        return g * np.where(x >= 0, e / (1 + e), 1 / (1 + e))
-
-
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None,  # noqa: A002
                                 reduce=None, reduction: str = "mean"):
     """Per sample, the mean over its C classes of −[y log σ(x) + (1 − y) log σ(−x)]: one independent
     yes/no (binary cross-entropy on logits) per class; ``weight`` scales each class."""
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    loss = -(target * LogSigmoid.apply(input) + (1 - target) * LogSigmoid.apply(-input))
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
     class_dim = input.dim() - 1
