@@ -101,6 +101,7 @@ from glassgrad import profiler  # noqa: F401  (as torch.profiler)
 from glassgrad import func  # noqa: F401  (as torch.func: grad, vmap, jacrev, functional_call ...)
 from glassgrad import special  # noqa: F401  (as torch.special: erf, expit, gammaln, ndtr ...)
 from glassgrad import testing  # noqa: F401  (as torch.testing: assert_close)
+from glassgrad.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: F401
 from glassgrad._format import set_printoptions  # noqa: F401
 from glassgrad.type_queries import (can_cast, get_num_interop_threads, is_complex, is_floating_point,  # noqa: F401
                                     is_nonzero, is_tensor, numel, promote_types, result_type, set_flush_denormal,

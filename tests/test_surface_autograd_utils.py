@@ -1,0 +1,107 @@
+"""utils.checkpoint, utils.hooks.RemovableHandle, and anomaly detection / Variable (glassgrad/anomaly.py,
+which torch.autograd's names point to) against PyTorch."""
+
+import warnings
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+
+import glassgrad as gg
+from glassgrad import anomaly
+from glassgrad.utils.checkpoint import checkpoint, checkpoint_sequential
+from glassgrad.utils.hooks import RemovableHandle
+
+X = np.random.default_rng(7).normal(size=(3, 4))
+
+
+def block(module):
+    return lambda x, scale=1.0: (module.tanh(x) * x).sum(1) * scale
+
+
+@pytest.mark.parametrize("use_reentrant", [True, False])
+def test_checkpoint_values_and_gradients(use_reentrant):
+    results = []
+    for module, run in ((gg, checkpoint), (torch, torch.utils.checkpoint.checkpoint)):
+        x = module.tensor(X, requires_grad=True)
+        kwargs = {} if use_reentrant else {"scale": 2.0}
+        y = run(block(module), x, use_reentrant=use_reentrant, **kwargs)
+        y.sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+
+
+def test_checkpoint_warning_and_errors_as_pytorch():
+    messages = []
+    for module, run in ((gg, checkpoint), (torch, torch.utils.checkpoint.checkpoint)):
+        x = module.tensor(X, requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run(block(module), x)
+        messages.append([str(w.message) for w in caught if "use_reentrant" in str(w.message)])
+        with pytest.raises(ValueError) as error:
+            run(block(module), x, use_reentrant=True, scale=2.0)
+        messages.append(str(error.value))
+    assert messages[0] == messages[2] and messages[0]
+    assert messages[1] == messages[3]
+
+
+def test_checkpoint_sequential():
+    outs = []
+    for module, run in ((gg, checkpoint_sequential), (torch, torch.utils.checkpoint.checkpoint_sequential)):
+        module.manual_seed(0)
+        model = module.nn.Sequential(module.nn.Linear(4, 5), module.nn.Tanh(), module.nn.Linear(5, 2))
+        for p, v in zip(model.parameters(), [np.full((5, 4), 0.1), np.zeros(5), np.full((2, 5), -0.2), np.ones(2)]):
+            with module.no_grad():
+                p.copy_(module.tensor(v, dtype=module.float32))
+        outs.append(run(model, 2, module.tensor(X, dtype=module.float32), use_reentrant=False).detach().numpy())
+    np.testing.assert_allclose(outs[0], outs[1], rtol=1e-6)
+
+
+def test_removable_handle_as_pytorch():
+    for cls in (RemovableHandle, torch.utils.hooks.RemovableHandle):
+        hooks, extra = OrderedDict(), OrderedDict()
+        handle = cls(hooks, extra_dict=extra)
+        hooks[handle.id], extra[handle.id] = "hook", "extra"
+        second = cls(hooks)
+        assert second.id == handle.id + 1
+        handle.remove()
+        assert hooks == {} and extra == {}
+        with cls(hooks) as third:
+            hooks[third.id] = "hook"
+        assert hooks == {}
+    handle = gg.ones(1, requires_grad=True).register_hook(lambda g: g)
+    assert isinstance(handle, RemovableHandle)
+    assert isinstance(gg.nn.Linear(1, 1).register_forward_hook(lambda *a: None), RemovableHandle)
+
+
+def test_detect_anomaly_switch_and_warning():
+    for autograd, enabled in ((anomaly, anomaly.is_anomaly_enabled), (torch.autograd, torch.is_anomaly_enabled)):
+        with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+            with autograd.detect_anomaly(check_nan=False):
+                assert enabled()
+        assert not enabled()
+        with autograd.set_detect_anomaly(True):
+            assert enabled()
+        assert not enabled()
+        autograd.set_detect_anomaly(True)
+        assert enabled()
+        autograd.set_detect_anomaly(False)
+        assert not enabled()
+    assert gg.is_anomaly_check_nan_enabled() == torch.is_anomaly_check_nan_enabled()
+
+
+def test_variable_as_pytorch():
+    for module, variable in ((gg, anomaly.Variable), (torch, torch.autograd.Variable)):
+        base = module.ones(2, requires_grad=True)
+        v = variable(base)
+        assert v is not base and not v.requires_grad and v.is_leaf
+        w = variable(module.ones(2), requires_grad=True)
+        assert w.requires_grad and w.is_leaf and isinstance(w, module.Tensor)
+        assert isinstance(module.zeros(1), variable)
+        (w * 3).sum().backward()
+        assert w.grad.tolist() == [3.0, 3.0]
+        with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+            variable([1.0])
