@@ -220,3 +220,19 @@ def test_setitem_value_that_does_not_fit_is_still_refused(target_shape, key, val
         x = lib.zeros(target_shape)
         with pytest.raises(RuntimeError):
             x[key] = lib.ones(value_shape)
+
+
+# --- scatter_reduce on tensors that need no gradient (its forward read an attribute only a graph node keeps) ---
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_scatter_reduce_without_grad_matches_pytorch(reduce, include_self):
+    got = []
+    for lib in (torch, glassgrad):
+        x = lib.tensor([[0.5, -1.0, 2.0], [1.0, 3.0, -2.0]])
+        index = lib.tensor([[0, 2, 0], [1, 1, 2]])
+        src = lib.tensor([[1.0, 5.0, 3.0, 9.0], [-4.0, 2.0, 0.5, 7.0]])  # wider than index: its head is read
+        got.append(x.scatter_reduce(1, index, src, reduce=reduce, include_self=include_self).numpy())
+        y = x.clone()
+        y.scatter_reduce_(1, index, src, reduce=reduce, include_self=include_self)
+        np.testing.assert_array_equal(y.numpy(), got[-1])
+    np.testing.assert_allclose(got[1], got[0], rtol=1e-6)

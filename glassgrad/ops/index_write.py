@@ -164,8 +164,9 @@ class ScatterReduce(Primitive):
     @staticmethod
     def forward(ctx, x, dim, index, src, reduce, include_self):
         grid = _grid(index, dim)
-        ctx.src_shape, ctx.head = src.shape, tuple(slice(0, n) for n in index.shape)
-        src = src[ctx.head]  # an index smaller than src reads src's first values
+        head = tuple(slice(0, n) for n in index.shape)
+        ctx.src_shape, ctx.head = src.shape, head  # (kept only when a gradient is wanted)
+        src = src[head]  # an index smaller than src reads src's first values
         written = np.zeros(x.shape, bool)
         written[grid] = True
         count = np.zeros(x.shape, np.int64)
