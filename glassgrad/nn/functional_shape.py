@@ -202,7 +202,9 @@ def _source_index(n: int, before: int, after: int, mode: str, axis: int, shape) 
     if mode == "circular":
         if before > n or after > n:
             raise RuntimeError("Padding value causes wrapping around more than once.")
-        return j % n
+        start = max(-before, 0)  # negative pads crop first; the wrap reads the cropped part
+        kept = n - start - max(-after, 0)
+        return start + np.arange(-max(before, 0), kept + max(after, 0)) % kept
     if before >= n or after >= n:  # reflect
         raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
                            f"dimension, but got: padding ({before}, {after}) at dimension {axis} of "

@@ -116,6 +116,8 @@ LAYERS = {
     "TransformerDecoder": lambda nn: nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, 16), 2),
     "Transformer": lambda nn: nn.Transformer(8, 2, 1, 1, 16, batch_first=True),
     "Transformer(2 + 2 layers)": lambda nn: nn.Transformer(8, 2, 2, 2, 12),
+    "PReLU": lambda nn: nn.PReLU(),
+    "PReLU(3, init=0.1)": lambda nn: nn.PReLU(3, 0.1),
     "Sequential MLP": lambda nn: nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.ReLU(),
                                                nn.Linear(8, 1)),
     "Sequential CNN": lambda nn: nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
@@ -168,6 +170,9 @@ LAYER_ARGUMENTS = {
     "ConvTranspose1d": (1, 1, 1), "Conv3d": (1, 1, 1), "Fold": (2, 1), "Unfold": (1,), "AdaptiveMaxPool1d": (1,),
     "AdaptiveMaxPool2d": (1,), "MaxUnpool1d": (2,), "MaxUnpool2d": (2,), "LPPool1d": (2, 2), "LPPool2d": (2, 2),
     "MaxPool3d": (2,), "AvgPool3d": (2,), "AdaptiveAvgPool3d": (1,),
+    "Threshold": (0.1, 0.0), "PixelShuffle": (2,), "PixelUnshuffle": (2,), "ChannelShuffle": (2,),
+    **{f"{kind}Pad{d}d": (1,) for kind in ("Zero", "Reflection", "Replication", "Circular") for d in (1, 2, 3)},
+    **{f"ConstantPad{d}d": (1, 0.0) for d in (1, 2, 3)},
     "EmbeddingBag": (2, 2),
 }
 
