@@ -21,6 +21,7 @@ from glassgrad.nn.modules import loss  # noqa: F401
 from glassgrad.nn.modules import module  # noqa: F401
 from glassgrad.nn.modules import normalization  # noqa: F401
 from glassgrad.nn.modules import padding  # noqa: F401
+from glassgrad.nn.modules import channelshuffle  # noqa: F401
 from glassgrad.nn.modules import pixelshuffle  # noqa: F401
 from glassgrad.nn.modules import pooling  # noqa: F401
 from glassgrad.nn.modules import rnn  # noqa: F401
