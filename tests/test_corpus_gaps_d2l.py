@@ -236,3 +236,14 @@ def test_scatter_reduce_without_grad_matches_pytorch(reduce, include_self):
         y.scatter_reduce_(1, index, src, reduce=reduce, include_self=include_self)
         np.testing.assert_array_equal(y.numpy(), got[-1])
     np.testing.assert_allclose(got[1], got[0], rtol=1e-6)
+
+
+# --- the same slip elsewhere: forwards that read back what they stored on ctx (found by scanning every forward) ---
+def test_cdist_and_avg_pool3d_without_grad_match_pytorch():
+    rng = np.random.default_rng(3)
+    a, b, v = rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 4, 3)), rng.standard_normal((1, 2, 4, 5, 6))
+    for p in (1.0, 2.0, 0.5):
+        np.testing.assert_allclose(glassgrad.cdist(glassgrad.tensor(a), glassgrad.tensor(b), p=p).numpy(),
+                                   torch.cdist(torch.tensor(a), torch.tensor(b), p=p).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(glassgrad.nn.functional.avg_pool3d(glassgrad.tensor(v), 2, stride=1).numpy(),
+                               torch.nn.functional.avg_pool3d(torch.tensor(v), 2, stride=1).numpy(), rtol=1e-12)

@@ -106,9 +106,10 @@ class Cdist(Primitive):
             out = np.sum(size != 0, axis=-1).astype(x1.dtype)
         else:
             out = np.sum(size ** p, axis=-1) ** (1.0 / p)
-        ctx.delta, ctx.out, ctx.p = delta, out.astype(x1.dtype, copy=False), p
+        out = out.astype(x1.dtype, copy=False)
+        ctx.delta, ctx.out, ctx.p = delta, out, p  # (kept only when a gradient is wanted)
         ctx.shapes = (x1.shape, x2.shape)
-        return ctx.out
+        return out
 
     @staticmethod
     def backward(ctx, g):

@@ -254,12 +254,13 @@ class AvgPool3d(Primitive):
     @staticmethod
     def forward(ctx, x, geometry, divisor):
         kernel, stride, dilation, pads, out = geometry
-        ctx.geometry, ctx.divisor, ctx.shape = geometry, divisor, x.shape
+        shape = x.shape
+        ctx.geometry, ctx.divisor, ctx.shape = geometry, divisor, shape  # (kept only when a gradient is wanted)
         x = x.reshape((-1,) + x.shape[-4:])  # unbatched (C, D, H, W): a batch of one
         xp = _pad3(x, pads)
         ctx.padded = xp.shape[2:]
         sums = _im2col(xp, kernel, stride, dilation, out).sum(axis=2)
-        return (sums.reshape(ctx.shape[:-3] + out) / divisor).astype(x.dtype, copy=False)
+        return (sums.reshape(shape[:-3] + out) / divisor).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
