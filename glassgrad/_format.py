@@ -52,7 +52,7 @@ def _float_formatter(array: np.ndarray):
             fmt = scientific
     elif finite.size and np.all(finite == 0):
         fmt = "{:.0f}."
-    if sci_mode is not None:
+    if sci_mode is not None and nonzero.size:  # (nothing finite and nonzero: PyTorch keeps its default)
         fmt = scientific if sci_mode else (fmt if fmt == "{:.0f}." else fixed)
     # The widest number is an extreme one (the largest, or the most negative): no need to format all.
     extremes = (finite.max(), finite.min(), nonzero.min() if nonzero.size else 0) if finite.size else ()
@@ -84,11 +84,34 @@ def format_array(array: np.ndarray, prefix: str = "tensor(") -> str:
         return next(iter(formatter.values()))(array.item()).strip()
     if array.size == 0:
         return "[]"
+    if array.size > threshold:
+        return _summary(array, next(iter(formatter.values())), len(prefix), PRINT_OPTIONS["edgeitems"])
     text = np.array2string(array, separator=", ", prefix=prefix, formatter=formatter,
                            max_line_width=PRINT_OPTIONS["linewidth"],
                            threshold=threshold if threshold != float("inf") else 2 ** 62,
                            edgeitems=PRINT_OPTIONS["edgeitems"])
     return text.replace(", ...,", ",  ...,")  # PyTorch's summary ellipsis has two spaces before it
+
+
+def _summary(array: np.ndarray, show, indent: int, edgeitems: int) -> str:
+    """A summarised tensor laid out as PyTorch's printer does (torch/_tensor_str.py): each row holds as
+    many elements as fit the line width (every element, the " ..." included, counted as wide as the
+    widest number), and "..." stands for the rows left out."""
+    if array.ndim == 1:
+        values = array.tolist()
+        if len(values) > 2 * edgeitems:
+            data = [show(v) for v in values[:edgeitems]] + [" ..."] + [show(v) for v in values[-edgeitems:]]
+        else:
+            data = [show(v) for v in values]
+        width = max(len(d) for d in data if d != " ...") + 2  # the formatter's width: the numbers'
+        per_line = max(1, (PRINT_OPTIONS["linewidth"] - indent) // width)
+        lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = range(array.shape[0])
+    if array.shape[0] > 2 * edgeitems:
+        rows = list(range(edgeitems)) + [None] + list(range(array.shape[0] - edgeitems, array.shape[0]))
+    slices = ["..." if i is None else _summary(array[i], show, indent + 1, edgeitems) for i in rows]
+    return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(slices) + "]"
 
 
 def _summarized(array: np.ndarray, edgeitems: int) -> np.ndarray:

@@ -88,12 +88,12 @@ def test_interop_threads_are_remembered():
 
 
 ARRAYS = [RNG.normal(size=(3, 4)), RNG.normal(size=(40, 40)) * 0.1, np.array([1e-6, 1.0, 300.0]),
-          np.arange(12.0).reshape(3, 4), RNG.normal(size=2000), np.array([1.5, 2.25]), np.arange(3000).reshape(30, 100)]
+          np.arange(12.0).reshape(3, 4), RNG.normal(size=2000), np.array([1.5, 2.25]), np.arange(3000).reshape(30, 100),
+          RNG.normal(size=(40, 40)) * 100, RNG.normal(size=(5, 30, 20)), np.ones(1500), np.zeros((40, 40)),
+          RNG.integers(-10 ** 6, 10 ** 6, (50, 50)), RNG.normal(size=(3, 400)) * 1e5]
 SETTINGS = [dict(precision=2), dict(precision=3), dict(threshold=10), dict(edgeitems=1, threshold=5), dict(edgeitems=2),
-            pytest.param(dict(sci_mode=True, precision=2), marks=pytest.mark.xfail(
-                reason="a summarised row wider than the line wraps where numpy wraps it, not after PyTorch's fixed "
-                       "number of elements per line (the '...' counted as one)", strict=True)),
-            dict(sci_mode=True, precision=1), dict(sci_mode=False), dict(profile="short"), dict(profile="full"),
+            dict(sci_mode=True, precision=2), dict(sci_mode=True, precision=1), dict(sci_mode=False),
+            dict(linewidth=40), dict(edgeitems=1, linewidth=50, precision=6), dict(profile="short"), dict(profile="full"),
             dict(profile="default"), dict(linewidth=120, precision=3)]
 
 
