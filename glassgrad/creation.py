@@ -571,8 +571,13 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: 
     return full(size, fill_value, dtype=dtype or self.dtype, device=self.device if device is None else device, requires_grad=requires_grad)
 
 
+def new(self, *args, device=None) -> Tensor:
+    """``x.new(...)``: PyTorch's legacy constructor (``legacy_new`` below) in x's dtype."""
+    return legacy_new(self.dtype, args, device)
+
+
 # creation sits above tensor.py, so it attaches its Tensor methods itself (as ops/__init__ does for ops)
-TENSOR_METHODS = {"new_tensor": new_tensor, "new_zeros": new_zeros, "new_ones": new_ones,
+TENSOR_METHODS = {"new": new, "new_tensor": new_tensor, "new_zeros": new_zeros, "new_ones": new_ones,
                   "new_empty": new_empty, "new_full": new_full}
 for _name, _fn in TENSOR_METHODS.items():
     setattr(Tensor, _name, _fn)

@@ -447,3 +447,14 @@ def test_bfloat16_can_be_named_but_not_stored():
         glassgrad.zeros(2, dtype=glassgrad.bfloat16)
     with pytest.raises(TypeError, match="no bfloat16 tensors"):
         glassgrad.ones(2).to(glassgrad.bfloat16)
+
+
+def test_tensor_new_is_pytorchs_legacy_constructor():
+    import torch
+    for args in [(), (2, 3), ([1, 2],), (torch.Size([2]),)]:
+        ours = glassgrad.zeros(2, dtype=glassgrad.float64).new(*[glassgrad.Size(a) if isinstance(a, torch.Size)
+                                                                   else a for a in args])
+        theirs = torch.zeros(2, dtype=torch.float64).new(*args)
+        assert list(ours.shape) == list(theirs.shape) and str(ours.dtype).split(".")[1] == "float64"
+    with pytest.raises(TypeError, match=r"new\(\): data must be a sequence \(got float\)"):
+        glassgrad.zeros(2).new(2.5)

@@ -23,8 +23,9 @@ import numpy as np
 
 from glassgrad import devices, dtypes
 from glassgrad._html import module_card
-from glassgrad.autograd.grad_mode import no_grad
+from glassgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from glassgrad.creation import empty_like
+from glassgrad.nn.backward_hooks import BackwardHooks
 from glassgrad.nn.parameter import Parameter, UninitializedTensorMixin
 from glassgrad.ops.cast import to_arguments
 from glassgrad.tensor import RemovableHandle, Tensor
@@ -104,6 +105,8 @@ class Module:
         set_(self, "_forward_hooks_with_kwargs", {})
         set_(self, "_forward_pre_hooks", OrderedDict())
         set_(self, "_forward_pre_hooks_with_kwargs", {})
+        set_(self, "_backward_hooks", OrderedDict())
+        set_(self, "_backward_pre_hooks", OrderedDict())
 
     # --- calling --------------------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
@@ -112,7 +115,8 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         """Run pre-hooks, ``forward``, then forward hooks (a hook's non-None result replaces the value)."""
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)  # the common, fast path
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
@@ -126,7 +130,14 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        backward_hooks = None
+        if (self._backward_hooks or self._backward_pre_hooks) and GRAD_MODE.enabled:
+            backward_hooks = BackwardHooks(self, list(self._backward_hooks.values()),
+                                           list(self._backward_pre_hooks.values()))
+            args = backward_hooks.wrap_inputs(args)
         output = self.forward(*args, **kwargs)
+        if backward_hooks is not None:
+            output = backward_hooks.wrap_outputs(output)
         for hook_id, hook in list(self._forward_hooks.items()):
             if hook_id in self._forward_hooks_with_kwargs:
                 result = hook(self, args, kwargs, output)
@@ -158,11 +169,25 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
-    def register_full_backward_hook(self, hook, prepend: bool = False):
-        raise NotImplementedError("module backward hooks are not supported by glassgrad; register a "
-                                  "hook on the output tensor instead (output.register_hook(fn))")
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` runs when the gradients with respect to the module's
+        inputs are known; returning a tuple replaces ``grad_input`` (backward_hooks.py)."""
+        handle = RemovableHandle(self._backward_hooks, hook)
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
 
-    register_backward_hook = register_full_backward_hook
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> RemovableHandle:
+        """``hook(module, grad_output)`` runs when the gradients with respect to the outputs arrive;
+        returning a tuple replaces ``grad_output``."""
+        handle = RemovableHandle(self._backward_pre_hooks, hook)
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_backward_hook(self, hook) -> RemovableHandle:
+        """PyTorch's deprecated form; glassgrad runs it as a full backward hook."""
+        return self.register_full_backward_hook(hook)
 
     # --- registration through attribute assignment ----------------------------------------------------
     def __setattr__(self, name: str, value) -> None:
