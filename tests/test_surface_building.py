@@ -44,8 +44,9 @@ CASES = [
     ("cartesian_prod", lambda m: m.cartesian_prod, (V, V[:2].copy(), V[:3].copy()), True),
     ("combinations", lambda m: lambda x: m.combinations(x, 3), (V,), True),
     ("combinations repl", lambda m: lambda x: m.combinations(x, 2, with_replacement=True), (V,), True),
-    ("unfold", lambda m: lambda x: x.unfold(1, 2, 1), (A,), False),
-    ("unfold step", lambda m: lambda x: x.unfold(2, 3, 2), (A,), False),
+    ("unfold", lambda m: lambda x: x.unfold(1, 2, 1), (A,), True),
+    ("unfold step", lambda m: lambda x: x.unfold(2, 3, 2), (A,), True),
+    ("unfold last", lambda m: lambda x: x.unfold(-1, 5, 3), (A,), True),
     ("as_strided", lambda m: lambda x: x.as_strided((2, 3), (1, 2)), (M,), False),
     ("as_strided offset", lambda m: lambda x: x.as_strided((2, 2), (3, 1), 1), (M,), False),
     ("hsplit", lambda m: lambda x: m.hsplit(x, 2)[1], (A,), True),
@@ -53,8 +54,9 @@ CASES = [
     ("dsplit", lambda m: lambda x: x.dsplit([1, 3])[1], (A,), True),
     ("hsplit 1d", lambda m: lambda x: m.hsplit(x, 2)[0], (V,), True),
     ("row_stack", lambda m: lambda a, b: m.row_stack([a, b]), (M, N.T.copy()), True),
-    ("narrow_copy", lambda m: lambda x: x.narrow_copy(1, 1, 2), (A,), False),
-] + [(f"rot90 k={k}", (lambda k: lambda m: lambda x: m.rot90(x, k, [2, 0]))(k), (A,), False) for k in range(-1, 5)]
+    ("narrow_copy", lambda m: lambda x: x.narrow_copy(1, 1, 2), (A,), True),
+    ("narrow_copy negative", lambda m: lambda x: m.narrow_copy(x, -1, -3, 2), (A,), True),
+] + [(f"rot90 k={k}", (lambda k: lambda m: lambda x: m.rot90(x, k, [2, 0]))(k), (A,), True) for k in range(-1, 5)]
 
 
 @pytest.mark.parametrize("fn, arrays, name", [c[1:] for c in CASES], ids=[c[0] for c in CASES])

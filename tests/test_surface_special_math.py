@@ -8,7 +8,6 @@ import pytest
 import torch
 
 import glassgrad as gg
-from glassgrad.ops import special_math as sm
 
 RNG = np.random.default_rng(0)
 X = RNG.uniform(-3, 3, (4, 5))

@@ -3,10 +3,11 @@ cartesian_prod, combinations, tril_indices / triu_indices, rot90, hsplit / vspli
 narrow_copy, Tensor.unfold and as_strided; bucketize, searchsorted, isin, unique_consecutive; and the
 storage questions (data_ptr, nbytes, itemsize, share_memory_, pin_memory, apply_, map_).
 
-Part III, ops/ reading order: after linalg. Nearly everything here is a composition of the differentiable
-ops before it (reshape, permute, matmul, cat, flip, index_select, take), so gradients come for free and
-exactly; diag_embed is the one primitive: its backward reads the diagonal back out. as_strided returns a
-copy, not a view: writing into it does not write into the input.
+Part III, ops/ reading order: after linalg. Most of it is a composition of the differentiable ops before
+it (reshape, permute, matmul, cat, index_select, take), so gradients come for free and exactly; four are
+primitives with PyTorch's nodes: diag_embed (backward reads the diagonal back out), rot90 (turns g back),
+narrow_copy and unfold (g added back where each window was read). as_strided returns a copy, not a view:
+writing into it does not write into the input.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from glassgrad.ops.indexing import index_select, take
 from glassgrad.ops.joining import cat, narrow, stack, tensor_split, vstack
 from glassgrad.ops.linalg import matmul
 from glassgrad.ops.repeating import meshgrid
-from glassgrad.ops.shape import flip, transpose
 from glassgrad.tensor import Tensor
 
 __all__ = ["tensordot", "kron", "block_diag", "diag_embed", "diagflat", "cartesian_prod", "combinations",
@@ -179,8 +179,25 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None, pi
 
 
 # --- turning and cutting --------------------------------------------------------------------------------
+class Rot90(Primitive):
+    """out = x turned k quarter turns in the plane (d0, d1), from d0 towards d1;
+    grad_x = g turned back: k quarter turns the other way"""
+
+    one_tensor_input = True
+
+    @staticmethod
+    def forward(ctx, x, k, d0, d1):
+        ctx.turn = (k, d0, d1)
+        return np.ascontiguousarray(np.rot90(x, k, (d0, d1)))
+
+    @staticmethod
+    def backward(ctx, g):
+        k, d0, d1 = ctx.turn
+        return np.rot90(g, -k, (d0, d1)), None, None, None
+
+
 def rot90(input, k=1, dims=(0, 1)):  # noqa: A002
-    """Rotate by 90°·k in the plane ``dims``, from the first dim towards the second: flips and a transpose."""
+    """Rotate by 90°·k in the plane ``dims``, from the first dim towards the second."""
     input = operand(input, "input")
     dims = list(dims)
     if len(dims) != 2:
@@ -190,14 +207,7 @@ def rot90(input, k=1, dims=(0, 1)):  # noqa: A002
     d0, d1 = input._dim(dims[0]), input._dim(dims[1])
     if d0 == d1:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
-    k %= 4
-    if k == 1:
-        return transpose(flip(input, [d1]), d0, d1)
-    if k == 2:
-        return flip(input, [d0, d1])
-    if k == 3:
-        return transpose(flip(input, [d0]), d0, d1)
-    return input.clone()
+    return Rot90.apply(input, k % 4, d0, d1)
 
 
 def _split_along(name, input, sections, dim, min_dims):  # noqa: A002
@@ -229,9 +239,51 @@ def dsplit(input, indices_or_sections):  # noqa: A002
 row_stack = vstack
 
 
+class NarrowCopy(Primitive):
+    """out = a copy of x[..., start:start + length, ...] along dim;  grad_x = g in that slice, 0 elsewhere"""
+
+    one_tensor_input = True
+
+    @staticmethod
+    def forward(ctx, x, dim, start, length):
+        ctx.shape, ctx.key = x.shape, (slice(None),) * dim + (slice(start, start + length),)
+        return x[ctx.key].copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        grad = np.zeros(ctx.shape, g.dtype)
+        grad[ctx.key] = g
+        return grad, None, None, None
+
+
 def narrow_copy(input, dim, start, length):  # noqa: A002
     """narrow, as a new tensor rather than a view."""
-    return narrow(input, dim, start, length).clone()
+    view = narrow(input, dim, start, length)  # narrow's checks and messages
+    d = input._dim(dim)
+    return NarrowCopy.apply(input, d, start if start >= 0 else start + input.shape[d], view.shape[d])
+
+
+class Unfold(Primitive):
+    """out[..., w, ..., j] = x[..., w·step + j, ...] along dim: every window, as a new last dim;
+    grad_x = each window's gradient added back where the window was read (windows may overlap)"""
+
+    one_tensor_input = True
+    node_name = "UnfoldBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, size, step):
+        windows = np.lib.stride_tricks.sliding_window_view(x, size, axis=dim)
+        ctx.shape, ctx.dim, ctx.size, ctx.step = x.shape, dim, size, step
+        return np.ascontiguousarray(np.take(windows, np.arange(0, x.shape[dim] - size + 1, step), axis=dim))
+
+    @staticmethod
+    def backward(ctx, g):
+        grad = np.zeros(ctx.shape, g.dtype)
+        moved = np.moveaxis(grad, ctx.dim, -1)
+        g = np.moveaxis(g, ctx.dim, -2)  # (..., windows, size)
+        for w in range(g.shape[-2]):
+            moved[..., w * ctx.step:w * ctx.step + ctx.size] += g[..., w, :]
+        return grad, None, None, None
 
 
 def unfold(self, dimension, size, step):
@@ -245,11 +297,7 @@ def unfold(self, dimension, size, step):
         raise RuntimeError(f"step is {step} but must be > 0")
     if self.dim() == 0:
         return self.reshape(1)
-    starts = np.arange(0, length - size + 1, step)
-    index = (starts[:, None] + np.arange(size)).reshape(-1)
-    windows = index_select(self, d, Tensor._wrap(index))
-    shape = tuple(self.shape[:d]) + (len(starts), size) + tuple(self.shape[d + 1:])
-    return windows.reshape(shape).movedim(d + 1, -1)
+    return Unfold.apply(self, d, size, step)
 
 
 def as_strided(input, size, stride, storage_offset=None):  # noqa: A002
@@ -258,7 +306,7 @@ def as_strided(input, size, stride, storage_offset=None):  # noqa: A002
     each element read flows back to where it was read, summed where windows overlap."""
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     offset = storage_offset or 0
     index = np.full(size, offset, np.int64)
     for axis, (n, s) in enumerate(zip(size, stride)):

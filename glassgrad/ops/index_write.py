@@ -194,7 +194,7 @@ class ScatterReduce(Primitive):
     @staticmethod
     def backward(ctx, g):
         x, src, out = ctx.values
-        grid, written, keep = ctx.grid, ctx.written, ctx.include_self | ~ctx.written
+        grid, keep = ctx.grid, ctx.include_self | ~ctx.written
         with np.errstate(divide="ignore", invalid="ignore"):
             if ctx.reduce == "sum":
                 grad_x, grad_src = g * keep, g[grid]

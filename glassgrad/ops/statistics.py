@@ -227,7 +227,7 @@ def renorm(input, p, dim, maxnorm):  # noqa: A002
     if input._array.dtype.kind != "f":
         raise RuntimeError(f"renorm: input needs to be floating point, got {input.dtype}")
     if p <= 0:
-        raise RuntimeError(f"renorm: non-positive-norm not supported")
+        raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     d = input._dim(dim)

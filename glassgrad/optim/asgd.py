@@ -16,7 +16,7 @@ once (a fused multiply-add), as PyTorch's ``add_(g, alpha=−η)`` kernel comput
 from __future__ import annotations
 
 from glassgrad.normal_kernels import fma32, fma64
-from glassgrad.optim.optimizer import Optimizer, _run_closure, _scalar_state, _start_state, _use_no_grad
+from glassgrad.optim.optimizer import Optimizer, _run_closure, _start_state, _use_no_grad
 
 __all__ = ["ASGD"]
 
