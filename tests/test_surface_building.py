@@ -35,7 +35,7 @@ CASES = [
     ("tensordot", lambda m: m.tensordot, (A, B), True),
     ("tensordot lists", lambda m: lambda a, b: m.tensordot(a, b, ([1, 0], [0, 1])), (M, N), True),
     ("tensordot 0", lambda m: lambda a, b: m.tensordot(a, b, 0), (M, V), False),
-    ("kron", lambda m: m.kron, (M, N), False), ("kron 3d", lambda m: m.kron, (A, M), False),
+    ("kron", lambda m: m.kron, (M, N), True), ("kron 3d", lambda m: m.kron, (A, M), True),
     ("block_diag", lambda m: m.block_diag, (M, N, V), False),
     ("diag_embed", lambda m: m.diag_embed, (M,), True),
     ("diag_embed offset", lambda m: lambda x: m.diag_embed(x, 1, 0, 2), (M,), True),

@@ -57,15 +57,14 @@ def test_logcumsumexp(scale):
 @pytest.mark.parametrize("q", [0.0, 0.37, 0.5, 1.0])
 def test_quantile_interpolations(interpolation, q):
     compare(lambda x: gg.quantile(x, q, dim=1, interpolation=interpolation),
-            lambda x: torch.quantile(x, q, dim=1, interpolation=interpolation), X, name=False)
+            lambda x: torch.quantile(x, q, dim=1, interpolation=interpolation), X)
 
 
 def test_quantile_tensor_q_keepdim_whole_tensor_and_nans():
     compare(lambda x: gg.quantile(x, gg.tensor([0.1, 0.5, 1.0], dtype=x.dtype), dim=0, keepdim=True),
-            lambda x: torch.quantile(x, torch.tensor([0.1, 0.5, 1.0], dtype=x.dtype), dim=0, keepdim=True), X, name=False)
-    compare(lambda x: gg.quantile(x, 0.5), lambda x: torch.quantile(x, 0.5), X, name=False)
-    compare(lambda x: x.quantile(0.25, dim=-1, keepdim=True), lambda x: x.quantile(0.25, dim=-1, keepdim=True), X,
-            name=False)
+            lambda x: torch.quantile(x, torch.tensor([0.1, 0.5, 1.0], dtype=x.dtype), dim=0, keepdim=True), X)
+    compare(lambda x: gg.quantile(x, 0.5), lambda x: torch.quantile(x, 0.5), X)
+    compare(lambda x: x.quantile(0.25, dim=-1, keepdim=True), lambda x: x.quantile(0.25, dim=-1, keepdim=True), X)
     holes = np.where(X > 1.5, np.nan, X)
     holes[0] = np.nan
     for q in (0.3, 0.9):
@@ -73,7 +72,7 @@ def test_quantile_tensor_q_keepdim_whole_tensor_and_nans():
             np.testing.assert_allclose(getattr(gg, fn)(gg.tensor(holes), q, dim=1).numpy(),
                                        getattr(torch, fn)(torch.tensor(holes), q, dim=1).numpy(), equal_nan=True)
     compare(lambda x: gg.nanquantile(x, 0.3, dim=1), lambda x: torch.nanquantile(x, 0.3, dim=1),
-            np.where(X > 1.5, np.nan, X), name=False)
+            np.where(X > 1.5, np.nan, X))
 
 
 @pytest.mark.parametrize("call", [lambda m: m.quantile(m.tensor([1.0, 2.0]), 1.5),

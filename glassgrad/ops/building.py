@@ -26,6 +26,7 @@ from glassgrad.ops.indexing import index_select, take
 from glassgrad.ops.joining import cat, narrow, stack, tensor_split, vstack
 from glassgrad.ops.linalg import matmul
 from glassgrad.ops.repeating import meshgrid
+from glassgrad.ops.shape import UnsafeView
 from glassgrad.tensor import Tensor
 
 __all__ = ["tensordot", "kron", "block_diag", "diag_embed", "diagflat", "cartesian_prod", "combinations",
@@ -72,7 +73,8 @@ def kron(input, other):  # noqa: A002
     b = other.reshape((1,) * (n - other.dim()) + tuple(other.shape))
     interleaved_a = a.reshape(tuple(itertools.chain.from_iterable((s, 1) for s in a.shape)))
     interleaved_b = b.reshape(tuple(itertools.chain.from_iterable((1, s) for s in b.shape)))
-    return (interleaved_a * interleaved_b).reshape(tuple(p * q for p, q in zip(a.shape, b.shape)))
+    product = interleaved_a * interleaved_b
+    return UnsafeView.apply(product, tuple(p * q for p, q in zip(a.shape, b.shape)))  # PyTorch's last node
 
 
 def block_diag(*tensors):

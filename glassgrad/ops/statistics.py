@@ -18,7 +18,7 @@ from glassgrad.autograd.function import Primitive
 from glassgrad.ops._util import operand, torch_keywords
 from glassgrad.ops.elementwise import lerp, where
 from glassgrad.ops.gather_scatter import Gather, gather, sort
-from glassgrad.ops.linalg import norm
+from glassgrad.ops.linalg import SqueezeResult, norm
 from glassgrad.tensor import Tensor
 
 __all__ = ["cummax", "cummin", "logcumsumexp", "quantile", "nanquantile", "mode", "renorm"]
@@ -182,7 +182,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):  # noqa: A002
     if np.any(invalid):
         out = where(Tensor._wrap(np.broadcast_to(invalid, out.shape)), float("nan"), out)
     out = out.movedim(-1, 0)  # the q axis first, as PyTorch
-    return out.reshape(out_shape) if scalar_q else out.reshape((len(qs),) + out_shape)
+    # PyTorch's last step squeezes the kept dims away: its node is SqueezeBackward4
+    return SqueezeResult.apply(out, out_shape if scalar_q else (len(qs),) + out_shape)
 
 
 @torch_keywords(out="same")
