@@ -95,7 +95,19 @@ def test_mode(dim, keepdim):
     np.testing.assert_array_equal(mine.indices.numpy(), ref.indices.numpy())
 
 
-@pytest.mark.parametrize("p, dim, maxnorm", [(2, 0, 2.0), (1, 1, 3.0), (3, -1, 0.5), (2, 1, 100.0)])
+@pytest.mark.parametrize("p, dim, maxnorm", [(2, 0, 2.0), (1, 1, 3.0), (3, -1, 0.5), (2, 1, 100.0), (1.5, 0, 1.0)])
 def test_renorm(p, dim, maxnorm):
-    compare(lambda x: gg.renorm(x, p, dim, maxnorm), lambda x: torch.renorm(x, p, dim, maxnorm), X, name=False)
-    compare(lambda x: x.renorm(p, dim, maxnorm), lambda x: x.renorm(p, dim, maxnorm), X[None], name=False)
+    compare(lambda x: gg.renorm(x, p, dim, maxnorm), lambda x: torch.renorm(x, p, dim, maxnorm), X)
+    compare(lambda x: x.renorm(p, dim, maxnorm), lambda x: x.renorm(p, dim, maxnorm), X[None])
+
+
+def test_renorm_max_norm_and_errors():
+    compare(lambda x: gg.renorm(x, float("inf"), 0, 1.0), lambda x: torch.renorm(x, float("inf"), 0, 1.0), X,
+            name=False)
+    for call in (lambda m: m.renorm(m.tensor([[1, 2]]), 2, 0, 1.0), lambda m: m.renorm(m.ones(2, 2), -1, 0, 1.0),
+                 lambda m: m.renorm(m.ones(2, 2), 2, 0, -1.0)):
+        with pytest.raises(RuntimeError) as theirs:
+            call(torch)
+        with pytest.raises(RuntimeError) as ours:
+            call(gg)
+        assert str(ours.value) == str(theirs.value)

@@ -221,21 +221,51 @@ def mode(input, dim=-1, keepdim=False):  # noqa: A002
     return _mode_result(values, Tensor._wrap(index if keepdim else np.squeeze(index, d)))
 
 
+class Renorm(Primitive):
+    """Each slice s along dim with n = ‖x_s‖ₚ > maxnorm is scaled by c = maxnorm/(n + 1e-7); the others
+    pass unchanged. Where scaled: grad_x = c·g − maxnorm/(n + 1e-7)² · ⟨g, x⟩_s · ∂n/∂x,
+    with ∂n/∂xⱼ = sign(xⱼ)·|xⱼ|ᵖ⁻¹ / nᵖ⁻¹ (the norm's own derivative)"""
+
+    one_tensor_input = True
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, p, axes, maxnorm):
+        norms = np.sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1.0 / p)
+        scaled = norms > maxnorm
+        factor = np.where(scaled, maxnorm / (norms + 1e-7), 1.0).astype(x.dtype)
+        ctx.save_for_backward(x)
+        ctx.values = (p, axes, maxnorm, norms, scaled, factor)
+        return x * factor
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        p, axes, maxnorm, norms, scaled, factor = ctx.values
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d_norm = np.sign(x) * np.abs(x) ** (p - 1) / norms ** (p - 1)
+            inner = np.sum(g * x, axis=axes, keepdims=True)
+            correction = np.where(scaled, maxnorm / (norms + 1e-7) ** 2 * inner, 0.0) * d_norm
+        return (g * factor - correction).astype(x.dtype), None, None, None
+
+
 def renorm(input, p, dim, maxnorm):  # noqa: A002
     """Each slice ``input.select(dim, i)`` whose p-norm exceeds ``maxnorm`` is scaled down to it:
     out = x · maxnorm/(‖x‖ₚ + 1e-7) there, x elsewhere (PyTorch's 1e-7)."""
     input = operand(input, "input")
     if input._array.dtype.kind != "f":
-        raise RuntimeError(f"renorm: input needs to be floating point, got {input.dtype}")
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{dtypes.TORCH_NAMES.get(input._array.dtype.name, input._array.dtype.name)}")
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
-        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
     d = input._dim(dim)
-    others = [i for i in range(input.dim()) if i != d]
-    norms = norm(input, p, dim=others, keepdim=True) if others else input.abs()
-    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
-    return input * factor
+    others = tuple(i for i in range(input.dim()) if i != d)
+    if p == float("inf"):  # the max-norm: its derivative picks the largest entry, left to the composition
+        norms = norm(input, p, dim=list(others), keepdim=True) if others else input.abs()
+        return input * where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return Renorm.apply(input, float(p), others, maxnorm)
 
 
 TENSOR_METHODS = {
