@@ -36,7 +36,7 @@ CASES = [
     ("tensordot lists", lambda m: lambda a, b: m.tensordot(a, b, ([1, 0], [0, 1])), (M, N), True),
     ("tensordot 0", lambda m: lambda a, b: m.tensordot(a, b, 0), (M, V), False),
     ("kron", lambda m: m.kron, (M, N), True), ("kron 3d", lambda m: m.kron, (A, M), True),
-    ("block_diag", lambda m: m.block_diag, (M, N, V), False),
+    ("block_diag", lambda m: m.block_diag, (M, N, V), True),
     ("diag_embed", lambda m: m.diag_embed, (M,), True),
     ("diag_embed offset", lambda m: lambda x: m.diag_embed(x, 1, 0, 2), (M,), True),
     ("diag_embed negative", lambda m: lambda x: x.diag_embed(-2, 2, 1), (A,), True),
@@ -62,6 +62,15 @@ CASES = [
 @pytest.mark.parametrize("fn, arrays, name", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_against_pytorch(fn, arrays, name):
     compare(fn(gg), fn(torch), *arrays, name=name)
+
+
+def test_block_diag_mixed_dtypes():
+    for module in (gg, torch):
+        a, b = module.tensor([[1, 2]]), module.tensor(3.5, requires_grad=True)
+        out = module.block_diag(a, b, module.tensor([True, False]))
+        (out * module.arange(15.0).reshape(3, 5)).sum().backward()
+        assert str(out.dtype).split(".")[-1] == "float32" and b.grad.item() == 7.0
+        assert out.tolist() == [[1, 2, 0, 0, 0], [0, 0, 3.5, 0, 0], [0, 0, 0, 1, 0]]
 
 
 def test_triangle_indices():

@@ -4,10 +4,10 @@ narrow_copy, Tensor.unfold and as_strided; bucketize, searchsorted, isin, unique
 storage questions (data_ptr, nbytes, itemsize, share_memory_, pin_memory, apply_, map_).
 
 Part III, ops/ reading order: after linalg. Most of it is a composition of the differentiable ops before
-it (reshape, permute, matmul, cat, index_select, take), so gradients come for free and exactly; four are
-primitives with PyTorch's nodes: diag_embed (backward reads the diagonal back out), rot90 (turns g back),
-narrow_copy and unfold (g added back where each window was read). as_strided returns a copy, not a view:
-writing into it does not write into the input.
+it (reshape, permute, matmul, stack, index_select, take), so gradients come for free and exactly; five
+are primitives with PyTorch's nodes: diag_embed (backward reads the diagonal back out), block_diag (each
+block's part of g), rot90 (turns g back), narrow_copy and unfold (g added back where it was read).
+as_strided returns a copy, not a view: writing into it does not write into the input.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.creation import tensor as _tensor
 from glassgrad.ops._util import operand
 from glassgrad.ops.indexing import index_select, take
-from glassgrad.ops.joining import cat, narrow, stack, tensor_split, vstack
+from glassgrad.ops.joining import narrow, stack, tensor_split, vstack
 from glassgrad.ops.linalg import matmul
 from glassgrad.ops.repeating import meshgrid
 from glassgrad.ops.shape import UnsafeView
@@ -77,6 +77,27 @@ def kron(input, other):  # noqa: A002
     return UnsafeView.apply(product, tuple(p * q for p, q in zip(a.shape, b.shape)))  # PyTorch's last node
 
 
+class BlockDiag(Primitive):
+    """out = the 2-d blocks along the diagonal of one matrix, zeros elsewhere;
+    grad of block i = the part of g where block i sits"""
+
+    @staticmethod
+    def forward(ctx, *blocks):
+        rows = np.cumsum([0] + [b.shape[0] for b in blocks])
+        cols = np.cumsum([0] + [b.shape[1] for b in blocks])
+        out = np.zeros((rows[-1], cols[-1]), np.result_type(*blocks))
+        ctx.places = []
+        for b, r, c in zip(blocks, rows, cols):
+            place = (slice(r, r + b.shape[0]), slice(c, c + b.shape[1]))
+            out[place] = b
+            ctx.places.append(place)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(g[place] if needed else None for place, needed in zip(ctx.places, ctx.needs_input_grad))
+
+
 def block_diag(*tensors):
     """The tensors (0-, 1- or 2-d) placed along the diagonal of one matrix, zeros elsewhere."""
     blocks = []
@@ -87,16 +108,11 @@ def block_diag(*tensors):
         blocks.append(t.reshape(1, -1) if t.dim() < 2 else t)
     if not blocks:
         return Tensor._wrap(np.zeros((1, 0), dtypes.get_default_dtype().numpy))
-    dtype = dtypes.from_numpy_dtype(np.result_type(*[b._array.dtype for b in blocks]))
-    width = sum(b.shape[1] for b in blocks)
-    rows, left = [], 0
-    for b in blocks:
-        h, w = b.shape
-        parts = [Tensor._wrap(np.zeros((h, left), dtype.numpy)), b.to(dtype),
-                 Tensor._wrap(np.zeros((h, width - left - w), dtype.numpy))]
-        rows.append(cat(parts, 1))
-        left += w
-    return cat(rows, 0)
+    common = blocks[0]._array
+    for b in blocks[1:]:  # PyTorch's promotion: a float block makes the whole float32, not float64
+        common = np.empty((1, 1), dtypes.result_type(common, b._array))
+    dtype = dtypes.from_numpy_dtype(common.dtype)
+    return BlockDiag.apply(*[b.to(dtype) for b in blocks])
 
 
 class DiagEmbed(Primitive):
