@@ -64,6 +64,13 @@ def test_against_pytorch(fn, arrays, name):
     compare(fn(gg), fn(torch), *arrays, name=name)
 
 
+@pytest.mark.parametrize("fn, arrays, name", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_without_gradients(fn, arrays, name):
+    """The same values when nothing requires grad (the forward then runs without a graph context)."""
+    np.testing.assert_allclose(fn(gg)(*[gg.tensor(a) for a in arrays]).numpy(),
+                               fn(torch)(*[torch.tensor(a) for a in arrays]).numpy(), rtol=1e-12)
+
+
 def test_block_diag_mixed_dtypes():
     for module in (gg, torch):
         a, b = module.tensor([[1, 2]]), module.tensor(3.5, requires_grad=True)

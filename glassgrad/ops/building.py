@@ -86,11 +86,10 @@ class BlockDiag(Primitive):
         rows = np.cumsum([0] + [b.shape[0] for b in blocks])
         cols = np.cumsum([0] + [b.shape[1] for b in blocks])
         out = np.zeros((rows[-1], cols[-1]), np.result_type(*blocks))
-        ctx.places = []
-        for b, r, c in zip(blocks, rows, cols):
-            place = (slice(r, r + b.shape[0]), slice(c, c + b.shape[1]))
+        places = [(slice(r, r + b.shape[0]), slice(c, c + b.shape[1])) for b, r, c in zip(blocks, rows, cols)]
+        for b, place in zip(blocks, places):
             out[place] = b
-            ctx.places.append(place)
+        ctx.places = places
         return out
 
     @staticmethod
@@ -264,8 +263,9 @@ class NarrowCopy(Primitive):
 
     @staticmethod
     def forward(ctx, x, dim, start, length):
-        ctx.shape, ctx.key = x.shape, (slice(None),) * dim + (slice(start, start + length),)
-        return x[ctx.key].copy()
+        key = (slice(None),) * dim + (slice(start, start + length),)
+        ctx.shape, ctx.key = x.shape, key  # (read back only in backward: without a graph ctx keeps nothing)
+        return x[key].copy()
 
     @staticmethod
     def backward(ctx, g):
