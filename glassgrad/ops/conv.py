@@ -33,6 +33,8 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.creation import zeros
+from glassgrad.ops.joining import cat
 from glassgrad.ops.shape import SqueezeDim, Unsqueeze
 from glassgrad.tensor import Tensor
 
@@ -109,11 +111,11 @@ class Conv2d(Primitive):
     """
 
     node_name = "ConvolutionBackward0"  # PyTorch's one node for every convolution
-    differentiable_backward = False  # im2col/col2im write into arrays in place
+    differentiable_backward = True  # create_graph: _backward_as_ops, the same gradients as recorded ops
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, shape4, groups=1):
-        x_in, w_shape = x, w.shape
+        x_in, w_in, w_shape = x, w, w.shape
         x = x.reshape(shape4[0])
         w = w.reshape(shape4[1])
         o, c, kh, kw = w.shape  # c: input channels per group
@@ -131,7 +133,7 @@ class Conv2d(Primitive):
                 out[part, g * og:(g + 1) * og] = geo.grid_to_output(prod, og)
         if ctx.needs_input_grad:
             whole = part == slice(None) and groups == 1  # one slice: its cols is all of them, keep it
-            ctx.save_for_backward(x_in, cols if whole and ctx.needs_input_grad[1] else None, w2)
+            ctx.save_for_backward(x_in, cols if whole and ctx.needs_input_grad[1] else None, w2, w_in)
             ctx.geometry = (x_in.shape, w_shape, geo, groups)
         if len(shape4) == 3:  # an unbatched or 1-d call: give back the shape it asked for
             out = out.reshape(shape4[2])
@@ -147,7 +149,9 @@ class Conv2d(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        x, cols, w2 = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph=True: the gradients as recorded ops, so they differentiate
+            return _backward_as_ops(ctx, g)
+        x, cols, w2, _ = ctx.saved_tensors
         in_shape, w_shape, geo, groups = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         o, c = w2.shape[0], geo.c  # c: input channels per group
@@ -171,6 +175,59 @@ class Conv2d(Primitive):
         if need_w:
             grad_w = grad_w.reshape(w_shape)
         return grad_x, grad_w, grad_b, None, None, None, None, None
+
+
+def _backward_as_ops(ctx, g: Tensor) -> tuple:
+    """Conv2d's gradients written with convolutions themselves, for second derivatives (WGAN-GP's gradient
+    penalty, MAML, neural tangent kernels):
+
+        ∂L/∂x = conv_transpose2d(G, W), sized to the padded input, the padding then cut off
+        ∂L/∂W = conv2d(x_padᵀ, Gᵀ) with stride and dilation swapped (batch and channels exchanged:
+                each weight is a correlation of the input with the output gradient over the batch)
+        ∂L/∂b = Σ_(n,y,x) G
+    """
+    x, _, _, w = ctx.saved_tensors
+    in_shape, w_shape, geo, groups = ctx.geometry
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    o, c, kh, kw = w_shape[0], geo.c, geo.kh, geo.kw  # (conv1d's (O, C, k) is (O, C, 1, k) here)
+    og = o // groups
+    top, bottom, left, right = geo.pads
+    x4, w4 = x.reshape(geo.n, c * groups, geo.h, geo.w), w.reshape(o, c, kh, kw)
+    g4 = g.reshape(geo.n, o, geo.oh, geo.ow)
+    stride, dilation = (geo.sh, geo.sw), (geo.dh, geo.dw)
+    grad_x = grad_w = grad_b = None
+    if need_x:
+        reach = ((geo.oh - 1) * geo.sh + geo.dh * (kh - 1) + 1, (geo.ow - 1) * geo.sw + geo.dw * (kw - 1) + 1)
+        extra = (geo.hp - reach[0], geo.wp - reach[1])  # rows and columns no window reached
+        parts = [conv_transpose2d(g4[:, k * og:(k + 1) * og], w4[k * og:(k + 1) * og], stride=stride,
+                                  output_padding=extra, dilation=dilation) for k in range(groups)]
+        gx = parts[0] if groups == 1 else cat(parts, 1)
+        grad_x = gx[:, :, top:top + geo.h, left:left + geo.w].contiguous().reshape(in_shape)
+    if need_w:
+        symmetric = top == bottom and left == right
+        parts = []
+        for k in range(groups):
+            xk = x4[:, k * c:(k + 1) * c]
+            if not symmetric:  # pad by hand (the 'same' padding of an even kernel is uneven)
+                xk = _zero_padded(xk, geo.pads)
+            wk = conv2d(xk.transpose(0, 1), g4[:, k * og:(k + 1) * og].transpose(0, 1), stride=dilation,
+                        padding=(top, left) if symmetric else 0, dilation=stride)
+            parts.append(wk[:, :, :kh, :kw].transpose(0, 1))
+        grad_w = (parts[0] if groups == 1 else cat(parts, 0)).reshape(w_shape)
+    if need_b:
+        grad_b = g4.sum(dim=(0, 2, 3))
+    return grad_x, grad_w, grad_b, None, None, None, None, None
+
+
+def _zero_padded(x: Tensor, pads: tuple) -> Tensor:
+    """x (N, C, H, W) with zero rows and columns added (top, bottom, left, right), as recorded ops."""
+    top, bottom, left, right = pads
+    n, c, h, w = x.shape
+    rows = [t for t in (zeros(n, c, top, w, dtype=x.dtype), x, zeros(n, c, bottom, w, dtype=x.dtype)) if t.shape[2]]
+    x = cat(rows, 2)
+    h = x.shape[2]
+    cols = [t for t in (zeros(n, c, h, left, dtype=x.dtype), x, zeros(n, c, h, right, dtype=x.dtype)) if t.shape[3]]
+    return cat(cols, 3)
 
 
 def _matmul_in_blocks(a, b, block):
