@@ -75,6 +75,9 @@ LAYERS = {
     # "turning data into a Tensor lives here too", so it shares tensor's floor, just above it; that lets
     # every layer above (ops, nn, datasets, utils) build tensors with it.
     "glassgrad.creation": 21,
+    "glassgrad.type_queries": 21.5,       # is_tensor, promote_types, result_type, can_cast ...
+    "glassgrad.testing": 21.5,            # torch.testing.assert_close
+    "glassgrad.anomaly": 21.5,            # autograd.detect_anomaly / Variable
     "glassgrad.autograd.saved_tensors": 29.5,  # saved values by PyTorch's names; saved_tensors_hooks' stack
     "glassgrad.autograd.function": 30,    # Function, ctx, BackwardNode
     "glassgrad.autograd.engine": 31,      # the backward walk
@@ -87,6 +90,7 @@ LAYERS = {
     "glassgrad.ops.elementwise": 41,
     "glassgrad.ops.unary": 42,
     "glassgrad.ops.trigonometry": 42.5,
+    "glassgrad.ops.special_math": 42.7,
     "glassgrad.ops.cast": 43,
     "glassgrad.ops.compare": 44,
     "glassgrad.ops.inplace": 45,
@@ -100,8 +104,11 @@ LAYERS = {
     "glassgrad.ops.indexing": 52,
     "glassgrad.ops.repeating": 52.5,
     "glassgrad.ops.gather_scatter": 53,
+    "glassgrad.ops.index_write": 53.2,
     "glassgrad.ops.counting": 53.5,
     "glassgrad.ops.linalg": 54,
+    "glassgrad.ops.statistics": 54.2,
+    "glassgrad.ops.building": 54.3,
     "glassgrad.ops.decompositions": 54.5,
     "glassgrad.ops.conv": 55,
     "glassgrad.ops.pool": 56,
@@ -111,6 +118,7 @@ LAYERS = {
     "glassgrad.linalg": 59,               # torch.linalg's names, from ops/linalg.py
     "glassgrad.sparse": 59,               # torch.sparse's names, from ops/sparse.py
     "glassgrad.autograd.forward_ad": 59,       # torch.autograd.forward_ad: dual tensors via the double-backward trick
+    "glassgrad.special": 59,
     "glassgrad.autograd.functional": 59,  # jacobian, hessian, vjp, jvp, hvp, vhp: built on the ops
     "glassgrad.autograd.profiler": 59,    # torch.autograd.profiler.profile: times each recorded op
     "glassgrad.profiler": 59,             # torch.profiler: the same recorder with a schedule

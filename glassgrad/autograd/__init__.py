@@ -18,6 +18,8 @@ from glassgrad.autograd.function import Function, FunctionCtx, Node, on_node_cre
 from glassgrad.autograd.engine import backward, grad
 from glassgrad.autograd import gradcheck as _gradcheck_module
 from glassgrad.autograd import graph
+from glassgrad.anomaly import (Variable, detect_anomaly, is_anomaly_check_nan_enabled,  # noqa: F401
+                               is_anomaly_enabled, set_detect_anomaly)
 
 # The submodule import above made ``gradcheck`` the module; the name belongs to the function, as in
 # PyTorch (``torch.autograd.gradcheck`` is the function).
@@ -26,4 +28,4 @@ gradgradcheck = _gradcheck_module.gradgradcheck
 
 __all__ = ["Function", "FunctionCtx", "Node", "grad", "backward", "gradcheck", "gradgradcheck", "no_grad",
            "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode", "graph",
-           "on_node_created"]
+           "on_node_created", "Variable", "detect_anomaly", "set_detect_anomaly"]
