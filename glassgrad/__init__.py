@@ -111,6 +111,7 @@ from glassgrad.func import vmap  # noqa: F401  (torch.vmap is torch.func.vmap)
 from glassgrad.threads import get_num_threads, set_num_threads  # noqa: F401
 # torch.autograd.functional / .profiler (the top-level name `functional` is torch.functional's)
 from glassgrad.autograd import functional as _autograd_functional, profiler as _autograd_profiler  # noqa: F401
+from glassgrad.autograd import forward_ad as _forward_ad  # noqa: F401  (torch.autograd.forward_ad without its own import)
 from glassgrad.serialization import load, save  # noqa: F401
 # The device surface (docs/part3-device.md): PyTorch's answers on a machine without a GPU.
 from glassgrad import accelerator, amp, backends, compiler, cuda, distributed, jit, onnx  # noqa: F401
