@@ -292,8 +292,15 @@ def test_trunc_normal_(seed, shape, dt, bounds, use_gen, strided):
     mean, std, a, b = bounds
     ours, theirs = init_both(seed, lambda init, t, g: init.trunc_normal_(t, mean, std, a, b, generator=g), shape, dt,
                              use_gen, strided and len(shape) == 2)
-    assert_normal_close(ours, theirs)
     assert ours.min() >= np.float32(a) and ours.max() <= np.float32(b)
+    if dt == "float32" and b - a < 2.5 * std:  # the uniform rejection sampler compares log u with a log-density:
+        # numpy's float32 log and PyTorch's (Sleef) differ in the last bit for ~20% of inputs, so where log u
+        # lands within an ulp of the bound one accept/reject decision can flip (seed 204 on 300x200 found one):
+        # that element then holds another accepted draw. Allow one such element in 10,000.
+        differ = ours.ravel() != theirs.ravel()
+        assert differ.mean() <= 1e-4, differ.sum()
+        ours, theirs = ours.ravel()[~differ], theirs.ravel()[~differ]
+    assert_normal_close(ours, theirs)
 
 
 @few
