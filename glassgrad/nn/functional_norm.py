@@ -170,7 +170,7 @@ class NativeBatchNorm(Primitive):
     statistics (and the running statistics move towards them, in place); eval: the running ones.
     The running statistics are arrays, not inputs: no gradient flows into them (as in PyTorch)."""
 
-    differentiable_backward = False
+    differentiable_backward = True  # create_graph: _batch_norm_backward_as_ops
 
     @staticmethod
     def forward(ctx, x, w, b, running_mean, running_var, training, momentum, eps):
@@ -195,20 +195,51 @@ class NativeBatchNorm(Primitive):
         y = xhat * w.reshape(bshape) if w is not _NONE else xhat.copy()
         if b is not _NONE:
             y += b.reshape(bshape)
-        ctx.save_for_backward(xhat, rstd, w)
-        ctx.axes, ctx.bshape, ctx.training = axes, bshape, training
+        ctx.save_for_backward(xhat, rstd, w, x)  # x (as PyTorch keeps it) only for second derivatives
+        ctx.axes, ctx.bshape, ctx.training, ctx.eps = axes, bshape, training, eps
         ctx.w_shape = (x.shape[1],)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        xhat, rstd, w = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph=True (MAML, a gradient penalty): the same, as recorded ops
+            return _batch_norm_backward_as_ops(ctx, g)
+        xhat, rstd, w, _ = ctx.saved_tensors
         grad_x = None
         if ctx.needs_input_grad[0]:
             gxh = g * w.reshape(ctx.bshape) if w is not _NONE else g
             # eval: μ and σ are constants, so x̂ is linear in x and only the first term remains
             grad_x = _normalized_grad(gxh, xhat, rstd, ctx.axes) if ctx.training else gxh * rstd
         return (grad_x, *_affine_grads(ctx, g, xhat, ctx.axes), None, None, None, None, None)
+
+
+def _batch_norm_backward_as_ops(ctx, g: Tensor) -> tuple:
+    """NativeBatchNorm's backward written with differentiable ops on the saved input, so it can itself be
+    differentiated: x̂ and 1/σ are recomputed from x in training (they depend on it); in eval they are the
+    running statistics' constants, and ∂L/∂x = γ·g/σ."""
+    xhat_array, rstd_array, w, x = ctx.saved_tensors
+    axes, bshape = ctx.axes, ctx.bshape
+    if ctx.training:
+        centred = x - x.mean(dim=axes, keepdim=True)
+        rstd = _unary.rsqrt((centred * centred).mean(dim=axes, keepdim=True) + ctx.eps)
+        xhat = centred * rstd
+    else:  # 1/σ and μ are the running statistics (constants); x̂ = x/σ + (x̂ − x/σ), linear in x
+        rstd = rstd_array.detach()
+        xhat = x * rstd + (xhat_array.detach() - x.detach() * rstd)
+    has_w = w.numel() > 0
+    grad_x = grad_w = grad_b = None
+    if ctx.needs_input_grad[0]:
+        gxh = g * w.reshape(bshape) if has_w else g
+        if ctx.training:
+            grad_x = rstd * (gxh - gxh.mean(dim=axes, keepdim=True)
+                             - xhat * (gxh * xhat).mean(dim=axes, keepdim=True))
+        else:
+            grad_x = gxh * rstd
+    if ctx.needs_input_grad[1]:
+        grad_w = (g * xhat).sum(dim=axes)
+    if ctx.needs_input_grad[2]:
+        grad_b = g.sum(dim=axes)
+    return (grad_x, grad_w, grad_b, None, None, None, None, None)
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,  # noqa: A002
