@@ -158,6 +158,7 @@ def main():
                              "sched": scheduler.state_dict(), "step": step}, args.save)
         print(f"final loss {final:.17g}")
     if distributed:
+        dist.barrier()  # every process done before any tears the group down (gloo can abort otherwise)
         dist.destroy_process_group()
 
 
