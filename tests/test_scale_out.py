@@ -38,7 +38,11 @@ def start(command: list[str]) -> subprocess.Popen:
 def finish(process: subprocess.Popen, timeout: float = 240) -> tuple[list[float], float, str]:
     """The per-step losses, the final loss, and stdout of a finished run (its stderr if it failed)."""
     out, err = process.communicate(timeout=timeout)
-    assert process.returncode == 0, f"{process.args} failed:\n{out}\n{err}"
+    # Under load, PyTorch's gloo workers sometimes abort while the process exits, after the script has
+    # finished and printed its final loss ("terminate called without an active exception": a C++ thread
+    # still joinable at exit). That is PyTorch's teardown, not the run being tested: the numbers stand.
+    torn_down = "terminate called without an active exception" in err and re.search(r"^final loss ", out, re.M)
+    assert process.returncode == 0 or torn_down, f"{process.args} failed:\n{out}\n{err}"
     steps = [float(v) for v in re.findall(r"^step \d+ loss (\S+)$", out, re.M)]
     final = float(re.search(r"^final loss (\S+)$", out, re.M).group(1))
     return steps, final, out
