@@ -268,16 +268,22 @@ def _global_name(obj) -> dict:
 
 
 def _is_plain_object(obj) -> bool:
-    """An instance of an ordinary Python class: all its state in ``__dict__``, no ``__slots__``, and no
-    custom pickling (``__reduce__``, ``__getstate__``, ``__setstate__``) that saving by ``__dict__`` would
-    get wrong."""
+    """An instance of an ordinary Python class: all its state in ``__dict__``, no ``__slots__``, and
+    nothing that saving by ``__dict__`` would get wrong (``_builds_plainly``)."""
     cls = type(obj)
     if not hasattr(obj, "__dict__") or cls.__module__ == "builtins" or isinstance(obj, type):
         return False
     if any("__slots__" in vars(k) for k in cls.__mro__[:-1]):
         return False
+    return _builds_plainly(cls)
+
+
+def _builds_plainly(cls) -> bool:
+    """No custom pickling (``__reduce__``, ``__getstate__``, ``__setstate__``) and no ``__new__`` of its
+    own: saving its ``__dict__`` and rebuilding with ``object.__new__`` gives the same object. Saving and
+    loading ask the same question."""
     return all(getattr(cls, name, None) is getattr(object, name, None)
-               for name in ("__reduce__", "__reduce_ex__", "__setstate__", "__getstate__"))
+               for name in ("__reduce__", "__reduce_ex__", "__getstate__", "__setstate__", "__new__"))
 
 
 # --- PyTorch's allow-list for weights_only loading ---------------------------------------------------
@@ -676,8 +682,7 @@ class _Decoder:
                 return False
             if issubclass(obj, Module):
                 return True
-            return own and all(getattr(obj, n, None) is getattr(object, n, None)
-                               for n in ("__reduce__", "__reduce_ex__", "__setstate__", "__new__"))
+            return own and _builds_plainly(obj)
         return own and isinstance(obj, (types.FunctionType, types.BuiltinFunctionType))
 
     def tensor(self, index):
