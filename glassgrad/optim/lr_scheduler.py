@@ -744,7 +744,23 @@ def _scheduler_states(schedulers) -> dict:
     return [s.state_dict() for s in schedulers]
 
 
-class SequentialLR(LRScheduler):
+class _ComposedScheduler(LRScheduler):
+    """A scheduler made of schedulers (SequentialLR, ChainedScheduler): its state holds each one's."""
+
+    def state_dict(self) -> dict:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = _scheduler_states(self._schedulers)
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        schedulers = state_dict.pop("_schedulers")
+        self.__dict__.update(state_dict)
+        state_dict["_schedulers"] = schedulers
+        for s, state in zip(self._schedulers, schedulers):
+            s.load_state_dict(state)
+
+
+class SequentialLR(_ComposedScheduler):
     """Run ``schedulers[0]`` until ``milestones[0]``, then ``schedulers[1]`` (started afresh) ... — e.g. a
     LinearLR warm-up followed by a cosine decay."""
 
@@ -786,20 +802,8 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = _scheduler_states(self._schedulers)
-        return state
 
-    def load_state_dict(self, state_dict: dict) -> None:
-        schedulers = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        state_dict["_schedulers"] = schedulers
-        for s, state in zip(self._schedulers, schedulers):
-            s.load_state_dict(state)
-
-
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_ComposedScheduler):
     """Step every scheduler in ``schedulers`` at each ``step()``: their changes to the rate compose."""
 
     def __init__(self, schedulers, optimizer: Optimizer | None = None) -> None:
@@ -816,18 +820,6 @@ class ChainedScheduler(LRScheduler):
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = _group_values(self._schedulers[-1].optimizer, "lr")
-
-    def state_dict(self) -> dict:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = _scheduler_states(self._schedulers)
-        return state
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        schedulers = state_dict.pop("_schedulers")
-        self.__dict__.update(state_dict)
-        state_dict["_schedulers"] = schedulers
-        for s, state in zip(self._schedulers, schedulers):
-            s.load_state_dict(state)
 
 
 class CyclicLR(LRScheduler):
