@@ -69,6 +69,19 @@ def _affine_grads(ctx, g, xhat, reduce_axes):
     return grad_w, grad_b
 
 
+def _scale_and_shift(xhat, w, b, bshape):
+    """y = γ·x̂ + β per channel (batch and group norm), either left out when absent."""
+    y = _scaled(xhat, w, bshape) if w is not _NONE else xhat.copy()
+    if b is not _NONE:
+        y += b.reshape(bshape)
+    return y
+
+
+def _scaled(a, w, bshape):
+    """γ·a per channel, or a itself without γ (ĝ = γ·∂L/∂y in the backward)."""
+    return a * w.reshape(bshape) if w is not _NONE else a
+
+
 def _normalized_grad(gxh, xhat, rstd, axes):
     return rstd * (gxh - gxh.mean(axis=axes, keepdims=True)
                    - xhat * (gxh * xhat).mean(axis=axes, keepdims=True))
@@ -192,9 +205,7 @@ class NativeBatchNorm(Primitive):
             xc = x - mean
         rstd = 1.0 / np.sqrt(var + eps)
         xhat = xc * rstd
-        y = xhat * w.reshape(bshape) if w is not _NONE else xhat.copy()
-        if b is not _NONE:
-            y += b.reshape(bshape)
+        y = _scale_and_shift(xhat, w, b, bshape)
         ctx.save_for_backward(xhat, rstd, w, x)  # x (as PyTorch keeps it) only for second derivatives
         ctx.axes, ctx.bshape, ctx.training, ctx.eps = axes, bshape, training, eps
         ctx.w_shape = (x.shape[1],)
@@ -207,7 +218,7 @@ class NativeBatchNorm(Primitive):
         xhat, rstd, w, _ = ctx.saved_tensors
         grad_x = None
         if ctx.needs_input_grad[0]:
-            gxh = g * w.reshape(ctx.bshape) if w is not _NONE else g
+            gxh = _scaled(g, w, ctx.bshape)
             # eval: μ and σ are constants, so x̂ is linear in x and only the first term remains
             grad_x = _normalized_grad(gxh, xhat, rstd, ctx.axes) if ctx.training else gxh * rstd
         return (grad_x, *_affine_grads(ctx, g, xhat, ctx.axes), None, None, None, None, None)
@@ -281,9 +292,7 @@ class NativeGroupNorm(Primitive):
         rstd = 1.0 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + eps)
         xhat = (xc * rstd).reshape(x.shape)
         bshape = (1, c) + (1,) * (x.ndim - 2)
-        y = xhat * w.reshape(bshape) if w is not _NONE else xhat.copy()
-        if b is not _NONE:
-            y += b.reshape(bshape)
+        y = _scale_and_shift(xhat, w, b, bshape)
         ctx.save_for_backward(xhat, rstd, w)
         ctx.groups, ctx.bshape, ctx.w_shape = groups, bshape, (c,)
         return y
@@ -293,7 +302,7 @@ class NativeGroupNorm(Primitive):
         xhat, rstd, w = ctx.saved_tensors
         grad_x = None
         if ctx.needs_input_grad[0]:
-            gxh = g * w.reshape(ctx.bshape) if w is not _NONE else g
+            gxh = _scaled(g, w, ctx.bshape)
             n = g.shape[0]
             grad_x = _normalized_grad(gxh.reshape(n, ctx.groups, -1), xhat.reshape(n, ctx.groups, -1), rstd,
                                       -1).reshape(g.shape)
