@@ -30,7 +30,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["MetaArray", "meta_array", "is_meta", "SEEN", "as_meta"]
+__all__ = ["MetaArray", "meta_array", "SEEN", "as_meta"]
 
 # [True] once this process has made a meta array: until then Function.apply skips looking for one
 SEEN = [False]
@@ -133,10 +133,6 @@ def meta_array(shape, dtype) -> MetaArray:
     """A ``MetaArray`` of this shape and dtype: a stride-0 view of one zero (8 bytes, any shape)."""
     SEEN[0] = True
     return np.broadcast_to(np.zeros((), dtype), tuple(shape)).view(MetaArray)
-
-
-def is_meta(array) -> bool:
-    return isinstance(array, MetaArray)
 
 
 def as_meta(x):

@@ -66,7 +66,6 @@ class BackwardHooks:
                 if output.requires_grad else output
         if isinstance(output, (tuple, list)):
             self.n_outputs = len(output)
-            self._pending = [None] * len(output)
             return type(output)(BackwardHookFunction.apply(o, lambda g, k=k: self._on_output(k, g))
                                 if isinstance(o, Tensor) and o.requires_grad else o
                                 for k, o in enumerate(output))
