@@ -3,8 +3,9 @@
 
 Part III, beside ``autograd``. ``detect_anomaly`` is a switch (a context manager, or a decorator) that
 PyTorch programs turn on while debugging: it warns as PyTorch does and ``is_anomaly_enabled()`` reports
-it. glassgrad's backward does not yet read the switch (PyTorch then also checks every gradient for nan
-and prints the forward trace of the op that made it).
+it. While it is on, the backward engine checks every node's gradients for nan and raises PyTorch's error
+naming the node (``Function 'DivBackward0' returned nan values in its 1th output.``), after a warning with
+the forward trace of the op that made that node.
 
 ``Variable`` is the wrapper PyTorch retired in 0.4, when tensors learned to record gradients:
 ``Variable(t, requires_grad=True)`` is today a tensor sharing t's data, a leaf, and every tensor counts as
@@ -19,7 +20,8 @@ from glassgrad.tensor import Tensor
 
 __all__ = ["Variable", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "is_anomaly_check_nan_enabled"]
 
-_STATE = {"enabled": False, "check_nan": True}
+# Read by the backward engine: with both on, every node's gradients are checked for nan.
+ANOMALY = _STATE = {"enabled": False, "check_nan": True}
 
 
 def is_anomaly_enabled() -> bool:

@@ -33,6 +33,43 @@ def test_checkpoint_values_and_gradients(use_reentrant):
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
 
 
+@pytest.mark.parametrize("use_reentrant", [True, False])
+def test_checkpoint_recomputes_in_backward_with_the_same_dropout(use_reentrant):
+    """The block runs twice (forward, then again in backward), its dropout mask is replayed, the global
+    generator ends where PyTorch's does, and parameter and input gradients equal PyTorch's."""
+    results = []
+    for module, run in ((gg, checkpoint), (torch, torch.utils.checkpoint.checkpoint)):
+        module.manual_seed(0)
+        calls = [0]
+        linear = module.nn.Linear(3, 3)
+
+        def block_with_dropout(x):
+            calls[0] += 1
+            return module.nn.functional.dropout(linear(x).tanh(), 0.5)
+        x = module.randn(2, 3, requires_grad=True)
+        y = run(block_with_dropout, x * 1, use_reentrant=use_reentrant)
+        runs_in_forward = calls[0]
+        y.sum().backward()
+        results.append((runs_in_forward, calls[0], y.grad_fn.name(), linear.weight.grad.numpy(), x.grad.numpy(),
+                        module.rand(3).numpy()))
+    ours, theirs = results
+    assert ours[:3] == theirs[:3] == (1, 2, theirs[2])
+    for a, b in zip(ours[3:], theirs[3:]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_checkpoint_without_inputs_that_require_grad():
+    """Reentrant: the output doesn't require grad (PyTorch's well-known trap, with its warning);
+    non-reentrant: the parameters inside still get gradients."""
+    for module, run in ((gg, checkpoint), (torch, torch.utils.checkpoint.checkpoint)):
+        linear = module.nn.Linear(3, 1)
+        x = module.ones(2, 3)
+        with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True"):
+            assert not run(linear, x, use_reentrant=True).requires_grad
+        run(linear, x, use_reentrant=False).sum().backward()
+        assert linear.weight.grad.tolist() == [[2.0, 2.0, 2.0]]
+
+
 def test_checkpoint_warning_and_errors_as_pytorch():
     messages = []
     for module, run in ((gg, checkpoint), (torch, torch.utils.checkpoint.checkpoint)):
@@ -91,6 +128,29 @@ def test_detect_anomaly_switch_and_warning():
         autograd.set_detect_anomaly(False)
         assert not enabled()
     assert gg.is_anomaly_check_nan_enabled() == torch.is_anomaly_check_nan_enabled()
+
+
+def test_detect_anomaly_names_the_node_that_returned_nan():
+    errors = []
+    for module in (gg, torch):
+        for make in (lambda x: (x / x).sum(), lambda x: x.sqrt().sum()):
+            x = module.tensor([0.0, 1.0]) if len(errors) % 2 == 0 else module.tensor([-1.0, 1.0])
+            x.requires_grad_(True)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                with module.autograd.detect_anomaly():
+                    with pytest.raises(RuntimeError) as error:
+                        make(x).backward()
+            errors.append(str(error.value))
+            assert any("Traceback of forward call that caused the error" in str(w.message) for w in caught)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x = module.tensor([0.0, 1.0], requires_grad=True)
+            with module.autograd.detect_anomaly(check_nan=False):
+                (x / x).sum().backward()  # no check: the nan reaches .grad
+            assert np.isnan(x.grad.numpy()[0])
+    assert errors[:2] == errors[2:] == ["Function 'DivBackward0' returned nan values in its 1th output.",
+                                        "Function 'SqrtBackward0' returned nan values in its 0th output."]
 
 
 def test_variable_as_pytorch():

@@ -16,8 +16,11 @@ bug in a backward formula at the node that made it.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from glassgrad.anomaly import ANOMALY
 from glassgrad.meta import MetaArray, meta_array
 from glassgrad.autograd.function import AccumulateGrad, accumulator, call_backward, wrong_count
 from glassgrad.autograd.grad_mode import GRAD_MODE
@@ -98,7 +101,7 @@ def run_backward(roots, root_grads, retain_graph: bool, create_graph: bool, capt
     handed_out: set[int] = set(map(id, root_grads))
     # loss.backward() on primitives with no hooks needs none of _run_node's checks: each node then costs
     # its backward call and the bookkeeping below (the engine's share of a tiny step, ~1 µs a node).
-    plain = capture is None and not create_graph
+    plain = capture is None and not create_graph and not ANOMALY["enabled"]
 
     leaf_node, ndarray = AccumulateGrad, np.ndarray
     previous_mode = GRAD_MODE.enabled
@@ -189,7 +192,23 @@ def _run_node(node, g, capture, create_graph: bool, handed_out: set) -> tuple:
     input_grads = call_backward(node, g, create_graph)
     if node._posthooks:
         input_grads = _run_posthooks(node, input_grads, g)
+    if ANOMALY["enabled"] and ANOMALY["check_nan"]:
+        _check_nan(node, input_grads)
     return input_grads
+
+
+def _check_nan(node, input_grads: tuple) -> None:
+    """Anomaly mode (``detect_anomaly``): a backward that returns nan is an error naming the node, as
+    PyTorch's, after a warning that shows where in the forward pass the node was made."""
+    for i, g in enumerate(input_grads):
+        if g is None:
+            continue
+        array = g._array if isinstance(g, Tensor) else g
+        if isinstance(array, np.ndarray) and array.dtype.kind in "fc" and np.isnan(array).any():
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
+                          + "".join(getattr(node, "_forward_stack", None) or ["  (made before detect_anomaly was on)\n"]),
+                          UserWarning, stacklevel=2)
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def _check(node, i: int, child, g, create_graph: bool):
