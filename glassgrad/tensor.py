@@ -17,11 +17,11 @@ import weakref
 
 import numpy as np
 
-from glassgrad import dtypes
+from glassgrad import dtypes, overrides
 from glassgrad._format import format_tensor
 from glassgrad._html import tensor_card
 from glassgrad.devices import device
-from glassgrad.meta import MetaArray
+from glassgrad.meta import MetaArray, meta_array
 from glassgrad.autograd.grad_mode import GRAD_MODE
 
 __all__ = ["Tensor", "RemovableHandle", "Size", "device", "to_array"]
@@ -100,6 +100,83 @@ class Tensor:
         t._retains_grad = False
         t._accumulator = None
         return t
+
+    # --- subclasses and __torch_function__ (overrides.py has the protocol) ---------------------------
+    def __init_subclass__(cls, **kwargs) -> None:
+        """glassgrad's own subclasses (Parameter, SparseTensor ...) turn the protocol off, as PyTorch's
+        Parameter does: their ops give plain tensors. A user's subclass turns the dispatch on."""
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("glassgrad.") and "__torch_function__" not in cls.__dict__:
+            cls.__torch_function__ = overrides._disabled_torch_function_impl
+        elif overrides._is_overloaded_type(cls):
+            overrides.enable()
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        """PyTorch's default: run ``func`` as for plain tensors, then give tensor results back as ``cls``
+        (``x + 1`` of a subclass is that subclass). Declines when another type in ``types`` is not a
+        superclass of ``cls``."""
+        if kwargs is None:
+            kwargs = {}
+        if not all(issubclass(cls, t) for t in types):
+            return NotImplemented
+        with overrides.DisableTorchFunctionSubclass():
+            return _convert(func(*args, **kwargs), cls)
+
+    def as_subclass(self, cls) -> "Tensor":
+        """This tensor's numbers as an instance of ``cls`` (a Tensor subclass): shared memory, and still on
+        the graph (a leaf that requires grad gives a view of it, as PyTorch's AliasBackward0)."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"as_subclass(): argument 'cls' must be a subclass of Tensor, not {cls!r}")
+        with overrides.DisableTorchFunctionSubclass():
+            source = self.view_as(self) if self._requires_grad and GRAD_MODE.enabled else self
+        t = _new(cls)
+        for name in Tensor.__slots__[:-1]:  # every field but __weakref__
+            setattr(t, name, getattr(source, name))
+        return t
+
+    @staticmethod
+    def _make_subclass(cls, data: "Tensor", require_grad: bool = False) -> "Tensor":
+        """A new leaf of class ``cls`` sharing ``data``'s numbers (what ``nn.Parameter`` is made with)."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"cls must be a type (got {cls!r})")
+        if not isinstance(data, Tensor):
+            raise TypeError(f"_make_subclass(): argument 'data' must be Tensor, not {type(data).__name__}")
+        t = _new(cls)
+        t._init(data._array, False, None)
+        t._vc = data._vc
+        t.requires_grad_(require_grad)
+        return t
+
+    @staticmethod
+    def _make_wrapper_subclass(cls, size, strides=None, storage_offset=None, memory_format=None, dtype=None,
+                               layout=None, device=None, pin_memory=False, requires_grad=False,
+                               dispatch_sizes_strides_policy=None, dispatch_device=False,
+                               dispatch_layout=False, _extra_dispatch_keys=None, storage_size=None):
+        """A tensor of class ``cls`` with a shape, dtype and device but no numbers of its own: the
+        subclass keeps its real data in its own fields and answers ops in ``__torch_dispatch__``."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"cls must be a type (got {cls!r})")
+        np_dtype = (dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)).numpy
+        shape = tuple(int(n) for n in size)
+        on_meta = device is not None and str(device).startswith("meta")
+        array = meta_array(shape, np_dtype) if on_meta else np.broadcast_to(np.zeros((), np_dtype), shape)
+        t = _new(cls)
+        t._init(array, False, None)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+    def module_load(self, other: "Tensor", assign: bool = False) -> "Tensor":
+        """What ``load_state_dict`` puts in place of parameter ``self`` for the saved ``other``, when the
+        module swaps tensors (``torch.__future__.set_swap_module_params_on_conversion(True)``): ``other``
+        itself with ``assign=True``, else a copy of ``other`` in self's dtype. A subclass customizes it
+        through ``__torch_function__``."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"Expected other to be a Tensor, got {type(other).__name__}")
+        if assign:
+            return other.detach()
+        return self.detach().copy_(other)  # copy_ is attached by ops/ (this file sits below them)
 
     # --- storage, shape and type ----------------------------------------------------------------
     @property
@@ -473,7 +550,12 @@ class Tensor:
 
     # --- printing ------------------------------------------------------------------------------------
     def __repr__(self) -> str:
-        return format_tensor(self)
+        text = format_tensor(self)
+        name = type(self).__name__
+        if type(self) is Tensor or type(self).__module__.startswith("glassgrad."):
+            return text
+        # a user's subclass prints under its own name, as in PyTorch: C([1., 2.])
+        return name + "(" + text[len("tensor("):].replace("\n" + " " * len("tensor("), "\n" + " " * (len(name) + 1))
 
     def _repr_html_(self) -> str:
         """What a notebook shows: shape, dtype, where it came from, its numbers (up to 64) or a heatmap,
@@ -489,6 +571,66 @@ class Tensor:
         if self._array.ndim == 0:
             return self.item().__format__(spec)
         return repr(self)
+
+
+def _convert(result, cls):
+    """A tensor result as ``cls`` (tuples and lists of them too): Tensor.__torch_function__'s last step."""
+    if cls is Tensor:
+        return result
+    if isinstance(result, Tensor) and not isinstance(result, cls):
+        return result.as_subclass(cls)
+    if isinstance(result, (tuple, list)):
+        converted = [_convert(r, cls) for r in result]
+        return result._make(converted) if hasattr(result, "_make") else type(result)(converted)
+    return result
+
+
+# --- __torch_dispatch__: the aten ops glassgrad names (overrides.py), and the methods that reach them ----
+def _to_copy(x, *, dtype=None, layout=None, device=None, pin_memory=None, non_blocking=False,
+             memory_format=None):
+    """aten::_to_copy: a copy of x in another dtype and/or on another device."""
+    options = {k: v for k, v in (("dtype", dtype), ("device", device)) if v is not None}
+    return x.to(copy=True, **options)
+
+
+ATEN_DETACH = overrides.register_aten("detach", lambda x: x.detach()).default
+ATEN_TO_COPY = overrides.register_aten("_to_copy", _to_copy).default
+ATEN_CLONE = overrides.register_aten("clone", lambda x, *, memory_format=None: x.clone()).default
+
+
+def _dispatched_to(self, *args, copy: bool = False, **kwargs):
+    """``.to(...)`` of a tensor whose class defines __torch_dispatch__: self when nothing changes, else
+    aten._to_copy with the dtype and device that change (what PyTorch's .to() calls)."""
+    dtype, where = kwargs.get("dtype"), kwargs.get("device")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, where = a.dtype, a.device
+        elif isinstance(a, dtypes.dtype):
+            dtype = a
+        elif a is not None:
+            where = a
+    options = {}
+    if dtype is not None and dtypes.to_dtype(dtype) != self.dtype:
+        options["dtype"] = dtypes.to_dtype(dtype)
+    if where is not None and device(where).type != self.device.type:
+        options["device"] = device(where)
+    if not options and not copy:
+        return self
+    return ATEN_TO_COPY(self, **options)
+
+
+def _dispatched_cast(dtype):
+    return lambda self, memory_format=None: _dispatched_to(self, dtype)
+
+
+overrides.DISPATCH_ROUTES.update({
+    "detach": lambda self: ATEN_DETACH(self),
+    "clone": lambda self, *, memory_format=None: ATEN_CLONE(self),
+    "to": _dispatched_to,
+    "cpu": lambda self, memory_format=None: _dispatched_to(self, "cpu"),
+    **{name: _dispatched_cast(getattr(dtypes, name))
+       for name in ("float", "double", "half", "bfloat16") if hasattr(dtypes, name)},
+})
 
 
 def to_array(data, dtype=None) -> np.ndarray:
@@ -572,6 +714,10 @@ def _tensors_to_lists(seq):
 
 def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor._wrap(array, requires_grad)
+
+
+overrides._TENSOR.append(Tensor)
+overrides._PLAIN_TYPES.add(Tensor)
 
 
 class Size(tuple):
