@@ -1,7 +1,7 @@
 """Tensors built from others, and searching: tensordot, kron, block_diag, diag_embed, diagflat,
 cartesian_prod, combinations, tril_indices / triu_indices, rot90, hsplit / vsplit / dsplit, row_stack,
 narrow_copy, Tensor.unfold and as_strided; bucketize, searchsorted, isin, unique_consecutive; and the
-storage questions (data_ptr, nbytes, itemsize, share_memory_, pin_memory, apply_, map_).
+storage questions (data_ptr, nbytes, itemsize, share_memory_ / is_shared, pin_memory, apply_, map_).
 
 Part III, ops/ reading order: after linalg. Most of it is a composition of the differentiable ops before
 it (reshape, permute, matmul, stack, index_select, take), so gradients come for free and exactly; five
@@ -13,7 +13,11 @@ as_strided returns a copy, not a view: writing into it does not write into the i
 from __future__ import annotations
 
 import itertools
+import mmap
 import numbers
+import os
+import tempfile
+import weakref
 
 import numpy as np
 
@@ -431,8 +435,69 @@ def data_ptr(self) -> int:
     return self._array.__array_interface__["data"][0]
 
 
+class SharedBlock(mmap.mmap):
+    """Memory that other processes can map too: an anonymous file (Linux's memfd; elsewhere an unlinked
+    temporary file) mapped with MAP_SHARED. ``fd`` stays open so the block can be handed to another
+    process (glassgrad/multiprocessing.py sends it); it closes when the block is collected, and the
+    memory goes back to the system when the last process holding a mapping or a descriptor lets go —
+    no file name is ever left behind (nothing in /dev/shm to leak)."""
+
+    @classmethod
+    def new(cls, nbytes: int) -> "SharedBlock":
+        if hasattr(os, "memfd_create"):
+            fd = os.memfd_create("glassgrad", os.MFD_CLOEXEC)
+        else:
+            with tempfile.TemporaryFile() as file:  # unlinked at once: only the descriptor names it
+                fd = os.dup(file.fileno())
+        os.ftruncate(fd, nbytes)
+        return cls.from_fd(fd, nbytes)
+
+    @classmethod
+    def from_fd(cls, fd: int, nbytes: int) -> "SharedBlock":
+        """Map the block behind ``fd`` (this block owns ``fd`` from now on)."""
+        block = cls(fd, nbytes)
+        block.fd = fd
+        weakref.finalize(block, os.close, fd)
+        return block
+
+
+def shared_block(array: np.ndarray) -> "SharedBlock | None":
+    """The shared block ``array``'s memory lies in (following numpy's chain of bases), or None."""
+    base = array.base
+    while isinstance(base, np.ndarray):
+        base = base.base
+    return base if isinstance(base, SharedBlock) else None
+
+
+def is_shared(self) -> bool:
+    """True when the numbers lie in shared memory (``share_memory_``), so other processes see them."""
+    return shared_block(self._array) is not None
+
+
 def share_memory_(self):
-    """No processes to share with: the tensor itself, as PyTorch returns it."""
+    """Move the numbers into shared memory, in place: the same Tensor object, dtype, shape and values,
+    now in a ``SharedBlock`` that a child process maps too (multiprocessing.py), so an in-place update
+    in one process is seen by all. As in PyTorch a view moves its whole base (``y[1:3].share_memory_()``
+    shares ``y``), the gradient stays where it is, and a shared tensor returns at once.
+
+    glassgrad has no storage object between a tensor and its numbers: another Tensor that shared this
+    one's memory before the move (a view taken earlier, or the tensor a Parameter was made from) keeps
+    the old, private memory. Share first, then take views."""
+    array = self._array
+    if type(array) is not np.ndarray or shared_block(array) is not None:
+        return self  # already shared; a meta tensor has no numbers to share
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not (root.flags.c_contiguous or root.flags.f_contiguous):
+        root = array = np.ascontiguousarray(array)  # numpy's own strided trickery: share a copy
+    block = SharedBlock.new(max(root.nbytes, 1))  # mmap refuses an empty block
+    moved_root = np.ndarray(root.shape, root.dtype, buffer=block, strides=root.strides)
+    moved_root[...] = root
+    offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    self._array = np.ndarray(array.shape, array.dtype, buffer=block, offset=offset, strides=array.strides)
+    if self._base is not None and self._base._array is root:
+        self._base._array = moved_root
     return self
 
 
@@ -466,7 +531,7 @@ TENSOR_METHODS = {
     "vsplit": vsplit, "dsplit": dsplit, "narrow_copy": narrow_copy, "unfold": unfold, "as_strided": as_strided,
     "bucketize": lambda self, boundaries, **kw: bucketize(self, boundaries, **kw), "isin": isin,
     "unique_consecutive": unique_consecutive, "data_ptr": data_ptr, "share_memory_": share_memory_,
-    "is_shared": lambda self: False, "pin_memory": pin_memory, "is_pinned": lambda self, device=None: False,
+    "is_shared": is_shared, "pin_memory": pin_memory, "is_pinned": lambda self, device=None: False,
     "apply_": apply_, "map_": map_,
     "nbytes": property(lambda self: self._array.nbytes, doc="Bytes the elements take: numel · itemsize."),
     "itemsize": property(lambda self: self._array.itemsize, doc="Bytes one element takes."),
