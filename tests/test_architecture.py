@@ -65,6 +65,7 @@ LAYERS = {
     "glassgrad.manual": 18,
     # PART III — the tensor engine
     "glassgrad._format": 19,              # how a Tensor prints
+    "glassgrad.overrides": 19.4,          # __torch_function__: the dispatch Tensor and the facade install
     "glassgrad.devices": 19.5,            # torch.device and the default device; tensor.py imports it
     "glassgrad.meta": 19.6,               # the meta device: numpy arrays with a shape and no numbers
     "glassgrad.tensor": 20,
@@ -113,6 +114,7 @@ LAYERS = {
     "glassgrad.ops.conv": 55,
     "glassgrad.ops.pool": 56,
     "glassgrad.ops.random": 57,
+    "glassgrad.ops.leaf_hooks": 57.7,     # register_post_accumulate_grad_hook: a post-hook on the leaf's node
     "glassgrad.ops": 58,                  # attaches every family's methods to Tensor
     "glassgrad.ops.sparse": 57.5,         # sparse COO tensors (torch.sparse_coo_tensor, spmm), on the ops
     "glassgrad.linalg": 59,               # torch.linalg's names, from ops/linalg.py
@@ -139,6 +141,9 @@ LAYERS = {
     "glassgrad.func": 81,                 # torch.func: grad, vjp, jacrev, vmap ... over autograd.functional
     "glassgrad.functorch": 82,            # functorch (torch.func's old name): func plus make_functional
     "glassgrad.onnx": 81,
+    "glassgrad.multiprocessing": 81,      # torch.multiprocessing: Python's, plus tensors in shared memory
+    "glassgrad.fx.*": 82,                 # torch.fx: symbolic tracing into a Graph, GraphModule, Interpreter
+    "glassgrad.fx": 82,
     "glassgrad.distributions.*": 81,      # torch.distributions: uses nn.functional, ops, creation
     "glassgrad.distributions": 81,
     # the PyTorch-shaped top level: Tensor, tensor, zeros, no_grad, save, load, ... plus Value

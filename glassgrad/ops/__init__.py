@@ -29,6 +29,7 @@ Part III. Read the files in this order; each imports only the files before it:
     conv, pool      conv1d/2d, max/avg/adaptive pooling
     random          normal_, uniform_, bernoulli_ ...: random fills in place
     sparse          sparse COO tensors: sparse_coo_tensor, to_sparse, to_dense, coalesce, sparse @ dense
+    leaf_hooks      register_post_accumulate_grad_hook: run after backward adds into a leaf's .grad
 
 Each family ends with a ``TENSOR_METHODS`` table (method name -> function): importing this package
 attaches them to ``Tensor``, so ``x.sum(dim=1)`` and ``glassgrad.sum(x, dim=1)`` are one function.
@@ -38,14 +39,14 @@ Each family's ``NUMPY`` table maps numpy functions to the same ops, for ``Tensor
 from __future__ import annotations
 
 from glassgrad.ops import (building, cast, compare, conv, counting, cumulative, decompositions, elementwise,
-                           gather_scatter, index_write, indexing, inplace, inplace_functions, joining, linalg,
-                           pool, random, reduce, repeating, shape, softmax, sparse, special_math, statistics,
+                           gather_scatter, index_write, indexing, inplace, inplace_functions, joining, leaf_hooks,
+                           linalg, pool, random, reduce, repeating, shape, softmax, sparse, special_math, statistics,
                            trigonometry, unary, variance)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
 FAMILIES = (elementwise, unary, trigonometry, special_math, cast, compare, inplace, reduce, variance, cumulative,
             softmax, shape, inplace_functions, joining, indexing, repeating, gather_scatter, index_write,
-            counting, linalg, statistics, building, decompositions, conv, pool, random, sparse)
+            counting, linalg, statistics, building, decompositions, conv, pool, random, sparse, leaf_hooks)
 
 for _family in FAMILIES:
     for _method, _fn in getattr(_family, "TENSOR_METHODS", {}).items():
