@@ -106,6 +106,9 @@ def is_enabled() -> bool:
     return _STATE.enabled
 
 
+_is_torch_function_enabled = is_enabled  # torch._C's name (glassgrad.__init__ shows this module as _C)
+
+
 # --- which arguments take over ----------------------------------------------------------------------------
 def _is_overloaded_type(t) -> bool:
     if t in _PLAIN_TYPES:

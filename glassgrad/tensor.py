@@ -12,6 +12,7 @@ side; ``glassgrad/ops/__init__.py`` attaches them to this class as methods.
 
 from __future__ import annotations
 
+import copyreg
 import numbers
 import weakref
 
@@ -24,7 +25,7 @@ from glassgrad.devices import device
 from glassgrad.meta import MetaArray, meta_array
 from glassgrad.autograd.grad_mode import GRAD_MODE
 
-__all__ = ["Tensor", "RemovableHandle", "Size", "device", "to_array"]
+__all__ = ["Tensor", "RemovableHandle", "Size", "device", "swap_tensors", "to_array"]
 
 # Filled by glassgrad/ops: numpy function or ufunc -> glassgrad op, so that numpy code applied to
 # Tensors (e.g. a backward formula run with create_graph=True) records a graph. See __array_ufunc__.
@@ -571,6 +572,40 @@ class Tensor:
         if self._array.ndim == 0:
             return self.item().__format__(spec)
         return repr(self)
+
+
+def swap_tensors(t1: Tensor, t2: Tensor) -> None:
+    """Swap two tensors' whole contents in place, as ``torch.utils.swap_tensors``: their class, their
+    ``__dict__`` and every slot (the numbers, the version counter, the autograd state). Each Python object
+    keeps its identity, so whatever held ``t1`` now sees what ``t2`` was.
+
+    Refused, in PyTorch's words, when a weak reference points to either (it would see the swap) or when
+    the two classes have different slots. A tensor whose gradient accumulator exists gets a new one on
+    its next use (PyTorch poisons the old node; glassgrad forgets it)."""
+    for name, t in (("t1", t1), ("t2", t2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"swap_tensors(): expected {name} to be a Tensor, got {type(t).__name__}")
+        if weakref.getweakrefs(t):
+            raise RuntimeError(f"Cannot swap {name} because it has weakref associated with it")
+    slots = set(copyreg._slotnames(type(t1)))
+    if slots != set(copyreg._slotnames(type(t2))):
+        raise RuntimeError("Cannot swap t1 and t2 if they have different slots")
+    class1, class2 = type(t1), type(t2)
+    try:
+        t1.__class__, t2.__class__ = class2, class1
+    except TypeError as e:  # one class has a __dict__ and the other none: Python can't swap them
+        raise RuntimeError(f"Cannot swap a {class1.__name__} and a {class2.__name__}: {e}") from None
+    if hasattr(t1, "__dict__") and hasattr(t2, "__dict__"):
+        t1.__dict__, t2.__dict__ = t2.__dict__, t1.__dict__
+    for slot in slots - {"__weakref__", "__dict__"}:
+        had1, had2 = hasattr(t1, slot), hasattr(t2, slot)
+        value1, value2 = getattr(t1, slot, None), getattr(t2, slot, None)
+        for t, had, value in ((t1, had2, value2), (t2, had1, value1)):
+            if had:
+                setattr(t, slot, value)
+            elif hasattr(t, slot):
+                delattr(t, slot)
+    t1._accumulator = t2._accumulator = None
 
 
 def _convert(result, cls):

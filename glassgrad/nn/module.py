@@ -21,16 +21,22 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from glassgrad import devices, dtypes
+from glassgrad import _future, devices, dtypes
 from glassgrad._html import module_card
 from glassgrad.autograd.grad_mode import GRAD_MODE, no_grad
 from glassgrad.creation import empty_like
 from glassgrad.nn.backward_hooks import BackwardHooks
 from glassgrad.nn.parameter import Parameter, UninitializedTensorMixin
 from glassgrad.ops.cast import to_arguments
-from glassgrad.tensor import RemovableHandle, Tensor
+from glassgrad.tensor import RemovableHandle, Tensor, swap_tensors
 
 __all__ = ["Module"]
+
+
+def _same_kind(tensor: Tensor, applied: Tensor) -> bool:
+    """PyTorch's _has_compatible_shallow_copy_type: can ``tensor.data = applied`` take the new numbers (both
+    dense, or both sparse)."""
+    return getattr(tensor, "is_sparse", False) == getattr(applied, "is_sparse", False)
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -428,20 +434,50 @@ class Module:
 
     # --- dtype conversion ------------------------------------------------------------------------------
     def _apply(self, fn) -> "Module":
-        """Replace every parameter's and buffer's numbers by ``fn(tensor)``, keeping the same objects
-        (so an optimizer that holds the parameters still sees them)."""
+        """Replace every parameter's and buffer's value by ``fn(tensor)``, as PyTorch does.
+
+        By default each parameter object stays and takes the new numbers (``param.data = new``), so an
+        optimizer that holds the parameters still sees them. ``torch.__future__`` changes that: with
+        ``set_swap_module_params_on_conversion(True)`` the parameter object stays and swaps its whole
+        contents with ``Parameter(new)`` (``swap_tensors``: a tensor subclass's own fields are converted
+        too); with ``set_overwrite_module_params_on_conversion(True)`` a new Parameter takes its place."""
         for module in self.children():
             module._apply(fn)
-        with no_grad():
-            for p in self._parameters.values():
-                if p is None:
-                    continue
-                p._array = fn(p)._array
-                if p._grad is not None:
-                    p._grad._array = fn(p._grad)._array
-            for name, b in self._buffers.items():
-                if b is not None:
-                    self._buffers[name] = fn(b)
+        swap = _future.get_swap_module_params_on_conversion()
+        overwrite = _future.get_overwrite_module_params_on_conversion()
+        for key, param in self._parameters.items():
+            if param is None:
+                continue
+            with no_grad():
+                applied = fn(param)
+            grad = param._grad
+            if swap:
+                try:
+                    param._grad = None
+                    swap_tensors(param, Parameter(applied, requires_grad=param.requires_grad))
+                except Exception as e:
+                    param._grad = grad
+                    raise RuntimeError(f"_apply(): Couldn't swap {self._get_name()}.{key}") from e
+                out = param
+            elif not overwrite and _same_kind(param, applied):
+                param._array = applied._array  # param.data = applied: the same object, new numbers
+                out = param
+            else:
+                out = self._parameters[key] = Parameter(applied, param.requires_grad)
+            if grad is not None:
+                with no_grad():
+                    grad_applied = fn(grad)
+                if swap:
+                    grad_applied.requires_grad_(grad.requires_grad)
+                    swap_tensors(grad, grad_applied)
+                    out._grad = grad
+                elif not overwrite and _same_kind(grad, grad_applied):
+                    out._grad._array = grad_applied._array
+                else:
+                    out._grad = grad_applied
+        for name, b in self._buffers.items():
+            if b is not None:
+                self._buffers[name] = fn(b)
         return self
 
     def to(self, *args, **kwargs) -> "Module":
@@ -540,6 +576,9 @@ class Module:
                                   f"{value.shape}, an exception occurred : ('Cannot copy out of meta tensor; "
                                   "no data!',).")
                 continue
+            if _future.get_swap_module_params_on_conversion():
+                self._swap_in(name, param, value, assign, key, error_msgs)
+                continue
             if assign:
                 if name in self._parameters:
                     setattr(self, name, Parameter(value.detach(), param.requires_grad))
@@ -554,6 +593,27 @@ class Module:
                     input_name = key[len(prefix):].split(".", 1)
                     if input_name[0] not in self._modules and input_name[0] not in local_state:
                         unexpected_keys.append(key)
+
+    @staticmethod
+    def _swap_in(name: str, param: Tensor, value: Tensor, assign: bool, key: str, error_msgs: list) -> None:
+        """``load_state_dict`` under the swap switch: ``param.module_load(value, assign)`` says what the
+        parameter becomes (a subclass can transform it in ``__torch_function__``), and the parameter
+        object swaps contents with that, keeping its identity."""
+        try:
+            new = param.module_load(value, assign=assign)
+            if new is value or new is param:
+                raise RuntimeError("module_load returned one of self or other, please .detach() the result "
+                                   "if returning one of the inputs in module_load")
+            if isinstance(param, Parameter):
+                if not isinstance(new, Parameter):
+                    new = Parameter(new, requires_grad=param.requires_grad)
+                else:
+                    new.requires_grad_(param.requires_grad)
+            swap_tensors(param, new)
+        except Exception as e:  # noqa: BLE001  (PyTorch reports every failure the same way)
+            error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
+                              f"{param.shape} and whose dimensions in the checkpoint are {value.shape}, an "
+                              f"exception occurred : {e.args}.")
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
         """Copy parameters and buffers from ``state_dict`` into this model (shapes must match).

@@ -42,6 +42,7 @@ from glassgrad.ops import (building, cast, compare, conv, counting, cumulative, 
                            gather_scatter, index_write, indexing, inplace, inplace_functions, joining, leaf_hooks,
                            linalg, pool, random, reduce, repeating, shape, softmax, sparse, special_math, statistics,
                            trigonometry, unary, variance)
+from glassgrad.overrides import aten  # noqa: F401  (torch.ops.aten: the aten ops glassgrad names, for __torch_dispatch__)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
 FAMILIES = (elementwise, unary, trigonometry, special_math, cast, compare, inplace, reduce, variance, cumulative,
