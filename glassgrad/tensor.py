@@ -25,12 +25,13 @@ from glassgrad.devices import device
 from glassgrad.meta import MetaArray, meta_array
 from glassgrad.autograd.grad_mode import GRAD_MODE
 
-__all__ = ["Tensor", "RemovableHandle", "Size", "device", "swap_tensors", "to_array"]
+__all__ = ["Tensor", "RemovableHandle", "Size", "device", "is_user_subclass", "swap_tensors", "to_array"]
 
 # Filled by glassgrad/ops: numpy function or ufunc -> glassgrad op, so that numpy code applied to
 # Tensors (e.g. a backward formula run with create_graph=True) records a graph. See __array_ufunc__.
 NUMPY_DISPATCH: dict = {}
 _engine_backward = None  # glassgrad.autograd.engine.backward, set on the first backward()
+_OWN_CLASSES: set = set()  # Tensor and glassgrad's own subclasses (Tensor.__init_subclass__ adds them)
 _new = object.__new__
 
 
@@ -107,8 +108,10 @@ class Tensor:
         """glassgrad's own subclasses (Parameter, SparseTensor ...) turn the protocol off, as PyTorch's
         Parameter does: their ops give plain tensors. A user's subclass turns the dispatch on."""
         super().__init_subclass__(**kwargs)
-        if cls.__module__.startswith("glassgrad.") and "__torch_function__" not in cls.__dict__:
-            cls.__torch_function__ = overrides._disabled_torch_function_impl
+        if cls.__module__.startswith("glassgrad."):  # read at creation: as_torch renames modules later
+            _OWN_CLASSES.add(cls)
+            if "__torch_function__" not in cls.__dict__:
+                cls.__torch_function__ = overrides._disabled_torch_function_impl
         elif overrides._is_overloaded_type(cls):
             overrides.enable()
 
@@ -222,7 +225,7 @@ class Tensor:
         return False
 
     def is_floating_point(self) -> bool:
-        return self._array.dtype.kind == "f"
+        return self._array.dtype.kind == "f" or self.dtype.is_floating_point  # bfloat16 is numpy kind "V"
 
     def element_size(self) -> int:
         return self._array.itemsize
@@ -379,7 +382,7 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want "
                                "to use a computed variable in a subgraph that doesn't require "
                                "differentiation use var_no_grad = var.detach().")
-        if value and self._array.dtype.kind != "f":
+        if value and self._array.dtype.kind != "f" and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point dtype can require gradients, got "
                                f"{self.dtype}")
         self._requires_grad = bool(value)
@@ -553,7 +556,7 @@ class Tensor:
     def __repr__(self) -> str:
         text = format_tensor(self)
         name = type(self).__name__
-        if type(self) is Tensor or type(self).__module__.startswith("glassgrad."):
+        if type(self) in _OWN_CLASSES:
             return text
         # a user's subclass prints under its own name, as in PyTorch: C([1., 2.])
         return name + "(" + text[len("tensor("):].replace("\n" + " " * len("tensor("), "\n" + " " * (len(name) + 1))
@@ -753,6 +756,12 @@ def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
 
 overrides._TENSOR.append(Tensor)
 overrides._PLAIN_TYPES.add(Tensor)
+_OWN_CLASSES.add(Tensor)
+
+
+def is_user_subclass(cls) -> bool:
+    """True for a Tensor subclass written outside glassgrad (Parameter, SparseTensor ... are glassgrad's)."""
+    return cls not in _OWN_CLASSES
 
 
 class Size(tuple):

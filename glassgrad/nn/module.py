@@ -509,6 +509,9 @@ class Module:
     def half(self) -> "Module":
         return self.to(dtypes.float16)
 
+    def bfloat16(self) -> "Module":
+        return self.to(dtypes.bfloat16)
+
     def type(self, dst_type) -> "Module":
         return self._apply(lambda t: t.to(dst_type))
 
