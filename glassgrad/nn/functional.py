@@ -53,6 +53,7 @@ from glassgrad.nn.functional_activation import (celu, celu_, glu, gumbel_softmax
                                                 hardsigmoid, hardswish, logsigmoid, prelu, rrelu, rrelu_,
                                                 selu, selu_, softshrink, softsign, tanhshrink, threshold,
                                                 threshold_)
+from glassgrad.nn.functional_activation import input_on_graph, keep_input
 from glassgrad.nn.pixelshuffle import (channel_shuffle, native_channel_shuffle,  # noqa: F401
                                        pixel_shuffle, pixel_unshuffle)
 from glassgrad.nn.functional_attention import scaled_dot_product_attention  # noqa: F401
@@ -239,14 +240,15 @@ def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 class Gelu(Primitive):
     """Exact:  y = x·Φ(x), Φ(x) = ½(1 + erf(x/√2));   dy/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
     tanh:   y = ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³);
-            dy/dx = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)"""
+            dy/dx = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)
 
-    differentiable_backward = False  # backward reuses numbers from forward: create_graph can't
+    create_graph=True: the slope is recomputed from x as recorded ops (the exact one as GeluSlope)."""
 
     @staticmethod
     def forward(ctx, x, approximate):
@@ -265,10 +267,31 @@ class Gelu(Primitive):
     def backward(ctx, g):
         saved = ctx.saved_tensors  # (reading them checks that x was not changed in place since)
         if ctx.approximate == "none":  # Φ(x) + x·φ(x), made in forward with Φ (see nn/_erf.py)
+            if isinstance(g, Tensor):
+                return g * GeluSlope.apply(saved[0]), None
             return g * ctx.slope, None
-        x, t = saved
+        x = saved[0]
+        if isinstance(g, Tensor):  # tanh u again, from x on the graph
+            t = _ew.mul(_ew.add(x, _ew.mul(_ew.mul(_ew.mul(x, x), x), 0.044715)), _SQRT_2_OVER_PI).tanh()
+        else:
+            t = saved[1]
         du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
         return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du), None
+
+
+class GeluSlope(Primitive):
+    """s = Φ(x) + x·φ(x), exact gelu's slope as an op of its own (gelu's second derivatives);
+    ds/dx = 2φ(x) − x²φ(x) = φ(x)·(2 − x²)  (numpy that also runs on Tensors: every order)"""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return gelu_with_slope(x, slope=True)[1]
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * (np.exp(-0.5 * x * x) * (_INV_SQRT_2PI * (2 - x * x)))
 
 
 def gelu(input, approximate: str = "none"):  # noqa: A002
@@ -279,39 +302,43 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
 
 
 class Silu(Primitive):
-    """y = x·σ(x);  dy/dx = σ(x)(1 + x(1 − σ(x))) = σ + y(1 − σ)  (no x needed: inplace-safe)"""
+    """y = x·σ(x);  dy/dx = σ(x)(1 + x(1 − σ(x))) = σ + y(1 − σ)  (no x needed: inplace-safe)
 
-    differentiable_backward = False  # backward reuses numbers from forward: create_graph can't
+    create_graph=True: σ(x)(1 + x(1 − σ(x))) from x as recorded ops (input_on_graph)."""
+
+    one_tensor_input = True
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x, inplace=False):
         s = _unary.Sigmoid.forward(NO_CONTEXT, to_float(x))
         y = x * s
-        ctx.save_for_backward(y, s)
+        ctx.save_for_backward(y, s, *keep_input(ctx, x, inplace))
         return y
 
     @staticmethod
     def backward(ctx, g):
-        y, s = ctx.saved_tensors
-        return g * (s + y * (1 - s))
+        if isinstance(g, Tensor):
+            x = input_on_graph(ctx)
+            s = x.sigmoid()
+            return g * (s * (1 + x * (1 - s))), None
+        y, s, _ = ctx.saved_tensors
+        return g * (s + y * (1 - s)), None
 
 
 def silu(input, inplace: bool = False):  # noqa: A002
     _check_tensor("silu", input)
-    return _maybe_inplace(input, Silu.apply(input), inplace)
+    return _maybe_inplace(input, Silu.apply(input, inplace), inplace)
 
 
 class Softplus(Primitive):
     """y = (1/β)·log(1 + e^(βx)) (= x where βx > threshold);  dy/dx = σ(βx) (= 1 above threshold)"""
 
-    differentiable_backward = False  # backward reuses numbers from forward: create_graph can't
-
     @staticmethod
     def forward(ctx, x, beta, threshold):
         x = to_float(x)
         bx = x * beta
-        ctx.save_for_backward(bx)
-        ctx.threshold = threshold
+        ctx.save_for_backward(bx, x)  # x: for create_graph, where the slope is σ(βx) of x on the graph
+        ctx.threshold, ctx.beta = threshold, beta
         if x.dtype in (np.float32, np.float64) and 0 < beta < math.inf and threshold < 80:
             # PyTorch's formula, log1p(exp(βx))/β: np.logaddexp takes ~16 ns an element, exp and
             # log1p ~0.8 together. Both pieces are made finite for _select: above the threshold x is
@@ -326,7 +353,10 @@ class Softplus(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        bx, = ctx.saved_tensors
+        bx, x = ctx.saved_tensors
+        if isinstance(g, Tensor):  # 1 above the threshold (a constant mask), σ(βx) below
+            above = Tensor._wrap((bx._array > ctx.threshold).astype(bx._array.dtype))
+            return g * (above + (1 - above) * _ew.mul(x, ctx.beta).sigmoid()), None, None
         s = _unary.Sigmoid.forward(NO_CONTEXT, bx)  # in [0, 1] (or nan where bx is): finite for _select
         return g * _select(_mask(np.greater, bx, ctx.threshold), 1, s), None, None
 
@@ -339,12 +369,13 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
 class Mish(Primitive):
     """y = x·tanh(softplus(x));  dy/dx = tanh(sp) + x·(1 − tanh²(sp))·σ(x)
 
-    The derivative is computed in forward (while x is intact), so ``inplace=True`` is safe."""
+    The derivative is computed in forward (while x is intact), so ``inplace=True`` is safe.
+    create_graph=True: the same formula from x as recorded ops (input_on_graph)."""
 
-    differentiable_backward = False  # backward reuses numbers from forward: create_graph can't
+    one_tensor_input = True
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x, inplace=False):
         x = to_float(x)
         # softplus(x) = log1p(eˣ) as PyTorch computes it (np.logaddexp is ~20× slower); above x = 20
         # tanh of it rounds to 1.0 in float32 and float64 alike, so x is clamped there (e⁸⁹ would
@@ -354,16 +385,21 @@ class Mish(Primitive):
         np.tanh(t, out=t)
         if ctx.needs_input_grad:
             ctx.slope = t + x * (1 - t * t) * _unary.Sigmoid.forward(NO_CONTEXT, x)
+            ctx.save_for_backward(*keep_input(ctx, x, inplace))
         return (x * t).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.slope
+        if isinstance(g, Tensor):
+            x = input_on_graph(ctx)
+            t = Softplus.apply(x, 1.0, 20.0).tanh()
+            return g * (t + x * (1 - t * t) * x.sigmoid()), None
+        return g * ctx.slope, None
 
 
 def mish(input, inplace: bool = False):  # noqa: A002
     _check_tensor("mish", input)
-    return _maybe_inplace(input, Mish.apply(input), inplace)
+    return _maybe_inplace(input, Mish.apply(input, inplace), inplace)
 
 
 

@@ -18,6 +18,7 @@ from glassgrad.autograd.function import NO_CONTEXT, Primitive
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.ops import unary as _unary
 from glassgrad.ops._util import to_float
+from glassgrad.ops.joining import cat as _cat
 from glassgrad.ops.softmax import softmax as _softmax
 from glassgrad.tensor import Tensor
 
@@ -36,6 +37,32 @@ def _maybe_inplace(x: Tensor, result: Tensor, inplace: bool) -> Tensor:
     return x._apply_inplace(result) if inplace else result
 
 
+def keep_input(ctx, x: np.ndarray, inplace: bool) -> tuple:
+    """What an activation whose slope is made from its output saves of its input, for create_graph=True:
+    x itself (its version is checked, as any saved input's), or, when the call writes its output over x
+    (inplace=True), a copy kept aside as ``ctx.input_copy`` (PyTorch keeps ``original_self`` so)."""
+    if not ctx.needs_input_grad:
+        return (None,)
+    if inplace:
+        ctx.input_copy = x.copy()
+        return (None,)
+    return (x,)
+
+
+def input_on_graph(ctx) -> Tensor:
+    """The input x of the node ``ctx`` as a Tensor on the graph (create_graph=True): the saved input
+    itself (the last saved value, see keep_input), or its copy, standing in at the input's node."""
+    x = ctx.saved_tensors[-1]
+    if x is not None:
+        return x
+    return Tensor._wrap(ctx.input_copy, True, ctx.next_functions[0][0])
+
+
+def _constant(mask: np.ndarray, like) -> Tensor:
+    """A 0/1 mask as a constant Tensor of ``like``'s dtype (a slope that is piecewise constant)."""
+    return Tensor._wrap(mask.astype(like._array.dtype if isinstance(like, Tensor) else like.dtype))
+
+
 def _check_floating(kernel: str, x: Tensor) -> None:
     """PyTorch's kernels for these activations exist for floating dtypes only."""
     if x._array.dtype.kind != "f":
@@ -48,7 +75,6 @@ class Prelu(Primitive):
     grad_x = g·(1 if x > 0 else w);  grad_w = Σ over all but the channel dim of g·x where x ≤ 0"""
 
     node_name = "PreluKernelBackward0"
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, w):
@@ -63,6 +89,13 @@ class Prelu(Primitive):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph: the mask x > 0 is a constant, the rest recorded ops
+            positive = _constant(x._array > 0, g)
+            wb = w.reshape(ctx.wb.shape)
+            grad_x = g * (positive + (1 - positive) * wb)
+            contrib = (1 - positive) * g * x
+            axes = tuple(a for a in range(x.dim()) if a != 1) if w.numel() > 1 else tuple(range(x.dim()))
+            return grad_x, (contrib.sum(dim=axes) if axes else contrib).reshape(w.shape)
         positive = x > 0
         grad_x = np.where(positive, g, ctx.wb * g).astype(g.dtype, copy=False)
         contrib = np.where(positive, 0, g * x)
@@ -142,8 +175,6 @@ class Celu(Primitive):
     The slope is made in forward (so ``inplace=True`` is safe) as PyTorch's backward makes it, with
     1/α taken from α rounded to float32: (1/α₃₂)·α·e^(x/α₃₂)."""
 
-    differentiable_backward = False  # backward reuses numbers from forward: create_graph can't
-
     @staticmethod
     def forward(ctx, x, alpha, from_result):
         x = to_float(x)
@@ -153,10 +184,22 @@ class Celu(Primitive):
             # celu_ (CeluInplace) writes over x, so PyTorch's formula reads y there: (1/α₃₂)·(y + α)
             slope = inv * (y + alpha) if from_result else inv * alpha * np.exp(np.minimum(x, 0) * inv)
             ctx.slope = np.where(x > 0, 1.0, slope).astype(x.dtype)
+            ctx.alpha, ctx.positive = alpha, x > 0
+            # create_graph: the slope again, from x (celu) or from the output y (celu_), on the graph
+            ctx.save_for_backward(y if from_result else x)
         return y
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):
+            xy, = ctx.saved_tensors
+            inv = 1.0 / float(np.float32(ctx.alpha))
+            positive = _constant(ctx.positive, g)
+            if ctx.function is CeluInplace:
+                slope = (xy + ctx.alpha) * inv
+            else:
+                slope = (xy.clamp(max=0) * inv).exp() * (inv * ctx.alpha)
+            return g * (positive + (1 - positive) * slope), None, None
         return g * ctx.slope, None, None
 
 
@@ -182,8 +225,6 @@ class Glu(Primitive):
     """y = a·σ(b), with a, b the two halves of x along ``dim``;
     grad_a = g·σ(b),  grad_b = g·a·σ(b)(1 − σ(b))"""
 
-    differentiable_backward = False
-
     @staticmethod
     def forward(ctx, x, dim):
         a, b = np.split(x, 2, axis=dim)
@@ -195,6 +236,10 @@ class Glu(Primitive):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph: the halves and σ(b) from x on the graph
+            a, b = x.chunk(2, ctx.dim)
+            s = b.sigmoid()
+            return _cat([g * s, g * a * s * (1 - s)], ctx.dim), None
         a, _ = np.split(x, 2, axis=ctx.dim)
         s = ctx.s
         return np.concatenate([g * s, g * a * s * (1 - s)], axis=ctx.dim), None
@@ -221,31 +266,34 @@ class Hardswish(Primitive):
 
     The slope is made in forward, while x is intact, so ``inplace=True`` is safe (as in PyTorch)."""
 
-    differentiable_backward = False
+    one_tensor_input = True
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx, x, inplace=False):
         x = to_float(x)
         if ctx.needs_input_grad:
             ctx.slope = np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0)).astype(x.dtype, copy=False)
+            ctx.inside, ctx.above = (x > -3) & (x < 3), x >= 3
+            ctx.save_for_backward(*keep_input(ctx, x, inplace))
         return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.slope
+        if isinstance(g, Tensor):  # create_graph: x/3 + ½ inside (−3, 3) from x on the graph
+            inside = _constant(ctx.inside, g)
+            return g * (inside * (input_on_graph(ctx) / 3 + 0.5) + _constant(ctx.above, g)), None
+        return g * ctx.slope, None
 
 
 def hardswish(input, inplace: bool = False):  # noqa: A002
     """x·relu6(x + 3)/6 (MobileNetV3)."""
     _check_tensor("hardswish", input)
     _check_floating("hardswish_cpu", input)
-    return _maybe_inplace(input, Hardswish.apply(input), inplace)
+    return _maybe_inplace(input, Hardswish.apply(input, inplace), inplace)
 
 
 class Hardsigmoid(Primitive):
     """y = relu6(x + 3)/6;  dy/dx = 1/6 strictly inside (−3, 3), else 0"""
-
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x):
@@ -257,7 +305,10 @@ class Hardsigmoid(Primitive):
     @staticmethod
     def backward(ctx, g):
         # PyTorch multiplies by the float32 constant 1.0f/6.0f, in float64 too
-        return g * ctx.inside.astype(g.dtype) * g.dtype.type(np.float32(1.0) / np.float32(6.0))
+        sixth = float(np.float32(1.0) / np.float32(6.0))
+        if isinstance(g, Tensor):  # create_graph: a constant slope, linear in g
+            return g * _constant(ctx.inside, g) * sixth
+        return g * ctx.inside.astype(g.dtype) * g.dtype.type(sixth)
 
 
 def hardsigmoid(input, inplace: bool = False):  # noqa: A002
@@ -271,8 +322,6 @@ def hardsigmoid(input, inplace: bool = False):  # noqa: A002
 class LogSigmoid(Primitive):
     """y = log σ(x) = min(x, 0) − log(1 + e^−|x|) (stable both ways);  dy/dx = 1 − σ(x) = σ(−x)"""
 
-    differentiable_backward = False
-
     @staticmethod
     def forward(ctx, x):
         x = to_float(x)
@@ -282,6 +331,8 @@ class LogSigmoid(Primitive):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph: σ(−x) of x on the graph
+            return g * (-x).sigmoid()
         return g * _unary.Sigmoid.forward(NO_CONTEXT, -x)
 
 
@@ -308,8 +359,7 @@ def tanhshrink(input):  # noqa: A002
 class Softshrink(Primitive):
     """y = x − λ if x > λ, x + λ if x < −λ, else 0;  dy/dx = 1 where |x| > λ, else 0"""
 
-    differentiable_backward = False
-
+    
     @staticmethod
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
@@ -319,14 +369,15 @@ class Softshrink(Primitive):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph: the mask is a constant, linear in g
+            return g * _constant((x._array > ctx.lambd) | (x._array < -ctx.lambd), g), None
         return g * ((x > ctx.lambd) | (x < -ctx.lambd)).astype(g.dtype), None
 
 
 class Hardshrink(Primitive):
     """y = x where |x| > λ, else 0;  dy/dx = 1 where |x| > λ, else 0"""
 
-    differentiable_backward = False
-
+    
     @staticmethod
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
@@ -336,6 +387,8 @@ class Hardshrink(Primitive):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph: the mask is a constant, linear in g
+            return g * _constant((x._array > ctx.lambd) | (x._array < -ctx.lambd), g), None
         return g * ((x > ctx.lambd) | (x < -ctx.lambd)).astype(g.dtype), None
 
 
@@ -365,8 +418,6 @@ def hardshrink(input, lambd: float = 0.5):  # noqa: A002
 class Threshold(Primitive):
     """y = x if x > threshold else value;  dy/dx = 1 where x > threshold, else 0"""
 
-    differentiable_backward = False
-
     @staticmethod
     def forward(ctx, x, threshold, value):
         passed = x > threshold
@@ -376,6 +427,8 @@ class Threshold(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph: the mask is a constant, linear in g
+            return g * _constant(ctx.passed, g), None, None
         return g * ctx.passed.astype(g.dtype), None, None
 
 
@@ -405,8 +458,6 @@ class RreluWithNoise(Primitive):
     training: r ~ U[lower, upper), one draw per x ≤ 0, in memory order, as PyTorch's CPU kernel
     (one double uniform from two 32-bit words each); eval: r = (lower + upper)/2 everywhere"""
 
-    differentiable_backward = False
-
     @staticmethod
     def forward(ctx, x, lower, upper, training):
         x = to_float(x)
@@ -426,6 +477,8 @@ class RreluWithNoise(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph: the drawn slopes are constants, linear in g
+            return g * Tensor._wrap(ctx.slope), None, None, None
         return g * ctx.slope, None, None, None
 
 

@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from glassgrad.autograd.function import Primitive
+from glassgrad.ops.conv import linear_backward
 from glassgrad.tensor import Tensor
 
 _DEFAULT_CHANGED = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since "
@@ -46,20 +47,25 @@ class AffineGrid(Primitive):
     grad_θ_n = Σ_{h,w} g[n, h, w] ⊗ (x_w, y_h, 1)  — the outer product of each point's gradient with
     the base point it came from, summed over the picture."""
 
-    differentiable_backward = False
-
     @staticmethod
     def forward(ctx, theta, height, width, align_corners):
         xs = _base_coordinates(width, align_corners)
         ys = _base_coordinates(height, align_corners)
         base = np.empty((height, width, 3), dtype=theta.dtype)
         base[..., 0], base[..., 1], base[..., 2] = xs[None, :], ys[:, None], 1.0
-        ctx.base = base
+        ctx.base, ctx.options = base, (height, width, align_corners)
         return np.einsum("hwk,njk->nhwj", base, theta)
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: Aᵀ·g as a node of its own (linear_map)
+            return linear_backward(ctx, g), None, None, None
         return np.einsum("nhwj,hwk->njk", g, ctx.base).astype(g.dtype), None, None, None
+
+    @staticmethod
+    def linear_map(ctx, v):
+        """A·v: the grid of the affine maps v (the grid is linear in θ)."""
+        return AffineGrid.apply(v, *ctx.options)
 
 
 def affine_grid(theta, size, align_corners=None):

@@ -103,7 +103,6 @@ class PointwiseLoss(Primitive):
         huber:      ℓ = ½d² if |d| ≤ δ else δ(|d| − ½δ)    ℓ' = d if |d| ≤ δ else δ·sign d
     """
 
-    differentiable_backward = False  # the slope ℓ'(d) is saved from forward as a constant
     kind = None
 
     @classmethod
@@ -124,16 +123,45 @@ class PointwiseLoss(Primitive):
             slope = np.where(inside, d, param * np.sign(d))
         ctx.slope = slope.astype(dtype, copy=False)
         ctx.shapes = (x.shape, t.shape)
-        ctx.reduction = reduction
+        ctx.reduction, ctx.param = reduction, param
+        ctx.save_for_backward(x, t)  # for create_graph, where ℓ'(d) is made again from x and t
         return _reduce(loss.astype(dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return _pointwise_backward_as_ops(ctx, g)
         grad = _spread(g, ctx.slope.shape, ctx.reduction) * ctx.slope
         need_x, need_t = ctx.needs_input_grad[:2]
         sx, st = ctx.shapes
         return (unbroadcast(grad, sx) if need_x else None,
                 unbroadcast(-grad, st) if need_t else None, None, None)
+
+
+def _spread_tensor(g: Tensor, shape: tuple, reduction: str) -> Tensor:
+    """_spread for create_graph=True: the same, as recorded ops."""
+    if reduction == "none":
+        return g
+    return (g / int(np.prod(shape)) if reduction == "mean" else g).expand(shape)
+
+
+def _pointwise_backward_as_ops(ctx, g: Tensor) -> tuple:
+    """PointwiseLoss's gradients with ℓ'(d) made from x and t on the graph (create_graph=True): the masks
+    |d| < β and sign d are constants (ℓ'' is 1/β or 1 inside, 0 outside)."""
+    x, t = ctx.saved_tensors
+    d = x - t
+    kind, param = ctx.function.kind, ctx.param
+    if kind == "mse":
+        slope = d * 2
+    else:
+        a = np.abs(d._array)
+        inside = Tensor._wrap((a < param if kind == "smooth_l1" else a <= param).astype(d._array.dtype))
+        outside = Tensor._wrap((1 - inside._array) * np.sign(d._array) * (1 if kind == "smooth_l1" else param))
+        slope = inside * (d / param if kind == "smooth_l1" else d) + outside
+    grad = _spread_tensor(g, slope.shape, ctx.reduction) * slope
+    need_x, need_t = ctx.needs_input_grad[:2]
+    sx, st = ctx.shapes
+    return (unbroadcast(grad, sx) if need_x else None, unbroadcast(-grad, st) if need_t else None, None, None)
 
 
 class MseLoss(PointwiseLoss):
@@ -415,8 +443,6 @@ class BinaryCrossEntropy(Primitive):
     """ℓ = −w·(t·log x + (1 − t)·log(1 − x)), each log clamped at −100 (so x = 0 or 1 stays finite);
     ∂ℓ/∂x = w·(x − t) / max(x(1 − x), 1e-12);  ∂ℓ/∂t = w·(log(1 − x) − log x) (not clamped)"""
 
-    differentiable_backward = False  # the clamp and the max are numpy-only here
-
     @staticmethod
     def forward(ctx, x, t, w, reduction):
         if ((x < 0) | (x > 1)).any() or np.isnan(x).any():
@@ -434,6 +460,13 @@ class BinaryCrossEntropy(Primitive):
     @staticmethod
     def backward(ctx, g):
         x, t = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph: the same formulas as recorded ops (the max a clamp)
+            g = _spread_tensor(g, x.shape, ctx.reduction)
+            if ctx.w is not None:
+                g = g * Tensor._wrap(ctx.w)
+            grad_x = g * (x - t) / (x * (1 - x)).clamp(min=1e-12) if ctx.needs_input_grad[0] else None
+            grad_t = g * ((-x).log1p() - x.log()) if ctx.needs_input_grad[1] else None
+            return grad_x, grad_t, None, None
         g = _spread(g, x.shape, ctx.reduction)
         if ctx.w is not None:
             g = g * ctx.w
@@ -475,8 +508,6 @@ class BinaryCrossEntropyWithLogits(Primitive):
     ∂ℓ/∂z = w·[(1 + (p − 1)t)(σ(z) − 1) + 1 − t]  (= w·(σ(z) − t) when p = 1)
     ∂ℓ/∂t = w·[−z + (p − 1)·softplus(−z)]"""
 
-    differentiable_backward = False  # backward reuses softplus(−z) saved from forward
-
     @staticmethod
     def forward(ctx, z, t, w, pos_weight, reduction):
         sp_neg = np.log1p(np.exp(-np.abs(z))) + np.maximum(-z, 0)  # softplus(−z), stable
@@ -497,6 +528,8 @@ class BinaryCrossEntropyWithLogits(Primitive):
     def backward(ctx, g):
         z, t = ctx.saved_tensors
         shape = np.broadcast_shapes(*ctx.shapes)
+        if isinstance(g, Tensor):
+            return _bce_logits_backward_as_ops(ctx, g, z, t, shape)
         g = _spread(g, shape, ctx.reduction)
         if ctx.w is not None:
             g = g * ctx.w
@@ -513,6 +546,26 @@ class BinaryCrossEntropyWithLogits(Primitive):
             dt = -z + ((ctx.pw - 1) * ctx.sp_neg if ctx.pw is not None else 0)
             grad_t = unbroadcast(g * dt, ctx.shapes[1])
         return grad_z, grad_t, None, None, None
+
+
+def _bce_logits_backward_as_ops(ctx, g: Tensor, z: Tensor, t: Tensor, shape: tuple) -> tuple:
+    """BinaryCrossEntropyWithLogits's gradients as recorded ops (create_graph=True): σ(z), softplus(−z)
+    and 1 + (p − 1)t made again from z and t on the graph."""
+    g = _spread_tensor(g, shape, ctx.reduction)
+    if ctx.w is not None:
+        g = g * Tensor._wrap(ctx.w)
+    pw = None if ctx.pw is None else Tensor._wrap(ctx.pw)
+    grad_z = grad_t = None
+    if ctx.needs_input_grad[0]:
+        sig = z.sigmoid()
+        grad_z = g * (sig - t) if pw is None else g * ((1 + (pw - 1) * t) * (sig - 1) + 1 - t)
+        grad_z = unbroadcast(grad_z, ctx.shapes[0])
+    if ctx.needs_input_grad[1]:
+        dt = -z
+        if pw is not None:
+            dt = dt + (pw - 1) * ((-z.abs()).exp().log1p() + (-z).clamp(min=0))  # softplus(−z), stable
+        grad_t = unbroadcast(g * dt, ctx.shapes[1])
+    return grad_z, grad_t, None, None, None
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,  # noqa: A002

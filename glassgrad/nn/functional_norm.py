@@ -90,16 +90,16 @@ def _normalized_grad(gxh, xhat, rstd, axes):
 class NativeLayerNorm(Primitive):
     """Layer normalisation over the last k dimensions (see the module docstring for the math)."""
 
-    differentiable_backward = False  # x̂ and 1/σ are saved from forward as constants
+    differentiable_backward = True  # create_graph: _normalized_backward_as_ops, from the saved x
 
     @staticmethod
     def forward(ctx, x, w, b, k, eps):
         axes = tuple(range(x.ndim - k, x.ndim))
         ctx.axes, ctx.batch_axes = axes, tuple(range(x.ndim - k))
-        ctx.w_shape = x.shape[x.ndim - k:]
+        ctx.w_shape, ctx.eps = x.shape[x.ndim - k:], eps
         if k == 1 and x.size and x.dtype in _ROW_DTYPES:
             y, xhat, rstd = _layer_norm_last(x, w, b, eps)
-            ctx.save_for_backward(xhat, rstd, w)
+            ctx.save_for_backward(xhat, rstd, w, x)  # x only for second derivatives, as PyTorch keeps it
             return y
         mu = x.mean(axis=axes, keepdims=True)
         xc = x - mu
@@ -108,18 +108,47 @@ class NativeLayerNorm(Primitive):
         y = xhat * w if w is not _NONE else xhat.copy()
         if b is not _NONE:
             y += b
-        ctx.save_for_backward(xhat, rstd, w)
+        ctx.save_for_backward(xhat, rstd, w, x)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        xhat, rstd, w = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph=True (a gradient penalty, a PINN): as recorded ops
+            xhat, rstd, w, x = ctx.saved_tensors
+            grad_x, grad_w, grad_b = _normalized_backward_as_ops(ctx, g, x, w, x.shape, ctx.axes,
+                                                                 ctx.batch_axes, w)
+            return grad_x, grad_w, grad_b, None, None
+        xhat, rstd, w, _ = ctx.saved_tensors
         if len(ctx.axes) == 1 and g.size and xhat.dtype in _ROW_DTYPES:
             return (*_layer_norm_last_backward(ctx, g, xhat, rstd, w), None, None)
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = _normalized_grad(g * w if w is not _NONE else g, xhat, rstd, ctx.axes)
         return (grad_x, *_affine_grads(ctx, g, xhat, ctx.batch_axes), None, None)
+
+
+def _normalized_backward_as_ops(ctx, g: Tensor, x: Tensor, w: Tensor, shape: tuple, axes: tuple,
+                                affine_axes: tuple, w_view: Tensor) -> tuple:
+    """Layer and group norm's three gradients (module docstring) as differentiable ops on the saved x, so
+    they can be differentiated again: x̂ and 1/σ are recomputed from x (they depend on it). ``x`` is
+    viewed so that ``axes`` are the normalised ones; ``w_view`` is γ broadcast against the input."""
+    centred = x - x.mean(dim=axes, keepdim=True)
+    rstd = _unary.rsqrt((centred * centred).mean(dim=axes, keepdim=True) + ctx.eps)
+    xhat = centred * rstd
+    g_in = g.reshape(x.shape)
+    grad_x = grad_w = grad_b = None
+    if ctx.needs_input_grad[0]:
+        gxh = g_in * w_view if w.numel() > 0 else g_in
+        if gxh.shape != x.shape:
+            gxh = gxh.reshape(x.shape)
+        grad_x = (rstd * (gxh - gxh.mean(dim=axes, keepdim=True)
+                          - xhat * (gxh * xhat).mean(dim=axes, keepdim=True))).reshape(shape)
+    g_full, xhat_full = g_in.reshape(shape), xhat.reshape(shape)
+    if ctx.needs_input_grad[1]:
+        grad_w = (g_full * xhat_full).sum(dim=affine_axes).reshape(ctx.w_shape)
+    if ctx.needs_input_grad[2]:
+        grad_b = g_full.sum(dim=affine_axes).reshape(ctx.w_shape)
+    return grad_x, grad_w, grad_b
 
 
 def _layer_norm_last(x, w, b, eps):
@@ -281,7 +310,7 @@ class NativeGroupNorm(Primitive):
     """Group normalisation: each sample's channels in G groups, each group (with its spatial axes)
     normalised as one layer (see the module docstring), then γ and β per channel."""
 
-    differentiable_backward = False
+    differentiable_backward = True  # create_graph: _normalized_backward_as_ops, from the saved x
 
     @staticmethod
     def forward(ctx, x, w, b, groups, eps):
@@ -293,13 +322,22 @@ class NativeGroupNorm(Primitive):
         xhat = (xc * rstd).reshape(x.shape)
         bshape = (1, c) + (1,) * (x.ndim - 2)
         y = _scale_and_shift(xhat, w, b, bshape)
-        ctx.save_for_backward(xhat, rstd, w)
-        ctx.groups, ctx.bshape, ctx.w_shape = groups, bshape, (c,)
+        ctx.save_for_backward(xhat, rstd, w, x)  # x only for second derivatives
+        ctx.groups, ctx.bshape, ctx.w_shape, ctx.eps = groups, bshape, (c,), eps
         return y
 
     @staticmethod
     def backward(ctx, g):
-        xhat, rstd, w = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph=True: as recorded ops on x seen as (N, G, rest)
+            _, _, w, x = ctx.saved_tensors
+            shape = x.shape
+            n = shape[0]
+            grouped = x.reshape(n, ctx.groups, -1)
+            per_group = w.reshape(ctx.bshape).expand(shape).reshape(n, ctx.groups, -1) if w.numel() else w
+            grad_x, grad_w, grad_b = _normalized_backward_as_ops(
+                ctx, g, grouped, w, shape, (-1,), (0,) + tuple(range(2, len(shape))), per_group)
+            return grad_x, grad_w, grad_b, None, None
+        xhat, rstd, w, _ = ctx.saved_tensors
         grad_x = None
         if ctx.needs_input_grad[0]:
             gxh = _scaled(g, w, ctx.bshape)

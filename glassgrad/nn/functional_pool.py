@@ -20,6 +20,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.ops.conv import linear_backward
 from glassgrad.ops.pool import _as_2d, _from_2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from glassgrad.ops.unary import relu, sign
 from glassgrad.tensor import Tensor
@@ -63,12 +64,22 @@ class AdaptiveMaxPool2d(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: Aᵀ·g as a node of its own (linear_map)
+            return linear_backward(ctx, g), None, None
         *lead, h, w = ctx.shape
         planes = int(np.prod(lead, dtype=np.int64))
         grad = np.zeros((planes, h * w), g.dtype)
         rows = np.repeat(np.arange(planes), ctx.index.size // planes if planes else 0)
         np.add.at(grad, (rows, ctx.index.reshape(-1)), g.reshape(-1))
         return grad.reshape(ctx.shape), None, None
+
+    @staticmethod
+    def linear_map(ctx, v):
+        """A·v: v read at the winners forward chose (constants: ∂²out/∂x² = 0)."""
+        *lead, h, w = ctx.shape
+        planes = int(np.prod(lead, dtype=np.int64))
+        picked = v.reshape(planes, h * w).gather(1, Tensor._wrap(ctx.index.reshape(planes, -1)))
+        return picked.reshape(ctx.index.shape)
 
 
 def _adaptive_max_pool(name, input, output_size, return_indices, dims):  # noqa: A002
@@ -131,6 +142,8 @@ class MaxUnpool2d(Primitive):
     @staticmethod
     def backward(ctx, g):
         planes = ctx.index.shape[0]
+        if isinstance(g, Tensor):  # create_graph=True: the same read, recorded (linear in g)
+            return g.reshape(planes, -1).gather(1, Tensor._wrap(ctx.index)).reshape(ctx.shape), None, None
         return np.take_along_axis(g.reshape(planes, -1), ctx.index, axis=1).reshape(ctx.shape), None, None
 
 

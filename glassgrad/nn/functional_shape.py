@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassgrad.autograd.function import Primitive
+from glassgrad.ops.conv import linear_backward
 from glassgrad.tensor import Tensor
 
 __all__ = ["one_hot", "embedding", "pad"]
@@ -56,8 +57,6 @@ def _sum_rows_by_index(idx: np.ndarray, rows: np.ndarray, num_rows: int) -> np.n
 class Embedding(Primitive):
     """out = W[idx];  grad_W[i] = Σ over positions k with idx_k = i of g_k (rows of padding_idx: 0)"""
 
-    differentiable_backward = False  # the gradient is summed by index in numpy, not through ops
-
     @staticmethod
     def forward(ctx, idx, weight, padding_idx):
         ctx.idx, ctx.shape, ctx.padding_idx = idx, weight.shape, padding_idx
@@ -65,10 +64,21 @@ class Embedding(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: Aᵀ·g as a node of its own (linear_map)
+            return None, linear_backward(ctx, g, 1), None
         grad = _sum_rows_by_index(ctx.idx.reshape(-1), g.reshape(-1, ctx.shape[1]), ctx.shape[0])
         if ctx.padding_idx is not None:
             grad[ctx.padding_idx] = 0  # the padding row never learns
         return None, grad, None
+
+    @staticmethod
+    def linear_map(ctx, v):
+        """A·v: v's rows looked up again (the padding row as zeros: its gradient is always 0)."""
+        if ctx.padding_idx is not None:
+            keep = np.ones((ctx.shape[0], 1), dtype=v._array.dtype)
+            keep[ctx.padding_idx] = 0
+            v = v * Tensor._wrap(keep)
+        return Embedding.apply(Tensor._wrap(ctx.idx), v, None)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0,  # noqa: A002
@@ -118,13 +128,12 @@ class ConstantPad(Primitive):
     """out = x written into a bigger array of ``value`` (negative pads crop);  grad_x = g's window"""
 
     node_name = "ConstantPadNdBackward0"
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, pairs, value):
         # locals first: without grad, ctx is NO_CONTEXT, which keeps nothing
         crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(pairs, x.shape))
-        ctx.in_shape, ctx.crop = x.shape, crop
+        ctx.in_shape, ctx.crop, ctx.pairs = x.shape, crop, pairs
         x = x[crop]
         grow = [(max(b, 0), max(a, 0)) for b, a in pairs]
         ctx.window = tuple(slice(b, b + n) for (b, _), n in zip(grow, x.shape))
@@ -132,6 +141,8 @@ class ConstantPad(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: Aᵀ·g as a node of its own (linear_map)
+            return linear_backward(ctx, g), None, None
         inner = g[ctx.window]
         if inner.shape == ctx.in_shape:
             return inner, None, None
@@ -139,12 +150,15 @@ class ConstantPad(Primitive):
         grad[ctx.crop] = inner
         return grad, None, None
 
+    @staticmethod
+    def linear_map(ctx, v):
+        """A·v: v padded the same way with zeros (the pad value is a constant, no part of the linear map)."""
+        return ConstantPad.apply(v, ctx.pairs, 0)
+
 
 class IndexPad(Primitive):
     """Reflect / replicate / circular padding: along each axis, output position j reads input
     position src[j];  grad_x[i] = Σ_{j: src[j] = i} g[j]  (copies send their gradient home)"""
-
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, sources):
@@ -156,12 +170,19 @@ class IndexPad(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: Aᵀ·g as a node of its own (linear_map)
+            return linear_backward(ctx, g), None
         for axis, src in reversed(ctx.sources):
             moved = np.moveaxis(g, axis, 0)
             acc = np.zeros((ctx.shape[axis],) + moved.shape[1:], dtype=g.dtype)
             np.add.at(acc, src, moved)
             g = np.moveaxis(acc, 0, axis)
         return g, None
+
+    @staticmethod
+    def linear_map(ctx, v):
+        """A·v: v padded the same way."""
+        return ctx.function.apply(v, ctx.sources)
 
 
 # PyTorch's nodes for reflect and replicate padding name how many dims were padded; circular padding

@@ -13,6 +13,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.nn.module import Module
+from glassgrad.ops.conv import linear_backward
 from glassgrad.tensor import Tensor
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "PixelShuffle",
@@ -43,7 +44,6 @@ class PixelShuffleOp(Primitive):
     """out = _shuffle(x, r);  grad_x = _unshuffle(g, r) (a permutation: its inverse carries the gradient)"""
 
     node_name = "PixelShuffleBackward0"  # (the name PixelShuffle is the layer's)
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, r):
@@ -52,6 +52,8 @@ class PixelShuffleOp(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: the inverse permutation, recorded
+            return PixelUnshuffleOp.apply(g, ctx.r), None
         return _unshuffle(g, ctx.r), None
 
 
@@ -59,7 +61,6 @@ class PixelUnshuffleOp(Primitive):
     """out = _unshuffle(x, r);  grad_x = _shuffle(g, r)"""
 
     node_name = "PixelUnshuffleBackward0"
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, r):
@@ -68,6 +69,8 @@ class PixelUnshuffleOp(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: the inverse permutation, recorded
+            return PixelShuffleOp.apply(g, ctx.r), None
         return _shuffle(g, ctx.r), None
 
 
@@ -113,7 +116,6 @@ class ChannelShuffleOp(Primitive):
     grad_x: the transposed grid (k×g) transposed back"""
 
     node_name = "ChannelShuffleBackward0"
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, x, groups):
@@ -122,7 +124,14 @@ class ChannelShuffleOp(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: Aᵀ·g as a node of its own (linear_map)
+            return linear_backward(ctx, g), None
         return _channel_grid_transpose(g, g.shape[1] // ctx.groups), None
+
+    @staticmethod
+    def linear_map(ctx, v):
+        """A·v: the same channel shuffle of v."""
+        return ChannelShuffleOp.apply(v, ctx.groups)
 
 
 def _channel_grid_transpose(x: np.ndarray, rows: int) -> np.ndarray:

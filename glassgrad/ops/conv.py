@@ -219,6 +219,41 @@ def _backward_as_ops(ctx, g: Tensor) -> tuple:
     return grad_x, grad_w, grad_b, None, None, None, None, None
 
 
+class LinearBackward(Primitive):
+    """The backward of an op that is linear in one input, y = A·x, recorded as an op of its own for
+    second derivatives (create_graph=True):
+
+        out = Aᵀ·g                  (the op's own numpy backward, on g's numbers)
+        ∂L/∂g = A·gg                (the op's ``linear_map(node, gg)``: its forward again, as recorded ops)
+
+    Pooling, pixel shuffles and embedding lookups are such ops: their ∂/∂x does not depend on x (the
+    max pool's winners are fixed by the forward), so ∂²y/∂x² = 0 and Aᵀ·g is linear in g — this node is
+    the whole second-order story. The original op's node is kept (``ctx.node``) for both directions.
+    """
+
+    node_name = "LinearBackward"
+
+    @staticmethod
+    def forward(ctx, g, node, position):
+        ctx.node, ctx.position = node, position
+        diff_mode, node._diff_mode = node._diff_mode, False  # read what forward saved as arrays
+        try:
+            return node.function.backward(node, g)[position]
+        finally:
+            node._diff_mode = diff_mode
+
+    @staticmethod
+    def backward(ctx, gg):
+        if isinstance(gg, Tensor):  # create_graph again: A·gg recorded, so it differentiates too
+            return ctx.node.function.linear_map(ctx.node, gg), None, None
+        return ctx.node.function.linear_map(ctx.node, Tensor._wrap(gg))._array, None, None
+
+
+def linear_backward(node, g: Tensor, position: int = 0) -> Tensor:
+    """Aᵀ·g as one recorded op (LinearBackward), for the backward of an op linear in input ``position``."""
+    return LinearBackward.apply(g, node, position)
+
+
 def _zero_padded(x: Tensor, pads: tuple) -> Tensor:
     """x (N, C, H, W) with zero rows and columns added (top, bottom, left, right), as recorded ops."""
     top, bottom, left, right = pads
@@ -464,12 +499,12 @@ class ConvTranspose2d(Primitive):
     """
 
     node_name = "ConvolutionBackward0"  # PyTorch's one node for every convolution, transposed too
-    differentiable_backward = False
+    differentiable_backward = True  # create_graph: _transposed_backward_as_ops
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, out_shape):
         c_in, c_out, kh, kw = w.shape
-        x_shape = x.shape
+        x_shape, x_in = x.shape, x
         geo = _ConvGeometry(out_shape, (kh, kw), stride, pads, dilation)
         w2 = w.reshape(c_in, c_out * kh * kw)
         if (geo.oh, geo.ow) != x.shape[2:]:
@@ -482,14 +517,17 @@ class ConvTranspose2d(Primitive):
         out = geo.col2im(w2.T @ xg)
         if b is not _NO_BIAS._array:
             out = out + b.reshape(1, c_out, 1, 1)
-        if ctx.needs_input_grad:
-            ctx.save_for_backward(xg if ctx.needs_input_grad[1] else None, w2)
+        if ctx.needs_input_grad:  # x and w themselves only for second derivatives
+            ctx.save_for_backward(xg if ctx.needs_input_grad[1] else None, w2, x_in, w)
             ctx.geometry = (x_shape, w.shape, geo)
+            ctx.options = (stride, pads, dilation)
         return np.ascontiguousarray(out)
 
     @staticmethod
     def backward(ctx, g):
-        xg, w2 = ctx.saved_tensors
+        if isinstance(g, Tensor):  # create_graph=True: the gradients as recorded convolutions
+            return _transposed_backward_as_ops(ctx, g)
+        xg, w2, _, _ = ctx.saved_tensors
         x_shape, w_shape, geo = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         cols = geo.im2col(np.ascontiguousarray(g))  # G's windows, one column per input pixel
@@ -514,6 +552,8 @@ class ConvTranspose1d(ConvTranspose2d):
     def forward(ctx, x, w, b, stride, pads, dilation, out_shape):
         out = ConvTranspose2d.forward(ctx, x[:, :, None, :], w[:, :, None, :], b, stride, pads, dilation,
                                       out_shape)
+        if ctx.needs_input_grad:  # the 1-d x and w themselves, so create_graph finds them on the graph
+            ctx.save_for_backward(*ctx._saved[:2], x, w)
         return out[:, :, 0, :]
 
     @staticmethod
@@ -521,6 +561,35 @@ class ConvTranspose1d(ConvTranspose2d):
         grad_x, grad_w, grad_b, *rest = ConvTranspose2d.backward(ctx, g[:, :, None, :])
         return (None if grad_x is None else grad_x[:, :, 0, :],
                 None if grad_w is None else grad_w[:, :, 0, :], grad_b, *rest)
+
+
+def _transposed_backward_as_ops(ctx, g: Tensor) -> tuple:
+    """ConvTranspose2d's gradients written with conv2d, for second derivatives:
+
+        ∂L/∂x = conv2d(G, W) with the same stride, padding and dilation (the transposed convolution's
+                adjoint), cut to x's size (output_padding's extra rows reach no input pixel)
+        ∂L/∂W = conv2d(Gᵀ, xᵀ) with stride and dilation swapped (batch and channels exchanged), cut to
+                the kernel's size
+        ∂L/∂b = Σ_(n,y,x) G
+    """
+    _, _, x, w = ctx.saved_tensors
+    stride, pads, dilation = ctx.options
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    if x.dim() == 3:  # conv_transpose1d (g arrives as (N, C, 1, L)): the 2-d formulas over a height of 1
+        x, w = x.unsqueeze(2), w.unsqueeze(2)
+    g4 = g
+    padding = (pads[0], pads[2])
+    grad_x = grad_w = grad_b = None
+    if need_x:
+        gx = conv2d(g4, w, stride=stride, padding=padding, dilation=dilation)
+        grad_x = gx[:, :, :x.shape[2], :x.shape[3]]
+    if need_w:
+        kh, kw = w.shape[2:]
+        gw = conv2d(g4.transpose(0, 1), x.transpose(0, 1), stride=dilation, padding=padding, dilation=stride)
+        grad_w = gw[:, :, :kh, :kw].transpose(0, 1)
+    if need_b:
+        grad_b = g4.sum(dim=(0, 2, 3))
+    return grad_x, grad_w, grad_b, None, None, None, None  # (1-d: ConvTranspose1d takes row 0 of each)
 
 
 def _conv_transpose(name: str, input, weight, bias, stride, padding, output_padding, groups,  # noqa: A002

@@ -241,7 +241,6 @@ class FloorDivide(Primitive):
     """out = ⌊a / b⌋; piecewise constant, and PyTorch defines no derivative for it: backward raises."""
 
     node_name = "NotImplemented"  # PyTorch's node for an op without a derivative
-    differentiable_backward = False
 
     @staticmethod
     def forward(ctx, a, b):
@@ -263,9 +262,6 @@ class _Modulo(Primitive):
     """out = a - q·b, with q = a/b rounded by ``quotient``;  ∂out/∂a = 1,  ∂out/∂b = -q"""
 
     numpy_fn = quotient = None
-    # ∂/∂b = -q is a step function (its own derivative would be zero or undefined), and q's op has no
-    # derivative in PyTorch: create_graph=True through remainder/fmod is refused rather than half-done.
-    differentiable_backward = False
 
     @classmethod
     def forward(cls, ctx, a, b):
@@ -279,6 +275,10 @@ class _Modulo(Primitive):
     def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if isinstance(g, Tensor):  # create_graph: q is a step function of a and b, a constant here
+                # (PyTorch's rounded division has zero derivatives), so -g·q is linear in g
+                q = cls.quotient(*[v._array if isinstance(v, Tensor) else v for v in (a, b)])
+                return unbroadcast(g, np.shape(a)), unbroadcast(-g * Tensor._wrap(np.asarray(q)), np.shape(b))
             return unbroadcast(g, np.shape(a)), unbroadcast(-g * cls.quotient(a, b), np.shape(b))
 
 

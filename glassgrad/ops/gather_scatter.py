@@ -105,8 +105,6 @@ class Scatter(Primitive):
 
     grad_x = g with zeros where x was overwritten;  grad_src = gather(g, dim, index)."""
 
-    differentiable_backward = False  # its backward writes into an array in place
-
     @staticmethod
     def forward(ctx, x, dim, index, src):
         ctx.dim, ctx.index, ctx.src_shape = dim, index, np.shape(src)
@@ -117,6 +115,15 @@ class Scatter(Primitive):
     @staticmethod
     def backward(ctx, g):
         grid = _grid(ctx.index, ctx.dim)
+        if isinstance(g, Tensor):  # create_graph: a constant mask for x, a gather for src (linear in g)
+            keep = np.ones(g._array.shape, g._array.dtype)
+            keep[grid] = 0
+            grad_src = None
+            if ctx.needs_input_grad[3]:
+                picked = Gather.apply(g, ctx.dim, ctx.index)
+                grad_src = picked if ctx.src_shape == ctx.index.shape else embed(
+                    picked, ctx.src_shape, tuple(slice(0, n) for n in ctx.index.shape))
+            return g * Tensor._wrap(keep), None, None, grad_src
         grad_x = g.copy()
         grad_x[grid] = 0
         grad_src = None

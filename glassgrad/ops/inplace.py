@@ -126,7 +126,6 @@ class CopySlices(Primitive):
     """
 
     node_name = "CopySlices"  # PyTorch's node (it prints as torch::autograd::CopySlices in name())
-    differentiable_backward = False  # its backward writes zeros into a copy of g
 
     @staticmethod
     def forward(ctx, base, value, places):
@@ -136,6 +135,8 @@ class CopySlices(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return _copy_slices_backward_as_ops(ctx, g)
         need_base, need_value, _ = ctx.needs_input_grad
         grad_base = grad_value = None
         if need_base:
@@ -150,6 +151,26 @@ class CopySlices(Primitive):
             if dtype is not None and grad_value.dtype != dtype:
                 grad_value = grad_value.astype(dtype)
         return grad_base, grad_value, None
+
+
+def _copy_slices_backward_as_ops(ctx, g: Tensor) -> tuple:
+    """CopySlices's gradients as recorded ops (create_graph=True): g times a constant 0/1 mask for the
+    base, g read at the places for the value; both linear in g."""
+    need_base, need_value, _ = ctx.needs_input_grad
+    grad_base = grad_value = None
+    if need_base:
+        keep = np.ones(g._array.size, g._array.dtype)
+        keep[ctx.places.reshape(-1)] = 0
+        grad_base = g * Tensor._wrap(keep.reshape(g._array.shape))
+    if need_value:
+        shape, dtype = ctx.value
+        picked = g.reshape(-1)[Tensor._wrap(np.asarray(ctx.places, np.int64))]
+        if picked.dim() < len(shape):
+            picked = picked.reshape((1,) * (len(shape) - picked.dim()) + tuple(picked.shape))
+        grad_value = unbroadcast(picked, shape)
+        if dtype is not None and grad_value._array.dtype != dtype:
+            grad_value = grad_value.to(Tensor._wrap(np.zeros(0, dtype)).dtype)
+    return grad_base, grad_value, None
 
 
 class IndexPut(CopySlices):

@@ -14,7 +14,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
-from glassgrad.ops.conv import _pad_view, _shape, _window
+from glassgrad.ops.conv import _pad_view, _shape, _window, linear_backward
 from glassgrad.ops.reduce import mean
 from glassgrad.ops.shape import SqueezeDim, Unsqueeze
 from glassgrad.tensor import Tensor
@@ -124,7 +124,7 @@ class MaxPool2d(Primitive):
     """
 
     node_name = "MaxPool2DWithIndicesBackward0"  # PyTorch's: it keeps the winners' indices for backward
-    differentiable_backward = False  # the gradient is routed by in-place writes into arrays
+    differentiable_backward = True  # create_graph: LinearBackward (ops/conv.py) with linear_map below
 
     @staticmethod
     def forward(ctx, x, shape4, geometry, out_shape, indices_out):
@@ -156,16 +156,13 @@ class MaxPool2d(Primitive):
             ctx.save_for_backward(row_arg, col_arg)
             ctx.geometry = (in_shape, shape4, geometry, xp.shape)
         if indices_out is not None:  # return_indices: flat positions in the unpadded H·W plane
-            y = np.arange(oh).reshape(-1, 1) * sh
-            row = y + row_arg * dh  # padded row of each winner, then its column from stage one
-            j = np.take_along_axis(col_arg, row.astype(np.intp), axis=2)
-            col = np.arange(ow) * sw - pads[2] + j * dw
-            flat = (row.astype(np.int64) - pads[0]) * shape4[3] + col
-            indices_out.append(flat.reshape(out_shape))
+            indices_out.append(_winners(row_arg, col_arg, geometry, shape4[3]).reshape(out_shape))
         return out.reshape(out_shape)
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: ∂L/∂x = Aᵀ·g as a node of its own (linear_map)
+            return linear_backward(ctx, g), None, None, None, None
         row_arg, col_arg = ctx.saved_tensors
         in_shape, shape4, ((kh, kw), (sh, sw), _, (dh, dw), pads, oh, ow), xp_shape = ctx.geometry
         n, c, h, w = shape4
@@ -179,6 +176,27 @@ class MaxPool2d(Primitive):
         _route([gxp[:, :, :col_arg.shape[2], j * dw:j * dw + sw * (ow - 1) + 1:sw] for j in range(kw)],
                g_rows, col_arg, sw < (kw - 1) * dw + 1)
         return gxp[:, :, pads[0]:pads[0] + h, pads[2]:pads[2] + w].reshape(in_shape), None, None, None, None
+
+    @staticmethod
+    def linear_map(ctx, v):
+        """A·v for the winners forward chose: v (shaped like x) read at each window's winner, as a gather
+        (PyTorch's max_pool2d double backward: the winners are constants, ∂²out/∂x² = 0)."""
+        row_arg, col_arg = ctx._saved
+        in_shape, shape4, geometry, _ = ctx.geometry
+        n, c, h, w = shape4
+        flat = _winners(row_arg, col_arg, geometry, w).reshape(n, c, -1)
+        out = v.reshape(n, c, h * w).gather(2, Tensor._wrap(flat))
+        return out.reshape(ctx._shape)
+
+
+def _winners(row_arg, col_arg, geometry, width: int):
+    """Each max-pool window's winner as a flat position in the unpadded H·W plane (return_indices)."""
+    (_, _), (sh, sw), _, (dh, dw), pads, oh, ow = geometry
+    y = np.arange(oh).reshape(-1, 1) * sh
+    row = y + row_arg * dh  # padded row of each winner, then its column from stage one
+    j = np.take_along_axis(col_arg, row.astype(np.intp), axis=2)
+    col = np.arange(ow) * sw - pads[2] + j * dw
+    return (row.astype(np.int64) - pads[0]) * width + col
 
 
 def _running_max(views, nan_wins: bool):
@@ -248,7 +266,7 @@ class AvgPool2d(Primitive):
     """
 
     node_name = "AvgPool2DBackward0"
-    differentiable_backward = False
+    differentiable_backward = True  # create_graph: LinearBackward (ops/conv.py) with linear_map below
 
     @staticmethod
     def forward(ctx, x, shape4, geometry, out_shape, divisor):
@@ -267,6 +285,8 @@ class AvgPool2d(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: ∂L/∂x = Aᵀ·g as a node of its own (linear_map)
+            return linear_backward(ctx, g), None, None, None, None
         divisor, = ctx.saved_tensors
         in_shape, shape4, ((kh, kw), (sh, sw), _, _, pads, oh, ow) = ctx.geometry
         n, c, h, w = shape4
@@ -276,6 +296,12 @@ class AvgPool2d(Primitive):
             i, j = divmod(t, kw)
             _window(gxp, i, j, oh, ow, sh, sw)[...] += share
         return gxp[:, :, pads[0]:pads[0] + h, pads[2]:pads[2] + w].reshape(in_shape), None, None, None, None
+
+    @staticmethod
+    def linear_map(ctx, v):
+        """A·v: the same average pooling of v (it is linear in x)."""
+        in_shape, shape4, geometry = ctx.geometry
+        return AvgPool2d.apply(v, shape4, geometry, ctx._shape, ctx._saved[0])
 
 
 def _avg_divisor(h, w, geometry, count_include_pad, divisor_override, dtype):
@@ -379,7 +405,7 @@ class AdaptiveAvgPool2d(Primitive):
     separable, so it is two small matmuls. Linear, hence ∂L/∂x = A_hᵀ · G · A_w."""
 
     node_name = "AdaptiveAvgPool2DBackward0"
-    differentiable_backward = False
+    differentiable_backward = True  # create_graph: LinearBackward (ops/conv.py) with linear_map below
 
     @staticmethod
     def forward(ctx, x, shape4, out_shape, ah, aw):
@@ -391,9 +417,18 @@ class AdaptiveAvgPool2d(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):  # create_graph=True: ∂L/∂x = Aᵀ·g as a node of its own (linear_map)
+            return linear_backward(ctx, g), None, None, None, None
         ah, aw = ctx.saved_tensors
         in_shape, out4 = ctx.shapes
         return (ah.T @ g.reshape(out4) @ aw).reshape(in_shape), None, None, None, None
+
+    @staticmethod
+    def linear_map(ctx, v):
+        """A·v: the same adaptive pooling of v (it is linear in x)."""
+        ah, aw = ctx._saved
+        in_shape, out4 = ctx.shapes
+        return AdaptiveAvgPool2d.apply(v, in_shape if len(in_shape) == 4 else (1,) + in_shape, ctx._shape, ah, aw)
 
 
 def _adaptive_avg_pool(name, input, output_size, dims):
