@@ -29,7 +29,8 @@ from glassgrad.nn.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax,
                                      Sigmoid, SiLU, Softmax, Softmin, Softplus, Tanh)
 from glassgrad.nn.dropout import Dropout, Dropout1d, Dropout2d
 from glassgrad.nn.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d,
-                                       InstanceNorm2d, InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm)
+                                       InstanceNorm2d, InstanceNorm3d, LayerNorm, LocalResponseNorm, RMSNorm,
+                                       SyncBatchNorm)
 from glassgrad.nn.sparse import Embedding, EmbeddingBag
 from glassgrad.nn.flatten import Flatten, Unflatten
 from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, CTCLoss,
@@ -82,7 +83,7 @@ __all__ = [
     "CosineSimilarity", "PairwiseDistance", "ConvTranspose1d", "Fold", "Unfold", "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d", "Conv3d", "EmbeddingBag", "CTCLoss", "MaxPool3d",
     "AvgPool3d", "AdaptiveAvgPool3d",
-    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "BatchNorm3d", "GroupNorm", "InstanceNorm1d",
+    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "BatchNorm3d", "GroupNorm", "SyncBatchNorm", "InstanceNorm1d",
     "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm", "RMSNorm",
     "PReLU", "SELU", "CELU", "GLU", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softsign", "Tanhshrink",
     "Softshrink", "Hardshrink", "Threshold", "Softmax2d", "RReLU", "Dropout3d", "AlphaDropout",

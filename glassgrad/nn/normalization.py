@@ -139,6 +139,41 @@ class BatchNorm3d(_BatchNorm):
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
 
 
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalisation of input with 2 or more dims, per channel (dim 1). In a distributed run PyTorch
+    averages the batch statistics over every process; glassgrad runs in one process (torch.distributed is
+    not available), where that average is this process's own: SyncBatchNorm is then BatchNorm, as it is
+    in PyTorch on a CPU without a process group."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, process_group=None, device=None, dtype=None, *,
+                 bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input) -> None:  # noqa: A002
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group=None) -> Module:
+        """Every BatchNorm*d in ``module`` (or ``module`` itself) replaced by a SyncBatchNorm that shares
+        its parameters and copies its running statistics and mode."""
+        converted = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, _InstanceNorm):
+            converted = cls(module.num_features, module.eps, module.momentum, module.affine,
+                            module.track_running_stats, process_group)
+            if module.affine:
+                converted.weight, converted.bias = module.weight, module.bias
+            converted.running_mean = module.running_mean
+            converted.running_var = module.running_var
+            converted.num_batches_tracked = module.num_batches_tracked
+            converted.training = module.training
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return converted
+
+
 class _InstanceNorm(_BatchNorm):
     """Each channel of each sample normalised over its spatial axes (``F.instance_norm``). PyTorch's
     defaults differ from BatchNorm's: no affine parameters, no running statistics."""
