@@ -84,7 +84,10 @@ def replace_pattern(gm: GraphModule, pattern, replacement) -> list[Match]:
         matches.append(Match(anchor=gn, nodes_map=mapping))
 
     graph = gm.graph
+    replaced: dict = {}  # an anchor already replaced -> what replaced it (a later match may read it)
     for match in matches:
+        for p in pattern_inputs:
+            match.nodes_map[p] = replaced.get(match.nodes_map[p], match.nodes_map[p])
         val_map = {r: match.nodes_map[p] for r, p in zip(replacement_inputs, pattern_inputs)}
         result = None
         with graph.inserting_before(match.anchor):
@@ -98,6 +101,7 @@ def replace_pattern(gm: GraphModule, pattern, replacement) -> list[Match]:
                     _copy_attr(replacement_gm, gm, rn.target)
                 val_map[rn] = graph.node_copy(rn, lambda n: val_map[n])
         match.anchor.replace_all_uses_with(result)
+        replaced[match.anchor] = result
         inner = [match.nodes_map[p] for p in reversed(pattern_graph.nodes)
                  if p in match.nodes_map and p.op != "placeholder"]
         for gn in inner:

@@ -1,0 +1,543 @@
+"""glassgrad.fx against torch.fx: the same model traced by both prints the same graph and the same code,
+and the GraphModule computes what the model computes.
+
+Each model is written once as a function of a torch-like namespace ``T`` (real PyTorch, or glassgrad) so
+the two traces start from the same program.
+"""
+
+import copy
+import operator
+
+import pytest
+import torch
+
+import glassgrad
+import glassgrad.fx as gfx
+import glassgrad.nn as gnn
+from glassgrad.fx.passes.shape_prop import ShapeProp
+import torch.fx.passes.shape_prop as torch_shape_prop
+
+BOTH = [torch, glassgrad]
+
+
+def traced_both(make):
+    """(torch GraphModule, glassgrad GraphModule) for the model ``make(T)`` builds in each library."""
+    return torch.fx.symbolic_trace(make(torch)), gfx.symbolic_trace(make(glassgrad))
+
+
+def assert_same_print(make):
+    tgm, ggm = traced_both(make)
+    assert str(ggm.graph) == str(tgm.graph)
+    assert ggm.code == tgm.code
+    return tgm, ggm
+
+
+# --- the models ---------------------------------------------------------------------------------------
+def conv_bn_model(T):
+    """The FX conv/batch-norm fuser tutorial's model: BatchNorms hidden in a Sequential and a wrapper."""
+    nn = T.nn
+
+    class WrappedBatchNorm(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mod = nn.BatchNorm2d(1)
+
+        def forward(self, x):
+            return self.mod(x)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 1, 1)
+            self.bn1 = nn.BatchNorm2d(1)
+            self.conv2 = nn.Conv2d(1, 1, 1)
+            self.nested = nn.Sequential(nn.BatchNorm2d(1), nn.Conv2d(1, 1, 1))
+            self.wrapped = WrappedBatchNorm()
+
+        def forward(self, x):
+            x = self.conv1(x)
+            x = self.bn1(x)
+            x = self.conv2(x)
+            x = self.nested(x)
+            x = self.wrapped(x)
+            return x
+
+    return M().eval()
+
+
+def operators_model(T):
+    """Operators (reflected ones too), methods, attributes, indexing, parameters and constants."""
+    nn = T.nn
+
+    class Ops(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+            self.w = nn.Parameter(T.ones(4))
+            self.register_buffer("b", T.zeros(4))
+            self.c = T.ones(4)
+
+        def forward(self, x, y=2):
+            a = self.lin(x) + self.w
+            b = a.relu().view(-1, 4) * y
+            f = b[:, 0] + self.b.sum() + self.c[0]
+            g = x.shape[0]
+            h = x.size(1)
+            return (f - 1, 2 * f, -f, g, h, x @ x.t(), 1 / f, f ** 2, getattr(f, "T"), abs(f), f > 0,
+                    3 - f, f // 2, 5 % y, +f, f != 1, x[..., 1:3], x[None])
+
+    return Ops()
+
+
+def resnet_like(T):
+    """A small ResNet written as torchvision writes its blocks: ``out += identity``, a downsample
+    Sequential, ReLU(inplace=True), adaptive pooling and a flatten."""
+    nn = T.nn
+
+    class Block(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.relu = nn.ReLU(inplace=True)
+            self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.downsample = None
+            if stride != 1 or cin != cout:
+                self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False),
+                                                nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            identity = x
+            out = self.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            if self.downsample is not None:
+                identity = self.downsample(x)
+            out += identity
+            return self.relu(out)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+            self.layer1 = nn.Sequential(Block(8, 8, 1), Block(8, 16, 2))
+            self.pool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(16, 5)
+
+        def forward(self, x):
+            x = self.layer1(self.stem(x))
+            x = self.pool(x).flatten(1)
+            return self.fc(x)
+
+    return Net().eval()
+
+
+# --- tracing prints as PyTorch prints ------------------------------------------------------------------
+@pytest.mark.parametrize("make", [conv_bn_model, operators_model, resnet_like])
+def test_graph_and_code_print_as_pytorch(make):
+    assert_same_print(make)
+
+
+@pytest.mark.parametrize("make", [conv_bn_model, operators_model, resnet_like])
+def test_graph_module_computes_what_the_model_computes(make):
+    glassgrad.manual_seed(0)
+    model = make(glassgrad)
+    gm = gfx.symbolic_trace(model)
+    x = glassgrad.randn(2, 3, 8, 8) if make is resnet_like else \
+        glassgrad.randn(5, 1, 2, 2) if make is conv_bn_model else glassgrad.randn(4, 4)
+    expected, got = model(x), gm(x)
+    for e, g in zip(expected if isinstance(expected, tuple) else (expected,),
+                    got if isinstance(got, tuple) else (got,)):
+        if isinstance(e, glassgrad.Tensor):
+            assert glassgrad.equal(e, g)
+        else:
+            assert e == g
+
+
+def test_graph_module_is_a_module_holding_the_traced_submodules():
+    model = conv_bn_model(glassgrad)
+    gm = gfx.symbolic_trace(model)
+    assert isinstance(gm, gnn.Module) and isinstance(gm, gfx.GraphModule)
+    assert type(gm).__name__ == "M"
+    assert gm.nested is not model.nested and isinstance(gm.nested, gnn.Module)
+    assert gm.get_submodule("nested.0") is model.nested[0]
+    assert gm.get_submodule("wrapped.mod") is model.wrapped.mod
+    assert gm.conv1.weight is model.conv1.weight
+    tgm = torch.fx.symbolic_trace(conv_bn_model(torch))
+    assert [n for n, _ in gm.named_modules()] == [n for n, _ in tgm.named_modules()]
+    assert list(gm.state_dict()) == list(tgm.state_dict())
+    assert gm.training is False
+    assert str(gm) == str(tgm)
+
+
+def test_two_graph_modules_do_not_share_forward():
+    a = gfx.symbolic_trace(conv_bn_model(glassgrad))
+    b = gfx.symbolic_trace(conv_bn_model(glassgrad))
+    assert type(a) is not type(b)
+    a.graph.erase_node  # noqa: B018  (a is edited below, b must not change)
+    out = next(n for n in a.graph.nodes if n.op == "output")
+    x_node = next(iter(a.graph.nodes))
+    out.args = (x_node,)
+    a.graph.eliminate_dead_code()
+    a.recompile()
+    x = glassgrad.randn(2, 1, 1, 1)
+    assert a(x) is x
+    assert b(x) is not x
+
+
+# --- the conv/batch-norm fusion pass, written against the fx API ------------------------------------------
+def fuse(T, model):
+    """Fold each BatchNorm that follows a Conv2d into the conv's weights (the tutorial's pass, ours)."""
+    model = copy.deepcopy(model)
+    fx_model = T.fx.symbolic_trace(model)
+    modules = dict(fx_model.named_modules())
+    for node in fx_model.graph.nodes:
+        if node.op != "call_module":
+            continue
+        if type(modules[node.target]) is T.nn.BatchNorm2d and type(modules[node.args[0].target]) is T.nn.Conv2d:
+            if len(node.args[0].users) > 1:
+                continue
+            conv, bn = modules[node.args[0].target], modules[node.target]
+            fused = copy.deepcopy(conv)
+            scale = bn.weight * T.rsqrt(bn.running_var + bn.eps)
+            fused.weight = T.nn.Parameter(conv.weight * scale.reshape([-1, 1, 1, 1]))
+            bias = conv.bias if conv.bias is not None else T.zeros_like(bn.running_mean)
+            fused.bias = T.nn.Parameter((bias - bn.running_mean) * scale + bn.bias)
+            *parent, name = node.args[0].target.rsplit(".", 1)
+            setattr(modules[parent[0] if parent else ""], name, fused)
+            node.replace_all_uses_with(node.args[0])
+            fx_model.graph.erase_node(node)
+    fx_model.graph.lint()
+    fx_model.recompile()
+    return fx_model
+
+
+@pytest.mark.parametrize("make", [conv_bn_model, resnet_like])
+def test_fusion_pass_matches_pytorch_and_keeps_the_numbers(make):
+    glassgrad.manual_seed(0)
+    model = make(glassgrad)
+    for m in model.modules():  # batch norms with statistics of their own, so folding them matters
+        if isinstance(m, gnn.BatchNorm2d):
+            m.running_mean.data = glassgrad.randn(*m.running_mean.shape)
+            m.running_var.data = glassgrad.rand(*m.running_var.shape) + 0.5
+    fused = fuse(glassgrad, model)
+    assert fused.code == fuse(torch, make(torch)).code
+    called = [fused.get_submodule(n.target) for n in fused.graph.nodes if n.op == "call_module"]
+    assert not any(isinstance(m, gnn.BatchNorm2d) for m in called)
+    x = glassgrad.randn(2, 1, 3, 3) if make is conv_bn_model else glassgrad.randn(2, 3, 8, 8)
+    glassgrad.testing.assert_close(fused(x), model(x), rtol=1e-4, atol=1e-5)
+
+
+# --- Proxy: what cannot be traced fails as in PyTorch ---------------------------------------------------
+def control_flow(T):
+    class C(T.nn.Module):
+        def forward(self, x):
+            if x.sum() > 0:
+                return x
+            return -x
+    return C()
+
+
+def iterating(T):
+    class I(T.nn.Module):
+        def forward(self, x):
+            return [row for row in x]
+    return I()
+
+
+def taking_len(T):
+    class L(T.nn.Module):
+        def forward(self, x):
+            return len(x)
+    return L()
+
+
+@pytest.mark.parametrize("make", [control_flow, iterating, taking_len])
+def test_untraceable_python_fails_with_pytorchs_error(make):
+    with pytest.raises(Exception) as expected:
+        torch.fx.symbolic_trace(make(torch))
+    with pytest.raises(Exception) as got:
+        gfx.symbolic_trace(make(glassgrad))
+    assert type(got.value).__name__ == type(expected.value).__name__
+    assert str(got.value) == str(expected.value)
+
+
+def test_control_flow_error_is_a_trace_error():
+    with pytest.raises(gfx.proxy.TraceError, match="symbolically traced variables cannot be used as inputs "
+                                                   "to control flow"):
+        gfx.symbolic_trace(control_flow(glassgrad))
+
+
+def unpacking(T):
+    class U(T.nn.Module):
+        def forward(self, x):
+            a, b = x
+            return a * b
+    return U()
+
+
+def test_unpacking_a_proxy_indexes_it():
+    tgm, ggm = assert_same_print(unpacking)
+    x = glassgrad.randn(2, 3)
+    assert glassgrad.equal(ggm(x), x[0] * x[1])
+
+
+def calling_and_kwargs(T):
+    class K(T.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = T.nn.Linear(3, 3)
+
+        def forward(self, x, *, scale=2.0):
+            y = self.lin(input=x)
+            return y.sum(dim=1, keepdim=True) * scale
+    return K()
+
+
+def test_keyword_arguments_and_keyword_only_inputs():
+    tgm, ggm = assert_same_print(calling_and_kwargs)
+    model = calling_and_kwargs(glassgrad)
+    gm = gfx.symbolic_trace(model)
+    x = glassgrad.randn(4, 3)
+    assert glassgrad.allclose(gm(x, 3.0), model(x, scale=3.0))
+
+
+# --- Graph and Node -------------------------------------------------------------------------------------
+def test_erasing_a_node_that_is_still_used_fails_as_in_pytorch():
+    tgm, ggm = traced_both(conv_bn_model)
+    tnode = next(n for n in tgm.graph.nodes if n.name == "bn1")
+    gnode = next(n for n in ggm.graph.nodes if n.name == "bn1")
+    with pytest.raises(RuntimeError) as expected:
+        tgm.graph.erase_node(tnode)
+    with pytest.raises(RuntimeError) as got:
+        ggm.graph.erase_node(gnode)
+    assert str(got.value) == str(expected.value)
+
+
+def edit(T, gm):
+    """Insert a relu after conv1 (inserting_after), a neg before the output (inserting_before), a copy
+    of conv2's call, and a dead node that eliminate_dead_code removes."""
+    g = gm.graph
+    nodes = {n.name: n for n in g.nodes}
+    conv1, conv2, output = nodes["conv1"], nodes["conv2"], nodes["output"]
+    with g.inserting_after(conv1):
+        relu = g.call_method("relu", (conv1,))
+    conv1.replace_all_uses_with(relu, delete_user_cb=lambda user: user is not relu)
+    with g.inserting_before(output):
+        neg = g.call_function(operator.neg, (output.args[0],))
+        dead = g.call_function(operator.mul, (neg, 2))
+        again = g.node_copy(conv2, lambda n: neg)
+    output.replace_input_with(output.args[0], again)
+    assert dead.users == {} and again.all_input_nodes == [neg]
+    changed = g.eliminate_dead_code()
+    g.lint()
+    gm.recompile()
+    return changed
+
+
+def test_graph_edits_print_and_run_as_in_pytorch():
+    tgm, ggm = traced_both(conv_bn_model)
+    assert edit(glassgrad, ggm) == edit(torch, tgm) is True
+    assert str(ggm.graph) == str(tgm.graph)
+    assert ggm.code == tgm.code
+    x = glassgrad.randn(2, 1, 2, 2)
+    m = ggm.get_submodule
+    expected = m("conv2")(-m("wrapped.mod")(m("nested.1")(m("nested.0")(m("conv2")(m("bn1")(m("conv1")(x).relu()))))))
+    assert glassgrad.allclose(ggm(x), expected)
+
+
+def test_node_links_users_and_inputs():
+    gm = gfx.symbolic_trace(operators_model(glassgrad))
+    nodes = list(gm.graph.nodes)
+    assert len(gm.graph.nodes) == len(nodes)
+    for a, b in zip(nodes, nodes[1:]):
+        assert a.next is b and b.prev is a
+    assert list(reversed(gm.graph.nodes)) == nodes[::-1]
+    for node in nodes:
+        for used in node.all_input_nodes:
+            assert node in used.users
+        for user in node.users:
+            assert node in user.all_input_nodes
+    x = nodes[0]
+    assert x.op == "placeholder" and x.target == "x" and isinstance(x.meta, dict)
+    node = next(n for n in nodes if n.op == "call_method" and n.target == "view")
+    node.args = (node.args[0], 2, 8)
+    assert node.args == (node.all_input_nodes[0], 2, 8)
+    node.update_arg(1, -1)
+    assert node.args[1] == -1
+
+
+def test_lint_finds_a_node_used_before_it_is_defined():
+    gm = gfx.symbolic_trace(conv_bn_model(glassgrad))
+    nodes = {n.name: n for n in gm.graph.nodes}
+    nodes["conv1"].prepend(nodes["conv2"])  # conv2 now runs before the bn1 it reads
+    with pytest.raises(RuntimeError, match="was used before it has been defined"):
+        gm.graph.lint()
+
+
+def test_a_graph_built_by_hand():
+    def build(T):
+        g = T.fx.Graph()
+        x = g.placeholder("x")
+        w = g.placeholder("w", default_value=3)
+        s = g.call_method("sum", (x,), {"dim": 0})
+        out = g.call_function(operator.mul, (s, w))
+        g.output(out)
+        return g
+    tg, gg = build(torch), build(glassgrad)
+    assert str(gg) == str(tg)
+    gm = gfx.GraphModule(gnn.Module(), gg)
+    assert gm.code == torch.fx.GraphModule(torch.nn.Module(), tg).code
+    x = glassgrad.randn(3, 2)
+    assert glassgrad.allclose(gm(x), x.sum(dim=0) * 3)
+    assert type(gm).__name__ == "GraphModule"
+
+
+def test_deepcopy_gives_an_independent_graph_module():
+    gm = gfx.symbolic_trace(conv_bn_model(glassgrad))
+    clone = copy.deepcopy(gm)
+    assert clone.code == gm.code and str(clone.graph) == str(gm.graph)
+    assert clone.conv1 is not gm.conv1 and clone.graph is not gm.graph
+    node = next(n for n in clone.graph.nodes if n.name == "bn1")
+    node.replace_all_uses_with(node.args[0])
+    clone.graph.erase_node(node)
+    clone.recompile()
+    assert "bn1" in gm.code and "bn1" not in clone.code
+
+
+def test_generated_code_reaches_attributes_that_are_not_identifiers_safely():
+    g = glassgrad.fx.Graph()
+    x = g.placeholder("x")
+    g.output(g.call_method('a"); import os; ("', (x,)))
+    code = gfx.GraphModule(gnn.Module(), g).code
+    assert "import os" not in code.replace("""'a"); import os; ("'""", "")
+    assert """getattr(x, 'a"); import os; ("')()""" in code
+
+
+# --- Tracer ---------------------------------------------------------------------------------------------
+def test_a_tracer_subclass_chooses_the_leaves():
+    def trace(T):
+        class Leaves(T.fx.Tracer):
+            def is_leaf_module(self, m, qualname):
+                return qualname == "wrapped" or super().is_leaf_module(m, qualname)
+        model = conv_bn_model(T)
+        return T.fx.GraphModule(model, Leaves().trace(model), "M")
+    t, g = trace(torch), trace(glassgrad)
+    assert str(g.graph) == str(t.graph) and g.code == t.code
+    assert any(n.target == "wrapped" for n in g.graph.nodes)
+
+
+def test_tracing_a_function_and_concrete_args():
+    def f(a, b):
+        if b:
+            return a
+        return a * 2
+    gm = gfx.symbolic_trace(f, concrete_args={"b": False})
+    assert gm(3, False) == 6
+    with pytest.raises(AssertionError, match="b has been specialized to have value False but got another value"):
+        gm(3, True)
+    tgm = torch.fx.symbolic_trace(f, concrete_args={"b": False})
+    assert [(n.op, n.name) for n in gm.graph.nodes] == [(n.op, n.name) for n in tgm.graph.nodes]
+
+
+def test_varargs_become_one_placeholder():
+    def f(x, *rest):
+        return x + rest[0]
+    tgm, ggm = torch.fx.symbolic_trace(f), gfx.symbolic_trace(f)
+    assert str(ggm.graph) == str(tgm.graph) and ggm.code == tgm.code
+    assert ggm(2, 5) == 7
+
+
+def add_one(x):
+    return x + 1
+
+
+gfx.wrap("add_one")
+torch.fx.wrap("add_one")
+
+
+def test_wrap_records_a_module_level_function_as_one_call():
+    def f(x):
+        return add_one(x) * 2
+    gm, tgm = gfx.symbolic_trace(f), torch.fx.symbolic_trace(f)
+    assert [(n.op, n.name) for n in gm.graph.nodes] == [(n.op, n.name) for n in tgm.graph.nodes]
+    node = next(n for n in gm.graph.nodes if n.op == "call_function" and n.target is add_one)
+    assert node.name == "add_one"
+    assert gm(glassgrad.ones(2)).tolist() == [4.0, 4.0]
+    assert add_one(1) == 2  # put back after the trace
+
+
+def test_module_call_is_restored_after_a_failed_trace():
+    call, getattr_ = gnn.Module.__call__, gnn.Module.__getattr__
+    with pytest.raises(Exception):
+        gfx.symbolic_trace(control_flow(glassgrad))
+    assert gnn.Module.__call__ is call and gnn.Module.__getattr__ is getattr_
+
+
+# --- Interpreter, ShapeProp, Transformer, replace_pattern --------------------------------------------------
+def test_interpreter_runs_the_graph_node_by_node():
+    glassgrad.manual_seed(0)
+    model = resnet_like(glassgrad)
+    gm = gfx.symbolic_trace(model)
+    x = glassgrad.randn(2, 3, 8, 8)
+    seen = []
+
+    class Watch(gfx.Interpreter):
+        def run_node(self, n):
+            seen.append(n.name)
+            return super().run_node(n)
+
+    assert glassgrad.allclose(Watch(gm).run(x), model(x))
+    assert seen == [n.name for n in gm.graph.nodes]
+
+
+def test_shape_prop_records_pytorchs_shapes():
+    torch.manual_seed(0)
+    tgm, ggm = traced_both(resnet_like)
+    torch_shape_prop.ShapeProp(tgm).propagate(torch.randn(2, 3, 8, 8))
+    ShapeProp(ggm).propagate(glassgrad.randn(2, 3, 8, 8))
+    for tn, gn in zip(tgm.graph.nodes, ggm.graph.nodes):
+        if "tensor_meta" in tn.meta:
+            assert tuple(gn.meta["tensor_meta"].shape) == tuple(tn.meta["tensor_meta"].shape)
+            assert gn.meta["tensor_meta"].dtype.name == str(tn.meta["tensor_meta"].dtype).split(".")[-1]
+            assert tuple(gn.meta["tensor_meta"].stride) == tuple(tn.meta["tensor_meta"].stride)
+
+
+def test_transformer_rewrites_every_relu_method():
+    def rewrite(T):
+        class NegRelu(T.fx.Transformer):
+            def call_method(self, target, args, kwargs):
+                if target == "relu":
+                    return -super().call_method(target, args, kwargs)
+                return super().call_method(target, args, kwargs)
+
+        class R(T.nn.Module):
+            def forward(self, x):
+                return x.relu() + 1
+        return NegRelu(T.fx.symbolic_trace(R())).transform()
+    t, g = rewrite(torch), rewrite(glassgrad)
+    assert str(g.graph) == str(t.graph) and g.code == t.code
+    x = glassgrad.randn(5)
+    assert glassgrad.equal(g(x), -x.relu() + 1)
+
+
+def test_replace_pattern_swaps_each_match():
+    def pattern(x, y):
+        return (x + y).relu()
+
+    def replacement(x, y):
+        return (x - y).neg()
+
+    def traced(T):
+        class P(T.nn.Module):
+            def forward(self, a, b):
+                first = (a + b).relu()
+                return (first + b).relu() * 2
+        return T.fx.symbolic_trace(P())
+    t, g = traced(torch), traced(glassgrad)
+    t_matches = torch.fx.replace_pattern(t, pattern, replacement)
+    g_matches = gfx.replace_pattern(g, pattern, replacement)
+    assert len(g_matches) == len(t_matches) == 2
+    assert g.code == t.code
+    a, b = glassgrad.randn(4), glassgrad.randn(4)
+    assert glassgrad.allclose(g(a, b), (-((-(a - b)) - b)) * 2)
