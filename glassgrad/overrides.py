@@ -51,6 +51,13 @@ NAMESPACES = {"glassgrad": "torch", "glassgrad.functional": "torch.functional", 
               "glassgrad.nn.functional": "torch.nn.functional"}
 # Python-level functions in PyTorch (nn.functional) word a failed dispatch differently from C++ ones.
 PYTHON_LEVEL = {"glassgrad.nn.functional", "glassgrad.functional"}
+# ... except these nn.functional names, which are torch's C++ functions (the error names their C++ home)
+_CPP_FUNCTIONAL = {**dict.fromkeys(["adaptive_avg_pool1d", "avg_pool1d", "celu_", "channel_shuffle", "conv1d",
+                                    "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "cosine_similarity",
+                                    "hardshrink", "native_channel_shuffle", "pairwise_distance", "pixel_shuffle",
+                                    "pixel_unshuffle", "prelu", "relu_", "rrelu_", "selu_", "threshold_"], "torch"),
+                   **dict.fromkeys(["avg_pool2d", "avg_pool3d", "gelu", "leaky_relu_", "linear", "logsigmoid",
+                                    "one_hot", "scaled_dot_product_attention", "softplus", "softshrink"], "torch.nn")}
 
 # Tensor attributes that never dispatch: construction, the protocol itself, copying and numpy's hooks.
 _NOT_DISPATCHED = {"__init__", "__new__", "__init_subclass__", "__torch_function__", "__torch_dispatch__",
@@ -185,7 +192,8 @@ def _dispatch(public_api, overloaded: list, args: tuple, kwargs: dict):
 
 
 def _declined_message(public_api, kinds: tuple) -> str:
-    module = getattr(public_api, "_torch_namespace", None) or _torch_name(getattr(public_api, "__module__", ""))
+    module = getattr(public_api, "_torch_namespace", None)
+    module = _torch_name(getattr(public_api, "__module__", "")) if module is None else dtypes.SHOWN_AS + module[5:]
     name = f"{module}.{getattr(public_api, '__name__', public_api)}"
     if getattr(public_api, "_python_level", False):
         return (f"no implementation found for '{name}' on types that implement __torch_function__: "
@@ -249,13 +257,16 @@ def _wrap_module(module, torch_name: str, python_level: bool) -> None:
             continue
         if not getattr(value, "__module__", "").startswith("glassgrad"):
             continue
+        if python_level and name in _CPP_FUNCTIONAL:
+            setattr(module, name, _dispatching(value, _CPP_FUNCTIONAL[name], False))
+            continue
         if id(value) not in wrapped:
             wrapped[id(value)] = _dispatching(value, torch_name, python_level)
         setattr(module, name, wrapped[id(value)])
 
 
 def _wrap_tensor(tensor_class) -> None:
-    namespace = dtypes.SHOWN_AS + ".Tensor"
+    namespace = "torch.Tensor"
     for name, value in list(vars(tensor_class).items()):
         if name in _NOT_DISPATCHED or (name.startswith("_") and not name.startswith("__")):
             continue
