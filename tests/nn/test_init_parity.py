@@ -84,6 +84,7 @@ LAYERS = {
     "LayerNorm((3, 4), bias=False)": lambda nn: nn.LayerNorm((3, 4), bias=False),
     "BatchNorm3d": lambda nn: nn.BatchNorm3d(3),
     "SyncBatchNorm": lambda nn: nn.SyncBatchNorm(3),
+    "AdaptiveLogSoftmaxWithLoss": lambda nn: nn.AdaptiveLogSoftmaxWithLoss(16, 10, [4, 8], div_value=2.0),
     "GroupNorm": lambda nn: nn.GroupNorm(2, 4),
     "InstanceNorm1d(affine)": lambda nn: nn.InstanceNorm1d(3, affine=True),
     "InstanceNorm2d(affine, track_running_stats)": lambda nn: nn.InstanceNorm2d(3, affine=True, track_running_stats=True),
@@ -161,7 +162,7 @@ def test_every_parametrised_layer_is_covered():
 LAYER_ARGUMENTS = {
     "Linear": (2, 2), "Bilinear": (2, 2, 2), "Conv1d": (1, 1, 1), "Conv2d": (1, 1, 1), "ConvTranspose2d": (1, 1, 1),
     "Embedding": (2, 2), "BatchNorm1d": (2,), "BatchNorm2d": (2,), "LayerNorm": (2,),
-    "BatchNorm3d": (2,), "SyncBatchNorm": (2,), "GroupNorm": (1, 2), "InstanceNorm1d": (2,), "InstanceNorm2d": (2,), "InstanceNorm3d": (2,),
+    "BatchNorm3d": (2,), "SyncBatchNorm": (2,), "AdaptiveLogSoftmaxWithLoss": (4, 4, [2]), "GroupNorm": (1, 2), "InstanceNorm1d": (2,), "InstanceNorm2d": (2,), "InstanceNorm3d": (2,),
     "RMSNorm": (2,), "LocalResponseNorm": (2,), "RNN": (2, 2),
     "LSTM": (2, 2), "GRU": (2, 2), "RNNCell": (2, 2), "LSTMCell": (2, 2), "GRUCell": (2, 2),
     "MultiheadAttention": (2, 1), "TransformerEncoderLayer": (2, 1), "TransformerDecoderLayer": (2, 1),

@@ -8,6 +8,7 @@ Part III, nn chapter. PyTorch defines its layers in ``torch/nn/modules/<kind>.py
 from __future__ import annotations
 
 from glassgrad.nn.modules import activation  # noqa: F401
+from glassgrad.nn.modules import adaptive  # noqa: F401
 from glassgrad.nn.modules import batchnorm  # noqa: F401
 from glassgrad.nn.modules import container  # noqa: F401
 from glassgrad.nn.modules import conv  # noqa: F401
@@ -31,7 +32,9 @@ from glassgrad.nn.modules import upsampling  # noqa: F401
 from glassgrad.nn.modules.activation import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, ReLU, ReLU6,
                                              SiLU, Sigmoid, Softmax, Softmin, Softplus, Tanh,
                                              MultiheadAttention)
-from glassgrad.nn.modules.batchnorm import LazyBatchNorm1d, LazyBatchNorm2d, BatchNorm1d, BatchNorm2d, BatchNorm3d
+from glassgrad.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss
+from glassgrad.nn.modules.batchnorm import (LazyBatchNorm1d, LazyBatchNorm2d, BatchNorm1d, BatchNorm2d, BatchNorm3d,
+                                           SyncBatchNorm)
 from glassgrad.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from glassgrad.nn.modules.container import ModuleDict, ModuleList, ParameterList, Sequential
 from glassgrad.nn.modules.conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, LazyConv1d,
@@ -71,6 +74,7 @@ from glassgrad.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from glassgrad.nn.pixelshuffle import ChannelShuffle
 
 __all__ = [
+    "adaptive", "AdaptiveLogSoftmaxWithLoss", "SyncBatchNorm",
     "ELU", "GELU", "Hardtanh", "LeakyReLU", "LogSoftmax", "Mish", "ReLU", "ReLU6", "SiLU", "Sigmoid",
     "Softmax", "Softmin", "Softplus", "Tanh", "MultiheadAttention", "LazyBatchNorm1d", "LazyBatchNorm2d",
     "BatchNorm1d", "BatchNorm2d", "ModuleDict", "ModuleList", "ParameterList", "Sequential", "Conv1d",
