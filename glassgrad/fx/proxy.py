@@ -16,7 +16,7 @@ import operator
 
 from glassgrad.fx.graph import MAGIC_METHODS, REFLECTABLE_MAGIC_METHODS, Graph
 from glassgrad.fx.node import Node
-from glassgrad.tensor import Tensor
+from glassgrad import overrides
 
 __all__ = ["TraceError", "TracerBase", "GraphAppendingTracer", "Proxy", "Attribute", "ParameterProxy"]
 
@@ -168,11 +168,44 @@ class Proxy:
             raise RuntimeError(f"Found multiple different tracers {list(tracers)} while trying to trace "
                                f"operations {orig_method}")
         tracer = next(iter(tracers))
-        name = getattr(orig_method, "__name__", None)
-        if name is not None and getattr(Tensor, name, None) is orig_method:
-            return tracer.create_proxy("call_method", name, args, kwargs)
+        name = orig_method.__name__
+        if overrides.is_tensor_method_or_property(orig_method):
+            # ``const + proxy`` reaches here as Tensor.__add__: PyTorch records it as the method ``add``
+            return tracer.create_proxy("call_method", _TENSOR_OPERATOR_METHODS.get(name, name), args, kwargs)
+        if getattr(orig_method, "_python_level", False):
+            args, kwargs = _as_pytorch_passes_them(orig_method, args, kwargs)
         return tracer.create_proxy("call_function", orig_method, args, kwargs,
                                    name=tracer.graph._target_to_str(name))
+
+
+# A Tensor operator called with a Proxy operand, as the method PyTorch records for it.
+_TENSOR_OPERATOR_METHODS = {"__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div",
+                            "__matmul__": "matmul", "__pow__": "pow", "__floordiv__": "floor_divide",
+                            "__mod__": "remainder", "__eq__": "eq", "__ne__": "ne", "__lt__": "lt",
+                            "__le__": "le", "__gt__": "gt", "__ge__": "ge", "__and__": "bitwise_and",
+                            "__or__": "bitwise_or", "__xor__": "bitwise_xor"}
+
+
+def _as_pytorch_passes_them(fn, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+    """The arguments of a Python-level function (``F.relu``, ``F.softmax``) as PyTorch's own passes
+    them on to ``__torch_function__``: parameters without a default by position, every parameter with a
+    default by keyword, defaults filled in (``relu(x, inplace = False)``)."""
+    try:
+        sig = inspect.signature(fn)
+        bound = sig.bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return args, kwargs
+    bound.apply_defaults()
+    positional, keywords = [], {}
+    for param in sig.parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            return args, kwargs
+        value = bound.arguments[param.name]
+        if param.default is param.empty and param.kind != param.KEYWORD_ONLY:
+            positional.append(value)
+        else:
+            keywords[param.name] = value
+    return tuple(positional), keywords
 
 
 def _map_leaves(a, fn) -> None:
