@@ -101,11 +101,40 @@ def type_as(self, other):
     return to(self, other.dtype)
 
 
-def _type(self, dtype=None):
-    """With no argument, PyTorch's type name ('glassgrad.FloatTensor'); with a dtype, a cast."""
+def _type(self, dtype=None, non_blocking=False, **kwargs):
+    """With no argument, PyTorch's type name ('glassgrad.FloatTensor'); with a dtype, a cast. The dtype
+    may also be a legacy type (``x.type(torch.FloatTensor)``) or its name (``x.type('torch.LongTensor')``)."""
     if dtype is None:
         return f"{dtypes.SHOWN_AS}.{dtypes.TORCH_NAMES[self._array.dtype.name]}Tensor"
+    if isinstance(dtype, str):
+        dtype = _dtype_named(dtype)
+    elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), dtypes.dtype):
+        dtype = dtype.dtype  # FloatTensor and its kin (creation.py) carry their dtype
+    elif dtype is Tensor:
+        dtype = dtypes.get_default_dtype()
+    elif isinstance(dtype, type):  # any other class is looked up by its name, which names no tensor type
+        name = dtype.__name__ if dtype.__module__ == "builtins" else f"{dtype.__module__}.{dtype.__name__}"
+        raise ValueError(f"invalid type: {name!r}")
+    elif not isinstance(dtype, dtypes.dtype):
+        raise TypeError("dtype must be a type, str, or dtype object")
     return to(self, dtype)
+
+
+_TYPE_NAMES = {f"{torch_name}Tensor": name for name, torch_name in dtypes.TORCH_NAMES.items()}
+
+
+def _dtype_named(type_name: str) -> dtypes.dtype:
+    """'torch.FloatTensor' -> float32 (also 'glassgrad.FloatTensor', what ``x.type()`` prints);
+    'torch.cuda.FloatTensor' asks for CUDA, which glassgrad does not have."""
+    package, _, name = type_name.rpartition(".")
+    if package in ("torch", dtypes.SHOWN_AS, "glassgrad") and name == "Tensor":
+        return dtypes.get_default_dtype()
+    if package in ("torch.cuda", f"{dtypes.SHOWN_AS}.cuda", "glassgrad.cuda") and name in _TYPE_NAMES:
+        raise RuntimeError("Cannot initialize CUDA without ATen_cuda library (glassgrad runs on the CPU only; "
+                           f"use {dtypes.SHOWN_AS}.{name})")
+    if package not in ("torch", dtypes.SHOWN_AS, "glassgrad") or name not in _TYPE_NAMES:
+        raise ValueError(f"invalid type: {type_name!r}")
+    return dtypes.to_dtype(_TYPE_NAMES[name])
 
 
 def contiguous(self, memory_format=None):
