@@ -118,7 +118,6 @@ from glassgrad.autograd import forward_ad as _forward_ad  # noqa: F401  (torch.a
 from glassgrad.serialization import load, save  # noqa: F401
 # The device surface (docs/part3-device.md): PyTorch's answers on a machine without a GPU.
 from glassgrad import accelerator, amp, backends, compiler, cuda, distributed, jit, onnx  # noqa: F401
-from glassgrad import fx  # noqa: F401  (as torch.fx: symbolic_trace, Graph, GraphModule, Interpreter)
 from glassgrad.amp import autocast
 from glassgrad.backends import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
                                 is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,

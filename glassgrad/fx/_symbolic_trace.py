@@ -23,7 +23,6 @@ import math
 import warnings
 from types import FunctionType
 
-from glassgrad import overrides
 from glassgrad.fx.graph import Graph
 from glassgrad.fx.graph_module import GraphModule
 from glassgrad.fx.proxy import ParameterProxy, Proxy, TracerBase
@@ -260,7 +259,6 @@ class Tracer(TracerBase):
     # --- the trace ------------------------------------------------------------------------------------
     def trace(self, root, concrete_args: dict | None = None) -> Graph:
         """Run ``root`` (a Module's ``forward``, or a function) on Proxies; returns the recorded Graph."""
-        overrides.enable()  # from now on torch.cat(proxy, ...) reaches Proxy.__torch_function__
         if isinstance(root, Module):
             self.root = root
             if not hasattr(type(root), self.traced_func_name):

@@ -294,3 +294,8 @@ for _method in MAGIC_METHODS:
     _define_magic(_method)
 for _method in REFLECTABLE_MAGIC_METHODS:
     _define_reflectable(_method)
+
+# Proxy defines __torch_function__: install the dispatch now, when fx is imported, and not at the first
+# trace, so that a table a program builds after ``import torch.fx`` (``{F.relu: ...}``, ``node.target is
+# torch.add``) holds the very functions a trace records. Programs that never import fx pay nothing.
+overrides.enable()
