@@ -50,8 +50,9 @@ from glassgrad.nn.transformer import (Transformer, TransformerDecoder, Transform
                                       TransformerEncoder, TransformerEncoderLayer)
 from glassgrad.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from glassgrad.nn.adaptive import AdaptiveLogSoftmaxWithLoss
-from glassgrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyConv1d, LazyConv2d, LazyLinear,
-                             LazyModuleMixin)
+from glassgrad.nn.lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d,
+                             LazyConvTranspose1d, LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d,
+                             LazyInstanceNorm3d, LazyLinear, LazyModuleMixin)
 from glassgrad.nn import parallel  # noqa: F401  (torch.nn.parallel)
 from glassgrad.nn.parallel import DataParallel
 from glassgrad.nn.activation import (CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid, PReLU, RReLU,
@@ -77,7 +78,8 @@ __all__ = [
     "MultiheadAttention", "Transformer", "TransformerEncoder", "TransformerDecoder",
     "TransformerEncoderLayer", "TransformerDecoderLayer",
     "RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
-    "AdaptiveLogSoftmaxWithLoss", "LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+    "AdaptiveLogSoftmaxWithLoss", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+    "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
     "parallel", "DataParallel", "modules", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
     "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
     "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss",

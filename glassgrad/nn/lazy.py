@@ -1,5 +1,5 @@
-"""Lazy layers: ``LazyLinear``, ``LazyConv1d``, ``LazyConv2d``, ``LazyBatchNorm1d``, ``LazyBatchNorm2d``,
-as in ``torch.nn``.
+"""Lazy layers: ``LazyLinear``, ``LazyConv1d/2d/3d``, ``LazyConvTranspose1d/2d``, ``LazyBatchNorm1d/2d/3d``,
+``LazyInstanceNorm1d/2d/3d``, as in ``torch.nn``.
 
 Part III, nn chapter, after the layers they stand for (linear.py, conv.py, normalization.py). A lazy
 layer is told only its output size; its input size is read from the first batch it sees. Until then its
@@ -21,13 +21,15 @@ import itertools
 from glassgrad import creation
 from glassgrad import dtypes
 from glassgrad.autograd.grad_mode import no_grad
-from glassgrad.nn.conv import Conv1d, Conv2d
+from glassgrad.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from glassgrad.nn.linear import Linear
-from glassgrad.nn.normalization import BatchNorm1d, BatchNorm2d
+from glassgrad.nn.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d,
+                                       InstanceNorm3d)
 from glassgrad.nn.parameter import UninitializedBuffer, UninitializedParameter, UninitializedTensorMixin
 
-__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d",
-           "LazyBatchNorm2d"]
+__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+           "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 def is_lazy(tensor) -> bool:
@@ -138,11 +140,13 @@ class _LazyConvXdMixin(LazyModuleMixin):
             if self.in_channels % self.groups != 0:
                 raise ValueError("in_channels must be divisible by groups")
             with no_grad():
-                self.weight.materialize((self.out_channels, self.in_channels // self.groups,
-                                         *self.kernel_size))
+                self.weight.materialize(self._weight_shape())
                 if self.bias is not None:
                     self.bias.materialize((self.out_channels,))
                 self.reset_parameters()
+
+    def _weight_shape(self) -> tuple:
+        return (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
 
 
 class LazyConv1d(_LazyConvXdMixin, Conv1d):
@@ -155,6 +159,41 @@ class LazyConv2d(_LazyConvXdMixin, Conv2d):
     """``Conv2d`` whose ``in_channels`` is read from its first input."""
 
     cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConvXdMixin, Conv3d):
+    """``Conv3d`` whose ``in_channels`` is read from its first input."""
+
+    cls_to_become = Conv3d
+
+
+class _LazyConvTransposeMixin(_LazyConvXdMixin):
+    """The lazy transposed convolutions: their arguments come in ConvTranspose's order, and the weight is
+    (in_channels, out_channels / groups, *kernel)."""
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1,
+                 bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        LazyModuleMixin.__init__(self, 0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                                 dilation, padding_mode)
+        self.weight = UninitializedParameter(dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+
+    def _weight_shape(self) -> tuple:
+        return (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+
+
+class LazyConvTranspose1d(_LazyConvTransposeMixin, ConvTranspose1d):
+    """``ConvTranspose1d`` whose ``in_channels`` is read from its first input."""
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTransposeMixin, ConvTranspose2d):
+    """``ConvTranspose2d`` whose ``in_channels`` is read from its first input."""
+
+    cls_to_become = ConvTranspose2d
 
 
 class _LazyNormBase(LazyModuleMixin):
@@ -197,3 +236,29 @@ class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
     """``BatchNorm2d`` whose ``num_features`` is read from its first input."""
 
     cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
+    """``BatchNorm3d`` whose ``num_features`` is read from its first input."""
+
+    cls_to_become = BatchNorm3d
+
+
+# PyTorch's lazy instance norms keep the lazy base's defaults (affine=True, track_running_stats=True),
+# not InstanceNorm's (both False).
+class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
+    """``InstanceNorm1d`` whose ``num_features`` is read from its first input."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
+    """``InstanceNorm2d`` whose ``num_features`` is read from its first input."""
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    """``InstanceNorm3d`` whose ``num_features`` is read from its first input."""
+
+    cls_to_become = InstanceNorm3d

@@ -141,6 +141,13 @@ LAZY_LAYERS = {
     "LazyConv2d": (lambda nn: nn.LazyConv2d(3, 2, groups=1), lambda lib: lib.ones(2, 4, 6, 6)),
     "LazyBatchNorm1d": (lambda nn: nn.LazyBatchNorm1d(), lambda lib: lib.ones(2, 4)),
     "LazyBatchNorm2d": (lambda nn: nn.LazyBatchNorm2d(), lambda lib: lib.ones(2, 4, 3, 3)),
+    "LazyBatchNorm3d": (lambda nn: nn.LazyBatchNorm3d(), lambda lib: lib.ones(2, 4, 2, 3, 3)),
+    "LazyConv3d": (lambda nn: nn.LazyConv3d(3, 2), lambda lib: lib.ones(1, 2, 3, 4, 4)),
+    "LazyConvTranspose1d": (lambda nn: nn.LazyConvTranspose1d(3, 2, stride=2), lambda lib: lib.ones(2, 4, 5)),
+    "LazyConvTranspose2d": (lambda nn: nn.LazyConvTranspose2d(4, 3, padding=1), lambda lib: lib.ones(2, 6, 4, 4)),
+    "LazyInstanceNorm1d": (lambda nn: nn.LazyInstanceNorm1d(), lambda lib: lib.ones(2, 4, 5)),
+    "LazyInstanceNorm2d": (lambda nn: nn.LazyInstanceNorm2d(affine=False), lambda lib: lib.ones(2, 4, 3, 3)),
+    "LazyInstanceNorm3d": (lambda nn: nn.LazyInstanceNorm3d(), lambda lib: lib.ones(2, 4, 2, 3, 3)),
 }
 
 

@@ -6,8 +6,8 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 
 from __future__ import annotations
 
-from glassgrad.nn.lazy import LazyBatchNorm1d, LazyBatchNorm2d, _LazyNormBase
+from glassgrad.nn.lazy import LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, _LazyNormBase
 from glassgrad.nn.normalization import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm, _BatchNorm
 
-__all__ = ["LazyBatchNorm1d", "LazyBatchNorm2d", "_LazyNormBase", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm",
+__all__ = ["LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "_LazyNormBase", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm",
            "_BatchNorm"]

@@ -6,6 +6,8 @@ from. Real programs name these paths (``torch.nn.modules.linear.Linear``, safe_g
 
 from __future__ import annotations
 
+from glassgrad.nn.lazy import LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d
 from glassgrad.nn.normalization import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+           "LazyInstanceNorm3d"]
