@@ -541,3 +541,169 @@ def test_replace_pattern_swaps_each_match():
     assert g.code == t.code
     a, b = glassgrad.randn(4), glassgrad.randn(4)
     assert glassgrad.allclose(g(a, b), (-((-(a - b)) - b)) * 2)
+
+
+# --- glassgrad functions inside forward: recorded through __torch_function__ ---------------------------------
+def functions_model(T):
+    F = T.nn.functional
+
+    class Fns(T.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c = T.ones(3)
+
+        def forward(self, x):
+            a = F.relu(x)
+            b = F.softmax(a, dim=1)
+            c = F.dropout(b, 0.1)
+            d = F.max_pool2d(x, 2)
+            e = F.log_softmax(c, -1)
+            h = T.relu(e)
+            i = T.sum(h, dim=1)
+            j = self.c + x
+            k = T.cat((x, x), 1)
+            m = F.adaptive_avg_pool2d(x, (1, 1))
+            o = F.mse_loss(x, j)
+            p = F.layer_norm(x, (3,))
+            q = T.mean(x)
+            t = F.pad(x, (1, 1))
+            v = F.silu(x)
+            w = F.normalize(x)
+            y = T.flatten(x, 1)
+            z = self.c * x
+            s = T.stack([x, k[:, :3]])
+            return a, b, c, d, e, h, i, j, k, m, o, p, q, t, v, w, y, z, s
+
+    return Fns()
+
+
+def same_code(tgm, ggm) -> bool:
+    """glassgrad's code calls its functions by glassgrad's name unless it stands in for torch."""
+    return ggm.code.replace("glassgrad.", "torch.") == tgm.code \
+        and str(ggm.graph).replace("glassgrad.", "torch.") == str(tgm.graph)
+
+
+def test_functions_record_as_in_pytorch():
+    assert same_code(*traced_both(functions_model))
+
+
+def test_functions_run_as_the_model_runs():
+    model = functions_model(glassgrad)
+    gm = gfx.symbolic_trace(model)
+    x = glassgrad.randn(2, 3, 4, 3)
+    glassgrad.manual_seed(1)
+    expected = model(x)
+    glassgrad.manual_seed(1)
+    got = gm(x)
+    for e, g in zip(expected, got):
+        assert glassgrad.equal(e, g)
+
+
+def test_a_recorded_function_is_the_function_the_program_names():
+    gm = gfx.symbolic_trace(functions_model(glassgrad))
+    targets = {n.name: n.target for n in gm.graph.nodes if n.op == "call_function"}
+    assert targets["relu"] is glassgrad.nn.functional.relu
+    assert targets["cat"] is glassgrad.cat and targets["flatten"] is glassgrad.flatten
+    methods = {n.name: (n.target, n.args) for n in gm.graph.nodes if n.op == "call_method"}
+    assert methods["add"][0] == "add" and methods["add"][1][0].target == "c"
+
+
+def resnet_with_torch_flatten(T):
+    model = resnet_like(T)
+    type(model).forward = lambda self, x: self.fc(T.flatten(self.pool(self.layer1(self.stem(x))), 1))
+    return model
+
+
+def test_resnet_with_torch_flatten_traces_fuses_and_matches_pytorch():
+    tgm, ggm = traced_both(resnet_with_torch_flatten)
+    assert same_code(tgm, ggm)
+    glassgrad.manual_seed(0)
+    model = resnet_with_torch_flatten(glassgrad)
+    fused = fuse(glassgrad, model)
+    assert fused.code.replace("glassgrad.", "torch.") == fuse(torch, resnet_with_torch_flatten(torch)).code
+    x = glassgrad.randn(2, 3, 8, 8)
+    glassgrad.testing.assert_close(fused(x), model(x), rtol=1e-4, atol=1e-5)
+
+
+# --- PyTorch's fx documentation examples -----------------------------------------------------------------
+def docs_module(T):
+    class MyModule(T.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.param = T.nn.Parameter(T.rand(3, 4))
+            self.linear = T.nn.Linear(4, 5)
+
+        def forward(self, x):
+            return T.topk(T.sum(self.linear(x + self.linear.weight).relu(), dim=-1), 3)
+
+    return MyModule()
+
+
+def docs_clamp_module(T):
+    class MyModule(T.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.param = T.nn.Parameter(T.rand(3, 4))
+            self.linear = T.nn.Linear(4, 5)
+
+        def forward(self, x):
+            return self.linear(x + self.param).clamp(min=0.0, max=1.0)
+
+    return MyModule()
+
+
+@pytest.mark.parametrize("make, rows", [(docs_module, 5), (docs_clamp_module, 3)])
+def test_docs_overview_example(make, rows):
+    assert same_code(*traced_both(make))
+    model = make(glassgrad)
+    gm = gfx.symbolic_trace(model)
+    x = glassgrad.randn(rows, 4)
+    expected, got = model(x), gm(x)
+    for e, g in zip(expected if isinstance(expected, tuple) else (expected,), got if isinstance(got, tuple) else (got,)):
+        assert glassgrad.equal(e, g)
+
+
+def test_docs_transform_replaces_add_with_mul():
+    def transform(T, m):
+        graph = T.fx.Tracer().trace(m)
+        for node in graph.nodes:
+            if node.op == "call_function" and node.target == T.add:
+                node.target = T.mul
+        graph.lint()
+        return T.fx.GraphModule(m, graph)
+
+    def make(T):
+        class M(T.nn.Module):
+            def forward(self, x, y):
+                return T.add(x, y)
+        return M()
+    t, g = transform(torch, make(torch)), transform(glassgrad, make(glassgrad))
+    assert same_code(t, g)
+    x, y = glassgrad.randn(3), glassgrad.randn(3)
+    assert glassgrad.equal(g(x, y), x * y)
+
+
+def test_docs_decomposition_with_proxies_built_by_hand():
+    def decompose(T, model):
+        F = T.nn.functional
+        rules = {F.relu: lambda x: (x > 0) * x}
+        graph = T.fx.Tracer().trace(model)
+        new_graph, env = T.fx.Graph(), {}
+        tracer = T.fx.proxy.GraphAppendingTracer(new_graph)
+        for node in graph.nodes:
+            if node.op == "call_function" and node.target in rules:
+                proxy_args = [T.fx.Proxy(env[a.name], tracer) if isinstance(a, T.fx.Node) else a for a in node.args]
+                env[node.name] = rules[node.target](*proxy_args).node
+            else:
+                env[node.name] = new_graph.node_copy(node, lambda a: env[a.name])
+        return T.fx.GraphModule(model, new_graph)
+
+    def make(T):
+        class M(T.nn.Module):
+            def forward(self, x):
+                return T.nn.functional.relu(x) + 1
+        return M()
+    t, g = decompose(torch, make(torch)), decompose(glassgrad, make(glassgrad))
+    assert same_code(t, g)
+    x = glassgrad.randn(6)
+    assert glassgrad.equal(g(x), x.relu() + 1)
