@@ -7,6 +7,7 @@ turns gradients into parameter changes. Read in this order:
 - ``sgd.py``          ``SGD``: θ ← θ − γ·g, with momentum, Nesterov, weight decay
 - ``adam.py``         ``Adam`` / ``AdamW``: steps scaled by running moments of g and g²
 - ``adamax.py``, ``nadam.py``, ``radam.py``  Adam's relatives: ``Adamax``, ``NAdam``, ``RAdam``
+- ``adafactor.py``   ``Adafactor``: Adam's second moment factored into row and column means
 - ``rmsprop.py``      ``RMSprop``;  ``adagrad.py``  ``Adagrad``;  ``adadelta.py``  ``Adadelta``
 - ``rprop.py``        ``Rprop``: a step size per weight, from the gradient's sign;  ``asgd.py``  ``ASGD``
 - ``lbfgs.py``        ``LBFGS``: a quasi-Newton method that calls the closure many times per step
@@ -30,6 +31,7 @@ from glassgrad.optim import swa_utils  # noqa: F401  (optim.swa_utils.AveragedMo
 from glassgrad.optim.adadelta import Adadelta
 from glassgrad.optim.adagrad import Adagrad
 from glassgrad.optim.adam import Adam, AdamW
+from glassgrad.optim.adafactor import Adafactor
 from glassgrad.optim.adamax import Adamax
 from glassgrad.optim.asgd import ASGD
 from glassgrad.optim.lbfgs import LBFGS
@@ -40,5 +42,5 @@ from glassgrad.optim.rmsprop import RMSprop
 from glassgrad.optim.rprop import Rprop
 from glassgrad.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adafactor", "Adamax", "NAdam",
            "RAdam", "LBFGS", "Rprop", "ASGD", "lr_scheduler", "swa_utils"]
