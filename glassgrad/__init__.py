@@ -79,6 +79,17 @@ from glassgrad.ops.indexing import (index_select, index_add, index_fill, masked_
 from glassgrad.ops.repeating import repeat_interleave, meshgrid
 from glassgrad.ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, norm, dist
 from glassgrad.ops.decompositions import det, svd, cross, matrix_exp
+from glassgrad.ops.blas import (addbmm, addcdiv, addcmul, addmm, addmv, addr, baddbmm, chain_matmul, inner,  # noqa: F401
+                                trace, vdot)
+from glassgrad.ops.more_math import (bitwise_left_shift, bitwise_right_shift, cumprod, deg2rad, diagonal_scatter,  # noqa: F401
+                                     diff, float_power, fmax, fmin, gcd, is_nonzero, is_same_size, is_signed,
+                                     isneginf, isposinf, isreal, lcm, mvlgamma, nanmedian, nextafter, positive,
+                                     rad2deg, select_scatter, sgn, signbit, slice_scatter, split_with_sizes)
+from glassgrad.ops.factorizations import (cholesky_inverse, cholesky_solve, inverse, logdet, lu_unpack,  # noqa: F401
+                                          matrix_power, pinverse, triangular_solve)
+from glassgrad.ops.factorizations import _torch_cholesky as cholesky, _torch_lu as lu  # noqa: F401
+from glassgrad.ops.factorizations import _torch_lu_solve as lu_solve, _torch_qr as qr  # noqa: F401
+from glassgrad.ops.factorizations import _torch_slogdet as slogdet  # noqa: F401
 from glassgrad.ops.conv import conv2d, conv1d, conv_transpose1d, conv_transpose2d
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)

@@ -25,7 +25,10 @@ Part III. Read the files in this order; each imports only the files before it:
     linalg          matmul, einsum, norms
     statistics      cummax, cummin, logcumsumexp, quantile, nanquantile, mode, renorm
     building        tensordot, kron, block_diag, diag_embed, rot90, hsplit, unfold, searchsorted, isin ...
+    more_math       cumprod, float_power, fmax/fmin, gcd/lcm, sgn, diff, nanmedian, *_scatter, eq_ ...
+    blas            addmm, addmv, addr, baddbmm, addbmm, addcmul, addcdiv, inner, vdot, trace, multi_dot
     decompositions  det, svd, cross
+    factorizations  inv, slogdet, eigh, qr, cholesky, solve_triangular, lu, pinv, lstsq ... (torch.linalg)
     conv, pool      conv1d/2d, max/avg/adaptive pooling
     random          normal_, uniform_, bernoulli_ ...: random fills in place
     sparse          sparse COO tensors: sparse_coo_tensor, to_sparse, to_dense, coalesce, sparse @ dense
@@ -38,16 +41,17 @@ Each family's ``NUMPY`` table maps numpy functions to the same ops, for ``Tensor
 
 from __future__ import annotations
 
-from glassgrad.ops import (building, cast, compare, conv, counting, cumulative, decompositions, elementwise,
-                           gather_scatter, index_write, indexing, inplace, inplace_functions, joining, leaf_hooks,
-                           linalg, pool, random, reduce, repeating, shape, softmax, sparse, special_math, statistics,
-                           trigonometry, unary, variance)
+from glassgrad.ops import (blas, building, cast, compare, conv, counting, cumulative, decompositions, elementwise,
+                           factorizations, gather_scatter, index_write, indexing, inplace, inplace_functions, joining,
+                           leaf_hooks, linalg, more_math, pool, random, reduce, repeating, shape, softmax, sparse,
+                           special_math, statistics, trigonometry, unary, variance)
 from glassgrad.overrides import aten  # noqa: F401  (torch.ops.aten: the aten ops glassgrad names, for __torch_dispatch__)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
 FAMILIES = (elementwise, unary, trigonometry, special_math, cast, compare, inplace, reduce, variance, cumulative,
             softmax, shape, inplace_functions, joining, indexing, repeating, gather_scatter, index_write,
-            counting, linalg, statistics, building, decompositions, conv, pool, random, sparse, leaf_hooks)
+            counting, linalg, statistics, building, more_math, blas, decompositions, factorizations, conv, pool,
+            random, sparse, leaf_hooks)
 
 for _family in FAMILIES:
     for _method, _fn in getattr(_family, "TENSOR_METHODS", {}).items():
