@@ -106,8 +106,8 @@ def _layout(tensor: Tensor) -> tuple:
     block = shared_block(array)
     start = np.frombuffer(block, np.uint8, count=1).__array_interface__["data"][0]
     offset = array.__array_interface__["data"][0] - start
-    if _sharing_strategy == "file_system":
-        handle = f"/proc/{os.getpid()}/fd/{block.fd}"
+    if _sharing_strategy == "file_system":  # the path, and the block's identity to check on arrival
+        handle = (f"/proc/{os.getpid()}/fd/{block.fd}", os.fstat(block.fd).st_ino)
     else:
         handle = DupFd(block.fd)  # passed with the child's start, or by multiprocessing's resource sharer
     return handle, len(block), array.dtype, array.shape, array.strides, offset
@@ -115,7 +115,20 @@ def _layout(tensor: Tensor) -> tuple:
 
 def _map(handle, nbytes: int, dtype, shape: tuple, strides: tuple, offset: int) -> np.ndarray:
     """The receiving side of ``_layout``: map the sender's block and view it as the sender's array."""
-    fd = os.open(handle, os.O_RDWR) if isinstance(handle, str) else handle.detach()
+    if isinstance(handle, tuple):
+        path, identity = handle
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            fd = None
+        if fd is not None and os.fstat(fd).st_ino != identity:  # the number was reused for another file
+            os.close(fd)
+            fd = None
+        if fd is None:
+            raise RuntimeError("a tensor sent with the 'file_system' sharing strategy was freed by its sender "
+                               "before it arrived: keep it alive in the sender until the receiver has it")
+    else:
+        fd = handle.detach()
     block = SharedBlock.from_fd(fd, nbytes)
     return np.ndarray(shape, dtype, buffer=block, offset=offset, strides=strides)
 
