@@ -36,7 +36,8 @@ from glassgrad.nn.flatten import Flatten, Unflatten
 from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, CTCLoss,
                                GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
                                MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
-                               NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss)
+                               NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
+                               MultiLabelMarginLoss, TripletMarginWithDistanceLoss)
 from glassgrad.nn.distance import CosineSimilarity, PairwiseDistance
 from glassgrad.nn.fold import Fold, Unfold
 
@@ -82,7 +83,8 @@ __all__ = [
     "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d", "LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyBatchNorm1d", "LazyBatchNorm2d",
     "parallel", "DataParallel", "modules", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
     "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
-    "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss",
+    "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss", "MultiLabelMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "CosineSimilarity", "PairwiseDistance", "ConvTranspose1d", "Fold", "Unfold", "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d", "Conv3d", "EmbeddingBag", "CTCLoss", "MaxPool3d",
     "AvgPool3d", "AdaptiveAvgPool3d",

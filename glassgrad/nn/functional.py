@@ -37,8 +37,9 @@ from glassgrad.nn.functional_loss import (binary_cross_entropy,  # noqa: F401  (
                                           huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from glassgrad.nn.functional_likelihood_loss import gaussian_nll_loss, kl_div, poisson_nll_loss  # noqa: F401
 from glassgrad.nn.functional_margin_loss import (hinge_embedding_loss, margin_ranking_loss,  # noqa: F401
-                                                 multi_margin_loss, multilabel_soft_margin_loss,
-                                                 soft_margin_loss, triplet_margin_loss)
+                                                 multi_margin_loss, multilabel_margin_loss,
+                                                 multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss,
+                                                 triplet_margin_with_distance_loss)
 from glassgrad.nn.functional_distance import cosine_similarity, pairwise_distance  # noqa: F401
 from glassgrad.nn.functional_fold import fold, unfold  # noqa: F401
 from glassgrad.nn.functional_pool import (adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d,  # noqa: F401

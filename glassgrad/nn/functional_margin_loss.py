@@ -1,5 +1,6 @@
 """Margin and ranking losses, as in ``torch.nn.functional``: margin_ranking, hinge_embedding,
-soft_margin, multilabel_soft_margin, multi_margin and triplet_margin.
+soft_margin, multilabel_soft_margin, multi_margin, multilabel_margin, triplet_margin and
+triplet_margin_with_distance.
 
 Part III, nn chapter (after functional_loss.py and functional_distance.py). These losses do not ask
 for an exact value; they ask that a score be on the right side of a margin, and are zero once it is:
@@ -9,7 +10,9 @@ for an exact value; they ask that a score be on the right side of a margin, and 
     soft_margin:      log(1 + e^(−y·x))                        a smooth hinge, two classes
     multilabel_soft_margin:  mean over classes of −[y log σ(x) + (1 − y) log σ(−x)]
     multi_margin:     Σ_{j≠y} max(0, margin − x_y + x_j)ᵖ / C   the multi-class hinge (SVM) loss
+    multilabel_margin: Σ_{j∈Y} Σ_{i∉Y} max(0, 1 − x_j + x_i) / C  every target class above every other
     triplet_margin:   max(0, d(a, p) − d(a, n) + margin)        anchor nearer the positive
+                      (with_distance: any d, the p-norm distance by default)
 
 Those PyTorch builds from other ops are compositions of glassgrad's differentiable ops, built the
 same way (so their grad_fn names match); soft_margin and multi_margin are ``Primitive``s with the
@@ -30,7 +33,8 @@ from glassgrad.ops.elementwise import minimum
 from glassgrad.tensor import Tensor
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
-           "multilabel_soft_margin_loss", "multi_margin_loss", "triplet_margin_loss"]
+           "multilabel_soft_margin_loss", "multi_margin_loss", "multilabel_margin_loss", "triplet_margin_loss",
+           "triplet_margin_with_distance_loss"]
 
 
 def _reduced(loss: Tensor, reduction: str) -> Tensor:
@@ -163,6 +167,63 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     return MultiMarginLoss.apply(input, target, p, float(margin), w, reduction)
 
 
+class MultilabelMarginLoss(Primitive):
+    """Per row with target classes Y (the target row's indices before its first −1):
+    ℓ = Σ_{j∈Y} Σ_{i∉Y} hⱼᵢ / C,  hⱼᵢ = max(0, 1 − x_j + x_i);
+    ∂ℓ/∂x_i = #{j : hⱼᵢ > 0} / C  (i ∉ Y),   ∂ℓ/∂x_j = −#{i : hⱼᵢ > 0} / C  (j ∈ Y).
+    One target position at a time, so memory stays (N, C) however many classes there are."""
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        rows = x.reshape(-1, x.shape[-1])
+        t = target.reshape(rows.shape)
+        n, c = rows.shape
+        valid = np.cumprod(t >= 0, axis=1).astype(bool)  # positions before the first −1
+        is_target = np.zeros((n, c), dtype=bool)
+        r, k = np.nonzero(valid)
+        is_target[r, t[r, k]] = True
+        per_row = np.zeros(n, dtype=x.dtype)
+        slope = np.zeros((n, c), dtype=x.dtype)
+        for k in range(c):
+            active = valid[:, k]
+            if not active.any():
+                break
+            target_k = np.where(active, t[:, k], 0)
+            picked = rows[np.arange(n), target_k][:, None]
+            h = 1 - picked + rows
+            positive = (h > 0) & ~is_target & active[:, None]
+            per_row += np.where(positive, h, 0).sum(axis=1) / c
+            slope += positive / c
+            np.subtract.at(slope, (np.arange(n), target_k), positive.sum(axis=1) / c)
+        ctx.slope, ctx.shape, ctx.reduction = slope, x.shape, reduction
+        if reduction == "none":
+            return per_row if x.ndim == 2 else per_row.reshape(())
+        return np.asarray(_reduce(per_row, reduction), x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        n = ctx.slope.shape[0]
+        g = np.reshape(g, (n, 1)) if ctx.reduction == "none" else g / n if ctx.reduction == "mean" else g
+        return (g * ctx.slope).reshape(ctx.shape), None, None
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):  # noqa: A002
+    """The multi-label hinge loss: each row's target classes (listed first in ``target``'s row, ended by
+    −1) should each score at least 1 above every class that is not a target."""
+    reduction = _reduction(reduction, size_average, reduce)
+    x, t = input._array, target._array
+    if x.ndim > 2 or x.ndim == 0 or x.size == 0:
+        raise RuntimeError("Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(x.shape)}")
+    if t.shape != x.shape:
+        raise RuntimeError(f"inconsistent target size: {list(t.shape)} for input of size: {list(x.shape)}")
+    if t.dtype != np.int64:
+        raise RuntimeError("expected scalar type Long but found " + TORCH_NAMES.get(t.dtype.name, t.dtype.name))
+    if ((t < -1) | (t >= x.shape[-1])).any():
+        raise RuntimeError("argument #2 'target' is out of range")
+    return MultilabelMarginLoss.apply(input, target, reduction)
+
+
 def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2,
                         eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
                         reduction: str = "mean"):
@@ -180,4 +241,25 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
     dist_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         dist_neg = minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduced((margin + dist_pos - dist_neg).clamp_min(0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean"):
+    """max(0, d(a, p) − d(a, n) + margin) for any distance ``d`` (a function of two batches giving one
+    distance per row; the 2-norm ``pairwise_distance`` if None). ``swap`` uses min(d(a, n), d(p, n))."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    dims = (anchor.dim(), positive.dim(), negative.dim())
+    if len(set(dims)) > 1:
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to have the same "
+                           f"number of dimensions, but got: anchor {dims[0]}D, positive {dims[1]}D, and "
+                           f"negative {dims[2]}D inputs")
+    distance = distance_function if distance_function is not None else pairwise_distance
+    dist_pos = distance(anchor, positive)
+    dist_neg = distance(anchor, negative)
+    if swap:
+        dist_neg = minimum(dist_neg, distance(positive, negative))
     return _reduced((margin + dist_pos - dist_neg).clamp_min(0), reduction)

@@ -17,6 +17,7 @@ from glassgrad.nn import functional_ctc as FC
 from glassgrad.nn import functional_likelihood_loss as FLL
 from glassgrad.nn import functional_loss as FL
 from glassgrad.nn import functional_margin_loss as FML
+from glassgrad.nn.distance import PairwiseDistance
 from glassgrad.nn.module import Module
 
 __all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
@@ -248,6 +249,33 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor, positive, negative):
         return FML.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p,
                                        eps=self.eps, swap=self.swap, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Σ_{j∈Y} Σ_{i∉Y} max(0, 1 − x_j + x_i) / C: every target class (``target``'s row up to its first −1)
+    at least 1 above every other class."""
+
+    def forward(self, input, target):  # noqa: A002
+        return FML.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """max(0, d(anchor, positive) − d(anchor, negative) + margin) for any distance function d
+    (``nn.PairwiseDistance()`` if None, kept as a submodule as PyTorch keeps it)."""
+
+    def __init__(self, *, distance_function=None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__(size_average=None, reduce=None, reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
+                             "instead")
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return FML.triplet_margin_with_distance_loss(anchor, positive, negative,
+                                                     distance_function=self.distance_function,
+                                                     margin=self.margin, swap=self.swap, reduction=self.reduction)
 
 
 class CTCLoss(_Loss):

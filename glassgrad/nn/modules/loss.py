@@ -10,11 +10,13 @@ from glassgrad.nn.loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, 
                                GaussianNLLLoss, HingeEmbeddingLoss, HuberLoss, KLDivLoss, L1Loss,
                                MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
                                NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss,
-                               TripletMarginLoss, _Loss, _WeightedLoss)
+                               TripletMarginLoss, _Loss, _WeightedLoss,
+                               MultiLabelMarginLoss, TripletMarginWithDistanceLoss)
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CrossEntropyLoss", "HuberLoss", "L1Loss",
     "MSELoss", "NLLLoss", "SmoothL1Loss", "_Loss", "_WeightedLoss", "KLDivLoss", "PoissonNLLLoss",
     "GaussianNLLLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
-    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss", "CTCLoss",
+    "MultiLabelSoftMarginLoss", "MultiMarginLoss", "TripletMarginLoss", "MultiLabelMarginLoss",
+    "TripletMarginWithDistanceLoss", "CTCLoss",
 ]
