@@ -707,3 +707,20 @@ def test_docs_decomposition_with_proxies_built_by_hand():
     assert same_code(t, g)
     x = glassgrad.randn(6)
     assert glassgrad.equal(g(x), x.relu() + 1)
+
+
+def test_dead_code_elimination_keeps_what_pytorch_keeps():
+    def build(T):
+        g = T.fx.Graph()
+        x = g.placeholder("x")
+        g.call_method("add_", (x, 1))
+        g.call_function(operator.setitem, (x, 0, 1))
+        g.call_function(T.rand, (3,))
+        g.call_function(T.nn.functional.dropout, (x,))
+        g.call_function(operator.iadd, (x, 1))
+        g.call_function(T.add, (x, 1))
+        g.call_function(operator.and_, (x, x))
+        g.output(x)
+        g.eliminate_dead_code()
+        return [(n.op, n.name) for n in g.nodes]
+    assert build(glassgrad) == build(torch)

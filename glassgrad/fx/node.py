@@ -33,6 +33,10 @@ import glassgrad.special
 
 __all__ = ["Node", "map_arg", "map_aggregate"]
 
+# functions whose every call draws new numbers: never removed as dead code
+_RANDOM_FUNCTIONS = {"rand", "randn", "randint", "rand_like", "randn_like", "randint_like", "randperm",
+                     "bernoulli", "multinomial", "normal", "poisson"}
+
 OPS = ("placeholder", "get_attr", "call_function", "call_method", "call_module", "output", "root")
 
 
@@ -255,18 +259,19 @@ class Node:
         self.meta["stack_trace"] = trace
 
     def is_impure(self) -> bool:
-        """Whether dead-code elimination must keep this node although nothing reads it: inputs and the
-        output, and in-place methods (``add_``, ``copy_``), whose effect is their point."""
+        """Whether dead-code elimination must keep this node although nothing reads it, as PyTorch
+        decides: inputs and the output, ``operator.setitem``, the trace's assertions, the random
+        functions (``torch.rand``: each call draws), and a submodule marked ``_is_impure``. An in-place
+        method (``x.add_(1)``) whose result is unused *is* removed, as in PyTorch."""
         if self.op in ("placeholder", "output"):
             return True
-        if self.op == "call_method":
-            return self.target.endswith("_") and not self.target.endswith("__")
         if self.op == "call_function":
-            return getattr(self.target, "__name__", "").endswith("_") or self.target in (
-                operator.setitem, operator.iadd, operator.isub, operator.imul, operator.itruediv)
+            name = getattr(self.target, "__name__", "")
+            return self.target is operator.setitem or name in ("_assert", "_assert_is_none") and \
+                self.target.__module__ == "glassgrad.fx._symbolic_trace" or \
+                name in _RANDOM_FUNCTIONS and public_place(self.target) is not None
         if self.op == "call_module":
-            return bool(getattr(self.graph.owning_module and self.graph.owning_module.get_submodule(
-                self.target), "_is_impure", False))
+            return bool(getattr(self.graph.owning_module.get_submodule(self.target), "_is_impure", False))
         return False
 
     def format_node(self, placeholder_names: list | None = None, maybe_return_typename: list | None = None) -> str | None:
