@@ -275,7 +275,9 @@ def _three(op: str, input, tensor1, tensor2):  # noqa: A002
     """The three operands cast to their common dtype (PyTorch's type promotion)."""
     for i, (name, t) in enumerate((("input", input), ("tensor1", tensor1), ("tensor2", tensor2))):
         _check_tensor(op, name, i + 1, t)
-    dtype = result_type(result_type(input._array, tensor1._array), tensor2._array)
+    a, b = input._array, tensor1._array
+    first = np.empty((0,) * max(a.ndim, b.ndim), dtype=result_type(a, b))  # stands for a ⊕ b: its dtype, its ndim
+    dtype = result_type(first, tensor2._array)
     return [t if t._array.dtype == dtype else t.to(_torch_dtype(dtype)) for t in (input, tensor1, tensor2)]
 
 

@@ -26,9 +26,9 @@ from glassgrad.ops.cumulative import cumsum
 from glassgrad.ops.elementwise import div, fmod, mul, pow, sub, true_divide, floor_divide  # noqa: A004
 from glassgrad.ops.inplace import inplace
 from glassgrad.ops.joining import cat, narrow, split
-from glassgrad.ops.reduce import Extreme, TakeAlongDim, _check_nonempty, _one_dim, return_types
+from glassgrad.ops.reduce import Extreme, TakeAlongDim, _check_nonempty, _one_dim, _return_type, return_types
 from glassgrad.ops.shape import tril, triu
-from glassgrad.ops.special_math import (copysign, digamma, erf, erfc, erfinv, heaviside, hypot, i0, ldexp,
+from glassgrad.ops.special_math import (Digamma, Lgamma, copysign, digamma, erf, erfc, erfinv, heaviside, hypot, i0, ldexp,
                                         lgamma, logit, nan_to_num, polygamma, sinc, xlogy)
 from glassgrad.tensor import Tensor
 
@@ -388,6 +388,9 @@ class NanmedianAll(Extreme):
     reducer = staticmethod(_lower_nanmedian)
 
 
+return_types.nanmedian = _return_type("nanmedian")  # (values, indices), beside median's
+
+
 class NanmedianDim(TakeAlongDim):
     node_name = "NanmedianBackward1"
 
@@ -558,9 +561,26 @@ def fill_diagonal_(self, fill_value, wrap: bool = False):
     return self.masked_fill_(Tensor._wrap(place), fill_value)
 
 
+class Mvlgamma(Primitive):
+    """out = (p(p-1)/4)·ln π + Σ_{j<p} lnΓ(x - j/2);  ∂out/∂x = Σ_{j<p} ψ(x - j/2)"""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, p):
+        shifted = x[..., None] - np.arange(p, dtype=x.dtype) / 2
+        ctx.shifted = shifted
+        total = np.sum(Lgamma.value(shifted), axis=-1) + p * (p - 1) / 4 * math.log(math.pi)
+        return np.asarray(total, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * np.sum(Digamma.value(ctx.shifted), axis=-1).astype(g.dtype), None
+
+
 def mvlgamma(input, p: int):  # noqa: A002
-    """The multivariate log-gamma of dimension p: (p(p-1)/4)·log π + Σ_{j<p} lgamma(x - j/2); every
-    element must be > (p-1)/2."""
+    """The multivariate log-gamma of dimension p: (p(p-1)/4)·ln π + Σ_{j<p} lnΓ(x - j/2); every element
+    must be > (p-1)/2."""
     x = _tensor("mvlgamma", input)
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
@@ -568,9 +588,7 @@ def mvlgamma(input, p: int):  # noqa: A002
         x = x.to(dtypes.get_default_dtype())
     if np.any(x._array <= (p - 1) / 2):
         raise RuntimeError("All elements must be greater than (p-1)/2")
-    shifts = Tensor._wrap(-np.arange(p, dtype=x._array.dtype) / 2)
-    total = lgamma(x.unsqueeze(-1) + shifts).sum(-1)
-    return total + p * (p - 1) / 4 * math.log(math.pi)
+    return Mvlgamma.apply(x, p)
 
 
 def _polygamma_(self, n):
