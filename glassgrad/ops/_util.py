@@ -38,6 +38,8 @@ def promote(a, b):
         if type(b) is np.ndarray and a.dtype == b.dtype or type(b) is float and a.dtype.kind == "f" \
                 or type(b) is int and a.dtype.kind in "iu":
             return a, b  # the common cases, answered without result_type: same dtype; x * 0.5; i + 64
+        if isinstance(b, np.generic):  # a numpy scalar counts as the Python number it holds (operand())
+            b = b.item()
         dtype = result_type(a, b)
     elif isinstance(b, np.ndarray):
         dtype = result_type(b, a)
@@ -76,11 +78,15 @@ def check_shapes(op: str, sa: tuple, sb: tuple) -> None:
 
 
 def operand(x, name: str = "other"):
-    """A Tensor stays a Tensor; a Python number or bool stays a number; anything else is an error."""
+    """A Tensor stays a Tensor; a Python number or bool stays a number; anything else is an error.
+
+    A numpy scalar (``np.sqrt(d_k)`` is an ``np.float64``) becomes the Python number it holds: PyTorch
+    treats it as one, so ``x / np.sqrt(64)`` keeps float32 (numpy itself would widen to float64).
+    """
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (numbers.Number, np.bool_)) and not isinstance(x, complex):
-        return x
+        return x.item() if isinstance(x, np.generic) else x
     if isinstance(x, np.ndarray):
         return Tensor._wrap(x)
     raise TypeError(f"{name} must be a Tensor or a number, got {type(x).__name__}")
