@@ -16,6 +16,7 @@ import itertools
 import mmap
 import numbers
 import os
+import sys
 import tempfile
 import weakref
 
@@ -455,7 +456,8 @@ class SharedBlock(mmap.mmap):
     @classmethod
     def from_fd(cls, fd: int, nbytes: int) -> "SharedBlock":
         """Map the block behind ``fd`` (this block owns ``fd`` from now on)."""
-        block = cls(fd, nbytes)
+        # mmap keeps a duplicate of fd for itself, unless told not to (Python 3.13+): one descriptor is enough
+        block = cls(fd, nbytes, trackfd=False) if sys.version_info >= (3, 13) else cls(fd, nbytes)
         block.fd = fd
         weakref.finalize(block, os.close, fd)
         return block
