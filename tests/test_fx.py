@@ -6,6 +6,8 @@ the two traces start from the same program.
 """
 
 import copy
+import math
+from math import sqrt
 import operator
 
 import pytest
@@ -724,3 +726,22 @@ def test_dead_code_elimination_keeps_what_pytorch_keeps():
         g.eliminate_dead_code()
         return [(n.op, n.name) for n in g.nodes]
     assert build(glassgrad) == build(torch)
+
+
+def attention_scores(T):
+    class Scores(T.nn.Module):
+        def forward(self, q, k):
+            d = q.size(-1)
+            return (q @ k.transpose(-2, -1)) / math.sqrt(d) + sqrt(d)
+    return Scores()
+
+
+def test_math_functions_on_proxies_are_recorded_and_survive_a_retrace():
+    tgm, ggm = traced_both(attention_scores)
+    assert same_code(tgm, ggm)
+    assert 'wrap("math_sqrt")' in ggm.code
+    q, k = glassgrad.randn(2, 3, 4), glassgrad.randn(2, 5, 4)
+    assert glassgrad.allclose(ggm(q, k), attention_scores(glassgrad)(q, k))
+    again = gfx.symbolic_trace(ggm)
+    assert again.code == ggm.code
+    assert math.sqrt(4.0) == 2.0 and sqrt(9.0) == 3.0  # put back after the trace

@@ -83,7 +83,9 @@ def _recording(orig_fn):
             if isinstance(a, Proxy):
                 found.append(a)
         if found:
-            return found[0].tracer.create_proxy("call_function", orig_fn, args, kwargs)
+            proxy = found[0].tracer.create_proxy("call_function", orig_fn, args, kwargs)
+            proxy.node.meta["is_wrapped"] = True  # the generated code wraps it again, for a retrace
+            return proxy
         return orig_fn(*args, **kwargs)
     return wrapped
 
@@ -107,6 +109,13 @@ class Tracer(TracerBase):
         self.tensor_attrs: dict = {}
         self._qualname_counter: dict = {}
         self.root = None
+        # functions that record themselves when called on a Proxy (math.sqrt(x.size(-1))), as PyTorch's
+        # tracer does: every public function of ``autowrap_modules`` and each of ``autowrap_functions``
+        self._autowrap_function_ids = {id(value) for module in autowrap_modules
+                                       for name, value in vars(module).items()
+                                       if not name.startswith("_") and callable(value)}
+        self._autowrap_function_ids |= {id(f) for f in autowrap_functions}
+        self._autowrap_search = list(autowrap_modules)
 
     # --- what becomes what ----------------------------------------------------------------------------
     def get_fresh_qualname(self, prefix: str) -> str:
@@ -292,20 +301,37 @@ class Tracer(TracerBase):
         def module_getattr_wrapper(mod, attr):
             return self.getattr(attr, orig_getattr(mod, attr), parameter_proxy_cache)
 
+        patched: list = []  # (dictionary, name, whether it had the name, the value it had)
+        autowrapped: set = set()  # ids of the dictionaries already searched
+
+        def patch(namespace: dict, name: str, orig) -> None:
+            patched.append((namespace, name, name in namespace, namespace.get(name)))
+            namespace[name] = _recording(orig)
+
+        def autowrap(namespace: dict) -> None:
+            if id(namespace) in autowrapped:
+                return
+            autowrapped.add(id(namespace))
+            for name, value in list(namespace.items()):
+                if not name.startswith("_") and callable(value) and id(value) in self._autowrap_function_ids:
+                    patch(namespace, name, value)
+
         @functools.wraps(orig_call)
         def module_call_wrapper(mod, *args, **kwargs):
             def forward(*args, **kwargs):
                 return orig_call(mod, *args, **kwargs)
+            autowrap(getattr(getattr(mod, "forward", mod), "__globals__", {}))
             return self.call_module(mod, forward, args, kwargs)
 
-        patched: list = []
         try:
             Module.__getattr__, Module.__call__ = module_getattr_wrapper, module_call_wrapper
             for (_, name), globals_ in _wrapped_functions.items():
                 orig = globals_.get(name, getattr(builtins, name, None))
                 if orig is not None:
-                    patched.append((globals_, name, name in globals_, globals_.get(name)))
-                    globals_[name] = _recording(orig)
+                    patch(globals_, name, orig)
+            autowrap(fn.__globals__)
+            for module in self._autowrap_search:
+                autowrap(vars(module))
             result = fn(*args)
             self.create_node("output", "output", (self.create_arg(result),), {},
                              type_expr=getattr(fn, "__annotations__", {}).get("return", None))

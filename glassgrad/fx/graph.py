@@ -459,6 +459,8 @@ class _CodeWriter:
             if global_name == "getattr" and len(node.args) == 2 and isinstance(node.args[1], str) \
                     and node.args[1].isidentifier():
                 return f"{name} = {_format_target(self.repr_of(node.args[0]), node.args[1])}"
+            if node.meta.get("is_wrapped", False):
+                self.wrapped_fns.setdefault(global_name)
             return f"{name} = {global_name}({self.format_args(node.args, node.kwargs)})"
         if node.op == "call_module":
             return f"{name} = {_format_target(self.root_module, node.target)}(" \
@@ -478,6 +480,7 @@ class _CodeWriter:
                     last_use[used] = node
                     frees.setdefault(node, []).append(used)
         self.free_vars: list[str] = []
+        self.wrapped_fns: dict = {}
         body: list[str] = []
         for node in nodes:
             line = self.emit(node)
@@ -501,5 +504,10 @@ class _CodeWriter:
             free_vars.insert(0, "self")
         code = "".join(body).lstrip("\n")
         code = "\n".join("    " + line for line in code.split("\n"))
-        src = f"\n\n\ndef forward({', '.join(free_vars)}):\n{code}"
+        wrap_stmts = ""
+        if self.wrapped_fns:  # functions fx.wrap'ped (or math's) stay one call when the module is retraced
+            self.globals[self.torch_name] = sys.modules["glassgrad"]
+            wrap = f"{self.torch_name}.fx._symbolic_trace.wrap"
+            wrap_stmts = "\n".join(f'{wrap}("{name}")' for name in self.wrapped_fns)
+        src = f"\n{wrap_stmts}\n\ndef forward({', '.join(free_vars)}):\n{code}"
         return PythonCode(src, dict(self.globals))
