@@ -133,6 +133,8 @@ LAYERS = {
     "glassgrad.interop": 80,
     "glassgrad.amp": 81,                  # the device surface (docs/part3-device.md): amp drives optimizers
     "glassgrad.cuda.*": 82,               # cuda.amp builds on amp
+    "glassgrad.cpu.*": 82,                # torch.cpu: the CPU as a device module; cpu.amp builds on amp
+    "glassgrad.cpu": 82,
     "glassgrad.backends.*": 81,
     "glassgrad.accelerator": 81,
     "glassgrad.compiler": 81,

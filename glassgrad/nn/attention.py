@@ -13,12 +13,17 @@ Masks follow PyTorch's convention for this module (the opposite of sdpa's bool m
 ``attn_mask`` or ``key_padding_mask`` is True where attention is NOT allowed; a float mask is added to
 the scores. Both become one float mask (−∞ where hidden) before the softmax.
 
+This file is also ``torch.nn.attention``'s path: ``SDPBackend`` and ``sdpa_kernel``, the switch that
+limits which of PyTorch's attention kernels may run (glassgrad has one; see functional_attention.py).
+
 The parameters, their names and their initialisation are PyTorch's (``in_proj_weight`` packs W_q, W_k,
 W_v; xavier-uniform; zero biases), so a state_dict moves between the two libraries unchanged.
 """
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import math
 import warnings
 
@@ -26,6 +31,7 @@ import numpy as np
 
 from glassgrad import creation
 from glassgrad.nn import functional as F
+from glassgrad.nn import functional_attention
 from glassgrad.nn import init
 from glassgrad.nn.linear import NonDynamicallyQuantizableLinear
 from glassgrad.nn.module import Module
@@ -33,7 +39,8 @@ from glassgrad.nn.parameter import Parameter
 from glassgrad.ops.joining import cat
 from glassgrad.tensor import Tensor
 
-__all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear", "multi_head_attention_forward"]
+__all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear", "multi_head_attention_forward", "SDPBackend",
+           "sdpa_kernel"]
 
 
 def _canonical_mask(mask, mask_name: str, target_dtype, other=None, other_name: str = ""):
@@ -292,3 +299,38 @@ class MultiheadAttention(Module):
         if self.batch_first and batched:
             return out.transpose(1, 0), weights
         return out, weights
+
+
+class SDPBackend(enum.IntEnum):
+    """PyTorch's attention kernels, as ``torch.nn.attention.SDPBackend``."""
+
+    ERROR = -1
+    MATH = 0
+    FLASH_ATTENTION = 1
+    EFFICIENT_ATTENTION = 2
+    CUDNN_ATTENTION = 3
+    OVERRIDEABLE = 4
+
+
+_SWITCH = {SDPBackend.MATH: "math", SDPBackend.FLASH_ATTENTION: "flash",
+           SDPBackend.EFFICIENT_ATTENTION: "mem_efficient", SDPBackend.CUDNN_ATTENTION: "cudnn",
+           SDPBackend.OVERRIDEABLE: "overrideable"}
+
+
+@contextlib.contextmanager
+def sdpa_kernel(backends, set_priority: bool = False):
+    """``with sdpa_kernel(SDPBackend.MATH):`` lets only the listed kernels run inside the block (the
+    switches come back as they were after it)."""
+    if not (isinstance(backends, SDPBackend)
+            or (isinstance(backends, list) and all(isinstance(b, SDPBackend) for b in backends))):
+        raise AssertionError("Backend must be an instance of SDPBackend or a list of SDPBackend instances, "
+                             f"got {type(backends).__name__}")
+    chosen = {backends} if isinstance(backends, SDPBackend) else set(backends)
+    switches = functional_attention.ENABLED_KERNELS
+    previous = dict(switches)
+    for backend, name in _SWITCH.items():
+        switches[name] = backend in chosen
+    try:
+        yield {}
+    finally:
+        switches.update(previous)

@@ -15,6 +15,11 @@ the chain rule through those ops. As in PyTorch, a query row that may look nowhe
 instead of the 0/0 of a softmax over nothing.
 
 nn/attention.py's MultiheadAttention and nn/transformer.py's layers are built on this function.
+
+PyTorch picks one of several kernels (math, flash, memory-efficient, cuDNN) for this function, and a
+program may switch them off (``torch.nn.attention.sdpa_kernel``, ``torch.backends.cuda.enable_*_sdp``).
+glassgrad has one way, the formula above; ``ENABLED_KERNELS`` keeps the switches so that, as on
+PyTorch's CPU, the call fails only when both kernels a CPU has (math and flash) are switched off.
 """
 
 from __future__ import annotations
@@ -69,6 +74,10 @@ def _bias(L: int, S: int, attn_mask, is_causal: bool) -> tuple:
     return None, attn_mask
 
 
+# PyTorch's global switches for the attention kernels (all on by default); math and flash run on a CPU.
+ENABLED_KERNELS = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True, "overrideable": True}
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0,
                                  is_causal: bool = False, *, scale=None, enable_gqa: bool = False):
     """softmax(Q Kᵀ·scale + bias) V, as ``torch.nn.functional.scaled_dot_product_attention``.
@@ -83,6 +92,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: f
         if not isinstance(t, Tensor):
             raise TypeError(f"scaled_dot_product_attention(): argument '{name}' must be Tensor, not "
                             f"{type(t).__name__}")
+    if not (ENABLED_KERNELS["math"] or ENABLED_KERNELS["flash"]):
+        raise RuntimeError("No viable backend for scaled_dot_product_attention was found. This is likely due to "
+                           "turning off both the math kernel and the fused kernels.")
     q, k, v = query._array, key._array, value._array
     if not (q.dtype == k.dtype == v.dtype):
         raise RuntimeError("Expected query, key, and value to have the same dtype, but got query.dtype: "
