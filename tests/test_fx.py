@@ -745,3 +745,12 @@ def test_math_functions_on_proxies_are_recorded_and_survive_a_retrace():
     again = gfx.symbolic_trace(ggm)
     assert again.code == ggm.code
     assert math.sqrt(4.0) == 2.0 and sqrt(9.0) == 3.0  # put back after the trace
+
+
+def test_each_node_records_the_modules_it_sits_in():
+    tgm, ggm = traced_both(resnet_like)
+
+    def stacks(gm):
+        return [[(key, name, cls.__name__) for key, (name, cls) in n.meta.get("nn_module_stack", {}).items()]
+                for n in gm.graph.nodes]
+    assert stacks(ggm) == stacks(tgm)

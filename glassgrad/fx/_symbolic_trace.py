@@ -21,6 +21,7 @@ import functools
 import inspect
 import math
 import warnings
+from collections import OrderedDict
 from types import FunctionType
 
 from glassgrad.fx.graph import Graph
@@ -108,6 +109,8 @@ class Tracer(TracerBase):
         self.submodule_paths: dict | None = None
         self.tensor_attrs: dict = {}
         self._qualname_counter: dict = {}
+        self.module_stack: OrderedDict = OrderedDict()  # qualified name (@n for a repeat call) -> (name, type)
+        self.num_calls: dict = {}
         self.root = None
         # functions that record themselves when called on a Proxy (math.sqrt(x.size(-1))), as PyTorch's
         # tracer does: every public function of ``autowrap_modules`` and each of ``autowrap_functions``
@@ -178,11 +181,26 @@ class Tracer(TracerBase):
         raise NameError("module is not installed as a submodule")
 
     def call_module(self, m: Module, forward, args: tuple, kwargs: dict):
-        """A call of a submodule during the trace: one node for a leaf, else ``forward`` traced through."""
+        """A call of a submodule during the trace: one node for a leaf, else ``forward`` traced through.
+        Every node made meanwhile records the modules it sits in (``meta["nn_module_stack"]``)."""
         module_qualified_name = self.path_of_module(m)
-        if not self.is_leaf_module(m, module_qualified_name):
-            return forward(*args, **kwargs)
-        return self.create_proxy("call_module", module_qualified_name, args, kwargs)
+        calls = self.num_calls.get(module_qualified_name, 0)
+        key = f"{module_qualified_name}@{calls}" if calls else module_qualified_name
+        self.module_stack[key] = (module_qualified_name, type(m))
+        self.num_calls[module_qualified_name] = calls + 1
+        try:
+            if not self.is_leaf_module(m, module_qualified_name):
+                return forward(*args, **kwargs)
+            return self.create_proxy("call_module", module_qualified_name, args, kwargs)
+        finally:
+            self.module_stack.pop(key)
+
+    def create_node(self, kind: str, target, args: tuple, kwargs: dict, name: str | None = None,
+                    type_expr=None):
+        node = super().create_node(kind, target, args, kwargs, name, type_expr)
+        if self.module_stack:
+            node.meta["nn_module_stack"] = OrderedDict(self.module_stack)
+        return node
 
     def getattr(self, attr: str, attr_val, parameter_proxy_cache: dict):
         """A module attribute read in ``forward``: a parameter of the root becomes (once) a get_attr."""
