@@ -563,17 +563,16 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False, unitrian
 
 
 def cholesky_solve(B, L, upper: bool = False, *, out=None):  # noqa: N803
-    """X with A·X = B where A = L·Lᵀ (``upper``: A = Uᵀ·U) is given by its Cholesky factor."""
-    lower = L.mT if upper else L
-    y = solve_triangular(lower, B, upper=False)
-    return solve_triangular(lower.mT, y, upper=True)
+    """X with A·X = B where A = L·Lᵀ (``upper``: A = Uᵀ·U) is given by its Cholesky factor; as in PyTorch,
+    the gradient treats L as a full matrix."""
+    a = matmul(L.mT, L) if upper else matmul(L, L.mT)
+    return solve_ex(a, B).result
 
 
 def cholesky_inverse(L, upper: bool = False, *, out=None):  # noqa: N803
-    """A⁻¹ where A = L·Lᵀ (``upper``: A = Uᵀ·U) is given by its Cholesky factor."""
-    lower = L.mT if upper else L
-    eye = Tensor._wrap(np.broadcast_to(np.eye(L._array.shape[-1], dtype=L._array.dtype), L._array.shape).copy())
-    return cholesky_solve(eye, lower)
+    """A⁻¹ where A = L·Lᵀ (``upper``: A = Uᵀ·U) is given by its Cholesky factor; as in PyTorch, the
+    gradient treats L as a full matrix (no triangle is cut out of it)."""
+    return inv(matmul(L.mT, L) if upper else matmul(L, L.mT))
 
 
 # --- solve_ex -------------------------------------------------------------------------------------------------
@@ -911,6 +910,16 @@ def matrix_power(A, n: int, *, out=None):  # noqa: N803
     return result
 
 
+def _matrix_norm(A, p):  # noqa: N803
+    """‖A‖ for cond's norms: 'fro' (√Σa²), 'nuc' (Σσ), ±inf (max/min row sum of |a|), ±1 (max/min column sum)."""
+    if p == "fro":
+        return matrix_norm(A, "fro")
+    if p == "nuc":
+        return svdvals(A).sum(-1)
+    sums = A.abs().sum(-1 if p in (math.inf, -math.inf) else -2)
+    return sums.amax(-1) if p in (math.inf, 1) else sums.amin(-1)
+
+
 def cond(A, p=None, *, out=None):  # noqa: N803
     """The condition number ‖A‖·‖A⁻¹‖ in the norm ``p`` (None or 2: σ_max/σ_min; -2: σ_min/σ_max; 'fro',
     'nuc', inf, -inf, 1, -1 through the inverse). Real results only."""
@@ -922,7 +931,7 @@ def cond(A, p=None, *, out=None):  # noqa: N803
     _check_matrices("cond", A._array, square=True)
     if p not in ("fro", "nuc", math.inf, -math.inf, 1, -1):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
-    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+    return _matrix_norm(A, p) * _matrix_norm(inv(A), p)
 
 
 def tensorinv(A, ind: int = 2, *, out=None):  # noqa: N803
