@@ -187,7 +187,8 @@ def _critic(lib):
 def test_wgan_gp_gradient_penalty_step_matches_pytorch():
     """One critic step of WGAN-GP: ‖∂D(x̂)/∂x̂‖ pushed towards 1 on points between real and fake."""
     rng = np.random.default_rng(3)
-    real, fake, eps = rng.standard_normal((4, 1, 6, 6)), rng.standard_normal((4, 1, 6, 6)), rng.uniform(size=(4, 1, 1, 1))
+    real, fake = rng.standard_normal((4, 1, 6, 6)), rng.standard_normal((4, 1, 6, 6))
+    eps = rng.uniform(size=(4, 1, 1, 1))
     results = []
     for lib in (gg, torch):
         critic = _critic(lib)

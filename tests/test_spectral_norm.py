@@ -102,7 +102,8 @@ def test_errors_match_pytorch():
             lib.nn.utils.spectral_norm(layer)
         with pytest.raises(ValueError, match="spectral_norm of 'bias' not found in Linear"):
             lib.nn.utils.remove_spectral_norm(layer, "bias")
-        with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-2, 1\] but got 2\)"):
+        with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of "
+                                             r"\[-2, 1\] but got 2\)"):
             lib.nn.utils.parametrizations.spectral_norm(lib.nn.Linear(3, 2), dim=2)
 
 

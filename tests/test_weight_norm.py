@@ -87,7 +87,8 @@ def test_warnings_and_errors_match_pytorch():
             lib.nn.utils.weight_norm(layer)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            with pytest.raises(RuntimeError, match="Cannot register two weight_norm hooks on the same parameter weight"):
+            with pytest.raises(RuntimeError, match="Cannot register two weight_norm hooks on the same "
+                                                   "parameter weight"):
                 lib.nn.utils.weight_norm(layer)
         with pytest.raises(ValueError, match="weight_norm of 'bias' not found in Linear"):
             lib.nn.utils.remove_weight_norm(layer, "bias")
