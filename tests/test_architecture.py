@@ -49,6 +49,7 @@ LAYERS = {
     "glassgrad.graph": 0,                 # topological order, for Value.backward and explain
     "glassgrad._html": 0,                 # notebook cards (Value, Tensor, Module) and the base palette
     "glassgrad.dtypes": 0,
+    "glassgrad._future": 0,               # torch.__future__: the swap/overwrite-on-conversion switches
     "glassgrad.threads": 0,               # set_num_threads / get_num_threads: numpy's BLAS pool, via threadpoolctl
     "glassgrad.autograd.grad_mode": 0,    # the thread-local on/off switch: Tensor reads it, so it sits
                                           # under tensor.py although it lives in autograd/ (as in torch)
@@ -107,10 +108,13 @@ LAYERS = {
     "glassgrad.ops.gather_scatter": 53,
     "glassgrad.ops.index_write": 53.2,
     "glassgrad.ops.counting": 53.5,
+    "glassgrad.ops.more_math": 51.5,      # cumprod, gcd/lcm, float_power, the *_scatter ops, in-place aliases
     "glassgrad.ops.linalg": 54,
+    "glassgrad.ops.blas": 54.1,           # addmm, addmv, baddbmm, addcmul ... (BLAS-style fused ops)
     "glassgrad.ops.statistics": 54.2,
     "glassgrad.ops.building": 54.3,
     "glassgrad.ops.decompositions": 54.5,
+    "glassgrad.ops.factorizations": 54.6,  # inv, eigh, qr, cholesky, lstsq, lu ... with their gradients
     "glassgrad.ops.conv": 55,
     "glassgrad.ops.pool": 56,
     "glassgrad.ops.random": 57,
