@@ -237,9 +237,13 @@ def _routed(func, aten_call):
 
 def enable() -> None:
     """Install the dispatch (idempotent): wrap the public functions of ``NAMESPACES`` and the methods of
-    ``Tensor``. Called on the first class with ``__torch_function__``; ``glassgrad.fx`` calls it too."""
+    ``Tensor``. Called on the first class with ``__torch_function__``; a glassgrad module whose own class
+    has one (``glassgrad.fx``'s Proxy) calls it when it starts using it: while the package is still
+    loading this does nothing, so that no namespace is wrapped half-built."""
     if _STATE.installed:
         return
+    if not hasattr(sys.modules.get("glassgrad"), "__version__"):
+        return  # the package is still loading (its last line sets __version__): the next trigger installs
     _STATE.installed = True
     _restore_class_statements()
     for module_name, torch_name in NAMESPACES.items():
