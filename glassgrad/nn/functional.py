@@ -41,6 +41,8 @@ from glassgrad.nn.functional_margin_loss import (hinge_embedding_loss, margin_ra
                                                  multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss,
                                                  triplet_margin_with_distance_loss)
 from glassgrad.nn.functional_distance import cosine_similarity, pairwise_distance  # noqa: F401
+from glassgrad.ops.blas import bilinear  # noqa: F401
+from glassgrad.ops.more_math import pdist  # noqa: F401
 from glassgrad.nn.functional_fold import fold, unfold  # noqa: F401
 from glassgrad.nn.functional_pool import (adaptive_max_pool1d, adaptive_max_pool2d, lp_pool1d,  # noqa: F401
                                           lp_pool2d, max_unpool1d, max_unpool2d)

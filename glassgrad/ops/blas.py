@@ -28,7 +28,7 @@ from glassgrad.ops.shape import reshape
 from glassgrad.tensor import Tensor
 
 __all__ = ["addmm", "addmv", "addr", "baddbmm", "addbmm", "addcmul", "addcdiv", "inner", "vdot", "trace",
-           "chain_matmul", "multi_dot"]
+           "chain_matmul", "multi_dot", "bilinear"]
 
 
 def _mT(a):  # noqa: N802
@@ -433,6 +433,27 @@ def multi_dot(tensors, *, out=None):
     result = _chain(mats, _order([m._array.shape for m in mats]), 0, len(mats) - 1)
     shape = (() if first == 1 else result._array.shape[:1]) + (() if last == 1 else result._array.shape[1:])
     return reshape(result, shape)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y[..., o] = Σ_ij input1[..., i]·weight[o, i, j]·input2[..., j] (+ bias[o]): nn.Bilinear's map, as
+    one matrix product (input1 @ weight laid out as (in1, out·in2)) then a weighted sum over in2."""
+    for i, (name, t) in enumerate((("input1", input1), ("input2", input2), ("weight", weight))):
+        _check_tensor("bilinear", name, i + 1, t)
+    x1, x2, w = input1._array, input2._array, weight._array
+    if x1.ndim != x2.ndim:
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {x1.ndim} and {x2.ndim}")
+    if x1.shape[:-1] != x2.shape[:-1]:
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got {list(x1.shape)} and "
+                           f"{list(x2.shape)}")
+    if w.ndim != 3 or x1.shape[-1] != w.shape[1] or x2.shape[-1] != w.shape[2]:
+        raise RuntimeError(f"bilinear(): input sizes {list(x1.shape)}, {list(x2.shape)} do not match weight "
+                           f"size {list(w.shape)}")
+    out, in1, in2 = w.shape
+    left = mm(input1.reshape(-1, in1), weight.permute(1, 0, 2).reshape(in1, out * in2))  # (N, out·in2)
+    y = (left.reshape(-1, out, in2) * input2.reshape(-1, 1, in2)).sum(-1)
+    y = reshape(y, x1.shape[:-1] + (out,))
+    return y + bias if bias is not None else y
 
 
 _CHAIN_WARNED = [False]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from glassgrad.ops.cumulative import cumsum
 from glassgrad.ops.elementwise import div, fmod, mul, pow, sub, true_divide, floor_divide  # noqa: A004
 from glassgrad.ops.inplace import inplace
 from glassgrad.ops.joining import cat, narrow, split
+from glassgrad.ops.linalg import mm
 from glassgrad.ops.reduce import Extreme, TakeAlongDim, _check_nonempty, _one_dim, _return_type, return_types
 from glassgrad.ops.shape import tril, triu
 from glassgrad.ops.special_math import (Digamma, Lgamma, copysign, digamma, erf, erfc, erfinv, heaviside, hypot, i0, ldexp,
@@ -35,7 +37,7 @@ from glassgrad.tensor import Tensor
 __all__ = ["cumprod", "float_power", "fmax", "fmin", "gcd", "lcm", "deg2rad", "rad2deg", "sgn", "signbit",
            "positive", "isposinf", "isneginf", "isreal", "is_signed", "is_nonzero", "is_same_size", "diff",
            "nanmedian", "split_with_sizes", "select_scatter", "slice_scatter", "diagonal_scatter",
-           "bitwise_left_shift", "bitwise_right_shift", "nextafter", "mvlgamma"]
+           "bitwise_left_shift", "bitwise_right_shift", "nextafter", "mvlgamma", "cov", "corrcoef", "pdist"]
 
 
 def _tensor(op: str, x, name: str = "input", position: int = 1) -> Tensor:
@@ -591,6 +593,140 @@ def mvlgamma(input, p: int):  # noqa: A002
     return Mvlgamma.apply(x, p)
 
 
+# --- cov, corrcoef, pdist ----------------------------------------------------------------------------------------
+def cov(input, *, correction: int = 1, fweights=None, aweights=None):  # noqa: A002
+    """The covariance matrix of the variables in ``input``'s rows (observations in its columns; a 1-D
+    input is one variable): with weights w = fweights·aweights (each 1 when not given),
+    μ = Σ w·x / Σ w,  C = (x - μ)·diag(w)·(x - μ)ᵀ / (Σ w - correction·Σ w·a / Σ w)
+    (the last term Σ w - correction without aweights). Written with differentiable ops."""
+    x = _tensor("cov", input)
+    if x._array.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{x._array.ndim} dimensions")
+    if x._array.ndim < 2:
+        x = x.reshape(1, -1)
+    if x._array.dtype.kind != "f":
+        x = x.to(dtypes.get_default_dtype())
+    n = x._array.shape[1]
+    w = None
+    if fweights is not None:
+        f = fweights._array
+        if f.ndim > 1:
+            raise RuntimeError(f"cov(): expected fweights to have one or fewer dimensions but got fweights with "
+                               f"{f.ndim} dimensions")
+        if f.dtype.kind not in "iu":
+            raise RuntimeError(f"cov(): expected fweights to have integral dtype but got fweights with "
+                               f"{_dtype_title(f)} dtype")
+        if f.size != n:
+            raise RuntimeError(f"cov(): expected fweights to have the same numel as there are observations in the "
+                               f"input but got {f.size} != {n}")
+        if np.any(f < 0):
+            raise RuntimeError("cov(): fweights cannot be negative")
+        w = fweights.to(x.dtype)
+    if aweights is not None:
+        a = aweights._array
+        if a.ndim > 1:
+            raise RuntimeError(f"cov(): expected aweights to have one or fewer dimensions but got aweights with "
+                               f"{a.ndim} dimensions")
+        if a.dtype.kind != "f":
+            raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got aweights with "
+                               f"{_dtype_title(a)} dtype")
+        if a.size != n:
+            raise RuntimeError(f"cov(): expected aweights to have the same numel as there are observations in the "
+                               f"input but got {a.size} != {n}")
+        if np.any(a < 0):
+            raise RuntimeError("cov(): aweights cannot be negative")
+        w = aweights if w is None else w * aweights
+    if w is None:
+        w_sum = float(n)
+        mean = x.mean(1, keepdim=True)
+    else:
+        w_sum = w.sum()
+        mean = (x * w).sum(1, keepdim=True) / w_sum
+    if w is None:
+        norm = w_sum - correction
+    elif aweights is None:
+        norm = w_sum - correction
+    else:
+        norm = w_sum - correction * (w * aweights).sum() / w_sum
+    norm_value = norm.item() if isinstance(norm, Tensor) else norm
+    if norm_value <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
+                      "observations.", UserWarning, stacklevel=2)
+        norm = norm * 0 if isinstance(norm, Tensor) else 0.0
+    centred = x - mean
+    weighted = centred if w is None else centred * w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (mm(weighted, centred.mT) / norm).squeeze()
+
+
+def corrcoef(input):  # noqa: A002
+    """Pearson's correlation coefficients of the rows: C_ij / √(C_ii·C_jj) with C = cov(input),
+    clipped to [-1, 1]."""
+    c = cov(input)
+    if c._array.ndim == 0:
+        return c / c
+    d = c.diagonal()
+    stddev = d.sqrt()
+    c = c / stddev.unsqueeze(1)
+    c = c / stddev.unsqueeze(0)
+    return c.clamp(-1, 1)
+
+
+class Pdist(Primitive):
+    """out_k = ‖x_i - x_j‖_p for each pair i < j of rows (row-major order);
+    ∂out_k/∂x_i = -∂out_k/∂x_j = ∂‖d‖_p/∂d at d = x_i - x_j: sign(d)·|d|^(p-1) / ‖d‖^(p-1)
+    (p = 1: sign(d); p = ∞: sign(d) where |d| is the largest; p = 0: 0; a zero distance has gradient 0)"""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, p):
+        rows, cols = np.triu_indices(x.shape[0], 1)
+        d = x[rows] - x[cols]
+        a = np.abs(d)
+        if p == 0:
+            dist = np.sum(a != 0, axis=-1).astype(x.dtype)
+        elif p == math.inf:
+            dist = np.max(a, axis=-1, initial=0)
+        else:
+            dist = np.sum(a ** p, axis=-1) ** (1 / p)
+        ctx.x_shape, ctx.pairs, ctx.d, ctx.dist, ctx.p = x.shape, (rows, cols), d, dist, p
+        return np.asarray(dist, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        d, dist, p = ctx.d, ctx.dist[:, None], ctx.p
+        safe = np.where(dist == 0, 1, dist)
+        if p == 0:
+            slope = np.zeros_like(d)
+        elif p == 1:
+            slope = np.sign(d)
+        elif p == math.inf:
+            slope = np.sign(d) * (np.abs(d) == dist)
+        else:
+            slope = np.sign(d) * np.abs(d) ** (p - 1) / safe ** (p - 1)
+        slope = np.where(dist == 0, 0, slope) * np.asarray(g)[:, None]
+        grad = np.zeros(ctx.x_shape, dtype=d.dtype)
+        rows, cols = ctx.pairs
+        np.add.at(grad, rows, slope)
+        np.add.at(grad, cols, -slope)
+        return grad, None
+
+
+def pdist(input, p: float = 2):  # noqa: A002
+    """The p-norm distances between every pair of rows i < j of a 2-D input, in row-major order (the
+    upper triangle of cdist(x, x), flattened)."""
+    x = _tensor("pdist", input)
+    if x._array.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {x._array.ndim}D")
+    if x._array.dtype.kind != "f":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    return Pdist.apply(x, float(p))
+
+
 def _polygamma_(self, n):
     return inplace(lambda x: polygamma(n, x))(self)
 
@@ -622,5 +758,6 @@ TENSOR_METHODS = {
     "diagonal_scatter": diagonal_scatter, "sum_to_size": sum_to_size, "fill_diagonal_": fill_diagonal_,
     "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
     "nextafter": nextafter, "mvlgamma": mvlgamma, "polygamma_": _polygamma_, "mvlgamma_": _mvlgamma_,
+    "cov": cov, "corrcoef": corrcoef,
     **{name + "_": inplace(fn) for name, fn in _INPLACE.items()},
 }
