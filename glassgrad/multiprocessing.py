@@ -99,8 +99,6 @@ def _layout(tensor: Tensor) -> tuple:
                            "does not support crossing process boundaries.  If you just want to transfer the "
                            "data, call detach() on the tensor before serializing (e.g., putting it on the "
                            "queue).")
-    if type(tensor._array) is not np.ndarray:
-        raise RuntimeError(f"a tensor on the {tensor.device} device has no numbers to send to another process")
     tensor.share_memory_()
     array = tensor._array
     block = shared_block(array)

@@ -47,6 +47,16 @@ def test_share_memory_moves_the_numbers_in_place(dtype):
     assert t.is_shared() and t.share_memory_() is t  # sharing again changes nothing
 
 
+def test_a_meta_tensor_has_nothing_to_share_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib in (glassgrad, torch):
+        with pytest.raises(RuntimeError) as error:
+            lib.empty(2, device="meta").share_memory_()
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+
+
 def test_a_view_shares_its_whole_base_and_views_of_a_shared_tensor_are_shared():
     torch = pytest.importorskip("torch")
     for lib in (glassgrad, torch):

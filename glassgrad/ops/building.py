@@ -486,8 +486,10 @@ def share_memory_(self):
     one's memory before the move (a view taken earlier, or the tensor a Parameter was made from) keeps
     the old, private memory. Share first, then take views."""
     array = self._array
-    if type(array) is not np.ndarray or shared_block(array) is not None:
-        return self  # already shared; a meta tensor has no numbers to share
+    if type(array) is not np.ndarray:
+        raise RuntimeError("_share_fd_: only available on CPU")  # PyTorch's words, for a meta tensor
+    if shared_block(array) is not None:
+        return self
     root = array
     while isinstance(root.base, np.ndarray):
         root = root.base
