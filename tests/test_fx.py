@@ -7,6 +7,9 @@ the two traces start from the same program.
 
 import copy
 import math
+import os
+import subprocess
+import sys
 from math import sqrt
 import operator
 
@@ -754,3 +757,64 @@ def test_each_node_records_the_modules_it_sits_in():
         return [[(key, name, cls.__name__) for key, (name, cls) in n.meta.get("nn_module_stack", {}).items()]
                 for n in gm.graph.nodes]
     assert stacks(ggm) == stacks(tgm)
+
+
+# --- a PyTorch program using torch.fx runs unchanged, printing what PyTorch prints ----------------------------
+PROGRAM = '''
+import copy
+import math
+import torch
+import torch.fx as fx
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = torch.flatten(F.adaptive_avg_pool2d(x, (1, 1)), 1)
+        return F.log_softmax(self.fc(x) / math.sqrt(x.size(-1)), dim=-1)
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(inplace=True))
+        self.head = Head()
+
+    def forward(self, x):
+        return self.head(self.features(x) + x.mean(dim=1, keepdim=True))
+
+
+torch.manual_seed(0)
+model = Net().eval()
+gm = fx.symbolic_trace(model)
+print(gm.graph)
+print(gm.code)
+modules = dict(gm.named_modules())
+for node in gm.graph.nodes:
+    if node.op == "call_module" and type(modules[node.target]) is nn.BatchNorm2d:
+        node.replace_all_uses_with(node.args[0])
+        gm.graph.erase_node(node)
+gm.graph.lint()
+gm.recompile()
+print(gm.code)
+x = torch.randn(2, 3, 6, 6)
+print("same output:", torch.equal(fx.symbolic_trace(model)(x), model(x)))
+'''
+
+
+def test_a_torch_fx_program_prints_the_same_on_both_backends(tmp_path):
+    program = tmp_path / "fx_program.py"
+    program.write_text(PROGRAM)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    theirs = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, env=env, timeout=600)
+    ours = subprocess.run([sys.executable, "-m", "glassgrad.as_torch", str(program)], capture_output=True,
+                          text=True, env=env, timeout=600)
+    assert theirs.returncode == 0, theirs.stderr[-2000:]
+    assert ours.returncode == 0, ours.stderr[-2000:]
+    assert "same output: True" in ours.stdout
+    assert ours.stdout == theirs.stdout
