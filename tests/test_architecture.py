@@ -108,8 +108,8 @@ LAYERS = {
     "glassgrad.ops.gather_scatter": 53,
     "glassgrad.ops.index_write": 53.2,
     "glassgrad.ops.counting": 53.5,
-    "glassgrad.ops.more_math": 51.5,      # cumprod, gcd/lcm, float_power, the *_scatter ops, in-place aliases
     "glassgrad.ops.linalg": 54,
+    "glassgrad.ops.more_math": 54.05,     # cumprod, gcd/lcm, float_power, the *_scatter ops, in-place aliases
     "glassgrad.ops.blas": 54.1,           # addmm, addmv, baddbmm, addcmul ... (BLAS-style fused ops)
     "glassgrad.ops.statistics": 54.2,
     "glassgrad.ops.building": 54.3,
@@ -142,6 +142,8 @@ LAYERS = {
     "glassgrad.backends.*": 81,
     "glassgrad.accelerator": 81,
     "glassgrad.compiler": 81,
+    "glassgrad._dynamo": 81.5,            # torch._dynamo: compiler knobs, accepted and idle (compiler.py)
+    "glassgrad._logging": 81,             # torch._logging.set_logs: accepted and idle
     "glassgrad.distributed": 81,
     "glassgrad.jit": 81,
     "glassgrad.func": 81,                 # torch.func: grad, vjp, jacrev, vmap ... over autograd.functional

@@ -113,3 +113,18 @@ def test_fuse_linear_bn_and_errors_as_pytorch():
     np.testing.assert_allclose(results[0][0], results[0][1], rtol=1e-12)
     np.testing.assert_allclose(results[0][0], results[2][0], rtol=1e-12)
     assert results[1] == results[3]
+
+
+def test_compiler_knobs_are_accepted_as_pytorch_accepts_them():
+    """glassgrad has no compiler: the knobs programs set around torch.compile are kept or ignored, and
+    the compiled model is the model (its output is the plain call's)."""
+    for module in (gg, torch):
+        module._dynamo.config.suppress_errors = True
+        assert module._dynamo.config.suppress_errors is True
+        module._dynamo.config.suppress_errors = False
+        assert module._dynamo.reset() is None and module._dynamo.is_compiling() is False
+        module._logging.set_logs()
+        module._dynamo.mark_dynamic(module.ones(2, 3), 0)
+        module._dynamo.mark_static(module.ones(2, 3), 0)
+    layer = gg.nn.Linear(2, 2)
+    assert gg._dynamo.optimize("inductor")(layer) is layer and gg._dynamo.allow_in_graph(layer) is layer
