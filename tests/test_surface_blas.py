@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import glassgrad as gg
+from glassgrad.ops import more_math
 
 RNG = np.random.default_rng(0)
 
@@ -422,3 +423,96 @@ def test_mvlgamma_matches_torch():
     _compare(lambda x: torch.mvlgamma(x.abs() + 2, 3), lambda x: gg.mvlgamma(x.abs() + 2, 3), [(3, 4)])
     with pytest.raises(RuntimeError, match="All elements must be greater than"):
         gg.mvlgamma(gg.ones(2), 3)
+
+
+# --- cov, corrcoef, pdist, bilinear, cdist -----------------------------------------------------------------
+COV_CASES = [
+    ((3, 6), {}),
+    ((6,), {}),
+    ((1, 6), {}),
+    ((3, 6), {"correction": 0}),
+    ((3, 6), {"correction": 2}),
+    ((3, 6), {"fweights": [1, 2, 1, 1, 3, 2]}),
+    ((3, 6), {"aweights": [0.5, 1.0, 0.2, 2.0, 1.0, 0.1]}),
+    ((3, 6), {"fweights": [1, 2, 1, 1, 3, 2], "aweights": [0.5, 1.0, 0.2, 2.0, 1.0, 0.1], "correction": 0}),
+]
+
+
+def _weights(lib, kwargs):
+    out = dict(kwargs)
+    for key in ("fweights", "aweights"):
+        if key in out:
+            out[key] = lib.tensor(out[key])
+            if key == "aweights":
+                out[key] = out[key].double()
+    return out
+
+
+@pytest.mark.parametrize("shape,kwargs", COV_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cov_matches_torch(shape, kwargs, dtype):
+    tol = 1e-10 if dtype == np.float64 else 1e-5
+    if "aweights" in kwargs and dtype == np.float32:
+        return  # PyTorch wants every operand in one dtype there
+    a = RNG.standard_normal(shape).astype(dtype)
+    t, g = torch.tensor(a, requires_grad=True), gg.tensor(a, requires_grad=True)
+    out_t, out_g = torch.cov(t, **_weights(torch, kwargs)), more_math.cov(g, **_weights(gg, kwargs))
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), rtol=tol, atol=tol)
+    assert out_g.grad_fn.name() == out_t.grad_fn.name()
+    w = RNG.standard_normal(tuple(out_t.shape))
+    (out_t * torch.tensor(w, dtype=out_t.dtype)).sum().backward()
+    (out_g * gg.tensor(w.astype(dtype))).sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=tol, atol=tol)
+
+
+def test_cov_errors_and_corrcoef_match_torch():
+    x = RNG.standard_normal((3, 5))
+    for kwargs in [{"fweights": [1.0, 2, 1, 1, 3]}, {"fweights": [-1, 2, 1, 1, 3]}, {"aweights": [-1.0, 2, 1, 1, 3]},
+                   {"fweights": [1, 2]}]:
+        with pytest.raises(RuntimeError) as expected:
+            torch.cov(torch.tensor(x), **{k: torch.tensor(v) for k, v in kwargs.items()})
+        with pytest.raises(RuntimeError) as got:
+            more_math.cov(gg.tensor(x), **{k: gg.tensor(v) for k, v in kwargs.items()})
+        assert str(got.value) == str(expected.value)
+    with pytest.raises(RuntimeError, match="expected input to have two or fewer dimensions"):
+        more_math.cov(gg.ones(2, 3, 3))
+    i = np.arange(6).reshape(2, 3) ** 2
+    np.testing.assert_allclose(more_math.cov(gg.tensor(i)).numpy(), torch.cov(torch.tensor(i)).numpy(), rtol=1e-6)
+    assert more_math.cov(gg.tensor(i)).dtype == gg.float32
+    for shape in [(3, 5), (5,)]:
+        a = RNG.standard_normal(shape)
+        t, g = torch.tensor(a, requires_grad=True), gg.tensor(a, requires_grad=True)
+        out_t, out_g = torch.corrcoef(t), more_math.corrcoef(g)
+        np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        assert out_g.grad_fn.name() == out_t.grad_fn.name()
+        if len(shape) == 2:
+            w = RNG.standard_normal(tuple(out_t.shape))
+            (out_t * torch.tensor(w)).sum().backward()
+            (out_g * gg.tensor(w)).sum().backward()
+            np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("p", [2, 1, 0, 3.5, 0.5, math.inf])
+def test_pdist_matches_torch(p):
+    a = RNG.standard_normal((5, 3))
+    a[3] = a[1]  # a zero distance: its gradient is 0
+    _compare(lambda x: torch.nn.functional.pdist(x, p), lambda x: gg.nn.functional.pdist(x, p), [(5, 3)])
+    t, g = torch.tensor(a, requires_grad=True), gg.tensor(a, requires_grad=True)
+    torch.nn.functional.pdist(t, p).sum().backward()
+    gg.nn.functional.pdist(g, p).sum().backward()
+    np.testing.assert_allclose(g.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    with pytest.raises(RuntimeError, match="pdist only supports 2D tensors, got: 1D"):
+        gg.nn.functional.pdist(gg.ones(3))
+
+
+@pytest.mark.parametrize("batch", [(4,), (2, 3)])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_bilinear_matches_torch(batch, with_bias):
+    shapes = [batch + (2,), batch + (3,), (5, 2, 3)] + ([(5,)] if with_bias else [])
+    _compare(torch.nn.functional.bilinear, gg.nn.functional.bilinear, shapes)
+    _compare(torch.nn.functional.bilinear, gg.nn.functional.bilinear, shapes, np.float32)
+
+
+def test_cdist_matches_torch():
+    for p in [2.0, 1.0, math.inf]:
+        _compare(lambda x, y: torch.cdist(x, y, p=p), lambda x, y: gg.cdist(x, y, p=p), [(4, 3), (5, 3)])

@@ -705,7 +705,8 @@ class Pdist(Primitive):
         elif p == math.inf:
             slope = np.sign(d) * (np.abs(d) == dist)
         else:
-            slope = np.sign(d) * np.abs(d) ** (p - 1) / safe ** (p - 1)
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0^(p-1) for p < 1: zeroed just below
+                slope = np.sign(d) * np.abs(d) ** (p - 1) / safe ** (p - 1)
         slope = np.where(dist == 0, 0, slope) * np.asarray(g)[:, None]
         grad = np.zeros(ctx.x_shape, dtype=d.dtype)
         rows, cols = ctx.pairs
