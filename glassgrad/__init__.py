@@ -79,10 +79,10 @@ from glassgrad.ops.indexing import (index_select, index_add, index_fill, masked_
 from glassgrad.ops.repeating import repeat_interleave, meshgrid
 from glassgrad.ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, norm, dist
 from glassgrad.ops.decompositions import det, svd, cross, matrix_exp
-from glassgrad.ops.blas import (addbmm, addcdiv, addcmul, addmm, addmv, addr, baddbmm, chain_matmul, inner,  # noqa: F401
-                                trace, vdot)
-from glassgrad.ops.more_math import (bitwise_left_shift, bitwise_right_shift, cumprod, deg2rad, diagonal_scatter,  # noqa: F401
-                                     diff, float_power, fmax, fmin, gcd, is_nonzero, is_same_size, is_signed,
+from glassgrad.ops.blas import (addbmm, addcdiv, addcmul, addmm, addmv, addr, baddbmm, bilinear,  # noqa: F401
+                                chain_matmul, inner, trace, vdot)
+from glassgrad.ops.more_math import (bitwise_left_shift, bitwise_right_shift, corrcoef, cov, cumprod,  # noqa: F401
+                                     deg2rad, diagonal_scatter, diff, pdist, float_power, fmax, fmin, gcd, is_nonzero, is_same_size, is_signed,
                                      isneginf, isposinf, isreal, lcm, mvlgamma, nanmedian, nextafter, positive,
                                      rad2deg, select_scatter, sgn, signbit, slice_scatter, split_with_sizes)
 from glassgrad.ops.factorizations import (cholesky_inverse, cholesky_solve, inverse, logdet, lu_unpack,  # noqa: F401
