@@ -70,6 +70,8 @@ def _fmt(fmt: str, v) -> str:
 
 def format_array(array: np.ndarray, prefix: str = "tensor(") -> str:
     """The body of the repr: nested brackets, PyTorch's number format, wrapped at 80 columns."""
+    if array.dtype == dtypes.BFLOAT16:  # its numbers are float32's, shortened: printed as those
+        array = array.astype(np.float32)
     threshold = PRINT_OPTIONS["threshold"]
     shown = _summarized(array, PRINT_OPTIONS["edgeitems"]) if array.size > threshold else array
     if array.dtype.kind == "f":

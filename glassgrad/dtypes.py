@@ -4,11 +4,25 @@ Part III. Each glassgrad dtype wraps one numpy dtype. Floats default to float32,
 type-promotion rules below are PyTorch's, which differ from numpy's in two places a learner meets:
 an integer tensor combined with a Python float becomes float32 (numpy says float64), and a 0-dim tensor
 does not widen a bigger tensor of the same kind (``float32 tensor * float64 scalar tensor`` stays float32).
+
+bfloat16 (float32's 8 exponent bits, 7 mantissa bits) lives in the numpy dtype of the ``ml_dtypes``
+package (JAX's; ``pip install glassgrad[bf16]``), an optional dependency: without it ``glassgrad.bfloat16``
+can be named but no tensor can hold it. It is a *storage* format: as PyTorch's CPU kernels do, every op
+reads bfloat16 as float32, computes in float32 (sums and matmuls accumulate in float32) and rounds its
+result to bfloat16 once, to nearest even (``Function.apply``, autograd/function.py, does the widening
+and the rounding for every primitive, gradients included). numpy calls its kind ``'V'``, not ``'f'``, so
+``is_float(np_dtype)`` below is the question to ask, and the promotion rules rank it with the floats:
+bfloat16 with float16 gives float32, with a wider float the wider float, with integers bfloat16.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+try:  # the optional numpy dtype behind bfloat16 (glassgrad[bf16])
+    import ml_dtypes
+except ImportError:
+    ml_dtypes = None
 
 __all__ = [
     "dtype", "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
@@ -30,8 +44,8 @@ class dtype:  # noqa: N801 - PyTorch's name
     def __init__(self, name: str, np_dtype) -> None:
         self.name = name
         self.numpy = np.dtype(np_dtype)
-        self.is_floating_point = self.numpy.kind == "f"
-        self.is_signed = self.numpy.kind in "fi"
+        self.is_floating_point = self.numpy.kind in "fV"  # "V": bfloat16, the one such dtype here
+        self.is_signed = self.numpy.kind in "fiV"
         self.itemsize = self.numpy.itemsize
 
     def __repr__(self) -> str:
@@ -53,17 +67,22 @@ bool = dtype("bool", np.bool_)  # noqa: A001
 
 
 class _NameOnly(dtype):
-    """A PyTorch dtype glassgrad can name but not store (numpy has no such type): programs that only
-    pick it for a GPU path (``dtype=torch.bfloat16 if cuda else ...``) run; making a tensor of it is
-    refused by ``to_dtype`` with a clear error."""
+    """A PyTorch dtype glassgrad can name but not store (bfloat16 without ``ml_dtypes``): programs that
+    only pick it for a GPU path (``dtype=torch.bfloat16 if cuda else ...``) run; making a tensor of it
+    is refused by ``to_dtype`` with a clear error."""
 
     def __init__(self, name: str) -> None:  # noqa: D107 - no numpy dtype behind it
         self.name, self.numpy, self.is_floating_point, self.is_signed, self.itemsize = name, None, True, True, 2
 
 
-bfloat16 = _NameOnly("bfloat16")
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16) if ml_dtypes is not None else _NameOnly("bfloat16")
+BFLOAT16 = bfloat16.numpy  # the numpy dtype (None without ml_dtypes), for ``array.dtype == BFLOAT16``
 
-_ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
+# Set once the first bfloat16 dtype is asked for (to_dtype, from_numpy_dtype): until then
+# ``Function.apply`` skips its bfloat16 check, so programs that never use it pay one flag test an op.
+BFLOAT16_SEEN = [False]
+
+_ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool) + ((bfloat16,) if BFLOAT16 else ())
 _BY_NUMPY = {d.numpy: d for d in _ALL}
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
@@ -71,7 +90,7 @@ _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=in
 _default = [float32]
 
 # PyTorch's C++ names for the scalar types, as its error messages spell them ("expected scalar type Long").
-TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte", "int8": "Char",
+TORCH_NAMES = {"bfloat16": "BFloat16", "float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte", "int8": "Char",
                "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
 
 
@@ -92,8 +111,10 @@ def to_dtype(d) -> dtype:
     """Accept a glassgrad dtype, a numpy dtype or type, a name ('float32') or a Python type."""
     if isinstance(d, dtype):
         if d.numpy is None:
-            raise TypeError(f"glassgrad has no {d.name} tensors (numpy has no such type): use float32, "
-                            "or float16 for half the memory")
+            raise TypeError(f"glassgrad has no {d.name} tensors without the ml_dtypes package (numpy has no "
+                            "such type): pip install ml_dtypes (or glassgrad[bf16]), or use float32")
+        if d is bfloat16:
+            BFLOAT16_SEEN[0] = True
         return d
     if d is builtins_float:
         return _default[0]
@@ -102,9 +123,9 @@ def to_dtype(d) -> dtype:
     if d is builtins_bool:
         return bool
     if isinstance(d, str) and d in _BY_NAME:
-        return _BY_NAME[d]
+        return to_dtype(_BY_NAME[d])
     try:
-        return _BY_NUMPY[np.dtype(d)]
+        return to_dtype(_BY_NUMPY[np.dtype(d)])
     except (TypeError, KeyError):
         raise TypeError(f"unsupported dtype {d!r}; use one of {', '.join(sorted(_BY_NAME))}") from None
 
@@ -112,11 +133,19 @@ def to_dtype(d) -> dtype:
 def from_numpy_dtype(np_dtype) -> dtype:
     """The glassgrad dtype of a numpy array's dtype (raises TypeError for e.g. complex or object)."""
     try:
-        return _BY_NUMPY[np_dtype]
+        d = _BY_NUMPY[np_dtype]
     except KeyError:
         raise TypeError(
             f"can't convert numpy array of type {np_dtype}: glassgrad supports "
             f"{', '.join(d.name for d in _ALL)}") from None
+    if d is bfloat16:
+        BFLOAT16_SEEN[0] = True
+    return d
+
+
+def is_float(np_dtype: np.dtype) -> builtins_bool:
+    """Is this numpy dtype a floating-point one? (``kind == "f"``, or bfloat16, whose kind is "V".)"""
+    return np_dtype.kind == "f" or np_dtype == BFLOAT16
 
 
 class finfo:  # noqa: N801 - PyTorch's name
@@ -129,8 +158,8 @@ class finfo:  # noqa: N801 - PyTorch's name
         if not d.is_floating_point or d.name == "bool":
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             "'torch.finfo'")
-        info = np.finfo(d.numpy) if d.numpy is not None else None
-        if info is None:  # bfloat16: 8 exponent bits as float32, 7 mantissa bits
+        info = (ml_dtypes.finfo(d.numpy) if d is bfloat16 else np.finfo(d.numpy)) if d.numpy is not None else None
+        if info is None:  # bfloat16 without ml_dtypes: 8 exponent bits as float32, 7 mantissa bits
             self.bits, self.eps, self.max, self.min = 16, 2.0 ** -7, 3.3895313892515355e+38, -3.3895313892515355e+38
             self.tiny = self.smallest_normal = 1.1754943508222875e-38
             self.resolution = 0.01
@@ -138,7 +167,7 @@ class finfo:  # noqa: N801 - PyTorch's name
             self.bits, self.eps = info.bits, builtins_float(info.eps)
             self.max, self.min = builtins_float(info.max), builtins_float(info.min)
             self.tiny = self.smallest_normal = builtins_float(info.smallest_normal)
-            self.resolution = 10.0 ** -info.precision
+            self.resolution = 10.0 ** -builtins_int(info.precision)
         self.dtype = d.name
 
     def __repr__(self) -> str:
@@ -173,7 +202,7 @@ import builtins as _builtins  # noqa: E402  (after the names above shadow float/
 builtins_float, builtins_int, builtins_bool = _builtins.float, _builtins.int, _builtins.bool
 
 # Promotion --------------------------------------------------------------------------------------------
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2}  # "V": bfloat16
 
 
 def result_type(a: np.ndarray, b) -> np.dtype:
@@ -202,5 +231,5 @@ def result_type(a: np.ndarray, b) -> np.dtype:
     if isinstance(b, builtins_int):
         return ka if ka.kind != "b" else np.dtype(np.int64)
     if isinstance(b, builtins_float):
-        return ka if ka.kind == "f" else _default[0].numpy
+        return ka if ka.kind == "f" or ka.kind == "V" else _default[0].numpy
     raise TypeError(f"unsupported operand type {type(b).__name__}")

@@ -34,7 +34,7 @@ def is_tensor(obj) -> bool:
 
 def is_floating_point(input) -> bool:  # noqa: A002
     """Is the tensor's dtype a floating-point one?"""
-    return _tensor_argument("is_floating_point", input)._array.dtype.kind == "f"
+    return dtypes.is_float(_tensor_argument("is_floating_point", input)._array.dtype)
 
 
 def is_complex(input) -> bool:  # noqa: A002
@@ -65,7 +65,7 @@ def _dtype_argument(name: str, value, position: int, argument: str) -> dtypes.dt
 
 
 def _rank(d: dtypes.dtype) -> int:
-    return {"b": 0, "u": 1, "i": 1, "f": 2}[np.dtype(d.numpy).kind] if d.numpy is not None else 2
+    return 2 if d.is_floating_point else 0 if d.name == "bool" else 1
 
 
 def promote_types(type1, type2) -> dtypes.dtype:
@@ -74,7 +74,9 @@ def promote_types(type1, type2) -> dtypes.dtype:
     b = _dtype_argument("promote_types", type2, 2, "type2")
     if a is b:
         return a
-    if a.numpy is None or b.numpy is None:  # bfloat16: with float16 it becomes float32, as PyTorch
+    if (a is dtypes.bfloat16 or b is dtypes.bfloat16) and _rank(a) != _rank(b):  # numpy: bfloat16 + int64
+        return a if _rank(a) > _rank(b) else b                                     # -> float64; PyTorch: bfloat16
+    if a.numpy is None or b.numpy is None:  # bfloat16 without ml_dtypes: with float16 it becomes float32
         other = b if a.numpy is None else a
         if _rank(other) < 2:
             return a if a.numpy is None else b

@@ -24,6 +24,11 @@ their forward and backward receive and return numpy arrays rather than Tensors.
 Their backward formulas are plain numpy; a Tensor understands numpy calls (``Tensor.__array_ufunc__``),
 so with ``create_graph=True`` the engine hands them Tensors instead and the backward pass is recorded
 too: that is how second derivatives work.
+
+bfloat16 (dtypes.py) is a storage format, and ``apply`` is where that is kept: a primitive with a
+bfloat16 input runs as its ``_in_float32`` twin, which hands forward and backward float32 copies,
+rounds forward's float result to bfloat16 once (unless a wider float input or an asked-for dtype
+decides otherwise, as PyTorch's promotion does), and keeps bfloat16 in what backward saved.
 """
 
 from __future__ import annotations
@@ -34,12 +39,14 @@ import weakref
 import numpy as np
 
 from glassgrad.autograd import saved_tensors as saved
+from glassgrad.dtypes import BFLOAT16, BFLOAT16_SEEN, dtype as glassgrad_dtype
 from glassgrad.autograd.grad_mode import GRAD_MODE, no_grad, set_grad_enabled
 from glassgrad.meta import SEEN as META_SEEN, MetaArray, as_meta, meta_array
 from glassgrad.tensor import RemovableHandle, Tensor
 
 __all__ = ["Function", "Primitive", "Node", "BackwardNode", "AccumulateGrad", "FunctionCtx",
-           "call_backward", "on_node_created", "set_op_profiler", "set_forward_ad", "profiling",
+           "call_backward", "on_node_created", "set_op_profiler", "set_forward_ad", "set_autocast", "autocast_hook",
+           "profiling",
            "once_differentiable"]
 
 _OUTPUT = object()  # marks "this saved array is the node's own output"
@@ -60,6 +67,25 @@ _op_profiler = None
 # forward_ad.py's hook: None, or ``fn(cls, ctx, args, out)`` giving a custom Function's output its
 # tangent (a new dual tensor) inside a dual level when the Function has a ``jvp``; None from it: run as usual.
 _forward_ad = None
+
+
+# amp.py's hook: None, or inside an autocast region ``fn(cls, args) -> args``, which casts the tensor
+# arguments of the ops on PyTorch's autocast lists (it is consulted behind the bfloat16 flag, which
+# ``set_autocast`` raises, so outside autocast it costs nothing more).
+_autocast = None
+
+
+def set_autocast(fn) -> None:
+    """Install (or with None, remove) autocast's argument-casting hook (amp.autocast)."""
+    global _autocast
+    _autocast = fn
+    if fn is not None:
+        BFLOAT16_SEEN[0] = True
+
+
+def autocast_hook():
+    """The autocast hook now in force (None outside an autocast region)."""
+    return _autocast
 
 
 def set_forward_ad(fn) -> None:
@@ -319,6 +345,10 @@ class Function:
             return _op_profiler(cls, args)
         if not cls.on_arrays:
             return _apply_function(cls, args)
+        if BFLOAT16_SEEN[0] and not cls.is_view:  # one flag test, until bfloat16 or autocast is used
+            if _autocast is not None:
+                args = _autocast(cls, args)
+            cls = _in_float32(cls, args)
         if GRAD_MODE.enabled:  # record only when an input requires grad (the first one found decides)
             for a in args:
                 if isinstance(a, Tensor):
@@ -602,6 +632,80 @@ def once_differentiable(backward):
         with no_grad():
             return backward(ctx, *grad_outputs)
     return wrapper
+
+
+# --- bfloat16: stored in 16 bits, computed in float32 ---------------------------------------------------
+_FLOAT32_TWINS: dict = {}
+
+
+def _in_float32(cls, args: tuple):
+    """``cls`` itself, or when an argument is a bfloat16 tensor, the twin of ``cls`` that computes in
+    float32 (made once per primitive, with the same grad_fn name)."""
+    for a in args:
+        if isinstance(a, Tensor) and a._array.dtype == BFLOAT16:
+            break
+    else:
+        return cls
+    twin = _FLOAT32_TWINS.get(cls)
+    if twin is None:
+        twin = _FLOAT32_TWINS[cls] = type(cls.__name__, (cls,), {
+            "node_name": cls.node_name, "__module__": cls.__module__, "__doc__": cls.__doc__,
+            "forward": staticmethod(functools.partial(_forward_in_float32, cls)),
+            "backward": staticmethod(functools.partial(_backward_in_float32, cls))})
+    return twin
+
+
+def _widen(x):
+    return x.astype(np.float32) if type(x) is np.ndarray and x.dtype == BFLOAT16 else x
+
+
+def _forward_in_float32(cls, ctx, *args):
+    """``cls.forward`` on float32 copies of the bfloat16 arrays; its float result rounded to bfloat16
+    once (round to nearest even), and what it saved for backward kept as the bfloat16 originals."""
+    wide = [_widen(a) for a in args]
+    result = cls.forward(ctx, *wide)
+    for a, w in zip(args, wide):
+        if result is w:  # forward handed an input on (CopySlices): the tensor's own array, then
+            return a
+        if w is not a and w.ndim == 1 and a.flags.writeable:  # a buffer forward updates in place
+            rounded = w.astype(BFLOAT16)                      # (batch norm's running statistics)
+            if not np.array_equal(rounded.view(np.uint16), a.view(np.uint16)):
+                a[...] = rounded
+    out = np.asarray(result)
+    if out.dtype.kind == "f" and _result_is_bfloat16(args):
+        out = out.astype(BFLOAT16)
+    if ctx is not NO_CONTEXT and ctx._saved:
+        originals = {id(w): a for a, w in zip(args, wide) if w is not a}
+        ctx._saved = tuple(out if s is result else originals.get(id(s), s) for s in ctx._saved)
+    return out
+
+
+def _result_is_bfloat16(args: tuple) -> bool:
+    """PyTorch's promotion for an op with a bfloat16 tensor: its float result is bfloat16, unless the op
+    was asked for a dtype or another float tensor takes part (float16 and bfloat16 meet in float32; a
+    0-dim one counts only when every bfloat16 input is 0-dim too; an empty one stands for "none")."""
+    dimensioned = any(type(a) is np.ndarray and a.dtype == BFLOAT16 and a.ndim for a in args)
+    for a in args:
+        if isinstance(a, (np.dtype, glassgrad_dtype)):
+            return False
+        if type(a) is np.ndarray and a.dtype.kind == "f" and a.size and (a.ndim or not dimensioned):
+            return False
+    return True
+
+
+def _backward_in_float32(cls, ctx, g):
+    """``cls.backward`` on float32: the gradient and the saved bfloat16 arrays widened (the engine rounds
+    each input's gradient to that input's dtype). Under create_graph g is a Tensor, whose ops widen."""
+    if not isinstance(g, np.ndarray):
+        return cls.backward(ctx, g)
+    kept = ctx._saved
+    if kept:
+        ctx._saved = tuple(_widen(s) for s in kept)
+    try:
+        return cls.backward(ctx, _widen(g))
+    finally:
+        if kept:
+            ctx._saved = kept
 
 
 def wrong_count(node: BackwardNode, grads) -> None:
