@@ -10,11 +10,15 @@ before the step:
 
 What glassgrad does, and why:
 
-- ``autocast`` is a context manager and decorator that changes no dtype: inside it, ops compute in their
-  inputs' own dtype. PyTorch's CPU autocast would run matmul/linear/conv in bfloat16 (its default there,
-  a dtype glassgrad does not have) or float16; glassgrad says so once with a warning and computes in
-  float32, so results match PyTorch's float32 run, not its reduced-precision one. For ``"cuda"`` it
-  warns and disables itself exactly as PyTorch does on a machine without CUDA.
+- ``autocast("cpu")`` casts as PyTorch's CPU autocast does, by its two op lists: the matrix products
+  (matmul, mm, bmm, linear, einsum, conv and conv_transpose) get their float32 inputs cast to the fast
+  dtype (bfloat16 unless told, or float16), and the losses and the few ops PyTorch keeps in float32
+  (mse/l1/nll/bce/... losses, cdist, grid_sample, the 3-D pools) get reduced-precision inputs cast to
+  float32; every other op runs in its inputs' dtypes. The casts are ordinary ``ToCopyBackward0`` nodes,
+  so gradients flow back to float32 parameters in float32. The hook sits in ``Function.apply``
+  (``set_autocast``), so it costs nothing outside an autocast region. Without ``ml_dtypes`` (no
+  bfloat16 tensors) a bfloat16 autocast warns once and casts nothing. For ``"cuda"`` it warns and
+  disables itself exactly as PyTorch does on a machine without CUDA.
 - ``GradScaler("cuda")`` (the default device) warns and disables itself as PyTorch's does without CUDA:
   ``scale`` returns the loss unchanged, ``step`` calls ``optimizer.step()``, ``update`` does nothing.
   ``GradScaler("cpu")`` is enabled, as in PyTorch, and does the real thing above.
@@ -29,16 +33,52 @@ from collections import defaultdict
 import numpy as np
 
 from glassgrad import dtypes
+from glassgrad.autograd import function
 from glassgrad.autograd.grad_mode import no_grad
 from glassgrad.creation import tensor
 from glassgrad.devices import device
+from glassgrad.nn.functional_activation import Prelu
+from glassgrad.nn.functional_distance import Cdist
+from glassgrad.nn.functional_ctc import CtcLoss
+from glassgrad.nn.functional_grid import GridSample
+from glassgrad.nn.functional_loss import BinaryCrossEntropy, BinaryCrossEntropyWithLogits, NllLoss, PointwiseLoss
+from glassgrad.nn.functional_margin_loss import MultiMarginLoss, SoftMarginLoss
+from glassgrad.nn.functional_pool import MaxUnpool2d
+from glassgrad.nn.functional_volume import AdaptiveAvgPool3d, AvgPool3d, Conv3d, MaxPool3d
+from glassgrad.ops.cast import Cast
+from glassgrad.ops.conv import Conv2d, ConvTranspose1d, ConvTranspose2d
+from glassgrad.ops.linalg import Addmm, Bmm, Einsum, Mm, MmTransposed
 from glassgrad.tensor import Tensor
 
-__all__ = ["autocast", "GradScaler", "is_autocast_available", "custom_fwd", "custom_bwd"]
+__all__ = ["autocast", "GradScaler", "is_autocast_available", "is_autocast_enabled", "custom_fwd", "custom_bwd"]
 
 # Device types PyTorch 2.13 (CPU build) answers True for in is_autocast_available.
 _AUTOCAST_TYPES = ("cpu", "cuda", "ipu", "xpu", "maia", "xla", "mps", "hpu", "mtia", "privateuseone")
-_warned_no_cast = False  # the does-not-cast warning is given once per process
+_warned_no_cast = False  # the does-not-cast warning (no ml_dtypes) is given once per process
+
+# PyTorch's CPU autocast lists (aten/src/ATen/autocast_mode.cpp), as glassgrad's primitives: ops that run
+# in the fast dtype, and ops that run in float32. (matmul, linear and conv reach these primitives.)
+LOWER_PRECISION = frozenset({Mm, Bmm, Addmm, MmTransposed, Einsum, Conv2d, ConvTranspose1d, ConvTranspose2d,
+                             Conv3d, Prelu})
+FLOAT32 = frozenset({PointwiseLoss, NllLoss, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, SoftMarginLoss,
+                     MultiMarginLoss, CtcLoss, Cdist, GridSample, AvgPool3d, MaxPool3d, AdaptiveAvgPool3d,
+                     MaxUnpool2d})
+_FLOAT32 = np.dtype(np.float32)
+
+
+def _caster(fast: np.dtype):
+    """The ``Function.apply`` hook of an autocast region whose fast dtype is ``fast``: the argument tuple,
+    with the float tensors of a listed op cast (by recorded casts, so gradients flow back)."""
+    def cast_arguments(cls, args: tuple) -> tuple:
+        if cls in LOWER_PRECISION:
+            want, cast_from = fast, (_FLOAT32,)
+        elif cls in FLOAT32:
+            want, cast_from = _FLOAT32, (np.dtype(np.float16), dtypes.BFLOAT16)
+        else:
+            return args
+        return tuple(Cast.apply(a, want) if isinstance(a, Tensor) and a._array.dtype in cast_from else a
+                     for a in args)
+    return cast_arguments
 
 
 def is_autocast_available(device_type: str) -> bool:
@@ -48,12 +88,13 @@ def is_autocast_available(device_type: str) -> bool:
 
 
 class autocast:  # noqa: N801 - PyTorch's name
-    """``with autocast("cpu", dtype=torch.float16):`` — accepted, and changes no dtype in glassgrad.
+    """``with autocast("cpu"):`` (bfloat16) or ``autocast("cpu", dtype=torch.float16)``: matrix products
+    in the fast dtype, losses in float32, the rest in their inputs' dtypes (module docstring).
 
     Arguments and the checks on them are PyTorch's: ``device_type`` a string, ``"cuda"`` warns and
     disables itself (no CUDA here), a dtype other than float16/bfloat16 warns and disables itself.
-    Where PyTorch would cast (CPU with float16 or its default bfloat16), glassgrad warns once that it
-    computes in the tensors' own dtype instead. Also a decorator: ``@autocast("cpu")``."""
+    Regions nest: ``autocast(enabled=False)`` inside one turns it off until it ends. Also a decorator:
+    ``@autocast("cpu")``."""
 
     def __init__(self, device_type: str, dtype=None, enabled: bool = True, cache_enabled: bool | None = None):
         if not isinstance(device_type, str):
@@ -61,9 +102,8 @@ class autocast:  # noqa: N801 - PyTorch's name
         self.device = device_type
         if not is_autocast_available(device_type):
             raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
-        # PyTorch's default is bfloat16 on the CPU and float16 elsewhere; glassgrad has no bfloat16, so on
-        # the CPU fast_dtype stays None when no dtype is given (it would mean bfloat16).
-        self.fast_dtype = dtype if dtype is not None else (None if device_type == "cpu" else dtypes.float16)
+        # PyTorch's default is bfloat16 on the CPU and float16 elsewhere
+        self.fast_dtype = dtype if dtype is not None else (dtypes.bfloat16 if device_type == "cpu" else dtypes.float16)
         self._cache_enabled = True if cache_enabled is None else cache_enabled
         name = device_type.upper()
         if enabled:
@@ -71,24 +111,28 @@ class autocast:  # noqa: N801 - PyTorch's name
                 warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.",
                               stacklevel=2)
                 enabled = False
-            elif self.fast_dtype is not None and self.fast_dtype not in (dtypes.float16, dtypes.bfloat16):
+            elif self.fast_dtype not in (dtypes.float16, dtypes.bfloat16):
                 warnings.warn(f"In {name} autocast, but the target dtype is not supported. Disabling "
                               f"autocast.\n{name} Autocast only supports dtypes of torch.bfloat16, "
                               "torch.float16 currently.", stacklevel=2)
                 enabled = False
         self._enabled = enabled
+        self._outer = []  # the hooks this region replaced, one per (nested, re-)entry
         global _warned_no_cast
-        if enabled and not _warned_no_cast:
+        if enabled and self.fast_dtype.numpy is None and not _warned_no_cast:
             _warned_no_cast = True
-            wanted = "bfloat16" if self.fast_dtype is None else "float16"
-            warnings.warn(f"glassgrad's autocast changes no dtype: ops inside it compute in their inputs' "
-                          f"own dtype, where PyTorch's {name} autocast would run matmul, linear and conv in "
-                          f"{wanted}.", UserWarning, stacklevel=2)
+            warnings.warn(f"glassgrad's {name} autocast casts nothing without bfloat16 tensors: pip install "
+                          "ml_dtypes (or glassgrad[bf16]); ops compute in their inputs' own dtypes.",
+                          UserWarning, stacklevel=2)
 
     def __enter__(self) -> "autocast":
+        self._outer.append(function.autocast_hook())
+        casts = self._enabled and self.device == "cpu" and self.fast_dtype.numpy is not None
+        function.set_autocast(_caster(self.fast_dtype.numpy) if casts else None)
         return self
 
     def __exit__(self, *exc) -> bool:
+        function.set_autocast(self._outer.pop())
         return False
 
     def __call__(self, func):
@@ -103,6 +147,11 @@ class autocast:  # noqa: N801 - PyTorch's name
             with self:
                 return func(*args, **kwargs)
         return decorated
+
+
+def is_autocast_enabled(device_type: str = "cpu") -> bool:
+    """Is an autocast region that casts open (glassgrad casts on the CPU only)?"""
+    return device_type == "cpu" and function.autocast_hook() is not None
 
 
 def custom_fwd(fwd=None, *, device_type: str, cast_inputs=None):
