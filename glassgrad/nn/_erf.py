@@ -1,13 +1,9 @@
 """erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt over numpy arrays in double precision; the normal CDF in float32.
 
 Part III, nn chapter, a detail behind ``GELU``: numpy has no erf, and the classic short formula
-(Abramowitz & Stegun 7.1.26) is only good to ~1e-7, too coarse to match PyTorch in float64. This is
-W. J. Cody's rational Chebyshev approximation ("Rational Chebyshev approximations for the error
-function", Math. Comp. 23, 1969; the SPECFUN routine CALERF), accurate to about 1e-16:
-
-    |x| ≤ 0.46875        erf(x)  = x·A(x²)/B(x²)
-    0.46875 < |x| ≤ 4    erfc(x) = e^(−x²)·C(x)/D(x)
-    |x| > 4              erfc(x) = e^(−x²)/x·(1/√π − R(1/x²))
+(Abramowitz & Stegun 7.1.26) is only good to ~1e-7, too coarse to match PyTorch in float64. ``erf`` here
+is W. J. Cody's rational Chebyshev approximation, accurate to about 1e-16; it lives with the other
+special functions (``ops/special_math.py``'s ``erf_values``, which ``torch.erf`` uses too).
 
 GELU needs the normal CDF Φ(x) = ½(1 + erf(x/√2)) = ½·erfc(−x/√2). In float32 (the common case, and
 most of a small transformer's time when done in float64 as above) ``normal_cdf`` uses one formula for
@@ -26,73 +22,9 @@ import math
 
 import numpy as np
 
+from glassgrad.ops.special_math import erf_values as erf
+
 __all__ = ["erf", "normal_cdf", "gelu_with_slope"]
-
-_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
-      3.20937758913846947e03, 1.85777706184603153e-1)
-_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
-      2.84423683343917062e03)
-_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
-      2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
-      2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
-_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
-      1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
-      3.43936767414372164e03, 1.23033935480374942e03)
-_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
-      1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
-_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
-      6.05183413124413191e-2, 2.33520497626869185e-3)
-_SQRPI = 5.6418958354775628695e-1  # 1/√π
-
-
-def _exp_neg_square(y: np.ndarray) -> np.ndarray:
-    """e^(−y²), computed as e^(−r²)·e^(−(y−r)(y+r)) with r = y rounded to 1/16, as Cody does:
-    y² itself would lose the low bits that matter when it is large."""
-    r = np.trunc(y * 16.0) / 16.0
-    return np.exp(-r * r) * np.exp(-(y - r) * (y + r))
-
-
-def erf(x) -> np.ndarray:
-    """erf of every element of ``x`` (computed in float64, returned in x's float dtype)."""
-    x = np.asarray(x)
-    out_dtype = x.dtype if x.dtype.kind == "f" else np.float64
-    x = x.astype(np.float64)
-    y = np.abs(x)
-    result = np.empty_like(x)
-
-    small = y <= 0.46875
-    if small.any():
-        ys = y[small]
-        z = ys * ys
-        num, den = _A[4] * z, z
-        for i in range(3):
-            num, den = (num + _A[i]) * z, (den + _B[i]) * z
-        result[small] = ys * (num + _A[3]) / (den + _B[3])
-
-    mid = (y > 0.46875) & (y <= 4.0)
-    if mid.any():
-        ym = y[mid]
-        num, den = _C[8] * ym, ym
-        for i in range(7):
-            num, den = (num + _C[i]) * ym, (den + _D[i]) * ym
-        erfc = (num + _C[7]) / (den + _D[7]) * _exp_neg_square(ym)
-        result[mid] = 1.0 - erfc
-
-    big = y > 4.0  # also catches inf; nan falls through all three masks
-    if big.any():
-        yb = y[big]
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            z = 1.0 / (yb * yb)
-            num, den = _P[5] * z, z
-            for i in range(4):
-                num, den = (num + _P[i]) * z, (den + _Q[i]) * z
-            r = z * (num + _P[4]) / (den + _Q[4])
-            erfc = np.where(yb < 26.543, (_SQRPI - r) / yb * _exp_neg_square(np.minimum(yb, 27.0)), 0.0)
-        result[big] = 1.0 - erfc
-
-    result[np.isnan(x)] = np.nan
-    return (np.sign(x) * result).astype(out_dtype, copy=False)
-
 
 # Numerical Recipes' erfcc coefficients, highest power of t first (Horner order)
 _NR = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418,
