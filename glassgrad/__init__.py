@@ -22,6 +22,8 @@ its creation functions, then the ops family by family (``glassgrad/ops/__init__.
 reading order).
 """
 
+from math import e, inf, nan, pi  # noqa: F401  (torch.e, torch.inf, torch.nan, torch.pi: the same Python floats)
+
 from glassgrad import autograd  # noqa: F401  (as torch.autograd; loads the tensor too)
 from glassgrad.autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                           is_inference_mode_enabled, no_grad, set_grad_enabled)
