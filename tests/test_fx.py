@@ -7,11 +7,11 @@ the two traces start from the same program.
 
 import copy
 import math
+import operator
 import os
 import subprocess
 import sys
 from math import sqrt
-import operator
 
 import pytest
 import torch
@@ -23,6 +23,13 @@ from glassgrad.fx.passes.shape_prop import ShapeProp
 import torch.fx.passes.shape_prop as torch_shape_prop
 
 BOTH = [torch, glassgrad]
+
+
+@pytest.fixture(autouse=True)
+def fx_dispatch_on():
+    """The state after ``import torch.fx``: the __torch_function__ dispatch installed (another test file may
+    have reset it with ``overrides.disable()``)."""
+    glassgrad.overrides.enable()
 
 
 def traced_both(make):

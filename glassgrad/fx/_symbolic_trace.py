@@ -24,6 +24,7 @@ import warnings
 from collections import OrderedDict
 from types import FunctionType
 
+from glassgrad import overrides
 from glassgrad.fx.graph import Graph
 from glassgrad.fx.graph_module import GraphModule
 from glassgrad.fx.proxy import ParameterProxy, Proxy, TracerBase
@@ -286,6 +287,7 @@ class Tracer(TracerBase):
     # --- the trace ------------------------------------------------------------------------------------
     def trace(self, root, concrete_args: dict | None = None) -> Graph:
         """Run ``root`` (a Module's ``forward``, or a function) on Proxies; returns the recorded Graph."""
+        overrides.enable()  # installed when fx was imported; again here in case it was disabled since
         if isinstance(root, Module):
             self.root = root
             if not hasattr(type(root), self.traced_func_name):
