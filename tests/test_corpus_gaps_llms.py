@@ -38,4 +38,5 @@ def test_gelu_tanh_with_torch_pi_like_pytorch():
         v = lib.tensor(x)
         outs.append((0.5 * v * (1 + lib.tanh(lib.sqrt(lib.tensor(2.0 / lib.pi)) * (v + 0.044715 * lib.pow(v, 3)))))
                     .numpy())
-    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-6, atol=1e-7)
+    # 1 + tanh(...) cancels near x = -4: float32 tanh's last bit shows as ~1e-7 absolute there
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-6, atol=1e-6)
