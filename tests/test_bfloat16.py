@@ -230,6 +230,33 @@ def test_reductions_and_matmuls_forward_and_backward(name, fn):
     _grads_same((a, b), (ta, tb), ulps=1)
 
 
+OTHERS = [
+    ("view", lambda lib, x: x.view(4, 3) * 2), ("transpose", lambda lib, x: x.T * 2),
+    ("slice", lambda lib, x: x[1:, ::2] * 2), ("cat", lambda lib, x: lib.cat([x, x * 3])),
+    ("where", lambda lib, x: lib.where(x > 0, x, -x * 0.5)), ("max", lambda lib, x: x.max(1).values),
+    ("clamp", lambda lib, x: x.clamp(-0.5, 0.7)), ("cumsum", lambda lib, x: x.cumsum(1)),
+    ("var", lambda lib, x: x.var(1)), ("norm", lambda lib, x: x.norm()), ("abs", lambda lib, x: x.abs()),
+    ("sort", lambda lib, x: x.sort(1, descending=True).values),
+    ("masked_fill", lambda lib, x: x.masked_fill(x > 0.5, 0.25)),
+    ("batch_norm", lambda lib, x: lib.nn.functional.batch_norm(x, None, None, training=True).exp()),
+    ("embedding", lambda lib, x: lib.nn.functional.embedding(lib.tensor([0, 2]), x)),
+    ("int_tensor", lambda lib, x: x * lib.tensor([1, 2, 3, 4])),
+    ("avg_pool", lambda lib, x: lib.nn.functional.avg_pool2d(x[None, None], 2)),
+    ("max_pool", lambda lib, x: lib.nn.functional.max_pool2d(x[None, None], 2)),
+]
+
+
+@pytest.mark.parametrize("name,fn", OTHERS, ids=[o[0] for o in OTHERS])
+def test_other_ops_forward_and_backward(name, fn):
+    x, tx = pair(draw(3, 4, seed=14), True)
+    out, tout = fn(gg, x), fn(torch, tx)
+    # var/norm sum in float32 in another order; batch norm's statistics are PyTorch's Welford pass
+    assert_same(out, tout, ulps={"var": 1, "norm": 1, "batch_norm": 2}.get(name, 0))
+    out.sum().backward()
+    tout.sum().backward()
+    _grads_same((x,), (tx,), ulps=0 if name in ("view", "transpose", "slice", "cat", "max", "sort") else 2)
+
+
 def test_sums_accumulate_in_float32():
     """4096 ones and one 1/256: a bfloat16 accumulator stops growing at 256; float32 gets it right."""
     values = np.ones(4097, np.float32)

@@ -640,17 +640,19 @@ _FLOAT32_TWINS: dict = {}
 
 def _in_float32(cls, args: tuple):
     """``cls`` itself, or when an argument is a bfloat16 tensor, the twin of ``cls`` that computes in
-    float32 (made once per primitive, with the same grad_fn name)."""
+    float32 and rounds its float result to bfloat16 or, when PyTorch's promotion says so, keeps it
+    (two twins per primitive, made once, with the same grad_fn name)."""
     for a in args:
         if isinstance(a, Tensor) and a._array.dtype == BFLOAT16:
             break
     else:
         return cls
-    twin = _FLOAT32_TWINS.get(cls)
+    rounds = _result_is_bfloat16(args)
+    twin = _FLOAT32_TWINS.get((cls, rounds))
     if twin is None:
-        twin = _FLOAT32_TWINS[cls] = type(cls.__name__, (cls,), {
+        twin = _FLOAT32_TWINS[cls, rounds] = type(cls.__name__, (cls,), {
             "node_name": cls.node_name, "__module__": cls.__module__, "__doc__": cls.__doc__,
-            "forward": staticmethod(functools.partial(_forward_in_float32, cls)),
+            "forward": staticmethod(functools.partial(_forward_in_float32, cls, rounds)),
             "backward": staticmethod(functools.partial(_backward_in_float32, cls))})
     return twin
 
@@ -659,7 +661,7 @@ def _widen(x):
     return x.astype(np.float32) if type(x) is np.ndarray and x.dtype == BFLOAT16 else x
 
 
-def _forward_in_float32(cls, ctx, *args):
+def _forward_in_float32(cls, rounds: bool, ctx, *args):
     """``cls.forward`` on float32 copies of the bfloat16 arrays; its float result rounded to bfloat16
     once (round to nearest even), and what it saved for backward kept as the bfloat16 originals."""
     wide = [_widen(a) for a in args]
@@ -672,7 +674,7 @@ def _forward_in_float32(cls, ctx, *args):
             if not np.array_equal(rounded.view(np.uint16), a.view(np.uint16)):
                 a[...] = rounded
     out = np.asarray(result)
-    if out.dtype.kind == "f" and _result_is_bfloat16(args):
+    if rounds and out.dtype.kind == "f":
         out = out.astype(BFLOAT16)
     if ctx is not NO_CONTEXT and ctx._saved:
         originals = {id(w): a for a, w in zip(args, wide) if w is not a}
@@ -683,13 +685,16 @@ def _forward_in_float32(cls, ctx, *args):
 def _result_is_bfloat16(args: tuple) -> bool:
     """PyTorch's promotion for an op with a bfloat16 tensor: its float result is bfloat16, unless the op
     was asked for a dtype or another float tensor takes part (float16 and bfloat16 meet in float32; a
-    0-dim one counts only when every bfloat16 input is 0-dim too; an empty one stands for "none")."""
-    dimensioned = any(type(a) is np.ndarray and a.dtype == BFLOAT16 and a.ndim for a in args)
+    0-dim one counts only when every bfloat16 input is 0-dim too; an empty one stands for "none").
+    Arrays handed over beside the tensors (a divisor, an index) are the op's own helpers: not counted."""
+    dimensioned = any(isinstance(a, Tensor) and a._array.dtype == BFLOAT16 and a._array.ndim for a in args)
     for a in args:
         if isinstance(a, (np.dtype, glassgrad_dtype)):
             return False
-        if type(a) is np.ndarray and a.dtype.kind == "f" and a.size and (a.ndim or not dimensioned):
-            return False
+        if isinstance(a, Tensor):
+            a = a._array
+            if a.dtype.kind == "f" and a.size and (a.ndim or not dimensioned):
+                return False
     return True
 
 
