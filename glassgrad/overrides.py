@@ -41,7 +41,7 @@ import types as _types
 
 from glassgrad import dtypes
 
-__all__ = ["DisableTorchFunction", "DisableTorchFunctionSubclass", "aten", "enable", "get_ignored_functions",
+__all__ = ["DisableTorchFunction", "DisableTorchFunctionSubclass", "aten", "disable", "enable", "get_ignored_functions",
            "get_overridable_functions", "handle_torch_function", "has_torch_function", "has_torch_function_unary",
            "has_torch_function_variadic", "is_enabled", "is_tensor_like", "is_tensor_method_or_property"]
 
@@ -78,6 +78,7 @@ class _State:
 _STATE = _State()
 _PLAIN_TYPES = {int, float, bool, str, type(None), complex, slice, type(Ellipsis)}  # tensor.py adds Tensor
 _ORIGINALS: dict = {}    # wrapper -> the function it wraps (get_overridable_functions, tests)
+_REPLACED: list = []     # (owner, name, what was there) for each attribute enable() replaced: disable() puts it back
 _TENSOR: list = []       # [Tensor], registered by tensor.py (this file sits below it)
 # Tensor method name -> aten_call(self, *args, **kwargs): where the method of a tensor whose class defines
 # __torch_dispatch__ goes instead (filled by tensor.py: detach, to, float, double, ...)
@@ -262,11 +263,11 @@ def _wrap_module(module, torch_name: str, python_level: bool) -> None:
         if not getattr(value, "__module__", "").startswith("glassgrad"):
             continue
         if python_level and name in _CPP_FUNCTIONAL:
-            setattr(module, name, _dispatching(value, _CPP_FUNCTIONAL[name], False))
+            _replace(module, name, _dispatching(value, _CPP_FUNCTIONAL[name], False))
             continue
         if id(value) not in wrapped:
             wrapped[id(value)] = _dispatching(value, torch_name, python_level)
-        setattr(module, name, wrapped[id(value)])
+        _replace(module, name, wrapped[id(value)])
 
 
 def _wrap_tensor(tensor_class) -> None:
@@ -277,10 +278,28 @@ def _wrap_tensor(tensor_class) -> None:
         if isinstance(value, _types.FunctionType):
             if name in DISPATCH_ROUTES:
                 value = _routed(value, DISPATCH_ROUTES[name])
-            setattr(tensor_class, name, _dispatching(value, namespace, False))
+            _replace(tensor_class, name, _dispatching(value, namespace, False))
         elif isinstance(value, property) and name in _DISPATCHED_PROPERTIES:
             getter = _dispatching(value.fget, namespace, False)
-            setattr(tensor_class, name, property(getter, value.fset, value.fdel, value.__doc__))
+            _replace(tensor_class, name, property(getter, value.fset, value.fdel, value.__doc__))
+
+
+def _replace(owner, name: str, new) -> None:
+    _REPLACED.append((owner, name, vars(owner)[name]))
+    setattr(owner, name, new)
+
+
+def disable() -> None:
+    """Undo ``enable()``: every wrapped function and method is the plain one again, and the next class
+    with ``__torch_function__`` installs the dispatch anew. For tests, so that one test's subclass does
+    not change the functions the next test sees."""
+    for owner, name, original in reversed(_REPLACED):
+        setattr(owner, name, original)
+    _REPLACED.clear()
+    _ORIGINALS.clear()
+    _STATE.installed = False
+    if builtins.__build_class__ is _ORIGINAL_BUILD_CLASS:
+        builtins.__build_class__ = _watch_class_statements
 
 
 def get_overridable_functions() -> dict:

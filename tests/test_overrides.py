@@ -20,6 +20,13 @@ import glassgrad.nn.functional  # noqa: F401  (T.nn.functional below)
 LIBS = pytest.mark.parametrize("T", [glassgrad, torch], ids=["glassgrad", "torch"])
 
 
+@pytest.fixture(autouse=True)
+def plain_functions_afterwards():
+    """A test's classes install the dispatch; the tests that follow get the plain functions back."""
+    yield
+    glassgrad.overrides.disable()
+
+
 def both(program):
     """``program(T)`` on glassgrad and on PyTorch, with glassgrad's name written as torch's."""
     return [_plain(program(T)) for T in (glassgrad, torch)]
@@ -190,3 +197,24 @@ def test_plain_programs_run_on_plain_functions_until_a_class_needs_the_dispatch(
         "print(before, after, glassgrad.add(Traced(), 1), F.relu(Traced()), glassgrad.ones(1) + 1)\n")
     out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "(True, 'add', False) (False, True) add relu tensor([2.])"
+
+
+def test_disable_puts_the_plain_functions_back():
+    import glassgrad.ops.elementwise as elementwise
+
+    plain_method = glassgrad.Tensor.add
+
+    class Traced:
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            return "traced"
+
+    assert glassgrad.add(Traced(), 1) == "traced"
+    assert glassgrad.add is not elementwise.add and glassgrad.Tensor.add is not plain_method
+    glassgrad.overrides.disable()
+    assert glassgrad.add is elementwise.add and glassgrad.Tensor.add is plain_method
+
+    class TracedAgain(Traced):  # the next class with __torch_function__ installs it anew
+        pass
+
+    assert glassgrad.add(TracedAgain(), 1) == "traced"
