@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from math import sqrt
+from typing import List, Optional
 
 import pytest
 import torch
@@ -21,8 +22,6 @@ import glassgrad.fx as gfx
 import glassgrad.nn as gnn
 from glassgrad.fx.passes.shape_prop import ShapeProp
 import torch.fx.passes.shape_prop as torch_shape_prop
-
-BOTH = [torch, glassgrad]
 
 
 @pytest.fixture(autouse=True)
@@ -825,3 +824,20 @@ def test_a_torch_fx_program_prints_the_same_on_both_backends(tmp_path):
     assert ours.returncode == 0, ours.stderr[-2000:]
     assert "same output: True" in ours.stdout
     assert ours.stdout == theirs.stdout
+
+
+def annotated(T):
+    class Annotated(T.nn.Module):
+        def forward(self, x: T.Tensor, n: int = 2, m: Optional[T.Tensor] = None, sizes: List[int] = None) -> T.Tensor:
+            return x * n
+
+    return Annotated()
+
+
+def test_type_annotations_print_and_run_as_in_pytorch():
+    tgm, ggm = traced_both(annotated)
+    assert same_code(tgm, ggm)
+    assert "x : " in ggm.code and "-> " in ggm.code
+    x = glassgrad.randn(3)
+    assert glassgrad.equal(ggm(x, 3), x * 3)
+    assert gfx.symbolic_trace(ggm).code == ggm.code

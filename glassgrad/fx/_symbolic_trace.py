@@ -223,7 +223,7 @@ class Tracer(TracerBase):
         return attr_val
 
     # --- the inputs -----------------------------------------------------------------------------------
-    def _proxy_placeholder(self, name: str, concrete_args, sig: inspect.Signature):
+    def _proxy_placeholder(self, name: str, concrete_args, sig: inspect.Signature, annotations: dict):
         if concrete_args is not None and name in concrete_args:
             return self._concrete(name, concrete_args[name], sig)
         if name[0] == "*":
@@ -231,7 +231,7 @@ class Tracer(TracerBase):
         else:
             param = sig.parameters[name]
             default = () if param.default is inspect.Parameter.empty else (param.default,)
-        return self.create_proxy("placeholder", name, default, {})
+        return self.create_proxy("placeholder", name, default, {}, type_expr=annotations.get(name))
 
     def _concrete(self, name: str, value, sig: inspect.Signature):
         """A concrete argument: traced as its value, with a placeholder still taking the argument and an
@@ -275,12 +275,13 @@ class Tracer(TracerBase):
                 raise RuntimeError(f"Tracing expected {len(arg_names)} arguments but got "
                                    f"{len(concrete_args)} concrete arguments")
             concrete_args = dict(zip(arg_names, concrete_args))
-        args.extend(self._proxy_placeholder(name, concrete_args, sig) for name in arg_names)
+        annotations = getattr(fn, "__annotations__", {})
+        args.extend(self._proxy_placeholder(name, concrete_args, sig, annotations) for name in arg_names)
         if co.co_kwonlyargcount > 0 or co.co_flags & _VARSTUFF:
             if co.co_flags & inspect.CO_VARARGS:
-                args.append(self._proxy_placeholder("*" + next(names_iter), concrete_args, sig))
+                args.append(self._proxy_placeholder("*" + next(names_iter), concrete_args, sig, annotations))
             if co.co_flags & inspect.CO_VARKEYWORDS:
-                args.append(self._proxy_placeholder("**" + next(names_iter), concrete_args, sig))
+                args.append(self._proxy_placeholder("**" + next(names_iter), concrete_args, sig, annotations))
             root_fn = _flat_function(fn, len(args))
         return root_fn, args
 

@@ -23,11 +23,12 @@ import math
 import operator
 import re
 import sys
+import typing
 import warnings
 
 from glassgrad import dtypes
 from glassgrad.dtypes import dtype as _dtype
-from glassgrad.fx.node import Node, format_arg, map_arg, pretty_target, public_place, qualified_name
+from glassgrad.fx.node import Node, format_arg, map_arg, pretty_target, public_place, qualified_name, type_repr
 
 __all__ = ["Graph", "PythonCode"]
 
@@ -50,6 +51,10 @@ _ILLEGAL_NAMES = {k: object() for k in keyword.kwlist}
 _ILLEGAL_NAMES.update(builtins.__dict__)
 _ILLEGAL_NAMES.update(_CUSTOM_BUILTINS)
 _ILLEGAL_NAMES.update({"torch": object(), "device": object(), "fx_pytree": object(), "pytree": object()})
+
+# typing's names for the builtin generics, as annotations print them (List[int], not list[int])
+_TYPING_NAMES = {list: typing.List, dict: typing.Dict, set: typing.Set, frozenset: typing.FrozenSet,
+                 tuple: typing.Tuple}
 
 _SNAKE = re.compile(r"(?<=[a-z])([A-Z])")
 _ILLEGAL_CHARS = re.compile("[^0-9a-zA-Z_]+")
@@ -354,7 +359,7 @@ class Graph:
     def __str__(self) -> str:
         placeholder_names: list[str] = []
         maybe_return_typename = [""]
-        lines = [node.format_node(placeholder_names, maybe_return_typename) for node in self.nodes]
+        lines = [node.format_node(placeholder_names) for node in self.nodes]  # (PyTorch's: no return type)
         text = f"graph({', '.join(placeholder_names)}){maybe_return_typename[0]}:"
         for line in lines:
             if line:
@@ -431,20 +436,38 @@ class _CodeWriter:
             return f"{self.torch_name}.{arg.name}"
         return self.add_global(_snake_case(type(arg).__name__), arg)  # any other object: by reference
 
+    def annotation(self, t) -> str:
+        """A type annotation as code: names from the globals (``torch.Tensor``, ``typing_Union[...]``)."""
+        if t == ():
+            return "()"
+        origin = getattr(t, "__origin__", None)
+        if origin is not None:
+            if isinstance(t, typing._GenericAlias):  # typing.List[int]: its origin is list; print List
+                origin = _TYPING_NAMES.get(origin, origin)
+            origin_name = self.add_global(type_repr(origin), origin)
+            type_args = typing.get_args(t)
+            if type_args:
+                return f"{origin_name}[{','.join(self.annotation(a) for a in type_args)}]"
+            return origin_name
+        return self.add_global(type_repr(t), t)
+
+    def typed(self, node: Node) -> str:
+        return "" if node.type is None else f" : {self.annotation(node.type)}"
+
     def format_args(self, args, kwargs) -> str:
         parts = [self.repr_of(a) for a in args]
         parts += [f"{k} = {self.repr_of(v)}" for k, v in kwargs.items()]
         return ", ".join(parts)
 
     def emit(self, node: Node) -> str | None:
-        name = self.name_of(node) if node.op != "output" else None
+        name = self.name_of(node) + self.typed(node) if node.op != "output" else None
         if node.op == "placeholder":
             raw = node.target.lstrip("*")
             if not raw.isidentifier() or keyword.iskeyword(raw):
                 raise RuntimeError(f"placeholder target {node.target!r} is not a Python identifier")
             default = f" = {self.repr_of(node.args[0])}" if node.args else ""
-            self.free_vars.append(f"{node.target}{default}")
-            return f"{name} = {raw}" if raw != name else None
+            self.free_vars.append(f"{node.target}{self.typed(node)}{default}")
+            return f"{self.name_of(node)} = {raw}" if raw != self.name_of(node) else None
         if node.op == "call_method":
             return f"{name} = {_format_target(self.repr_of(node.args[0]), node.target)}(" \
                    f"{self.format_args(node.args[1:], node.kwargs)})"
@@ -467,6 +490,8 @@ class _CodeWriter:
                    f"{self.format_args(node.args, node.kwargs)})"
         if node.op == "get_attr":
             return f"{name} = {_format_target(self.root_module, node.target)}"
+        if node.type is not None:
+            self.return_annotation = f" -> {self.annotation(node.type)}"
         return f"return {self.repr_of(node.args[0])}"
 
     def write(self) -> PythonCode:
@@ -481,6 +506,7 @@ class _CodeWriter:
                     frees.setdefault(node, []).append(used)
         self.free_vars: list[str] = []
         self.wrapped_fns: dict = {}
+        self.return_annotation = ""
         body: list[str] = []
         for node in nodes:
             line = self.emit(node)
@@ -509,5 +535,5 @@ class _CodeWriter:
             self.globals[self.torch_name] = sys.modules["glassgrad"]
             wrap = f"{self.torch_name}.fx._symbolic_trace.wrap"
             wrap_stmts = "\n".join(f'{wrap}("{name}")' for name in self.wrapped_fns)
-        src = f"\n{wrap_stmts}\n\ndef forward({', '.join(free_vars)}):\n{code}"
+        src = f"\n{wrap_stmts}\n\ndef forward({', '.join(free_vars)}){self.return_annotation}:\n{code}"
         return PythonCode(src, dict(self.globals))

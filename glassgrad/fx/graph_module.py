@@ -31,7 +31,8 @@ def _forward_from_src(src: str, globals_: dict):
     key = f"<eval_with_key>.{next(_source_ids)}"
     linecache.cache[key] = (len(src), None, src.splitlines(True), key)
     namespace = dict(globals_)
-    exec(compile(src, key, "exec"), namespace)  # noqa: S102  (our own generated code, never user text)
+    # dont_inherit: this file's `from __future__ import annotations` must not turn the annotations to strings
+    exec(compile(src, key, "exec", dont_inherit=True), namespace)  # noqa: S102  (our own code, never user text)
     return namespace["forward"]
 
 

@@ -276,7 +276,7 @@ class Node:
 
     def format_node(self, placeholder_names: list | None = None, maybe_return_typename: list | None = None) -> str | None:
         """This node as ``print(graph)`` shows it (``%conv1 : [num_users=1] = call_module[...]``)."""
-        typename = f"{_type_repr(self.type)} " if self.type is not None else ""
+        typename = f"{type_repr(self.type)} " if self.type is not None else ""
         if self.op == "placeholder":
             if placeholder_names:  # (an empty list is falsy: PyTorch prints placeholders as nodes)
                 placeholder_names.append(self.target)
@@ -287,7 +287,7 @@ class Node:
             return f"%{self.name} : {typename}[num_users={len(self.users)}] = {self.op}[target={self.target}]"
         if self.op == "output":
             if self.type is not None and maybe_return_typename is not None:
-                maybe_return_typename[0] = f" -> {_type_repr(self.type)}"
+                maybe_return_typename[0] = f" -> {type_repr(self.type)}"
             return f"return {self.args[0]}"
         return (f"%{self.name} : {typename}[num_users={len(self.users)}] = {self.op}"
                 f"[target={pretty_target(self.target)}](args = {format_arg(self.args)}, "
@@ -297,9 +297,16 @@ class Node:
         return self.name
 
 
-def _type_repr(t) -> str:
+def type_repr(t) -> str:
+    """A type annotation as fx prints it: ``int``, ``torch.Tensor`` (a class of the top level by its
+    public name), ``typing.Optional[torch.Tensor]`` (typing's own repr), a function by its name."""
     if isinstance(t, type):
-        return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
-    if isinstance(t, types.GenericAlias):
-        return repr(t)
+        if t.__module__ == "builtins":
+            return t.__qualname__
+        public = public_place(t)
+        return public if public is not None else f"{t.__module__}.{t.__qualname__}"
+    if t is Ellipsis:
+        return "..."
+    if isinstance(t, types.FunctionType):
+        return t.__name__
     return repr(t)
