@@ -18,6 +18,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.ops.conv import linear_backward
+from glassgrad.ops.joining import stack
 from glassgrad.tensor import Tensor
 
 _DEFAULT_CHANGED = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since "
@@ -138,13 +139,13 @@ class GridSample(Primitive):
     grad_input: each corner receives g times its weight (summed where points share a pixel).
     grad_grid: ∂out/∂x = (1-ty)(v(x0+1,y0) - v(x0,y0)) + ty(v(x0+1,y0+1) - v(x0,y0+1)), summed over
     channels, times d(pixel x)/d(grid x) (W/2, or (W-1)/2 with align_corners; 0 where the border clips).
-    Nearest reads the closest pixel; its grid gradient is zero."""
-
-    differentiable_backward = False
+    Nearest reads the closest pixel; its grid gradient is zero.
+    create_graph=True: the same gradients as recorded ops (_grid_sample_backward_as_ops)."""
 
     @staticmethod
     def forward(ctx, picture, grid, mode, padding_mode, align_corners):
         n, c, height, width = picture.shape
+        ctx.save_for_backward(picture, grid)  # only for second derivatives, as PyTorch keeps them
         x, slope_x = _source_coordinate(grid[..., 0], width, padding_mode, align_corners)
         y, slope_y = _source_coordinate(grid[..., 1], height, padding_mode, align_corners)
         if mode == "nearest":
@@ -156,10 +157,11 @@ class GridSample(Primitive):
                        (x0, y0 + 1, (1 - tx) * ty), (x0 + 1, y0 + 1, tx * ty)]
             ctx.tx, ctx.ty = tx, ty
         batch = np.arange(n)[:, None, None]
-        reads = []
+        reads, valids = [], []  # (locals: without grad, ctx is NO_CONTEXT, which keeps nothing)
         out = np.zeros((n, c) + grid.shape[1:3], dtype=picture.dtype)
         for cx, cy, weight in corners:
             valid = (cx >= 0) & (cx <= width - 1) & (cy >= 0) & (cy <= height - 1)
+            valids.append(valid)
             ix = np.clip(cx, 0, width - 1).astype(np.int64)
             iy = np.clip(cy, 0, height - 1).astype(np.int64)
             value = picture[batch, :, iy, ix] * valid[..., None]  # (n, h_out, w_out, c)
@@ -168,10 +170,14 @@ class GridSample(Primitive):
             reads.append((ix, iy, weight * valid, value))
         ctx.shape, ctx.dtype, ctx.reads, ctx.mode = picture.shape, picture.dtype, reads, mode
         ctx.slope_x, ctx.slope_y = slope_x, slope_y
+        ctx.x, ctx.y, ctx.valid = x, y, valids
         return out
 
     @staticmethod
     def backward(ctx, g):
+        if isinstance(g, Tensor):
+            return _grid_sample_backward_as_ops(ctx, g)
+        ctx.saved_tensors  # (reading them checks that neither input was changed in place since)
         n, c, height, width = ctx.shape
         grad_picture = np.zeros(ctx.shape, dtype=ctx.dtype)
         flat = grad_picture.reshape(n, c, height * width)
@@ -188,6 +194,43 @@ class GridSample(Primitive):
         d_y = ((1 - tx) * (v01 - v00) + tx * (v11 - v10)) * g
         grad_grid = np.stack([d_x.sum(axis=1) * ctx.slope_x, d_y.sum(axis=1) * ctx.slope_y], axis=-1)
         return grad_picture, grad_grid.astype(g.dtype), None, None, None
+
+
+def _grid_sample_backward_as_ops(ctx, g: Tensor) -> tuple:
+    """GridSample's gradients as recorded ops on the saved picture and grid (create_graph=True).
+
+    Each pixel coordinate is piecewise linear in the grid, so it is written as its value plus its
+    (constant) slope times the grid's change: the right value, the right first derivative and zero
+    second derivative. The corners' weights are products of tx and ty, ops of those coordinates; the
+    corner values are gathers from the picture, and ∂L/∂picture scatters g·weight back (scatter_add)."""
+    picture, grid = ctx.saved_tensors
+    n, c, height, width = ctx.shape
+    h_out, w_out = g.shape[2], g.shape[3]
+    if ctx.mode == "nearest":
+        weights = [Tensor._wrap(ctx.valid[0].astype(ctx.dtype))]
+    else:
+        x = Tensor._wrap(ctx.x) + Tensor._wrap(ctx.slope_x) * (grid[..., 0] - grid[..., 0].detach())
+        y = Tensor._wrap(ctx.y) + Tensor._wrap(ctx.slope_y) * (grid[..., 1] - grid[..., 1].detach())
+        tx, ty = x - np.floor(ctx.x), y - np.floor(ctx.y)
+        weights = [(1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty]
+        weights = [w * Tensor._wrap(valid.astype(ctx.dtype)) for w, valid in zip(weights, ctx.valid)]
+    flat_picture = picture.reshape(n, c, height * width)
+    grad_picture = Tensor._wrap(np.zeros((n, c, height * width), ctx.dtype))
+    values = []
+    for (ix, iy, _, _), weight, valid in zip(ctx.reads, weights, ctx.valid):
+        index = np.broadcast_to((iy * width + ix).reshape(n, 1, -1), (n, c, h_out * w_out))
+        index = Tensor._wrap(np.ascontiguousarray(index))
+        grad_picture = grad_picture.scatter_add(2, index, g.reshape(n, c, -1) * weight.reshape(n, 1, -1))
+        value = flat_picture.gather(2, index).reshape(n, c, h_out, w_out)
+        values.append(value * Tensor._wrap(valid.astype(ctx.dtype))[:, None])
+    grad_picture = grad_picture.reshape(ctx.shape)
+    if ctx.mode == "nearest":
+        return grad_picture, Tensor._wrap(np.zeros(ctx.x.shape + (2,), ctx.dtype)), None, None, None
+    v00, v10, v01, v11 = values
+    tx, ty = tx[:, None], ty[:, None]
+    d_x = (((1 - ty) * (v10 - v00) + ty * (v11 - v01)) * g).sum(dim=1) * Tensor._wrap(ctx.slope_x)
+    d_y = (((1 - tx) * (v01 - v00) + tx * (v11 - v10)) * g).sum(dim=1) * Tensor._wrap(ctx.slope_y)
+    return grad_picture, stack([d_x, d_y], -1), None, None, None
 
 
 def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros",  # noqa: A002
