@@ -338,9 +338,9 @@ class Tensor:
     def __iter__(self):
         if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        if self._requires_grad and GRAD_MODE.enabled:
+        if (self._requires_grad and GRAD_MODE.enabled) or type(self) not in _OWN_CLASSES:
             # each row recorded, as PyTorch's iter(self.unbind(0)): UnbindBackward0 (unbind is attached by
-            # ops/joining.py: this file sits below the ops)
+            # ops/joining.py: this file sits below the ops); a user's subclass gets rows of its class
             return iter(self.unbind(0))
         return self._rows()
 

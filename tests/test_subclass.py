@@ -45,7 +45,7 @@ def test_ops_on_a_subclass_give_the_subclass_back():
         x = T.tensor([[1.0, -2.0], [3.0, 4.0]]).as_subclass(Tagged)
         plain = T.ones(2, 2)
         return [type(x + 1), type(plain + x), type(plain.mul(x)), type(T.add(plain, x)), type(x.sum()),
-                type(x[0]), type(x.max(0).values), type(x.max(0)), type(T.cat([plain, x])),
+                type(x[0]), type(next(iter(x))), type(x.unbind(0)[1]), type(x.max(0).values), type(x.max(0)), type(T.cat([plain, x])),
                 type(T.nn.functional.relu(x)), type(x.detach()), type(x.data), type(x.shape), x.tolist(),
                 repr(x * 2), repr(T.tensor(1.5).as_subclass(Tagged))]
     ours, theirs = both(program)
