@@ -841,3 +841,14 @@ def test_type_annotations_print_and_run_as_in_pytorch():
     x = glassgrad.randn(3)
     assert glassgrad.equal(ggm(x, 3), x * 3)
     assert gfx.symbolic_trace(ggm).code == ggm.code
+
+
+@pytest.mark.parametrize("make", [conv_bn_model, annotated])
+def test_print_readable_as_pytorch_with_shape_prop_annotations(make):
+    tgm, ggm = traced_both(make)
+    assert ggm.print_readable(print_output=False).replace("glassgrad.", "torch.") == \
+        tgm.print_readable(print_output=False)
+    if make is conv_bn_model:
+        torch_shape_prop.ShapeProp(tgm).propagate(torch.randn(2, 1, 3, 3))
+        ShapeProp(ggm).propagate(glassgrad.randn(2, 1, 3, 3))
+        assert ggm.print_readable(print_output=False) == tgm.print_readable(print_output=False)

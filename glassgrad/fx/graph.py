@@ -28,6 +28,7 @@ import warnings
 
 from glassgrad import dtypes
 from glassgrad.dtypes import dtype as _dtype
+from glassgrad.tensor import Tensor
 from glassgrad.fx.node import Node, format_arg, map_arg, pretty_target, public_place, qualified_name, type_repr
 
 __all__ = ["Graph", "PythonCode"]
@@ -51,6 +52,11 @@ _ILLEGAL_NAMES = {k: object() for k in keyword.kwlist}
 _ILLEGAL_NAMES.update(builtins.__dict__)
 _ILLEGAL_NAMES.update(_CUSTOM_BUILTINS)
 _ILLEGAL_NAMES.update({"torch": object(), "device": object(), "fx_pytree": object(), "pytree": object()})
+
+# dtype -> PyTorch's short name in print_readable's annotations ("f32[2, 3]")
+_DTYPE_ABBRS = {"float32": "f32", "float64": "f64", "float16": "f16", "bfloat16": "bf16", "int64": "i64",
+                "int32": "i32", "int16": "i16", "int8": "i8", "uint8": "u8", "bool": "b8", "complex64": "c64",
+                "complex128": "c128"}
 
 # typing's names for the builtin generics, as annotations print them (List[int], not list[int])
 _TYPING_NAMES = {list: typing.List, dict: typing.Dict, set: typing.Set, frozenset: typing.FrozenSet,
@@ -379,17 +385,19 @@ class Graph:
             print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
 
     # --- back to Python -----------------------------------------------------------------------------------
-    def python_code(self, root_module: str) -> PythonCode:
-        """The source of ``forward(self, ...)`` that runs this graph, with the globals it names."""
-        return _CodeWriter(self, root_module).write()
+    def python_code(self, root_module: str, *, verbose: bool = False) -> PythonCode:
+        """The source of ``forward(self, ...)`` that runs this graph, with the globals it names;
+        ``verbose`` (``print_readable``) adds each value's dtype and shape where a pass such as ShapeProp
+        recorded them, and says where no stack trace was recorded."""
+        return _CodeWriter(self, root_module, verbose).write()
 
 
 class _CodeWriter:
     """Writes a graph as the body of ``forward``: one line per node, and ``x = None`` after a value's last
     use so memory is freed as early as PyTorch frees it."""
 
-    def __init__(self, graph: Graph, root_module: str) -> None:
-        self.graph, self.root_module = graph, root_module
+    def __init__(self, graph: Graph, root_module: str, verbose: bool = False) -> None:
+        self.graph, self.root_module, self.verbose = graph, root_module, verbose
         self.namespace = _Namespace()  # every name the source prints: locals and globals together
         self.globals: dict = {}
         for name, obj in _CUSTOM_BUILTINS.items():
@@ -452,6 +460,11 @@ class _CodeWriter:
         return self.add_global(type_repr(t), t)
 
     def typed(self, node: Node) -> str:
+        if self.verbose:  # the value's dtype and shape, as a string annotation: x: "f32[2, 3]"
+            meta = node.meta.get("val", node.meta.get("tensor_meta", node.meta.get("example_value")))
+            if isinstance(meta, Tensor) or (isinstance(meta, tuple) and hasattr(meta, "_fields")
+                                            and hasattr(meta, "shape") and hasattr(meta, "dtype")):
+                return f': "{_DTYPE_ABBRS.get(meta.dtype.name, meta.dtype.name)}[{", ".join(map(str, meta.shape))}]"'
         return "" if node.type is None else f" : {self.annotation(node.type)}"
 
     def format_args(self, args, kwargs) -> str:
@@ -508,7 +521,14 @@ class _CodeWriter:
         self.wrapped_fns: dict = {}
         self.return_annotation = ""
         body: list[str] = []
+        summary = None
         for node in nodes:
+            if self.verbose and node.op not in ("placeholder", "output"):
+                trace = node.meta.get("stack_trace")
+                line = f"\n# {'File ' + trace.strip().splitlines()[-1].strip() if trace else 'No stacktrace found for following nodes'}\n"
+                if line != summary:
+                    body.append(line)
+                    summary = line
             line = self.emit(node)
             if node.op == "placeholder":
                 if line:

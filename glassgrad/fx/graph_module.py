@@ -70,6 +70,19 @@ def _assign_attr(from_obj, to_module: Module, target: str) -> None:
         setattr(to_module, field, from_obj)
 
 
+def _addindent(text: str, spaces: int) -> str:
+    """Indent every line but the first by ``spaces``, leaving blank lines empty (as torch.nn's helper)."""
+    first, *rest = text.split("\n")
+    return "\n".join([first] + [" " * spaces + line if line.strip() else "" for line in rest])
+
+
+def _readable(gm, name: str) -> str:
+    code = f"class {name}(torch.nn.Module):\n" + gm.graph.python_code("self", verbose=True).src.lstrip("\n")
+    children = [""] + [_readable(child, child_name) for child_name, child in gm.named_children()
+                       if isinstance(child, GraphModule)]
+    return _addindent(code, 4) + _addindent("\n".join(children), 4)
+
+
 class GraphModule(Module):
     """``GraphModule(root, graph, class_name="GraphModule")``: runs ``graph`` as its ``forward``.
 
@@ -140,9 +153,9 @@ class GraphModule(Module):
                           "# To see more debug info, please use `graph_module.print_readable()`"])
 
     def print_readable(self, print_output: bool = True) -> str:
-        """The generated code as a class, as PyTorch prints it (without its type annotations)."""
-        body = "\n".join("    " + line if line.strip() else line for line in self._code.strip("\n").split("\n"))
-        text = f"class {self._get_name()}(torch.nn.Module):\n{body.rstrip()}\n"
+        """The generated code as a class (with each value's dtype and shape when a pass recorded them,
+        and the GraphModules among its children after it), as PyTorch prints it."""
+        text = _readable(self, self._get_name())
         if print_output:
             print(text)
         return text
