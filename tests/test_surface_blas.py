@@ -515,3 +515,36 @@ def test_bilinear_matches_torch(batch, with_bias):
 def test_cdist_matches_torch():
     for p in [2.0, 1.0, math.inf]:
         _compare(lambda x, y: torch.cdist(x, y, p=p), lambda x, y: gg.cdist(x, y, p=p), [(4, 3), (5, 3)])
+
+
+SECOND_ORDER = [
+    ("addmm", lambda lib: lambda a, b, c: lib.addmm(a, b, c, beta=0.5, alpha=2), [(2, 4), (2, 3), (3, 4)]),
+    ("addmv", lambda lib: lib.addmv, [(2,), (2, 3), (3,)]),
+    ("addr", lambda lib: lib.addr, [(2, 3), (2,), (3,)]),
+    ("baddbmm", lambda lib: lib.baddbmm, [(2, 2, 4), (2, 2, 3), (2, 3, 4)]),
+    ("addbmm", lambda lib: lib.addbmm, [(2, 4), (2, 2, 3), (2, 3, 4)]),
+    ("addcmul", lambda lib: lambda a, b, c: lib.addcmul(a, b, c, value=2), [(3, 4), (4,), (3, 1)]),
+    ("addcdiv", lambda lib: lambda a, b, c: lib.addcdiv(a, b, c.abs() + 1, value=2), [(3, 4), (4,), (3, 1)]),
+    ("trace", lambda lib: lambda a: lib.trace(a) ** 2, [(3, 3)]),
+    ("fmax", lambda lib: lambda a, b: lib.fmax(a, b) ** 2, [(3,), (3,)]),
+    ("sgn", lambda lib: lambda a: lib.sgn(a) * a ** 2, [(3,)]),
+    ("bilinear", lambda lib: lib.nn.functional.bilinear, [(4, 2), (4, 3), (5, 2, 3)]),
+    ("cov", lambda lib: lib.cov, [(3, 5)]),
+]
+
+
+@pytest.mark.parametrize("name,make,shapes", SECOND_ORDER)
+def test_second_derivatives_match_torch(name, make, shapes):
+    arrays = _arrays(shapes, np.float64)
+    tt = [torch.tensor(a, requires_grad=True) for a in arrays]
+    gt = [gg.tensor(a, requires_grad=True) for a in arrays]
+    out_t, out_g = make(torch)(*tt), make(gg)(*gt)
+    w = RNG.standard_normal(tuple(out_t.shape))
+    grads_t = torch.autograd.grad((out_t * torch.tensor(w)).sum(), tt, create_graph=True)
+    grads_g = gg.autograd.grad((out_g * gg.tensor(w)).sum(), gt, create_graph=True)
+    sum(((g ** 2).sum() for g in grads_t)).backward()
+    sum(((g ** 2).sum() for g in grads_g)).backward()
+    for a, b in zip(tt, gt):
+        expected = a.grad.numpy() if a.grad is not None else np.zeros(a.shape)
+        got = b.grad.numpy() if b.grad is not None else np.zeros(tuple(b.shape))
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)

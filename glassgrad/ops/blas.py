@@ -358,13 +358,13 @@ class Trace(Primitive):
 
     @staticmethod
     def forward(ctx, a):
-        ctx.shape = a.shape
+        ctx.shape, ctx.dtype = a.shape, a.dtype
         out = np.trace(a)
         return np.asarray(out, dtype=np.int64 if a.dtype.kind in "iub" else a.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        return g * np.eye(*ctx.shape, dtype=g.dtype)
+        return g * np.eye(*ctx.shape, dtype=ctx.dtype)
 
 
 def trace(input):  # noqa: A002
