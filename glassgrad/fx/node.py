@@ -85,6 +85,9 @@ def public_place(fn) -> str | None:
         module = module if module is not None else sys.modules.get("glassgrad")
         if module is not None and getattr(module, name, None) is fn:
             return ".".join(p for p in (dtypes.SHOWN_AS, place, name) if p)
+    home = getattr(fn, "__module__", None) or ""
+    if home.startswith("glassgrad.fx.") and getattr(sys.modules.get(home), name, None) is fn:
+        return f"{dtypes.SHOWN_AS}.{home[len('glassgrad.'):]}.{name}"  # fx's own (the trace's assertions)
     return None
 
 
