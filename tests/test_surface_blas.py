@@ -548,3 +548,20 @@ def test_second_derivatives_match_torch(name, make, shapes):
         expected = a.grad.numpy() if a.grad is not None else np.zeros(a.shape)
         got = b.grad.numpy() if b.grad is not None else np.zeros(tuple(b.shape))
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["gt_", "eq_", "le_", "logical_and_", "logical_not_"])
+def test_in_place_comparison_on_a_graph_passes_no_gradient(name):
+    a = RNG.standard_normal((3, 4))
+    t, g = torch.tensor(a, requires_grad=True), gg.tensor(a, requires_grad=True)
+    yt, yg = t * 2, g * 2
+    args_t = () if name == "logical_not_" else (torch.tensor(0.5, dtype=torch.float64),)
+    args_g = () if name == "logical_not_" else (gg.tensor(0.5, dtype=gg.float64),)
+    getattr(yt, name)(*args_t)
+    getattr(yg, name)(*args_g)
+    np.testing.assert_array_equal(yg.detach().numpy(), yt.detach().numpy())
+    (yt * 3 + t).sum().backward()
+    (yg * 3 + g).sum().backward()
+    np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        getattr(gg.ones(2, requires_grad=True), name)(*args_g)

@@ -20,6 +20,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
+from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.ops._util import operand, promote, torch_keywords, unbroadcast
 from glassgrad.ops.compare import (bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, le,
                                    logical_and, logical_not, logical_or, logical_xor, lt, ne)
@@ -736,9 +737,25 @@ def _mvlgamma_(self, p):
     return inplace(lambda x: mvlgamma(x, p))(self)
 
 
-_INPLACE = {
+def _answer_in_place(fn):
+    """The in-place form of a comparison: the tensor's numbers become the answer's 1/0 in its
+    own dtype. On a tensor with a history the gradient through those numbers is 0 (PyTorch's GtBackward0
+    ...), so the history is cut by a fill that passes no gradient back."""
+    def op(x, *args, **kwargs):
+        answer = fn(x, *args, **kwargs)
+        if GRAD_MODE.enabled and x.requires_grad:
+            return x.masked_fill(Tensor._wrap(np.ones(x._array.shape, dtype=bool)), 0) + answer
+        return answer
+    op.__name__ = fn.__name__
+    return inplace(op)
+
+
+_ANSWERS = {
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "greater": gt, "greater_equal": ge,
     "less": lt, "less_equal": le, "not_equal": ne,
+}
+
+_INPLACE = {  # logical_*_ keep the history as it was, as PyTorch's (they have no derivative formula)
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor, "logical_not": logical_not,
     "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor, "bitwise_not": bitwise_not,
     "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
@@ -760,5 +777,6 @@ TENSOR_METHODS = {
     "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
     "nextafter": nextafter, "mvlgamma": mvlgamma, "polygamma_": _polygamma_, "mvlgamma_": _mvlgamma_,
     "cov": cov, "corrcoef": corrcoef,
+    **{name + "_": _answer_in_place(fn) for name, fn in _ANSWERS.items()},
     **{name + "_": inplace(fn) for name, fn in _INPLACE.items()},
 }
