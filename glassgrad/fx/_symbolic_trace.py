@@ -141,6 +141,8 @@ class Tracer(TracerBase):
         """As ``TracerBase.create_arg``, plus: a parameter, buffer or submodule of the root becomes a
         ``get_attr`` of its qualified name, and any other tensor is stored on the root as a constant
         (``_tensor_constant0``) and read with ``get_attr``."""
+        if isinstance(a, Proxy):  # the common case, and never asked class questions it would record
+            return a.node
         if isinstance(a, Parameter):
             for n, p in self.root.named_parameters():
                 if a is p:
