@@ -130,7 +130,7 @@ from glassgrad.autograd import functional as _autograd_functional, profiler as _
 from glassgrad.autograd import forward_ad as _forward_ad  # noqa: F401  (torch.autograd.forward_ad without its own import)
 from glassgrad.serialization import load, save  # noqa: F401
 # The device surface (docs/part3-device.md): PyTorch's answers on a machine without a GPU.
-from glassgrad import _dynamo, _logging, accelerator, amp, backends, compiler, cpu, cuda, distributed, jit, onnx  # noqa: F401,E501
+from glassgrad import _dynamo, _logging, accelerator, amp, backends, compiler, cpu, cuda, distributed, jit, multiprocessing, onnx  # noqa: F401,E501
 from glassgrad.amp import autocast
 from glassgrad.backends import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
                                 is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,

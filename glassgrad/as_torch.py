@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.util
+import multiprocessing.spawn
 import os
 import runpy
 import sys
@@ -99,6 +100,30 @@ def show_classes_as(package: str) -> None:
         cls.__module__ = f"{package}.return_types"
 
 
+class _InstallInChild:
+    """Unpickled in a child started by spawn (or forkserver), before it runs the program's main file again
+    (as ``__mp_main__``): installs glassgrad as torch there first."""
+
+    def __reduce__(self):
+        return install, ()
+
+
+def _prepare_children_too() -> None:
+    """A spawned child is a fresh Python: the preparation data multiprocessing sends it gains one entry,
+    whose unpickling (before the child imports anything of the program) calls ``install``."""
+    original = multiprocessing.spawn.get_preparation_data
+    if getattr(original, "installs_glassgrad", False):
+        return
+
+    def get_preparation_data(name):
+        data = original(name)
+        data["glassgrad_as_torch"] = _InstallInChild()
+        return data
+
+    get_preparation_data.installs_glassgrad = True
+    multiprocessing.spawn.get_preparation_data = get_preparation_data
+
+
 def install() -> None:
     """Make ``import torch`` (and any ``torch.X`` glassgrad has) import glassgrad."""
     sys.modules.update(MODULES)
@@ -106,6 +131,7 @@ def install() -> None:
     show_classes_as("torch")
     if not any(isinstance(f, TorchFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, TorchFinder())
+    _prepare_children_too()
 
 
 def run(path: str, argv: list[str] | None = None) -> None:

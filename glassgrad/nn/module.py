@@ -480,6 +480,11 @@ class Module:
                 self._buffers[name] = fn(b)
         return self
 
+    def share_memory(self) -> "Module":
+        """Move every parameter, gradient and buffer into shared memory (``Tensor.share_memory_``), so
+        processes started from here train this very model (torch.multiprocessing, the hogwild recipe)."""
+        return self._apply(lambda t: t.share_memory_())
+
     def to(self, *args, **kwargs) -> "Module":
         """``to(dtype)`` casts floating-point parameters and buffers; ``to("cpu")`` is a no-op."""
         dtype, to_meta = to_arguments(args, kwargs, "to() received an invalid combination of arguments:")

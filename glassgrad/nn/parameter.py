@@ -13,15 +13,34 @@ from __future__ import annotations
 import numpy as np
 
 from glassgrad import dtypes
-from glassgrad.tensor import Tensor
+from glassgrad.tensor import Tensor, is_user_subclass
 
 __all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer"]
 
 
-class Parameter(Tensor):
+class _ParameterMeta(type):
+    """``isinstance(x, Parameter)`` is also True for a tensor subclass's instance made a parameter: PyTorch's
+    ``Parameter(subclass_instance)`` keeps the instance's class and flags it ``_is_param``."""
+
+    def __instancecheck__(cls, instance) -> bool:
+        return super().__instancecheck__(instance) or (cls is Parameter and getattr(instance, "_is_param", False))
+
+
+class Parameter(Tensor, metaclass=_ParameterMeta):
     """A learnable tensor. ``Parameter(data)`` shares ``data``'s memory and is always a graph leaf."""
 
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = True):
+        if cls is Parameter and isinstance(data, Tensor) and is_user_subclass(type(data)):
+            # a user's Tensor subclass stays itself, detached and flagged, as in PyTorch
+            t = data.detach().requires_grad_(requires_grad)
+            if type(t) is not type(data):
+                raise RuntimeError(f"Creating a Parameter from an instance of type {type(data).__name__} "
+                                   "requires that detach() returns an instance of the same type, but return "
+                                   f"type {type(t).__name__} was found instead. To use the type as a Parameter, "
+                                   "please correct the detach() semantics defined by its __torch_dispatch__() "
+                                   "implementation.")
+            t._is_param = True
+            return t
         if data is None:
             array = np.empty((0,), dtype=np.float32)
             vc = [0]
@@ -29,7 +48,7 @@ class Parameter(Tensor):
             array, vc = data._array, data._vc
         else:
             raise TypeError(f"Parameter(): data must be a Tensor, got {type(data).__name__}")
-        if requires_grad and array.dtype.kind != "f":
+        if requires_grad and array.dtype.kind != "f" and not dtypes.from_numpy_dtype(array.dtype).is_floating_point:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         p = Tensor.__new__(cls)  # not cls._wrap: that calls cls.__new__, i.e. this method, again
         p._init(array, bool(requires_grad), None)
