@@ -565,3 +565,16 @@ def test_in_place_comparison_on_a_graph_passes_no_gradient(name):
     np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         getattr(gg.ones(2, requires_grad=True), name)(*args_g)
+
+
+@pytest.mark.parametrize("name", ["addcmul", "addcdiv", "fmax", "fmin", "nextafter", "gcd"])
+def test_shapes_that_do_not_broadcast_are_torchs_error(name):
+    dtype = np.int64 if name == "gcd" else np.float64
+    a, b = np.ones((3, 4), dtype=dtype), np.ones(5, dtype=dtype)
+    args = (a, a, b) if name.startswith("addc") else (a, b)
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(\d\) must match the size of tensor b \(\d\) at "
+                                           r"non-singleton dimension \d"):
+        getattr(torch, name)(*[torch.tensor(x) for x in args])
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(\d\) must match the size of tensor b \(\d\) at "
+                                           r"non-singleton dimension \d"):
+        getattr(gg, name)(*[gg.tensor(x) for x in args])

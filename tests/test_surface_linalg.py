@@ -334,3 +334,20 @@ def test_deprecated_lu_forms():
 def test_det_matches_torch():
     _run(torch.linalg.det, gg.linalg.det, [_well(3, (2,))])
     _run(torch.det, gg.det, [_well(3)])
+
+
+def test_incompatible_right_hand_sides_are_torchs_error():
+    a, b = _well(3), RNG.standard_normal((4, 2))
+    for run_torch, run_gg in [
+        (lambda: torch.linalg.solve_triangular(torch.tensor(a), torch.tensor(b), upper=True),
+         lambda: gg.linalg.solve_triangular(gg.tensor(a), gg.tensor(b), upper=True)),
+        (lambda: torch.linalg.lu_solve(*torch.linalg.lu_factor(torch.tensor(a)), torch.tensor(b)),
+         lambda: gg.linalg.lu_solve(*gg.linalg.lu_factor(gg.tensor(a)), gg.tensor(b))),
+    ]:
+        with pytest.raises(RuntimeError) as expected:
+            run_torch()
+        with pytest.raises(RuntimeError) as got:
+            run_gg()
+        assert str(got.value) == str(expected.value)
+    with pytest.raises(RuntimeError, match="Incompatible shapes of A and B for the equation AX = B"):
+        gg.linalg.solve_ex(gg.tensor(a), gg.tensor(b))

@@ -21,7 +21,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES, result_type
-from glassgrad.ops._util import torch_keywords, unbroadcast
+from glassgrad.ops._util import check_shapes, torch_keywords, unbroadcast
 from glassgrad.ops.inplace import inplace
 from glassgrad.ops.linalg import mm
 from glassgrad.ops.shape import reshape
@@ -275,6 +275,8 @@ def _three(op: str, input, tensor1, tensor2):  # noqa: A002
     """The three operands cast to their common dtype (PyTorch's type promotion)."""
     for i, (name, t) in enumerate((("input", input), ("tensor1", tensor1), ("tensor2", tensor2))):
         _check_tensor(op, name, i + 1, t)
+    check_shapes(op, tensor1._array.shape, tensor2._array.shape)
+    check_shapes(op, input._array.shape, np.broadcast_shapes(tensor1._array.shape, tensor2._array.shape))
     a, b = input._array, tensor1._array
     first = np.empty((0,) * max(a.ndim, b.ndim), dtype=result_type(a, b))  # stands for a ⊕ b: its dtype, its ndim
     dtype = result_type(first, tensor2._array)

@@ -575,6 +575,13 @@ def cholesky_inverse(L, upper: bool = False, *, out=None):  # noqa: N803
     return inv(matmul(L.mT, L) if upper else matmul(L, L.mT))
 
 
+def _check_right_side(name: str, a: np.ndarray, b: np.ndarray) -> None:
+    if b.ndim < 1 or b.shape[-2 if b.ndim > 1 else -1] != a.shape[-1]:
+        rows, cols = (b.shape[-2], b.shape[-1]) if b.ndim > 1 else (b.shape[-1], 1)
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation AX = B ({a.shape[-2]}x"
+                           f"{a.shape[-1]} and {rows}x{cols})")
+
+
 # --- solve_ex -------------------------------------------------------------------------------------------------
 class LinalgSolveEx(Primitive):
     """X = A⁻¹·B;  ∂L/∂B = A⁻ᵀ·g,  ∂L/∂A = -(∂L/∂B)·Xᵀ"""
@@ -609,6 +616,7 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False, out=None): 
         return _solve_ex_result(result, _wrap_int32(info))
     b = B._array
     vector = b.ndim == 1 or (b.ndim == A._array.ndim - 1 and b.shape == A._array.shape[:-1])
+    _check_right_side("linalg.solve", A._array, b if not vector else b[..., None])
     x = LinalgSolveEx.apply(A, B.unsqueeze(-1)).squeeze(-1) if vector else LinalgSolveEx.apply(A, B)
     return _solve_ex_result(x, _wrap_int32(info))
 
@@ -849,6 +857,10 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False, out=Non
     """X with A·X = B (``left=False``: X·A = B; ``adjoint``: Aᵀ in place of A), A given by lu_factor's
     (LU, pivots). Two triangular solves and a permutation: its gradient is theirs."""
     m = LU._array.shape[-1]
+    b = B._array
+    if (b.shape[-2] if left else b.shape[-1]) != m:
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({m}x{m} and {b.shape[-2]}x{b.shape[-1]})")
     p = Tensor._wrap(_pivots_to_permutation(pivots, m, LU._array.dtype))
     eye = Tensor._wrap(np.eye(m, dtype=LU._array.dtype))
     lower = LU.tril(-1) + eye

@@ -21,7 +21,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.autograd.grad_mode import GRAD_MODE
-from glassgrad.ops._util import operand, promote, torch_keywords, unbroadcast
+from glassgrad.ops._util import check_shapes, operand, promote, torch_keywords, unbroadcast
 from glassgrad.ops.compare import (bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, ge, gt, le,
                                    logical_and, logical_not, logical_or, logical_xor, lt, ne)
 from glassgrad.ops.cumulative import cumsum
@@ -164,13 +164,17 @@ class Fmin(Primitive):
 @torch_keywords(out="cast")
 def fmax(input, other):  # noqa: A002
     """The elementwise maximum, ignoring nan (nan only where both are nan)."""
-    return Fmax.apply(_tensor("fmax", input), _tensor("fmax", other, "other", 2))
+    a, b = _tensor("fmax", input), _tensor("fmax", other, "other", 2)
+    check_shapes("fmax", a._array.shape, b._array.shape)
+    return Fmax.apply(a, b)
 
 
 @torch_keywords(out="cast")
 def fmin(input, other):  # noqa: A002
     """The elementwise minimum, ignoring nan (nan only where both are nan)."""
-    return Fmin.apply(_tensor("fmin", input), _tensor("fmin", other, "other", 2))
+    a, b = _tensor("fmin", input), _tensor("fmin", other, "other", 2)
+    check_shapes("fmin", a._array.shape, b._array.shape)
+    return Fmin.apply(a, b)
 
 
 def _integer_op(name: str, np_fn, input, other):  # noqa: A002
@@ -180,6 +184,7 @@ def _integer_op(name: str, np_fn, input, other):  # noqa: A002
     for arr in (a._array, b_arr):
         if arr.dtype.kind not in "iub":
             raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_dtype_title(arr)}\'')
+    check_shapes(name, a._array.shape, b_arr.shape)
     x, y = promote(a._array, b_arr if isinstance(b, Tensor) else int(b))
     return Tensor._wrap(np.asarray(np_fn(x, y)).astype(x.dtype if isinstance(x, np.ndarray) else np.int64))
 
@@ -227,6 +232,7 @@ class Nextafter(Primitive):
 def nextafter(input, other):  # noqa: A002
     """The next floating-point number after input in the direction of other."""
     a, b = _tensor("nextafter", input), _tensor("nextafter", other, "other", 2)
+    check_shapes("nextafter", a._array.shape, b._array.shape)
     return Nextafter.apply(a, b)
 
 
