@@ -852,3 +852,15 @@ def test_print_readable_as_pytorch_with_shape_prop_annotations(make):
         torch_shape_prop.ShapeProp(tgm).propagate(torch.randn(2, 1, 3, 3))
         ShapeProp(ggm).propagate(glassgrad.randn(2, 1, 3, 3))
         assert ggm.print_readable(print_output=False) == tgm.print_readable(print_output=False)
+
+
+def keeps_a_value(T):
+    class Keep(T.nn.Module):
+        def forward(self, x):
+            self.last = x.relu()  # a module attribute set in forward: a Proxy is no Parameter
+            return self.last + 1
+    return Keep()
+
+
+def test_a_proxy_assigned_to_a_module_attribute():
+    assert same_code(*traced_both(keeps_a_value))
