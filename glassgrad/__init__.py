@@ -111,7 +111,7 @@ from glassgrad.ops.building import (as_strided, block_diag, bucketize, cartesian
                                     searchsorted, tensordot, tril_indices, triu_indices, unique_consecutive, vsplit)
 from glassgrad import functional, linalg, nn, optim, sparse, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
 from glassgrad import overrides  # noqa: F401  (as torch.overrides: the __torch_function__ protocol)
-from glassgrad import overrides as _C  # noqa: F401  (torch._C's protocol names: DisableTorchFunctionSubclass, ...)
+from glassgrad import _C  # noqa: F401  (torch._C's protocol names: DisableTorchFunctionSubclass, ...)
 from glassgrad import _future as __future__  # noqa: F401  (torch.__future__: swap_module_params_on_conversion)
 from glassgrad import profiler  # noqa: F401  (as torch.profiler)
 from glassgrad import func  # noqa: F401  (as torch.func: grad, vmap, jacrev, functional_call ...)

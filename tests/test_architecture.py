@@ -66,7 +66,8 @@ LAYERS = {
     "glassgrad.manual": 18,
     # PART III — the tensor engine
     "glassgrad._format": 19,              # how a Tensor prints
-    "glassgrad.overrides": 19.4,          # __torch_function__: the dispatch Tensor and the facade install
+    "glassgrad.overrides": 19.4,
+    "glassgrad._C": 19.45,                # torch._C's few Python-visible names, from overrides          # __torch_function__: the dispatch Tensor and the facade install
     "glassgrad.devices": 19.5,            # torch.device and the default device; tensor.py imports it
     "glassgrad.meta": 19.6,               # the meta device: numpy arrays with a shape and no numbers
     "glassgrad.tensor": 20,

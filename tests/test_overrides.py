@@ -218,3 +218,13 @@ def test_disable_puts_the_plain_functions_back():
         pass
 
     assert glassgrad.add(TracedAgain(), 1) == "traced"
+
+
+def test_torch_C_names_import_as_in_pytorch():
+    """``from torch._C import _disabled_torch_function_impl`` and friends: the names programs import from
+    PyTorch's C extension exist under glassgrad._C and answer as PyTorch's do outside a trace."""
+    import glassgrad._C as ours
+    for name in ("DisableTorchFunctionSubclass", "DisableTorchFunction", "_disabled_torch_function_impl"):
+        assert hasattr(ours, name) and hasattr(torch._C, name)
+    assert ours._get_tracing_state() is None and torch._C._get_tracing_state() is None
+    assert ours._is_torch_function_enabled() == torch._C._is_torch_function_enabled()
