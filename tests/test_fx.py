@@ -670,7 +670,8 @@ def test_docs_overview_example(make, rows):
     gm = gfx.symbolic_trace(model)
     x = glassgrad.randn(rows, 4)
     expected, got = model(x), gm(x)
-    for e, g in zip(expected if isinstance(expected, tuple) else (expected,), got if isinstance(got, tuple) else (got,)):
+    as_tuple = lambda v: v if isinstance(v, tuple) else (v,)  # noqa: E731
+    for e, g in zip(as_tuple(expected), as_tuple(got)):
         assert glassgrad.equal(e, g)
 
 

@@ -15,12 +15,10 @@ literal travels as a global too. ``print(graph)`` and the code read exactly as P
 from __future__ import annotations
 
 import builtins
-import contextlib
 import copy
 import inspect
 import keyword
 import math
-import operator
 import re
 import sys
 import typing
@@ -173,7 +171,6 @@ class Graph:
 
     def __init__(self, owning_module=None, tracer_cls=None, tracer_extras=None) -> None:
         self._root = Node(self, "", "root", "", (), {})
-        self._used_names: dict = {}
         self._insert = self._root.prepend
         self._len = 0
         self._graph_namespace = _Namespace()
@@ -524,8 +521,10 @@ class _CodeWriter:
         summary = None
         for node in nodes:
             if self.verbose and node.op not in ("placeholder", "output"):
+                # glassgrad records no stack traces; a pass may have set one
                 trace = node.meta.get("stack_trace")
-                line = f"\n# {'File ' + trace.strip().splitlines()[-1].strip() if trace else 'No stacktrace found for following nodes'}\n"
+                where = trace.strip().splitlines()[-1].strip() if trace else "No stacktrace found for following nodes"
+                line = f"\n# {where}\n"
                 if line != summary:
                     body.append(line)
                     summary = line

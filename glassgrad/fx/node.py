@@ -277,7 +277,8 @@ class Node:
             return bool(getattr(self.graph.owning_module.get_submodule(self.target), "_is_impure", False))
         return False
 
-    def format_node(self, placeholder_names: list | None = None, maybe_return_typename: list | None = None) -> str | None:
+    def format_node(self, placeholder_names: list | None = None,
+                    maybe_return_typename: list | None = None) -> str | None:
         """This node as ``print(graph)`` shows it (``%conv1 : [num_users=1] = call_module[...]``)."""
         typename = f"{type_repr(self.type)} " if self.type is not None else ""
         if self.op == "placeholder":
