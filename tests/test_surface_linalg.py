@@ -351,3 +351,11 @@ def test_incompatible_right_hand_sides_are_torchs_error():
         assert str(got.value) == str(expected.value)
     with pytest.raises(RuntimeError, match="Incompatible shapes of A and B for the equation AX = B"):
         gg.linalg.solve_ex(gg.tensor(a), gg.tensor(b))
+
+
+def test_solve_of_a_singular_matrix_raises_linalg_error():
+    with pytest.raises(torch.linalg.LinAlgError) as expected:
+        torch.linalg.solve(torch.zeros(3, 3), torch.ones(3))
+    with pytest.raises(gg.linalg.LinAlgError) as got:
+        gg.linalg.solve(gg.zeros(3, 3), gg.ones(3))
+    assert str(got.value) == str(expected.value)

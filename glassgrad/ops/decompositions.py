@@ -21,9 +21,15 @@ from glassgrad.ops._util import unbroadcast
 from glassgrad.ops.reduce import return_types
 from glassgrad.tensor import Tensor
 
-__all__ = ["det", "svd", "linalg_svd", "svdvals", "cross", "linalg_cross", "solve", "matrix_exp", "eigvalsh"]
+__all__ = ["LinAlgError", "det", "svd", "linalg_svd", "svdvals", "cross", "linalg_cross", "solve", "matrix_exp", "eigvalsh"]
 
 _SCALAR_NAMES = {"i": "Long", "u": "Byte", "b": "Bool"}
+
+
+class LinAlgError(RuntimeError):
+    """What ``torch.linalg`` raises when a matrix can't be factored (singular, not positive-definite);
+    a RuntimeError, as PyTorch's ``torch.linalg.LinAlgError``."""
+
 
 
 def _check_matrices(name: str, a: np.ndarray, square: bool) -> None:
@@ -280,7 +286,7 @@ class LinalgSolve(Primitive):
         try:
             x = np.linalg.solve(a, b)
         except np.linalg.LinAlgError:
-            raise RuntimeError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
+            raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
         ctx.a, ctx.x, ctx.shapes = a, x, (a.shape, b.shape)
         return x
 

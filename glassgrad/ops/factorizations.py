@@ -26,7 +26,7 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
-from glassgrad.ops.decompositions import _check_matrices, svdvals
+from glassgrad.ops.decompositions import LinAlgError, _check_matrices, svdvals
 from glassgrad.ops.elementwise import where
 from glassgrad.ops.joining import cat
 from glassgrad.ops.linalg import matmul, matrix_norm
@@ -40,11 +40,6 @@ __all__ = ["LinAlgError", "inv", "inv_ex", "inverse", "slogdet", "logdet", "eigh
            "matrix_rank", "matrix_power", "vecdot", "vander", "diagonal", "cond", "tensorinv", "tensorsolve",
            "lu_factor", "lu_factor_ex", "lu", "lu_solve", "lu_unpack", "cholesky_solve", "cholesky_inverse",
            "triangular_solve"]
-
-
-class LinAlgError(RuntimeError):
-    """What ``torch.linalg`` raises when a matrix can't be factored (singular, not positive-definite);
-    a RuntimeError, as PyTorch's ``torch.linalg.LinAlgError``."""
 
 
 def _named(name: str, fields: list):
