@@ -550,16 +550,19 @@ def test_second_derivatives_match_torch(name, make, shapes):
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["gt_", "eq_", "le_", "logical_and_", "logical_not_"])
-def test_in_place_comparison_on_a_graph_passes_no_gradient(name):
+@pytest.mark.parametrize("name", ["gt_", "eq_", "le_", "greater_", "not_equal_", "logical_and_", "logical_not_"])
+@pytest.mark.parametrize("tensor_other", [True, False])
+def test_in_place_comparison_on_a_graph_passes_no_gradient(name, tensor_other):
     a = RNG.standard_normal((3, 4))
     t, g = torch.tensor(a, requires_grad=True), gg.tensor(a, requires_grad=True)
     yt, yg = t * 2, g * 2
-    args_t = () if name == "logical_not_" else (torch.tensor(0.5, dtype=torch.float64),)
-    args_g = () if name == "logical_not_" else (gg.tensor(0.5, dtype=gg.float64),)
+    other_t = torch.tensor(RNG.standard_normal(4)) if tensor_other or name == "logical_and_" else 0.5
+    other_g = gg.tensor(other_t.numpy()) if isinstance(other_t, torch.Tensor) else other_t
+    args_t, args_g = ((), ()) if name == "logical_not_" else ((other_t,), (other_g,))
     getattr(yt, name)(*args_t)
     getattr(yg, name)(*args_g)
     np.testing.assert_array_equal(yg.detach().numpy(), yt.detach().numpy())
+    assert yg.grad_fn.name() == yt.grad_fn.name()
     (yt * 3 + t).sum().backward()
     (yg * 3 + g).sum().backward()
     np.testing.assert_array_equal(g.grad.numpy(), t.grad.numpy())

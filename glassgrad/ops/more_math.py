@@ -743,14 +743,40 @@ def _mvlgamma_(self, p):
     return inplace(lambda x: mvlgamma(x, p))(self)
 
 
+class _AnswerInPlace(Primitive):
+    """x.gt_(y) and kin on a tensor with a history: out = the answer's 1/0 in x's dtype;
+    ∂L/∂x = 0 (and 0 for a tensor y): the numbers no longer depend on x. Each subclass names its node
+    as PyTorch's overload does (GtBackward0 for a number y, GtBackward1 for a tensor)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, other, answer):
+        ctx.inputs = ((x.shape, x.dtype), (np.shape(other), np.result_type(other)))
+        return answer.astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x_shape, x_dtype), (other_shape, other_dtype) = ctx.inputs
+        return np.zeros(x_shape, x_dtype), np.zeros(other_shape, other_dtype), None
+
+
+_ANSWER_NODES = {
+    (name, overload): type(f"{name.capitalize()}InPlace{overload}", (_AnswerInPlace,),
+                           {"node_name": f"{name.capitalize()}Backward{overload}", "__module__": __name__,
+                            "__doc__": _AnswerInPlace.__doc__})
+    for name in ("eq", "ne", "lt", "le", "gt", "ge") for overload in (0, 1)
+}
+
+
 def _answer_in_place(fn):
-    """The in-place form of a comparison: the tensor's numbers become the answer's 1/0 in its
-    own dtype. On a tensor with a history the gradient through those numbers is 0 (PyTorch's GtBackward0
-    ...), so the history is cut by a fill that passes no gradient back."""
-    def op(x, *args, **kwargs):
-        answer = fn(x, *args, **kwargs)
+    """The in-place form of a comparison: the tensor's numbers become the answer's 1/0 in its own dtype;
+    on a tensor with a history, through a node that passes no gradient back (see _AnswerInPlace)."""
+    def op(x, other):
+        answer = fn(x, other)
         if GRAD_MODE.enabled and x.requires_grad:
-            return x.masked_fill(Tensor._wrap(np.ones(x._array.shape, dtype=bool)), 0) + answer
+            node = _ANSWER_NODES[fn.__name__, int(isinstance(other, Tensor))]
+            return node.apply(x, other if isinstance(other, Tensor) else float(other), answer._array)
         return answer
     op.__name__ = fn.__name__
     return inplace(op)
