@@ -249,8 +249,12 @@ def test_lstsq_fields(driver, shape):
 
 def test_lstsq_gradient():
     a, b = RNG.standard_normal((6, 3)), RNG.standard_normal((6, 2))
-    _run(lambda x, y: torch.linalg.lstsq(x, y).solution, lambda x, y: gg.linalg.lstsq(x, y).solution, [a, b],
-         names=False)
+    _run(lambda x, y: torch.linalg.lstsq(x, y).solution, lambda x, y: gg.linalg.lstsq(x, y).solution, [a, b])
+    _run(lambda x, y: torch.linalg.lstsq(x, y[:, 0]).solution, lambda x, y: gg.linalg.lstsq(x, y[:, 0]).solution,
+         [a, b], names=False)
+    a3, b3 = RNG.standard_normal((2, 6, 3)), RNG.standard_normal((6, 2))
+    _run(lambda x, y: torch.linalg.lstsq(x, y.expand(2, 6, 2)).solution,
+         lambda x, y: gg.linalg.lstsq(x, y.expand(2, 6, 2)).solution, [a3, b3], names=False)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 5, -1, -2])

@@ -658,11 +658,35 @@ class LinalgPinv(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        a, p = ctx.a, ctx.p
-        m, n = a.shape[-2:]
-        gt, pt = _mT(g), _mT(p)
-        eye_m, eye_n = np.eye(m, dtype=a.dtype), np.eye(n, dtype=a.dtype)
-        return -pt @ g @ pt + (eye_m - a @ p) @ gt @ p @ pt + pt @ p @ gt @ (eye_n - p @ a), None
+        return _pinv_backward(ctx.a, ctx.p, np.asarray(g)), None
+
+
+def _pinv_backward(a, p, g):
+    """∂L/∂A for P = A⁺ and upstream g (LinalgPinv's docstring)."""
+    m, n = a.shape[-2:]
+    gt, pt = _mT(g), _mT(p)
+    eye_m, eye_n = np.eye(m, dtype=a.dtype), np.eye(n, dtype=a.dtype)
+    return -pt @ g @ pt + (eye_m - a @ p) @ gt @ p @ pt + pt @ p @ gt @ (eye_n - p @ a)
+
+
+class LinalgLstsq(Primitive):
+    """X = A⁺·B (the least-squares solution);  ∂L/∂B = A⁺ᵀ·g,  ∂L/∂A = pinv's gradient with gP = g·Bᵀ
+    (PyTorch's linalg_lstsq_backward, exact where A's rank does not change)"""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, a, b, p):
+        ctx.a, ctx.b, ctx.p = a, b, p
+        return p @ b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, p = ctx.a, ctx.b, ctx.p
+        g = np.asarray(g)
+        grad_a = _pinv_backward(a, p, g @ _mT(b))
+        grad_b = _mT(p) @ g
+        return _sum_to(grad_a, a.shape), _sum_to(grad_b, b.shape), None
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian: bool = False, out=None):  # noqa: N803
@@ -693,8 +717,8 @@ def lstsq(A, B, rcond=None, *, driver=None):  # noqa: N803
     """(solution, residuals, rank, singular_values) of min ‖A·X - B‖, as PyTorch's CPU drivers
     ('gelsy' by default) report them: rank for all but 'gels', singular values for 'gelsd'/'gelss',
     residuals (squared column norms of A·X - B) when m > n, A has full rank and the driver is not
-    'gelsy'; the fields a driver does not fill are empty tensors. The solution is pinv(A)·B, so its
-    gradient is pinv's (exact for a full-rank A)."""
+    'gelsy'; the fields a driver does not fill are empty tensors. The solution is pinv(A)·B, and its
+    gradient pinv's (exact for a full-rank A)."""
     _check_matrices("lstsq", A._array, square=False)
     driver = "gelsy" if driver is None else driver
     if driver not in _LSTSQ_DRIVERS:
@@ -708,8 +732,8 @@ def lstsq(A, B, rcond=None, *, driver=None):  # noqa: N803
     s = np.linalg.svd(a, compute_uv=False)
     rtol = np.finfo(a.dtype).eps * max(m, n) if rcond is None else rcond
     rank = np.sum(s > rtol * s[..., :1], axis=-1).astype(np.int64) if s.shape[-1] else np.zeros(a.shape[:-2], np.int64)
-    p = pinv(A, rtol=rtol) if driver != "gels" else pinv(A)
-    solution = matmul(p, rhs)
+    p = _pinv_array(a, None, rtol, hermitian=False).astype(a.dtype, copy=False)
+    solution = LinalgLstsq.apply(A, rhs, p)
     empty = Tensor._wrap(np.zeros((0,), dtype=a.dtype))
     residuals = empty
     if driver != "gelsy" and m > n and np.all(rank == n):
