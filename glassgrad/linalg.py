@@ -15,8 +15,8 @@ from glassgrad.ops.factorizations import (LinAlgError, cholesky, cholesky_ex, co
                                           eigvals, inv, inv_ex, lstsq, lu, lu_factor, lu_factor_ex, lu_solve,
                                           matrix_power, matrix_rank, pinv, qr, slogdet, solve_ex, solve_triangular,
                                           tensorinv, tensorsolve, vander, vecdot)
-from glassgrad.ops.linalg import linalg_norm as norm  # noqa: F401
-from glassgrad.ops.linalg import matmul, matrix_norm, vector_norm  # noqa: F401
+from glassgrad.ops.factorizations import linalg_norm as norm, matrix_norm  # noqa: F401
+from glassgrad.ops.linalg import matmul, vector_norm  # noqa: F401
 
 __all__ = ["norm", "vector_norm", "matrix_norm", "det", "svd", "svdvals", "cross", "matmul", "solve", "matrix_exp",
            "eigvalsh", "LinAlgError", "inv", "inv_ex", "slogdet", "eigh", "eig", "eigvals", "qr", "cholesky",

@@ -363,3 +363,22 @@ def test_solve_of_a_singular_matrix_raises_linalg_error():
     with pytest.raises(gg.linalg.LinAlgError) as got:
         gg.linalg.solve(gg.zeros(3, 3), gg.ones(3))
     assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("ord", ["fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf])
+@pytest.mark.parametrize("dim,keepdim", [((-2, -1), False), ((0, 2), True), ((2, 0), False)])
+def test_matrix_norm_every_order(ord, dim, keepdim):
+    a = RNG.standard_normal((3, 2, 4))
+    _run(lambda x: torch.linalg.matrix_norm(x, ord, dim, keepdim), lambda x: gg.linalg.matrix_norm(x, ord, dim, keepdim),
+         [a], names=False)
+    _run(lambda x: torch.linalg.norm(x, ord, dim, keepdim), lambda x: gg.linalg.norm(x, ord, dim, keepdim), [a],
+         names=False)
+
+
+@pytest.mark.parametrize("ord", [None, "fro", "nuc", 2, 1, math.inf, 3])
+def test_linalg_norm_of_a_matrix_and_a_vector(ord):
+    a = RNG.standard_normal((3, 4))
+    if ord not in ("fro", "nuc"):
+        _run(lambda x: torch.linalg.norm(x[0], ord), lambda x: gg.linalg.norm(x[0], ord), [a], names=False)
+    if ord != 3:
+        _run(lambda x: torch.linalg.norm(x, ord), lambda x: gg.linalg.norm(x, ord), [a], names=False)

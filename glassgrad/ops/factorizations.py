@@ -29,7 +29,8 @@ from glassgrad.autograd.function import Primitive
 from glassgrad.ops.decompositions import LinAlgError, _check_matrices, svdvals
 from glassgrad.ops.elementwise import where
 from glassgrad.ops.joining import cat
-from glassgrad.ops.linalg import matmul, matrix_norm
+from glassgrad.ops.linalg import matmul
+from glassgrad.ops.linalg import vector_norm as linalg_vector_norm
 from glassgrad.ops.more_math import cumprod
 from glassgrad.ops.reduce import return_types
 from glassgrad.ops.shape import reshape
@@ -39,7 +40,7 @@ __all__ = ["LinAlgError", "inv", "inv_ex", "inverse", "slogdet", "logdet", "eigh
            "cholesky", "cholesky_ex", "solve_ex", "solve_triangular", "lstsq", "pinv", "pinverse",
            "matrix_rank", "matrix_power", "vecdot", "vander", "diagonal", "cond", "tensorinv", "tensorsolve",
            "lu_factor", "lu_factor_ex", "lu", "lu_solve", "lu_unpack", "cholesky_solve", "cholesky_inverse",
-           "triangular_solve"]
+           "triangular_solve", "matrix_norm", "linalg_norm"]
 
 
 def _named(name: str, fields: list):
@@ -941,14 +942,43 @@ def matrix_power(A, n: int, *, out=None):  # noqa: N803
     return result
 
 
-def _matrix_norm(A, p):  # noqa: N803
-    """‖A‖ for cond's norms: 'fro' (√Σa²), 'nuc' (Σσ), ±inf (max/min row sum of |a|), ±1 (max/min column sum)."""
-    if p == "fro":
-        return matrix_norm(A, "fro")
-    if p == "nuc":
-        return svdvals(A).sum(-1)
-    sums = A.abs().sum(-1 if p in (math.inf, -math.inf) else -2)
-    return sums.amax(-1) if p in (math.inf, 1) else sums.amin(-1)
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None, out=None):  # noqa: A002, N803
+    """``torch.linalg.matrix_norm``: 'fro' (√Σa²), 'nuc' (Σσ), 2 / -2 (the largest / smallest singular
+    value), inf / -inf (the largest / smallest Σ|a| along a row), 1 / -1 (along a column), of the
+    matrices in the two dims ``dim``; written with differentiable ops (svdvals for the SVD orders)."""
+    if dtype is not None:
+        A = A.to(dtype)
+    if A._array.ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if ord not in ("fro", "nuc", 2, -2, 1, -1, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if ord == "fro":
+        return linalg_vector_norm(A, 2, tuple(dim), keepdim)
+    nd = A._array.ndim
+    rows, cols = (d % nd for d in dim)
+    if rows == cols:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    if ord in ("nuc", 2, -2):
+        moved = A.permute(*[d for d in range(nd) if d not in (rows, cols)], rows, cols)
+        s = svdvals(moved)
+        result = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        if keepdim:
+            for d in sorted((rows, cols)):
+                result = result.unsqueeze(d)
+        return result
+    summed, kept = (cols, rows) if ord in (math.inf, -math.inf) else (rows, cols)
+    sums = A.abs().sum(summed, keepdim=True)
+    result = sums.amax(kept, keepdim=True) if ord in (math.inf, 1) else sums.amin(kept, keepdim=True)
+    return result if keepdim else result.squeeze(max(rows, cols)).squeeze(min(rows, cols))
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None, out=None):  # noqa: A002, N803
+    """``torch.linalg.norm``: a matrix norm when ``ord`` is a string, or is given with a 2-D input (or two
+    dims); otherwise the vector norm of the elements (the 2-norm with ord=None)."""
+    two_dims = isinstance(dim, (tuple, list)) and len(dim) == 2
+    if isinstance(ord, str) or (ord is not None and (A._array.ndim == 2 and dim is None or two_dims)):
+        return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
+    return linalg_vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
 def cond(A, p=None, *, out=None):  # noqa: N803
@@ -962,7 +992,7 @@ def cond(A, p=None, *, out=None):  # noqa: N803
     _check_matrices("cond", A._array, square=True)
     if p not in ("fro", "nuc", math.inf, -math.inf, 1, -1):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
-    return _matrix_norm(A, p) * _matrix_norm(inv(A), p)
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
 
 
 def tensorinv(A, ind: int = 2, *, out=None):  # noqa: N803
