@@ -63,3 +63,23 @@ def test_attention_scaled_by_np_sqrt_stays_float32_and_its_gradient_too():
     assert (gs, gg) == (ts, tg) == ("float32", "float32")
     np.testing.assert_allclose(go, to, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(gq, tq, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("call", ["clamp(min=0.5)", "clamp(0, 2.5)", "clamp(max=2)", "clamp(min=np.float64(0.5))",
+                                  "clamp_min(0.5)", "clamp_max(1.5)", "clip(-1, 1)"])
+def test_int_tensor_clamped_by_a_float_is_float_like_pytorch(call):
+    # the other scalar-promotion case met while checking the above: PyTorch's clamp promotes like a binary op
+    results = []
+    for lib in (torch, glassgrad):
+        x = lib.tensor([-2, 0, 1, 3])
+        results.append(eval(f"x.{call}", {"x": x, "np": np}))  # noqa: S307 - fixed strings above, no user text
+    want, got = results
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_int_tensor_clamped_in_place_by_a_float_is_refused_like_pytorch():
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+        torch.tensor([1, 2]).clamp_(min=0.5)
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+        glassgrad.tensor([1, 2]).clamp_(min=0.5)

@@ -450,6 +450,8 @@ class Clamp(Primitive):
 
     @staticmethod
     def forward(ctx, x, lo, hi):
+        if x.dtype.kind in "biu" and (isinstance(lo, (float, np.floating)) or isinstance(hi, (float, np.floating))):
+            x = to_float(x)  # PyTorch's promotion: an int tensor clamped by a Python float is float
         ctx.save_for_backward(x, lo, hi)
         y = x
         if lo is not None:
