@@ -109,6 +109,7 @@ from glassgrad.ops.statistics import cummax, cummin, logcumsumexp, mode, nanquan
 from glassgrad.ops.building import (as_strided, block_diag, bucketize, cartesian_prod, combinations, diag_embed,
                                     diagflat, dsplit, hsplit, isin, kron, narrow_copy, rot90, row_stack,
                                     searchsorted, tensordot, tril_indices, triu_indices, unique_consecutive, vsplit)
+from glassgrad.ops.storage import TypedStorage, UntypedStorage  # noqa: F401
 from glassgrad import functional, linalg, nn, optim, sparse, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
 from glassgrad import overrides  # noqa: F401  (as torch.overrides: the __torch_function__ protocol)
 from glassgrad import _C  # noqa: F401  (torch._C's protocol names: DisableTorchFunctionSubclass, ...)

@@ -114,6 +114,7 @@ LAYERS = {
     "glassgrad.ops.blas": 54.1,           # addmm, addmv, baddbmm, addcmul ... (BLAS-style fused ops)
     "glassgrad.ops.statistics": 54.2,
     "glassgrad.ops.building": 54.3,
+    "glassgrad.ops.storage": 54.35,       # UntypedStorage / TypedStorage: the memory block under a tensor
     "glassgrad.ops.decompositions": 54.5,
     "glassgrad.ops.factorizations": 54.6,  # inv, eigh, qr, cholesky, lstsq, lu ... with their gradients
     "glassgrad.ops.conv": 55,
@@ -147,6 +148,7 @@ LAYERS = {
     "glassgrad._logging": 81,             # torch._logging.set_logs: accepted and idle
     "glassgrad.distributed": 81,
     "glassgrad.jit": 81,
+    "glassgrad._vmap": 80.5,              # vmap's BatchedTensor: batching rules over the __torch_function__ protocol
     "glassgrad.func": 81,                 # torch.func: grad, vjp, jacrev, vmap ... over autograd.functional
     "glassgrad.functorch": 82,            # functorch (torch.func's old name): func plus make_functional
     "glassgrad.onnx": 81,

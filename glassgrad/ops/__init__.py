@@ -33,6 +33,7 @@ Part III. Read the files in this order; each imports only the files before it:
     random          normal_, uniform_, bernoulli_ ...: random fills in place
     sparse          sparse COO tensors: sparse_coo_tensor, to_sparse, to_dense, coalesce, sparse @ dense
     leaf_hooks      register_post_accumulate_grad_hook: run after backward adds into a leaf's .grad
+    storage         untyped_storage(), storage(): the block of memory under a tensor and its views
 
 Each family ends with a ``TENSOR_METHODS`` table (method name -> function): importing this package
 attaches them to ``Tensor``, so ``x.sum(dim=1)`` and ``glassgrad.sum(x, dim=1)`` are one function.
@@ -44,14 +45,14 @@ from __future__ import annotations
 from glassgrad.ops import (blas, building, cast, compare, conv, counting, cumulative, decompositions, elementwise,
                            factorizations, gather_scatter, index_write, indexing, inplace, inplace_functions, joining,
                            leaf_hooks, linalg, more_math, pool, random, reduce, repeating, shape, softmax, sparse,
-                           special_math, statistics, trigonometry, unary, variance)
+                           special_math, statistics, storage, trigonometry, unary, variance)
 from glassgrad.overrides import aten  # noqa: F401  (torch.ops.aten: the aten ops glassgrad names, for __torch_dispatch__)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
 FAMILIES = (elementwise, unary, trigonometry, special_math, cast, compare, inplace, reduce, variance, cumulative,
             softmax, shape, inplace_functions, joining, indexing, repeating, gather_scatter, index_write,
             counting, linalg, statistics, building, more_math, blas, decompositions, factorizations, conv, pool,
-            random, sparse, leaf_hooks)
+            random, sparse, leaf_hooks, storage)
 
 for _family in FAMILIES:
     for _method, _fn in getattr(_family, "TENSOR_METHODS", {}).items():
