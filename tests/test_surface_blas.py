@@ -581,3 +581,15 @@ def test_shapes_that_do_not_broadcast_are_torchs_error(name):
     with pytest.raises(RuntimeError, match=r"The size of tensor a \(\d\) must match the size of tensor b \(\d\) at "
                                            r"non-singleton dimension \d"):
         getattr(gg, name)(*[gg.tensor(x) for x in args])
+
+
+def test_bilinear_module_takes_leading_batch_dims_as_torch():
+    module_g = gg.nn.Bilinear(2, 3, 4)
+    module_t = torch.nn.Bilinear(2, 3, 4)
+    with torch.no_grad():
+        module_t.weight.copy_(torch.tensor(module_g.weight.detach().numpy()))
+        module_t.bias.copy_(torch.tensor(module_g.bias.detach().numpy()))
+    a, b = RNG.standard_normal((5, 6, 2)).astype(np.float32), RNG.standard_normal((5, 6, 3)).astype(np.float32)
+    out_g, out_t = module_g(gg.tensor(a), gg.tensor(b)), module_t(torch.tensor(a), torch.tensor(b))
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert out_g.grad_fn.name() == out_t.grad_fn.name()

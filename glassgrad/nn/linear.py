@@ -92,10 +92,7 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
-        # (N, in1) @ W (out, in1, in2) -> (out, N, in2); times x2 summed over in2 -> (N, out)
-        left = input1 @ self.weight                      # (out, N, in2)
-        y = (left * input2).sum(-1).transpose(0, 1)      # (N, out)
-        return y + self.bias if self.bias is not None else y
+        return F.bilinear(input1, input2, self.weight, self.bias)  # any number of leading (batch) dims
 
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
