@@ -301,11 +301,11 @@ def _linspace_values(start, end, steps: int, dtype: np.dtype) -> np.ndarray:
     i = np.arange(steps)
     from_end = i >= steps // 2
     k = np.where(from_end, steps - 1 - i, i)               # the distance to the nearer end, in steps
-    if dtype == np.float16:                                # c10::Half: each operation rounded to half
-        s, e = np.float16(start), np.float16(end)
-        step = (e - s) / np.float16(steps - 1)
-        kh = k.astype(np.float16)
-        return np.where(from_end, e - step * kh, s + step * kh).astype(np.float16)
+    if dtype == np.float16 or dtype == dtypes.BFLOAT16:   # c10::Half/BFloat16: each operation rounded
+        s, e = dtype.type(start), dtype.type(end)
+        step = (e - s) / dtype.type(steps - 1)
+        kh = k.astype(dtype)
+        return np.where(from_end, e - step * kh, s + step * kh).astype(dtype)
     if dtype.kind == "f":
         s, e = dtype.type(start), dtype.type(end)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -377,7 +377,7 @@ _NOT_FLOAT = {"rand": "\"check_uniform_bounds\" not implemented for '{dtype}'",
 def _random_target(name: str, shape: tuple, dtype) -> sampling.Blank:
     """What a random factory makes: floating point (the default dtype unless told)."""
     np_dtype = _float_dtype(dtype)
-    if np_dtype.kind != "f":
+    if not dtypes.is_float(np_dtype):
         raise RuntimeError(_NOT_FLOAT[name].format(dtype=dtypes.TORCH_NAMES.get(np_dtype.name, np_dtype.name)))
     return sampling.Blank(shape, np_dtype)
 

@@ -131,6 +131,8 @@ def _convert(module, source_nn, target_nn, direction: str):
 
 def _numpy_from_torch(t) -> np.ndarray:
     t = t.detach().cpu()
+    if str(t.dtype) == "torch.bfloat16" and dtypes.BFLOAT16 is not None:  # numpy meets it as its 16 bits
+        return t.view(_torch().int16).numpy().view(dtypes.BFLOAT16).copy()
     if str(t.dtype) not in {f"torch.{d}" for d in dtypes._BY_NAME}:
         raise TypeError(f"glassgrad has no {t.dtype}; convert first, e.g. state_dict[k].float()")
     return t.numpy().copy()
@@ -151,7 +153,11 @@ def _map_tensors(obj, convert):
 
 def _glassgrad_to_torch(torch):
     def convert(v):
-        return torch.from_numpy(v._array.copy()) if isinstance(v, Tensor) else v
+        if not isinstance(v, Tensor):
+            return v
+        if v._array.dtype == dtypes.BFLOAT16:  # torch takes no numpy bfloat16: hand it the 16 bits
+            return torch.from_numpy(v._array.view(np.int16).copy()).view(torch.bfloat16)
+        return torch.from_numpy(v._array.copy())
     return convert
 
 

@@ -37,6 +37,8 @@ import warnings
 
 import numpy as np
 
+from glassgrad import dtypes
+
 from glassgrad.normal_kernels import (COMPILE_FROM, box_muller_16_double, box_muller_16_float, fma32, fma64,
                                       libm, numba_compiled)
 from glassgrad.random import Generator, default_generator
@@ -117,7 +119,11 @@ def _uniform_flat(gen: Generator, n: int, dtype: np.dtype, low: float, high: flo
         lo, hi = np.float16(low), np.float16(high)
         return fma32(u, F32(np.float16(hi - lo)), F32(lo)).astype(np.float16)
     u = _unit_float32(gen.words(n))
-    return u if (low, high) == (0, 1) else fma32(u, F32(high) - F32(low), F32(low))
+    u = u if (low, high) == (0, 1) else fma32(u, F32(high) - F32(low), F32(low))
+    if dtype == dtypes.BFLOAT16:  # float's draw rounded; one that rounds up to ``high`` becomes ``low``
+        u = u.astype(dtype)
+        u[u == dtype.type(high)] = dtype.type(low)
+    return u
 
 
 def uniform(gen: Generator, array: np.ndarray, low: float = 0.0, high: float = 1.0) -> np.ndarray:
@@ -171,6 +177,8 @@ def normal(gen: Generator, array: np.ndarray, mean: float = 0.0, std: float = 1.
     """N(mean, std²) samples shaped like ``array``, in its dtype, by whichever of PyTorch's two recipes
     its size and layout select."""
     n = array.size
+    if array.dtype == dtypes.BFLOAT16:  # float's draw, rounded (PyTorch's own for fewer than 16)
+        return normal(gen, Blank(array.shape, F32), mean, std).astype(array.dtype)
     if n >= _SERIAL_BELOW and _contiguous(array) and array.dtype in (F32, F64):
         return _normal_fill(gen, n, array.dtype, mean, std).reshape(array.shape)
     order = fill_order(array)

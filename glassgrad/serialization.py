@@ -181,6 +181,9 @@ class _Encoder:
     def _array(self, obj, array: np.ndarray, entry: dict) -> dict:
         key = id(obj)
         if key not in self._seen:
+            stored_as = None
+            if array.dtype == dtypes.BFLOAT16:  # npy has no bfloat16: its 16 bits, stored as uint16
+                array, stored_as = array.view(np.uint16), "bfloat16"
             if array.dtype.kind not in _ALLOWED_KINDS or array.dtype.fields is not None:
                 raise TypeError(f"glassgrad.save can't store arrays of dtype {array.dtype}: only bool, "
                                 "integer and floating-point numbers")
@@ -191,7 +194,7 @@ class _Encoder:
             self._seen[key] = len(self.arrays)
             self._keep.append(obj)
             self.arrays.append(array)
-            self.entries.append({"dtype": array.dtype.str, "shape": list(array.shape), **entry})
+            self.entries.append({"dtype": stored_as or array.dtype.str, "shape": list(array.shape), **entry})
         return {"$type": "tensor", "index": self._seen[key]}
 
     def encode(self, obj):
@@ -708,11 +711,16 @@ class _Decoder:
                                       "(truncated or edited file?)")
         array = _read_npy(self.zf, self.infos[name])
         shape = entry["shape"]
+        bits = entry["dtype"] == "bfloat16"  # bfloat16's 16 bits, stored as uint16
         if not isinstance(shape, list) or not all(type(d) is int for d in shape) or [*array.shape] != shape \
-                or array.dtype.str != entry["dtype"]:
+                or array.dtype.str != ("<u2" if bits else entry["dtype"]):
             raise UnsafeOrCorruptFile(f"{name} holds {array.dtype.str} {list(array.shape)} but "
                                       f"{_MANIFEST} says {entry['dtype']!r} {shape!r}")
         array = _to_native(array)
+        if bits:
+            if dtypes.BFLOAT16 is None:
+                raise UnsafeOrCorruptFile(f"{name} holds bfloat16 numbers: pip install ml_dtypes to load them")
+            array = array.view(dtypes.BFLOAT16)
         if kind == "ndarray":
             return array
         if kind == "numpy_scalar":
@@ -725,7 +733,7 @@ class _Decoder:
             dtypes.from_numpy_dtype(array.dtype)
         except TypeError as e:
             raise UnsafeOrCorruptFile(f"{name}: {e}") from None
-        if entry["requires_grad"] and array.dtype.kind != "f":
+        if entry["requires_grad"] and not dtypes.is_float(array.dtype):
             _bad(f"tensor entry {index} requires grad but has dtype {array.dtype}")
         if kind == "parameter":
             return Parameter(Tensor._wrap(array), requires_grad=entry["requires_grad"])

@@ -304,6 +304,8 @@ class Tensor:
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
+        if self._array.dtype == dtypes.BFLOAT16:  # numpy has no bfloat16 of its own
+            raise TypeError("Got unsupported ScalarType BFloat16")
         return self._array
 
     def __array__(self, dtype=None, copy=None):

@@ -10,13 +10,16 @@ integers and bool: exact), the looser of the two dtypes when they differ.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
+from glassgrad.dtypes import is_float
 from glassgrad import dtypes
+from glassgrad.creation import tensor as _tensor
 from glassgrad.tensor import Tensor
 
-__all__ = ["assert_close"]
+__all__ = ["assert_close", "assert_allclose"]
 
 # (rtol, atol) by dtype, PyTorch's table
 _TOLERANCES = {"float16": (1e-3, 1e-5), "bfloat16": (1.6e-2, 1e-5), "float32": (1.3e-6, 1e-5),
@@ -41,7 +44,7 @@ def _compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol, atol, equal_
         common = np.dtype(np.int64)
     a, e = actual.astype(common), expected.astype(common)
     with np.errstate(invalid="ignore", over="ignore"):
-        if common.kind == "f":
+        if is_float(common):
             close = np.abs(a - e) <= atol + rtol * np.abs(e)
             close |= a == e  # infinities of one sign
             if equal_nan:
@@ -54,7 +57,7 @@ def _compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol, atol, equal_
     word = "equal" if exact else "close"
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         abs_diff = np.abs(a - e)
-        floats = common if common.kind == "f" else dtypes.get_default_dtype().numpy
+        floats = common if is_float(common) else dtypes.get_default_dtype().numpy
         rel_diff = abs_diff.astype(floats) / np.abs(e).astype(floats)
     if scalars:  # PyTorch compares these as Python numbers
         got, want = actual.reshape(()).item(), expected.reshape(()).item()
@@ -67,7 +70,7 @@ def _compare_arrays(actual: np.ndarray, expected: np.ndarray, rtol, atol, equal_
 
     def greatest(diff):
         flat = diff.reshape(-1)
-        nans = np.flatnonzero(np.isnan(flat)) if flat.dtype.kind == "f" else []
+        nans = np.flatnonzero(np.isnan(flat)) if is_float(flat.dtype) else []
         i = nans[0] if len(nans) else int(np.argmax(flat))
         return _show(flat[i]), tuple(int(k) for k in np.unravel_index(i, diff.shape))
     mismatched, total = int((~close).sum()), close.size
@@ -141,3 +144,23 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
     message = _check(actual, expected, rtol, atol, equal_nan, check_dtype, "")
     if message:
         raise AssertionError(msg(message) if callable(msg) else msg if msg is not None else message)
+
+
+# (rtol, atol) by dtype for the deprecated assert_allclose: PyTorch's older, looser tolerances
+_ALLCLOSE_TOLERANCES = {"float16": (1e-3, 1e-3), "float32": (1e-4, 1e-5), "float64": (1e-5, 1e-8)}
+
+
+def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=""):
+    """PyTorch's deprecated ``assert_close`` of before 1.12 (it warns so): looser float tolerances, NaNs
+    equal, no dtype check, and ``expected`` may be a list or number."""
+    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future "
+                  "release. Please use `torch.testing.assert_close()` instead. You can find detailed upgrade "
+                  "instructions in https://github.com/pytorch/pytorch/issues/61844.", FutureWarning, stacklevel=2)
+    if not isinstance(actual, Tensor):
+        actual = _tensor(actual)
+    if not isinstance(expected, Tensor):
+        expected = _tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        pairs = [_ALLCLOSE_TOLERANCES.get(t.dtype.name, (0.0, 0.0)) for t in (actual, expected)]
+        rtol, atol = max(p[0] for p in pairs), max(p[1] for p in pairs)
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=False, msg=msg or None)

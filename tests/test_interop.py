@@ -121,8 +121,11 @@ def test_state_dict_converters_keep_keys_dtypes_and_values():
     back = interop.from_torch_state_dict(t)
     for k in sd:
         assert back[k].dtype == sd[k].dtype and back[k]._array.tobytes() == sd[k]._array.tobytes()
-    with pytest.raises(TypeError, match="bfloat16"):
-        interop.from_torch_state_dict({"x": torch.zeros(2, dtype=torch.bfloat16)})
+    if gg.dtypes.BFLOAT16 is not None:  # bfloat16 crosses over bit for bit (ml_dtypes installed)
+        x = torch.tensor([1.3, -2.7, 1e-3], dtype=torch.bfloat16)
+        mine = interop.from_torch_state_dict({"x": x})["x"]
+        assert mine.dtype is gg.bfloat16 and mine._array.view(np.int16).tolist() == x.view(torch.int16).tolist()
+        assert torch.equal(interop.to_torch_state_dict({"x": mine})["x"], x)
 
 
 def test_torch_state_dict_via_safetensors_runs_in_the_glassgrad_twin(tmp_path):

@@ -110,3 +110,16 @@ def test_set_printoptions_as_pytorch(settings):
     finally:
         torch.set_printoptions(profile="default", sci_mode=None)
         gg.set_printoptions(profile="default", sci_mode=None)
+
+
+@pytest.mark.parametrize("expected", [[1.0, 2.1], [1.0, 2.00001], [1, 2]])
+def test_deprecated_assert_allclose_as_pytorch(expected):
+    outcomes = []
+    for module in (gg, torch):
+        with pytest.warns(FutureWarning, match="assert_allclose"):
+            try:
+                module.testing.assert_allclose(module.tensor([1.0, 2.0]), expected)
+                outcomes.append("ok")
+            except AssertionError as error:
+                outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]

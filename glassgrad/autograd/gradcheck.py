@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 
+from glassgrad.dtypes import is_float
 from glassgrad.autograd.engine import grad
 from glassgrad.tensor import Tensor
 
@@ -42,7 +43,7 @@ def _as_tuple(x) -> tuple:
 
 def _differentiable_outputs(outputs: tuple) -> list[Tensor]:
     """Outputs with a gradient: floating-point tensors (integer/bool results have no derivative)."""
-    return [o for o in outputs if isinstance(o, Tensor) and o._array.dtype.kind == "f"]
+    return [o for o in outputs if isinstance(o, Tensor) and is_float(o._array.dtype)]
 
 
 def _output_arrays(func, inputs: tuple) -> list[np.ndarray]:

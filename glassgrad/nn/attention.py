@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 
+from glassgrad.dtypes import is_float
 from glassgrad import creation
 from glassgrad.nn import functional as F
 from glassgrad.nn import functional_attention
@@ -54,7 +55,7 @@ def _canonical_mask(mask, mask_name: str, target_dtype, other=None, other_name: 
                       "for both instead.", stacklevel=4)
     if a.dtype == np.bool_:
         return Tensor._wrap(np.where(a, -np.inf, 0.0).astype(target_dtype))
-    if a.dtype.kind != "f":
+    if not is_float(a.dtype):
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     return mask
 

@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from glassgrad import creation, sampling
-from glassgrad.autograd.function import NO_CONTEXT, Primitive
+from glassgrad.autograd.function import NO_CONTEXT, Primitive, autocast_hook
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.nn._erf import gelu_with_slope
 from glassgrad.ops import elementwise as _ew
@@ -95,7 +95,7 @@ def linear(input, weight, bias=None):  # noqa: A002
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xs[-1]} and "
                            f"{ws[1]}x{ws[0]})\n(help: the input's last dimension is {xs[-1]}, but this "
                            f"layer's weight expects in_features = {ws[1]})")
-    if input._array.dtype != weight._array.dtype:
+    if input._array.dtype != weight._array.dtype and autocast_hook() is None:  # autocast casts them alike
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
                            f"{TORCH_NAMES[input._array.dtype.name]} and "
                            f"{TORCH_NAMES[weight._array.dtype.name]}"

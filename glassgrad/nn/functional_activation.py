@@ -15,7 +15,7 @@ import numpy as np
 
 from glassgrad import creation, sampling
 from glassgrad.autograd.function import NO_CONTEXT, Primitive
-from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.dtypes import TORCH_NAMES, is_float
 from glassgrad.ops import unary as _unary
 from glassgrad.ops._util import to_float
 from glassgrad.ops.joining import cat as _cat
@@ -65,7 +65,7 @@ def _constant(mask: np.ndarray, like) -> Tensor:
 
 def _check_floating(kernel: str, x: Tensor) -> None:
     """PyTorch's kernels for these activations exist for floating dtypes only."""
-    if x._array.dtype.kind != "f":
+    if not is_float(x._array.dtype):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{TORCH_NAMES.get(x._array.dtype.name)}'")
 
 

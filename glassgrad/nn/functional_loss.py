@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from glassgrad.autograd.function import Primitive
+from glassgrad.autograd.function import Primitive, autocast_hook
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.ops._util import unbroadcast
 from glassgrad.ops.indexing import masked_fill
@@ -421,6 +421,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     smoothing = float(label_smoothing)
     probabilities, w = _check_class_loss("cross_entropy", input, target, weight, smoothing, False)
     class_dim = 0 if input._array.ndim == 1 else 1
+    if autocast_hook() is not None and input._array.dtype.itemsize < 4:  # on autocast's float32 list
+        input = input.float()
     logp = log_softmax(input, class_dim)
     if probabilities:
         return _soft_targets(logp, target, w, reduction, smoothing, class_dim)

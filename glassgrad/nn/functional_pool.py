@@ -19,7 +19,7 @@ import numbers
 import numpy as np
 
 from glassgrad.autograd.function import Primitive
-from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.dtypes import TORCH_NAMES, is_float
 from glassgrad.ops.conv import linear_backward
 from glassgrad.ops.pool import _as_2d, _from_2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from glassgrad.ops.unary import relu, sign
@@ -93,7 +93,7 @@ def _adaptive_max_pool(name, input, output_size, return_indices, dims):  # noqa:
         if x.shape[axis] == 0:
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, "
                                f"but input has sizes {list(x.shape)} with dimension {axis} being empty")
-    if x.dtype.kind != "f":
+    if not is_float(x.dtype):
         raise NotImplementedError(f"\"{name}\" not implemented for '{TORCH_NAMES.get(x.dtype.name)}'")
     sizes = (output_size,) * dims if output_size is None or isinstance(output_size, numbers.Integral) \
         else tuple(output_size)

@@ -23,7 +23,8 @@ class _ParameterMeta(type):
     ``Parameter(subclass_instance)`` keeps the instance's class and flags it ``_is_param``."""
 
     def __instancecheck__(cls, instance) -> bool:
-        return super().__instancecheck__(instance) or (cls is Parameter and getattr(instance, "_is_param", False))
+        return super().__instancecheck__(instance) or (cls is Parameter and isinstance(instance, Tensor)
+                                                       and getattr(instance, "_is_param", False))
 
 
 class Parameter(Tensor, metaclass=_ParameterMeta):
@@ -48,7 +49,7 @@ class Parameter(Tensor, metaclass=_ParameterMeta):
             array, vc = data._array, data._vc
         else:
             raise TypeError(f"Parameter(): data must be a Tensor, got {type(data).__name__}")
-        if requires_grad and array.dtype.kind != "f" and not dtypes.from_numpy_dtype(array.dtype).is_floating_point:
+        if requires_grad and not dtypes.is_float(array.dtype):
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         p = Tensor.__new__(cls)  # not cls._wrap: that calls cls.__new__, i.e. this method, again
         p._init(array, bool(requires_grad), None)

@@ -73,7 +73,7 @@ def to(self, *args, copy: bool = False, **kwargs):
         return _to_meta(self, target) if to_meta else _cpu(self)
     if target == self._array.dtype and not copy:
         return self
-    if self._requires_grad and target.kind != "f":
+    if self._requires_grad and not dtypes.is_float(target):
         return Tensor._wrap(self._array.astype(target))  # integer results are not differentiable
     return Cast.apply(self, target)
 
@@ -165,6 +165,7 @@ TENSOR_METHODS = {
     "to": to, "type_as": type_as, "type": _type, "cpu": _cpu, "cuda": _cuda,
     "contiguous": contiguous,
     "float": _caster(dtypes.float32), "double": _caster(dtypes.float64), "half": _caster(dtypes.float16),
+    "bfloat16": _caster(dtypes.bfloat16),
     "long": _caster(dtypes.int64), "int": _caster(dtypes.int32), "short": _caster(dtypes.int16),
     "bool": _caster(dtypes.bool), "byte": _caster(dtypes.uint8), "char": _caster(dtypes.int8),
 }

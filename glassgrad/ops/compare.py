@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from glassgrad.dtypes import is_float
 from glassgrad.ops._util import check_broadcast, operand
 from glassgrad.tensor import Tensor
 
@@ -52,7 +53,7 @@ def logical_not(input):  # noqa: A002
 
 
 def bitwise_not(input):  # noqa: A002
-    if input._array.dtype.kind == "f":
+    if is_float(input._array.dtype):
         raise TypeError("bitwise_not is only supported for integer and boolean tensors")
     return Tensor._wrap(np.invert(input._array))
 

@@ -31,8 +31,8 @@ import numbers
 
 import numpy as np
 
-from glassgrad.autograd.function import Primitive
-from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.autograd.function import Primitive, autocast_hook
+from glassgrad.dtypes import TORCH_NAMES, is_float
 from glassgrad.creation import zeros
 from glassgrad.ops.joining import cat
 from glassgrad.ops.shape import SqueezeDim, Unsqueeze
@@ -384,8 +384,9 @@ def _check_conv(name: str, input, weight, bias, dims: int, groups):
                            f"{'kernel' if dims == 1 else 'kH, kW'}), but got weight of size {_shape(w)}")
     batched = x.ndim == dims + 2
     shape = x.shape if batched else (1,) + x.shape
-    if x.dtype != w.dtype:
-        if x.dtype.kind != "f" or w.dtype.kind != "f":
+    autocasting = autocast_hook() is not None  # autocast casts input, weight and bias alike
+    if x.dtype != w.dtype and not autocasting:
+        if not is_float(x.dtype) or not is_float(w.dtype):
             raise RuntimeError(f"expected scalar type {TORCH_NAMES.get(x.dtype.name, x.dtype.name)} but "
                                f"found {TORCH_NAMES.get(w.dtype.name, w.dtype.name)}")
         raise RuntimeError(f"Input type (torch.{TORCH_NAMES.get(x.dtype.name)}Tensor) and weight type "
@@ -397,7 +398,7 @@ def _check_conv(name: str, input, weight, bias, dims: int, groups):
         if b.shape != (w.shape[0],):
             raise RuntimeError(f"Given weight of size {_shape(w)}, expected bias to be 1-dimensional with "
                                f"{w.shape[0]} elements, but got bias of size {_shape(b)} instead")
-        if b.dtype != x.dtype:
+        if b.dtype != x.dtype and not autocasting:
             names = {"float64": "double", "float32": "float", "float16": "half"}
             raise RuntimeError(f"Input type ({names.get(x.dtype.name, x.dtype.name)}) and bias type "
                                f"({names.get(b.dtype.name, b.dtype.name)}) should be the same")

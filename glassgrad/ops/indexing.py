@@ -19,6 +19,7 @@ import re
 
 import numpy as np
 
+from glassgrad.dtypes import is_float
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.autograd.grad_mode import GRAD_MODE
@@ -384,7 +385,7 @@ def setitem(self, key, value) -> None:
     except TypeError as e:
         raise TypeError(f"can't assign a {type(value).__name__} to a {self.dtype} tensor: {e}") from None
     self._vc[0] += 1
-    if GRAD_MODE.enabled and self._array.dtype.kind == "f" and (
+    if GRAD_MODE.enabled and is_float(self._array.dtype) and (
             self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
         _record_setitem(self, first, key, advanced, value)
 

@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from glassgrad.autograd.function import Primitive
-from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.autograd.function import Primitive, autocast_hook
+from glassgrad.dtypes import TORCH_NAMES, is_float
 from glassgrad.ops._util import torch_keywords, unbroadcast
 from glassgrad.ops.unary import clone
 from glassgrad.ops.reduce import _array, _axes, _column_sum, _count, _expand_back
@@ -165,7 +165,7 @@ def _check_operands(name: str, a, b) -> None:
     for arg, t in (("input", a), ("other", b)):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}(): argument '{arg}' must be Tensor, not {type(t).__name__}")
-    if a._array.dtype != b._array.dtype:
+    if a._array.dtype != b._array.dtype and autocast_hook() is None:  # autocast casts them alike
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_c_name(a._array)} != "
                            f"{_c_name(b._array)}" + dtype_help(a._array.dtype, b._array.dtype))
     if a._array.dtype == np.bool_:
@@ -592,7 +592,7 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):  # noqa: 
     inf, -inf, 0 or any number. Its gradient at 0 is 0 (PyTorch's convention for the 2-norm)."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._array.dtype.kind != "f":
+    if not is_float(input._array.dtype):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {TORCH_NAMES.get(input._array.dtype.name, input.dtype.name)}")
     if p is None or p == "fro":

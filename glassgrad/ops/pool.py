@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from glassgrad.autograd.function import Primitive
-from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.dtypes import TORCH_NAMES, is_float
 from glassgrad.ops.conv import _pad_view, _shape, _window, linear_backward
 from glassgrad.ops.reduce import mean
 from glassgrad.ops.shape import SqueezeDim, Unsqueeze
@@ -442,7 +442,7 @@ def _adaptive_avg_pool(name, input, output_size, dims):
         if x.shape[axis] == 0:
             raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch dimensions, "
                                f"but input has sizes {_shape(x)} with dimension {axis} being empty")
-    if x.dtype.kind != "f":
+    if not is_float(x.dtype):
         raise NotImplementedError(f"\"{name}\" not implemented for '{TORCH_NAMES.get(x.dtype.name)}'")
     sizes = (output_size,) * dims if output_size is None or isinstance(output_size, numbers.Integral) \
         else tuple(output_size)

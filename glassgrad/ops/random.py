@@ -20,6 +20,7 @@ import numbers
 
 import numpy as np
 
+from glassgrad.dtypes import is_float
 from glassgrad.autograd.function import Primitive
 from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad import creation, sampling
@@ -105,7 +106,7 @@ _SCALAR_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Cha
 def _float_only(self: Tensor, message: str, error=NotImplementedError) -> None:
     """PyTorch's error for a fill that needs floating point: its kernel is missing for the dtype
     (NotImplementedError), or, for the continuous distributions that check first, a RuntimeError."""
-    if self._array.dtype.kind != "f":
+    if not is_float(self._array.dtype):
         name = self._array.dtype.name
         raise error(message.format(dtype=_SCALAR_NAMES.get(name, name)))
 

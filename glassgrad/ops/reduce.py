@@ -216,7 +216,7 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
     """Average over ``dim``; only for floating-point tensors, as in PyTorch."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._array.dtype.kind != "f":
+    if not dtypes.is_float(input._array.dtype):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
                            f"point or complex dtype. Got: {TORCH_NAMES.get(input._array.dtype.name)}")
     if dim is None:
@@ -516,7 +516,7 @@ class LogSumExp(Primitive):
 @torch_keywords(out="cast")
 def logsumexp(input, dim, keepdim: bool = False):  # noqa: A002
     """log Σ exp(x) over ``dim``, without overflow."""
-    if input._array.dtype.kind != "f":
+    if not dtypes.is_float(input._array.dtype):
         input = input.to(dtypes.get_default_dtype())
     return LogSumExp.apply(input, _axes(input, dim), keepdim)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassgrad.autograd.function import Primitive
-from glassgrad.dtypes import TORCH_NAMES
+from glassgrad.dtypes import TORCH_NAMES, is_float
 from glassgrad.ops._util import torch_keywords
 from glassgrad.ops.reduce import _one_dim, _row_max, _row_sum
 
@@ -103,7 +103,7 @@ def _softmax_input(name: str, input, dim, dtype):  # noqa: A002
     if dtype is not None:
         input = input.to(dtype)
     axis = _one_dim(name, input, dim)
-    if input._array.dtype.kind != "f":
+    if not is_float(input._array.dtype):
         last = axis is None or axis == input._array.ndim - 1
         raise NotImplementedError(f'"{name}_{"lastdim_" if last else ""}kernel_impl" not implemented for '
                                   f"'{TORCH_NAMES.get(input._array.dtype.name, input.dtype.name)}'")

@@ -19,6 +19,7 @@ import math
 
 import numpy as np
 
+from glassgrad.dtypes import is_float
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.ops._util import operand, promote, to_float, torch_keywords, unbroadcast
@@ -618,7 +619,7 @@ class Frexp(Primitive):
 def frexp(input):  # noqa: A002
     """(mantissa, exponent) with x = mantissa · 2^exponent; exponent is int32."""
     input = operand(input, "input")
-    if input._array.dtype.kind != "f":
+    if not is_float(input._array.dtype):
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     exponent = np.frexp(input._array)[1].astype(np.int32)
     return frexp_result(Frexp.apply(input), Tensor._wrap(exponent))
@@ -690,7 +691,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """The mean of the values that are not nan: nansum / (how many are not nan)."""
     input = operand(input, "input")
-    if input._array.dtype.kind != "f" and dtype is None:
+    if not is_float(input._array.dtype) and dtype is None:
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
                            f"{input.dtype}")
     if dtype is not None:

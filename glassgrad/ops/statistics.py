@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from glassgrad.dtypes import is_float
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.ops._util import operand, torch_keywords
@@ -127,7 +128,7 @@ class Logcumsumexp(Primitive):
 def logcumsumexp(input, dim):  # noqa: A002
     """log of the running sum of exp(x) along ``dim``."""
     input = operand(input, "input")
-    if input._array.dtype.kind != "f":
+    if not is_float(input._array.dtype):
         input = input.to(dtypes.get_default_dtype())
     return Logcumsumexp.apply(input, input._dim(dim) if input._array.ndim else None)
 
@@ -253,7 +254,7 @@ def renorm(input, p, dim, maxnorm):  # noqa: A002
     """Each slice ``input.select(dim, i)`` whose p-norm exceeds ``maxnorm`` is scaled down to it:
     out = x · maxnorm/(‖x‖ₚ + 1e-7) there, x elsewhere (PyTorch's 1e-7)."""
     input = operand(input, "input")
-    if input._array.dtype.kind != "f":
+    if not is_float(input._array.dtype):
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{dtypes.TORCH_NAMES.get(input._array.dtype.name, input._array.dtype.name)}")
     if p <= 0:

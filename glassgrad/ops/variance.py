@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from glassgrad.dtypes import is_float
 from glassgrad.autograd.function import Primitive
 from glassgrad.ops._util import torch_keywords
 from glassgrad.ops.reduce import MeanDim, _axes, _count, _expand_back
@@ -85,7 +86,7 @@ def _var_args(name: str, input, dim, unbiased, correction):  # noqa: A002
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
         raise TypeError(f"{name}(): pass either 'unbiased' or 'correction', not both")
-    if input._array.dtype.kind != "f":
+    if not is_float(input._array.dtype):
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 0 if unbiased is False else 1
