@@ -428,8 +428,7 @@ def multi_dot(tensors, *, out=None):
     if last == 1:
         mats[-1] = mats[-1].unsqueeze(-1)
     for i in range(len(mats) - 1):
-        (a, b), (c, d) = mats[i]._array.shape, mats[i + 1]._array.shape
-        if b != c:
+        if mats[i]._array.shape[1] != mats[i + 1]._array.shape[0]:
             raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {tuple(mats[i]._array.shape)} "
                                f"and {tuple(mats[i + 1]._array.shape)} cannot be multiplied")
     result = _chain(mats, _order([m._array.shape for m in mats]), 0, len(mats) - 1)

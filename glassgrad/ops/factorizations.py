@@ -340,7 +340,7 @@ class _QrFactor(Primitive):
                                "nrows > ncols.")
         if m >= n:
             return _qr_backward(q, r, gq, gr)
-        x, y = a[..., :, :m], a[..., :, m:]
+        y = a[..., :, m:]
         gr1, gr2 = gr[..., :, :m], gr[..., :, m:]
         gx = _qr_backward(q, r[..., :, :m], gq + y @ _mT(gr2), gr1)
         return np.concatenate([gx, q @ gr2], axis=-1)
@@ -723,12 +723,12 @@ def lstsq(A, B, rcond=None, *, driver=None):  # noqa: N803
     _check_matrices("lstsq", A._array, square=False)
     driver = "gelsy" if driver is None else driver
     if driver not in _LSTSQ_DRIVERS:
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     a, b = A._array, B._array
     vector = b.ndim == a.ndim - 1
     rhs = B.unsqueeze(-1) if vector else B
     if rhs._array.shape[-2] != a.shape[-2]:
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+        raise RuntimeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
     m, n = a.shape[-2:]
     s = np.linalg.svd(a, compute_uv=False)
     rtol = np.finfo(a.dtype).eps * max(m, n) if rcond is None else rcond
@@ -922,7 +922,7 @@ def matrix_power(A, n: int, *, out=None):  # noqa: N803
         raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     a = A._array
     if a.ndim < 2:
-        raise RuntimeError(f"linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
     if a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
                            f"{a.shape[-2]} by {a.shape[-1]} matrices")

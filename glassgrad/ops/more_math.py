@@ -31,8 +31,8 @@ from glassgrad.ops.joining import cat, narrow, split
 from glassgrad.ops.linalg import mm
 from glassgrad.ops.reduce import Extreme, TakeAlongDim, _check_nonempty, _one_dim, _return_type, return_types
 from glassgrad.ops.shape import tril, triu
-from glassgrad.ops.special_math import (Digamma, Lgamma, copysign, digamma, erf, erfc, erfinv, heaviside, hypot, i0, ldexp,
-                                        lgamma, logit, nan_to_num, polygamma, sinc, xlogy)
+from glassgrad.ops.special_math import (Digamma, Lgamma, copysign, digamma, erf, erfc, erfinv, heaviside, hypot,
+                                        i0, ldexp, lgamma, logit, nan_to_num, polygamma, sinc, xlogy)
 from glassgrad.tensor import Tensor
 
 __all__ = ["cumprod", "float_power", "fmax", "fmin", "gcd", "lcm", "deg2rad", "rad2deg", "sgn", "signbit",
