@@ -321,8 +321,10 @@ def test_split_with_sizes_and_sum_to_size():
     with pytest.raises(RuntimeError) as got:
         g.split_with_sizes([1, 2], 1)
     assert str(got.value) == str(expected.value)
-    for size in [(1, 4), (4,), (3, 1), (1, 1), (3, 4)]:
-        np.testing.assert_allclose(g.sum_to_size(*size).detach().numpy(), t.sum_to_size(*size).detach().numpy())
+    for size in [(1, 4), (4,), (3, 1), (1, 1), (3, 4), (1,)]:
+        got, expected = g.sum_to_size(*size), t.sum_to_size(*size)
+        np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy())
+        assert (got.grad_fn.name() if got.grad_fn else None) == (expected.grad_fn.name() if expected.grad_fn else None)
     with pytest.raises(RuntimeError):
         g.sum_to_size(2, 4)
 

@@ -454,8 +454,9 @@ def sum_to_size(self, *size):
         raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.") from None
     extra = len(shape) - len(size)
     kept = tuple(extra + i for i, n in enumerate(size) if n == 1 and shape[extra + i] != 1)
-    out = self.sum(dim=kept, keepdim=True) if kept else self
-    return out.sum(dim=tuple(range(extra))) if extra else out
+    reduced = tuple(range(extra)) + kept
+    out = self.sum(dim=reduced, keepdim=True) if reduced else self
+    return out.reshape(size) if extra else out
 
 
 # --- writing a part into a copy: select/slice/diagonal_scatter ---------------------------------------------------
