@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import contextlib
 
+from glassgrad import _vmap
+from glassgrad._vmap import vmap
 from glassgrad.autograd import functional as _functional
 from glassgrad.autograd.engine import grad as _autograd_grad
 from glassgrad.autograd.grad_mode import enable_grad, is_grad_enabled
@@ -101,16 +103,38 @@ def _gradients(outputs: list, inputs: list, grad_outputs, keep_graph: bool) -> l
     return grads if keep_graph else [g.detach() for g in grads]
 
 
+def _call_tracked(func, args: tuple, nums: tuple, kwargs: dict):
+    """``func(*args)`` with ``args[n]`` (n in ``nums``) tracked for differentiation.
+
+    Inside ``vmap`` (BatchedTensors among the arguments, or in the output through a closure) each tracked
+    tensor is its *physical* tensor, batched at every vmap level in play (an argument shared by the batch
+    is expanded to it), and ``func`` sees it as a BatchedTensor again: samples never meet, so gradients
+    of the summed physical output are the samples' own. Returns ``(args, output, plains, levels)``:
+    ``plains`` the tracked physical tensors, ``levels`` the vmap levels (ascending; empty outside vmap)."""
+    levels = _vmap.physical_inputs(_leaves(args))[1]
+    while True:
+        tracked, plains = list(args), []
+
+        def track(t):
+            plain = _track(_vmap.physical_inputs([t], levels)[0][0])
+            plains.append(plain)
+            return _vmap.wrap_levels(plain, levels)
+        for n in nums:
+            tracked[n] = _map(track, args[n])
+        output = func(*tracked, **kwargs)
+        extra = {lv for t in _leaves(output) for lv in _vmap.levels_of(t)} - set(levels)
+        if not extra:   # an output batched at a level no argument has (a closure): again, batched there too
+            return tracked, output, plains, levels
+        levels = sorted(set(levels) | extra)
+
+
 def grad_and_value(func, argnums=0, has_aux: bool = False):
     """``(gradient, value)`` of ``func`` (a single-number output) with respect to ``args[argnums]``."""
     def wrapper(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad_and_value")
         keep_graph = is_grad_enabled() and any(x.requires_grad for n in nums for x in _leaves(args[n]))
         with enable_grad():
-            args = list(args)
-            for n in nums:
-                args[n] = _map(_track, args[n])
-            output = func(*args, **kwargs)
+            args, output, plains, levels = _call_tracked(func, args, nums, kwargs)
             aux = None
             if has_aux:
                 if not (isinstance(output, tuple) and len(output) == 2):
@@ -124,8 +148,8 @@ def grad_and_value(func, argnums=0, has_aux: bool = False):
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got "
                                    f"tensor with {output.dim()} dims. Maybe you wanted to use the vjp or jacrev "
                                    "APIs instead?")
-            inputs = [x for n in nums for x in _leaves(args[n])]
-            grads = iter(_gradients([output], inputs, None, keep_graph))
+            physical = _vmap.physical_inputs([output], levels)[0][0].sum() if levels else output
+            grads = iter([_vmap.wrap_levels(g, levels) for g in _gradients([physical], plains, None, keep_graph)])
         answer = tuple(_refill(args[n], grads) for n in nums)
         answer = answer if isinstance(argnums, tuple) else answer[0]
         value = output if keep_graph else output.detach()
@@ -145,13 +169,15 @@ def vjp(func, *primals, has_aux: bool = False):
     """``(func(*primals), vjp_fn)``: ``vjp_fn(v)`` is vᵀJ, one result per primal (shaped like it)."""
     keep_graph = is_grad_enabled() and any(x.requires_grad for x in _leaves(primals))
     with enable_grad():
-        tracked = _map(_track, primals)
-        output = func(*tracked)
+        tracked, output, plains, levels = _call_tracked(func, primals, tuple(range(len(primals))), {})
         aux = None
         if has_aux:
             output, aux = output
 
     def vjp_fn(cotangents):
+        outer = set(lv for v in _leaves(cotangents) for lv in _vmap.levels_of(v)) - set(levels)
+        if outer:   # vmap over the cotangents alone (the Jacobian row by row): one vjp per sample
+            return _vmap.per_sample(vjp_fn, max(outer), (cotangents,), {})
         outputs = _leaves(output)
         vectors = _leaves(cotangents)
         if len(vectors) != len(outputs):
@@ -161,8 +187,9 @@ def vjp(func, *primals, has_aux: bool = False):
             if tuple(out.shape) != tuple(v.shape):
                 raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(v.shape)} and "
                                    f"output[0] has a shape of {tuple(out.shape)}.")
+        outputs, vectors = _vmap.physical_inputs(outputs, levels)[0], _vmap.physical_inputs(vectors, levels)[0]
         with enable_grad():
-            grads = iter(_gradients(outputs, _leaves(tracked), vectors, keep_graph))
+            grads = iter([_vmap.wrap_levels(g, levels) for g in _gradients(outputs, plains, vectors, keep_graph)])
         return _refill(tuple(tracked), grads)
 
     shown = output if keep_graph else _map(Tensor.detach, output)
@@ -173,7 +200,8 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
     """``(func(*primals), J·tangents)`` by the double-backward trick (``autograd.functional.jvp``).
 
     ``primals`` and ``tangents`` are tuples whose items may be tensors or nests of them (a dict of
-    parameters): the nests are flattened to their tensors and ``func`` gets them back nested."""
+    parameters): the nests are flattened to their tensors and ``func`` gets them back nested. Inside
+    ``vmap``: one jvp per sample of the highest level among the primals and tangents."""
     if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be "
                            "valid to call f(*primals).")
@@ -184,7 +212,22 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
     if len(flat_primals) != len(flat_tangents):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
                            "structure.")
+    level = max((lv for t in flat_primals + flat_tangents for lv in _vmap.levels_of(t)), default=0)
+    if level:
+        return _vmap.per_sample(lambda p, t: jvp(func, p, t, strict=strict), level, (primals, tangents), {})
     keep_graph = is_grad_enabled() and any(x.requires_grad for x in flat_primals)
+    with enable_grad():
+        _, output, plains, levels = _call_tracked(lambda *xs: func(*_refill(primals, iter(xs))),
+                                                  tuple(flat_primals), tuple(range(len(flat_primals))), {})
+    if levels:   # batched through a closure: J·v of the physical tensors (the double-backward trick)
+        with enable_grad():
+            physical = _vmap.physical_inputs([output], levels)[0][0]
+            free = zeros_like(physical).requires_grad_(True)
+            transposed = _gradients([physical], plains, [free], True)
+            tangent_plains = _vmap.physical_inputs(flat_tangents, levels)[0]
+            product = _gradients(transposed, [free], tangent_plains, keep_graph)[0]
+        value = output if keep_graph else output.detach()
+        return value, _vmap.wrap_levels(product, levels)
     output, product = _functional.jvp(lambda *xs: func(*_refill(primals, iter(xs))), tuple(flat_primals),
                                       tuple(flat_tangents), create_graph=keep_graph, strict=strict)
     return output, product
@@ -196,31 +239,33 @@ def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None):
 
     An argument may be a nest of tensors (a dict of parameters): its Jacobian is then the same nest, one
     block per tensor; an output that is a nest gives a nest of those. One backward pass per output
-    element (``chunk_size`` changes nothing here)."""
+    element (``chunk_size`` changes nothing here); inside ``vmap``, one per element of one sample's
+    output, for the whole batch at once."""
     def wrapper(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "jacrev")
         for n in nums:
             _require_tensors(args[n])
         keep_graph = is_grad_enabled() and any(x.requires_grad for n in nums for x in _leaves(args[n]))
         with enable_grad():
-            args = list(args)
-            for n in nums:
-                args[n] = _map(_track, args[n])
-            output = func(*args, **kwargs)
+            args, output, inputs, levels = _call_tracked(func, args, nums, kwargs)
             aux = None
             if has_aux:
                 output, aux = output
-            inputs = [x for n in nums for x in _leaves(args[n])]
+            batch = len(levels)
 
             def jacobian_of(out: Tensor):
+                physical = _vmap.physical_inputs([out], levels)[0][0]
+                batch_shape, out_shape = tuple(physical.shape[:batch]), tuple(physical.shape[batch:])
+                flat = physical.reshape(batch_shape + (-1,))
                 rows = [[] for _ in inputs]
-                flat = out.reshape(-1)
-                for k in range(out.nelement()):
-                    for j, g in enumerate(_gradients([flat[k]], inputs, None, keep_graph)):
+                for k in range(flat.shape[-1]):
+                    element = flat.select(-1, k).sum() if batch else flat[k]
+                    for j, g in enumerate(_gradients([element], inputs, None, keep_graph)):
                         rows[j].append(g)
-                blocks = iter([stack(r).view(tuple(out.shape) + tuple(x.shape)) if r
-                               else zeros(tuple(out.shape) + tuple(x.shape), dtype=x.dtype)
-                               for r, x in zip(rows, inputs)])
+                blocks = iter([_vmap.wrap_levels(
+                    stack(r, dim=batch).view(batch_shape + out_shape + tuple(x.shape[batch:])) if r
+                    else zeros(batch_shape + out_shape + tuple(x.shape[batch:]), dtype=x.dtype), levels)
+                    for r, x in zip(rows, inputs)])
                 per_argument = tuple(_refill(args[n], blocks) for n in nums)
                 return per_argument if isinstance(argnums, tuple) else per_argument[0]
 
@@ -237,51 +282,6 @@ def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error")
 def hessian(func, argnums=0):
     """The Hessian of a single-number ``func``: ``jacfwd(jacrev(func))``."""
     return jacfwd(jacrev(func, argnums), argnums)
-
-
-# --- vmap ----------------------------------------------------------------------------------------------
-def _vmap_name(func) -> str:
-    return getattr(func, "__name__", repr(func))
-
-
-def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=None):
-    """``func`` on every slice along ``in_dims`` (one per argument; ``None``: the same argument for every
-    slice), the results stacked along ``out_dims``: a loop here, one call per slice."""
-    def wrapper(*args, **kwargs):
-        dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
-        if len(dims) != len(args):
-            raise ValueError(f"vmap({_vmap_name(func)}, in_dims={in_dims}, ...)(<inputs>): in_dims is not "
-                             f"compatible with the structure of `inputs`. in_dims has structure {len(dims)} but "
-                             f"inputs has structure {len(args)}.")
-        sizes = []
-        for arg, dim in zip(args, dims):
-            if dim is None:
-                continue
-            if not isinstance(arg, (Tensor, tuple, list, dict)):
-                raise ValueError(f"vmap({_vmap_name(func)}, in_dims={in_dims}, ...)(<inputs>): Got in_dim={dim} "
-                                 f"for an input but the input is of type {type(arg)}. We cannot vmap over "
-                                 "non-Tensor arguments, please use None as the respective in_dim")
-            sizes += [t.shape[dim] for t in _leaves(arg)]
-        if not sizes:
-            raise ValueError(f"vmap({_vmap_name(func)}, in_dims={in_dims}, ...)(<inputs>): at least one input "
-                             "must be a Tensor to vmap over (in_dims are all None)")
-        if len(set(sizes)) != 1:
-            raise ValueError("vmap: Expected all tensors to have the same size in the mapped dimension, got "
-                             f"sizes {sizes} for the mapped dimension")
-        results = []
-        for i in range(sizes[0]):
-            sliced = [arg if dim is None else _map(lambda t, d=dim: t.select(d, i), arg)
-                      for arg, dim in zip(args, dims)]
-            results.append(func(*sliced, **kwargs))
-        first = results[0]
-        outs = out_dims if isinstance(out_dims, tuple) else (out_dims,) * len(_leaves(first))
-        columns = list(zip(*[_leaves(r) for r in results]))
-        if len(columns) != len(_leaves(first)) or (not isinstance(first, Tensor) and not _leaves(first)):
-            raise ValueError(f"vmap({_vmap_name(func)}, ...): `{_vmap_name(func)}` must only return Tensors, "
-                             f"got type {type(first)}. Did you mean to set out_dims= to None for output?")
-        stacked = iter(stack(list(col), dim=d) for col, d in zip(columns, outs))
-        return _refill(first, stacked)
-    return wrapper
 
 
 # --- modules as functions ------------------------------------------------------------------------------
