@@ -7,7 +7,8 @@ does not widen a bigger tensor of the same kind (``float32 tensor * float64 scal
 
 bfloat16 (float32's 8 exponent bits, 7 mantissa bits) lives in the numpy dtype of the ``ml_dtypes``
 package (JAX's; ``pip install glassgrad[bf16]``), an optional dependency: without it ``glassgrad.bfloat16``
-can be named but no tensor can hold it. It is a *storage* format: as PyTorch's CPU kernels do, every op
+can be named but no tensor can hold it. ml_dtypes takes a noticeable time to import, so it is imported
+the first time bfloat16's numpy dtype is asked for (``bfloat16.numpy``), not with glassgrad. It is a *storage* format: as PyTorch's CPU kernels do, every op
 reads bfloat16 as float32, computes in float32 (sums and matmuls accumulate in float32) and rounds its
 result to bfloat16 once, to nearest even (``Function.apply``, autograd/function.py, does the widening
 and the rounding for every primitive, gradients included). numpy calls its kind ``'V'``, not ``'f'``, so
@@ -17,12 +18,9 @@ bfloat16 with float16 gives float32, with a wider float the wider float, with in
 
 from __future__ import annotations
 
-import numpy as np
+import importlib
 
-try:  # the optional numpy dtype behind bfloat16 (glassgrad[bf16])
-    import ml_dtypes
-except ImportError:
-    ml_dtypes = None
+import numpy as np
 
 __all__ = [
     "dtype", "float16", "half", "float32", "float", "float64", "double", "int8", "uint8", "int16",
@@ -66,24 +64,46 @@ int64 = long = dtype("int64", np.int64)
 bool = dtype("bool", np.bool_)  # noqa: A001
 
 
-class _NameOnly(dtype):
-    """A PyTorch dtype glassgrad can name but not store (bfloat16 without ``ml_dtypes``): programs that
-    only pick it for a GPU path (``dtype=torch.bfloat16 if cuda else ...``) run; making a tensor of it
-    is refused by ``to_dtype`` with a clear error."""
+class _Bfloat16(dtype):
+    """bfloat16, whose numpy dtype comes from ``ml_dtypes``, imported on the first ``.numpy`` (``None``
+    when the package is not installed: then programs that only name it for a GPU path run, and making
+    a tensor of it is refused by ``to_dtype`` with a clear error)."""
 
-    def __init__(self, name: str) -> None:  # noqa: D107 - no numpy dtype behind it
-        self.name, self.numpy, self.is_floating_point, self.is_signed, self.itemsize = name, None, True, True, 2
+    def __init__(self) -> None:  # noqa: D107 - no numpy dtype until asked
+        self.name, self.is_floating_point, self.is_signed, self.itemsize = "bfloat16", True, True, 2
+
+    @property
+    def numpy(self):
+        return _load_bfloat16()
 
 
-bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16) if ml_dtypes is not None else _NameOnly("bfloat16")
-BFLOAT16 = bfloat16.numpy  # the numpy dtype (None without ml_dtypes), for ``array.dtype == BFLOAT16``
+bfloat16 = _Bfloat16()
+# The numpy dtype, for ``array.dtype == BFLOAT16``: until ml_dtypes is imported, a dtype no array has
+# (not None: numpy reads ``dtype == None`` as ``dtype == float64``).
+BFLOAT16 = np.dtype([("bfloat16 not loaded", "V2")])
+_ML_DTYPES: list = []  # the ml_dtypes module once imported (or None: not installed)
+
+
+def _load_bfloat16():
+    """bfloat16's numpy dtype, importing ml_dtypes the first time (None if it is not installed)."""
+    global BFLOAT16
+    if not _ML_DTYPES:
+        try:
+            module = importlib.import_module("ml_dtypes")
+        except ImportError:
+            module = None
+        _ML_DTYPES.append(module)
+        if module is not None:
+            BFLOAT16 = np.dtype(module.bfloat16)
+            _BY_NUMPY[BFLOAT16] = bfloat16
+    return BFLOAT16 if _ML_DTYPES[0] is not None else None
 
 # Set once the first bfloat16 dtype is asked for (to_dtype, from_numpy_dtype): until then
 # ``Function.apply`` skips its bfloat16 check, so programs that never use it pay one flag test an op.
 BFLOAT16_SEEN = [False]
 
-_ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool) + ((bfloat16,) if BFLOAT16 else ())
-_BY_NUMPY = {d.numpy: d for d in _ALL}
+_ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool, bfloat16)
+_BY_NUMPY = {d.numpy: d for d in _ALL if d is not bfloat16}  # bfloat16 joins when ml_dtypes is imported
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, float=float32, double=float64, short=int16, int=int32, long=int64)
 
@@ -125,7 +145,10 @@ def to_dtype(d) -> dtype:
     if isinstance(d, str) and d in _BY_NAME:
         return to_dtype(_BY_NAME[d])
     try:
-        return to_dtype(_BY_NUMPY[np.dtype(d)])
+        d = np.dtype(d)
+        if d.name == "bfloat16":  # ml_dtypes' own dtype, handed in before glassgrad imported it
+            bfloat16.numpy
+        return to_dtype(_BY_NUMPY[d])
     except (TypeError, KeyError):
         raise TypeError(f"unsupported dtype {d!r}; use one of {', '.join(sorted(_BY_NAME))}") from None
 
@@ -135,6 +158,8 @@ def from_numpy_dtype(np_dtype) -> dtype:
     try:
         d = _BY_NUMPY[np_dtype]
     except KeyError:
+        if np_dtype.name == "bfloat16" and bfloat16.numpy == np_dtype:  # made before glassgrad imported ml_dtypes
+            return from_numpy_dtype(np_dtype)
         raise TypeError(
             f"can't convert numpy array of type {np_dtype}: glassgrad supports "
             f"{', '.join(d.name for d in _ALL)}") from None
@@ -158,7 +183,7 @@ class finfo:  # noqa: N801 - PyTorch's name
         if not d.is_floating_point or d.name == "bool":
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             "'torch.finfo'")
-        info = (ml_dtypes.finfo(d.numpy) if d is bfloat16 else np.finfo(d.numpy)) if d.numpy is not None else None
+        info = (_ML_DTYPES[0].finfo(d.numpy) if d is bfloat16 else np.finfo(d.numpy)) if d.numpy is not None else None
         if info is None:  # bfloat16 without ml_dtypes: 8 exponent bits as float32, 7 mantissa bits
             self.bits, self.eps, self.max, self.min = 16, 2.0 ** -7, 3.3895313892515355e+38, -3.3895313892515355e+38
             self.tiny = self.smallest_normal = 1.1754943508222875e-38

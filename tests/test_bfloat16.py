@@ -1,6 +1,9 @@
 """bfloat16 tensors (dtypes.py, the float32 twin of every primitive in autograd/function.py), checked against
 PyTorch: bfloat16 is stored in 16 bits and computed in float32, each op's result rounded once."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -10,7 +13,7 @@ from glassgrad import dtypes
 torch = pytest.importorskip("torch")
 pytest.importorskip("ml_dtypes")
 
-BF16 = dtypes.BFLOAT16
+BF16 = gg.bfloat16.numpy  # imports ml_dtypes (glassgrad does so on the first use of bfloat16)
 
 
 def draw(*shape, seed=0, scale=1.0):
@@ -159,9 +162,28 @@ def test_numpy_is_refused_as_in_pytorch():
 
 
 def test_without_ml_dtypes_the_error_says_what_to_install():
-    name_only = dtypes._NameOnly("bfloat16")
-    with pytest.raises(TypeError, match="pip install ml_dtypes"):
-        dtypes.to_dtype(name_only)
+    """In a Python where ml_dtypes can't be imported: glassgrad imports, names bfloat16, and refuses a
+    bfloat16 tensor with the package to install (ml_dtypes is imported only on first use)."""
+    program = ("import sys\n"
+               "class Block:\n"
+               "    def find_spec(self, name, path=None, target=None):\n"
+               "        if name == 'ml_dtypes': raise ImportError('blocked')\n"
+               "sys.meta_path.insert(0, Block())\n"
+               "import glassgrad as gg\n"
+               "assert 'ml_dtypes' not in sys.modules and repr(gg.bfloat16) == 'glassgrad.bfloat16'\n"
+               "try:\n"
+               "    gg.ones(2, dtype=gg.bfloat16)\n"
+               "except TypeError as error:\n"
+               "    print(error)\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "pip install ml_dtypes" in result.stdout
+
+
+def test_importing_glassgrad_does_not_import_ml_dtypes():
+    program = "import sys, glassgrad; print('ml_dtypes' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr
 
 
 # --- arithmetic, forward and backward ---------------------------------------------------------------------

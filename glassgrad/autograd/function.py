@@ -39,7 +39,8 @@ import weakref
 import numpy as np
 
 from glassgrad.autograd import saved_tensors as saved
-from glassgrad.dtypes import BFLOAT16, BFLOAT16_SEEN, dtype as glassgrad_dtype
+from glassgrad import dtypes
+from glassgrad.dtypes import BFLOAT16_SEEN, dtype as glassgrad_dtype
 from glassgrad.autograd.grad_mode import GRAD_MODE, no_grad, set_grad_enabled
 from glassgrad.meta import SEEN as META_SEEN, MetaArray, as_meta, meta_array
 from glassgrad.tensor import RemovableHandle, Tensor
@@ -643,7 +644,7 @@ def _in_float32(cls, args: tuple):
     float32 and rounds its float result to bfloat16 or, when PyTorch's promotion says so, keeps it
     (two twins per primitive, made once, with the same grad_fn name)."""
     for a in args:
-        if isinstance(a, Tensor) and a._array.dtype == BFLOAT16:
+        if isinstance(a, Tensor) and a._array.dtype == dtypes.BFLOAT16:
             break
     else:
         return cls
@@ -658,7 +659,7 @@ def _in_float32(cls, args: tuple):
 
 
 def _widen(x):
-    return x.astype(np.float32) if type(x) is np.ndarray and x.dtype == BFLOAT16 else x
+    return x.astype(np.float32) if type(x) is np.ndarray and x.dtype == dtypes.BFLOAT16 else x
 
 
 def _forward_in_float32(cls, rounds: bool, ctx, *args):
@@ -670,12 +671,12 @@ def _forward_in_float32(cls, rounds: bool, ctx, *args):
         if result is w:  # forward handed an input on (CopySlices): the tensor's own array, then
             return a
         if w is not a and w.ndim == 1 and a.flags.writeable:  # a buffer forward updates in place
-            rounded = w.astype(BFLOAT16)                      # (batch norm's running statistics)
+            rounded = w.astype(dtypes.BFLOAT16)                      # (batch norm's running statistics)
             if not np.array_equal(rounded.view(np.uint16), a.view(np.uint16)):
                 a[...] = rounded
     out = np.asarray(result)
     if rounds and out.dtype.kind == "f":
-        out = out.astype(BFLOAT16)
+        out = out.astype(dtypes.BFLOAT16)
     if ctx is not NO_CONTEXT and ctx._saved:
         originals = {id(w): a for a, w in zip(args, wide) if w is not a}
         ctx._saved = tuple(out if s is result else originals.get(id(s), s) for s in ctx._saved)
@@ -687,7 +688,7 @@ def _result_is_bfloat16(args: tuple) -> bool:
     was asked for a dtype or another float tensor takes part (float16 and bfloat16 meet in float32; a
     0-dim one counts only when every bfloat16 input is 0-dim too; an empty one stands for "none").
     Arrays handed over beside the tensors (a divisor, an index) are the op's own helpers: not counted."""
-    dimensioned = any(isinstance(a, Tensor) and a._array.dtype == BFLOAT16 and a._array.ndim for a in args)
+    dimensioned = any(isinstance(a, Tensor) and a._array.dtype == dtypes.BFLOAT16 and a._array.ndim for a in args)
     for a in args:
         if isinstance(a, (np.dtype, glassgrad_dtype)):
             return False
