@@ -109,6 +109,7 @@ LAYERS = {
     "glassgrad.ops.gather_scatter": 53,
     "glassgrad.ops.index_write": 53.2,
     "glassgrad.ops.counting": 53.5,
+    "glassgrad.ops.numerical": 53.8,      # aminmax, trapezoid, cumulative_trapezoid, unravel_index, vander
     "glassgrad.ops.linalg": 54,
     "glassgrad.ops.more_math": 54.05,     # cumprod, gcd/lcm, float_power, the *_scatter ops, in-place aliases
     "glassgrad.ops.blas": 54.1,           # addmm, addmv, baddbmm, addcmul ... (BLAS-style fused ops)
