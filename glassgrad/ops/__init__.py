@@ -22,6 +22,7 @@ Part III. Read the files in this order; each imports only the files before it:
     gather_scatter  gather, scatter, sort, topk
     index_write     index_copy, index_put, put, scatter_reduce, masked_scatter
     counting        unique, bincount, histc, histogram
+    numerical       aminmax, vander, trapezoid, cumulative_trapezoid, unravel_index: compositions of the above
     linalg          matmul, einsum, norms
     statistics      cummax, cummin, logcumsumexp, quantile, nanquantile, mode, renorm
     building        tensordot, kron, block_diag, diag_embed, rot90, hsplit, unfold, searchsorted, isin ...
@@ -44,15 +45,15 @@ from __future__ import annotations
 
 from glassgrad.ops import (blas, building, cast, compare, conv, counting, cumulative, decompositions, elementwise,
                            factorizations, gather_scatter, index_write, indexing, inplace, inplace_functions, joining,
-                           leaf_hooks, linalg, more_math, pool, random, reduce, repeating, shape, softmax, sparse,
-                           special_math, statistics, storage, trigonometry, unary, variance)
+                           leaf_hooks, linalg, more_math, numerical, pool, random, reduce, repeating, shape, softmax,
+                           sparse, special_math, statistics, storage, trigonometry, unary, variance)
 from glassgrad.overrides import aten  # noqa: F401  (torch.ops.aten: the aten ops glassgrad names, for __torch_dispatch__)
 from glassgrad.tensor import NUMPY_DISPATCH, Tensor
 
 FAMILIES = (elementwise, unary, trigonometry, special_math, cast, compare, inplace, reduce, variance, cumulative,
             softmax, shape, inplace_functions, joining, indexing, repeating, gather_scatter, index_write,
-            counting, linalg, statistics, building, more_math, blas, decompositions, factorizations, conv, pool,
-            random, sparse, leaf_hooks, storage)
+            counting, linalg, statistics, building, more_math, blas, decompositions, factorizations, numerical,
+            conv, pool, random, sparse, leaf_hooks, storage)
 
 for _family in FAMILIES:
     for _method, _fn in getattr(_family, "TENSOR_METHODS", {}).items():

@@ -26,7 +26,10 @@ def register_post_accumulate_grad_hook(self: Tensor, hook):
         raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
     node = accumulator(self)
     self._accumulator = _Kept(node)
-    return node.register_hook(lambda grad_inputs, grad_outputs: hook(self))
+
+    def run_hook(grad_inputs, grad_outputs):
+        hook(self)  # what the hook returns is ignored, as in PyTorch (``lambda p: p.add_(...)`` returns p)
+    return node.register_hook(run_hook)
 
 
 class _Kept:

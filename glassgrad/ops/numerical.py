@@ -1,0 +1,138 @@
+"""Numerical helpers built from the ops before them: ``aminmax``, ``vander``, ``trapezoid``,
+``cumulative_trapezoid`` and ``unravel_index``.
+
+Part III, ops/ reading order: ... gather_scatter, counting, **numerical**, linalg ... (ops/__init__.py lists
+them all). Nothing here is a new primitive: each function is a short composition of slicing, ``+``,
+``*``, ``sum``/``cumsum`` and ``stack``, so its gradient is the chain rule through those ops and needs no
+backward of its own.
+"""
+
+from __future__ import annotations
+
+import collections
+import numbers
+
+import numpy as np
+
+from glassgrad import dtypes
+from glassgrad.ops.cumulative import cumsum
+from glassgrad.ops.joining import narrow, stack
+from glassgrad.ops.reduce import amax, amin, return_types
+from glassgrad.ops.shape import flip
+from glassgrad.tensor import Tensor
+
+__all__ = ["aminmax", "vander", "trapezoid", "cumulative_trapezoid", "unravel_index"]
+
+
+def _aminmax_type():
+    """``aminmax``'s result: a named (min, max) pair, printed as PyTorch prints it."""
+    base = collections.namedtuple("aminmax", ["min", "max"])
+
+    def __repr__(self) -> str:
+        return f"{dtypes.SHOWN_AS}.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
+    return type("aminmax", (base,), {"__slots__": (), "__repr__": __repr__, "__module__": "glassgrad.return_types"})
+
+
+return_types.aminmax = _aminmax_type()
+
+
+def aminmax(input, *, dim=None, keepdim: bool = False):  # noqa: A002
+    """(min, max) of ``input`` at once: over every element, or along ``dim``. Gradients as ``amin``/``amax``."""
+    if input.numel() == 0 and (dim is None or input.shape[dim] == 0):
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has "
+                           "no identity.")
+    reduce_over = () if dim is None else dim
+    return return_types.aminmax(amin(input, reduce_over, keepdim), amax(input, reduce_over, keepdim))
+
+
+def vander(x, N=None, increasing: bool = False):  # noqa: N803  (PyTorch's name)
+    """The Vandermonde matrix of a 1-D ``x``: column j is ``x ** (N-1-j)`` (``x ** j`` when ``increasing``).
+
+    Built by repeated multiplication, ``x**(j+1) = x**j · x``, so the derivative at ``x = 0`` is exact
+    (``j·x**(j-1)``) where a ``pow`` would give ``0 · inf``. Integers and bools give int64, as in PyTorch.
+    """
+    if x.dim() != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if not x.dtype.is_floating_point:
+        x = x.to(dtypes.int64)
+    if n == 0:
+        return x.new_zeros((x.shape[0], 0))
+    columns = [x.new_ones(x.shape)]
+    for _ in range(n - 1):
+        columns.append(columns[-1] * x)
+    matrix = stack(columns, dim=1)
+    return matrix if increasing else flip(matrix, (1,))
+
+
+def _pairs(y, dim: int):
+    """y's neighbouring samples along ``dim``: (y[1:], y[:-1]) there; y as floats, as PyTorch integrates."""
+    if not y.dtype.is_floating_point:
+        y = y.to(dtypes.get_default_dtype())
+    n = y.shape[dim]
+    return narrow(y, dim, 1, n - 1), narrow(y, dim, 0, n - 1)
+
+
+def _spacing(y, x, dx, dim: int, name: str):
+    """The widths between sample points: ``dx`` (a number), or the differences of ``x`` along ``dim``."""
+    if x is not None and dx is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got both x and dx")
+    if x is None:
+        return 1 if dx is None else dx
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'x' must be Tensor, not {type(x).__name__}")
+    if x.dim() == 1:
+        if x.shape[0] != y.shape[dim]:
+            raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+        widths = x[1:] - x[:-1]
+        shape = [1] * y.dim()
+        shape[dim] = widths.shape[0]
+        return widths.reshape(shape)
+    n = x.shape[dim]
+    return narrow(x, dim, 1, n - 1) - narrow(x, dim, 0, n - 1)
+
+
+def trapezoid(y, x=None, *, dx=None, dim: int = -1):
+    """∫ y along ``dim`` by the trapezoidal rule: Σᵢ (yᵢ₊₁ + yᵢ)/2 · (xᵢ₊₁ - xᵢ), or · dx for even spacing."""
+    dim = dim % y.dim() if y.dim() else dim
+    widths = _spacing(y, x, dx, dim, "trapezoid")
+    if y.shape[dim] == 0:  # no interval: the integral is zero
+        return (y.to(dtypes.get_default_dtype()) if not y.dtype.is_floating_point else y).sum(dim) * 0
+    right, left = _pairs(y, dim)
+    return ((right + left) * widths).sum(dim) / 2
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim: int = -1):
+    """The running trapezoidal integral along ``dim``: one value per interval (one fewer than samples)."""
+    dim = dim % y.dim() if y.dim() else dim
+    widths = _spacing(y, x, dx, dim, "cumulative_trapezoid")
+    if y.shape[dim] == 0:
+        return y.to(dtypes.get_default_dtype()) if not y.dtype.is_floating_point else y
+    right, left = _pairs(y, dim)
+    return cumsum((right + left) * widths, dim) / 2
+
+
+def unravel_index(indices, shape):
+    """The coordinates of flat ``indices`` in a tensor of ``shape``, one int64 tensor per dimension.
+
+    Row-major: the last coordinate is ``i mod shape[-1]``, then ``i // shape[-1]`` goes on to the next.
+    As PyTorch does, an index past the end (or negative) wraps around rather than failing.
+    """
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"unravel_index(): argument 'indices' must be Tensor, not {type(indices).__name__}")
+    if indices.dtype.is_floating_point or indices.dtype is dtypes.bool:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    sizes = (shape,) if isinstance(shape, numbers.Integral) else tuple(int(s) for s in shape)
+    if any(s < 0 for s in sizes):
+        raise ValueError(f"'shape' cannot have negative values, but got {sizes}")
+    flat = indices.numpy().astype(np.int64)
+    coordinates = []
+    for size in reversed(sizes):
+        coordinates.append(np.mod(flat, size) if size else flat * 0)
+        flat = np.floor_divide(flat, size) if size else flat * 0
+    return tuple(Tensor._wrap(np.asarray(c, dtype=np.int64)) for c in reversed(coordinates))
+
+
+TENSOR_METHODS = {"aminmax": aminmax}
