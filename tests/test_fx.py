@@ -27,8 +27,11 @@ import torch.fx.passes.shape_prop as torch_shape_prop
 @pytest.fixture(autouse=True)
 def fx_dispatch_on():
     """The state after ``import torch.fx``: the __torch_function__ dispatch installed (another test file may
-    have reset it with ``overrides.disable()``)."""
+    have reset it with ``overrides.disable()``); after each test the dispatch is taken down again, so the
+    tests that run next in this process see the plain functions, as a program that never imports fx does."""
     glassgrad.overrides.enable()
+    yield
+    glassgrad.overrides.disable()
 
 
 def traced_both(make):

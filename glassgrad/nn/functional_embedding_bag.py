@@ -28,6 +28,8 @@ class EmbeddingBag(Primitive):
     """out[b] = reduce over bag b of W[idx_i] (see the module docstring for sum, mean and max and
     their gradients)."""
 
+    differentiable_backward = False  # its backward is numpy on arrays: no second derivatives yet
+
     @staticmethod
     def forward(ctx, weight, idx, bag, n_bags, mode, keep, psw):
         rows = weight[idx[keep]]

@@ -52,6 +52,8 @@ def _col2im(cols: np.ndarray, size: tuple, kernel: tuple, dilation: tuple, paddi
 class Im2Col(Primitive):
     """cols = im2col(x) (see the module docstring);  ∂L/∂x = col2im(∂L/∂cols): the adjoint."""
 
+    differentiable_backward = False  # its backward is numpy on arrays: no second derivatives yet
+
     @staticmethod
     def forward(ctx, x, geometry, blocks, batched):
         ctx.geometry, ctx.blocks, ctx.shape = geometry, blocks, x.shape
@@ -69,6 +71,8 @@ class Im2Col(Primitive):
 
 class Col2Im(Primitive):
     """out = col2im(cols) (each column summed onto its window);  ∂L/∂cols = im2col(∂L/∂out)."""
+
+    differentiable_backward = False  # its backward is numpy on arrays: no second derivatives yet
 
     @staticmethod
     def forward(ctx, cols, size, geometry, blocks, batched):

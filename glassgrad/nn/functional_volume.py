@@ -85,6 +85,8 @@ class Conv3d(Primitive):
     = W2 @ cols per group (W2 = W as (O/G, C/G·K));  ∂L/∂W2 = Σ_n G @ colsᵀ,  ∂L/∂b = Σ G,
     ∂L/∂x = col2im(W2ᵀ @ G), the padding cut off."""
 
+    differentiable_backward = False  # its backward is numpy on arrays: no second derivatives yet
+
     node_name = "ConvolutionBackward0"
 
     @staticmethod
@@ -203,6 +205,8 @@ class MaxPool3d(Primitive):
     """out = max over each window (padding −∞);  ∂L/∂x = g routed to each window's first maximum
     (the returned indices: flat positions in D·H·W), added where windows overlap."""
 
+    differentiable_backward = False  # its backward is numpy on arrays: no second derivatives yet
+
     node_name = "MaxPool3DWithIndicesBackward0"
 
     @staticmethod
@@ -248,6 +252,8 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 class AvgPool3d(Primitive):
     """out = (Σ window) / D per output position (D: the divisor PyTorch uses, see _avg_divisor);
     ∂L/∂x = col2im(g/D): each position gets g/D from every window that holds it."""
+
+    differentiable_backward = False  # its backward is numpy on arrays: no second derivatives yet
 
     node_name = "AvgPool3DBackward0"
 

@@ -111,6 +111,18 @@ class AddScaled(Add):
         return ga, (gb * ctx.alpha if gb is not None else None), None
 
 
+def refuse_bools(a, b):
+    """PyTorch has no subtraction on bools: a bool operand (a mask, or True) raises, naming what to use."""
+    a_bool = a.dtype.kind == "b" if isinstance(a, np.ndarray) else isinstance(a, (bool, np.bool_))
+    b_bool = b.dtype.kind == "b" if isinstance(b, np.ndarray) else isinstance(b, (bool, np.bool_))
+    if a_bool and b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 class Sub(Primitive):
     """out = a - b;  ∂out/∂a = 1,  ∂out/∂b = -1"""
 
@@ -118,10 +130,8 @@ class Sub(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
+        refuse_bools(a, b)
         a, b = promote(a, b)
-        if (a.dtype if type(a) is np.ndarray else np.asarray(a).dtype).kind == "b":
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                               "Use the `^` or `logical_xor()` operator instead.")
         if ctx.needs_input_grad:
             ctx.shapes = _shapes(a, b)
         return a - b
@@ -158,6 +168,7 @@ class Rsub(Primitive):
 
     @staticmethod
     def forward(ctx, x, c):
+        refuse_bools(c, x)
         x, c = promote(x, c)
         return c - x
 

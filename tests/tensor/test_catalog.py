@@ -32,8 +32,7 @@ IDS = [s.name for s in TENSOR_OPS]
 
 # Ops whose backward is not itself differentiable: create_graph=True through them raises the engine's
 # NotImplementedError naming the backward node (op name -> that node's name).
-# ∂(a % b)/∂b = -⌊a/b⌋ is a step function of a and b, so its backward is kept in plain numpy.
-NO_DOUBLE_BACKWARD = {"remainder_operator": "RemainderBackward1"}
+NO_DOUBLE_BACKWARD: dict = {}  # every op in the catalog differentiates twice, as in PyTorch
 
 
 def _outputs(result) -> tuple:

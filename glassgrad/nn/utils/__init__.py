@@ -3,7 +3,7 @@ normalisation, conv/linear + batch-norm fusion, as ``torch.nn.utils``."""
 
 from glassgrad.nn.utils import fusion, parametrize, prune  # noqa: F401  (torch.nn.utils.fusion, .parametrize, .prune)
 from glassgrad.nn.utils import parametrizations  # noqa: F401  (torch.nn.utils.parametrizations)
-from glassgrad.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_  # noqa: F401
+from glassgrad.nn.utils.clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_  # noqa: F401
 from glassgrad.nn.utils.fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: F401,E501
 from glassgrad.nn.utils.convert_parameters import (parameters_to_vector,  # noqa: F401
                                                    vector_to_parameters)

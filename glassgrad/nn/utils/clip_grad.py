@@ -9,12 +9,13 @@ limited. Clipping by value clamps each element to [−clip_value, clip_value].
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
 from glassgrad.tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grad_norm"]
 
 
 def _grads(parameters) -> list:
@@ -54,3 +55,11 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     for g in _grads(parameters):
         np.clip(g._array, -clip_value, clip_value, out=g._array)
         g._vc[0] += 1
+
+
+def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                   foreach=None) -> Tensor:
+    """PyTorch's old name for ``clip_grad_norm_`` (before 0.4), still answered with a FutureWarning."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
