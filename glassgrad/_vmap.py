@@ -29,8 +29,12 @@ physical input is every sample's own gradient (``physical_inputs`` / ``wrap_like
 
 from __future__ import annotations
 
+import functools
 import itertools
 import string
+import sys
+
+import numpy as np
 
 from glassgrad import overrides
 from glassgrad.creation import zeros_like
@@ -38,8 +42,6 @@ from glassgrad.ops.joining import stack
 from glassgrad.tensor import Size, Tensor
 
 __all__ = ["BatchedTensor", "per_sample", "vmap"]
-
-import numpy as np
 
 
 # --- the vmap levels in progress ---------------------------------------------------------------------------
@@ -70,7 +72,9 @@ class BatchedTensor(Tensor):
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         level = _top_level((args, kwargs))
-        rule = _RULES.get(func.__name__)
+        rule = _BY_FUNCTION.get(func)
+        if rule is None:
+            rule = _RULES.get(func.__name__)
         if rule is not None:
             result = rule(func, level, args, kwargs)
             if result is not NotImplemented:
@@ -382,7 +386,7 @@ def _t(func, level, self, rest, kwargs):
 def _reverse_dims(func, level, self, rest, kwargs):
     """``x.T`` (every dim reversed) and ``x.mT`` (the last two swapped)."""
     n = self.dim()
-    if func.__name__ == "_mT":
+    if func.__name__ == "mT":
         return batched(self._value.transpose(-1, -2), level)
     return batched(self._value.permute((0,) + tuple(range(n, 0, -1))), level)
 
@@ -457,10 +461,16 @@ def _matmul(func, level, args, kwargs):
                 column = column.unsqueeze(1)
             return batched((a @ column).squeeze(-1), level)
         return batched(a @ _align(b, level, max(ra, rb)), level)
-    if ra >= 2 and rb >= 2:
-        rank = max(ra, rb)
-        return batched(_align(a, level, rank) @ _align(b, level, rank), level)
-    return NotImplemented
+    # both batched: a vector is a one-row (left) or one-column (right) matrix, removed again after
+    rank = max(ra, rb, 2)
+    av = _align(a, level, rank) if ra >= 2 else a._value.unsqueeze(1)
+    bv = _align(b, level, rank) if rb >= 2 else b._value.unsqueeze(-1)
+    for _ in range(rank - 2):
+        av = av.unsqueeze(1) if ra == 1 else av
+        bv = bv.unsqueeze(1) if rb == 1 else bv
+    out = av @ bv
+    out = out.squeeze(-1) if rb == 1 else out
+    return batched(out.squeeze(-2 if rb != 1 else -1) if ra == 1 else out, level)
 
 
 def _linear(func, level, args, kwargs):
@@ -484,6 +494,33 @@ def _linear(func, level, args, kwargs):
             bv = bv.unsqueeze(1)
         out = out + bv
     return batched(out, level)
+
+
+_SAMPLE_RANK = {"conv1d": 3, "conv2d": 4, "conv3d": 5, "conv_transpose1d": 3, "conv_transpose2d": 4,
+                "conv_transpose3d": 5, "max_pool1d": 3, "max_pool2d": 4, "max_pool3d": 5, "avg_pool1d": 3,
+                "avg_pool2d": 4, "avg_pool3d": 5, "adaptive_avg_pool1d": 3, "adaptive_avg_pool2d": 4,
+                "adaptive_avg_pool3d": 5, "adaptive_max_pool1d": 3, "adaptive_max_pool2d": 4,
+                "adaptive_max_pool3d": 5, "interpolate": 4, "pixel_shuffle": 4, "pixel_unshuffle": 4}
+
+
+def _fold(func, level, args, kwargs):
+    """Ops that treat the first dim of their input as independent samples (convolutions and pools with
+    unbatched weights): the vmap batch folded into that dim, one call, then unfolded."""
+    x = args[0]
+    if not _is_at(x, level) or _top_level((args[1:], kwargs)) == level:
+        return NotImplemented
+    full = _SAMPLE_RANK[func.__name__]
+    if func.__name__ == "interpolate" and x.dim() + 1 != full:
+        full = x.dim() + 1 if x.dim() in (3, 5) else full
+    value = x._value
+    if x.dim() == full - 1:       # one unbatched sample (C, ...): the vmap batch is the N
+        return _wrap_result(func(value, *args[1:], **kwargs), level)
+    if x.dim() != full:
+        return NotImplemented
+    size, n = value.shape[0], value.shape[1]
+    out = func(value.reshape((size * n,) + tuple(value.shape[2:])), *args[1:], **kwargs)
+    unfold = (lambda t: t.reshape((size, n) + tuple(t.shape[1:])))
+    return batched(unfold(out), level) if isinstance(out, Tensor) else _wrap_result(_map(unfold, out), level)
 
 
 def _einsum(func, level, args, kwargs):
@@ -593,11 +630,43 @@ _RULES.update({"max": _max_min, "min": _max_min, "requires_grad_": _requires_gra
                "transpose": _two_dims, "swapaxes": _two_dims, "swapdims": _two_dims, "movedim": _two_dims,
                "moveaxis": _two_dims, "t": _t, "expand": _expand, "expand_as": _expand_as,
                "select": _select_like, "narrow": _select_like, "split": _select_like, "chunk": _select_like,
-               "unbind": _select_like, "tensor_split": _select_like, "__getitem__": _getitem, "getitem": _getitem,
-               "_T": _reverse_dims, "_mT": _reverse_dims, "flip": _two_dims, "data": _unary,
+               "unbind": _select_like, "tensor_split": _select_like, "__getitem__": _getitem, "T": _reverse_dims, "mT": _reverse_dims, "flip": _two_dims, "data": _unary,
                "cat": _join, "concat": _join, "concatenate": _join, "stack": _join,
                "matmul": _matmul, "mm": _matmul, "bmm": _matmul, "__matmul__": _matmul, "linear": _linear,
-               "einsum": _einsum, "mse_loss": _mse_loss, "cross_entropy": _cross_entropy})
+               "einsum": _einsum, "mse_loss": _mse_loss, "cross_entropy": _cross_entropy, "nll_loss": _cross_entropy})
+_RULES.update(dict.fromkeys(_SAMPLE_RANK, _fold))
+_RULES["__rmatmul__"] = lambda func, level, args, kwargs: _matmul(func, level, (args[1], args[0]), kwargs)
+
+# The public names where the rules' functions live: a function's own __name__ may differ from the name
+# it has there (Tensor.__rsub__ is a function named rsub), so rules are found by the function itself.
+_HOMES = ("glassgrad", "glassgrad.nn.functional", "glassgrad.linalg", "glassgrad.special")
+_BY_FUNCTION: dict = {}
+
+
+def _named(rule, name: str):
+    """``rule`` told the public ``name`` of the function it batches (the rules read ``func.__name__``)."""
+    def run(func, level, args, kwargs):
+        call = functools.partial(func)
+        call.__name__ = name
+        return rule(call, level, args, kwargs)
+    return run
+
+
+def _index_rules() -> None:
+    """Map each dispatching function (what ``__torch_function__`` receives) to its rule, by public name:
+    the Tensor methods and properties, and the functions of the torch-shaped modules. Rebuilt when the
+    dispatch was installed anew (``overrides.disable()`` then ``enable()``)."""
+    if vars(Tensor)["add"] in _BY_FUNCTION:
+        return
+    _BY_FUNCTION.clear()
+    owners = [vars(Tensor)] + [vars(sys.modules[m]) for m in _HOMES if m in sys.modules]
+    for name, rule in _RULES.items():
+        for owner in owners:
+            found = owner.get(name)
+            if isinstance(found, property):
+                found = found.fget
+            if callable(found):
+                _BY_FUNCTION[found] = _named(rule, name)
 _RULES.update(dict.fromkeys("zeros_like ones_like full_like empty_like".split(), _like))
 _RULES.update(dict.fromkeys("rand_like randn_like randint_like dropout dropout1d dropout2d dropout3d alpha_dropout "
                             "feature_alpha_dropout bernoulli multinomial normal_ uniform_ bernoulli_".split(), _random))
@@ -639,6 +708,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness: str = "error", *, chunk_size=N
 
     def wrapper(*args, **kwargs):
         overrides.enable()   # the dispatch BatchedTensor needs; installed on the first vmap
+        _index_rules()
         name = _name(func)
         per_arg = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
         if not isinstance(in_dims, (int, tuple)) and in_dims is not None:
