@@ -328,10 +328,15 @@ def _watch_class_statements(func, name, *bases, **kwargs):
     a live ``__torch_function__`` (the docs' ScalarTensor, a tracer's Proxy) the dispatch is installed.
     Only class statements pass here (never an op), and it removes itself once it has fired."""
     cls = _ORIGINAL_BUILD_CLASS(func, name, *bases, **kwargs)
-    if (isinstance(cls, type) and not cls.__module__.startswith("glassgrad")  # glassgrad's own: Tensor, Parameter
+    # glassgrad's own classes (Tensor, Parameter) don't count, nor real PyTorch's, loaded beside glassgrad
+    # (interop, tests): its tensor subclasses never reach glassgrad's functions.
+    if (isinstance(cls, type) and str(cls.__module__).split(".")[0] not in _NOT_WATCHED
             and _is_overloaded_type(cls)):
         enable()
     return cls
+
+
+_NOT_WATCHED = {"glassgrad", "torch", "functorch", "torchvision", "torchaudio"}
 
 
 def _restore_class_statements() -> None:

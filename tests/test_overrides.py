@@ -228,3 +228,11 @@ def test_torch_C_names_import_as_in_pytorch():
         assert hasattr(ours, name) and hasattr(torch._C, name)
     assert ours._get_tracing_state() is None and torch._C._get_tracing_state() is None
     assert ours._is_torch_function_enabled() == torch._C._is_torch_function_enabled()
+
+
+def test_importing_real_torch_after_glassgrad_installs_nothing():
+    """PyTorch's own Tensor subclasses (defined when torch is imported beside glassgrad: interop, tests)
+    never reach glassgrad's functions, so they must not switch the dispatch on for everything."""
+    program = "import glassgrad, torch, glassgrad.overrides as o; print(o._STATE.installed)"
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip() == "False", result.stderr
