@@ -31,7 +31,7 @@ from glassgrad.tensor import Size, Tensor, to_array
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange", "linspace", "logspace",
-    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
+    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "range", "asarray",
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
     "ByteTensor", "BoolTensor", "write_out", "refuse_out_with_grad",
 ]
@@ -93,6 +93,27 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return _new(to_array(data, dtype), False, meta)
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
+    """``obj`` as a tensor, sharing memory with a tensor or numpy array when no conversion is needed
+    (``copy=True`` always copies; ``copy=False`` refuses a conversion that would have to copy)."""
+    meta = _check_device(device, copying=True)
+    if isinstance(obj, (Tensor, np.ndarray)) and not meta:
+        array = obj._array if isinstance(obj, Tensor) else obj
+        wanted = dtypes.to_dtype(dtype).numpy if dtype is not None else array.dtype
+        if copy is False and wanted != array.dtype:
+            raise ValueError(f"can't alias tensor with dtype '{array.dtype}' into dtype '{wanted}'.")
+        if copy is not True and wanted == array.dtype:
+            if isinstance(obj, Tensor):
+                return obj if not requires_grad else obj.requires_grad_(True)
+            return _new(array, requires_grad) if array.dtype in _NUMPY_KINDS else tensor(array)
+        return _new(array.astype(wanted), requires_grad)
+    return tensor(obj, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+_NUMPY_KINDS = {np.dtype(n) for n in ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32",
+                                      "float64")}
+
+
 @profiled("aten::lift_fresh")
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array``: changing one changes the other."""
@@ -125,6 +146,9 @@ def _shape(size, keyword=None, name: str = "zeros") -> tuple:
         size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    if builtins.any(isinstance(s, Tensor) for s in size):  # a one-element integer tensor counts as an int
+        size = tuple(s.__index__() if isinstance(s, Tensor) and s.numel() == 1 and not s.dtype.is_floating_point
+                     and s.dtype is not dtypes.bool else s for s in size)
     for s in size:
         if not isinstance(s, numbers.Integral) or isinstance(s, builtins.bool):
             raise TypeError(f"size must be a sequence of ints, got {type(s).__name__} {s!r}")
@@ -268,6 +292,23 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
         is_int = builtins.all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.get_default_dtype()
     return _new(np.arange(start, end, step).astype(dtypes.to_dtype(dtype).numpy), requires_grad, meta)
+
+
+def range(start, end, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
+    """PyTorch's deprecated ``torch.range``: start, start+step, ... up to and *including* end, always of a
+    floating dtype by default (``arange`` stops before end). Warns, as PyTorch does."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior "
+                  "is inconsistent with Python's range builtin. Instead, use torch.arange, which produces "
+                  "values in [start, end).", UserWarning, stacklevel=2)
+    meta = _check_device(device)
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    count = math.floor((end - start) / step) + 1
+    values = start + step * np.arange(count, dtype=np.float64)  # in double, then cast, as PyTorch's kernel
+    dtype = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    return _new(values.astype(dtype.numpy), requires_grad, meta)
 
 
 # --- linspace, to PyTorch's last bit ------------------------------------------------------------------

@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from glassgrad.dtypes import is_float
-from glassgrad.ops._util import check_broadcast, operand
+from glassgrad.ops._util import _call_into, check_broadcast, operand
 from glassgrad.tensor import Tensor
 
 __all__ = [
@@ -25,7 +25,9 @@ __all__ = [
 
 
 def _compare(name: str, np_fn):
-    def op(input, other):  # noqa: A002
+    def op(input, other, *, out=None):  # noqa: A002
+        if out is not None:  # torch.eq(a, b, out=t): the result cast into t
+            return _call_into(op, name, "cast", out, (input, other), {})
         a = input._array if isinstance(input, Tensor) else input
         b = operand(other)
         b = b._array if isinstance(b, Tensor) else b
@@ -48,7 +50,9 @@ bitwise_or = _compare("bitwise_or", np.bitwise_or)
 bitwise_xor = _compare("bitwise_xor", np.bitwise_xor)
 
 
-def logical_not(input):  # noqa: A002
+def logical_not(input, *, out=None):  # noqa: A002
+    if out is not None:
+        return _call_into(logical_not, "logical_not", "cast", out, (input,), {})
     return Tensor._wrap(np.logical_not(input._array))
 
 

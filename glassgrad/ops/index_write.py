@@ -13,7 +13,7 @@ import numpy as np
 
 from glassgrad.autograd.function import Primitive
 from glassgrad.dtypes import TORCH_NAMES
-from glassgrad.ops._util import unbroadcast
+from glassgrad.ops._util import check_shapes, unbroadcast
 from glassgrad.ops.gather_scatter import _grid
 from glassgrad.ops.indexing import _index_tensor, _inplace
 from glassgrad.tensor import Tensor
@@ -271,11 +271,11 @@ def masked_scatter(input, mask, source):  # noqa: A002
     if input._array.dtype != source._array.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"  # (sic)
                            f"{_scalar_type(input)} and {_scalar_type(source)}")
-    try:
-        k = int(np.broadcast_to(mask._array, input._array.shape).sum())
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({mask.shape[-1]}) must match the size of tensor b "
-                           f"({input.shape[-1]}) at non-singleton dimension {input.dim() - 1}") from None
+    check_shapes("masked_scatter", mask._array.shape, input._array.shape)
+    shape = np.broadcast_shapes(input._array.shape, mask._array.shape)
+    if shape != input._array.shape:  # a larger mask widens the result, as PyTorch's out-of-place form does
+        input = input.expand(shape)
+    k = int(np.broadcast_to(mask._array, shape).sum())
     if k > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")
     return MaskedScatter.apply(input, mask._array, source)
