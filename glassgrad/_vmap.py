@@ -63,10 +63,45 @@ _RANDOM_ERROR = ("vmap: called random operation while in randomness error mode. 
 # --- the batched tensor --------------------------------------------------------------------------------------
 class BatchedTensor(Tensor):
     """Every sample of one vmap level at once: ``_value`` is the physical tensor (batch dim first), and
-    the tensor itself reports one sample's shape (its ``_array`` is a zero-cost broadcast of that shape,
-    so ``shape``, ``dim()``, ``dtype`` read as for any tensor)."""
+    the tensor itself reports one sample's shape and dtype (``_logical``, a zero-cost broadcast array of
+    that shape). It has no numbers of its own: a glassgrad function that reads ``_array`` without going
+    through ``__torch_function__`` gets an error naming the problem, never the wrong numbers."""
 
-    __slots__ = ("_value", "_level")
+    __slots__ = ("_value", "_level", "_logical")
+
+    @property
+    def _array(self):
+        raise RuntimeError("vmap: a glassgrad function read the numbers of a BatchedTensor directly, without "
+                           "__torch_function__ dispatch (it was called from inside glassgrad, not through a "
+                           "torch-shaped namespace such as torch.* or torch.nn.functional.*): it cannot be "
+                           "batched. Please report it.")
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._logical.shape)
+
+    @property
+    def dtype(self):
+        return self._value.dtype
+
+    @property
+    def device(self):
+        return self._value.device
+
+    @property
+    def is_meta(self) -> bool:
+        return self._value.is_meta
+
+    @property
+    def ndim(self) -> int:
+        return self._logical.ndim
+
+    def _dim(self, dim: int) -> int:
+        n = max(self._logical.ndim, 1)
+        if not -n <= dim < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                             f"but got {dim})")
+        return dim % n
 
     @classmethod
     def __torch_function__(cls, func, types, args=(), kwargs=None):
@@ -99,22 +134,22 @@ class BatchedTensor(Tensor):
         return self._value.is_leaf
 
     def size(self, dim: int | None = None):
-        return Size(self._array.shape) if dim is None else self._array.shape[self._dim(dim)]
+        return Size(self._logical.shape) if dim is None else self._logical.shape[self._dim(dim)]
 
     def dim(self) -> int:
-        return self._array.ndim
+        return self._logical.ndim
 
     ndimension = dim
 
     def numel(self) -> int:
-        return self._array.size
+        return self._logical.size
 
     nelement = numel
 
     def __len__(self) -> int:
-        if self._array.ndim == 0:
+        if self._logical.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self._array.shape[0]
+        return self._logical.shape[0]
 
     def __iter__(self):
         return iter(self.unbind(0))
@@ -144,10 +179,23 @@ class BatchedTensor(Tensor):
 
 def batched(value: Tensor, level: int) -> BatchedTensor:
     """``value`` (batch dim first) as a BatchedTensor of ``level``."""
-    t = BatchedTensor._wrap(np.broadcast_to(np.zeros((), value._array.dtype), value._array.shape[1:]))
+    t = _new_batched(BatchedTensor)
+    for name, default in _FIELDS:
+        setattr(t, name, default() if callable(default) else default)
     t._value = value
     t._level = level
+    t._logical = np.broadcast_to(np.zeros((), _numpy_dtype(value)), tuple(value.shape)[1:])
     return t
+
+
+_new_batched = object.__new__
+# Tensor's fields but its numbers, as Tensor._wrap sets them
+_FIELDS = (("_requires_grad", False), ("_grad", None), ("_grad_fn", None), ("_vc", lambda: [0]), ("_base", None),
+           ("_seen_base", False), ("_hooks", None), ("_retains_grad", False), ("_accumulator", None))
+
+
+def _numpy_dtype(t):
+    return t._logical.dtype if type(t) is BatchedTensor else t._array.dtype
 
 
 # --- nests, levels, peeling ----------------------------------------------------------------------------------
