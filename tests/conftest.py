@@ -8,6 +8,9 @@ pytest puts this folder on ``sys.path``, so tests import the op catalogs (``op_c
   skipped, with the reason, when either is missing, and is marked ``browser`` (``-m "not browser"``).
 - ``scalar_mlp_loss``: ``make(seed=0, n=3)`` builds ``MLP(3, [4, 4, 1])`` and its mse loss over the
   first ``n`` (at most 4) of four fixed samples; backward is left to the test.
+- ``plain_functions``: every test starts and ends with glassgrad's plain functions (a test that installs
+  the ``__torch_function__`` dispatch — a Tensor subclass, ``glassgrad.fx``, ``vmap`` — takes it down
+  after itself), so no test runs slower or differently because of where it fell in the run.
 - ``scalar_mlp_from_weights``: ``make(weights, biases, activation)`` rebuilds a scalar ``MLP`` with
   exactly these numbers (``weights[l][j][i]``: layer l, neuron j, input i), e.g. the ones a studio
   session reports, so a test can recompute what the page shows in the scalar engine.
@@ -19,6 +22,7 @@ import os
 
 import pytest
 
+from glassgrad import overrides
 from glassgrad.scalar import MLP, mse
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,6 +31,15 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-s
 
 SAMPLES = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
 TARGETS = [1.0, -1.0, -1.0, 1.0]
+
+
+@pytest.fixture(autouse=True)
+def plain_functions():
+    if overrides._STATE.installed:  # importing glassgrad.fx at collection installs it
+        overrides.disable()
+    yield
+    if overrides._STATE.installed:
+        overrides.disable()
 
 
 @pytest.fixture(scope="module")
