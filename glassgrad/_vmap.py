@@ -37,7 +37,7 @@ import sys
 import numpy as np
 
 from glassgrad import overrides
-from glassgrad.creation import zeros_like
+from glassgrad.creation import ones_like
 from glassgrad.ops.joining import stack
 from glassgrad.tensor import Size, Tensor
 
@@ -254,6 +254,14 @@ def _wrap_result(result, level: int):
     return _map(lambda t: batched(t, level), result)
 
 
+def _call(func, *args, **kwargs):
+    """``func`` (imported here from ops/, so not a dispatching wrapper) called as the torch namespace's
+    function would be: a lower level's BatchedTensor among the arguments takes the call over."""
+    if overrides.has_torch_function(_leaves((args, kwargs))):
+        return overrides.handle_torch_function(func, _leaves((args, kwargs)), *args, **kwargs)
+    return func(*args, **kwargs)
+
+
 # --- the fallback: one call per sample -------------------------------------------------------------------------
 def per_sample(func, level: int, args, kwargs):
     """``func`` once per sample of ``level`` (the other levels' tensors passed as they are), the tensor
@@ -265,7 +273,7 @@ def per_sample(func, level: int, args, kwargs):
         results.append(func(*_map(pick, args), **_map(pick, kwargs)))
     first = results[0]
     if isinstance(first, Tensor) or _leaves(first):
-        columns = iter([batched(stack(list(col)), level) for col in zip(*[_leaves(r) for r in results])])
+        columns = iter([batched(_call(stack, list(col)), level) for col in zip(*[_leaves(r) for r in results])])
         return _map(lambda _: next(columns), first)
     if any(r != first for r in results[1:]):
         raise RuntimeError(f"vmap: {_name(func)} gave a different non-tensor answer for each sample")
@@ -608,7 +616,7 @@ def _random(func, level, args, kwargs):
     self = args[0]  # "same": one draw for one sample's shape, shared by the batch
     if name.endswith("_like"):
         return batched(_expanded(func(self._value[0], *args[1:], **kwargs), level), level)
-    mask = func(zeros_like(self._value[0]) + 1, *args[1:], **kwargs)
+    mask = func(_call(ones_like, self._value[0]), *args[1:], **kwargs)
     return batched(self._value * mask, level)
 
 
