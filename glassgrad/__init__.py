@@ -92,7 +92,8 @@ from glassgrad.ops.factorizations import (cholesky_inverse, cholesky_solve, inve
 from glassgrad.ops.factorizations import _torch_cholesky as cholesky, _torch_lu as lu  # noqa: F401
 from glassgrad.ops.factorizations import _torch_lu_solve as lu_solve, _torch_qr as qr  # noqa: F401
 from glassgrad.ops.factorizations import _torch_slogdet as slogdet  # noqa: F401
-from glassgrad.ops.numerical import aminmax, cumulative_trapezoid, trapezoid, unravel_index, vander  # noqa: F401
+from glassgrad.ops.numerical import (aminmax, cumulative_trapezoid, gradient, trapezoid, unravel_index,  # noqa: F401
+                                     vander)
 from glassgrad.ops.conv import conv2d, conv1d, conv_transpose1d, conv_transpose2d
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)

@@ -137,3 +137,38 @@ def test_post_accumulate_grad_hook_may_return_a_value():
         results.append((w.detach().clone(), w.grad))
     for a, b in zip(*results):
         assert_same(a, b)
+
+
+COORDS = np.array([0.0, 0.5, 1.75, 2.0, 3.5])
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"spacing": 2.0}, {"dim": 1}, {"dim": (0,), "spacing": 0.5}, {"spacing": [2.0, 3.0]},
+    {"edge_order": 2}, {"dim": 1, "spacing": "coords"}, {"dim": 1, "spacing": "coords", "edge_order": 2},
+    {"dim": -1, "edge_order": 2, "spacing": 0.25},
+])
+def test_gradient_matches_pytorch_values_and_backward(kwargs):
+    f = np.random.default_rng(9).standard_normal((3, 5))
+    results = []
+    for lib in (gg, torch):
+        x = lib.tensor(f, requires_grad=True)
+        kw = dict(kwargs)
+        if kw.get("spacing") == "coords":
+            kw["spacing"] = (lib.tensor(COORDS),)
+        parts = lib.gradient(x, **kw)
+        sum((p * p * (i + 1)).sum() for i, p in enumerate(parts)).backward()
+        results.append([*parts, x.grad])
+    assert len(results[0]) == len(results[1])
+    for ours, theirs in zip(*results):
+        assert_same(ours, theirs)
+
+
+def test_gradient_of_integers_is_float_and_errors_match():
+    assert_same(*both(lambda lib: lib.gradient(lib.tensor([1, 4, 9, 16]))[0]))
+    for lib in (gg, torch):
+        with pytest.raises(RuntimeError, match="at least edge_order\\+1"):
+            lib.gradient(lib.tensor([1.0, 2.0]), edge_order=2)
+        with pytest.raises(RuntimeError, match="only supports edge_order=1 and edge_order=2"):
+            lib.gradient(lib.ones(4), edge_order=3)
+        with pytest.raises(RuntimeError, match="a list of length equal to 'self.dim\\(\\) = 2'"):
+            lib.gradient(lib.ones(2, 3), spacing=[1.0, 2.0, 3.0])

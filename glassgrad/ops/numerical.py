@@ -1,5 +1,5 @@
 """Numerical helpers built from the ops before them: ``aminmax``, ``vander``, ``trapezoid``,
-``cumulative_trapezoid`` and ``unravel_index``.
+``cumulative_trapezoid``, ``gradient`` and ``unravel_index``.
 
 Part III, ops/ reading order: ... gather_scatter, counting, **numerical**, linalg ... (ops/__init__.py lists
 them all). Nothing here is a new primitive: each function is a short composition of slicing, ``+``,
@@ -16,12 +16,12 @@ import numpy as np
 
 from glassgrad import dtypes
 from glassgrad.ops.cumulative import cumsum
-from glassgrad.ops.joining import narrow, stack
+from glassgrad.ops.joining import cat, narrow, stack
 from glassgrad.ops.reduce import amax, amin, return_types
 from glassgrad.ops.shape import flip
 from glassgrad.tensor import Tensor
 
-__all__ = ["aminmax", "vander", "trapezoid", "cumulative_trapezoid", "unravel_index"]
+__all__ = ["aminmax", "vander", "trapezoid", "cumulative_trapezoid", "gradient", "unravel_index"]
 
 
 def _aminmax_type():
@@ -112,6 +112,81 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim: int = -1):
         return y.to(dtypes.get_default_dtype()) if not y.dtype.is_floating_point else y
     right, left = _pairs(y, dim)
     return cumsum((right + left) * widths, dim) / 2
+
+
+def _gradient_spacings(input, spacing, dims: list[int]) -> list:
+    """One spacing per differentiated dimension: a number (even steps) or a 1-D tensor of coordinates."""
+    if isinstance(spacing, (numbers.Number, Tensor)) and not (isinstance(spacing, Tensor) and spacing.dim() == 1):
+        return [float(spacing)] * len(dims)
+    spacing = list(spacing)
+    if len(spacing) != len(dims):
+        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or a list of length "
+                           f"equal to 'self.dim() = {input.dim()}', since dim argument was not given, but got a "
+                           f"list of length {len(spacing)}")
+    widths = []
+    for d, h in zip(dims, spacing):
+        if isinstance(h, Tensor) and h.dim() == 1:
+            if h.shape[0] != input.shape[d]:
+                raise RuntimeError(f"torch.gradient expected the coordinates along dimension {d} to have "
+                                   f"{input.shape[d]} values, but got {h.shape[0]}")
+            widths.append(h.to(input.dtype))
+        else:
+            widths.append(float(h))
+    return widths
+
+
+def _along(t, dim: int, ndim: int):
+    """A 1-D tensor shaped to broadcast along ``dim`` of an ``ndim``-D tensor."""
+    shape = [1] * ndim
+    shape[dim] = t.shape[0]
+    return t.reshape(shape)
+
+
+def _derivative(f, dim: int, h, edge_order: int):
+    """∂f/∂x along ``dim`` by finite differences: central inside, one-sided (first or second order) at the
+    two ends. ``h`` is the step (a number) or the coordinates (a 1-D tensor; uneven steps weighted)."""
+    n, ndim = f.shape[dim], f.dim()
+    part = lambda start, length: narrow(f, dim, start, length)  # noqa: E731
+    if isinstance(h, float):
+        inside = (part(2, n - 2) - part(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first, last = (part(1, 1) - part(0, 1)) / h, (part(n - 1, 1) - part(n - 2, 1)) / h
+        else:
+            first = (-3 * part(0, 1) + 4 * part(1, 1) - part(2, 1)) / (2 * h)
+            last = (3 * part(n - 1, 1) - 4 * part(n - 2, 1) + part(n - 3, 1)) / (2 * h)
+        return cat([first, inside, last], dim)
+    steps = h[1:] - h[:-1]                     # steps[i] = x[i+1] - x[i]
+    left, right = _along(steps[:-1], dim, ndim), _along(steps[1:], dim, ndim)
+    inside = (left * left * part(2, n - 2) - right * right * part(0, n - 2)
+              + (right * right - left * left) * part(1, n - 2)) / (left * right * (left + right))
+    if edge_order == 1:
+        first = (part(1, 1) - part(0, 1)) / steps[0]
+        last = (part(n - 1, 1) - part(n - 2, 1)) / steps[-1]
+    else:
+        d1, d2 = steps[0], steps[1]
+        first = (-(2 * d1 + d2) / (d1 * (d1 + d2)) * part(0, 1) + (d1 + d2) / (d1 * d2) * part(1, 1)
+                 - d1 / (d2 * (d1 + d2)) * part(2, 1))
+        d1, d2 = steps[-2], steps[-1]
+        last = (d2 / (d1 * (d1 + d2)) * part(n - 3, 1) - (d1 + d2) / (d1 * d2) * part(n - 2, 1)
+                + (2 * d2 + d1) / (d2 * (d1 + d2)) * part(n - 1, 1))
+    return cat([first, inside, last], dim)
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order: int = 1):  # noqa: A002
+    """The derivative of the samples ``input`` along each dimension (or those in ``dim``): a tuple with one
+    tensor per dimension, as ``numpy.gradient``. Inside: (f[i+1] - f[i-1]) / 2h, or for uneven steps
+    hₗ = x[i] - x[i-1], hᵣ = x[i+1] - x[i]: (hₗ² f[i+1] - hᵣ² f[i-1] + (hᵣ² - hₗ²) f[i]) / (hₗ hᵣ (hₗ + hᵣ)).
+    At the ends, one-sided differences of order ``edge_order`` (1 or 2)."""
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    dims = list(range(input.dim())) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    dims = [d % input.dim() for d in dims]
+    if any(input.shape[d] < edge_order + 1 for d in dims):
+        raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    if not input.dtype.is_floating_point:
+        input = input.to(dtypes.get_default_dtype())
+    widths = _gradient_spacings(input, spacing, dims)
+    return tuple(_derivative(input, d, h, edge_order) for d, h in zip(dims, widths))
 
 
 def unravel_index(indices, shape):

@@ -11,8 +11,10 @@ the tensor's chain of views (``ndarray.base``), so:
     y.untyped_storage().nbytes()                                       # 24: the whole block
 
 ``untyped_storage()`` sees bytes; ``storage()`` (PyTorch's deprecated ``TypedStorage``, with its warning)
-sees elements of the tensor's dtype. Both are read-only windows here: glassgrad does not resize or swap
-a tensor's block (``set_``, ``resize_``).
+sees elements of the tensor's dtype. Both are read-only windows here: glassgrad does not swap a tensor's
+block (``set_``). ``resize_`` (old code's way to reshape a buffer it refills) gives the tensor the first
+elements of its block in the new shape, or a larger block (the new elements zero: PyTorch leaves them
+uninitialised) when the old one is too small.
 """
 
 from __future__ import annotations
@@ -139,4 +141,39 @@ def _check_has_numbers(t: Tensor) -> None:
         raise NotImplementedError("Cannot access storage of a meta tensor: it holds a shape and no numbers")
 
 
-TENSOR_METHODS = {"untyped_storage": untyped_storage, "storage": storage}
+def resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
+    """Give ``self`` the shape ``sizes`` in place: its first ``prod(sizes)`` elements (row-major), zeros
+    after the old ones when it grows. A tensor that requires grad can't be resized, as in PyTorch."""
+    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"resize_(): argument 'size' must be tuple of ints, but got {shape!r}")
+    if any(n < 0 for n in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = tuple(int(n) for n in shape)
+    if shape == self._array.shape:
+        return self
+    count = int(np.prod(shape))
+    if count <= self._array.size and self._array.flags.c_contiguous:  # the same block, seen in the new shape
+        self._array = self._array.reshape(-1)[:count].reshape(shape)
+    else:
+        block = _root(self._array)  # a tensor shrunk earlier still owns its old elements, as in PyTorch
+        same_start = block.flags.c_contiguous and block.dtype == self._array.dtype and \
+            block.__array_interface__["data"][0] == self._array.__array_interface__["data"][0]
+        source = block.reshape(-1) if same_start and self._array.flags.c_contiguous else self._array.reshape(-1)
+        grown = np.zeros(shape, self._array.dtype)
+        kept = min(count, source.size)
+        grown.reshape(-1)[:kept] = source[:kept]
+        self._array = grown
+    self._vc[0] += 1
+    return self
+
+
+def resize_as_(self: Tensor, the_template: Tensor, memory_format=None) -> Tensor:
+    """``self.resize_(the_template.shape)``."""
+    return resize_(self, the_template.shape)
+
+
+TENSOR_METHODS = {"untyped_storage": untyped_storage, "storage": storage, "resize_": resize_,
+                  "resize_as_": resize_as_}
