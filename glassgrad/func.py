@@ -1,4 +1,4 @@
-"""``glassgrad.func`` — PyTorch's function transforms (``torch.func``), written as plain loops over autograd.
+"""``glassgrad.func`` — PyTorch's function transforms (``torch.func``), over autograd.
 
 Part III, autograd chapter, after ``autograd/functional.py``. A transform takes a function and gives back
 a new function:
@@ -8,17 +8,19 @@ a new function:
 - ``vjp(f, *primals)`` / ``jvp(f, primals, tangents)``: vector-Jacobian and Jacobian-vector products;
 - ``jacrev(f)`` / ``jacfwd(f)`` / ``hessian(f)``: whole Jacobians (one backward pass per output element)
   and the Jacobian of the Jacobian;
-- ``vmap(f)``: ``f`` applied to every slice along a batch dimension, the answers stacked;
+- ``vmap(f)``: ``f`` applied to every slice along a batch dimension, the answers stacked — run once, on
+  BatchedTensors, with a batching rule per op (``_vmap.py``);
 - ``functional_call(module, params, args)``: a module run with other tensors in place of its
   parameters and buffers; ``stack_module_state(models)`` stacks several models' parameters so that
   ``vmap(functional_call...)`` runs them all.
 
-How glassgrad does it, unlike PyTorch: ``vmap`` is a Python loop (call, then ``stack``), not a batching
-rule per op, so it gives the same numbers at the speed of the loop; ``jacfwd`` computes the same
-Jacobian as ``jacrev``, in reverse mode (glassgrad has no forward-mode AD). The transforms compose
-(``vmap(grad(f))``, ``jacfwd(jacrev(f))``): a transform whose inputs already require grad — because an
-outer transform is differentiating through it — keeps its results in the graph (``create_graph``), so
-the outer one can differentiate them again.
+How glassgrad does it, unlike PyTorch: ``jacfwd`` computes the same Jacobian as ``jacrev``, in reverse
+mode (glassgrad has no forward-mode AD). The transforms compose (``vmap(grad(f))``,
+``jacfwd(jacrev(f))``): a transform whose inputs already require grad — because an outer transform is
+differentiating through it — keeps its results in the graph (``create_graph``), so the outer one can
+differentiate them again. Inside ``vmap``, ``grad``/``vjp``/``jvp``/``jacrev`` differentiate the
+physical (whole-batch) tensors: samples never meet, so the gradient of the summed output is each
+sample's own (``_call_tracked``).
 """
 
 from __future__ import annotations
