@@ -20,7 +20,7 @@ from glassgrad.dtypes import TORCH_NAMES, is_float
 from glassgrad.ops._util import torch_keywords, unbroadcast
 from glassgrad.ops.unary import clone
 from glassgrad.ops.reduce import _array, _axes, _column_sum, _count, _expand_back
-from glassgrad.ops.shape import Expand, SqueezeDim, T, Transpose, UnsafeView, Unsqueeze, _reshape
+from glassgrad.ops.shape import Expand, SqueezeDim, T, Transpose, UnsafeView, Unsqueeze, _reshape, diagonal
 from glassgrad.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "ger", "einsum", "norm", "dist"]
@@ -468,8 +468,8 @@ def einsum(equation: str, *operands):
     ``einsum("bi,bi->b", a, b)`` a row-wise dot product, ``einsum("ij->ji", a)`` a transpose.
 
     Subscripts are letters; ``...`` stands for broadcast dims; without ``->`` the output is the
-    subscripts that appear once, in alphabetical order. Not supported: a subscript repeated within one
-    operand (diagonals, traces such as "ii->").
+    subscripts that appear once, in alphabetical order. A subscript repeated within one operand takes
+    its diagonal: ``einsum("ii->i", a)`` is ``a.diagonal()``, ``einsum("ii", a)`` the trace.
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
@@ -477,12 +477,28 @@ def einsum(equation: str, *operands):
         if not isinstance(t, Tensor):
             raise TypeError(f"einsum(): operand {i} must be a Tensor, not {type(t).__name__}")
     terms, out = _parse(equation.replace(" ", ""), operands)
+    operands = list(operands)
+    for i, term in enumerate(terms):
+        operands[i], terms[i] = _take_diagonals(operands[i], term)
     dtype = operands[0]._array.dtype
     for t in operands[1:]:
         if t._array.dtype != dtype:
             raise RuntimeError(f"expected scalar type {TORCH_NAMES[dtype.name]} but found "
                                f"{TORCH_NAMES[t._array.dtype.name]}")
     return Einsum.apply((tuple(terms), out), *operands)
+
+
+def _take_diagonals(t: Tensor, term: str) -> tuple[Tensor, str]:
+    """A subscript repeated within one operand ("ii", "bii", "iji") reads its diagonal: each repeat is
+    folded with ``diagonal``, which puts the shared index last (differentiable, so its gradient is the
+    diagonal scattered back)."""
+    while len(set(term)) != len(term):
+        c = next(c for c in term if term.count(c) > 1)
+        first = term.index(c)
+        second = term.index(c, first + 1)
+        t = diagonal(t, 0, first, second)
+        term = term[:first] + term[first + 1:second] + term[second + 1:] + c
+    return t, term
 
 
 def _parse(equation: str, operands) -> tuple[list, str]:
@@ -513,9 +529,11 @@ def _parse(equation: str, operands) -> tuple[list, str]:
             if c not in _LETTERS:
                 raise RuntimeError(f"einsum(): invalid subscript given at index {equation.index(c)} in the "
                                    f"equation string, subscripts must be in [a-zA-Z]")
-        if len(set(term)) != len(term):
-            raise NotImplementedError(f"einsum(): subscript repeated within operand {i} ('{terms[i]}': a "
-                                      "diagonal or trace) is not supported by glassgrad")
+        for c in set(term):
+            repeated = {n for d, n in zip(term, t._array.shape) if d == c}
+            if len(repeated) > 1:
+                raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but the sizes don't "
+                                   f"match, {' != '.join(str(n) for n in sorted(repeated, reverse=True))}")
         for c, n in zip(term, t._array.shape):
             seen = sizes.setdefault(c, n)
             if n != seen and 1 not in (n, seen):
