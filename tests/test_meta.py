@@ -151,3 +151,27 @@ def test_copying_meta_into_a_real_model_fails_as_pytorchs():
         return str(err.value)
     ours, theirs = both(run)
     assert ours == theirs
+
+
+@pytest.mark.parametrize("make", [lambda T, meta, cpu: cpu + meta, lambda T, meta, cpu: meta + cpu,
+                                  lambda T, meta, cpu: T.cat([cpu, meta]), lambda T, meta, cpu: meta * cpu[0]])
+def test_cpu_numbers_beside_a_meta_tensor_are_refused_as_pytorch(make):
+    """A float CPU tensor with dimensions and a meta tensor in one op: PyTorch's device error, naming the
+    first tensor's device as the expected one; a 0-d CPU tensor and CPU indices are fine."""
+    messages = []
+    for module in (gg, torch):
+        meta, cpu = module.ones(2, 3, device="meta"), module.ones(2, 3)
+        with pytest.raises(RuntimeError) as error:
+            make(module, meta, cpu)
+        messages.append(str(error.value))
+        assert (meta + module.tensor(2.0)).device.type == "meta"
+        assert meta[module.tensor([0, 1])].device.type == "meta"
+    assert messages[0] == messages[1]
+
+
+def test_argmax_of_a_meta_tensor_stays_meta():
+    for module in (gg, torch):
+        meta = module.ones(2, 3, device="meta")
+        for result in (meta.argmax(), meta.argmin(), meta.argmax(dim=1), meta.argmax(keepdim=True)):
+            assert result.device.type == "meta" and result.dtype == module.int64
+        assert tuple(meta.argmax(keepdim=True).shape) == (1, 1)

@@ -427,6 +427,7 @@ def _meta_forward(cls, ctx, arrays):
     to numpy's overridable calls, or that say their output's shape themselves (``meta_output``)."""
     if not any(type(a) is MetaArray for a in arrays):
         return cls.forward(ctx, *arrays)
+    _refuse_cpu_numbers_beside_meta(arrays)
     rule = getattr(cls, "meta_output", None)  # an op may say its output's (shape, dtype) directly
     if rule is None:
         return as_meta(cls.forward(ctx, *arrays))
@@ -435,6 +436,22 @@ def _meta_forward(cls, ctx, arrays):
         ctx.function = _MetaGradients
         ctx.input_shapes = [(a.shape, a.dtype) if isinstance(a, np.ndarray) else None for a in arrays]
     return meta_array(shape, dtype)
+
+
+def _refuse_cpu_numbers_beside_meta(arrays) -> None:
+    """A floating-point CPU tensor with dimensions in the same op as a meta tensor is PyTorch's error, naming
+    the first tensor's device as the expected one. (0-d CPU tensors are allowed, as PyTorch allows CPU
+    scalars; integer and bool ones are indices and masks, which PyTorch takes from the CPU too.)"""
+    devices = []
+    for a in arrays:
+        if type(a) is MetaArray:
+            devices.append("meta")
+        elif type(a) is np.ndarray and a.ndim and (a.dtype.kind == "f" or a.dtype == dtypes.BFLOAT16):
+            devices.append("cpu")
+    if "cpu" in devices:
+        expected = devices[0]
+        other = "cpu" if expected == "meta" else "meta"
+        raise RuntimeError(f"Tensor on device {other} is not on the expected device {expected}!")
 
 
 class _MetaGradients:

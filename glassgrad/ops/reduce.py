@@ -463,8 +463,9 @@ def _arg(name: str, np_fn, input, dim, keepdim: bool):  # noqa: A002
         raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:  # over the flattened tensor
         _check_nonempty(name, input, None)
-        index = np.asarray(np_fn(x), dtype=np.int64)
-        return Tensor._wrap(index.reshape((1,) * x.ndim) if keepdim else index)
+        index = np_fn(x)
+        index = index.astype(np.int64) if isinstance(index, np.ndarray) else np.asarray(index, np.int64)
+        return Tensor._wrap(index.reshape((1,) * x.ndim) if keepdim else index)  # (a meta input stays meta)
     axis = _one_dim(name, input, dim)
     if axis is None:
         return Tensor._wrap(np.zeros((), np.int64))
