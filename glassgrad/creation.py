@@ -93,20 +93,38 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return _new(to_array(data, dtype), False, meta)
 
 
-def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None) -> Tensor:
     """``obj`` as a tensor, sharing memory with a tensor or numpy array when no conversion is needed
-    (``copy=True`` always copies; ``copy=False`` refuses a conversion that would have to copy)."""
+    (``copy=True`` always copies; ``copy=False`` refuses a conversion that would have to copy).
+
+    A tensor keeps its graph unless ``requires_grad=False`` (then a detached alias); left unspecified,
+    ``requires_grad`` follows ``obj``'s, with PyTorch's warning when that differs from the old default."""
     meta = _check_device(device, copying=True)
-    if isinstance(obj, (Tensor, np.ndarray)) and not meta:
-        array = obj._array if isinstance(obj, Tensor) else obj
-        wanted = dtypes.to_dtype(dtype).numpy if dtype is not None else array.dtype
-        if copy is False and wanted != array.dtype:
-            raise ValueError(f"can't alias tensor with dtype '{array.dtype}' into dtype '{wanted}'.")
-        if copy is not True and wanted == array.dtype:
-            if isinstance(obj, Tensor):
-                return obj if not requires_grad else obj.requires_grad_(True)
-            return _new(array, requires_grad) if array.dtype in _NUMPY_KINDS else tensor(array)
-        return _new(array.astype(wanted), requires_grad)
+    if isinstance(obj, Tensor) and not meta:
+        wanted = dtypes.to_dtype(dtype) if dtype is not None else obj.dtype
+        if copy is False and wanted != obj.dtype:
+            raise ValueError(f"can't alias tensor with dtype '{obj._array.dtype}' into dtype '{wanted.numpy}'.")
+        if wanted != obj.dtype:
+            result = obj.to(wanted)
+        else:
+            result = obj.clone() if copy is True else obj
+        if requires_grad is None:
+            if obj.requires_grad:
+                warnings.warn("torch.asarray: unspecified requires_grad now defaults to obj.requires_grad "
+                              "instead of False. Pass requires_grad=False explicitly to get the old behavior "
+                              "and silence this warning.", UserWarning, stacklevel=2)
+            return result
+        if not requires_grad:
+            return result.detach() if result.requires_grad else result
+        return result if result.requires_grad else result.requires_grad_(True)
+    requires_grad = bool(requires_grad)
+    if isinstance(obj, np.ndarray) and not meta:
+        wanted = dtypes.to_dtype(dtype).numpy if dtype is not None else obj.dtype
+        if copy is False and wanted != obj.dtype:
+            raise ValueError(f"can't alias tensor with dtype '{obj.dtype}' into dtype '{wanted}'.")
+        if copy is not True and wanted == obj.dtype and obj.dtype in _NUMPY_KINDS:
+            return _new(obj, requires_grad)
+        return _new(obj.astype(wanted), requires_grad)
     return tensor(obj, dtype=dtype, device=device, requires_grad=requires_grad)
 
 

@@ -128,3 +128,21 @@ def test_masked_scatter_shape_error_names_the_sizes():
             lib.zeros(3).masked_scatter(lib.ones(2, 4, dtype=lib.bool), lib.ones(8))
         messages.append(str(info.value).split(" (shapes")[0])
     assert messages[0] == messages[1]
+
+
+def test_asarray_of_a_tensor_keeps_or_drops_its_graph_as_asked():
+    for lib in (gg, torch):
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = a + 2
+        detached = lib.asarray(b, requires_grad=False)
+        assert detached is not b and not detached.requires_grad and detached.grad_fn is None
+        assert lib.asarray(b, requires_grad=True) is b
+        with pytest.warns(UserWarning, match="unspecified requires_grad now defaults to obj.requires_grad"):
+            assert lib.asarray(b) is b
+        leaf = lib.tensor([1.0, 2.0])
+        assert lib.asarray(leaf, requires_grad=True) is leaf and leaf.requires_grad
+        assert type(lib.asarray(a, copy=True, requires_grad=True).grad_fn).__name__ == "CloneBackward0"
+        converted = lib.asarray(a, dtype=lib.float64, requires_grad=True)
+        assert type(converted.grad_fn).__name__ == "ToCopyBackward0"
+        converted.sum().backward()
+        np.testing.assert_array_equal(a.grad.numpy(), np.ones(3, np.float32))
