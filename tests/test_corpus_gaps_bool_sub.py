@@ -33,3 +33,18 @@ def test_the_ways_pytorch_suggests_still_work():
     assert (1 - g.float()).tolist() == (1 - t.float()).tolist()
     assert (1 - g.long()).tolist() == (1 - t.long()).tolist()
     assert (g * 1 + (~g) * 0).tolist() == (t * 1 + (~t) * 0).tolist()
+
+
+@pytest.mark.parametrize("make", [lambda T: T.add(T.tensor([1, 2]), T.tensor([1, 2]), alpha=0.5),
+                                  lambda T: T.sub(T.tensor([1, 2]), 1, alpha=0.5),
+                                  lambda T: T.tensor([1, 2]).add_(T.tensor([1, 2]), alpha=1.5),
+                                  lambda T: T.add(T.tensor([1.0, 2.0]), T.tensor([1, 2]), alpha=0.5),
+                                  lambda T: T.add(T.tensor([1, 2]), T.tensor([1, 2]), alpha=2)])
+def test_float_alpha_with_integer_operands_as_pytorch(make):
+    outcomes = []
+    for module in (gg, torch):
+        try:
+            outcomes.append(make(module).tolist())
+        except RuntimeError as error:
+            outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]

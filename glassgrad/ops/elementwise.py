@@ -376,10 +376,18 @@ def _index_plus_int(index: Tensor, n: int):
     return Tensor._wrap(np.array(total, _INT64)) if total in _INT64_RANGE else None
 
 
+def _check_alpha(input, other, alpha) -> None:  # noqa: A002
+    """PyTorch refuses a float ``alpha`` when both operands are integers (the result would be an integer)."""
+    if isinstance(alpha, float) and all(
+            (x._array.dtype.kind in "iub") if isinstance(x, Tensor) else isinstance(x, int) for x in (input, other)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
 @torch_keywords(out="cast")
 def add(input, other, *, alpha=1):  # noqa: A002
     """input + alpha · other"""
     if alpha != 1:
+        _check_alpha(input, other, alpha)
         if isinstance(other, Tensor):
             return _binary("add", AddScaled, input, other, alpha)
         other = operand(other) * alpha
@@ -394,6 +402,7 @@ def add(input, other, *, alpha=1):  # noqa: A002
 def sub(input, other, *, alpha=1):  # noqa: A002
     """input - alpha · other"""
     if alpha != 1:
+        _check_alpha(input, other, alpha)
         if isinstance(other, Tensor):
             return _binary("sub", SubScaled, input, other, alpha)
         other = operand(other) * alpha
