@@ -38,7 +38,7 @@ from glassgrad.random import (Generator, default_generator, get_rng_state, initi
 from glassgrad.creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, zeros_like,
                                 ones_like, full_like, empty_like, rand_like, randn_like, randint_like,
                                 arange, linspace, logspace, eye, rand, randn, randint, randperm, normal, bernoulli,
-                                multinomial, asarray, range, FloatTensor, DoubleTensor, HalfTensor,
+                                multinomial, asarray, range, empty_strided, frombuffer, FloatTensor, DoubleTensor, HalfTensor,
                                 LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor)
 from glassgrad import ops  # noqa: F401  (importing it attaches every family's methods to Tensor)
 from glassgrad.ops.elementwise import (add, sub, subtract, mul, multiply, div, divide,  # noqa: A004

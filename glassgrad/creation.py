@@ -31,7 +31,7 @@ from glassgrad.tensor import Size, Tensor, to_array
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange", "linspace", "logspace",
-    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "range", "asarray",
+    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "range", "asarray", "empty_strided", "frombuffer",
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
     "ByteTensor", "BoolTensor", "write_out", "refuse_out_with_grad",
 ]
@@ -251,6 +251,48 @@ def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False
 def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uninitialised in PyTorch; zeros here (reading garbage memory teaches nothing)."""
     return _filled(0, _shape(sizes, size, "empty"), _float_dtype(dtype), device, requires_grad)
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A zero tensor of ``size`` laid out with the given ``stride`` (elements apart along each dimension):
+    one block just large enough, seen through those strides."""
+    shape, strides = _shape((size,), None, "empty_strided"), tuple(stride)
+    if len(strides) != len(shape):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if builtins.any(not isinstance(n, numbers.Integral) or n < 0 for n in strides):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: "
+                           f"{list(strides)}")
+    dtype = _float_dtype(dtype)
+    extent = 0 if 0 in shape else 1 + builtins.sum((n - 1) * st for n, st in zip(shape, strides))
+    block = np.zeros(extent, dtype)
+    array = np.lib.stride_tricks.as_strided(block, shape, [st * dtype.itemsize for st in strides])
+    return _new(array, requires_grad, _check_device(device))
+
+
+def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0, requires_grad: bool = False) -> Tensor:
+    """A 1-D tensor over the bytes of a Python buffer (``bytearray``, ``array.array``, ``memoryview``):
+    ``count`` elements of ``dtype`` from byte ``offset`` on, sharing the buffer's memory. A read-only
+    buffer (``bytes``) is copied, where PyTorch would share it and warn."""
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    itemsize, length = dtypes.to_dtype(dtype).numpy.itemsize, view.nbytes
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if offset < 0 or offset >= length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than buffer length "
+                         f"({length} bytes) minus 1")
+    if count < 0:
+        if (length - offset) % itemsize:
+            raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} bytes) must be a "
+                             f"multiple of element size ({itemsize})")
+        count = (length - offset) // itemsize
+    elif offset + count * itemsize > length:
+        raise ValueError(f"requested buffer length ({count} * {itemsize} bytes) after offset ({offset} bytes) "
+                         f"must not be greater than actual buffer length ({length} bytes)")
+    array = np.frombuffer(view.cast("B"), dtype=dtypes.to_dtype(dtype).numpy, count=count, offset=offset)
+    return _new(array if array.flags.writeable else array.copy(), requires_grad)
 
 
 @_factory_out("full")
@@ -624,6 +666,12 @@ def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad: b
                  requires_grad=requires_grad)
 
 
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``x.new_empty_strided(size, stride)``: ``empty_strided`` in x's dtype."""
+    return empty_strided(size, stride, dtype=dtype or self.dtype, device=self.device if device is None else device,
+                         requires_grad=requires_grad)
+
+
 @profiled("aten::new_full")
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``x.new_full(size, v)``: ``v`` everywhere, in x's dtype (a float fill is truncated for ints)."""
@@ -637,7 +685,7 @@ def new(self, *args, device=None) -> Tensor:
 
 # creation sits above tensor.py, so it attaches its Tensor methods itself (as ops/__init__ does for ops)
 TENSOR_METHODS = {"new": new, "new_tensor": new_tensor, "new_zeros": new_zeros, "new_ones": new_ones,
-                  "new_empty": new_empty, "new_full": new_full}
+                  "new_empty": new_empty, "new_full": new_full, "new_empty_strided": new_empty_strided}
 for _name, _fn in TENSOR_METHODS.items():
     setattr(Tensor, _name, _fn)
 

@@ -146,3 +146,47 @@ def test_asarray_of_a_tensor_keeps_or_drops_its_graph_as_asked():
         assert type(converted.grad_fn).__name__ == "ToCopyBackward0"
         converted.sum().backward()
         np.testing.assert_array_equal(a.grad.numpy(), np.ones(3, np.float32))
+
+
+def test_frombuffer_shares_a_writable_buffer():
+    import array
+    results = []
+    for lib in (gg, torch):
+        buffer = array.array("i", [1, 2, 3])
+        t = lib.frombuffer(buffer, dtype=lib.int32)
+        buffer[0] = 9
+        results.append(t)
+    same(*results)
+
+
+@pytest.mark.parametrize("kwargs", [{"dtype": "uint8", "offset": 1, "count": 2}, {"dtype": "int16"},
+                                    {"dtype": "float32", "offset": 4}, {"dtype": "uint8", "count": 3}])
+def test_frombuffer_offsets_counts_and_dtypes(kwargs):
+    data = bytes(range(1, 13))
+    results = []
+    for lib in (gg, torch):
+        kw = dict(kwargs, dtype=getattr(lib, kwargs["dtype"]))
+        results.append(lib.frombuffer(bytearray(data), **kw))
+    same(*results)
+
+
+@pytest.mark.parametrize("args,kwargs,message", [
+    ((bytearray(3),), {"dtype": "int16"}, "must be a multiple of element size"),
+    ((bytearray(4),), {"dtype": "uint8", "offset": 5}, "no greater than buffer length"),
+    ((bytearray(4),), {"dtype": "uint8", "count": 5}, "must not be greater than actual buffer length"),
+    ((bytearray(0),), {"dtype": "uint8"}, "must not be 0"),
+    (([1, 2],), {"dtype": "uint8"}, "does not implement Python buffer protocol"),
+])
+def test_frombuffer_errors_match_pytorch(args, kwargs, message):
+    for lib in (gg, torch):
+        with pytest.raises(ValueError, match=message):
+            lib.frombuffer(*args, **dict(kwargs, dtype=getattr(lib, kwargs["dtype"])))
+
+
+@pytest.mark.parametrize("size,stride", [((2, 3), (1, 2)), ((2, 3), (3, 1)), ((4,), (2,)), ((2, 0), (1, 1))])
+def test_empty_strided_has_the_asked_layout(size, stride):
+    for lib in (gg, torch):
+        t = lib.empty_strided(size, stride, dtype=lib.float64)
+        assert tuple(t.shape) == size and t.stride() == stride and str(t.dtype).endswith("float64")
+        u = lib.ones(3, dtype=lib.int16).new_empty_strided(size, stride)
+        assert u.stride() == stride and str(u.dtype).endswith("int16")
