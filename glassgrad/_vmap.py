@@ -41,7 +41,7 @@ from glassgrad.creation import ones_like
 from glassgrad.ops.joining import stack
 from glassgrad.tensor import Size, Tensor
 
-__all__ = ["BatchedTensor", "per_sample", "vmap"]
+__all__ = ["BatchedTensor", "per_sample", "running", "vmap"]
 
 
 # --- the vmap levels in progress ---------------------------------------------------------------------------
@@ -55,6 +55,11 @@ class _Level:
 
 _LEVELS: dict = {}          # level number -> _Level, while that vmap runs
 _COUNTER = itertools.count(1)
+
+def running() -> bool:
+    """True inside some ``vmap``."""
+    return bool(_LEVELS)
+
 
 _RANDOM_ERROR = ("vmap: called random operation while in randomness error mode. Please either use the 'same' or "
                  "'different' randomness flags on vmap or perform the randomness operation out of vmap")
@@ -258,8 +263,16 @@ def _call(func, *args, **kwargs):
     """``func`` (imported here from ops/, so not a dispatching wrapper) called as the torch namespace's
     function would be: a lower level's BatchedTensor among the arguments takes the call over."""
     if overrides.has_torch_function(_leaves((args, kwargs))):
-        return overrides.handle_torch_function(func, _leaves((args, kwargs)), *args, **kwargs)
+        return overrides.handle_torch_function(_dispatching(func), _leaves((args, kwargs)), *args, **kwargs)
     return func(*args, **kwargs)
+
+
+def _dispatching(func):
+    """``func`` as a rule receives it: calling it dispatches again (for the levels below)."""
+    def call(*args, **kwargs):
+        return _call(func, *args, **kwargs)
+    call.__name__ = func.__name__
+    return call
 
 
 # --- the fallback: one call per sample -------------------------------------------------------------------------

@@ -105,7 +105,7 @@ def _gradients(outputs: list, inputs: list, grad_outputs, keep_graph: bool) -> l
     return grads if keep_graph else [g.detach() for g in grads]
 
 
-def _call_tracked(func, args: tuple, nums: tuple, kwargs: dict):
+def _call_tracked(func, args: tuple, nums: tuple, kwargs: dict, extra_levels=()):
     """``func(*args)`` with ``args[n]`` (n in ``nums``) tracked for differentiation.
 
     Inside ``vmap`` (BatchedTensors among the arguments, or in the output through a closure) each tracked
@@ -113,7 +113,7 @@ def _call_tracked(func, args: tuple, nums: tuple, kwargs: dict):
     is expanded to it), and ``func`` sees it as a BatchedTensor again: samples never meet, so gradients
     of the summed physical output are the samples' own. Returns ``(args, output, plains, levels)``:
     ``plains`` the tracked physical tensors, ``levels`` the vmap levels (ascending; empty outside vmap)."""
-    levels = _vmap.physical_inputs(_leaves(args))[1]
+    levels = _vmap.physical_inputs(_leaves(args), extra_levels)[1]
     while True:
         tracked, plains = list(args), []
 
@@ -203,7 +203,7 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
 
     ``primals`` and ``tangents`` are tuples whose items may be tensors or nests of them (a dict of
     parameters): the nests are flattened to their tensors and ``func`` gets them back nested. Inside
-    ``vmap``: one jvp per sample of the highest level among the primals and tangents."""
+    ``vmap`` the trick runs on the physical tensors (``_call_tracked``)."""
     if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be "
                            "valid to call f(*primals).")
@@ -214,22 +214,25 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
     if len(flat_primals) != len(flat_tangents):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
                            "structure.")
-    level = max((lv for t in flat_primals + flat_tangents for lv in _vmap.levels_of(t)), default=0)
-    if level:
-        return _vmap.per_sample(lambda p, t: jvp(func, p, t, strict=strict), level, (primals, tangents), {})
     keep_graph = is_grad_enabled() and any(x.requires_grad for x in flat_primals)
+    if not _vmap.running():
+        return _functional.jvp(lambda *xs: func(*_refill(primals, iter(xs))), tuple(flat_primals),
+                               tuple(flat_tangents), create_graph=keep_graph, strict=strict)
+    tangent_levels = {lv for t in flat_tangents for lv in _vmap.levels_of(t)}
     with enable_grad():
         _, output, plains, levels = _call_tracked(lambda *xs: func(*_refill(primals, iter(xs))),
-                                                  tuple(flat_primals), tuple(range(len(flat_primals))), {})
+                                                  tuple(flat_primals), tuple(range(len(flat_primals))), {},
+                                                  tangent_levels)
     if levels:   # batched through a closure: J·v of the physical tensors (the double-backward trick)
         with enable_grad():
-            physical = _vmap.physical_inputs([output], levels)[0][0]
-            free = zeros_like(physical).requires_grad_(True)
-            transposed = _gradients([physical], plains, [free], True)
+            physical = _vmap.physical_inputs(_leaves(output), levels)[0]
+            free = [zeros_like(p).requires_grad_(True) for p in physical]
+            transposed = _gradients(physical, plains, free, True)
             tangent_plains = _vmap.physical_inputs(flat_tangents, levels)[0]
-            product = _gradients(transposed, [free], tangent_plains, keep_graph)[0]
-        value = output if keep_graph else output.detach()
-        return value, _vmap.wrap_levels(product, levels)
+            products = iter([_vmap.wrap_levels(p, levels)
+                             for p in _gradients(transposed, free, tangent_plains, keep_graph)])
+        value = output if keep_graph else _map(Tensor.detach, output)
+        return value, _refill(output, products)
     output, product = _functional.jvp(lambda *xs: func(*_refill(primals, iter(xs))), tuple(flat_primals),
                                       tuple(flat_tangents), create_graph=keep_graph, strict=strict)
     return output, product

@@ -320,3 +320,23 @@ def test_ensemble_of_stacked_modules_matches_pytorch(fallbacks):
     got = run(gg, gfunc, g_models)
     np.testing.assert_allclose(_np(got), _np(expected), rtol=1e-5, atol=1e-6)
     assert fallbacks == []
+
+
+def test_ntk_style_vjp_then_jvp_under_three_vmaps_matches_pytorch():
+    x = RNG.standard_normal((3, 4)).astype(np.float32)
+    y = RNG.standard_normal((2, 4)).astype(np.float32)
+
+    def ntk(lib, func):
+        def f(a, b):
+            _, vjp_fn = func.vjp(lambda w: (w * a * b).sin(), lib.ones(4))
+            return func.vmap(lambda v: func.jvp(lambda w: (w * a * b).sin(), (lib.ones(4),), vjp_fn(v))[1])(lib.eye(4))
+        return func.vmap(func.vmap(f, (None, 0)), (0, None))(lib.tensor(x), lib.tensor(y))
+    expected, got = ntk(torch, torch.func), ntk(gg, gfunc)
+    assert type(got) is gg.Tensor and tuple(got.shape) == tuple(expected.shape)
+    np.testing.assert_allclose(_np(got), _np(expected), rtol=1e-5, atol=1e-6)
+
+
+def test_a_function_reading_a_batched_tensor_without_dispatch_raises():
+    from glassgrad.ops.joining import stack as undispatched_stack
+    with pytest.raises(RuntimeError, match="read the numbers of a BatchedTensor directly"):
+        gfunc.vmap(lambda t: undispatched_stack([t, t]))(gg.tensor(A))
