@@ -10,6 +10,7 @@ import glassgrad as gg
 import glassgrad._vmap as gvmap
 import glassgrad.nn.functional as GF
 from glassgrad import func as gfunc
+from glassgrad.ops.joining import stack as undispatched_stack
 
 RNG = np.random.default_rng(0)
 A = RNG.standard_normal((4, 3, 5)).astype(np.float32)
@@ -337,6 +338,5 @@ def test_ntk_style_vjp_then_jvp_under_three_vmaps_matches_pytorch():
 
 
 def test_a_function_reading_a_batched_tensor_without_dispatch_raises():
-    from glassgrad.ops.joining import stack as undispatched_stack
     with pytest.raises(RuntimeError, match="read the numbers of a BatchedTensor directly"):
         gfunc.vmap(lambda t: undispatched_stack([t, t]))(gg.tensor(A))
