@@ -22,6 +22,15 @@ __all__ = ["Variable", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabl
 
 # Read by the backward engine: with both on, every node's gradients are checked for nan.
 ANOMALY = _STATE = {"enabled": False, "check_nan": True}
+# Called with the new state whenever it changes: the engine uses it to record where each node was made
+# while anomaly detection is on (and to stop once it is off), at no cost per op otherwise.
+ON_SWITCH: list = []
+
+
+def _set(state: dict) -> None:
+    _STATE.update(state)
+    for follow in ON_SWITCH:
+        follow(_STATE)
 
 
 def is_anomaly_enabled() -> bool:
@@ -39,13 +48,13 @@ class _AnomalySwitch:
 
     def __init__(self, mode: bool, check_nan: bool) -> None:
         self.previous = dict(_STATE)
-        _STATE.update(enabled=bool(mode), check_nan=bool(check_nan))
+        _set({"enabled": bool(mode), "check_nan": bool(check_nan)})
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
-        _STATE.update(self.previous)
+        _set(self.previous)
 
     def __call__(self, function):
         def decorated(*args, **kwargs):
@@ -65,10 +74,10 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
 
     def __enter__(self) -> None:
         self.previous = dict(_STATE)
-        _STATE.update(enabled=True, check_nan=self.check_nan)
+        _set({"enabled": True, "check_nan": self.check_nan})
 
     def __exit__(self, *exc) -> None:
-        _STATE.update(self.previous)
+        _set(self.previous)
 
     def __call__(self, function):
         def decorated(*args, **kwargs):

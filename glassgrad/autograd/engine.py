@@ -16,13 +16,15 @@ bug in a backward formula at the node that made it.
 
 from __future__ import annotations
 
+import os
+import traceback
 import warnings
 
 import numpy as np
 
-from glassgrad.anomaly import ANOMALY
+from glassgrad.anomaly import ANOMALY, ON_SWITCH
 from glassgrad.meta import MetaArray, meta_array
-from glassgrad.autograd.function import AccumulateGrad, accumulator, call_backward, wrong_count
+from glassgrad.autograd.function import NODE_CREATED, AccumulateGrad, accumulator, call_backward, wrong_count
 from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.dtypes import from_numpy_dtype
 from glassgrad.tensor import Tensor
@@ -195,6 +197,26 @@ def _run_node(node, g, capture, create_graph: bool, handed_out: set) -> tuple:
     if ANOMALY["enabled"] and ANOMALY["check_nan"]:
         _check_nan(node, input_grads)
     return input_grads
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _remember_forward_stack(node, result) -> None:
+    """While anomaly detection is on: keep where in the program this node was made (for _check_nan),
+    the program's own frames (glassgrad's are left out)."""
+    frames = [f for f in traceback.extract_stack() if not os.path.abspath(f.filename).startswith(_PACKAGE)]
+    node._forward_stack = traceback.format_list(frames)
+
+
+def _follow_anomaly_switch(state: dict) -> None:
+    if state["enabled"]:
+        NODE_CREATED["anomaly"] = _remember_forward_stack
+    else:
+        NODE_CREATED.pop("anomaly", None)
+
+
+ON_SWITCH.append(_follow_anomaly_switch)
 
 
 def _check_nan(node, input_grads: tuple) -> None:
