@@ -39,7 +39,8 @@ from glassgrad.creation import (tensor, as_tensor, from_numpy, zeros, ones, full
                                 ones_like, full_like, empty_like, rand_like, randn_like, randint_like,
                                 arange, linspace, logspace, eye, rand, randn, randint, randperm, normal, bernoulli,
                                 multinomial, asarray, range, empty_strided, frombuffer, FloatTensor, DoubleTensor, HalfTensor,
-                                LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor)
+                                LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor,
+                                set_default_tensor_type, typename)
 from glassgrad import ops  # noqa: F401  (importing it attaches every family's methods to Tensor)
 from glassgrad.ops.elementwise import (add, sub, subtract, mul, multiply, div, divide,  # noqa: A004
                                        true_divide, floor_divide, remainder, fmod, pow,

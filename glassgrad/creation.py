@@ -31,7 +31,7 @@ from glassgrad.tensor import Size, Tensor, to_array
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange", "linspace", "logspace",
-    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "range", "asarray", "empty_strided", "frombuffer",
+    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "range", "asarray", "empty_strided", "frombuffer", "set_default_tensor_type", "typename",
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
     "ByteTensor", "BoolTensor", "write_out", "refuse_out_with_grad",
 ]
@@ -746,3 +746,43 @@ ShortTensor = _legacy_type("ShortTensor", dtypes.int16)
 CharTensor = _legacy_type("CharTensor", dtypes.int8)
 ByteTensor = _legacy_type("ByteTensor", dtypes.uint8)
 BoolTensor = _legacy_type("BoolTensor", dtypes.bool)
+
+
+_LEGACY_TYPES = {t.__name__: t for t in (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
+                                         CharTensor, ByteTensor, BoolTensor)}
+
+
+def set_default_tensor_type(t) -> None:
+    """PyTorch's deprecated way to set the default floating dtype: ``set_default_tensor_type(torch.DoubleTensor)``
+    or its name ``"torch.DoubleTensor"`` is ``set_default_dtype(torch.float64)``. CUDA types fail as on a
+    build without CUDA."""
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+                  UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        prefix, _, name = t.rpartition(".")
+        if prefix.endswith("cuda"):
+            raise TypeError(f"type {t} not available. Torch not compiled with CUDA enabled.")
+        if prefix not in ("torch", "glassgrad") or name not in _LEGACY_TYPES:
+            raise TypeError(f"invalid type: '{t}'")
+        t = _LEGACY_TYPES[name]
+    if not isinstance(t, _LegacyTensorType):
+        raise TypeError("invalid type object: only floating-point types are supported as the default type")
+    if not t.dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    dtypes.set_default_dtype(t.dtype)
+
+
+def typename(obj) -> str:
+    """The name of ``obj``'s type as PyTorch writes it: ``"torch.FloatTensor"`` for a float32 tensor, else
+    the module and qualified name of the class (``"int"`` for builtins)."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    if hasattr(obj, "__qualname__"):
+        qualname = obj.__qualname__
+    elif hasattr(obj, "__name__"):
+        qualname = obj.__name__
+    else:
+        module, qualname = obj.__class__.__module__, obj.__class__.__qualname__
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
