@@ -576,6 +576,8 @@ def _fold(func, level, args, kwargs):
     """Ops that treat the first dim of their input as independent samples (convolutions and pools with
     unbatched weights): the vmap batch folded into that dim, one call, then unfolded."""
     x = args[0]
+    if func.__name__ in ("conv1d", "conv2d", "conv3d") and _top_level((args[1:], kwargs)) == level:
+        return _grouped_conv(func, level, args, kwargs)
     if not _is_at(x, level) or _top_level((args[1:], kwargs)) == level:
         return NotImplemented
     full = _SAMPLE_RANK[func.__name__]
@@ -590,6 +592,31 @@ def _fold(func, level, args, kwargs):
     out = func(value.reshape((size * n,) + tuple(value.shape[2:])), *args[1:], **kwargs)
     unfold = (lambda t: t.reshape((size, n) + tuple(t.shape[1:])))
     return batched(unfold(out), level) if isinstance(out, Tensor) else _wrap_result(_map(unfold, out), level)
+
+
+def _grouped_conv(func, level, args, kwargs):
+    """A convolution whose weight is batched (per-sample gradients, ensembles): one grouped convolution.
+    The B samples' channels side by side, (N, B·C, ...), and their weights stacked, (B·O, C/g, ...), with
+    B·g groups: group b·g + i sees sample b's channels of group i and only its weights."""
+    names = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+    given = dict(zip(names, args), **kwargs)
+    x, weight, bias, groups = given["input"], given["weight"], given.get("bias"), given.get("groups", 1)
+    full = _SAMPLE_RANK[func.__name__]
+    if x.dim() not in (full - 1, full) or weight.dim() != full or not isinstance(groups, int):
+        return NotImplemented
+    size = _LEVELS[level].size
+    xv = _expanded(x, level)
+    if x.dim() == full - 1:
+        xv = xv.unsqueeze(1)                                           # (B, N=1, C, ...)
+    n, channels = xv.shape[1], xv.shape[2]
+    xv = xv.movedim(0, 1).reshape((n, size * channels) + tuple(xv.shape[3:]))
+    wv = _expanded(weight, level)
+    wv = wv.reshape((size * wv.shape[1],) + tuple(wv.shape[2:]))
+    bv = None if bias is None else _expanded(bias, level).reshape(-1)
+    rest = {k: v for k, v in given.items() if k in ("stride", "padding", "dilation")}
+    out = func(xv, wv, bv, groups=size * groups, **rest)            # (N, B·O, ...)
+    out = out.reshape((n, size, -1) + tuple(out.shape[2:])).movedim(1, 0)
+    return batched(out.squeeze(1) if x.dim() == full - 1 else out, level)
 
 
 def _einsum(func, level, args, kwargs):

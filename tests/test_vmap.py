@@ -340,3 +340,19 @@ def test_ntk_style_vjp_then_jvp_under_three_vmaps_matches_pytorch():
 def test_a_function_reading_a_batched_tensor_without_dispatch_raises():
     with pytest.raises(RuntimeError, match="read the numbers of a BatchedTensor directly"):
         gfunc.vmap(lambda t: undispatched_stack([t, t]))(gg.tensor(A))
+
+
+@pytest.mark.parametrize("in_dims,x_shape", [((0, 0, 0), (4, 5, 4, 7, 7)), ((0, 0, None), (4, 7, 7)),
+                                             ((0, None, 0), (4, 5, 4, 7, 7))])
+def test_conv_with_batched_weights_is_one_grouped_conv(in_dims, x_shape, fallbacks):
+    w = RNG.standard_normal((4, 6, 2, 3, 3)).astype(np.float32)
+    b = RNG.standard_normal((4, 6) if in_dims[1] == 0 else (6,)).astype(np.float32)
+    x = RNG.standard_normal(x_shape).astype(np.float32)
+
+    def run(lib, vmap):
+        return vmap(lambda wi, bi, xi: _F(lib).conv2d(xi, wi, bi, padding=1, groups=2), in_dims=in_dims)(
+            lib.tensor(w), lib.tensor(b), lib.tensor(x))
+    expected, got = run(torch, torch.func.vmap), run(gg, gfunc.vmap)
+    assert tuple(got.shape) == tuple(expected.shape)
+    np.testing.assert_allclose(_np(got), _np(expected), rtol=1e-4, atol=1e-5)
+    assert fallbacks == []
