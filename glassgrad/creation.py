@@ -31,7 +31,7 @@ from glassgrad.tensor import Size, Tensor, to_array
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange", "linspace", "logspace",
-    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "range", "asarray", "empty_strided", "frombuffer", "set_default_tensor_type", "typename",
+    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "range", "asarray", "empty_strided", "frombuffer", "set_default_tensor_type", "typename", "scalar_tensor",
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
     "ByteTensor", "BoolTensor", "write_out", "refuse_out_with_grad",
 ]
@@ -354,6 +354,15 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     return _new(np.arange(start, end, step).astype(dtypes.to_dtype(dtype).numpy), requires_grad, meta)
 
 
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A 0-d tensor holding the number ``s``, of the default float dtype unless ``dtype`` says otherwise."""
+    if not isinstance(s, numbers.Number) and not (isinstance(s, Tensor) and s.numel() == 1):
+        raise TypeError(f"scalar_tensor(): argument 's' (position 1) must be Number, not {type(s).__name__}")
+    value = s.item() if isinstance(s, Tensor) else s
+    return tensor(value, dtype=dtype if dtype is not None else dtypes.get_default_dtype(), device=device,
+                  requires_grad=requires_grad)
+
+
 def range(start, end, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A001
     """PyTorch's deprecated ``torch.range``: start, start+step, ... up to and *including* end, always of a
     floating dtype by default (``arange`` stops before end). Warns, as PyTorch does."""
@@ -617,9 +626,11 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
     probs = input._array
     if probs.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
-    if probs.dtype.kind != "f":
+    if not dtypes.is_float(probs.dtype):
         raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
                            f"{dtypes.TORCH_NAMES.get(probs.dtype.name, probs.dtype.name)}")
+    if probs.dtype == dtypes.BFLOAT16:  # PyTorch's kernel sums bfloat16 probabilities in float32
+        probs = probs.astype(np.float32)
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     if not replacement and num_samples > probs.shape[-1]:

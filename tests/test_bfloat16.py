@@ -411,3 +411,13 @@ def test_autocast_leaves_other_ops_alone_and_ends_with_its_region():
     assert (x @ x.T).dtype is gg.float32 and not gg.amp.is_autocast_enabled("cpu")
     with gg.autocast("cpu", dtype=gg.float16):
         assert (x @ x.T).dtype is gg.float16
+
+
+def test_sampling_and_counting_take_bfloat16_as_pytorch():
+    """multinomial sums bfloat16 probabilities in float32 (the same draws as PyTorch's); histc counts them."""
+    probs = draw(3, 5, seed=4) ** 2
+    mine, theirs = pair(probs)
+    gg.manual_seed(0)
+    torch.manual_seed(0)
+    assert gg.multinomial(mine, 4, replacement=True).tolist() == torch.multinomial(theirs, 4, replacement=True).tolist()
+    assert_same(gg.histc(mine, bins=6), torch.histc(theirs, bins=6))

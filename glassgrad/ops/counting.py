@@ -93,7 +93,7 @@ def bincount(input, weights=None, minlength: int = 0):  # noqa: A002
 
 
 def _check_float(name: str, a: np.ndarray) -> None:
-    if a.dtype.kind != "f":
+    if not dtypes.is_float(a.dtype):
         kind = {"i": "Long" if a.dtype == np.int64 else "Int", "b": "Bool", "u": "Byte"}[a.dtype.kind]
         raise NotImplementedError(f"\"{name}\" not implemented for '{kind}'")
 
