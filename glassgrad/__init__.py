@@ -40,7 +40,7 @@ from glassgrad.creation import (tensor, as_tensor, from_numpy, zeros, ones, full
                                 arange, linspace, logspace, eye, rand, randn, randint, randperm, normal, bernoulli,
                                 multinomial, asarray, range, empty_strided, frombuffer, FloatTensor, DoubleTensor, HalfTensor,
                                 LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor,
-                                set_default_tensor_type, typename)
+                                set_default_tensor_type, typename, scalar_tensor)
 from glassgrad import ops  # noqa: F401  (importing it attaches every family's methods to Tensor)
 from glassgrad.ops.elementwise import (add, sub, subtract, mul, multiply, div, divide,  # noqa: A004
                                        true_divide, floor_divide, remainder, fmod, pow,
@@ -48,7 +48,7 @@ from glassgrad.ops.elementwise import (add, sub, subtract, mul, multiply, div, d
 from glassgrad.ops.unary import (neg, negative, abs, absolute, sign, exp, exp2, expm1, log,  # noqa: A004
                                  log2, log10, log1p, sqrt, rsqrt, square, reciprocal, sin,
                                  cos, tan, tanh, sigmoid, relu, clamp, clip, clamp_min,
-                                 clamp_max, floor, ceil, round, trunc, frac, clone)
+                                 clamp_max, floor, ceil, round, trunc, fix, frac, clone)
 from glassgrad.ops.trigonometry import (sinh, cosh, asin, acos, atan, asinh, acosh, atanh, arcsin,
                                         arccos, arctan, arcsinh, arccosh, arctanh, atan2, arctan2)
 from glassgrad.ops.compare import (eq, ne, lt, le, gt, ge, equal, greater, less, greater_equal,
@@ -93,8 +93,11 @@ from glassgrad.ops.factorizations import (cholesky_inverse, cholesky_solve, inve
 from glassgrad.ops.factorizations import _torch_cholesky as cholesky, _torch_lu as lu  # noqa: F401
 from glassgrad.ops.factorizations import _torch_lu_solve as lu_solve, _torch_qr as qr  # noqa: F401
 from glassgrad.ops.factorizations import _torch_slogdet as slogdet  # noqa: F401
-from glassgrad.ops.numerical import (aminmax, cumulative_trapezoid, gradient, trapezoid, unravel_index,  # noqa: F401
-                                     vander)
+from glassgrad.ops.numerical import (aminmax, bartlett_window, blackman_window, cumulative_trapezoid,  # noqa: F401
+                                     gradient, hamming_window, hann_window, kaiser_window, rsub, trapezoid, trapz,
+                                     unravel_index, vander)
+from glassgrad.ops.index_write import (index_copy, index_put, masked_scatter, put,  # noqa: F401
+                                       scatter_reduce)
 from glassgrad.ops.conv import conv2d, conv1d, conv_transpose1d, conv_transpose2d
 from glassgrad.ops.pool import (max_pool2d, max_pool1d, avg_pool2d, avg_pool1d,
                                 adaptive_avg_pool2d, adaptive_avg_pool1d)
@@ -135,7 +138,7 @@ from glassgrad.autograd import forward_ad as _forward_ad  # noqa: F401  (torch.a
 from glassgrad.serialization import load, save  # noqa: F401
 # The device surface (docs/part3-device.md): PyTorch's answers on a machine without a GPU.
 from glassgrad import _dynamo, _logging, accelerator, amp, backends, compiler, cpu, cuda, distributed, jit, multiprocessing, onnx  # noqa: F401,E501
-from glassgrad.amp import autocast
+from glassgrad.amp import GradScaler, autocast  # noqa: F401  (torch.GradScaler is torch.amp.GradScaler)
 from glassgrad.backends import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
                                 is_deterministic_algorithms_warn_only_enabled, set_float32_matmul_precision,
                                 use_deterministic_algorithms)

@@ -1,5 +1,7 @@
-"""Numerical helpers built from the ops before them: ``aminmax``, ``vander``, ``trapezoid``,
-``cumulative_trapezoid``, ``gradient`` and ``unravel_index``.
+"""Numerical helpers built from the ops before them: ``aminmax``, ``vander``, ``trapezoid`` (and its old
+name ``trapz``), ``cumulative_trapezoid``, ``gradient``, ``unravel_index``; and the window functions signal
+code multiplies frames by (``hann_window``, ``hamming_window``, ``blackman_window``, ``bartlett_window``,
+``kaiser_window``).
 
 Part III, ops/ reading order: ... gather_scatter, counting, **numerical**, linalg ... (ops/__init__.py lists
 them all). Nothing here is a new primitive: each function is a short composition of slicing, ``+``,
@@ -10,6 +12,7 @@ backward of its own.
 from __future__ import annotations
 
 import collections
+import math
 import numbers
 
 import numpy as np
@@ -21,7 +24,8 @@ from glassgrad.ops.reduce import amax, amin, return_types
 from glassgrad.ops.shape import flip
 from glassgrad.tensor import Tensor
 
-__all__ = ["aminmax", "vander", "trapezoid", "cumulative_trapezoid", "gradient", "unravel_index"]
+__all__ = ["aminmax", "vander", "trapezoid", "trapz", "cumulative_trapezoid", "gradient", "unravel_index", "rsub",
+           "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"]
 
 
 def _aminmax_type():
@@ -102,6 +106,9 @@ def trapezoid(y, x=None, *, dx=None, dim: int = -1):
         return (y.to(dtypes.get_default_dtype()) if not y.dtype.is_floating_point else y).sum(dim) * 0
     right, left = _pairs(y, dim)
     return ((right + left) * widths).sum(dim) / 2
+
+
+trapz = trapezoid  # PyTorch's older name, kept by real code
 
 
 def cumulative_trapezoid(y, x=None, *, dx=None, dim: int = -1):
@@ -208,6 +215,68 @@ def unravel_index(indices, shape):
         coordinates.append(np.mod(flat, size) if size else flat * 0)
         flat = np.floor_divide(flat, size) if size else flat * 0
     return tuple(Tensor._wrap(np.asarray(c, dtype=np.int64)) for c in reversed(coordinates))
+
+
+def rsub(input, other, *, alpha=1):  # noqa: A002
+    """other - alpha · input: ``sub`` with its operands swapped (what ``number - tensor`` calls)."""
+    return other - (input if alpha == 1 else input * alpha)
+
+
+# --- windows: w[n] for n = 0 .. N-1, computed in the window's dtype as PyTorch does --------------------
+def _window(name: str, length: int, periodic: bool, dtype, formula) -> Tensor:
+    """A window of ``length`` points. ``periodic`` (the default, for spectral analysis) computes one more
+    point and drops it, so the window repeats seamlessly; otherwise it is symmetric."""
+    if not isinstance(length, numbers.Integral) or length < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got window_length={length}")
+    dtype = dtypes.get_default_dtype() if dtype is None else dtype
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"{name} expects floating point dtypes, got: {dtype}")
+    if length <= 1:
+        return Tensor._wrap(np.ones(length, dtype.numpy))
+    n = length + 1 if periodic else length
+    values = formula(np.arange(n, dtype=dtype.numpy), n, dtype.numpy)
+    return Tensor._wrap(np.ascontiguousarray(values[:length].astype(dtype.numpy)))
+
+
+def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54, beta: float = 0.46, *,
+                   dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
+    """w[n] = α - β cos(2πn / (N - 1))."""
+    def formula(k, n, t):
+        return t.type(alpha) - t.type(beta) * np.cos(k * t.type(2 * math.pi / (n - 1)))
+    return _window("hamming_window", window_length, periodic, dtype, formula).requires_grad_(requires_grad)
+
+
+def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None, device=None,
+                requires_grad: bool = False) -> Tensor:
+    """w[n] = ½ - ½ cos(2πn / (N - 1)) = sin²(πn / (N - 1))."""
+    return hamming_window(window_length, periodic, 0.5, 0.5, dtype=dtype, requires_grad=requires_grad)
+
+
+def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None, device=None,
+                    requires_grad: bool = False) -> Tensor:
+    """w[n] = 0.42 - 0.5 cos(2πn / (N - 1)) + 0.08 cos(4πn / (N - 1))."""
+    def formula(k, n, t):
+        angle = k * t.type(math.pi / (n - 1))
+        return t.type(0.08) * np.cos(4 * angle) - t.type(0.5) * np.cos(2 * angle) + t.type(0.42)
+    return _window("blackman_window", window_length, periodic, dtype, formula).requires_grad_(requires_grad)
+
+
+def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None, device=None,
+                    requires_grad: bool = False) -> Tensor:
+    """The triangle: w[n] = 2n / (N - 1) up to the middle, 2 - 2n / (N - 1) after it."""
+    def formula(k, n, t):
+        rising = k * t.type(2 / (n - 1))
+        return np.where(np.arange(n) < (n - 1) // 2 + 1, rising, 2 - rising)
+    return _window("bartlett_window", window_length, periodic, dtype, formula).requires_grad_(requires_grad)
+
+
+def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *, dtype=None, layout=None,
+                  device=None, requires_grad: bool = False) -> Tensor:
+    """w[n] = I₀(β √(1 - ((n - α) / α)²)) / I₀(β), α = (N - 1)/2 (I₀: the modified Bessel function)."""
+    def formula(k, n, t):
+        middle = (n - 1) / 2
+        return np.i0(beta * np.sqrt(np.maximum(0.0, 1 - ((k.astype(np.float64) - middle) / middle) ** 2))) / np.i0(beta)
+    return _window("kaiser_window", window_length, periodic, dtype, formula).requires_grad_(requires_grad)
 
 
 TENSOR_METHODS = {"aminmax": aminmax}

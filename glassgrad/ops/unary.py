@@ -23,7 +23,7 @@ from glassgrad.tensor import Tensor
 __all__ = [
     "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
     "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "clamp",
-    "clip", "clamp_min", "clamp_max", "floor", "ceil", "round", "trunc", "frac", "clone",
+    "clip", "clamp_min", "clamp_max", "floor", "ceil", "round", "trunc", "fix", "frac", "clone",
 ]
 
 
@@ -427,6 +427,7 @@ sin, cos, tan = _unary(Sin), _unary(Cos), _unary(Tan)
 tanh, sigmoid, relu = _unary(Tanh), _unary(Sigmoid), _unary(Relu)
 clone, frac = _unary(Clone), _unary(Frac)
 sign, floor, ceil, trunc = _unary(Sign), _unary(Floor), _unary(Ceil), _unary(Trunc)
+fix = trunc  # PyTorch's other name for trunc (numpy's)
 
 
 def square(input):  # noqa: A002
@@ -579,7 +580,7 @@ TENSOR_METHODS = {
     "rsqrt": rsqrt, "square": square, "reciprocal": reciprocal, "sin": sin, "cos": cos, "tan": tan,
     "tanh": tanh, "sigmoid": sigmoid, "relu": relu, "clamp": clamp, "clip": clamp,
     "clamp_min": clamp_min, "clamp_max": clamp_max, "floor": floor, "ceil": ceil, "round": round,
-    "trunc": trunc, "frac": frac, "clone": clone,
+    "trunc": trunc, "fix": trunc, "frac": frac, "clone": clone,
 }
 
 # numpy -> glassgrad, so backward formulas written in numpy also run on Tensors (create_graph=True)
