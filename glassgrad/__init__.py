@@ -40,7 +40,7 @@ from glassgrad.creation import (tensor, as_tensor, from_numpy, zeros, ones, full
                                 arange, linspace, logspace, eye, rand, randn, randint, randperm, normal, bernoulli,
                                 multinomial, asarray, range, empty_strided, frombuffer, FloatTensor, DoubleTensor, HalfTensor,
                                 LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor,
-                                set_default_tensor_type, typename, scalar_tensor)
+                                set_default_tensor_type, typename, scalar_tensor, empty_permuted)
 from glassgrad import ops  # noqa: F401  (importing it attaches every family's methods to Tensor)
 from glassgrad.ops.elementwise import (add, sub, subtract, mul, multiply, div, divide,  # noqa: A004
                                        true_divide, floor_divide, remainder, fmod, pow,
@@ -78,7 +78,7 @@ from glassgrad.ops.gather_scatter import (gather, scatter, scatter_add, take_alo
                                           argsort, msort, topk, kthvalue)
 from glassgrad.ops.counting import unique, bincount, histc, histogram
 from glassgrad.ops.indexing import (index_select, index_add, index_fill, masked_fill,
-                                    masked_select, take, nonzero, argwhere)
+                                    masked_select, take, nonzero, argwhere, nonzero_static)
 from glassgrad.ops.repeating import repeat_interleave, meshgrid
 from glassgrad.ops.linalg import matmul, mm, bmm, mv, dot, outer, ger, einsum, norm, dist
 from glassgrad.ops.decompositions import det, svd, cross, matrix_exp
@@ -115,7 +115,7 @@ from glassgrad.ops.statistics import cummax, cummin, logcumsumexp, mode, nanquan
 from glassgrad.ops.building import (as_strided, block_diag, bucketize, cartesian_prod, combinations, diag_embed,
                                     diagflat, dsplit, hsplit, isin, kron, narrow_copy, rot90, row_stack,
                                     searchsorted, tensordot, tril_indices, triu_indices, unique_consecutive, vsplit)
-from glassgrad.ops.storage import TypedStorage, UntypedStorage  # noqa: F401
+from glassgrad.ops.storage import TypedStorage, UntypedStorage, is_storage  # noqa: F401
 from glassgrad import functional, linalg, nn, optim, sparse, utils  # noqa: F401  (as torch.linalg, torch.nn, ...)
 from glassgrad import overrides  # noqa: F401  (as torch.overrides: the __torch_function__ protocol)
 from glassgrad import _C  # noqa: F401  (torch._C's protocol names: DisableTorchFunctionSubclass, ...)

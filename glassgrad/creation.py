@@ -31,7 +31,8 @@ from glassgrad.tensor import Size, Tensor, to_array
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like", "ones_like",
     "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "arange", "linspace", "logspace",
-    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "range", "asarray", "empty_strided", "frombuffer", "set_default_tensor_type", "typename", "scalar_tensor",
+    "eye", "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "range", "asarray",
+    "empty_strided", "empty_permuted", "frombuffer", "set_default_tensor_type", "typename", "scalar_tensor",
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor",
     "ByteTensor", "BoolTensor", "write_out", "refuse_out_with_grad",
 ]
@@ -267,6 +268,19 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad: bool 
     block = np.zeros(extent, dtype)
     array = np.lib.stride_tricks.as_strided(block, shape, [st * dtype.itemsize for st in strides])
     return _new(array, requires_grad, _check_device(device))
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A zero tensor of ``size`` whose dimensions lie in memory in the order ``physical_layout`` (outermost
+    first): ``empty_permuted((N, C, H, W), (0, 2, 3, 1))`` is channels-last."""
+    shape, layout = _shape((size,), None, "empty_permuted"), tuple(physical_layout)
+    if len(shape) != len(layout):
+        raise RuntimeError(f"Number of dimensions in size does not match the length of the physical_layout; "
+                           f"i.e. len(size) = {len(shape)} is not equal to len(physical_layout) = {len(layout)}")
+    if sorted(layout) != list(builtins.range(len(shape))):
+        raise RuntimeError("Duplicate dim not allowed")
+    block = np.zeros([shape[d] for d in layout], _float_dtype(dtype))
+    return _new(block.transpose(np.argsort(layout)), requires_grad, _check_device(device))
 
 
 def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0, requires_grad: bool = False) -> Tensor:

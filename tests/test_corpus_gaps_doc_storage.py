@@ -48,3 +48,43 @@ def test_resize_refuses_a_tensor_that_requires_grad():
     for lib in (gg, torch):
         with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
             lib.ones(2, requires_grad=True).resize_(3)
+
+
+def test_is_storage_matches_pytorch():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # TypedStorage's deprecation
+        for lib in (gg, torch):
+            x = lib.ones(3)
+            assert lib.is_storage(x.untyped_storage()) and lib.is_storage(x.storage())
+            assert not lib.is_storage(x) and not lib.is_storage([1.0])
+
+
+@pytest.mark.parametrize("size,layout", [((2, 3, 5, 7), (0, 2, 3, 1)), ((2, 3), (1, 0)), ((4,), (0,)),
+                                         ((2, 3, 4), (2, 0, 1))])
+def test_empty_permuted_lays_dimensions_out_in_the_asked_order(size, layout):
+    ours, theirs = gg.empty_permuted(size, layout), torch.empty_permuted(size, layout)
+    assert tuple(ours.shape) == tuple(theirs.shape) and ours.stride() == theirs.stride()
+    assert gg.empty_permuted(size, layout, dtype=gg.int64).dtype == gg.int64
+
+
+def test_empty_permuted_errors_match_pytorch():
+    for lib in (gg, torch):
+        with pytest.raises(RuntimeError, match="Duplicate dim not allowed"):
+            lib.empty_permuted((2, 3), (0, 0))
+        with pytest.raises(RuntimeError, match="does not match the length of the physical_layout"):
+            lib.empty_permuted((2, 3), (0,))
+
+
+@pytest.mark.parametrize("size,fill_value", [(5, -1), (2, 9), (0, -1), (4, 7)])
+def test_nonzero_static_pads_or_cuts_to_size(size, fill_value):
+    data = [[0, 1], [2, 0], [3, 4]]
+    ours = gg.nonzero_static(gg.tensor(data), size=size, fill_value=fill_value)
+    theirs = torch.nonzero_static(torch.tensor(data), size=size, fill_value=fill_value)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    np.testing.assert_array_equal(gg.tensor([1.0, 0.0]).nonzero_static(size=3).numpy(),
+                                  torch.tensor([1.0, 0.0]).nonzero_static(size=3).numpy())
+    for lib in (gg, torch):
+        with pytest.raises(RuntimeError, match="'size' must be an non-negative integer"):
+            lib.nonzero_static(lib.tensor(data), size=-1)

@@ -527,12 +527,22 @@ def argwhere(input):  # noqa: A002
     return nonzero(input)
 
 
+def nonzero_static(input, *, size: int, fill_value: int = -1):  # noqa: A002
+    """``nonzero`` with a fixed number of rows (a shape known in advance, as compilers want): the first
+    ``size`` indices, padded with rows of ``fill_value`` when there are fewer."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    found = np.argwhere(input._array).astype(np.int64)[:size]
+    padding = np.full((size - found.shape[0], found.shape[1]), fill_value, np.int64)
+    return Tensor._wrap(np.concatenate([found, padding]))
+
+
 TENSOR_METHODS = {
     "__getitem__": getitem, "__setitem__": setitem,
     "index_select": index_select, "index_add": index_add, "index_add_": _inplace(index_add),
     "index_fill": index_fill, "index_fill_": _inplace(index_fill),
     "masked_fill": masked_fill, "masked_fill_": _inplace(masked_fill), "masked_select": masked_select,
-    "take": take, "nonzero": nonzero, "argwhere": argwhere,
+    "take": take, "nonzero": nonzero, "argwhere": argwhere, "nonzero_static": nonzero_static,
 }
 
 # numpy -> glassgrad, so backward formulas written in numpy also run on Tensors (create_graph=True)

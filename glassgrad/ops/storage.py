@@ -27,7 +27,7 @@ from glassgrad import devices, dtypes
 from glassgrad.ops.building import shared_block
 from glassgrad.tensor import Tensor
 
-__all__ = ["UntypedStorage", "TypedStorage"]
+__all__ = ["UntypedStorage", "TypedStorage", "is_storage"]
 
 
 def _root(array: np.ndarray) -> np.ndarray:
@@ -139,6 +139,11 @@ def storage(self: Tensor) -> TypedStorage:
 def _check_has_numbers(t: Tensor) -> None:
     if type(t._array) is not np.ndarray:
         raise NotImplementedError("Cannot access storage of a meta tensor: it holds a shape and no numbers")
+
+
+def is_storage(obj) -> bool:
+    """True for a storage object (what ``x.untyped_storage()`` or ``x.storage()`` returns), not a tensor."""
+    return isinstance(obj, UntypedStorage)
 
 
 def resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
