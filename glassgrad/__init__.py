@@ -32,6 +32,8 @@ from glassgrad.dtypes import (bfloat16, bool, double, dtype, finfo, float, float
                               set_default_dtype, short, uint8)
 from glassgrad.tensor import Size, Tensor, device
 from glassgrad.devices import get_default_device, set_default_device
+from glassgrad.memory_formats import (channels_last, channels_last_3d, contiguous_format,  # noqa: F401
+                                      memory_format, preserve_format)
 from glassgrad import random  # noqa: F401  (as torch.random: fork_rng and the generator's state)
 from glassgrad.random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
                               set_rng_state)

@@ -25,6 +25,7 @@ from glassgrad import dtypes, sampling
 from glassgrad.normal_kernels import fma32, fma64
 from glassgrad.autograd.grad_mode import GRAD_MODE
 from glassgrad.devices import check_device_available, default_device
+from glassgrad.memory_formats import check_memory_format, laid_out, preserve_format
 from glassgrad.meta import meta_array
 from glassgrad.tensor import Size, Tensor, to_array
 
@@ -249,9 +250,25 @@ def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False
 
 
 @_factory_out("empty")
-def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
     """Uninitialised in PyTorch; zeros here (reading garbage memory teaches nothing)."""
-    return _filled(0, _shape(sizes, size, "empty"), _float_dtype(dtype), device, requires_grad)
+    result = _filled(0, _shape(sizes, size, "empty"), _float_dtype(dtype), device, requires_grad)
+    if memory_format is not None and not result.is_meta:
+        check_memory_format(memory_format, "empty")
+        if memory_format is preserve_format:
+            raise RuntimeError("unsupported memory format Preserve")
+        result._array = laid_out(result._array, memory_format)
+    return result
+
+
+def _laid_out_like(result: Tensor, memory_format, input: Tensor, function: str) -> Tensor:  # noqa: A002
+    """A ``*_like`` result in the layout asked for; by default (``preserve_format``) in ``input``'s. Only
+    4-D and 5-D tensors can be channels-last, so the others skip the check."""
+    if memory_format is None and input._array.ndim not in (4, 5) or result.is_meta or input.is_meta:
+        return result
+    check_memory_format(memory_format, function)
+    result._array = laid_out(result._array, memory_format, input._array)
+    return result
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -334,24 +351,30 @@ def _like(t: Tensor, dtype, device=None) -> tuple[np.dtype, object]:
 
 
 @profiled("aten::zeros_like")
-def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return _filled(0, input._array.shape, *_like(input, dtype, device), requires_grad)
+def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,  # noqa: A002
+               memory_format=None) -> Tensor:
+    return _laid_out_like(_filled(0, input._array.shape, *_like(input, dtype, device), requires_grad),
+                          memory_format, input, "zeros_like")
 
 
 @profiled("aten::ones_like")
-def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return _filled(1, input._array.shape, *_like(input, dtype, device), requires_grad)
+def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,  # noqa: A002
+               memory_format=None) -> Tensor:
+    return _laid_out_like(_filled(1, input._array.shape, *_like(input, dtype, device), requires_grad),
+                          memory_format, input, "ones_like")
 
 
 @profiled("aten::empty_like")
-def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
+def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False,  # noqa: A002
+               memory_format=None) -> Tensor:
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad, memory_format=memory_format)
 
 
 @profiled("aten::full_like")
-def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False  # noqa: A002
-              ) -> Tensor:
-    return _filled(fill_value, input._array.shape, *_like(input, dtype, device), requires_grad)
+def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False,  # noqa: A002
+              memory_format=None) -> Tensor:
+    return _laid_out_like(_filled(fill_value, input._array.shape, *_like(input, dtype, device), requires_grad),
+                          memory_format, input, "full_like")
 
 
 @_factory_out("arange")
@@ -570,18 +593,21 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
 
 
 @profiled("aten::rand_like")
-def rand_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return rand(*input.shape, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
+def rand_like(input: Tensor, *, dtype=None, requires_grad: bool = False, memory_format=None) -> Tensor:  # noqa: A002
+    return _laid_out_like(rand(*input.shape, dtype=dtype or input.dtype, device=input.device,
+                               requires_grad=requires_grad), memory_format, input, "rand_like")
 
 
 @profiled("aten::randn_like")
-def randn_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return randn(*input.shape, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
+def randn_like(input: Tensor, *, dtype=None, requires_grad: bool = False, memory_format=None) -> Tensor:  # noqa: A002
+    return _laid_out_like(randn(*input.shape, dtype=dtype or input.dtype, device=input.device,
+                                requires_grad=requires_grad), memory_format, input, "randn_like")
 
 
 @profiled("aten::randint_like")
-def randint_like(input: Tensor, low, high=None, *, dtype=None) -> Tensor:  # noqa: A002
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=input.device)
+def randint_like(input: Tensor, low, high=None, *, dtype=None, memory_format=None) -> Tensor:  # noqa: A002
+    return _laid_out_like(randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=input.device),
+                          memory_format, input, "randint_like")
 
 
 def _check_std(std) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 from glassgrad import dtypes
 from glassgrad.autograd.function import Primitive
 from glassgrad.devices import accelerator_unavailable, check_device_available, device
+from glassgrad.memory_formats import check_memory_format, contiguous_format, laid_out, preserve_format
 from glassgrad.meta import meta_array
 from glassgrad.ops.unary import clone
 from glassgrad.tensor import Tensor
@@ -47,7 +48,8 @@ def to_arguments(args: tuple, kwargs: dict, unknown_message: str, ignored: tuple
     kwargs = dict(kwargs)
     dtype = kwargs.pop("dtype", None)
     device_arg = kwargs.pop("device", None)
-    for name in ("non_blocking", *ignored):
+    check_memory_format(kwargs.get("memory_format"), "to")
+    for name in ("non_blocking", "memory_format", *ignored):  # a module keeps its parameters' layout
         kwargs.pop(name, None)
     if kwargs:
         raise TypeError(f"{unknown_message} {sorted(kwargs)}")
@@ -64,18 +66,24 @@ def to_arguments(args: tuple, kwargs: dict, unknown_message: str, ignored: tuple
     return dtype, device(device_arg).type == "meta"
 
 
-def to(self, *args, copy: bool = False, **kwargs):
-    """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(other_tensor)``; returns self when nothing changes
-    (unless ``copy=True``)."""
+def to(self, *args, copy: bool = False, memory_format=None, **kwargs):
+    """``x.to(dtype)``, ``x.to("cpu")``, ``x.to(other_tensor)``, ``x.to(memory_format=torch.channels_last)``;
+    returns self when nothing changes (unless ``copy=True``). A new tensor keeps x's layout unless
+    ``memory_format`` names another."""
     dtype, to_meta = to_arguments(args, kwargs, "to() got unexpected keyword arguments")
+    check_memory_format(memory_format, "to")
     target = self._array.dtype if dtype is None else dtypes.to_dtype(dtype).numpy
     if to_meta is not None and to_meta != self.is_meta:
         return _to_meta(self, target) if to_meta else _cpu(self)
-    if target == self._array.dtype and not copy:
+    relaid = self._array if memory_format is None or self.is_meta else laid_out(self._array, memory_format)
+    if target == self._array.dtype and not copy and relaid is self._array:
         return self
     if self._requires_grad and not dtypes.is_float(target):
-        return Tensor._wrap(self._array.astype(target))  # integer results are not differentiable
-    return Cast.apply(self, target)
+        return Tensor._wrap(relaid.astype(target))  # integer results are not differentiable
+    result = Cast.apply(self, target)  # astype keeps the layout (numpy's order="K")
+    if memory_format is not None and not self.is_meta:
+        result._array = laid_out(result._array, memory_format)
+    return result
 
 
 def _to_meta(self, dtype: np.dtype):
@@ -139,8 +147,17 @@ def _dtype_named(type_name: str) -> dtypes.dtype:
 
 def contiguous(self, memory_format=None):
     """This tensor if its elements already lie in row-major order, else a row-major copy (recorded as
-    a clone, PyTorch's CloneBackward0), so ``x.transpose(0, 1).contiguous().view(-1)`` works."""
-    return self if self._array.flags.c_contiguous else clone(self)
+    a clone, PyTorch's CloneBackward0), so ``x.transpose(0, 1).contiguous().view(-1)`` works.
+    ``memory_format=torch.channels_last`` asks for that layout instead."""
+    if memory_format is None or memory_format is contiguous_format:
+        return self if self._array.flags.c_contiguous else clone(self, memory_format=contiguous_format)
+    check_memory_format(memory_format, "contiguous")
+    if memory_format is preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    relaid = laid_out(self._array, memory_format)
+    if relaid is self._array:
+        return self
+    return clone(self, memory_format=memory_format)
 
 
 def _cuda(self, device=None, non_blocking=False, memory_format=None):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from glassgrad.autograd.function import Primitive
+from glassgrad.memory_formats import check_memory_format, laid_out
 from glassgrad.ops._util import operand, to_float, unbroadcast
 from glassgrad.ops.elementwise import div, mul, pow
 from glassgrad.tensor import Tensor
@@ -425,7 +426,20 @@ log, log2, log10, log1p = _unary(Log), _unary(Log2), _unary(Log10), _unary(Log1p
 sqrt, rsqrt, reciprocal = _unary(Sqrt), _unary(Rsqrt), _unary(Reciprocal)
 sin, cos, tan = _unary(Sin), _unary(Cos), _unary(Tan)
 tanh, sigmoid, relu = _unary(Tanh), _unary(Sigmoid), _unary(Relu)
-clone, frac = _unary(Clone), _unary(Frac)
+frac = _unary(Frac)
+_clone = _unary(Clone)
+
+
+def clone(input, *, memory_format=None):  # noqa: A002
+    """A copy that records the graph (CloneBackward0): row-major, or in the ``memory_format`` asked for
+    (``preserve_format``: input's layout). PyTorch's default is preserve_format; glassgrad's row-major
+    copy differs only for a channels-last input (the values are the same)."""
+    result = _clone(input)
+    if memory_format is None or result.is_meta:
+        return result
+    check_memory_format(memory_format, "clone")
+    result._array = laid_out(result._array, memory_format, input._array)
+    return result
 sign, floor, ceil, trunc = _unary(Sign), _unary(Floor), _unary(Ceil), _unary(Trunc)
 fix = trunc  # PyTorch's other name for trunc (numpy's)
 
