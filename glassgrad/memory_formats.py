@@ -42,6 +42,7 @@ preserve_format = memory_format("preserve_format")
 
 # the rank a layout needs, and the dimension order it lays out row-major (channels moved last)
 _ORDERS = {channels_last: (4, (0, 2, 3, 1)), channels_last_3d: (5, (0, 2, 3, 4, 1))}
+DIMENSION_ORDERS = {fmt: order for fmt, (_, order) in _ORDERS.items()}
 
 
 def check_memory_format(value, function: str) -> None:
