@@ -471,6 +471,8 @@ def einsum(equation: str, *operands):
     subscripts that appear once, in alphabetical order. A subscript repeated within one operand takes
     its diagonal: ``einsum("ii->i", a)`` is ``a.diagonal()``, ``einsum("ii", a)`` the trace.
     """
+    if isinstance(equation, Tensor):  # the sublist form: einsum(x, [0, 1], y, [1, 2], [0, 2])
+        equation, operands = _sublist_equation((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     for i, t in enumerate(operands):
@@ -486,6 +488,29 @@ def einsum(equation: str, *operands):
             raise RuntimeError(f"expected scalar type {TORCH_NAMES[dtype.name]} but found "
                                f"{TORCH_NAMES[t._array.dtype.name]}")
     return Einsum.apply((tuple(terms), out), *operands)
+
+
+def _sublist_equation(args: tuple) -> tuple[str, tuple]:
+    """``einsum(x, [0, 1], y, [1, 2], [0, 2])`` as ``einsum("ab,bc->ac", x, y)``: subscripts given as
+    integers 0-51 (A-Z, then a-z, as PyTorch maps them) and ``...``, an optional last list naming the output."""
+    def letters(sublist) -> str:
+        if not isinstance(sublist, (list, tuple)):
+            raise TypeError(f"einsum(): expected a list of subscripts, got {type(sublist).__name__}")
+        out = []
+        for s in sublist:
+            if s is Ellipsis:
+                out.append("...")
+            elif isinstance(s, int) and not isinstance(s, bool) and 0 <= s < len(_LETTERS):
+                out.append(_LETTERS[s])
+            else:
+                raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+        return "".join(out)
+    tensors, sublists = args[0::2], args[1::2]
+    output = None
+    if len(args) % 2:  # an odd count: the last list is the output's
+        tensors, output = tensors[:-1], letters(args[-1])
+    equation = ",".join(letters(s) for s in sublists)
+    return (equation if output is None else f"{equation}->{output}"), tuple(tensors)
 
 
 def _take_diagonals(t: Tensor, term: str) -> tuple[Tensor, str]:
