@@ -10,13 +10,14 @@ from glassgrad.ops.special_math import (digamma, entr, erf, erfc, erfinv, i0, lo
                                         ndtr, ndtri, polygamma, sinc, xlog1py, xlogy)
 from glassgrad.ops.special_math import lgamma as gammaln  # noqa: F401
 from glassgrad.ops.special_math import digamma as psi  # noqa: F401
+from glassgrad.ops.more_math import mvlgamma as multigammaln  # noqa: F401
 from glassgrad.ops.reduce import logsumexp  # noqa: F401
 from glassgrad.ops.unary import RoundDecimals, exp2, expm1, log1p  # noqa: F401
 from glassgrad.ops.unary import sigmoid as expit  # noqa: F401
 
 __all__ = ["erf", "erfc", "erfinv", "expit", "logit", "xlogy", "xlog1py", "entr", "log_softmax", "softmax",
            "gammaln", "psi", "digamma", "polygamma", "i0", "ndtr", "ndtri", "log_ndtr", "sinc", "round", "exp2",
-           "expm1", "log1p", "logsumexp"]
+           "expm1", "log1p", "logsumexp", "multigammaln"]
 
 
 def round(input, *, decimals=0):  # noqa: A001, A002

@@ -89,3 +89,18 @@ def test_index_writing_ops_as_torch_functions():
     ]
     for check in checks:
         same(check(gg), check(torch), exact=True)
+
+
+@pytest.mark.parametrize("values,p", [([[1.5, 2.0], [3.0, 4.5]], 2), ([2.5, 7.0], 3), ([0.75], 1)])
+def test_special_multigammaln_is_mvlgamma(values, p):
+    results = []
+    for lib in (gg, torch):
+        a = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        out = lib.special.multigammaln(a, p)
+        out.sum().backward()
+        results.append((out, a.grad))
+    for ours, theirs in zip(*results):
+        same(ours, theirs)
+    for lib in (gg, torch):
+        with pytest.raises(RuntimeError, match="p has to be greater than or equal to 1"):
+            lib.special.multigammaln(lib.tensor([2.0]), 0)
