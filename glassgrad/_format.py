@@ -86,22 +86,17 @@ def format_array(array: np.ndarray, prefix: str = "tensor(") -> str:
         return next(iter(formatter.values()))(array.item()).strip()
     if array.size == 0:
         return "[]"
-    if array.size > threshold:
-        return _summary(array, next(iter(formatter.values())), len(prefix), PRINT_OPTIONS["edgeitems"])
-    text = np.array2string(array, separator=", ", prefix=prefix, formatter=formatter,
-                           max_line_width=PRINT_OPTIONS["linewidth"],
-                           threshold=threshold if threshold != float("inf") else 2 ** 62,
-                           edgeitems=PRINT_OPTIONS["edgeitems"])
-    return text.replace(", ...,", ",  ...,")  # PyTorch's summary ellipsis has two spaces before it
+    edgeitems = PRINT_OPTIONS["edgeitems"] if array.size > threshold else None  # None: show every element
+    return _summary(array, next(iter(formatter.values())), len(prefix), edgeitems)
 
 
-def _summary(array: np.ndarray, show, indent: int, edgeitems: int) -> str:
-    """A summarised tensor laid out as PyTorch's printer does (torch/_tensor_str.py): each row holds as
-    many elements as fit the line width (every element, the " ..." included, counted as wide as the
-    widest number), and "..." stands for the rows left out."""
+def _summary(array: np.ndarray, show, indent: int, edgeitems: int | None) -> str:
+    """A tensor laid out as PyTorch's printer does (torch/_tensor_str.py): each row holds as many elements
+    as fit the line width (every element, the " ..." included, counted as wide as the widest number);
+    summarised (``edgeitems`` at each end, "..." for the rest) unless ``edgeitems`` is None."""
     if array.ndim == 1:
         values = array.tolist()
-        if len(values) > 2 * edgeitems:
+        if edgeitems is not None and len(values) > 2 * edgeitems:
             data = [show(v) for v in values[:edgeitems]] + [" ..."] + [show(v) for v in values[-edgeitems:]]
         else:
             data = [show(v) for v in values]
@@ -110,7 +105,7 @@ def _summary(array: np.ndarray, show, indent: int, edgeitems: int) -> str:
         lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
     rows = range(array.shape[0])
-    if array.shape[0] > 2 * edgeitems:
+    if edgeitems is not None and array.shape[0] > 2 * edgeitems:
         rows = list(range(edgeitems)) + [None] + list(range(array.shape[0] - edgeitems, array.shape[0]))
     slices = ["..." if i is None else _summary(array[i], show, indent + 1, edgeitems) for i in rows]
     return "[" + ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(slices) + "]"

@@ -74,8 +74,8 @@ def promote_types(type1, type2) -> dtypes.dtype:
     b = _dtype_argument("promote_types", type2, 2, "type2")
     if a is b:
         return a
-    if (a is dtypes.bfloat16 or b is dtypes.bfloat16) and _rank(a) != _rank(b):  # numpy: bfloat16 + int64
-        return a if _rank(a) > _rank(b) else b                                     # -> float64; PyTorch: bfloat16
+    if _rank(a) != _rank(b):  # PyTorch: the higher category wins whole (int32 + float32 -> float32, bfloat16 +
+        return a if _rank(a) > _rank(b) else b  # int64 -> bfloat16); numpy would widen to float64
     if a.numpy is None or b.numpy is None:  # bfloat16 without ml_dtypes: with float16 it becomes float32
         other = b if a.numpy is None else a
         if _rank(other) < 2:

@@ -69,7 +69,8 @@ LAYERS = {
     "glassgrad.overrides": 19.4,
     "glassgrad._C": 19.45,                # torch._C's few Python-visible names, from overrides          # __torch_function__: the dispatch Tensor and the facade install
     "glassgrad.devices": 19.5,            # torch.device and the default device; tensor.py imports it
-    "glassgrad.meta": 19.6,               # the meta device: numpy arrays with a shape and no numbers
+    "glassgrad.meta": 19.6,
+    "glassgrad.memory_formats": 19.7,     # torch.memory_format: channels_last, contiguous_format, preserve_format               # the meta device: numpy arrays with a shape and no numbers
     "glassgrad.tensor": 20,
     "glassgrad.random": 20.5,             # the generator: PyTorch's mt19937 (its state is a uint8 tensor)
     "glassgrad.normal_kernels": 20.55,    # numpy-only: PyTorch's normal kernels replayed, exact fma
