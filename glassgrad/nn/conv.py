@@ -111,8 +111,13 @@ class _ConvNd(Module):
         weight, bias = _weight_and_bias(self)
         if self.padding_mode != "zeros":
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return self._conv(input, weight, bias, self.stride, 0, self.dilation, self.groups)
-        return self._conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+            return self._functional()(input, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return self._functional()(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def _functional(self):
+        """``F.conv2d`` (or 1d/3d) as the program sees it now: called through nn.functional, as PyTorch's
+        layers call it, so a ``__torch_function__`` type (vmap's batched tensors, fx's proxies) takes over."""
+        return getattr(F, self._conv.__name__)
 
     def extra_repr(self) -> str:
         n = self._dims
