@@ -382,3 +382,15 @@ def test_linalg_norm_of_a_matrix_and_a_vector(ord):
         _run(lambda x: torch.linalg.norm(x[0], ord), lambda x: gg.linalg.norm(x[0], ord), [a], names=False)
     if ord != 3:
         _run(lambda x: torch.linalg.norm(x, ord), lambda x: gg.linalg.norm(x, ord), [a], names=False)
+
+
+def test_out_is_written_or_refused_never_ignored():
+    """linalg.norm/cond write ``out=`` as PyTorch does; the factorisations that don't take it here say so
+    instead of silently returning a result the caller's ``out`` never sees."""
+    a = gg.tensor([[2.0, 1.0], [1.0, 3.0]])
+    out = gg.empty(())
+    result = gg.linalg.norm(a, out=out)
+    assert result is out and abs(out.item() - torch.linalg.norm(torch.tensor(a.tolist())).item()) < 1e-6
+    with pytest.raises(NotImplementedError, match="out="):
+        gg.linalg.inv(a, out=gg.empty(2, 2))
+    assert gg.linalg.norm(a.reshape(4), axis=0).item() == gg.linalg.norm(a.reshape(4), dim=0).item()

@@ -311,6 +311,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):  # noqa: A002
 def inner(input, other, *, out=None):  # noqa: A002
     """Σ over the last dim of both: input[..., k]·other[..., k]; with a 0-d operand, the product.
     The result's shape is input.shape[:-1] + other.shape[:-1]."""
+    _refuse_out(out, "inner")
     _check_tensor("inner", "input", 1, input)
     _check_tensor("inner", "other", 2, other)
     a, b = input._array, other._array
@@ -340,6 +341,7 @@ class Vdot(Primitive):
 
 def vdot(input, other, *, out=None):  # noqa: A002
     """The dot product of two 1-D tensors, the first conjugated (for glassgrad's real dtypes: ``dot``)."""
+    _refuse_out(out, "vdot")
     _check_tensor("vdot", "input", 1, input)
     _check_tensor("vdot", "other", 2, other)
     a, b = input._array, other._array
@@ -405,6 +407,7 @@ def _chain(tensors: list, split: list, i: int, j: int):
 def multi_dot(tensors, *, out=None):
     """``torch.linalg.multi_dot``: the product of two or more matrices, multiplied in the cheapest order;
     the first may be a 1-D row vector and the last a 1-D column vector (removed from the result again)."""
+    _refuse_out(out, "multi_dot")
     tensors = list(tensors)
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
@@ -462,6 +465,7 @@ _CHAIN_WARNED = [False]
 
 def chain_matmul(*matrices, out=None):
     """The product of two or more matrices (deprecated in PyTorch for ``torch.linalg.multi_dot``)."""
+    _refuse_out(out, "chain_matmul")
     if not _CHAIN_WARNED[0]:
         _CHAIN_WARNED[0] = True
         warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
@@ -481,3 +485,9 @@ TENSOR_METHODS = {
     "addmm_": inplace(addmm), "addmv_": inplace(addmv), "addr_": inplace(addr), "baddbmm_": inplace(baddbmm),
     "addbmm_": inplace(addbmm), "addcmul_": inplace(addcmul), "addcdiv_": inplace(addcdiv),
 }
+
+
+def _refuse_out(out, name: str) -> None:
+    """``out=`` is not written here: refuse it plainly rather than ignore it (the result is returned)."""
+    if out is not None:
+        raise NotImplementedError(f"{name}(): glassgrad does not take out= here; use the returned tensor")

@@ -33,6 +33,7 @@ from glassgrad.ops.linalg import matmul
 from glassgrad.ops.linalg import vector_norm as linalg_vector_norm
 from glassgrad.ops.more_math import cumprod
 from glassgrad.ops.reduce import return_types
+from glassgrad.ops._util import torch_keywords
 from glassgrad.ops.shape import reshape
 from glassgrad.tensor import Tensor
 
@@ -175,17 +176,20 @@ def _inverse(name: str, A, check: bool):  # noqa: N803
 
 def inv(A, *, out=None):  # noqa: N803
     """The inverse of (a batch of) square matrices; a singular one raises LinAlgError."""
+    _refuse_out(out, "inv")
     return _inverse("linalg.inv", A, check=True)[0]
 
 
 def inv_ex(A, *, check_errors: bool = False, out=None):  # noqa: N803
     """(inverse, info): info is 0, or the 1-based index of the zero pivot that made A singular."""
+    _refuse_out(out, "inv_ex")
     y, info = _inverse("linalg.inv_ex", A, check=check_errors)
     return _inv_ex_result(y, _wrap_int32(info))
 
 
 def inverse(input, *, out=None):  # noqa: A002
     """``torch.inverse``: ``torch.linalg.inv``."""
+    _refuse_out(out, "inverse")
     return inv(input)
 
 
@@ -212,6 +216,7 @@ class LinalgSlogdet(Primitive):
 
 def slogdet(A, *, out=None):  # noqa: N803
     """(sign, log|det A|) of (a batch of) square matrices: the determinant without overflow."""
+    _refuse_out(out, "slogdet")
     _check_matrices("slogdet", A._array, square=True)
     sign, logabs = np.linalg.slogdet(A._array)
     dtype = A._array.dtype
@@ -283,6 +288,7 @@ def _check_uplo(UPLO: str) -> None:  # noqa: N803
 def eigh(A, UPLO: str = "L", *, out=None):  # noqa: N803
     """(eigenvalues ascending, eigenvectors as columns) of (a batch of) symmetric matrices; only the
     ``UPLO`` triangle is read."""
+    _refuse_out(out, "eigh")
     _check_matrices("eigh", A._array, square=True)
     _check_uplo(UPLO)
     values, vectors = np.linalg.eigh(A._array, UPLO=UPLO)
@@ -293,6 +299,7 @@ def eigh(A, UPLO: str = "L", *, out=None):  # noqa: N803
 
 def eig(A, *, out=None):  # noqa: N803
     """Not available: a general matrix's eigenvalues are complex, and glassgrad has no complex dtypes."""
+    _refuse_out(out, "eig")
     raise NotImplementedError("linalg.eig: glassgrad has no complex dtypes, and the eigenvalues and eigenvectors "
                               "of a general matrix are complex. For a symmetric matrix use linalg.eigh (or "
                               "linalg.eigvalsh).")
@@ -300,6 +307,7 @@ def eig(A, *, out=None):  # noqa: N803
 
 def eigvals(A, *, out=None):  # noqa: N803
     """Not available: a general matrix's eigenvalues are complex, and glassgrad has no complex dtypes."""
+    _refuse_out(out, "eigvals")
     raise NotImplementedError("linalg.eigvals: glassgrad has no complex dtypes, and the eigenvalues of a general "
                               "matrix are complex. For a symmetric matrix use linalg.eigvalsh.")
 
@@ -365,6 +373,7 @@ class LinalgQrR(_QrFactor):
 def qr(A, mode: str = "reduced", *, out=None):  # noqa: N803
     """(Q, R) with A = Q·R, Q orthonormal columns, R upper triangular; ``mode`` 'reduced' (k = min(m, n)
     columns of Q), 'complete' (all m) or 'r' (R only: Q is an empty tensor)."""
+    _refuse_out(out, "qr")
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
                            "'r', or 'complete'")
@@ -379,6 +388,7 @@ def qr(A, mode: str = "reduced", *, out=None):  # noqa: N803
 
 def _torch_qr(input, some: bool = True, *, out=None):  # noqa: A002
     """``torch.qr`` (deprecated in PyTorch): reduced (``some=True``) or complete."""
+    _refuse_out(out, "_torch_qr")
     warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch "
                   "release.\nThe boolean parameter 'some' has been replaced with a string parameter 'mode'.\n"
                   "Q, R = torch.qr(A, some)\nshould be replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if "
@@ -455,17 +465,20 @@ def _cholesky(name: str, op, A, upper: bool, check: bool):  # noqa: N803
 def cholesky(A, *, upper: bool = False, out=None):  # noqa: N803
     """L with A = L·Lᵀ for (a batch of) symmetric positive-definite A (Lᵀ with ``upper=True``); only
     the lower triangle of A is read; one that is not positive-definite raises LinAlgError."""
+    _refuse_out(out, "cholesky")
     return _cholesky("cholesky", LinalgCholeskyEx, A, upper, check=True)[0]
 
 
 def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False, out=None):  # noqa: N803
     """(L, info): info is 0, or the order of the leading minor that is not positive-definite."""
+    _refuse_out(out, "cholesky_ex")
     factor, info = _cholesky("cholesky", LinalgCholeskyEx, A, upper, check=check_errors)
     return _cholesky_ex_result(factor, _wrap_int32(info))
 
 
 def _torch_cholesky(input, upper: bool = False, *, out=None):  # noqa: A002
     """``torch.cholesky`` (deprecated in PyTorch): as ``torch.linalg.cholesky``."""
+    _refuse_out(out, "_torch_cholesky")
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
                   "PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)"
                   "\nand\nU = torch.cholesky(A, upper=True)\nshould be replaced with\nU = "
@@ -525,6 +538,7 @@ def _sum_to(g, shape):
 def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: bool = False, out=None):  # noqa: N803
     """X with A·X = B (``left=False``: X·A = B), reading only A's upper or lower triangle (and not its
     diagonal when ``unitriangular``)."""
+    _refuse_out(out, "solve_triangular")
     _check_matrices("solve_triangular", A._array, square=True)
     if B._array.ndim < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
@@ -561,6 +575,7 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False, unitrian
 def cholesky_solve(B, L, upper: bool = False, *, out=None):  # noqa: N803
     """X with A·X = B where A = L·Lᵀ (``upper``: A = Uᵀ·U) is given by its Cholesky factor; as in PyTorch,
     the gradient treats L as a full matrix."""
+    _refuse_out(out, "cholesky_solve")
     a = matmul(L.mT, L) if upper else matmul(L, L.mT)
     return solve_ex(a, B).result
 
@@ -568,6 +583,7 @@ def cholesky_solve(B, L, upper: bool = False, *, out=None):  # noqa: N803
 def cholesky_inverse(L, upper: bool = False, *, out=None):  # noqa: N803
     """A⁻¹ where A = L·Lᵀ (``upper``: A = Uᵀ·U) is given by its Cholesky factor; as in PyTorch, the
     gradient treats L as a full matrix (no triangle is cut out of it)."""
+    _refuse_out(out, "cholesky_inverse")
     return inv(matmul(L.mT, L) if upper else matmul(L, L.mT))
 
 
@@ -603,6 +619,7 @@ class LinalgSolveEx(Primitive):
 def solve_ex(A, B, *, left: bool = True, check_errors: bool = False, out=None):  # noqa: N803
     """(X, info) with A·X = B (``left=False``: X·A = B); info is 0, or the 1-based index of the zero
     pivot of a singular A."""
+    _refuse_out(out, "solve_ex")
     _check_matrices("solve_ex", A._array, square=True)
     _, _, info = _lu(A._array)
     if check_errors and np.any(info):
@@ -693,6 +710,7 @@ class LinalgLstsq(Primitive):
 def pinv(A, *, atol=None, rtol=None, hermitian: bool = False, out=None):  # noqa: N803
     """The Moore–Penrose pseudo-inverse, through the SVD (the eigendecomposition when ``hermitian``):
     singular values at or below max(atol, rtol·σ_max) count as zero."""
+    _refuse_out(out, "pinv")
     _check_matrices("pinv", A._array, square=hermitian)
     a = A._array
     return LinalgPinv.apply(A, _pinv_array(a, atol, rtol, hermitian).astype(a.dtype, copy=False))
@@ -705,6 +723,7 @@ def pinverse(input, rcond: float = 1e-15):  # noqa: A002
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian: bool = False, out=None):  # noqa: N803
     """The number of singular values above max(atol, rtol·σ_max) (int64)."""
+    _refuse_out(out, "matrix_rank")
     _check_matrices("matrix_rank", A._array, square=hermitian)
     a = A._array
     s = np.sort(np.abs(np.linalg.eigvalsh(a)), axis=-1)[..., ::-1] if hermitian else np.linalg.svd(a, compute_uv=False)
@@ -820,6 +839,7 @@ def _check_pivot(pivot: bool) -> None:
 
 def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False, out=None):  # noqa: N803
     """(LU, pivots, info): PyTorch's packed LU of A = P·L·U, pivots 1-based int32 as LAPACK's."""
+    _refuse_out(out, "lu_factor_ex")
     _check_matrices("lu_factor_ex", A._array, square=False)
     _check_pivot(pivot)
     a = A._array
@@ -832,6 +852,7 @@ def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False, out=None)
 
 def lu_factor(A, *, pivot: bool = True, out=None):  # noqa: N803
     """(LU, pivots) of A = P·L·U; a singular A raises LinAlgError, as PyTorch."""
+    _refuse_out(out, "lu_factor")
     _check_matrices("lu_factor", A._array, square=False)
     lu_t, piv, info = lu_factor_ex(A, pivot=pivot)
     if np.any(info._array):
@@ -843,6 +864,7 @@ def lu_factor(A, *, pivot: bool = True, out=None):  # noqa: N803
 
 def lu(A, *, pivot: bool = True, out=None):  # noqa: N803
     """(P, L, U) with A = P·L·U: P a permutation matrix, L unit lower triangular, U upper triangular."""
+    _refuse_out(out, "lu")
     _check_matrices("lu", A._array, square=False)
     _check_pivot(pivot)
     a = A._array
@@ -859,6 +881,7 @@ def _pivots_to_permutation(LU_pivots, m: int, dtype):  # noqa: N803
 
 def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool = True, *, out=None):  # noqa: N803
     """(P, L, U) from lu_factor's packed (LU, pivots)."""
+    _refuse_out(out, "lu_unpack")
     m, n = LU_data._array.shape[-2:]
     k = min(m, n)
     dtype = LU_data._array.dtype
@@ -876,6 +899,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool 
 def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False, out=None):  # noqa: N803
     """X with A·X = B (``left=False``: X·A = B; ``adjoint``: Aᵀ in place of A), A given by lu_factor's
     (LU, pivots). Two triangular solves and a permutation: its gradient is theirs."""
+    _refuse_out(out, "lu_solve")
     m = LU._array.shape[-1]
     b = B._array
     if (b.shape[-2] if left else b.shape[-1]) != m:
@@ -897,6 +921,7 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False, out=Non
 
 def _torch_lu(A, pivot: bool = True, get_infos: bool = False, out=None):  # noqa: N803
     """``torch.lu`` (deprecated in PyTorch): (LU, pivots[, infos])."""
+    _refuse_out(out, "_torch_lu")
     warnings.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will "
                   "be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be "
                   "replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = "
@@ -908,6 +933,7 @@ def _torch_lu(A, pivot: bool = True, get_infos: bool = False, out=None):  # noqa
 
 def _torch_lu_solve(b, LU_data, LU_pivots, *, out=None):  # noqa: N803
     """``torch.lu_solve`` (deprecated in PyTorch): ``linalg.lu_solve(LU_data, LU_pivots, b)``."""
+    _refuse_out(out, "_torch_lu_solve")
     warnings.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future "
                   "PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = "
                   "torch.lu_solve(B, LU, pivots)\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)",
@@ -918,6 +944,7 @@ def _torch_lu_solve(b, LU_data, LU_pivots, *, out=None):  # noqa: N803
 # --- built from the above: matrix_power, cond, tensorinv, tensorsolve, vecdot, vander, diagonal --------------
 def matrix_power(A, n: int, *, out=None):  # noqa: N803
     """Aⁿ for (a batch of) square matrices by repeated squaring: n = 0 gives I, n < 0 powers A⁻¹."""
+    _refuse_out(out, "matrix_power")
     if not isinstance(n, numbers.Integral):
         raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     a = A._array
@@ -946,6 +973,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     """``torch.linalg.matrix_norm``: 'fro' (√Σa²), 'nuc' (Σσ), 2 / -2 (the largest / smallest singular
     value), inf / -inf (the largest / smallest Σ|a| along a row), 1 / -1 (along a column), of the
     matrices in the two dims ``dim``; written with differentiable ops (svdvals for the SVD orders)."""
+    _refuse_out(out, "matrix_norm")
     if dtype is not None:
         A = A.to(dtype)
     if A._array.ndim < 2:
@@ -972,7 +1000,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     return result if keepdim else result.squeeze(max(rows, cols)).squeeze(min(rows, cols))
 
 
-def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None, out=None):  # noqa: A002, N803
+@torch_keywords(out="same")
+def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002, N803
     """``torch.linalg.norm``: a matrix norm when ``ord`` is a string, or is given with a 2-D input (or two
     dims); otherwise the vector norm of the elements (the 2-norm with ord=None)."""
     two_dims = isinstance(dim, (tuple, list)) and len(dim) == 2
@@ -981,7 +1010,8 @@ def linalg_norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None, out
     return linalg_vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
-def cond(A, p=None, *, out=None):  # noqa: N803
+@torch_keywords(out="same")
+def cond(A, p=None):  # noqa: N803
     """The condition number ‖A‖·‖A⁻¹‖ in the norm ``p`` (None or 2: σ_max/σ_min; -2: σ_min/σ_max; 'fro',
     'nuc', inf, -inf, 1, -1 through the inverse). Real results only."""
     if p is None or p in (2, -2):
@@ -995,7 +1025,8 @@ def cond(A, p=None, *, out=None):  # noqa: N803
     return matrix_norm(A, p) * matrix_norm(inv(A), p)
 
 
-def tensorinv(A, ind: int = 2, *, out=None):  # noqa: N803
+@torch_keywords(out="same")
+def tensorinv(A, ind: int = 2):  # noqa: N803
     """The tensor X with tensordot(X, A, ind) = I: A reshaped to a square matrix (its first ``ind`` dims
     as rows), inverted, and reshaped to A.shape[ind:] + A.shape[:ind]."""
     if ind <= 0:
@@ -1010,6 +1041,7 @@ def tensorinv(A, ind: int = 2, *, out=None):  # noqa: N803
 
 def tensorsolve(A, B, dims=None, *, out=None):  # noqa: N803
     """X with tensordot(A, X, X.ndim) = B: A reshaped to (B.numel(), the rest) and solved."""
+    _refuse_out(out, "tensorsolve")
     if dims is not None:
         nd = A._array.ndim
         moved = [d % nd for d in dims]
@@ -1026,6 +1058,7 @@ def tensorsolve(A, B, dims=None, *, out=None):  # noqa: N803
 
 def vecdot(x, y, *, dim: int = -1, out=None):
     """Σ x·y along ``dim`` (broadcast): the dot product of the vectors there."""
+    _refuse_out(out, "vecdot")
     return (x * y).sum(dim)
 
 
@@ -1054,3 +1087,9 @@ TENSOR_METHODS = {
     "qr": _torch_qr, "triangular_solve": triangular_solve, "lu": _torch_lu, "lu_solve": _torch_lu_solve,
     "matrix_power": matrix_power,
 }
+
+
+def _refuse_out(out, name: str) -> None:
+    """``out=`` is not written here: refuse it plainly rather than ignore it (the result is returned)."""
+    if out is not None:
+        raise NotImplementedError(f"{name}(): glassgrad does not take out= here; use the returned tensor")
