@@ -20,13 +20,6 @@ import glassgrad.nn.functional  # noqa: F401  (T.nn.functional below)
 LIBS = pytest.mark.parametrize("T", [glassgrad, torch], ids=["glassgrad", "torch"])
 
 
-@pytest.fixture(autouse=True)
-def plain_functions_afterwards():
-    """A test's classes install the dispatch; the tests that follow get the plain functions back."""
-    yield
-    glassgrad.overrides.disable()
-
-
 def both(program):
     """``program(T)`` on glassgrad and on PyTorch, with glassgrad's name written as torch's."""
     return [_plain(program(T)) for T in (glassgrad, torch)]

@@ -17,13 +17,6 @@ import glassgrad.nn.parameter
 LIBS = pytest.mark.parametrize("T", [glassgrad, torch], ids=["glassgrad", "torch"])
 
 
-@pytest.fixture(autouse=True)
-def plain_functions_afterwards():
-    """A test's classes install the dispatch; the tests that follow get the plain functions back."""
-    yield
-    glassgrad.overrides.disable()
-
-
 def both(program):
     return [_plain(program(T)) for T in (glassgrad, torch)]
 
