@@ -205,6 +205,7 @@ def _numpy_dtype(t):
 
 # --- nests, levels, peeling ----------------------------------------------------------------------------------
 def _leaves(tree) -> list:
+    """The tensors of a nested tuple/list/dict, in order."""
     if isinstance(tree, Tensor):
         return [tree]
     if isinstance(tree, (tuple, list)):
@@ -215,6 +216,7 @@ def _leaves(tree) -> list:
 
 
 def _map(fn, tree):
+    """The same nesting with ``fn`` applied to every tensor (named tuples stay named tuples)."""
     if isinstance(tree, Tensor):
         return fn(tree)
     if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # a named tuple (torch.max's values, indices)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 
 from glassgrad import _vmap
-from glassgrad._vmap import vmap
+from glassgrad._vmap import _leaves, _map, vmap
 from glassgrad.autograd import functional as _functional
 from glassgrad.autograd.engine import grad as _autograd_grad
 from glassgrad.autograd.grad_mode import enable_grad, is_grad_enabled
@@ -41,28 +41,8 @@ __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "ja
 
 
 # --- nested inputs: tensors inside tuples, lists and dicts ---------------------------------------------
-def _leaves(tree) -> list:
-    """The tensors of a nested tuple/list/dict, in order."""
-    if isinstance(tree, Tensor):
-        return [tree]
-    if isinstance(tree, (tuple, list)):
-        return [leaf for item in tree for leaf in _leaves(item)]
-    if isinstance(tree, dict):
-        return [leaf for item in tree.values() for leaf in _leaves(item)]
-    return []
-
-
-def _map(fn, tree):
-    """The same nesting with ``fn`` applied to every tensor."""
-    if isinstance(tree, Tensor):
-        return fn(tree)
-    if isinstance(tree, (tuple, list)):
-        return type(tree)(_map(fn, item) for item in tree)
-    if isinstance(tree, dict):
-        return {key: _map(fn, item) for key, item in tree.items()}
-    return tree
-
-
+# _leaves (the tensors of a nest, in order) and _map (the same nest, fn applied to every tensor) are
+# _vmap.py's, which vmap needs first.
 def _refill(tree, leaves):
     """The nesting of ``tree`` with its tensors replaced, in order, by ``leaves`` (an iterator)."""
     return _map(lambda _: next(leaves), tree)
