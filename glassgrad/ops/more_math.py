@@ -125,40 +125,32 @@ def float_power_(self, exponent):
     return inplace(float_power)(self, exponent)
 
 
-class Fmax(Primitive):
-    """out = max(a, b), but a nan loses to a number (numpy's fmax);
-    ∂L/∂a = g where a was taken (a ≥ b, or b is nan), ∂L/∂b = g elsewhere"""
+class _NanLosingExtreme(Primitive):
+    """out = max(a, b) (Fmax) or min(a, b) (Fmin), but a nan loses to a number (numpy's fmax/fmin);
+    ∂L/∂a = g where a was taken (a ≥ b for max, a ≤ b for min, or b is nan), ∂L/∂b = g elsewhere"""
 
-    @staticmethod
-    def forward(ctx, a, b):
+    # pick: the numpy function; a_wins: where a is taken when both are numbers (set by each subclass)
+
+    @classmethod
+    def forward(cls, ctx, a, b):
         a, b = promote(a, b)
         ctx.save_for_backward(a, b)
-        return np.fmax(a, b)
+        return cls.pick(a, b)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.saved_tensors
         a_arr, b_arr = np.asarray(a), np.asarray(b)
-        took_a = (a_arr >= b_arr) | np.isnan(b_arr)
+        took_a = cls.a_wins(a_arr, b_arr) | np.isnan(b_arr)
         return unbroadcast(g * took_a, np.shape(a)), unbroadcast(g * ~took_a, np.shape(b))
 
 
-class Fmin(Primitive):
-    """out = min(a, b), but a nan loses to a number (numpy's fmin);
-    ∂L/∂a = g where a was taken (a ≤ b, or b is nan), ∂L/∂b = g elsewhere"""
+class Fmax(_NanLosingExtreme):
+    pick, a_wins = staticmethod(np.fmax), staticmethod(np.greater_equal)
 
-    @staticmethod
-    def forward(ctx, a, b):
-        a, b = promote(a, b)
-        ctx.save_for_backward(a, b)
-        return np.fmin(a, b)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        a_arr, b_arr = np.asarray(a), np.asarray(b)
-        took_a = (a_arr <= b_arr) | np.isnan(b_arr)
-        return unbroadcast(g * took_a, np.shape(a)), unbroadcast(g * ~took_a, np.shape(b))
+class Fmin(_NanLosingExtreme):
+    pick, a_wins = staticmethod(np.fmin), staticmethod(np.less_equal)
 
 
 @torch_keywords(out="cast")
