@@ -106,6 +106,22 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None,  
     return _reduced(loss, reduction)
 
 
+def _rows_reduced(ctx, per_row: np.ndarray, slope: np.ndarray, x: np.ndarray, reduction: str) -> np.ndarray:
+    """The multi-class hinge losses' output: one loss per row, reduced; keeps ∂ℓᵢ/∂xᵢ (``slope``) for backward."""
+    ctx.slope, ctx.shape, ctx.reduction = slope.astype(x.dtype, copy=False), x.shape, reduction
+    per_row = per_row.astype(x.dtype, copy=False)
+    if reduction == "none":
+        return per_row if x.ndim == 2 else per_row.reshape(())
+    return np.asarray(_reduce(per_row, reduction), x.dtype)
+
+
+def _rows_gradient(ctx, g) -> np.ndarray:
+    """∂L/∂x from ∂L/∂output: each row's slope times its share of g (g/n under 'mean')."""
+    n = ctx.slope.shape[0]
+    g = np.reshape(g, (n, 1)) if ctx.reduction == "none" else g / n if ctx.reduction == "mean" else g
+    return (g * ctx.slope).reshape(ctx.shape)
+
+
 class MultiMarginLoss(Primitive):
     """Per row i with target class y: ℓᵢ = Σ_{j≠y} w_y·hᵢⱼᵖ / C,  hᵢⱼ = max(0, margin − xᵢy + xᵢⱼ);
     ∂ℓᵢ/∂xᵢⱼ = w_y·p·hᵢⱼᵖ⁻¹/C (j ≠ y, where hᵢⱼ > 0),  ∂ℓᵢ/∂xᵢy = −Σ_{j≠y} ∂ℓᵢ/∂xᵢⱼ."""
@@ -123,17 +139,11 @@ class MultiMarginLoss(Primitive):
         if w is not None:
             terms, slope = terms * w[t][:, None], slope * w[t][:, None]
         slope[np.arange(n), t] = -slope.sum(axis=1)
-        per_row = terms.sum(axis=1).astype(x.dtype, copy=False)
-        ctx.slope, ctx.shape, ctx.reduction = slope.astype(x.dtype, copy=False), x.shape, reduction
-        if reduction == "none":
-            return per_row if x.ndim == 2 else per_row.reshape(())
-        return np.asarray(_reduce(per_row, reduction), x.dtype)
+        return _rows_reduced(ctx, terms.sum(axis=1), slope, x, reduction)
 
     @staticmethod
     def backward(ctx, g):
-        n = ctx.slope.shape[0]
-        g = np.reshape(g, (n, 1)) if ctx.reduction == "none" else g / n if ctx.reduction == "mean" else g
-        return (g * ctx.slope).reshape(ctx.shape), None, None, None, None, None
+        return _rows_gradient(ctx, g), None, None, None, None, None
 
 
 def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=None,  # noqa: A002
@@ -195,16 +205,11 @@ class MultilabelMarginLoss(Primitive):
             per_row += np.where(positive, h, 0).sum(axis=1) / c
             slope += positive / c
             np.subtract.at(slope, (np.arange(n), target_k), positive.sum(axis=1) / c)
-        ctx.slope, ctx.shape, ctx.reduction = slope, x.shape, reduction
-        if reduction == "none":
-            return per_row if x.ndim == 2 else per_row.reshape(())
-        return np.asarray(_reduce(per_row, reduction), x.dtype)
+        return _rows_reduced(ctx, per_row, slope, x, reduction)
 
     @staticmethod
     def backward(ctx, g):
-        n = ctx.slope.shape[0]
-        g = np.reshape(g, (n, 1)) if ctx.reduction == "none" else g / n if ctx.reduction == "mean" else g
-        return (g * ctx.slope).reshape(ctx.shape), None, None
+        return _rows_gradient(ctx, g), None, None
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):  # noqa: A002
