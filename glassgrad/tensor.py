@@ -25,7 +25,7 @@ from glassgrad.devices import device
 from glassgrad.meta import MetaArray, meta_array
 from glassgrad.autograd.grad_mode import GRAD_MODE
 
-__all__ = ["Tensor", "RemovableHandle", "Size", "device", "is_user_subclass", "swap_tensors", "to_array"]
+__all__ = ["Tensor", "RemovableHandle", "Size", "device", "is_user_subclass", "root_array", "swap_tensors", "to_array"]
 
 # Filled by glassgrad/ops: numpy function or ufunc -> glassgrad op, so that numpy code applied to
 # Tensors (e.g. a backward formula run with create_graph=True) records a graph. See __array_ufunc__.
@@ -271,9 +271,7 @@ class Tensor:
         array = self._array
         if type(array) is MetaArray:
             return 0
-        root = array
-        while isinstance(root.base, np.ndarray):
-            root = root.base
+        root = root_array(array)
         offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
         return offset // array.itemsize if offset >= 0 else 0
 
@@ -671,6 +669,14 @@ overrides.DISPATCH_ROUTES.update({
     **{name: _dispatched_cast(getattr(dtypes, name))
        for name in ("float", "double", "half", "bfloat16") if hasattr(dtypes, name)},
 })
+
+
+def root_array(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory a view looks at: the last ndarray along numpy's ``.base`` chain
+    (what PyTorch calls the tensor's storage)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 def to_array(data, dtype=None) -> np.ndarray:

@@ -32,7 +32,7 @@ from glassgrad.ops.joining import narrow, stack, tensor_split, vstack
 from glassgrad.ops.linalg import matmul
 from glassgrad.ops.repeating import meshgrid
 from glassgrad.ops.shape import UnsafeView
-from glassgrad.tensor import Tensor
+from glassgrad.tensor import Tensor, root_array
 
 __all__ = ["tensordot", "kron", "block_diag", "diag_embed", "diagflat", "cartesian_prod", "combinations",
            "tril_indices", "triu_indices", "rot90", "hsplit", "vsplit", "dsplit", "row_stack", "narrow_copy",
@@ -490,9 +490,7 @@ def share_memory_(self):
         raise RuntimeError("_share_fd_: only available on CPU")  # PyTorch's words, for a meta tensor
     if shared_block(array) is not None:
         return self
-    root = array
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = root_array(array)
     if not (root.flags.c_contiguous or root.flags.f_contiguous):
         root = array = np.ascontiguousarray(array)  # numpy's own strided trickery: share a copy
     block = SharedBlock.new(max(root.nbytes, 1))  # mmap refuses an empty block

@@ -25,16 +25,9 @@ import numpy as np
 
 from glassgrad import devices, dtypes
 from glassgrad.ops.building import shared_block
-from glassgrad.tensor import Tensor
+from glassgrad.tensor import Tensor, root_array
 
 __all__ = ["UntypedStorage", "TypedStorage", "is_storage"]
-
-
-def _root(array: np.ndarray) -> np.ndarray:
-    """The array that owns the memory a view looks at (the last ndarray along ``.base``)."""
-    while isinstance(array.base, np.ndarray):
-        array = array.base
-    return array
 
 
 class UntypedStorage:
@@ -118,7 +111,7 @@ class TypedStorage(UntypedStorage):
 def untyped_storage(self: Tensor) -> UntypedStorage:
     """The bytes under this tensor, shared with every view of the same block."""
     _check_has_numbers(self)
-    return UntypedStorage(_root(self._array))
+    return UntypedStorage(root_array(self._array))
 
 
 _WARNED = [False]  # PyTorch warns about TypedStorage once per process
@@ -133,7 +126,7 @@ def storage(self: Tensor) -> TypedStorage:
                       "To access UntypedStorage directly, use tensor.untyped_storage() instead of tensor.storage()",
                       UserWarning, stacklevel=2)
     _check_has_numbers(self)
-    return TypedStorage(_root(self._array), self.dtype)
+    return TypedStorage(root_array(self._array), self.dtype)
 
 
 def _check_has_numbers(t: Tensor) -> None:
@@ -163,7 +156,7 @@ def resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
     if count <= self._array.size and self._array.flags.c_contiguous:  # the same block, seen in the new shape
         self._array = self._array.reshape(-1)[:count].reshape(shape)
     else:
-        block = _root(self._array)  # a tensor shrunk earlier still owns its old elements, as in PyTorch
+        block = root_array(self._array)  # a tensor shrunk earlier still owns its old elements, as in PyTorch
         same_start = block.flags.c_contiguous and block.dtype == self._array.dtype and \
             block.__array_interface__["data"][0] == self._array.__array_interface__["data"][0]
         source = block.reshape(-1) if same_start and self._array.flags.c_contiguous else self._array.reshape(-1)
