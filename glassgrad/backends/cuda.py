@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 
-from glassgrad.nn.functional_attention import ENABLED_KERNELS
+from glassgrad.nn.functional_attention import ENABLED_KERNELS, kernels_switched
 
 __all__ = ["is_built", "matmul", "cuBLASModule", "flash_sdp_enabled", "enable_flash_sdp", "math_sdp_enabled",
            "enable_math_sdp", "mem_efficient_sdp_enabled", "enable_mem_efficient_sdp", "cudnn_sdp_enabled",
@@ -94,10 +94,6 @@ def sdp_kernel(enable_flash: bool = True, enable_math: bool = True, enable_mem_e
     warnings.warn("`torch.backends.cuda.sdp_kernel()` is deprecated. In the future, this context manager will be "
                   "removed. Please see `torch.nn.attention.sdpa_kernel()` for the new context manager, with updated "
                   "signature", FutureWarning, stacklevel=3)
-    previous = dict(ENABLED_KERNELS)
-    ENABLED_KERNELS.update(flash=bool(enable_flash), math=bool(enable_math), mem_efficient=bool(enable_mem_efficient),
-                           cudnn=bool(enable_cudnn))
-    try:
+    with kernels_switched(flash=bool(enable_flash), math=bool(enable_math), mem_efficient=bool(enable_mem_efficient),
+                          cudnn=bool(enable_cudnn)):
         yield {}
-    finally:
-        ENABLED_KERNELS.update(previous)

@@ -327,11 +327,5 @@ def sdpa_kernel(backends, set_priority: bool = False):
         raise AssertionError("Backend must be an instance of SDPBackend or a list of SDPBackend instances, "
                              f"got {type(backends).__name__}")
     chosen = {backends} if isinstance(backends, SDPBackend) else set(backends)
-    switches = functional_attention.ENABLED_KERNELS
-    previous = dict(switches)
-    for backend, name in _SWITCH.items():
-        switches[name] = backend in chosen
-    try:
+    with functional_attention.kernels_switched(**{name: backend in chosen for backend, name in _SWITCH.items()}):
         yield {}
-    finally:
-        switches.update(previous)

@@ -24,6 +24,7 @@ PyTorch's CPU, the call fails only when both kernels a CPU has (math and flash) 
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -76,6 +77,17 @@ def _bias(L: int, S: int, attn_mask, is_causal: bool) -> tuple:
 
 # PyTorch's global switches for the attention kernels (all on by default); math and flash run on a CPU.
 ENABLED_KERNELS = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True, "overrideable": True}
+
+
+@contextlib.contextmanager
+def kernels_switched(**switches):
+    """Inside the block the named kernel switches are as given; after it, all are as they were."""
+    previous = dict(ENABLED_KERNELS)
+    ENABLED_KERNELS.update(switches)
+    try:
+        yield {}
+    finally:
+        ENABLED_KERNELS.update(previous)
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p: float = 0.0,
