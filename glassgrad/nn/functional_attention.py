@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from glassgrad import creation, sampling
+from glassgrad import sampling
 from glassgrad.dtypes import TORCH_NAMES
 from glassgrad.ops import elementwise as _ew
 from glassgrad.ops.indexing import masked_fill
